@@ -1,0 +1,1 @@
+Console.WriteLine("udpconf 0.1.0");
