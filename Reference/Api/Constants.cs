@@ -1,0 +1,86 @@
+namespace Udpconf.Reference.Api;
+
+/// <summary>Address families (socket.h).</summary>
+public static class AddressFamily
+{
+    public const int Unspec = 0;
+    public const int Inet = 2;
+    public const int Inet6 = 10;
+}
+
+/// <summary>Socket types and protocols (socket.h, in.h).</summary>
+public static class SocketType
+{
+    public const int Stream = 1;
+    public const int Dgram = 2;
+    public const int Raw = 3;
+    public const int NonblockFlag = 0x800;
+    public const int CloexecFlag = 0x80000;
+    public const int ProtocolUdp = 17;
+}
+
+/// <summary>The MSG_ flags of the send path, with Linux's values.</summary>
+[Flags]
+public enum MsgFlags : uint
+{
+    None = 0,
+    Oob = 0x1,
+    DontRoute = 0x4,
+    Probe = 0x10,
+    DontWait = 0x40,
+    Confirm = 0x800,
+    NoSignal = 0x4000,
+    More = 0x8000,
+}
+
+/// <summary>Option levels and names (socket.h, in.h, udp.h).</summary>
+public static class SocketOption
+{
+    public const int SolIp = 0;
+    public const int SolSocket = 1;
+    public const int SolUdp = 17;
+
+    public const int SoDontRoute = 5;
+    public const int SoBroadcast = 6;
+    public const int SoSndbuf = 7;
+    public const int SoNoCheck = 11;
+
+    public const int IpTos = 1;
+    public const int IpTtl = 2;
+    public const int IpOptions = 4;
+    public const int IpRetOpts = 7;
+    public const int IpPktInfo = 8;
+    public const int IpMtuDiscover = 10;
+    public const int IpRecvErr = 11;
+    public const int IpMtu = 14;
+    public const int IpMulticastIf = 32;
+    public const int IpMulticastTtl = 33;
+
+    public const int UdpCork = 1;
+
+    public const int PmtuDont = 0;
+    public const int PmtuWant = 1;
+    public const int PmtuDo = 2;
+    public const int PmtuProbe = 3;
+    public const int PmtuInterface = 4;
+    public const int PmtuOmit = 5;
+
+    /// <summary>Readable names for reports: (level, name) to "IP_TTL" and so on.</summary>
+    public static string Name(int level, int name) => (level, name) switch
+    {
+        (SolSocket, SoDontRoute) => "SO_DONTROUTE",
+        (SolSocket, SoBroadcast) => "SO_BROADCAST",
+        (SolSocket, SoSndbuf) => "SO_SNDBUF",
+        (SolSocket, SoNoCheck) => "SO_NO_CHECK",
+        (SolIp, IpTos) => "IP_TOS",
+        (SolIp, IpTtl) => "IP_TTL",
+        (SolIp, IpOptions) => "IP_OPTIONS",
+        (SolIp, IpMtuDiscover) => "IP_MTU_DISCOVER",
+        (SolIp, IpRecvErr) => "IP_RECVERR",
+        (SolIp, IpMtu) => "IP_MTU",
+        (SolIp, IpMulticastIf) => "IP_MULTICAST_IF",
+        (SolIp, IpMulticastTtl) => "IP_MULTICAST_TTL",
+        (SolUdp, UdpCork) => "UDP_CORK",
+        _ => $"{level}/{name}",
+    };
+}

@@ -1,0 +1,73 @@
+namespace Udpconf.Reference.Api;
+
+/// <summary>A descriptor argument: the name a case gave to a descriptor it opened, or a raw number
+/// (-1, 9999, ...) for descriptors that were never opened.</summary>
+public readonly record struct Fd(string? Name, int Number)
+{
+    public static Fd Named(string name) => new(name, -1);
+    public static Fd Raw(int number) => new(null, number);
+    public override string ToString() => Name ?? Number.ToString();
+}
+
+/// <summary>
+/// User memory as the kernel sees it through a pointer and a length: the first <c>Readable.Length</c> bytes can be
+/// copied, the rest of <see cref="Length"/> faults (EFAULT). A null pointer is a null <see cref="UserBuffer"/>.
+/// </summary>
+public sealed record UserBuffer(ReadOnlyMemory<byte> Readable, long Length)
+{
+    public static UserBuffer Of(ReadOnlyMemory<byte> bytes) => new(bytes, bytes.Length);
+    public static UserBuffer Unreadable(long length) => new(ReadOnlyMemory<byte>.Empty, length);
+    public static UserBuffer Pattern(int length, byte seed = 0) =>
+        Of(Enumerable.Range(0, length).Select(i => (byte)(seed + i)).ToArray());
+    public bool FullyReadable => Readable.Length >= Length;
+    public override string ToString() => FullyReadable ? $"{Length} bytes" : $"{Length} bytes, {Readable.Length} readable";
+}
+
+/// <summary>One socket call with all its raw arguments. Nothing is pre-validated: the model decides what is wrong.</summary>
+public abstract record Operation;
+
+/// <summary>socket(domain, type, protocol); the descriptor is known by <paramref name="Name"/> afterwards.</summary>
+public sealed record SocketOp(string Name, int Domain = AddressFamily.Inet, int Type = SocketType.Dgram, int Protocol = 0) : Operation;
+
+/// <summary>open() of something that is not a socket (/dev/null), for ENOTSOCK.</summary>
+public sealed record OpenFileOp(string Name) : Operation;
+
+/// <summary>bind(fd, addr, addrlen), with the address bytes as given (null: a NULL pointer).</summary>
+public sealed record BindOp(Fd Fd, UserBuffer? Address, int AddressLength) : Operation;
+
+/// <summary>connect(fd, addr, addrlen); family AF_UNSPEC disconnects.</summary>
+public sealed record ConnectOp(Fd Fd, UserBuffer? Address, int AddressLength) : Operation;
+
+/// <summary>setsockopt(fd, level, name, value, optlen).</summary>
+public sealed record SetSockOptOp(Fd Fd, int Level, int OptName, UserBuffer? Value, int OptLen) : Operation;
+
+/// <summary>getsockopt(fd, level, name, buffer of optlen bytes).</summary>
+public sealed record GetSockOptOp(Fd Fd, int Level, int OptName, int OptLen) : Operation;
+
+/// <summary>fcntl(fd, F_SETFL, O_NONBLOCK or 0).</summary>
+public sealed record SetNonblockOp(Fd Fd, bool Nonblocking) : Operation;
+
+/// <summary>sendto(fd, buf, len, flags, addr, addrlen). <paramref name="Data"/> carries the pointer's readable
+/// bytes and len.</summary>
+public sealed record SendToOp(Fd Fd, UserBuffer Data, MsgFlags Flags, UserBuffer? Address, int AddressLength) : Operation;
+
+/// <summary>sendmsg(fd, msg, flags) with every msghdr field raw.</summary>
+/// <param name="Name">msg_name (null: NULL).</param>
+/// <param name="NameLength">msg_namelen.</param>
+/// <param name="Iov">The gather list.</param>
+/// <param name="Control">msg_control bytes in the x86-64 cmsghdr layout (see <see cref="ControlMessages"/>).</param>
+/// <param name="ControlLength">msg_controllen.</param>
+public sealed record SendMsgOp(
+    Fd Fd,
+    UserBuffer? Name,
+    int NameLength,
+    IReadOnlyList<UserBuffer> Iov,
+    UserBuffer? Control,
+    long ControlLength,
+    MsgFlags Flags) : Operation;
+
+/// <summary>close(fd).</summary>
+public sealed record CloseOp(Fd Fd) : Operation;
+
+/// <summary>A change of the host between calls (ip link set mtu / up / down).</summary>
+public sealed record HostChangeOp(string Interface, int? Mtu = null, bool? Up = null) : Operation;

@@ -1,0 +1,131 @@
+using System.Reflection;
+
+namespace Udpconf.Reference;
+
+/// <summary>
+/// The stable clause ids of <c>shared/spec/clauses.md</c>, and the model's own additions (marked <c>+</c> in
+/// spec-map.md). Every <see cref="Outcome"/> names the clause that decided it.
+/// </summary>
+public static class ClauseId
+{
+    // sys_sendto: system call front end (slides 5-7)
+    public const string BadFd = "sys_sendto.bad_fd";
+    public const string NotSocket = "sys_sendto.not_socket";
+    public const string AddrCopy = "sys_sendto.addr_copy";
+    public const string NoAddr = "sys_sendto.no_addr";
+    public const string SingleIov = "sys_sendto.single_iov";
+    public const string NoControl = "sys_sendto.no_control";
+    public const string Nonblock = "sys_sendto.nonblock";
+    public const string SysResult = "sys_sendto.result";
+
+    // socket layer (slides 11-18)
+    public const string SecurityHook = "sock_sendmsg.security_hook";
+    public const string Credentials = "scm_send.credentials";
+    public const string Autobind = "inet_sendmsg.autobind";
+
+    // udp_sendmsg (slides 22-37)
+    public const string LenOver0xFFFF = "udp_sendmsg.len_over_0xffff";
+    public const string Oob = "udp_sendmsg.oob";
+    public const string CorkReq = "udp_sendmsg.corkreq";
+    public const string PendingAppend = "udp_sendmsg.pending_append";
+    public const string PendingFamily = "udp_sendmsg.pending_family";
+    public const string HeaderLen = "udp_sendmsg.header_len";
+    public const string AddrShort = "udp_sendmsg.addr_short";
+    public const string AddrFamily = "udp_sendmsg.addr_family";
+    public const string DportZero = "udp_sendmsg.dport_zero";
+    public const string NoDest = "udp_sendmsg.no_dest";
+    public const string ConnectedDest = "udp_sendmsg.connected_dest";
+    public const string BoundSource = "udp_sendmsg.bound_source";
+    public const string Cmsg = "udp_sendmsg.cmsg";
+    public const string SockoptIpOptions = "udp_sendmsg.sockopt_ip_options";
+    public const string SourceRoute = "udp_sendmsg.source_route";
+    public const string RouteTos = "udp_sendmsg.route_tos";
+    public const string OnLink = "udp_sendmsg.onlink";
+    public const string Multicast = "udp_sendmsg.multicast";
+    public const string Route = "udp_sendmsg.route";
+    public const string BroadcastEacces = "udp_sendmsg.broadcast_eacces";
+    public const string ConnectedRouteCache = "udp_sendmsg.connected_route_cache";
+    public const string Confirm = "udp_sendmsg.confirm";
+    public const string Probe = "udp_sendmsg.probe";
+    public const string SourceFromRoute = "udp_sendmsg.source_from_route";
+    public const string ProbeMorePending = "udp_sendmsg.probe_more_pending";
+    public const string ProbeLengthCounted = "udp_sendmsg.probe_length_counted";
+    public const string CorkAppBug = "udp_sendmsg.cork_app_bug";
+    public const string CorkSetup = "udp_sendmsg.cork_setup";
+    public const string LengthAccumulates = "udp_sendmsg.length_accumulates";
+    public const string AppendErrorFlush = "udp_sendmsg.append_error_flush";
+    public const string PushUncorked = "udp_sendmsg.push_uncorked";
+    public const string UdpResult = "udp_sendmsg.result";
+
+    // setsockopt UDP_CORK (slide 24)
+    public const string CorkOn = "udp_setsockopt.cork_on";
+    public const string CorkOffPush = "udp_setsockopt.cork_off_push";
+
+    // udp_push_pending_frames (slides 38-42)
+    public const string PushEmpty = "udp_push.empty";
+    public const string UdpHeader = "udp_push.header";
+    public const string NoCheck = "udp_push.no_check";
+    public const string Checksum = "udp_push.checksum";
+    public const string ChecksumZero = "udp_push.checksum_zero";
+    public const string ChecksumOffload = "udp_push.checksum_offload";
+    public const string PushReset = "udp_push.reset";
+
+    // ip_push_pending_frames (slides 43-47)
+    public const string Coalesce = "ip_push.coalesce";
+    public const string LocalFragment = "ip_push.local_fragment";
+    public const string Df = "ip_push.df";
+    public const string IpOptions = "ip_push.options";
+    public const string Ttl = "ip_push.ttl";
+    public const string IpHeader = "ip_push.header";
+    public const string HeaderChecksum = "ip_push.header_checksum";
+    public const string Netfilter = "ip_push.netfilter";
+    public const string OutDiscards = "ip_push.outdiscards";
+
+    // ip_append_data (slides 50-59)
+    public const string AppendProbe = "ip_append_data.probe";
+    public const string CorkInit = "ip_append_data.cork_init";
+    public const string FragLen = "ip_append_data.fraglen";
+    public const string EmsgsizeTotal = "ip_append_data.emsgsize_total";
+    public const string HwChecksum = "ip_append_data.hw_checksum";
+    public const string Ufo = "ip_append_data.ufo";
+    public const string FragmentLayout = "ip_append_data.fragment_layout";
+    public const string Sndbuf = "ip_append_data.sndbuf";
+    public const string AppendEfault = "ip_append_data.efault";
+    public const string MaxFrags = "ip_append_data.max_frags";
+    public const string ErrorUnwind = "ip_append_data.error_unwind";
+    public const string GetfragChecksum = "ip_generic_getfrag.checksum";
+
+    // The model's own clauses (+): calls around the send path that the text assumes but does not print.
+    public const string SocketCreate = "socket.create";
+    public const string SocketUnsupported = "socket.unsupported";
+    public const string Bind = "inet_bind.bind";
+    public const string BindAddress = "inet_bind.address";
+    public const string BindInUse = "inet_bind.in_use";
+    public const string Connect = "ip4_datagram_connect.connect";
+    public const string Disconnect = "udp_disconnect.disconnect";
+    public const string SetSockOpt = "setsockopt.option";
+    public const string GetSockOpt = "getsockopt.option";
+    public const string SetNonblock = "fcntl.nonblock";
+    public const string Close = "close.release";
+    public const string FdLookup = "sockfd_lookup.descriptor";
+    public const string OpenFile = "open.file";
+    public const string HostChange = "host.change";
+    public const string SendmsgHeader = "sys_sendmsg.msghdr";
+    public const string Ipv6Unmodeled = "udpv6_sendmsg.unmodeled";
+
+    /// <summary>The catalog's ids, in the order of clauses.md.</summary>
+    public static IReadOnlyList<string> Catalog { get; } = typeof(ClauseId)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .TakeWhile(id => id != SocketCreate)
+        .ToArray();
+
+    /// <summary>The model's own ids, beyond the catalog.</summary>
+    public static IReadOnlyList<string> Additions { get; } = typeof(ClauseId)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .SkipWhile(id => id != SocketCreate)
+        .ToArray();
+}

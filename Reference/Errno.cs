@@ -1,0 +1,52 @@
+namespace Udpconf.Reference;
+
+/// <summary>
+/// The errors of the send path, with Linux's names and x86-64 numbers. A modeled failure is one of these
+/// values in an <see cref="Outcome"/>; it is never thrown.
+/// </summary>
+public enum Errno
+{
+    EPERM = 1,
+    ENOENT = 2,
+    EBADF = 9,
+    EAGAIN = 11,
+    ENOMEM = 12,
+    EACCES = 13,
+    EFAULT = 14,
+    ENODEV = 19,
+    EINVAL = 22,
+    EMFILE = 24,
+    ENOTSOCK = 88,
+    EDESTADDRREQ = 89,
+    EMSGSIZE = 90,
+    EPROTOTYPE = 91,
+    ENOPROTOOPT = 92,
+    EPROTONOSUPPORT = 93,
+    ESOCKTNOSUPPORT = 94,
+    EOPNOTSUPP = 95,
+    EAFNOSUPPORT = 97,
+    EADDRINUSE = 98,
+    EADDRNOTAVAIL = 99,
+    ENETUNREACH = 101,
+    ENOBUFS = 105,
+    EISCONN = 106,
+    ENOTCONN = 107,
+    EHOSTUNREACH = 113,
+}
+
+/// <summary>Parsing errno names as written in cases and adapter replies ("EINVAL" or "22").</summary>
+public static class ErrnoNames
+{
+    public static bool TryParse(string text, out Errno errno)
+    {
+        if (Enum.TryParse(text, ignoreCase: false, out errno) && Enum.IsDefined(errno) && !int.TryParse(text, out _))
+            return true;
+        if (int.TryParse(text, out var number) && Enum.IsDefined((Errno)number))
+        {
+            errno = (Errno)number;
+            return true;
+        }
+        errno = default;
+        return false;
+    }
+}

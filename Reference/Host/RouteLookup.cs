@@ -1,0 +1,143 @@
+namespace Udpconf.Reference.Host;
+
+/// <summary>What a route lookup found (the rtable of the text).</summary>
+public enum RouteType { Unicast, Local, Broadcast, Multicast }
+
+/// <summary>The key of a route lookup (struct flowi): where to, from where, out of which device, with which TOS.</summary>
+/// <param name="OnLink">RTO_ONLINK: only routes of link scope or narrower (no gateway) may match.</param>
+public readonly record struct FlowKey(Ipv4Address Destination, Ipv4Address Source, int OutputInterface, byte Tos, bool OnLink);
+
+/// <summary>The route chosen for a flow.</summary>
+/// <param name="Destination">rt_dst: the address the IP header carries.</param>
+/// <param name="NextHop">The neighbour that MSG_CONFIRM confirms: the gateway, or the destination itself.</param>
+/// <param name="Mtu">dst_mtu: the route's MTU metric, else the device MTU.</param>
+/// <param name="MtuLocked">The MTU metric is locked (no DF under IP_PMTUDISC_WANT).</param>
+public sealed record RouteResult(
+    RouteType Type,
+    Interface Device,
+    Ipv4Address Source,
+    Ipv4Address Destination,
+    Ipv4Address NextHop,
+    int Mtu,
+    bool MtuLocked,
+    byte? HopLimit)
+{
+    public bool IsBroadcast => Type == RouteType.Broadcast;
+}
+
+/// <summary>
+/// Outcome: the route for a flow, or the lookup's error (ENETUNREACH when nothing matches).
+/// Description: the model of ip_route_output_flow that udp_sendmsg and connect consult. A given source must be a
+/// local unicast address (EINVAL); a given output interface must exist (ENODEV) and be up (ENETUNREACH); link-local
+/// multicast and the limited broadcast go straight out of that interface; destination 0 means this host; a local
+/// address is delivered through lo; otherwise the longest matching route of the host wins.
+/// Variation: the TOS bits compared with a route's selector come from the profile (RT_TOS in 2.6, DSCP now).
+/// Model details: one routing table; no policy rules, no route cache expiry; a gateway route uses the primary
+/// address of its device as source.
+/// </summary>
+public static class RouteLookup
+{
+    public static Result<RouteResult> Lookup(HostConfig host, FlowKey flow, Profile profile)
+    {
+        var destination = flow.Destination;
+        var source = flow.Source;
+
+        if (!source.IsZero)
+        {
+            if (source.IsMulticast || source.IsLimitedBroadcast || source.IsZeroNet || !host.IsLocalAddress(source))
+                return Errno.EINVAL;
+            if (flow.OutputInterface == 0 && (destination.IsMulticast || destination.IsLimitedBroadcast))
+            {
+                var sourceDevice = host.OwnerOf(source)!;
+                return Make(destination.IsMulticast ? RouteType.Multicast : RouteType.Broadcast, sourceDevice, source, destination, destination, null);
+            }
+        }
+
+        Interface? outputDevice = null;
+        if (flow.OutputInterface != 0)
+        {
+            outputDevice = host.InterfaceByIndex(flow.OutputInterface);
+            if (outputDevice is null) return Errno.ENODEV;
+            if (!outputDevice.Up) return Errno.ENETUNREACH;
+            if (destination.IsLocalMulticast || destination.IsLimitedBroadcast)
+            {
+                var type = destination.IsMulticast ? RouteType.Multicast : RouteType.Broadcast;
+                return Make(type, outputDevice, source.IsZero ? outputDevice.Address : source, destination, destination, null);
+            }
+            if (source.IsZero && destination.IsMulticast) source = outputDevice.Address;
+        }
+
+        if (destination.IsZero)
+        {
+            var self = source.IsZero ? Ipv4Address.Loopback : source;
+            return Make(RouteType.Local, Loopback(host), self, self, self, null);
+        }
+
+        if (host.IsLocalAddress(destination))
+            return Make(RouteType.Local, Loopback(host), source.IsZero ? destination : source, destination, destination, null);
+
+        foreach (var device in host.Interfaces.Where(i => i.Up && (outputDevice is null || i == outputDevice)))
+            foreach (var (address, prefix) in device.Addresses)
+                if (Interface.SubnetBroadcast(address, prefix) == destination)
+                    return Make(RouteType.Broadcast, device, source.IsZero ? address : source, destination, destination, null);
+
+        var match = Candidates(host, flow, profile, outputDevice)
+            .Where(c => destination.InPrefix(c.Route.Destination, c.Route.PrefixLength))
+            .OrderByDescending(c => c.Route.PrefixLength)
+            .ThenByDescending(c => c.Route.Tos != 0)
+            .Select(c => c.Route)
+            .FirstOrDefault();
+
+        if (match is null)
+        {
+            // With an output interface but no route, the destination is assumed to be on that link.
+            if (outputDevice is not null)
+                return Classify(new Route(destination, 32, RouteKind.OnLink, outputDevice.Name), outputDevice, source, destination);
+            return Errno.ENETUNREACH;
+        }
+
+        switch (match.Kind)
+        {
+            case RouteKind.Unreachable: return Errno.EHOSTUNREACH;
+            case RouteKind.Prohibit: return Errno.EACCES;
+            case RouteKind.Blackhole: return Errno.EINVAL;
+        }
+        return Classify(match, host.InterfaceByName(match.Device!)!, source, destination);
+    }
+
+    private static Result<RouteResult> Classify(Route route, Interface device, Ipv4Address source, Ipv4Address destination)
+    {
+        var type = destination.IsLimitedBroadcast || route.Kind == RouteKind.Broadcast ? RouteType.Broadcast
+            : destination.IsMulticast ? RouteType.Multicast
+            : RouteType.Unicast;
+        if (type == RouteType.Unicast && (destination.IsClassE || destination.IsZeroNet)) return Errno.EINVAL;
+        var chosenSource = !source.IsZero ? source : route.PreferredSource ?? device.Address;
+        var nextHop = route.Kind == RouteKind.Unicast && route.Gateway is { } gateway ? gateway : destination;
+        return Make(type, device, chosenSource, destination, nextHop, route);
+    }
+
+    private static RouteResult Make(RouteType type, Interface device, Ipv4Address source, Ipv4Address destination, Ipv4Address nextHop, Route? route) =>
+        new(type, device, source, destination, nextHop, route?.Mtu ?? device.Mtu, route?.MtuLocked ?? false, route?.HopLimit);
+
+    private static Interface Loopback(HostConfig host) => host.InterfaceByName("lo") ?? HostConfig.LoopbackInterface;
+
+    private readonly record struct Candidate(Route Route);
+
+    /// <summary>Explicit routes plus the connected (link-scope) route of every up address.</summary>
+    private static IEnumerable<Candidate> Candidates(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice)
+    {
+        var connected = host.Interfaces.Where(i => i.Up && !i.IsLoopback).SelectMany(i => i.Addresses.Select(a =>
+            new Route(new Ipv4Address(a.Address.Value & Ipv4Address.Mask(a.PrefixLength)), a.PrefixLength, RouteKind.OnLink, i.Name, PreferredSource: a.Address)));
+        var tos = (byte)(flow.Tos & profile.RouteTosMask);
+        foreach (var route in host.Routes.Concat(connected))
+        {
+            var device = route.Device is null ? null : host.InterfaceByName(route.Device);
+            var rejects = route.Kind is RouteKind.Unreachable or RouteKind.Prohibit or RouteKind.Blackhole;
+            if (!rejects && (device is null || !device.Up)) continue;
+            if (outputDevice is not null && device != outputDevice) continue;
+            if (flow.OnLink && route.Kind == RouteKind.Unicast && route.Gateway is not null) continue;
+            if (route.Tos != 0 && (route.Tos & profile.RouteTosMask) != tos) continue;
+            yield return new Candidate(route);
+        }
+    }
+}

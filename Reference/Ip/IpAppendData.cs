@@ -1,0 +1,240 @@
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Socket;
+
+namespace Udpconf.Reference.Ip;
+
+/// <summary>What an append did: nothing to report, an error to flush on, or an outcome that ends the call at once
+/// (a kernel fault, a send that blocks).</summary>
+public readonly record struct AppendResult(Errno? Error, string Clause, Outcome? Outcome)
+{
+    public static AppendResult Ok => new(null, ClauseId.FragmentLayout, null);
+}
+
+/// <summary>
+/// ip_append_data: the datagram's data goes into the write queue, cut into buffers that are ready to leave as IP
+/// fragments.
+/// </summary>
+public static class IpAppendData
+{
+    private const int IpHeaderLength = 20;
+    private const int PageSize = 4096;
+    private const int MaxSkbFrags = 18;
+    private const int LinkReserve = 16;
+
+    /// <summary>
+    /// Outcome: nothing (the data is queued), or EMSGSIZE when the datagram would pass 65535 bytes with its IP
+    /// header (65507 bytes of data without options), EAGAIN when the first buffer finds the send buffer full under
+    /// MSG_DONTWAIT, ENOBUFS when a later buffer finds it twice over, EFAULT for unreadable data, EMSGSIZE for too
+    /// many page fragments. The buffers' errors take their length back off the cork and count an OutDiscard; the
+    /// 65535 check does neither.
+    /// Description: MSG_PROBE appends nothing. The first append of a datagram records options, route and MTU. Data
+    /// fills each buffer up to maxfraglen (the MTU when the rest fits), the overhang moving on to the next, so
+    /// every fragment but the last carries a multiple of 8 bytes.
+    /// Variation: current kernels refuse a datagram above the MTU here when DF may not be ignored (DO, PROBE,
+    /// INTERFACE), and PROBE and later modes use the device MTU, not the path MTU. UFO exists only in 2.6.
+    /// Model details: buffer memory is alloclen plus a fixed overhead per buffer (the profile's SkbOverhead), an
+    /// approximation of truesize; the device consumes transmitted datagrams at once.
+    /// </summary>
+    public static AppendResult Append(Model model, Call call, Sock sock, IReadOnlyList<UserBuffer> iov, int length,
+        int transhdrlen, IpcCookie ipc, RouteResult? route, MsgFlags flags)
+    {
+        // spec: ip_append_data.probe
+        if (flags.HasFlag(MsgFlags.Probe))
+        {
+            call.Pass(ClauseId.AppendProbe);
+            // spec: udp_sendmsg.probe_length_counted — udp_sendmsg already added this length to the cork's counter.
+            if (sock.Cork.Queue.Count > 0 && model.Profile.UdpLengthFromCounter) call.Pass(ClauseId.ProbeLengthCounted);
+            return AppendResult.Ok with { Clause = ClauseId.AppendProbe };
+        }
+        var profile = model.Profile;
+        var cork = sock.Cork;
+        RouteResult rt;
+        int mtu;
+        if (cork.Queue.Count == 0)
+        {
+            // spec: udp_sendmsg.probe_more_pending — a datagram left pending by MSG_PROBE|MSG_MORE has no route.
+            if (route is null)
+                return new AppendResult(null, ClauseId.ProbeMorePending, call.Fault(ClauseId.ProbeMorePending,
+                    "ip_append_data sets up the cork with the route that a pending MSG_PROBE|MSG_MORE send never looked up: a NULL dereference (CVE-2009-2698)"));
+            // spec: ip_append_data.cork_init
+            cork.Options = ipc.Options;
+            cork.Address = ipc.Addr;
+            cork.Route = rt = route;
+            var useDeviceMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe;
+            cork.FragSize = mtu = useDeviceMtu ? route.Device.Mtu : route.Mtu;
+            cork.Length = 0;
+            cork.CurrentPage = -1;
+            cork.PageOffset = 0;
+            call.Pass(ClauseId.CorkInit);
+        }
+        else
+        {
+            rt = cork.Route!;
+            transhdrlen = 0;
+            mtu = cork.FragSize;
+        }
+
+        // spec: ip_append_data.fraglen
+        var optionsLength = cork.Options?.Length ?? 0;
+        var fragheaderlen = IpHeaderLength + optionsLength;
+        var maxfraglen = ((mtu - fragheaderlen) & ~7) + fragheaderlen;
+        call.Pass(ClauseId.FragLen);
+
+        // spec: ip_append_data.emsgsize_total
+        var ignoresDf = sock.PmtuMode < SocketOption.PmtuDo || sock.PmtuMode == SocketOption.PmtuOmit;
+        var bound = profile.StrictPmtuAtAppend && !ignoresDf ? mtu : 0xFFFF;
+        if ((long)cork.Length + length > bound - fragheaderlen)
+        {
+            if (sock.RecvErr)
+            {
+                var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local,
+                    profile.LocalErrorInfoLessOptions ? mtu - optionsLength : mtu, rt.Destination, sock.PeerPort);
+                sock.ErrorQueue.Add(entry);
+                call.QueueError(entry);
+            }
+            return new AppendResult(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal, null);
+        }
+        call.Pass(ClauseId.EmsgsizeTotal);
+
+        // spec: ip_append_data.hw_checksum
+        var hardwareChecksum = transhdrlen > 0 && length + fragheaderlen <= mtu && rt.Device.ChecksumOffload;
+        if (hardwareChecksum) call.Pass(ClauseId.HwChecksum);
+        cork.Length += length;
+
+        var data = new UserData(iov);
+        long offset = 0;
+
+        // spec: ip_append_data.ufo
+        if (length > mtu && rt.Device.UdpFragmentationOffload && profile.SupportsUfo)
+        {
+            var count = length - transhdrlen;
+            if (!data.IsReadable(0, count)) return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+            var skb = cork.Queue.LastOrDefault();
+            if (skb is null)
+            {
+                skb = new Skb { Length = fragheaderlen + transhdrlen, HardwareChecksum = true, Ufo = true, TrueSize = TrueSize(profile, fragheaderlen + transhdrlen + 20) };
+                cork.Queue.Add(skb);
+            }
+            skb.Length += count;
+            skb.TrueSize += count;
+            Copy(call, cork, data, 0, count);
+            call.Pass(ClauseId.Ufo);
+            return AppendResult.Ok with { Clause = ClauseId.Ufo };
+        }
+
+        // spec: ip_append_data.fragment_layout
+        var current = cork.Queue.LastOrDefault();
+        while (length > 0)
+        {
+            var copy = current is null ? 0 : mtu - current.Length;
+            if (current is not null && copy < length) copy = maxfraglen - current.Length;
+            if (current is null || copy <= 0)
+            {
+                var previous = current;
+                var fraggap = previous is null ? 0 : previous.Length - maxfraglen;
+                var datalen = length + fraggap;
+                if (datalen > mtu - fragheaderlen) datalen = maxfraglen - fragheaderlen;
+                var fraglen = datalen + fragheaderlen;
+                var alloclen = flags.HasFlag(MsgFlags.More) && !rt.Device.ScatterGather ? mtu : fraglen;
+
+                // spec: ip_append_data.sndbuf
+                var memory = cork.WriteMemory;
+                if (transhdrlen > 0)
+                {
+                    if (memory >= sock.SendBuffer)
+                    {
+                        if (!flags.HasFlag(MsgFlags.DontWait))
+                            return new AppendResult(null, ClauseId.Sndbuf, call.Blocks(ClauseId.Sndbuf, "the first buffer waits for send-buffer space that nothing frees"));
+                        return Unwind(call, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);
+                    }
+                }
+                else if (memory > 2 * sock.SendBuffer)
+                {
+                    return Unwind(call, cork, length, Errno.ENOBUFS, ClauseId.Sndbuf);
+                }
+
+                var fresh = new Skb { Length = fraglen, HardwareChecksum = hardwareChecksum, TrueSize = TrueSize(profile, alloclen) };
+                if (fraggap > 0) previous!.Length = maxfraglen;
+                var copied = datalen - transhdrlen - fraggap;
+                // spec: ip_append_data.efault
+                if (copied > 0 && !data.IsReadable(offset, copied)) return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+                if (copied > 0) Copy(call, cork, data, offset, copied);
+                offset += Math.Max(copied, 0);
+                length -= datalen - fraggap;
+                transhdrlen = 0;
+                hardwareChecksum = false;
+                cork.Queue.Add(fresh);
+                current = fresh;
+                continue;
+            }
+
+            if (copy > length) copy = length;
+            if (rt.Device.ScatterGather)
+            {
+                // Data beyond the linear part goes into page fragments; a page shared with the buffer before takes
+                // a fragment slot of its own.
+                var left = PageSize - cork.PageOffset;
+                if (cork.CurrentPage >= 0 && left > 0)
+                {
+                    copy = Math.Min(copy, left);
+                    if (current.LastPage != cork.CurrentPage)
+                    {
+                        // spec: ip_append_data.max_frags
+                        if (current.PageFragments == MaxSkbFrags) return Unwind(call, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
+                        current.PageFragments++;
+                        current.LastPage = cork.CurrentPage;
+                    }
+                }
+                else if (current.PageFragments < MaxSkbFrags)
+                {
+                    copy = Math.Min(copy, PageSize);
+                    cork.CurrentPage = ++cork.PagesAllocated;
+                    cork.PageOffset = 0;
+                    current.PageFragments++;
+                    current.LastPage = cork.CurrentPage;
+                    current.TrueSize += PageSize;
+                }
+                else
+                {
+                    return Unwind(call, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
+                }
+                if (!data.IsReadable(offset, copy)) return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+                cork.PageOffset += copy;
+            }
+            else if (!data.IsReadable(offset, copy))
+            {
+                return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+            }
+            Copy(call, cork, data, offset, copy);
+            current.Length += copy;
+            offset += copy;
+            length -= copy;
+        }
+        call.Pass(ClauseId.FragmentLayout);
+        return AppendResult.Ok;
+    }
+
+    /// <summary>Copies user data into the cork, summing it as it goes (ip_generic_getfrag).</summary>
+    private static void Copy(Call call, Cork cork, UserData data, long offset, int count)
+    {
+        var bytes = data.Copy(offset, count);
+        cork.Data.AddRange(bytes);
+        // spec: ip_generic_getfrag.checksum — piece by piece, odd lengths included.
+        cork.DataSum.Add(bytes);
+        call.Pass(ClauseId.GetfragChecksum);
+    }
+
+    /// <summary>spec: ip_append_data.error_unwind — the failed append's remaining length comes off the cork and an
+    /// OutDiscard is counted.</summary>
+    private static AppendResult Unwind(Call call, Cork cork, int remaining, Errno errno, string clause)
+    {
+        cork.Length -= remaining;
+        call.Count(new CounterDelta(0, 1, 0, 0));
+        call.Pass(ClauseId.ErrorUnwind);
+        return new AppendResult(errno, clause, null);
+    }
+
+    private static int TrueSize(Profile profile, int alloclen) =>
+        ((alloclen + LinkReserve + 15 + 63) & ~63) + profile.SkbOverhead;
+}

@@ -1,0 +1,112 @@
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Socket;
+using Udpconf.Reference.Symbols;
+using Udpconf.Reference.Syscall;
+
+namespace Udpconf.Reference;
+
+/// <summary>
+/// The executable model of the IPv4 UDP send path: one process on one host, answering socket calls as the
+/// profile's kernel would. <see cref="Run"/> never throws for any operation; modeled failures are values.
+/// </summary>
+public sealed class Model
+{
+    private readonly Dictionary<int, FileObject> files = new();
+    private readonly Dictionary<string, int> names = new();
+    private readonly List<Symbol> symbols = [];
+    private readonly Dictionary<Ipv4Address, (Symbol Symbol, int Uses)> destinationCounters = new();
+    private int socketsCreated;
+    private int freeIdents;
+
+    public Model(HostConfig host, Profile profile)
+    {
+        Host = host;
+        Profile = profile;
+    }
+
+    public HostConfig Host { get; private set; }
+    public Profile Profile { get; }
+    /// <summary>Bumped by every host change: cached routes of connected sockets are then looked up again.</summary>
+    public int RouteGeneration { get; private set; }
+    /// <summary>Every symbol the model has introduced so far, in order.</summary>
+    public IReadOnlyList<Symbol> Symbols => symbols;
+    /// <summary>The running SNMP counters of the host.</summary>
+    public CounterDelta Counters { get; private set; }
+
+    /// <summary>Answers one operation.</summary>
+    public Outcome Run(Operation operation)
+    {
+        var outcome = operation switch
+        {
+            SocketOp op => SocketCalls.Create(this, op),
+            OpenFileOp op => SocketCalls.OpenFile(this, op),
+            BindOp op => InetBind.Bind(this, op),
+            ConnectOp op => InetConnect.Connect(this, op),
+            SetSockOptOp op => SocketOptions.Set(this, op),
+            GetSockOptOp op => SocketOptions.Get(this, op),
+            SetNonblockOp op => SocketCalls.SetNonblock(this, op),
+            SendToOp op => SysSendto.SendTo(this, op),
+            SendMsgOp op => SysSendto.SendMsg(this, op),
+            CloseOp op => SocketCalls.Close(this, op),
+            HostChangeOp op => ChangeHost(op),
+            _ => new Call().Unmodeled(ClauseId.SocketUnsupported, $"operation {operation.GetType().Name} is not modeled"),
+        };
+        Counters += outcome.Counters;
+        return outcome;
+    }
+
+    /// <summary>The descriptor number a name was given, or the raw number.</summary>
+    public int Resolve(Fd fd) => fd.Name is null ? fd.Number : names.GetValueOrDefault(fd.Name, -1);
+
+    public FileObject? File(int number) => files.GetValueOrDefault(number);
+
+    public IEnumerable<Sock> Sockets => files.Values.OfType<Sock>();
+
+    /// <summary>Installs a file at the lowest free descriptor number (from 3, as after stdin/stdout/stderr).</summary>
+    internal int Open(string name, FileObject file)
+    {
+        var number = 3;
+        while (files.ContainsKey(number)) number++;
+        files[number] = file;
+        names[name] = number;
+        return number;
+    }
+
+    internal void Release(int number) => files.Remove(number);
+
+    internal int NextSocketId() => ++socketsCreated;
+
+    internal Symbol NewSymbol(string name, SymbolKind kind, ushort low = 0, ushort high = ushort.MaxValue)
+    {
+        var symbol = new Symbol(name, kind, low, high);
+        symbols.Add(symbol);
+        return symbol;
+    }
+
+    /// <summary>A fresh identification for one datagram (current kernels' hashed generator).</summary>
+    internal Symbol NewFreeIdent() => NewSymbol($"ipid#{++freeIdents}", SymbolKind.IdentFree);
+
+    /// <summary>2.6: the per-destination identification counter (inet_peer), and this datagram's step on it.</summary>
+    internal (Symbol Symbol, int Step) NextDestinationIdent(Ipv4Address destination)
+    {
+        if (!destinationCounters.TryGetValue(destination, out var counter))
+            counter = (NewSymbol($"ipid@{destination}", SymbolKind.IdentCounter), 0);
+        destinationCounters[destination] = (counter.Symbol, counter.Uses + 1);
+        return (counter.Symbol, counter.Uses);
+    }
+
+    /// <summary>Ports bound by any socket, concrete or symbolic.</summary>
+    internal IEnumerable<PortValue> PortsInUse => Sockets.Where(s => s.LocalPort is not null).Select(s => s.LocalPort!.Value);
+
+    private Outcome ChangeHost(HostChangeOp op)
+    {
+        var call = new Call();
+        var device = Host.InterfaceByName(op.Interface);
+        if (device is null) return call.Fail(Errno.ENODEV, ClauseId.HostChange);
+        if (op.Mtu is { } mtu && (mtu < 68 || mtu > 65535)) return call.Fail(Errno.EINVAL, ClauseId.HostChange);
+        Host = Host.WithInterface(device with { Mtu = op.Mtu ?? device.Mtu, Up = op.Up ?? device.Up });
+        RouteGeneration++;
+        return call.Return(0, ClauseId.HostChange);
+    }
+}

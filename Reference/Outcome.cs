@@ -1,0 +1,73 @@
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Ip;
+
+namespace Udpconf.Reference;
+
+/// <summary>What kind of answer an operation got.</summary>
+public enum OutcomeKind
+{
+    /// <summary>The call returned a value (a descriptor, a byte count, 0).</summary>
+    Value,
+    /// <summary>The call failed with <see cref="Outcome.Error"/>.</summary>
+    Error,
+    /// <summary>The call sleeps and would not return by itself (a blocking send waiting for buffer space).</summary>
+    Blocks,
+    /// <summary>The documented code dereferences a null pointer here: the kernel oopses.</summary>
+    KernelFault,
+    /// <summary>The model does not say what happens (for instance an IPv6 datagram); a comparison reports "not
+    /// applicable", never "pass".</summary>
+    Unmodeled,
+}
+
+/// <summary>Changes to the host's SNMP counters (/proc/net/snmp) caused by one operation.</summary>
+public readonly record struct CounterDelta(int OutDatagrams, int OutDiscards, int SndbufErrors, int OutNoRoutes)
+{
+    public static CounterDelta operator +(CounterDelta a, CounterDelta b) => new(
+        a.OutDatagrams + b.OutDatagrams, a.OutDiscards + b.OutDiscards,
+        a.SndbufErrors + b.SndbufErrors, a.OutNoRoutes + b.OutNoRoutes);
+    public bool IsZero => this == default;
+}
+
+/// <summary>Where an error-queue entry came from (SO_EE_ORIGIN_*).</summary>
+public enum ErrorOrigin { Local = 1, Icmp = 2 }
+
+/// <summary>An entry queued on the socket's error queue under IP_RECVERR (struct sock_extended_err).</summary>
+/// <param name="Info">ee_info: the MTU for EMSGSIZE.</param>
+/// <param name="Address">The destination the error is about.</param>
+/// <param name="Port">The port recorded with it (the socket's connected port: 0 when unconnected).</param>
+public sealed record ErrorQueueEntry(Errno Errno, ErrorOrigin Origin, int Info, Ipv4Address Address, ushort Port);
+
+/// <summary>
+/// The answer to one operation: the return value or error, the clause that decided it, the datagrams emitted and
+/// the observable side effects. <see cref="Trace"/> lists every clause the call passed through, in order.
+/// </summary>
+public sealed record Outcome
+{
+    public required OutcomeKind Kind { get; init; }
+    public long Value { get; init; }
+    public Errno? Error { get; init; }
+    /// <summary>The clause id that decided the result.</summary>
+    public required string Clause { get; init; }
+    public IReadOnlyList<string> Trace { get; init; } = [];
+    public IReadOnlyList<Datagram> Datagrams { get; init; } = [];
+    public CounterDelta Counters { get; init; }
+    public IReadOnlyList<ErrorQueueEntry> ErrorQueue { get; init; } = [];
+    /// <summary>Neighbours (next hops) confirmed reachable by MSG_CONFIRM.</summary>
+    public IReadOnlyList<Ipv4Address> ConfirmedNeighbours { get; init; } = [];
+    /// <summary>getsockopt: the bytes written to the option buffer.</summary>
+    public ReadOnlyMemory<byte>? OptionValue { get; init; }
+    /// <summary>Other errors an implementation may legitimately give instead (for example where send-buffer
+    /// accounting differs), declared rather than masked.</summary>
+    public IReadOnlyList<Errno> AlsoAcceptable { get; init; } = [];
+    /// <summary>Why the outcome is what it is, when the clause alone does not say (Unmodeled, KernelFault, Blocks).</summary>
+    public string? Note { get; init; }
+
+    public bool IsError(Errno errno) => Kind == OutcomeKind.Error && Error == errno;
+
+    public override string ToString() => Kind switch
+    {
+        OutcomeKind.Value => $"{Value} [{Clause}]",
+        OutcomeKind.Error => $"{Error} [{Clause}]",
+        _ => $"{Kind} [{Clause}]{(Note is null ? "" : ": " + Note)}",
+    };
+}

@@ -1,0 +1,143 @@
+namespace Udpconf.Reference;
+
+/// <summary>How the IP identification of a datagram is chosen (ip_select_ident).</summary>
+public enum IdentPolicy
+{
+    /// <summary>2.6: DF set: a connected socket's counter (+1 per datagram), else 0; no DF: a per-destination counter.</summary>
+    Linux26,
+    /// <summary>Current kernels: a connected socket's counter for every datagram; unconnected with DF that may not be
+    /// ignored (DO, PROBE, INTERFACE): 0; otherwise a hashed generator (unconstrained).</summary>
+    Modern,
+}
+
+/// <summary>
+/// A profile is a small set of named behavior switches over one model. <c>spec</c> is the documented Linux 2.6
+/// behavior, bugs included; <c>linux</c> is what a current kernel does. Switches of <c>linux</c> stay marked
+/// unverified until a run on the live kernel confirms them.
+/// </summary>
+public sealed record Profile
+{
+    public required string Name { get; init; }
+
+    /// <summary>Kernel release against which the switches were last measured, or null while they are a reading of
+    /// kernel sources and documentation only.</summary>
+    public string? VerifiedAgainst { get; init; }
+
+    /// <summary>MSG_PROBE|MSG_MORE leaves a datagram pending with nothing queued; the next send crashes
+    /// (CVE-2009-2698). Fixed kernels clear the pending mark when nothing was queued.</summary>
+    public bool ProbeMoreLeavesPending { get; init; }
+
+    /// <summary>The UDP length field comes from the cork's length counter, which a MSG_PROBE append increases
+    /// (udp_sendmsg.probe_length_counted); current kernels take the length from the queued data.</summary>
+    public bool UdpLengthFromCounter { get; init; }
+
+    /// <summary>Every successful sendmsg counts an OutDatagram, corked or not (2.6); otherwise one is counted per
+    /// datagram handed to IP.</summary>
+    public bool OutDatagramsPerCall { get; init; }
+
+    /// <summary>ENOBUFS and full-queue drops count UDP SndbufErrors (not in 2.6).</summary>
+    public bool CountsSndbufErrors { get; init; }
+
+    /// <summary>A positive device status (queue drop) counts an OutDiscard even when it is not reported to the caller.</summary>
+    public bool QueueDropAlwaysDiscards { get; init; }
+
+    /// <summary>Modes that keep DF (DO, PROBE, INTERFACE) refuse an oversized datagram in ip_append_data with the MTU
+    /// as the bound; in 2.6 the datagram is built and refused when it cannot be fragmented.</summary>
+    public bool StrictPmtuAtAppend { get; init; }
+
+    /// <summary>The highest IP_MTU_DISCOVER value accepted (2 in 2.6: DONT, WANT, DO; 5 now: PROBE, INTERFACE, OMIT).</summary>
+    public int MaxPmtuMode { get; init; }
+
+    /// <summary>IP_TTL and IP_TOS control messages are understood (otherwise an unknown SOL_IP type: EINVAL).</summary>
+    public bool CmsgTtlTos { get; init; }
+
+    /// <summary>SOL_SOCKET control messages are parsed (an unknown type fails with EINVAL); 2.6 skips every level but SOL_IP.</summary>
+    public bool CmsgSocketLevel { get; init; }
+
+    /// <summary>sendmsg clamps a msg_namelen above 128 to 128 instead of failing with EINVAL.</summary>
+    public bool SendmsgClampsNameLength { get; init; }
+
+    /// <summary>bind() checks the address family (AF_INET, or AF_UNSPEC with INADDR_ANY).</summary>
+    public bool BindChecksFamily { get; init; }
+
+    public IdentPolicy Ident { get; init; }
+
+    /// <summary>Devices may offer UDP fragmentation offload (removed from current kernels).</summary>
+    public bool SupportsUfo { get; init; }
+
+    /// <summary>The TOS bits that take part in the route lookup (RT_TOS: 0x1E in 2.6; the DSCP bits 0xFC now).</summary>
+    public byte RouteTosMask { get; init; }
+
+    /// <summary>The neighbour is confirmed when MSG_CONFIRM is seen (2.6), not only when a packet leaves.</summary>
+    public bool ConfirmBeforeSend { get; init; }
+
+    /// <summary>An unroutable send counts IP OutNoRoutes.</summary>
+    public bool CountsOutNoRoutes { get; init; }
+
+    /// <summary>The smallest send buffer SO_SNDBUF can set (SOCK_MIN_SNDBUF).</summary>
+    public int MinSndbuf { get; init; }
+
+    /// <summary>Bytes charged per socket buffer beyond its data (sk_buff and shared info); an approximation.</summary>
+    public int SkbOverhead { get; init; }
+
+    /// <summary>The error queue entry of a local EMSGSIZE reports the MTU less the option length (else the MTU).</summary>
+    public bool LocalErrorInfoLessOptions { get; init; }
+
+    /// <summary>The documented Linux 2.6 behavior, bugs included.</summary>
+    public static Profile Spec { get; } = new()
+    {
+        Name = "spec",
+        VerifiedAgainst = "udp-sendto-path.txt",
+        ProbeMoreLeavesPending = true,
+        UdpLengthFromCounter = true,
+        OutDatagramsPerCall = true,
+        CountsSndbufErrors = false,
+        QueueDropAlwaysDiscards = false,
+        StrictPmtuAtAppend = false,
+        MaxPmtuMode = 2,
+        CmsgTtlTos = false,
+        CmsgSocketLevel = false,
+        SendmsgClampsNameLength = false,
+        BindChecksFamily = false,
+        Ident = IdentPolicy.Linux26,
+        SupportsUfo = true,
+        RouteTosMask = 0x1E,
+        ConfirmBeforeSend = true,
+        CountsOutNoRoutes = false,
+        MinSndbuf = 2048,
+        SkbOverhead = 256,
+        LocalErrorInfoLessOptions = false,
+    };
+
+    /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
+    public static Profile Linux { get; } = new()
+    {
+        Name = "linux",
+        VerifiedAgainst = null,
+        ProbeMoreLeavesPending = false,
+        UdpLengthFromCounter = false,
+        OutDatagramsPerCall = false,
+        CountsSndbufErrors = true,
+        QueueDropAlwaysDiscards = true,
+        StrictPmtuAtAppend = true,
+        MaxPmtuMode = 5,
+        CmsgTtlTos = true,
+        CmsgSocketLevel = true,
+        SendmsgClampsNameLength = true,
+        BindChecksFamily = true,
+        Ident = IdentPolicy.Modern,
+        SupportsUfo = false,
+        RouteTosMask = 0xFC,
+        ConfirmBeforeSend = false,
+        CountsOutNoRoutes = true,
+        MinSndbuf = 4608,
+        SkbOverhead = 576,
+        LocalErrorInfoLessOptions = true,
+    };
+
+    public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];
+
+    public static Profile? Find(string name) => All.FirstOrDefault(p => p.Name == name);
+
+    public bool IsVerified => VerifiedAgainst is not null;
+}

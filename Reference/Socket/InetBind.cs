@@ -1,0 +1,84 @@
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
+
+namespace Udpconf.Reference.Socket;
+
+/// <summary>bind() of an AF_INET UDP socket (inet_bind), and the automatic binding of a socket's first send or
+/// connect (inet_autobind).</summary>
+public static class InetBind
+{
+    /// <summary>
+    /// Outcome: 0. EINVAL for an address shorter than sockaddr_in or a socket already bound; EAFNOSUPPORT for a
+    /// family other than AF_INET (current kernels; 2.6 does not look); EADDRNOTAVAIL for an address that is not this
+    /// host's, a broadcast or a multicast one; EACCES for a port below 1024 without privilege; EADDRINUSE for a port
+    /// another socket holds.
+    /// Model details: SO_REUSEADDR is not modeled; an explicit port inside the local range may in reality collide
+    /// with a symbolic ephemeral port of another socket, which the model cannot know.
+    /// </summary>
+    public static Outcome Bind(Model model, BindOp op)
+    {
+        var call = new Call();
+        var lookup = SocketCalls.Lookup(model, op.Fd);
+        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        var sock = lookup.Value;
+        var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength);
+        if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.Bind);
+        if (sock.Family != AddressFamily.Inet) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "bind of an AF_INET6 socket");
+        var bytes = copied.Value!;
+        if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Bind);
+        var family = SockAddr.Family(bytes);
+        var address = SockAddr.Address(bytes);
+        var port = SockAddr.Port(bytes);
+        if (model.Profile.BindChecksFamily && family != AddressFamily.Inet &&
+            (family != AddressFamily.Unspec || !address.IsZero))
+            return call.Fail(Errno.EAFNOSUPPORT, ClauseId.Bind);
+        var host = model.Host;
+        var broadcastOrMulticast = address.IsMulticast || host.IsBroadcastAddress(address);
+        if (!address.IsZero && !host.IsLocalAddress(address) && !broadcastOrMulticast)
+            return call.Fail(Errno.EADDRNOTAVAIL, ClauseId.BindAddress);
+        if (port != 0 && port < 1024 && !host.Privileged) return call.Fail(Errno.EACCES, ClauseId.Bind);
+        if (sock.Connected || sock.LocalPort is not null) return call.Fail(Errno.EINVAL, ClauseId.Bind);
+
+        if (port == 0)
+        {
+            if (Allocate(model, sock) is not { } ephemeral) return call.Fail(Errno.EADDRINUSE, ClauseId.BindInUse);
+            sock.LocalPort = ephemeral;
+        }
+        else
+        {
+            if (InUse(model, sock, address, port)) return call.Fail(Errno.EADDRINUSE, ClauseId.BindInUse);
+            sock.LocalPort = PortValue.Of(port);
+            sock.PortLocked = true;
+        }
+        sock.BoundAddress = address;
+        sock.SourceAddress = broadcastOrMulticast ? Ipv4Address.Any : address;
+        sock.AddressLocked = !address.IsZero;
+        return call.Return(0, ClauseId.Bind);
+    }
+
+    /// <summary>inet_autobind: a socket without a port gets an ephemeral one; false when the range is exhausted.</summary>
+    public static bool Autobind(Model model, Sock sock)
+    {
+        if (sock.LocalPort is not null) return true;
+        if (Allocate(model, sock) is not { } port) return false;
+        sock.LocalPort = port;
+        return true;
+    }
+
+    /// <summary>An ephemeral port symbol, if the local range still has a free port.</summary>
+    private static PortValue? Allocate(Model model, Sock sock)
+    {
+        var host = model.Host;
+        var range = host.LocalPortHigh - host.LocalPortLow + 1;
+        var taken = model.PortsInUse.Count(p => p.IsSymbolic || (p.Concrete >= host.LocalPortLow && p.Concrete <= host.LocalPortHigh));
+        if (range <= 0 || taken >= range) return null;
+        sock.Bindings++;
+        var name = sock.Bindings == 1 ? $"port#s{sock.Id}" : $"port#s{sock.Id}.{sock.Bindings}";
+        return PortValue.Of(model.NewSymbol(name, SymbolKind.EphemeralPort, host.LocalPortLow, host.LocalPortHigh));
+    }
+
+    private static bool InUse(Model model, Sock self, Ipv4Address address, ushort port) =>
+        model.Sockets.Any(s => s != self && s.LocalPort is { IsSymbolic: false } p && p.Concrete == port &&
+                               (s.BoundAddress.IsZero || address.IsZero || s.BoundAddress == address));
+}

@@ -1,0 +1,74 @@
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
+
+namespace Udpconf.Reference.Socket;
+
+/// <summary>connect() of a UDP socket (inet_dgram_connect, ip4_datagram_connect) and AF_UNSPEC disconnect
+/// (udp_disconnect).</summary>
+public static class InetConnect
+{
+    /// <summary>
+    /// Outcome: 0. EINVAL for an address too short to hold a family; AF_UNSPEC disconnects; EAGAIN when the socket
+    /// cannot be bound; EINVAL below sockaddr_in; EAFNOSUPPORT for a family other than AF_INET; the route lookup's
+    /// error; EACCES for a broadcast route without SO_BROADCAST.
+    /// Description: a connected socket keeps the peer, takes the route's source as its own and caches the route;
+    /// its identification counter starts afresh.
+    /// </summary>
+    public static Outcome Connect(Model model, ConnectOp op)
+    {
+        var call = new Call();
+        var lookup = SocketCalls.Lookup(model, op.Fd);
+        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        var sock = lookup.Value;
+        var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength);
+        if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.Connect);
+        if (sock.Family != AddressFamily.Inet) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "connect of an AF_INET6 socket");
+        var bytes = copied.Value!;
+        if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
+        if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(call, sock);
+        if (!InetBind.Autobind(model, sock)) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
+        if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Connect);
+        if (SockAddr.Family(bytes) != AddressFamily.Inet) return call.Fail(Errno.EAFNOSUPPORT, ClauseId.Connect);
+
+        var destination = SockAddr.Address(bytes);
+        var source = sock.SourceAddress;
+        var oif = 0;
+        if (destination.IsMulticast)
+        {
+            oif = sock.MulticastIndex;
+            if (source.IsZero) source = sock.MulticastAddress;
+        }
+        var route = RouteLookup.Lookup(model.Host, new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute), model.Profile);
+        if (route.IsError) return call.Fail(route.Error!.Value, ClauseId.Connect);
+        if (route.Value.IsBroadcast && !sock.Broadcast) return call.Fail(Errno.EACCES, ClauseId.Connect);
+
+        if (sock.SourceAddress.IsZero) sock.SourceAddress = route.Value.Source;
+        if (sock.BoundAddress.IsZero) sock.BoundAddress = route.Value.Source;
+        sock.PeerAddress = route.Value.Destination;
+        sock.PeerPort = SockAddr.Port(bytes);
+        sock.Connected = true;
+        sock.CachedRoute = route.Value;
+        sock.CachedRouteGeneration = model.RouteGeneration;
+        sock.Connections++;
+        sock.IdentCounter = model.NewSymbol($"ipid#s{sock.Id}.c{sock.Connections}", SymbolKind.IdentCounter);
+        sock.IdentUses = 0;
+        return call.Return(0, ClauseId.Connect);
+    }
+
+    /// <summary>Forgets the peer and the cached route; a source address or port the user did not bind is let go.</summary>
+    private static Outcome Disconnect(Call call, Sock sock)
+    {
+        sock.Connected = false;
+        sock.PeerAddress = Ipv4Address.Any;
+        sock.PeerPort = 0;
+        sock.CachedRoute = null;
+        if (!sock.AddressLocked)
+        {
+            sock.BoundAddress = Ipv4Address.Any;
+            sock.SourceAddress = Ipv4Address.Any;
+        }
+        if (!sock.PortLocked) sock.LocalPort = null;
+        return call.Return(0, ClauseId.Disconnect);
+    }
+}

@@ -1,0 +1,83 @@
+using Udpconf.Reference.Api;
+
+namespace Udpconf.Reference.Socket;
+
+/// <summary>socket(), open(), fcntl(O_NONBLOCK), close(), and the descriptor lookup every socket call starts with.</summary>
+public static class SocketCalls
+{
+    private const int SockMax = 11;
+
+    /// <summary>
+    /// Outcome: a descriptor for a UDP socket (AF_INET, or AF_INET6 dual-stack); EAFNOSUPPORT for another family;
+    /// EINVAL for a type out of range or unknown type flags; EPROTONOSUPPORT for a datagram protocol that is not UDP.
+    /// Model details: stream, raw, ping and UDP-Lite sockets are outside the model (Unmodeled).
+    /// </summary>
+    public static Outcome Create(Model model, SocketOp op)
+    {
+        var call = new Call();
+        if (op.Domain is not (AddressFamily.Inet or AddressFamily.Inet6)) return call.Fail(Errno.EAFNOSUPPORT, ClauseId.SocketCreate);
+        var flags = op.Type & ~0xF;
+        var type = op.Type & 0xF;
+        if ((flags & ~(SocketType.NonblockFlag | SocketType.CloexecFlag)) != 0 || type < 0 || type >= SockMax)
+            return call.Fail(Errno.EINVAL, ClauseId.SocketCreate);
+        if (type != SocketType.Dgram)
+            return call.Unmodeled(ClauseId.SocketUnsupported, $"socket type {type} is not a UDP socket");
+        if (op.Protocol is 1 or 136)
+            return call.Unmodeled(ClauseId.SocketUnsupported, $"datagram protocol {op.Protocol} is not UDP");
+        if (op.Protocol is not (0 or SocketType.ProtocolUdp))
+            return call.Fail(Errno.EPROTONOSUPPORT, ClauseId.SocketCreate);
+        var sock = new Sock(model.NextSocketId(), op.Domain, model.Host) { Nonblocking = (flags & SocketType.NonblockFlag) != 0 };
+        return call.Return(model.Open(op.Name, sock), ClauseId.SocketCreate);
+    }
+
+    /// <summary>Outcome: a descriptor that is not a socket.</summary>
+    public static Outcome OpenFile(Model model, OpenFileOp op) => new Call().Return(model.Open(op.Name, new PlainFile()), ClauseId.OpenFile);
+
+    /// <summary>Outcome: 0; EBADF for a descriptor that is not open. O_NONBLOCK later acts as MSG_DONTWAIT.</summary>
+    public static Outcome SetNonblock(Model model, SetNonblockOp op)
+    {
+        var call = new Call();
+        if (model.File(model.Resolve(op.Fd)) is not { } file) return call.Fail(Errno.EBADF, ClauseId.SetNonblock);
+        file.Nonblocking = op.Nonblocking;
+        return call.Return(0, ClauseId.SetNonblock);
+    }
+
+    /// <summary>
+    /// Outcome: 0; EBADF for a descriptor that is not open. Closing a socket discards a pending corked datagram
+    /// without sending it and frees its port.
+    /// </summary>
+    public static Outcome Close(Model model, CloseOp op)
+    {
+        var call = new Call();
+        var number = model.Resolve(op.Fd);
+        if (model.File(number) is not { } file) return call.Fail(Errno.EBADF, ClauseId.Close);
+        if (file is Sock sock)
+        {
+            sock.Cork.Release();
+            sock.Pending = 0;
+            sock.UdpLength = 0;
+            sock.LocalPort = null;
+        }
+        model.Release(number);
+        return call.Return(0, ClauseId.Close);
+    }
+
+    /// <summary>The socket behind a descriptor: EBADF when it is not open, ENOTSOCK when it is not a socket.</summary>
+    public static Result<Sock> Lookup(Model model, Fd fd)
+    {
+        var file = model.File(model.Resolve(fd));
+        if (file is null) return Errno.EBADF;
+        if (file is not Sock sock) return Errno.ENOTSOCK;
+        return sock;
+    }
+
+    /// <summary>Copies an address argument in (move_addr_to_kernel): EINVAL for a length below 0 or above 128,
+    /// EFAULT when the bytes cannot be read. A NULL pointer or a length of 0 gives no bytes.</summary>
+    public static Result<byte[]?> CopyAddressIn(UserBuffer? address, int length)
+    {
+        if (length < 0 || length > SockAddr.MaxLength) return Errno.EINVAL;
+        if (length == 0) return (byte[]?)Array.Empty<byte>();
+        if (address is null || address.Readable.Length < length) return Errno.EFAULT;
+        return address.Readable[..length].ToArray();
+    }
+}

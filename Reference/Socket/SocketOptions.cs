@@ -1,0 +1,214 @@
+using System.Buffers.Binary;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Udp;
+using static Udpconf.Reference.Api.SocketOption;
+
+namespace Udpconf.Reference.Socket;
+
+/// <summary>setsockopt and getsockopt for the options that change the send path.</summary>
+public static class SocketOptions
+{
+    /// <summary>
+    /// Outcome: 0. EINVAL for a value of the wrong size or out of range; EFAULT for an unreadable value;
+    /// ENOPROTOOPT for an option the model does not know. UDP_CORK 0 pushes what is pending and still returns 0
+    /// whatever the push gave.
+    /// Variation: IP_MTU_DISCOVER accepts 0-2 in 2.6 and 0-5 now.
+    /// </summary>
+    public static Outcome Set(Model model, SetSockOptOp op)
+    {
+        var call = new Call();
+        var lookup = SocketCalls.Lookup(model, op.Fd);
+        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        var sock = lookup.Value;
+        return op.Level switch
+        {
+            SolSocket => SetSocketLevel(model, call, sock, op),
+            SolUdp => SetUdpLevel(model, call, sock, op),
+            SolIp => SetIpLevel(model, call, sock, op),
+            _ => call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt),
+        };
+    }
+
+    private static Outcome SetSocketLevel(Model model, Call call, Sock sock, SetSockOptOp op)
+    {
+        if (op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck)) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+        if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+        if (ReadInt(op.Value, 4) is not { } value) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+        switch (op.OptName)
+        {
+            case SoDontRoute: sock.DontRoute = value != 0; break;
+            case SoBroadcast: sock.Broadcast = value != 0; break;
+            case SoNoCheck: sock.NoCheck = value != 0; break;
+            case SoSndbuf:
+                var requested = Math.Min(value, model.Host.WmemMax);
+                sock.SendBuffer = Math.Max(requested * 2, model.Profile.MinSndbuf);
+                break;
+        }
+        return call.Return(0, ClauseId.SetSockOpt);
+    }
+
+    private static Outcome SetUdpLevel(Model model, Call call, Sock sock, SetSockOptOp op)
+    {
+        if (op.OptName != UdpCork) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+        if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+        if (ReadInt(op.Value, 4) is not { } value) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+        if (value != 0)
+        {
+            // spec: udp_setsockopt.cork_on
+            sock.CorkFlag = true;
+            return call.Return(0, ClauseId.CorkOn);
+        }
+        // spec: udp_setsockopt.cork_off_push — the push's own result is not returned.
+        sock.CorkFlag = false;
+        UdpPushPendingFrames.Push(model, call, sock);
+        return call.Return(0, ClauseId.CorkOffPush);
+    }
+
+    private static Outcome SetIpLevel(Model model, Call call, Sock sock, SetSockOptOp op)
+    {
+        if (op.OptName == SocketOption.IpOptions)
+        {
+            if (op.OptLen < 0 || op.OptLen > Ip.IpOptions.MaxLength) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+            if (op.OptLen > 0 && (op.Value is null || op.Value.Readable.Length < op.OptLen)) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+            var compiled = Ip.IpOptions.Compile(op.OptLen == 0 ? [] : op.Value!.Readable.Span[..op.OptLen], model.Host.Privileged);
+            if (compiled.IsError) return call.Fail(compiled.Error!.Value, ClauseId.SetSockOpt);
+            sock.Options = compiled.Value;
+            return call.Return(0, ClauseId.SetSockOpt);
+        }
+        if (op.OptName is not (IpTos or IpTtl or IpMtuDiscover or IpRecvErr or IpMulticastTtl or IpMulticastIf))
+            return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+        if (op.OptName == IpMulticastIf) return SetMulticastInterface(model, call, sock, op);
+
+        // ip_setsockopt reads an int when there are 4 bytes, else one byte, else leaves 0.
+        var value = 0;
+        if (op.OptLen >= 4)
+        {
+            if (ReadInt(op.Value, 4) is not { } read) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+            value = read;
+        }
+        else if (op.OptLen >= 1)
+        {
+            if (op.Value is null || op.Value.Readable.Length < 1) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+            value = op.Value.Readable.Span[0];
+        }
+        switch (op.OptName)
+        {
+            case IpTos:
+                sock.Tos = (byte)value;
+                break;
+            case IpTtl:
+                if (op.OptLen < 1 || (value != -1 && (value < 1 || value > 255))) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+                sock.UnicastTtl = value;
+                break;
+            case IpMtuDiscover:
+                if (value < 0 || value > model.Profile.MaxPmtuMode) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+                sock.PmtuMode = value;
+                break;
+            case IpRecvErr:
+                sock.RecvErr = value != 0;
+                if (!sock.RecvErr) sock.ErrorQueue.Clear();
+                break;
+            case IpMulticastTtl:
+                if (op.OptLen < 1) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+                if (value == -1) value = 1;
+                if (value < 0 || value > 255) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+                sock.MulticastTtl = (byte)value;
+                break;
+        }
+        return call.Return(0, ClauseId.SetSockOpt);
+    }
+
+    /// <summary>IP_MULTICAST_IF with struct ip_mreqn (12 bytes) or an in_addr (4 to 11 bytes); less: reset.</summary>
+    private static Outcome SetMulticastInterface(Model model, Call call, Sock sock, SetSockOptOp op)
+    {
+        var address = Ipv4Address.Any;
+        var index = 0;
+        if (op.OptLen >= 12)
+        {
+            if (op.Value is null || op.Value.Readable.Length < 12) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+            address = Ipv4Address.Read(op.Value.Readable.Span[4..]);
+            index = BinaryPrimitives.ReadInt32LittleEndian(op.Value.Readable.Span[8..]);
+        }
+        else if (op.OptLen >= 4)
+        {
+            if (op.Value is null || op.Value.Readable.Length < 4) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+            address = Ipv4Address.Read(op.Value.Readable.Span);
+        }
+        Interface? device;
+        if (index == 0)
+        {
+            if (address.IsZero)
+            {
+                sock.MulticastIndex = 0;
+                sock.MulticastAddress = Ipv4Address.Any;
+                return call.Return(0, ClauseId.SetSockOpt);
+            }
+            device = model.Host.Interfaces.FirstOrDefault(i => i.Addresses.Any(a => a.Address == address));
+        }
+        else
+        {
+            device = model.Host.InterfaceByIndex(index);
+        }
+        if (device is null) return call.Fail(Errno.EADDRNOTAVAIL, ClauseId.SetSockOpt);
+        sock.MulticastIndex = device.Index;
+        sock.MulticastAddress = address;
+        return call.Return(0, ClauseId.SetSockOpt);
+    }
+
+    /// <summary>
+    /// Outcome: the length written, with the bytes in <see cref="Outcome.OptionValue"/>. EINVAL for a negative
+    /// length; ENOTCONN for IP_MTU on an unconnected socket; ENOPROTOOPT for an option the model does not know.
+    /// An IP-level value from 0 to 255 asked with fewer than 4 bytes is returned as one byte.
+    /// </summary>
+    public static Outcome Get(Model model, GetSockOptOp op)
+    {
+        var call = new Call();
+        var lookup = SocketCalls.Lookup(model, op.Fd);
+        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        var sock = lookup.Value;
+        if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
+        int value;
+        switch (op.Level, op.OptName)
+        {
+            case (SolSocket, SoDontRoute): value = sock.DontRoute ? 1 : 0; break;
+            case (SolSocket, SoBroadcast): value = sock.Broadcast ? 1 : 0; break;
+            case (SolSocket, SoNoCheck): value = sock.NoCheck ? 1 : 0; break;
+            case (SolSocket, SoSndbuf): value = sock.SendBuffer; break;
+            case (SolUdp, UdpCork): value = sock.CorkFlag ? 1 : 0; break;
+            case (SolIp, IpTos): value = sock.Tos; break;
+            case (SolIp, IpTtl): value = sock.UnicastTtl == -1 ? model.Host.DefaultTtl : sock.UnicastTtl; break;
+            case (SolIp, IpMtuDiscover): value = sock.PmtuMode; break;
+            case (SolIp, IpRecvErr): value = sock.RecvErr ? 1 : 0; break;
+            case (SolIp, IpMulticastTtl): value = sock.MulticastTtl; break;
+            case (SolIp, IpMtu):
+                if (!sock.Connected || sock.CachedRoute is null) return call.Fail(Errno.ENOTCONN, ClauseId.GetSockOpt);
+                value = sock.CachedRoute.Mtu;
+                break;
+            case (SolIp, IpMulticastIf):
+            {
+                var bytes = new byte[4];
+                sock.MulticastAddress.Write(bytes);
+                var length = Math.Min(op.OptLen, 4);
+                return call.Return(length, ClauseId.GetSockOpt, bytes.AsMemory(0, length));
+            }
+            case (SolIp, SocketOption.IpOptions):
+            {
+                var bytes = sock.Options?.Original ?? [];
+                var length = Math.Min(op.OptLen, bytes.Length);
+                return call.Return(length, ClauseId.GetSockOpt, bytes.AsMemory(0, length));
+            }
+            default:
+                return call.Fail(Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
+        }
+        var intBytes = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(intBytes, value);
+        if (op.Level == SolIp && op.OptLen is > 0 and < 4 && value is >= 0 and <= 255)
+            return call.Return(1, ClauseId.GetSockOpt, intBytes.AsMemory(0, 1));
+        var written = Math.Min(op.OptLen, 4);
+        return call.Return(written, ClauseId.GetSockOpt, intBytes.AsMemory(0, written));
+    }
+
+    private static int? ReadInt(UserBuffer? value, int length) =>
+        value is null || value.Readable.Length < length ? null : BinaryPrimitives.ReadInt32LittleEndian(value.Readable.Span);
+}

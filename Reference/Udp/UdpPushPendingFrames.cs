@@ -1,0 +1,90 @@
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Ip;
+using Udpconf.Reference.Socket;
+
+namespace Udpconf.Reference.Udp;
+
+/// <summary>What a push gave: null or an error, and the clause that decided.</summary>
+public readonly record struct PushResult(Errno? Error, string Clause, string? Unmodeled = null);
+
+/// <summary>udp_push_pending_frames: the UDP header and checksum of the corked datagram, then IP's push.</summary>
+public static class UdpPushPendingFrames
+{
+    /// <summary>
+    /// Outcome: what ip_push_pending_frames gives; nothing when nothing is queued.
+    /// Description: the header takes its ports from the cork and its length from the cork's counter; the
+    /// checksum covers the pseudo-header, the header and every piece (0 goes out as 0xFFFF), is 0 under
+    /// SO_NO_CHECK, and is left as the pseudo-header sum for a checksum-offloading device when the datagram is one
+    /// buffer. Length and pending state are reset afterwards, whatever happened.
+    /// Variation: current kernels take the UDP length from the queued data, so a corked MSG_PROBE does not change
+    /// it, and count the OutDatagram here.
+    /// </summary>
+    public static PushResult Push(Model model, Call call, Sock sock)
+    {
+        var cork = sock.Cork;
+        if (cork.Queue.Count == 0)
+        {
+            // spec: udp_push.empty
+            call.Pass(ClauseId.PushEmpty);
+            Reset(call, sock);
+            return new PushResult(null, ClauseId.PushEmpty);
+        }
+        if (sock.Pending == AddressFamily.Inet6)
+        {
+            Reset(call, sock);
+            return new PushResult(null, ClauseId.Ipv6Unmodeled, "the pending datagram is an IPv6 one");
+        }
+
+        // spec: udp_push.header
+        var dataLength = UdpHeaderLength + cork.Data.Count;
+        var udpLength = model.Profile.UdpLengthFromCounter ? (ushort)sock.UdpLength : (ushort)dataLength;
+        call.Pass(ClauseId.UdpHeader);
+        if (udpLength != dataLength) call.Pass(ClauseId.ProbeLengthCounted);
+
+        UdpChecksumMode mode;
+        if (sock.NoCheck)
+        {
+            // spec: udp_push.no_check
+            mode = UdpChecksumMode.Disabled;
+            call.Pass(ClauseId.NoCheck);
+        }
+        else if (cork.Queue.Count == 1 && cork.Queue[0].HardwareChecksum)
+        {
+            // spec: udp_push.checksum_offload
+            mode = UdpChecksumMode.PseudoHeaderOnly;
+            call.Pass(ClauseId.ChecksumOffload);
+        }
+        else
+        {
+            // spec: udp_push.checksum, udp_push.checksum_zero (applied when the bytes are rendered)
+            mode = UdpChecksumMode.Computed;
+            call.Pass(ClauseId.Checksum);
+            call.Pass(ClauseId.ChecksumZero);
+        }
+
+        var result = IpPushPendingFrames.Push(model, call, sock, udpLength, mode);
+        if (!model.Profile.OutDatagramsPerCall && result.Error is null && result.Sent)
+            call.Count(new CounterDelta(1, 0, 0, 0));
+        Reset(call, sock);
+        return new PushResult(result.Error, result.Clause, result.Unmodeled);
+    }
+
+    /// <summary>udp_flush_pending_frames: drop everything pending without sending it.</summary>
+    public static void Flush(Sock sock)
+    {
+        sock.UdpLength = 0;
+        sock.Pending = 0;
+        sock.Cork.Release();
+    }
+
+    private const int UdpHeaderLength = 8;
+
+    // spec: udp_push.reset
+    private static void Reset(Call call, Sock sock)
+    {
+        sock.UdpLength = 0;
+        sock.Pending = 0;
+        sock.Cork.Release();
+        call.Pass(ClauseId.PushReset);
+    }
+}
