@@ -109,7 +109,7 @@ public static class IpAppendData
         if (length > mtu && rt.Device.UdpFragmentationOffload && profile.SupportsUfo)
         {
             var count = length - transhdrlen;
-            if (!data.IsReadable(0, count)) return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+            if (!data.IsReadable(0, count)) return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
             var skb = cork.Queue.LastOrDefault();
             if (skb is null)
             {
@@ -139,6 +139,7 @@ public static class IpAppendData
                 var alloclen = flags.HasFlag(MsgFlags.More) && !rt.Device.ScatterGather ? mtu : fraglen;
 
                 // spec: ip_append_data.sndbuf
+                call.Pass(ClauseId.Sndbuf);
                 var memory = cork.WriteMemory;
                 if (transhdrlen > 0)
                 {
@@ -146,19 +147,19 @@ public static class IpAppendData
                     {
                         if (!flags.HasFlag(MsgFlags.DontWait))
                             return new AppendResult(null, ClauseId.Sndbuf, call.Blocks(ClauseId.Sndbuf, "the first buffer waits for send-buffer space that nothing frees"));
-                        return Unwind(call, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);
+                        return Unwind(call, profile, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);
                     }
                 }
                 else if (memory > 2 * sock.SendBuffer)
                 {
-                    return Unwind(call, cork, length, Errno.ENOBUFS, ClauseId.Sndbuf);
+                    return Unwind(call, profile, cork, length, Errno.ENOBUFS, ClauseId.Sndbuf);
                 }
 
                 var fresh = new Skb { Length = fraglen, HardwareChecksum = hardwareChecksum, TrueSize = TrueSize(profile, alloclen) };
                 if (fraggap > 0) previous!.Length = maxfraglen;
                 var copied = datalen - transhdrlen - fraggap;
                 // spec: ip_append_data.efault
-                if (copied > 0 && !data.IsReadable(offset, copied)) return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+                if (copied > 0 && !data.IsReadable(offset, copied)) return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
                 if (copied > 0) Copy(call, cork, data, offset, copied);
                 offset += Math.Max(copied, 0);
                 length -= datalen - fraggap;
@@ -181,7 +182,7 @@ public static class IpAppendData
                     if (current.LastPage != cork.CurrentPage)
                     {
                         // spec: ip_append_data.max_frags
-                        if (current.PageFragments == MaxSkbFrags) return Unwind(call, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
+                        if (current.PageFragments == MaxSkbFrags) return Unwind(call, profile, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
                         current.PageFragments++;
                         current.LastPage = cork.CurrentPage;
                     }
@@ -197,14 +198,14 @@ public static class IpAppendData
                 }
                 else
                 {
-                    return Unwind(call, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
+                    return Unwind(call, profile, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
                 }
-                if (!data.IsReadable(offset, copy)) return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+                if (!data.IsReadable(offset, copy)) return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
                 cork.PageOffset += copy;
             }
             else if (!data.IsReadable(offset, copy))
             {
-                return Unwind(call, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+                return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
             }
             Copy(call, cork, data, offset, copy);
             current.Length += copy;
@@ -227,10 +228,13 @@ public static class IpAppendData
 
     /// <summary>spec: ip_append_data.error_unwind — the failed append's remaining length comes off the cork and an
     /// OutDiscard is counted.</summary>
-    private static AppendResult Unwind(Call call, Cork cork, int remaining, Errno errno, string clause)
+    private static AppendResult Unwind(Call call, Profile profile, Cork cork, int remaining, Errno errno, string clause)
     {
         cork.Length -= remaining;
-        call.Count(new CounterDelta(0, 1, 0, 0));
+        // Current kernels: udp_sendmsg counts a SndbufError for ENOBUFS, and for EAGAIN from a full send buffer
+        // (SOCK_NOSPACE), on top of ip_append_data's OutDiscard.
+        var sndbufError = profile.CountsSndbufErrors && (errno == Errno.ENOBUFS || (errno == Errno.EAGAIN && clause == ClauseId.Sndbuf));
+        call.Count(new CounterDelta(0, 1, sndbufError ? 1 : 0, 0));
         call.Pass(ClauseId.ErrorUnwind);
         return new AppendResult(errno, clause, null);
     }

@@ -1,0 +1,165 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+
+namespace Udpconf.Properties;
+
+/// <summary>A sequence of operations, printed one per line so a failing run shows what to replay.</summary>
+public sealed record OperationSequence(IReadOnlyList<Operation> Operations)
+{
+    public override string ToString() => string.Join(Environment.NewLine, Operations.Select((op, i) => $"  {i + 1}: {Describe(op)}"));
+
+    private static string Describe(Operation op) => op switch
+    {
+        SendToOp s => $"SendTo({s.Fd}, {s.Data}, {s.Flags}, {Hex(s.Address)}, {s.AddressLength})",
+        SendMsgOp s => $"SendMsg({s.Fd}, {Hex(s.Name)}, {s.NameLength}, [{string.Join(", ", s.Iov)}], {Hex(s.Control)}, {s.ControlLength}, {s.Flags})",
+        BindOp b => $"Bind({b.Fd}, {Hex(b.Address)}, {b.AddressLength})",
+        ConnectOp c => $"Connect({c.Fd}, {Hex(c.Address)}, {c.AddressLength})",
+        SetSockOptOp o => $"SetSockOpt({o.Fd}, {o.Level}, {o.OptName}, {Hex(o.Value)}, {o.OptLen})",
+        _ => op.ToString(),
+    };
+
+    private static string Hex(UserBuffer? buffer) =>
+        buffer is null ? "NULL" : Convert.ToHexString(buffer.Readable.Span) + (buffer.FullyReadable ? "" : $"+{buffer.Length - buffer.Readable.Length} unreadable");
+}
+
+/// <summary>
+/// Operations with any arguments: mostly well-formed ones near the interesting boundaries, mixed with arbitrary
+/// descriptors, lengths, flags, address bytes, option values and control messages.
+/// </summary>
+public static class OperationGenerators
+{
+    private static readonly string[] Names = ["a", "b", "c"];
+    private static readonly Ipv4Address[] Addresses =
+    [
+        Ipv4Address.Parse("198.51.100.7"), Ipv4Address.Parse("192.0.2.7"), Ipv4Address.Parse("192.0.2.1"),
+        Ipv4Address.Parse("192.0.2.255"), Ipv4Address.LimitedBroadcast, Ipv4Address.Any, Ipv4Address.Loopback,
+        Ipv4Address.Parse("224.0.0.1"), Ipv4Address.Parse("239.1.2.3"), Ipv4Address.Parse("203.0.113.9"),
+        Ipv4Address.Parse("240.0.0.1"), Ipv4Address.Parse("0.1.2.3"),
+    ];
+
+    private static Gen<(T1, T2, T3)> Zip<T1, T2, T3>(Gen<T1> a, Gen<T2> b, Gen<T3> c) =>
+        Gen.Zip(Gen.Zip(a, b), c).Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2));
+
+    public static Gen<int> Interesting(params int[] values) =>
+        Gen.Frequency((3, Gen.Elements(values)), (1, Gen.Choose(-3, 70000)), (1, ArbMap.Default.GeneratorFor<int>()));
+
+    private static Gen<Fd> Fd() => Gen.Frequency(
+        (8, Gen.Elements(Names).Select(Udpconf.Reference.Api.Fd.Named)),
+        (1, Gen.Elements("f", "nope").Select(Udpconf.Reference.Api.Fd.Named)),
+        (1, Interesting(-1, 0, 1, 3, 4, 99, 1024).Select(Udpconf.Reference.Api.Fd.Raw)));
+
+    private static Gen<byte[]> Bytes(int max) => Gen.Choose(0, max).SelectMany(n => Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), n));
+
+    private static Gen<UserBuffer?> Buffer(Gen<byte[]> bytes) => Gen.Frequency(
+        (8, bytes.Select(b => (UserBuffer?)UserBuffer.Of(b))),
+        (1, Gen.Constant<UserBuffer?>(null)),
+        (1, bytes.SelectMany(b => Gen.Choose(0, 64).Select(extra => (UserBuffer?)new UserBuffer(b, b.Length + extra)))));
+
+    private static Gen<byte[]> SockAddrBytes() => Gen.Frequency(
+        (6, Gen.Zip(Gen.Elements(Addresses), Gen.Elements<ushort>(9, 53, 0, 40000, 65535)).Select(t => SockAddr.In(t.Item1, t.Item2))),
+        (1, Gen.Zip(Gen.Elements(Addresses), Gen.Elements<ushort>(0, 10, 1, 99)).Select(t => SockAddr.In(t.Item1, 9, t.Item2))),
+        (1, Gen.Elements(Addresses).Select(a => SockAddr.In6Mapped(a, 9))),
+        (1, Gen.Constant(SockAddr.In6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 9))),
+        (1, Bytes(40)));
+
+    private static Gen<(UserBuffer? Address, int Length)> Address() =>
+        SockAddrBytes().SelectMany(bytes => Gen.Frequency(
+            (6, Gen.Constant(bytes.Length)),
+            (1, Interesting(-1, 0, 1, 2, 15, 16, 24, 28, 128, 129)))
+            .SelectMany(length => Buffer(Gen.Constant(bytes)).Select(buffer => (buffer, length))));
+
+    private static Gen<UserBuffer> Data() => Gen.Frequency(
+        (6, Gen.Choose(0, 1600).Select(n => UserBuffer.Pattern(n))),
+        (2, Gen.Elements(0, 0, 65467, 65468, 65507, 65508, 65535, 65536, 70000, 3000, 1472, 1473).Select(n => UserBuffer.Pattern(n))),
+        (1, Gen.Zip(Gen.Choose(0, 3000), Gen.Choose(0, 3000)).Select(t => new UserBuffer(new byte[t.Item1], t.Item1 + t.Item2))));
+
+    private static Gen<MsgFlags> Flags() => Gen.Frequency(
+        (6, Gen.Constant(MsgFlags.None)),
+        (4, Gen.Constant(MsgFlags.More)),
+        (3, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontRoute, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.Probe | MsgFlags.More, MsgFlags.Probe | MsgFlags.Confirm)),
+        (1, Gen.SubListOf(new[] { MsgFlags.More, MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontRoute, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.NoSignal })
+            .Select(list => list.Aggregate(MsgFlags.None, (a, f) => a | f))),
+        (1, ArbMap.Default.GeneratorFor<uint>().Select(u => (MsgFlags)u)));
+
+    private static Gen<byte[]> Control() => Gen.Frequency(
+        (3, Gen.Zip(Gen.Choose(0, 2), Gen.Elements(1, 2, 4, 7, 8, 99)).SelectMany(t => Bytes(16).Select(data =>
+            ControlMessages.Encode((t.Item1 == 2 ? 17 : t.Item1, t.Item2, data))))),
+        (2, Gen.Elements(Addresses).Select(a => ControlMessages.Encode((0, 8, ControlMessages.PktInfo(2, a))))),
+        (1, Gen.Elements(1, 64, 255, 0, 256, -1).Select(v => ControlMessages.Encode((0, 2, ControlMessages.Int(v)), (0, 1, ControlMessages.Int(v))))),
+        (1, Bytes(48)));
+
+    private static Gen<Operation> SocketOps() => Gen.Frequency(
+        (6, Gen.Elements(Names).Select(n => (Operation)new SocketOp(n))),
+        (1, Gen.Elements(Names).Select(n => (Operation)new SocketOp(n, AddressFamily.Inet6))),
+        (1, Zip(Gen.Elements(Names), Interesting(0, 2, 10, 99), Interesting(1, 2, 3, 0x802, 99)).SelectMany(t =>
+            Interesting(0, 17, 1, 6, 136).Select(p => (Operation)new SocketOp(t.Item1, t.Item2, t.Item3, p)))),
+        (1, Gen.Constant((Operation)new OpenFileOp("f"))));
+
+    /// <summary>Options that matter to the send path, with values that matter, plus arbitrary ones.</summary>
+    private static Gen<(int Level, int Name, byte[] Value)> MeaningfulOption() => Gen.OneOf(
+        Gen.Elements(0, 1).Select(v => (17, 1, BitConverter.GetBytes(v))),
+        Gen.Choose(-1, 6).Select(v => (0, 10, BitConverter.GetBytes(v))),
+        Gen.Elements(0, 1).Select(v => (0, 11, BitConverter.GetBytes(v))),
+        Gen.Elements(0, 1).Select(v => (1, 11, BitConverter.GetBytes(v))),
+        Gen.Elements(0, 1).Select(v => (1, 6, BitConverter.GetBytes(v))),
+        Gen.Elements(0, 1).Select(v => (1, 5, BitConverter.GetBytes(v))),
+        Gen.Elements(0, 1, 2048, 100000).Select(v => (1, 7, BitConverter.GetBytes(v))),
+        Gen.Elements(-1, 0, 1, 64, 255, 256).Select(v => (0, 2, BitConverter.GetBytes(v))),
+        Gen.Elements(0, 0x10, 0xB8, 0xFF).Select(v => (0, 1, BitConverter.GetBytes(v))),
+        Gen.Elements(-1, 0, 1, 5, 255, 256).Select(v => (0, 33, BitConverter.GetBytes(v))),
+        Gen.Elements<byte[]>([0, 0, 0, 0], [192, 0, 2, 1], [203, 0, 113, 1], [10, 0, 0, 1]).Select(v => (0, 32, v)),
+        Gen.Elements<byte[]>(
+            [131, 7, 4, 198, 51, 100, 1], [137, 11, 4, 192, 0, 2, 7, 198, 51, 100, 1], [7, 7, 4, 0, 0, 0, 0], [7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0],
+            [1, 1, 1, 0], [68, 8, 5, 0, 0, 0, 0, 0], [148, 4, 0, 0], [131, 3, 4], [], [0], [30, 2]).Select(v => (0, 4, v)));
+
+    private static Gen<Operation> OptionOps()
+    {
+        var option = Gen.Frequency(
+            (6, MeaningfulOption()),
+            (1, Zip(Interesting(0, 1, 6, 17, 41, 255), Interesting(0, 1, 2, 99), Bytes(48)).Select(t => (Level: t.Item1, Name: t.Item2, Value: t.Item3))));
+        var set = Gen.Zip(Fd(), option).SelectMany(t => Buffer(Gen.Constant(t.Item2.Value)).SelectMany(buffer =>
+            Gen.Frequency((8, Gen.Constant(t.Item2.Value.Length)), (1, Interesting(-1, 0, 1, 3, 4, 12, 40, 41)))
+                .Select(optlen => (Operation)new SetSockOptOp(t.Item1, t.Item2.Level, t.Item2.Name, buffer, optlen))));
+        var get = Zip(Fd(), option, Interesting(-1, 0, 1, 3, 4, 8, 40))
+            .Select(t => (Operation)new GetSockOptOp(t.Item1, t.Item2.Level, t.Item2.Name, t.Item3));
+        return Gen.Frequency((4, set), (1, get));
+    }
+
+    private static Gen<Operation> SendOps()
+    {
+        var sendto = Zip(Fd(), Data(), Flags()).SelectMany(t => Gen.Frequency(
+                (5, Address().Select(a => (Operation)new SendToOp(t.Item1, t.Item2, t.Item3, a.Address, a.Length))),
+                (1, Gen.Constant((Operation)new SendToOp(t.Item1, t.Item2, t.Item3, null, 0)))));
+        var sendmsg = Zip(Fd(), Gen.ListOf(Data(), 3), Flags()).SelectMany(t =>
+            Gen.Zip(Address(), Gen.Frequency((2, Gen.Constant<byte[]?>(null)), (1, Control().Select(c => (byte[]?)c)))).SelectMany(u =>
+                Gen.Frequency((5, Gen.Constant((long)(u.Item2?.Length ?? 0))), (1, Interesting(-1, 8, 16, 1000).Select(x => (long)x)))
+                    .Select(controlLength => (Operation)new SendMsgOp(t.Item1, u.Item1.Address, u.Item1.Length, t.Item2.ToArray(),
+                        u.Item2 is null ? null : UserBuffer.Of(u.Item2), controlLength, t.Item3))));
+        return Gen.Frequency((3, sendto), (2, sendmsg));
+    }
+
+    public static Gen<Operation> Operation() => Gen.Frequency(
+        (3, SocketOps()),
+        (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new BindOp(t.Item1, t.Item2.Address, t.Item2.Length))),
+        (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new ConnectOp(t.Item1, t.Item2.Address, t.Item2.Length))),
+        (4, OptionOps()),
+        (1, Gen.Zip(Fd(), ArbMap.Default.GeneratorFor<bool>()).Select(t => (Operation)new SetNonblockOp(t.Item1, t.Item2))),
+        (8, SendOps()),
+        (1, Fd().Select(fd => (Operation)new CloseOp(fd))),
+        (1, Zip(Gen.Elements("tun0", "lo", "eth9"), Gen.Elements<int?>(null, 68, 576, 1006, 1500, 9000, 65535, 67, 70000), Gen.Elements<bool?>(null, true, false))
+            .Select(t => (Operation)new HostChangeOp(t.Item1, t.Item2, t.Item3))));
+
+    /// <summary>Two sockets to start with; one in four times the second is a dual-stack AF_INET6 socket.</summary>
+    private static Gen<Operation[]> Opening() => Gen.Elements(AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet6)
+        .Select(family => new Operation[] { new SocketOp("a"), new SocketOp("b", family) });
+
+    /// <summary>Sequences of up to 40 operations, most opening two sockets first; shrinking drops operations one at a time.</summary>
+    public static Arbitrary<OperationSequence> Sequences() => Arb.From(
+        Gen.Zip(Gen.Choose(1, 40), Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false))))
+            .SelectMany(t => Gen.Zip(Gen.ListOf(Operation(), t.Item1), Opening()).Select(u => t.Item2 ? u.Item2.Concat(u.Item1) : u.Item1))
+            .Select(ops => new OperationSequence(ops.ToArray())),
+        sequence => Enumerable.Range(0, sequence.Operations.Count)
+            .Select(i => new OperationSequence(sequence.Operations.Where((_, j) => j != i).ToArray())));
+}
