@@ -140,4 +140,31 @@ public sealed record Profile
     public static Profile? Find(string name) => All.FirstOrDefault(p => p.Name == name);
 
     public bool IsVerified => VerifiedAgainst is not null;
+
+    /// <summary>Which switches change which clause: spec-map.md shows their values in each profile.</summary>
+    public static IReadOnlyDictionary<string, string[]> SwitchesByClause { get; } = new Dictionary<string, string[]>
+    {
+        [ClauseId.AddrCopy] = [nameof(SendmsgClampsNameLength)],
+        [ClauseId.Cmsg] = [nameof(CmsgTtlTos), nameof(CmsgSocketLevel)],
+        [ClauseId.RouteTos] = [nameof(RouteTosMask)],
+        [ClauseId.Route] = [nameof(CountsOutNoRoutes)],
+        [ClauseId.Confirm] = [nameof(ConfirmBeforeSend)],
+        [ClauseId.Probe] = [nameof(OutDatagramsPerCall)],
+        [ClauseId.ProbeMorePending] = [nameof(ProbeMoreLeavesPending)],
+        [ClauseId.ProbeLengthCounted] = [nameof(UdpLengthFromCounter)],
+        [ClauseId.UdpResult] = [nameof(OutDatagramsPerCall), nameof(CountsSndbufErrors)],
+        [ClauseId.UdpHeader] = [nameof(UdpLengthFromCounter)],
+        [ClauseId.LocalFragment] = [nameof(StrictPmtuAtAppend)],
+        [ClauseId.Df] = [nameof(StrictPmtuAtAppend), nameof(MaxPmtuMode)],
+        [ClauseId.Ttl] = [nameof(CmsgTtlTos)],
+        [ClauseId.IpHeader] = [nameof(Ident), nameof(CmsgTtlTos)],
+        [ClauseId.Netfilter] = [nameof(QueueDropAlwaysDiscards), nameof(CountsSndbufErrors)],
+        [ClauseId.OutDiscards] = [nameof(QueueDropAlwaysDiscards)],
+        [ClauseId.CorkInit] = [nameof(MaxPmtuMode)],
+        [ClauseId.EmsgsizeTotal] = [nameof(StrictPmtuAtAppend), nameof(LocalErrorInfoLessOptions)],
+        [ClauseId.Ufo] = [nameof(SupportsUfo)],
+        [ClauseId.Sndbuf] = [nameof(MinSndbuf), nameof(SkbOverhead)],
+        [ClauseId.Bind] = [nameof(BindChecksFamily)],
+        [ClauseId.SetSockOpt] = [nameof(MaxPmtuMode), nameof(MinSndbuf)],
+    };
 }
