@@ -56,9 +56,6 @@ public sealed record Outcome
     public IReadOnlyList<Ipv4Address> ConfirmedNeighbours { get; init; } = [];
     /// <summary>getsockopt: the bytes written to the option buffer.</summary>
     public ReadOnlyMemory<byte>? OptionValue { get; init; }
-    /// <summary>Other errors an implementation may legitimately give instead (for example where send-buffer
-    /// accounting differs), declared rather than masked.</summary>
-    public IReadOnlyList<Errno> AlsoAcceptable { get; init; } = [];
     /// <summary>Why the outcome is what it is, when the clause alone does not say (Unmodeled, KernelFault, Blocks).</summary>
     public string? Note { get; init; }
 
