@@ -154,7 +154,7 @@ public sealed record Profile
         [ClauseId.ProbeLengthCounted] = [nameof(UdpLengthFromCounter)],
         [ClauseId.UdpResult] = [nameof(OutDatagramsPerCall), nameof(CountsSndbufErrors)],
         [ClauseId.UdpHeader] = [nameof(UdpLengthFromCounter)],
-        [ClauseId.LocalFragment] = [nameof(StrictPmtuAtAppend)],
+        [ClauseId.LocalFragment] = [nameof(StrictPmtuAtAppend), nameof(MaxPmtuMode)],
         [ClauseId.Df] = [nameof(StrictPmtuAtAppend), nameof(MaxPmtuMode)],
         [ClauseId.Ttl] = [nameof(CmsgTtlTos)],
         [ClauseId.IpHeader] = [nameof(Ident), nameof(CmsgTtlTos)],
@@ -163,7 +163,7 @@ public sealed record Profile
         [ClauseId.CorkInit] = [nameof(MaxPmtuMode)],
         [ClauseId.EmsgsizeTotal] = [nameof(StrictPmtuAtAppend), nameof(LocalErrorInfoLessOptions)],
         [ClauseId.Ufo] = [nameof(SupportsUfo)],
-        [ClauseId.Sndbuf] = [nameof(MinSndbuf), nameof(SkbOverhead)],
+        [ClauseId.Sndbuf] = [nameof(MinSndbuf), nameof(SkbOverhead), nameof(CountsSndbufErrors)],
         [ClauseId.Bind] = [nameof(BindChecksFamily)],
         [ClauseId.SetSockOpt] = [nameof(MaxPmtuMode), nameof(MinSndbuf)],
     };

@@ -32,9 +32,11 @@ public static class IpAppendData
     /// fills each buffer up to maxfraglen (the MTU when the rest fits), the overhang moving on to the next, so
     /// every fragment but the last carries a multiple of 8 bytes.
     /// Variation: current kernels refuse a datagram above the MTU here when DF may not be ignored (DO, PROBE,
-    /// INTERFACE), and PROBE and later modes use the device MTU, not the path MTU. UFO exists only in 2.6.
+    /// INTERFACE), and PROBE and later modes use the device MTU, not the path MTU. UFO exists only in 2.6. Current
+    /// kernels count a SndbufError for a send-buffer ENOBUFS or EAGAIN (udp_sendmsg's exit, modeled here).
     /// Model details: buffer memory is alloclen plus a fixed overhead per buffer (the profile's SkbOverhead), an
-    /// approximation of truesize; the device consumes transmitted datagrams at once.
+    /// approximation of truesize; the device consumes transmitted datagrams at once, so the first buffer of a
+    /// datagram always finds the send buffer empty and never waits (EAGAIN / Blocks are unreachable).
     /// </summary>
     public static AppendResult Append(Model model, Call call, Sock sock, IReadOnlyList<UserBuffer> iov, int length,
         int transhdrlen, IpcCookie ipc, RouteResult? route, MsgFlags flags)

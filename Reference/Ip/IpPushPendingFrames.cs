@@ -4,7 +4,6 @@ using Udpconf.Reference.Socket;
 
 namespace Udpconf.Reference.Ip;
 
-/// <summary>What the IP push gave: an error or none, the deciding clause, and whether a datagram left.</summary>
 /// <summary>What the IP push gave: an error or none, the deciding clause, whether a datagram left, and why the model
 /// cannot say what left when it cannot.</summary>
 public readonly record struct IpPushResult(Errno? Error, string Clause, bool Sent, string? Unmodeled = null);
@@ -85,20 +84,18 @@ public static class IpPushPendingFrames
         int? gsoSize = null;
         if (cork.Queue.Count == 1 && cork.Queue[0].Ufo)
         {
-            gsoSize = ((cork.FragSize - fragheaderlen) & ~7);
+            // spec: ip_append_data.ufo — ip_ufo_append_data is given the MTU itself (L852-854), not maxfraglen, and
+            // hands the device fragments of MTU less the header: not necessarily a multiple of 8.
+            gsoSize = cork.FragSize - fragheaderlen;
         }
-        else if (total > route.Mtu)
+        else if (total > cork.FragSize)
         {
+            // The datagram is fragmented against the MTU ip_append_data laid it out for: the path MTU (2.6, and
+            // current kernels below IP_PMTUDISC_PROBE), the device MTU for PROBE and later modes (ip_skb_dst_mtu).
             // spec: ip_push.local_fragment — under IP_PMTUDISC_DO the datagram may not be fragmented here.
             call.Pass(ClauseId.LocalFragment);
             if (dontFragment && !ignoresDf)
             {
-                if (sock.RecvErr)
-                {
-                    var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, route.Mtu, route.Destination, cork.FlowDestinationPort);
-                    sock.ErrorQueue.Add(entry);
-                    call.QueueError(entry);
-                }
                 return Fail(call, sock, Errno.EMSGSIZE, ClauseId.LocalFragment);
             }
             payloads = cork.Queue.Select((skb, i) => skb.Length - fragheaderlen).ToArray();

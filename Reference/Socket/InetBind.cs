@@ -19,13 +19,8 @@ public static class InetBind
     public static Outcome Bind(Model model, BindOp op)
     {
         var call = new Call();
-        var lookup = SocketCalls.Lookup(model, op.Fd);
-        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
-        var sock = lookup.Value;
-        var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength);
-        if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.Bind);
-        if (sock.Family != AddressFamily.Inet) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "bind of an AF_INET6 socket");
-        var bytes = copied.Value!;
+        if (SocketCalls.SocketAndAddress(model, call, op.Fd, op.Address, op.AddressLength, ClauseId.Bind, out var sock, out var bytes) is { } ended)
+            return ended;
         if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Bind);
         var family = SockAddr.Family(bytes);
         var address = SockAddr.Address(bytes);

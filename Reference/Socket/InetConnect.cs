@@ -18,13 +18,8 @@ public static class InetConnect
     public static Outcome Connect(Model model, ConnectOp op)
     {
         var call = new Call();
-        var lookup = SocketCalls.Lookup(model, op.Fd);
-        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
-        var sock = lookup.Value;
-        var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength);
-        if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.Connect);
-        if (sock.Family != AddressFamily.Inet) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "connect of an AF_INET6 socket");
-        var bytes = copied.Value!;
+        if (SocketCalls.SocketAndAddress(model, call, op.Fd, op.Address, op.AddressLength, ClauseId.Connect, out var sock, out var bytes) is { } ended)
+            return ended;
         if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(call, sock);
         if (!InetBind.Autobind(model, sock)) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);

@@ -108,6 +108,9 @@ public sealed class Cork
     /// <summary>Per-datagram IP_TTL / IP_TOS from control messages (current kernels).</summary>
     public int? Ttl { get; set; }
     public int? Tos { get; set; }
+    /// <summary>Current kernels: the neighbour that MSG_CONFIRM on the datagram's first piece confirms once the
+    /// datagram leaves (skb_set_dst_pending_confirm; neigh_confirm in ip_finish_output2).</summary>
+    public Ipv4Address? ConfirmOnSend { get; set; }
 
     public List<Skb> Queue { get; } = [];
     /// <summary>The user data appended so far, in order (the UDP header is not in it).</summary>
@@ -131,6 +134,7 @@ public sealed class Cork
         Route = null;
         Ttl = null;
         Tos = null;
+        ConfirmOnSend = null;
         CurrentPage = -1;
         PageOffset = 0;
     }

@@ -71,6 +71,26 @@ public static class SocketCalls
         return sock;
     }
 
+    /// <summary>
+    /// The start of bind and connect: the descriptor must be an open socket (EBADF, ENOTSOCK), the address must
+    /// copy in (EINVAL, EFAULT), and the socket must be AF_INET (a dual-stack socket's bind and connect are not
+    /// modeled). Returns the outcome that ends the call, or null with the socket and the address bytes.
+    /// </summary>
+    public static Outcome? SocketAndAddress(Model model, Call call, Fd fd, UserBuffer? address, int length, string clause,
+        out Sock sock, out byte[] bytes)
+    {
+        sock = null!;
+        bytes = [];
+        var lookup = Lookup(model, fd);
+        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        sock = lookup.Value;
+        var copied = CopyAddressIn(address, length);
+        if (copied.IsError) return call.Fail(copied.Error!.Value, clause);
+        if (sock.Family != AddressFamily.Inet) return call.Unmodeled(ClauseId.Ipv6Unmodeled, $"{clause} of an AF_INET6 socket");
+        bytes = copied.Value!;
+        return null;
+    }
+
     /// <summary>Copies an address argument in (move_addr_to_kernel): EINVAL for a length below 0 or above 128,
     /// EFAULT when the bytes cannot be read. A NULL pointer or a length of 0 gives no bytes.</summary>
     public static Result<byte[]?> CopyAddressIn(UserBuffer? address, int length)

@@ -61,7 +61,7 @@ public static class SocketOptions
         }
         // spec: udp_setsockopt.cork_off_push — the push's own result is not returned.
         sock.CorkFlag = false;
-        UdpPushPendingFrames.Push(model, call, sock);
+        UdpSendMsg.PushPending(model, call, sock);
         return call.Return(0, ClauseId.CorkOffPush);
     }
 
@@ -95,6 +95,9 @@ public static class SocketOptions
         switch (op.OptName)
         {
             case IpTos:
+                // ip_setsockopt: a new TOS resets the connected socket's cached route (sk_dst_reset), so the next
+                // send looks the route up again with it (udp_sendmsg.route_tos, udp_sendmsg.connected_route_cache).
+                if (sock.Tos != (byte)value) sock.CachedRoute = null;
                 sock.Tos = (byte)value;
                 break;
             case IpTtl:

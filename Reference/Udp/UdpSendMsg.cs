@@ -77,7 +77,7 @@ public static class UdpSendMsg
         {
             // spec: udp_sendmsg.push_uncorked
             call.Pass(ClauseId.PushUncorked);
-            var pushed = UdpPushPendingFrames.Push(model, call, sock);
+            var pushed = PushPending(model, call, sock);
             if (pushed.Unmodeled is { } note) return call.Unmodeled(pushed.Clause, note);
             if (pushed.Error is { } pushError) return call.Fail(pushError, pushed.Clause);
         }
@@ -89,6 +89,18 @@ public static class UdpSendMsg
         // spec: udp_sendmsg.result
         if (profile.OutDatagramsPerCall) call.Count(new CounterDelta(1, 0, 0, 0));
         return call.Return(len, decidedBy);
+    }
+
+    /// <summary>udp_push_pending_frames, and then, in current kernels, the confirmation a MSG_CONFIRM on the
+    /// datagram's first piece asked for, given only if the datagram left (2.6 confirmed when the flag was seen).</summary>
+    internal static PushResult PushPending(Model model, Call call, Sock sock)
+    {
+        var confirmOnSend = sock.Cork.ConfirmOnSend;
+        var sentBefore = call.Datagrams.Count;
+        var pushed = UdpPushPendingFrames.Push(model, call, sock);
+        // spec: udp_sendmsg.confirm (current kernels: neigh_confirm as the packet goes out, ip_finish_output2)
+        if (confirmOnSend is { } neighbour && call.Datagrams.Count > sentBefore) call.Confirm(neighbour);
+        return pushed;
     }
 
     private readonly record struct Prepared(RouteResult? Route, Outcome? Outcome);
@@ -178,9 +190,11 @@ public static class UdpSendMsg
         RouteResult? route = null;
         if (connected && sock.CachedRoute is not null)
         {
-            // spec: udp_sendmsg.connected_route_cache — the cached route is valid until the host changes.
+            // spec: udp_sendmsg.connected_route_cache — the cached route is valid until the host changes; an obsolete
+            // one is dropped (sk_dst_check resets sk_dst_cache) and looked up again below (L596, L614-615).
             call.Pass(ClauseId.ConnectedRouteCache);
             if (sock.CachedRouteGeneration == model.RouteGeneration) route = sock.CachedRoute;
+            else sock.CachedRoute = null;
         }
         if (route is null)
         {
@@ -202,10 +216,13 @@ public static class UdpSendMsg
             }
         }
 
+        Ipv4Address? confirmOnSend = null;
         if (msg.Flags.HasFlag(MsgFlags.Confirm))
         {
-            // spec: udp_sendmsg.confirm
+            // spec: udp_sendmsg.confirm — 2.6 confirms here (dst_confirm, L667), whatever happens to the send later;
+            // current kernels confirm here only for MSG_PROBE, else when the datagram leaves (see PushPending).
             if (profile.ConfirmBeforeSend || flags.HasFlag(MsgFlags.Probe)) call.Confirm(route.NextHop);
+            else confirmOnSend = route.NextHop;
             call.Pass(ClauseId.Confirm);
             // spec: udp_sendmsg.probe — a zero-length probe ends here.
             if (flags.HasFlag(MsgFlags.Probe) && len == 0)
@@ -232,6 +249,7 @@ public static class UdpSendMsg
         cork.FlowSourcePort = sock.LocalPort!.Value;
         cork.Ttl = ipc.Ttl;
         cork.Tos = ipc.Tos;
+        cork.ConfirmOnSend = confirmOnSend;
         sock.Pending = AddressFamily.Inet;
         call.Pass(ClauseId.CorkSetup);
         return new Prepared(route, null);

@@ -30,6 +30,15 @@ public sealed class Sim
 
     public Reference.Model Model { get; }
 
+    /// <summary>A model with socket "s" already open, optionally with an IP_MTU_DISCOVER mode set.</summary>
+    public static Sim WithSocket(Profile profile, HostConfig? host = null, int? pmtu = null)
+    {
+        var sim = new Sim(profile, host);
+        sim.Socket();
+        if (pmtu is { } mode) Expect.Value(sim.SetInt("s", SocketOption.SolIp, SocketOption.IpMtuDiscover, mode), 0);
+        return sim;
+    }
+
     public Outcome Run(Operation op) => Model.Run(op);
 
     public Outcome Socket(string name = "s", int domain = AddressFamily.Inet, int type = SocketType.Dgram, int protocol = 0) =>

@@ -1,0 +1,124 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Xunit;
+
+namespace Udpconf.Tests.Model;
+
+/// <summary>
+/// Wire arithmetic for the send-path tests, written independently of the model's own checksum code so that the
+/// tests judge the model's bytes rather than repeat them.
+/// </summary>
+internal static class Frames
+{
+    public static readonly Ipv4Address RemoteNet = Ipv4Address.Parse("198.51.100.0");
+
+    /// <summary>Deterministic pseudo-random bytes.</summary>
+    public static byte[] Bytes(int count, int seed)
+    {
+        var bytes = new byte[count];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>The IP payload of one packet: after the header (options included), up to the total length.</summary>
+    public static byte[] IpPayload(byte[] packet)
+    {
+        var ip = Sim.Ip(packet);
+        Assert.Equal(packet.Length, ip.TotalLength);
+        return packet[ip.HeaderLength..ip.TotalLength];
+    }
+
+    /// <summary>Puts the fragments of one datagram back together, checking what RFC 791 requires of them: one
+    /// identification, contiguous offsets from 0, MF on every fragment but the last.</summary>
+    public static byte[] Reassemble(IReadOnlyList<byte[]> packets)
+    {
+        var headers = packets.Select(Sim.Ip).ToList();
+        var whole = new List<byte>();
+        for (var i = 0; i < packets.Count; i++)
+        {
+            Assert.Equal(headers[0].Identification, headers[i].Identification);
+            Assert.Equal(whole.Count, headers[i].FragmentOffsetBytes);
+            Assert.Equal(i < packets.Count - 1, headers[i].MoreFragments);
+            whole.AddRange(IpPayload(packets[i]));
+        }
+        return whole.ToArray();
+    }
+
+    /// <summary>Big-endian 16-bit words; an odd last byte is the high byte of a word (RFC 1071 §4.1).</summary>
+    public static IEnumerable<long> Words(byte[] bytes)
+    {
+        for (var i = 0; i < bytes.Length; i += 2)
+            yield return (bytes[i] << 8) | (i + 1 < bytes.Length ? bytes[i + 1] : 0);
+    }
+
+    /// <summary>One's complement sum of 16-bit words, folded to 16 bits (RFC 1071).</summary>
+    public static ushort Fold(IEnumerable<long> words)
+    {
+        var sum = words.Sum();
+        while ((sum >> 16) != 0) sum = (sum & 0xFFFF) + (sum >> 16);
+        return (ushort)sum;
+    }
+
+    /// <summary>The words of the RFC 768 pseudo-header.</summary>
+    public static IEnumerable<long> PseudoHeader(Ipv4Address source, Ipv4Address destination, int udpLength) =>
+        [source.Value >> 16, source.Value & 0xFFFF, destination.Value >> 16, destination.Value & 0xFFFF, 17, udpLength];
+
+    /// <summary>The raw UDP checksum (complemented sum, before 0 is replaced) of a UDP header plus data, its
+    /// checksum field taken as 0, with <paramref name="pseudoLength"/> in the pseudo-header.</summary>
+    public static ushort RawUdpChecksum(Ipv4Address source, Ipv4Address destination, int pseudoLength, byte[] transport)
+    {
+        var zeroed = (byte[])transport.Clone();
+        zeroed[6] = zeroed[7] = 0;
+        return (ushort)~Fold(PseudoHeader(source, destination, pseudoLength).Concat(Words(zeroed)));
+    }
+
+    /// <summary>The checksum field udp_push_pending_frames writes (L439-442): a computed 0 goes out as 0xFFFF.</summary>
+    public static ushort UdpChecksum(Ipv4Address source, Ipv4Address destination, int pseudoLength, byte[] transport)
+    {
+        var raw = RawUdpChecksum(source, destination, pseudoLength, transport);
+        return raw == 0 ? (ushort)0xFFFF : raw;
+    }
+
+    /// <summary>The receiver's test of an IP header checksum: the header's words sum to 0xFFFF.</summary>
+    public static bool HeaderChecksumValid(byte[] packet)
+    {
+        var headerLength = (packet[0] & 0x0F) * 4;
+        return Fold(Words(packet[..headerLength])) == 0xFFFF;
+    }
+
+    /// <summary>The UDP checksum field of a datagram's bytes (its first fragment).</summary>
+    public static ushort ChecksumField(byte[] firstPacket) => Sim.Udp(firstPacket).Checksum;
+
+    /// <summary>tun0 192.0.2.1/24 with a route to 198.51.100.0/24 via 192.0.2.254 carrying the given metrics.</summary>
+    public static HostConfig Host(int mtu = 1500, int? routeMtu = null, bool mtuLocked = false, byte? hopLimit = null,
+        bool offload = false, bool ufo = false, bool sg = true, bool queueFull = false,
+        IReadOnlyList<OutputDropRule>? drops = null)
+    {
+        var host = Sim.OnLinkOnly(mtu, offload, ufo, sg) with
+        {
+            Routes = [new Route(RemoteNet, 24, RouteKind.Unicast, "tun0", Sim.Gateway, routeMtu, mtuLocked, HopLimit: hopLimit)],
+            OutputDrops = drops ?? [],
+        };
+        if (queueFull) host = host.WithInterface(host.InterfaceByName("tun0")! with { QueueFull = true });
+        return host;
+    }
+
+    /// <summary>setsockopt(IP_OPTIONS) with the given option bytes.</summary>
+    public static Outcome SetIpOptions(this Sim sim, string s, byte[] options) =>
+        sim.Run(new SetSockOptOp(Fd.Named(s), SocketOption.SolIp, SocketOption.IpOptions, UserBuffer.Of(options), options.Length));
+
+    /// <summary>sendto of explicit bytes to <see cref="Sim.Remote"/>.</summary>
+    public static Outcome Send(this Sim sim, string s, byte[] data, MsgFlags flags = MsgFlags.None, ushort port = 9) =>
+        sim.SendTo(s, UserBuffer.Of(data), Sim.Remote, port, flags);
+
+    /// <summary>Record route with one slot (copied bit clear), then router alert (copied bit set), END-padded: 12
+    /// bytes.</summary>
+    public static readonly byte[] RecordRouteAndRouterAlert = [7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0];
+
+    /// <summary>Router alert alone: 4 bytes.</summary>
+    public static readonly byte[] RouterAlert = [148, 4, 0, 0];
+
+    /// <summary>Record route with nine slots: 39 bytes, END-padded to the 40-byte maximum.</summary>
+    public static readonly byte[] FortyBytesOfOptions = [7, 39, 4, .. new byte[36]];
+}
