@@ -9,12 +9,6 @@ namespace Udpconf.Tests.Model;
 /// <summary>udp_sendmsg from its first checks to the options (slides 24-29, L499-576).</summary>
 public class AddressAndRouteTests
 {
-    private static Sim Socket(Sim sim)
-    {
-        sim.Socket();
-        return sim;
-    }
-
     private static Outcome SendToAddress(Sim sim, UserBuffer address, int length, MsgFlags flags = MsgFlags.None) =>
         sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), flags, address, length));
 
@@ -27,7 +21,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.len_over_0xffff")]
     public void A_length_above_65535_is_EMSGSIZE_before_flags_and_address_are_looked_at()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Error(sim.SendHuge("s", 65536, Sim.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
         Expect.Error(sim.SendHuge("s", 65536, Sim.Remote, MsgFlags.Oob), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF); // before L506
         var portZero = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Unreadable(1 << 20), MsgFlags.None, Sim.Addr(Sim.Remote, 0), 16));
@@ -42,7 +36,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.len_over_0xffff")]
     public void The_length_check_leaves_a_pending_corked_datagram_alone()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More), 10);
         Expect.Error(sim.SendHuge("s", 65536, Sim.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
         var last = sim.SendTo("s", 5, Sim.Remote);
@@ -57,7 +51,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.oob")]
     public void MSG_OOB_is_EOPNOTSUPP_before_the_address_is_checked_and_nothing_is_queued()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var outcome = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Oob);
         Expect.Error(outcome, Errno.EOPNOTSUPP, ClauseId.Oob);
         Assert.Empty(outcome.Datagrams);
@@ -72,7 +66,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.addr_short")]
     public void An_address_shorter_than_sockaddr_in_is_EINVAL()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 9), 15), Errno.EINVAL, ClauseId.AddrShort);
         // A non-NULL address of length 0 is still passed down as msg_name (L1594-1595).
         Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 9), 0), Errno.EINVAL, ClauseId.AddrShort);
@@ -90,9 +84,9 @@ public class AddressAndRouteTests
         var name = new byte[200];
         SockAddr.In(Sim.Remote, 9).CopyTo(name, 0);
         var op = new SendMsgOp(Fd.Named("s"), UserBuffer.Of(name), 200, [UserBuffer.Pattern(10)], null, 0, MsgFlags.None);
-        Expect.Error(Socket(Sim.Spec()).Run(op), Errno.EINVAL, ClauseId.AddrCopy);
+        Expect.Error(Sim.WithSocket(Profile.Spec).Run(op), Errno.EINVAL, ClauseId.AddrCopy);
         // Profile.Linux.SendmsgClampsNameLength.
-        var linux = Socket(Sim.Linux());
+        var linux = Sim.WithSocket(Profile.Linux);
         var clamped = linux.Run(op);
         Expect.Value(clamped, 10, ClauseId.UdpResult);
         Assert.Equal(Sim.Remote, Assert.Single(clamped.Datagrams).Destination);
@@ -107,7 +101,7 @@ public class AddressAndRouteTests
     [InlineData(0xFFFF)]
     public void A_family_other_than_AF_INET_or_AF_UNSPEC_is_EAFNOSUPPORT_before_the_port(int family)
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 9, (ushort)family), 16), Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
         Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 0, (ushort)family), 16), Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
     }
@@ -116,7 +110,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.addr_family")]
     public void AF_UNSPEC_is_taken_as_AF_INET()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var outcome = SendToAddress(sim, Sim.Addr(Sim.Remote, 4242, AddressFamily.Unspec), 16);
         Expect.Value(outcome, 10, ClauseId.UdpResult);
         var datagram = Assert.Single(outcome.Datagrams);
@@ -130,7 +124,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.source_from_route")]
     public void Port_zero_is_EINVAL_but_address_zero_is_allowed()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var refused = sim.SendTo("s", 10, Sim.Remote, port: 0);
         Expect.Error(refused, Errno.EINVAL, ClauseId.DportZero);
         Assert.Empty(refused.Datagrams);
@@ -146,7 +140,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.no_dest")]
     public void No_address_on_an_unconnected_socket_is_EDESTADDRREQ_for_sendto_and_sendmsg()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Error(sim.SendTo("s", 10, null), Errno.EDESTADDRREQ, ClauseId.NoDest);
         var viaSendmsg = sim.SendMsg("s", null, [UserBuffer.Pattern(10)]);
         Expect.Error(viaSendmsg, Errno.EDESTADDRREQ, ClauseId.NoDest);
@@ -157,7 +151,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.connected_dest")]
     public void A_connected_socket_without_address_sends_to_its_peer_and_an_address_overrides_it()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
         var toPeer = sim.SendTo("s", 10, null);
         Expect.Passed(toPeer, ClauseId.ConnectedDest);
@@ -176,7 +170,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.bound_source")]
     public void A_socket_bound_to_a_secondary_address_sends_from_it()
     {
-        var sim = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         Expect.Value(sim.Bind("s", RouteHosts.Secondary, 0), 0, ClauseId.Bind);
         var outcome = sim.SendTo("s", 10, Sim.Remote);
         var datagram = Assert.Single(outcome.Datagrams);
@@ -192,7 +186,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.cmsg")]
     public void IP_PKTINFO_chooses_the_source_address_and_the_output_interface()
     {
-        var sim = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         var bySource = SendControl(sim, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, RouteHosts.Secondary))));
         Expect.Passed(bySource, ClauseId.Cmsg);
         Assert.Equal(RouteHosts.Secondary, Assert.Single(bySource.Datagrams).Source);
@@ -203,7 +197,7 @@ public class AddressAndRouteTests
         Assert.Equal("tun0", Assert.Single(sim.SendTo("s", 10, Sim.Remote).Datagrams).Interface); // without it
 
         // ipi_spec_dst replaces even a bound source (ipc.addr is set at L554, then by ip_cmsg_send at L558).
-        var bound = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var bound = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         Expect.Value(bound.Bind("s", Sim.Local, 0), 0, ClauseId.Bind);
         var replaced = SendControl(bound, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, RouteHosts.Secondary))));
         Assert.Equal(RouteHosts.Secondary, Assert.Single(replaced.Datagrams).Source);
@@ -216,7 +210,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.cmsg")]
     public void A_malformed_or_unknown_SOL_IP_control_message_fails_the_send_with_EINVAL()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var tooShort = new byte[24];
         ControlMessages.WriteHeader(tooShort, 8, SolIp, IpPktInfo); // cmsg_len below sizeof(struct cmsghdr)
         var pastEnd = new byte[32];
@@ -244,7 +238,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.cmsg")]
     public void Spec_knows_no_IP_TTL_or_IP_TOS_message_and_skips_other_levels()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Error(SendControl(sim, ControlMessages.Encode((SolIp, IpTtl, ControlMessages.Int(7)))), Errno.EINVAL, ClauseId.Cmsg);
         Expect.Error(SendControl(sim, ControlMessages.Encode((SolIp, IpTos, ControlMessages.Int(0x10)))), Errno.EINVAL, ClauseId.Cmsg);
         var otherLevel = SendControl(sim, ControlMessages.Encode((SolSocket, 99, ControlMessages.Int(1))));
@@ -257,7 +251,7 @@ public class AddressAndRouteTests
     public void Linux_takes_IP_TTL_and_IP_TOS_messages_for_one_datagram()
     {
         // Profile.Linux.CmsgTtlTos.
-        var sim = Socket(Sim.Linux());
+        var sim = Sim.WithSocket(Profile.Linux);
         var ttl = Assert.Single(SendControl(sim, ControlMessages.Encode((SolIp, IpTtl, ControlMessages.Int(7)))).Datagrams);
         Assert.Equal(7, ttl.Ttl);
         var tos = Assert.Single(SendControl(sim, ControlMessages.Encode((SolIp, IpTos, ControlMessages.Int(0x10)))).Datagrams);
@@ -273,7 +267,7 @@ public class AddressAndRouteTests
     public void Linux_parses_SOL_SOCKET_messages_and_refuses_unknown_ones()
     {
         // Profile.Linux.CmsgSocketLevel.
-        var sim = Socket(Sim.Linux());
+        var sim = Sim.WithSocket(Profile.Linux);
         Expect.Error(SendControl(sim, ControlMessages.Encode((SolSocket, 99, ControlMessages.Int(1)))), Errno.EINVAL, ClauseId.Cmsg);
         Expect.Value(SendControl(sim, ControlMessages.Encode((SolSocket, 36, ControlMessages.Int(1)))), 10, ClauseId.UdpResult); // SO_MARK
     }
@@ -284,7 +278,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.sockopt_ip_options")]
     public void IP_OPTIONS_go_into_the_header_unless_an_IP_RETOPTS_message_overrides_them()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         byte[] routerAlert = [148, 4, 0, 0];
         Expect.Value(RouteHosts.SetOptions(sim, "s", routerAlert), 0, ClauseId.SetSockOpt);
         var withSocketOptions = sim.SendTo("s", 10, Sim.Remote);
@@ -309,7 +303,7 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.source_route")]
     public void A_loose_source_route_sends_to_the_first_hop_with_the_final_destination_in_the_last_slot()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var secondHop = Ipv4Address.Parse("198.51.100.1");
         Expect.Value(RouteHosts.SetOptions(sim, "s", RouteHosts.SourceRoute(131, Sim.OnLinkPeer, secondHop)), 0, ClauseId.SetSockOpt);
         var outcome = sim.SendTo("s", 10, Sim.Remote);
@@ -329,13 +323,13 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.source_route")]
     public void A_source_route_to_address_zero_is_EINVAL()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(RouteHosts.SetOptions(sim, "s", RouteHosts.SourceRoute(131, Sim.OnLinkPeer)), 0, ClauseId.SetSockOpt);
         var outcome = sim.SendTo("s", 10, Ipv4Address.Any);
         Expect.Error(outcome, Errno.EINVAL, ClauseId.SourceRoute);
         Assert.Empty(outcome.Datagrams);
         // The same source route given as a control message.
-        var plain = Socket(Sim.Spec());
+        var plain = Sim.WithSocket(Profile.Spec);
         var viaControl = SendControl(plain, ControlMessages.Encode((SolIp, IpRetOpts, RouteHosts.SourceRoute(131, Sim.OnLinkPeer))), Ipv4Address.Any);
         Expect.Error(viaControl, Errno.EINVAL, ClauseId.SourceRoute);
     }

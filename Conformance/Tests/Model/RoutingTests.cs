@@ -10,12 +10,6 @@ namespace Udpconf.Tests.Model;
 /// lookup and its errors, broadcast, the connected socket's cached route, MSG_CONFIRM, MSG_PROBE and the source.</summary>
 public class RoutingTests
 {
-    private static Sim Socket(Sim sim)
-    {
-        sim.Socket();
-        return sim;
-    }
-
     private static void Tos(Sim sim, int tos) => Expect.Value(sim.SetInt("s", SolIp, IpTos, tos), 0, ClauseId.SetSockOpt);
 
     private static void SetOptions(Sim sim, byte[] options) =>
@@ -29,7 +23,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.route_tos")]
     public void A_route_with_a_TOS_selector_is_chosen_only_for_a_socket_with_that_TOS()
     {
-        var sim = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         var plain = Assert.Single(Send(sim).Datagrams);
         Assert.Equal(("tun0", Sim.Local), (plain.Interface, plain.Source));
         Tos(sim, RouteHosts.TosSelector);
@@ -45,7 +39,7 @@ public class RoutingTests
     public void Linux_compares_the_DSCP_bits_so_TOS_0x12_matches_a_0x10_selector()
     {
         // Profile.Linux.RouteTosMask = 0xFC: 0x12 & 0xFC = 0x10.
-        var sim = Socket(Sim.Linux(RouteHosts.TwoLinks()));
+        var sim = Sim.WithSocket(Profile.Linux, RouteHosts.TwoLinks());
         Tos(sim, 0x12);
         var datagram = Assert.Single(Send(sim).Datagrams);
         Assert.Equal(("tun1", (byte)0x12), (datagram.Interface, datagram.Tos));
@@ -57,7 +51,7 @@ public class RoutingTests
     public void Changing_IP_TOS_makes_a_connected_socket_look_its_route_up_again()
     {
         // ip_setsockopt(IP_TOS) resets the cached route (sk_dst_reset), so sk_dst_check finds none (L593-596).
-        var sim = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
         Assert.Equal("tun0", Assert.Single(sim.SendTo("s", 10, null).Datagrams).Interface);
         Tos(sim, RouteHosts.TosSelector);
@@ -74,7 +68,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.route")]
     public void SO_DONTROUTE_reaches_on_link_peers_only()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.SetInt("s", SolSocket, SoDontRoute, 1), 0, ClauseId.SetSockOpt);
         var viaGateway = Send(sim);
         Expect.Error(viaGateway, Errno.ENETUNREACH, ClauseId.Route);
@@ -87,7 +81,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.onlink")]
     public void MSG_DONTROUTE_reaches_on_link_peers_only_and_bypasses_a_connected_route()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Error(sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.DontRoute), Errno.ENETUNREACH, ClauseId.Route);
         Assert.Equal(Sim.OnLinkPeer, Assert.Single(sim.SendTo("s", 10, Sim.OnLinkPeer, flags: MsgFlags.DontRoute).Datagrams).Destination);
         Assert.Equal(Sim.Remote, Assert.Single(Send(sim).Datagrams).Destination); // without the flag: via the gateway
@@ -103,7 +97,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.source_route")]
     public void A_strict_source_route_needs_an_on_link_first_hop_and_a_loose_one_does_not()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var remoteHop = Ipv4Address.Parse("198.51.100.1");
         SetOptions(sim, RouteHosts.SourceRoute(137, remoteHop));
         var strictRemote = Send(sim);
@@ -123,7 +117,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.multicast")]
     public void Multicast_uses_the_IP_MULTICAST_IF_interface_and_address_and_the_multicast_TTL()
     {
-        var sim = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         Expect.Value(sim.SetInt("s", SolIp, IpTtl, 200), 0, ClauseId.SetSockOpt); // the unicast TTL does not apply to multicast
         var byDefault = sim.SendTo("s", 10, RouteHosts.Group);
         Expect.Passed(byDefault, ClauseId.Multicast);
@@ -145,7 +139,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.multicast")]
     public void The_multicast_defaults_apply_only_where_no_source_or_interface_was_given()
     {
-        var sim = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         // struct ip_mreqn { multiaddr, address 0, ifindex 3 }: mc_index 3, mc_addr 0.
         var mreqn = new byte[12];
         BitConverter.GetBytes(3).CopyTo(mreqn, 8);
@@ -156,7 +150,7 @@ public class RoutingTests
         var control = ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(2, Ipv4Address.Any)));
         Assert.Equal(("tun0", Sim.Local), Pick(Assert.Single(sim.SendMsg("s", RouteHosts.Group, [UserBuffer.Pattern(10)], control).Datagrams)));
         // A bound source wins over mc_addr (L588 "if (!saddr)"), here with mc_addr 10.0.0.1 on tun1.
-        var bound = Socket(Sim.Spec(RouteHosts.TwoLinks()));
+        var bound = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
         Expect.Value(bound.Bind("s", RouteHosts.Secondary, 0), 0, ClauseId.Bind);
         var tun1 = RouteHosts.Bytes(RouteHosts.Tun1Address);
         Expect.Value(bound.Run(new SetSockOptOp(Fd.Named("s"), SolIp, IpMulticastIf, UserBuffer.Of(tun1), 4)), 0, ClauseId.SetSockOpt);
@@ -171,7 +165,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.route")]
     public void No_route_is_ENETUNREACH_and_nothing_is_counted_in_spec()
     {
-        var sim = Socket(Sim.Spec(Sim.OnLinkOnly()));
+        var sim = Sim.WithSocket(Profile.Spec, Sim.OnLinkOnly());
         var outcome = sim.SendTo("s", 10, Sim.Unroutable);
         Expect.Error(outcome, Errno.ENETUNREACH, ClauseId.Route);
         Assert.Empty(outcome.Datagrams);
@@ -184,7 +178,7 @@ public class RoutingTests
     public void Linux_counts_an_unroutable_send_as_OutNoRoutes()
     {
         // Profile.Linux.CountsOutNoRoutes.
-        var sim = Socket(Sim.Linux(Sim.OnLinkOnly()));
+        var sim = Sim.WithSocket(Profile.Linux, Sim.OnLinkOnly());
         var outcome = sim.SendTo("s", 10, Sim.Unroutable);
         Expect.Error(outcome, Errno.ENETUNREACH, ClauseId.Route);
         Assert.Equal(new CounterDelta(0, 0, 0, 1), outcome.Counters);
@@ -199,7 +193,7 @@ public class RoutingTests
     {
         // The lookup's error is returned as is (L606-608); 2.6 fib_props gives these kinds these errors.
         var host = HostConfig.Default with { Routes = [.. HostConfig.Default.Routes, new Route(Ipv4Address.Parse("203.0.113.0"), 24, kind, null)] };
-        var sim = Socket(Sim.Spec(host));
+        var sim = Sim.WithSocket(Profile.Spec, host);
         var outcome = sim.SendTo("s", 10, Sim.Unroutable);
         Expect.Error(outcome, errno, ClauseId.Route);
         Assert.Empty(outcome.Datagrams);
@@ -215,7 +209,7 @@ public class RoutingTests
     public void Broadcast_without_SO_BROADCAST_is_EACCES_and_is_sent_with_it(string address)
     {
         var broadcast = Ipv4Address.Parse(address);
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var refused = sim.SendTo("s", 10, broadcast);
         Expect.Error(refused, Errno.EACCES, ClauseId.BroadcastEacces);
         Assert.Empty(refused.Datagrams);
@@ -233,7 +227,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.connected_route_cache")]
     public void A_connected_socket_rechecks_its_cached_route_on_every_send()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
         var first = sim.SendTo("s", 1200, null);
         Expect.Passed(first, ClauseId.ConnectedRouteCache);
@@ -262,7 +256,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.confirm")]
     public void MSG_CONFIRM_confirms_the_next_hop_the_gateway_for_a_remote_destination()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Assert.Empty(Send(sim).ConfirmedNeighbours);
         var remote = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Confirm);
         Expect.Value(remote, 10, ClauseId.UdpResult);
@@ -274,7 +268,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.confirm")]
     public void Spec_confirms_when_the_flag_is_seen_even_if_the_send_then_fails()
     {
-        var sim = Socket(Sim.Spec(HostConfig.Default with { OutputDrops = [new OutputDropRule(Sim.Remote, 32)] }));
+        var sim = Sim.WithSocket(Profile.Spec, HostConfig.Default with { OutputDrops = [new OutputDropRule(Sim.Remote, 32)] });
         var tooLong = sim.SendTo("s", 65510, Sim.Remote, flags: MsgFlags.Confirm); // 65518 > 0xFFFF - 20 in ip_append_data
         Expect.Error(tooLong, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         Assert.Equal([Sim.Gateway], tooLong.ConfirmedNeighbours);
@@ -293,7 +287,7 @@ public class RoutingTests
     public void Linux_confirms_only_when_the_datagram_leaves()
     {
         // Profile.Linux.ConfirmBeforeSend = false.
-        var sim = Socket(Sim.Linux(HostConfig.Default with { OutputDrops = [new OutputDropRule(Sim.Remote, 32)] }));
+        var sim = Sim.WithSocket(Profile.Linux, HostConfig.Default with { OutputDrops = [new OutputDropRule(Sim.Remote, 32)] });
         Assert.Equal([Sim.OnLinkPeer], sim.SendTo("s", 10, Sim.OnLinkPeer, flags: MsgFlags.Confirm).ConfirmedNeighbours);
         var dropped = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Confirm);
         Expect.Error(dropped, Errno.EPERM, ClauseId.Netfilter);
@@ -312,7 +306,7 @@ public class RoutingTests
     [Trait("clause", "ip_append_data.probe")]
     public void MSG_PROBE_sends_nothing_but_returns_the_length_and_counts_an_OutDatagram_in_spec()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var probe = sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.Probe);
         Expect.Value(probe, 100, ClauseId.UdpResult);
         Expect.Passed(probe, ClauseId.AppendProbe);
@@ -332,7 +326,7 @@ public class RoutingTests
     {
         foreach (var sim in new[] { Sim.Spec(), Sim.Linux() })
         {
-            Socket(sim);
+            sim.Socket();
             var outcome = sim.SendTo("s", 0, Sim.Remote, flags: MsgFlags.Probe | MsgFlags.Confirm);
             Expect.Value(outcome, 0, ClauseId.Probe);
             Expect.NotPassed(outcome, ClauseId.CorkSetup);
@@ -348,7 +342,7 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.probe")]
     public void Linux_counts_no_OutDatagram_for_a_probe()
     {
-        var sim = Socket(Sim.Linux());
+        var sim = Sim.WithSocket(Profile.Linux);
         var probe = sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.Probe);
         Expect.Value(probe, 100, ClauseId.UdpResult);
         Assert.Empty(probe.Datagrams);
@@ -361,9 +355,9 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.source_from_route")]
     public void An_unbound_socket_takes_its_source_from_the_route()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         Assert.Equal(Sim.Local, Assert.Single(Send(sim).Datagrams).Source);
-        var preferred = Socket(Sim.Spec(RouteHosts.TwoLinks(preferredSource: RouteHosts.Secondary)));
+        var preferred = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks(preferredSource: RouteHosts.Secondary));
         var outcome = Send(preferred);
         Assert.Equal(RouteHosts.Secondary, Assert.Single(outcome.Datagrams).Source); // the route's src attribute
         RouteHosts.AssertUdpChecksum(Assert.Single(preferred.Packets(outcome)), RouteHosts.Secondary, Sim.Remote);
@@ -373,14 +367,14 @@ public class RoutingTests
     [Trait("clause", "udp_sendmsg.source_from_route")]
     public void Destination_zero_is_this_host_through_lo()
     {
-        var sim = Socket(Sim.Spec());
+        var sim = Sim.WithSocket(Profile.Spec);
         var outcome = sim.SendTo("s", 10, Ipv4Address.Any);
         var datagram = Assert.Single(outcome.Datagrams);
         Assert.Equal(("lo", Ipv4Address.Loopback, Ipv4Address.Loopback), (datagram.Interface, datagram.Source, datagram.Destination));
         var packet = Assert.Single(sim.Packets(outcome));
         RouteHosts.AssertUdpChecksum(packet, Ipv4Address.Loopback, Ipv4Address.Loopback); // daddr = rt_dst (L624)
 
-        var bound = Socket(Sim.Spec());
+        var bound = Sim.WithSocket(Profile.Spec);
         Expect.Value(bound.Bind("s", Sim.Local, 0), 0, ClauseId.Bind);
         datagram = Assert.Single(bound.SendTo("s", 10, Ipv4Address.Any).Datagrams);
         Assert.Equal(("lo", Sim.Local, Sim.Local), (datagram.Interface, datagram.Source, datagram.Destination));
