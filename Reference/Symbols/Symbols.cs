@@ -69,6 +69,16 @@ public sealed class Bindings
     public bool TryBind(Symbol symbol, IdentValue ident, ushort observed) =>
         TryBind(symbol, unchecked((ushort)(observed - ident.Step)));
 
+    /// <summary>A copy in which every symbol not bound yet takes its lowest admitted value: enough to render bytes
+    /// for a diff without committing the real bindings.</summary>
+    public Bindings CompletedWith(IEnumerable<Symbol> symbols)
+    {
+        var copy = new Bindings();
+        foreach (var (name, value) in values) copy.values[name] = value;
+        foreach (var symbol in symbols) copy.values.TryAdd(symbol.Name, symbol.Low);
+        return copy;
+    }
+
     /// <summary>Concrete values for every symbol, deterministic in the seed and within each symbol's constraints;
     /// ephemeral ports are distinct from each other and from <paramref name="portsInUse"/>.</summary>
     public static Bindings FromSeed(int seed, IEnumerable<Symbol> symbols, IEnumerable<ushort>? portsInUse = null)

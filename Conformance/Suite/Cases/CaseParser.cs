@@ -1,0 +1,170 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Host;
+
+namespace Udpconf.Suite.Cases;
+
+/// <summary>
+/// Reads a case file (grammar in Conformance/CASES.md). Every malformed line gives a diagnostic with its file, line
+/// and column; the parser never throws, and a case with any diagnostic is not run.
+/// </summary>
+public static class CaseParser
+{
+    private static readonly string[] KnownFeatures = ["ipv6", "checksum-offload", "ufo", "netfilter", "queue-full", "kernel-fault", "security-module", "host-change", "multiple-links", "error-queue", "counters", "neighbour"];
+
+    public sealed record ParseResult(Case? Case, IReadOnlyList<Diagnostic> Diagnostics);
+
+    public static ParseResult ParseFile(string path, string casesRoot)
+    {
+        var id = Path.ChangeExtension(Path.GetRelativePath(casesRoot, path), null).Replace('\\', '/');
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new ParseResult(null, [new Diagnostic(new SourcePosition(path, 0, 0), $"cannot read the file: {e.Message}")]);
+        }
+        return Parse(path, id, text);
+    }
+
+    public static ParseResult Parse(string file, string id, string text)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var title = new List<string>();
+        string[]? clauses = null;
+        string[] profiles = ["spec", "linux"];
+        string[] features = [];
+        var host = new HostBuilder();
+        var hostGiven = false;
+        var steps = new List<Step>();
+        var section = "header";
+        StepBuilder? current = null;
+        var sawContent = false;
+
+        for (var n = 0; n < lines.Length; n++)
+        {
+            var raw = lines[n];
+            var line = StripComment(raw);
+            var position = new SourcePosition(file, n + 1, 1);
+            if (line.Trim().Length == 0)
+            {
+                if (!sawContent && raw.TrimStart().StartsWith('#')) title.Add(raw.TrimStart().TrimStart('#').Trim());
+                continue;
+            }
+            sawContent = true;
+            var indent = line.Length - line.TrimStart().Length;
+            try
+            {
+                var reader = new LineReader(line);
+                var first = reader.Peek!.Value;
+                if (indent == 0 && first.Text.EndsWith(':'))
+                {
+                    var key = first.Text[..^1].ToLowerInvariant();
+                    switch (key)
+                    {
+                        case "host" or "steps":
+                            reader.Next("section");
+                            reader.ExpectEnd();
+                            if (key == "host") hostGiven = true;
+                            section = key;
+                            continue;
+                        case "clauses" or "profiles" or "features" or "title" when section == "header":
+                            reader.Next(key);
+                            var words = new List<Token>();
+                            while (!reader.AtEnd) words.Add(reader.Next("a word"));
+                            switch (key)
+                            {
+                                case "clauses": clauses = CheckClauses(words, position, diagnostics); break;
+                                case "profiles": profiles = CheckProfiles(words, position, diagnostics); break;
+                                case "features": features = CheckFeatures(words, position, diagnostics); break;
+                                case "title": title = [string.Join(' ', words.Select(w => w.Text))]; break;
+                            }
+                            continue;
+                        default:
+                            throw new CaseSyntaxException(first.Column, $"unknown section or header '{first.Text}' (expected clauses:, profiles:, features:, title:, host: or steps:)");
+                    }
+                }
+                switch (section)
+                {
+                    case "host":
+                        host.AtLine(n + 1);
+                        host.Add(reader);
+                        break;
+                    case "steps":
+                        if (StepBuilder.IsExpectation(first.Text))
+                        {
+                            if (current is null) throw new CaseSyntaxException(first.Column, "an expectation must follow an operation");
+                            current.AddExpectation(reader, position);
+                        }
+                        else
+                        {
+                            if (current is not null) steps.Add(current.Build());
+                            current = new StepBuilder(steps.Count, position with { Column = indent + 1 }, line.Trim(), OperationParser.Parse(reader));
+                        }
+                        break;
+                    default:
+                        throw new CaseSyntaxException(first.Column, "expected a header (clauses:, profiles:, features:) or a section (host:, steps:)");
+                }
+            }
+            catch (CaseSyntaxException e)
+            {
+                diagnostics.Add(new Diagnostic(position with { Column = e.Column }, e.Message));
+            }
+        }
+        if (current is not null) steps.Add(current.Build());
+
+        var lastContent = Array.FindLastIndex(lines, l => StripComment(l).Trim().Length > 0);
+        var end = new SourcePosition(file, Math.Max(lastContent + 1, 1), 1);
+        if (clauses is null) diagnostics.Add(new Diagnostic(new SourcePosition(file, 1, 1), "missing 'clauses:' header"));
+        if (steps.Count == 0) diagnostics.Add(new Diagnostic(end, "no steps"));
+        var hostConfig = hostGiven ? host.Build(file, diagnostics) : HostConfig.Default;
+        if (diagnostics.Count > 0) return new ParseResult(null, diagnostics);
+        return new ParseResult(new Case
+        {
+            Id = id,
+            File = file,
+            Title = string.Join(' ', title).Trim(),
+            Clauses = clauses!,
+            Profiles = profiles,
+            Features = features,
+            Host = hostConfig,
+            Steps = steps,
+        }, diagnostics);
+    }
+
+    private static string StripComment(string line)
+    {
+        var inQuote = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            if (line[i] == '"') inQuote = !inQuote;
+            else if (line[i] == '#' && !inQuote && (i == 0 || char.IsWhiteSpace(line[i - 1]))) return line[..i];
+        }
+        return line;
+    }
+
+    private static string[] CheckClauses(List<Token> words, SourcePosition position, List<Diagnostic> diagnostics)
+    {
+        var known = ClauseId.Catalog.Concat(ClauseId.Additions).ToHashSet();
+        foreach (var word in words.Where(w => !known.Contains(w.Text)))
+            diagnostics.Add(new Diagnostic(position with { Column = word.Column }, $"unknown clause id '{word.Text}'"));
+        if (words.Count == 0) diagnostics.Add(new Diagnostic(position, "'clauses:' names no clause"));
+        return words.Select(w => w.Text).ToArray();
+    }
+
+    private static string[] CheckProfiles(List<Token> words, SourcePosition position, List<Diagnostic> diagnostics)
+    {
+        foreach (var word in words.Where(w => Profile.Find(w.Text) is null))
+            diagnostics.Add(new Diagnostic(position with { Column = word.Column }, $"unknown profile '{word.Text}' (spec, linux)"));
+        if (words.Count == 0) diagnostics.Add(new Diagnostic(position, "'profiles:' names no profile"));
+        return words.Select(w => w.Text).ToArray();
+    }
+
+    private static string[] CheckFeatures(List<Token> words, SourcePosition position, List<Diagnostic> diagnostics)
+    {
+        foreach (var word in words.Where(w => !KnownFeatures.Contains(w.Text)))
+            diagnostics.Add(new Diagnostic(position with { Column = word.Column }, $"unknown feature '{word.Text}' ({string.Join(", ", KnownFeatures)})"));
+        return words.Select(w => w.Text).ToArray();
+    }
+
+    public static IReadOnlyList<string> Features => KnownFeatures;
+}

@@ -1,0 +1,115 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+
+namespace Udpconf.Suite.Cases;
+
+/// <summary>An operation line and the expectation lines under it.</summary>
+internal sealed class StepBuilder(int index, SourcePosition position, string text, Operation operation)
+{
+    public static readonly string[] PacketFields =
+        ["iface", "src", "dst", "tos", "ttl", "df", "mf", "offset", "id", "len", "ihl", "proto", "options", "sport", "dport", "ulen", "csum", "payload"];
+    public static readonly string[] CounterNames = ["OutDatagrams", "OutDiscards", "SndbufErrors", "OutNoRoutes"];
+
+    private ResultExpectation? result;
+    private int? packetCount;
+    private readonly List<PacketExpectation> packets = [];
+    private readonly Dictionary<string, int> counters = new();
+
+    public static bool IsExpectation(string word) => word is "=>" or "wire:" or "packet" or "counters:";
+
+    public void AddExpectation(LineReader reader, SourcePosition at)
+    {
+        var word = reader.Next("an expectation");
+        switch (word.Text)
+        {
+            case "=>":
+                if (result is not null) throw new CaseSyntaxException(word.Column, "a step has one '=>' line");
+                result = Result(reader);
+                break;
+            case "wire:":
+            {
+                var count = reader.Next("none or a packet count");
+                packetCount = count.Text == "none" ? 0 : (int)LineReader.ParseLong(count, "none or a packet count");
+                if (packetCount < 0) throw new CaseSyntaxException(count.Column, "a packet count cannot be negative");
+                if (reader.TryTake("packets") || reader.TryTake("packet")) { }
+                reader.ExpectEnd();
+                break;
+            }
+            case "packet":
+            {
+                var number = reader.Int("a packet number (1, 2, …)");
+                if (number < 1) throw new CaseSyntaxException(word.Column, "packets are numbered from 1");
+                var fields = new Dictionary<string, string>();
+                while (!reader.AtEnd)
+                {
+                    var field = reader.Next("field=value");
+                    var eq = field.Text.IndexOf('=');
+                    if (eq <= 0 || eq == field.Text.Length - 1) throw new CaseSyntaxException(field.Column, $"expected field=value, found '{field.Text}'");
+                    var name = field.Text[..eq];
+                    if (!PacketFields.Contains(name)) throw new CaseSyntaxException(field.Column, $"unknown packet field '{name}' ({string.Join(", ", PacketFields)})");
+                    var value = field.Text[(eq + 1)..];
+                    if (name == "payload") OperationParser.Data(new Token(value, field.Column + eq + 1));
+                    fields[name] = value;
+                }
+                if (fields.Count == 0) throw new CaseSyntaxException(reader.EndColumn, "a packet line names at least one field=value");
+                packets.Add(new PacketExpectation(number - 1, fields, at with { Column = word.Column }));
+                break;
+            }
+            case "counters:":
+                while (!reader.AtEnd)
+                {
+                    var field = reader.Next("Counter=N");
+                    var eq = field.Text.IndexOf('=');
+                    var name = eq > 0 ? field.Text[..eq] : field.Text;
+                    if (!CounterNames.Contains(name)) throw new CaseSyntaxException(field.Column, $"unknown counter '{name}' ({string.Join(", ", CounterNames)})");
+                    counters[name] = (int)LineReader.ParseLong(new Token(eq > 0 ? field.Text[(eq + 1)..] : "", field.Column + eq + 1), "a count");
+                }
+                break;
+        }
+    }
+
+    private static ResultExpectation Result(LineReader reader)
+    {
+        var token = reader.Next("a value, errno, fault or blocks");
+        ResultExpectation expectation;
+        if (token.Text == "fault") expectation = new ResultExpectation(null, [], OutcomeKind.KernelFault, null);
+        else if (token.Text == "blocks") expectation = new ResultExpectation(null, [], OutcomeKind.Blocks, null);
+        else if (token.Text.Length > 0 && (char.IsDigit(token.Text[0]) || token.Text[0] == '-'))
+            expectation = new ResultExpectation(LineReader.ParseLong(token, "a value"), [], OutcomeKind.Value, null);
+        else
+        {
+            var errnos = new List<Errno>();
+            var column = token.Column;
+            foreach (var part in token.Text.Split('|'))
+            {
+                errnos.Add(reader.Errno(new Token(part, column)));
+                column += part.Length + 1;
+            }
+            expectation = new ResultExpectation(null, errnos, OutcomeKind.Error, null);
+        }
+        while (!reader.AtEnd)
+        {
+            var word = reader.Next("a clause id or value hex:…");
+            if (word.Text == "value")
+            {
+                expectation = expectation with { OptionValue = LineReader.Hex(reader.Next("hex:…")) };
+                continue;
+            }
+            if (!ClauseId.Catalog.Contains(word.Text) && !ClauseId.Additions.Contains(word.Text))
+                throw new CaseSyntaxException(word.Column, $"unknown clause id '{word.Text}'");
+            expectation = expectation with { Clause = word.Text };
+        }
+        return expectation;
+    }
+
+    public Step Build()
+    {
+        return new Step(index, position, text, operation, new StepExpectation
+        {
+            Result = result,
+            PacketCount = packetCount,
+            Packets = packets,
+            Counters = counters,
+        });
+    }
+}

@@ -1,0 +1,98 @@
+using System.Buffers.Binary;
+using Udpconf.Reference;
+using Udpconf.Reference.Ip;
+using Udpconf.Reference.Symbols;
+using Udpconf.Reference.Wire;
+using Udpconf.Suite.Targets;
+
+namespace Udpconf.Suite.Compare;
+
+/// <summary>
+/// Compares the model's prediction for a step with what a target did: the result, then every packet byte for byte
+/// after binding the prediction's symbols (identification, ephemeral port) to the values the target chose.
+/// </summary>
+public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
+{
+    private readonly Dictionary<string, Symbol> byName = symbols.ToDictionary(s => s.Name);
+
+    /// <summary>Packets on lo never reach a captured link, so neither side's count them.</summary>
+    public static bool OnWire(string link) => link != "lo";
+
+    public (List<Problem> Problems, List<byte[]> Expected) Compare(Outcome predicted, Observation observed)
+    {
+        var problems = new List<Problem>();
+        CompareResult(predicted, observed, problems);
+
+        var datagrams = predicted.Datagrams.Where(d => OnWire(d.Interface)).ToArray();
+        var packets = observed.Packets.Where(p => OnWire(p.Interface)).ToArray();
+        var expectedCount = datagrams.Sum(d => d.GsoSize is null ? d.FragmentPayloads.Count : 1);
+        if (expectedCount != packets.Length)
+            problems.Add(new Problem("model", "packets", $"{expectedCount} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
+
+        var expected = new List<byte[]>();
+        var at = 0;
+        foreach (var datagram in datagrams)
+        {
+            var count = datagram.GsoSize is null ? datagram.FragmentPayloads.Count : 1;
+            if (at < packets.Length) Bind(datagram, packets[at].Bytes, problems);
+            var rendered = datagram.Render(bindings.CompletedWith(byName.Values));
+            for (var i = 0; i < rendered.Count; i++, at++)
+            {
+                expected.Add(rendered[i]);
+                if (at >= packets.Length) continue;
+                if (packets[at].Interface != datagram.Interface)
+                    problems.Add(new Problem("model", $"packet {at + 1} link", datagram.Interface, packets[at].Interface, ClauseId.Route));
+                foreach (var difference in PacketDiff.Differences(rendered[i], packets[at].Bytes))
+                    problems.Add(new Problem("model", $"packet {at + 1} {difference.Field}", difference.Expected, difference.Observed, difference.Clause));
+            }
+        }
+
+        if (observed.Counters is { } counters && counters != predicted.Counters)
+            problems.Add(new Problem("model", "counters", Counters(predicted.Counters), Counters(counters), ClauseId.UdpResult));
+        return (problems, expected);
+    }
+
+    private static void CompareResult(Outcome predicted, Observation observed, List<Problem> problems)
+    {
+        var expected = predicted.Kind switch
+        {
+            OutcomeKind.Value => predicted.Value.ToString(),
+            OutcomeKind.Error => predicted.Error.ToString()!,
+            OutcomeKind.KernelFault => "fault",
+            OutcomeKind.Blocks => "blocks",
+            _ => predicted.Kind.ToString(),
+        };
+        if (expected != observed.Describe())
+            problems.Add(new Problem("model", "result", expected, observed.Describe(), predicted.Clause));
+        else if (predicted.OptionValue is { } option && (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span)))
+            problems.Add(new Problem("model", "option value", Convert.ToHexString(option.Span),
+                observed.OptionValue is { } value ? Convert.ToHexString(value.Span) : "none", predicted.Clause));
+    }
+
+    /// <summary>Binds the datagram's symbols to the first observed fragment's identification and source port.</summary>
+    private void Bind(Datagram datagram, byte[] observed, List<Problem> problems)
+    {
+        if (observed.Length < Ipv4Header.MinimumLength) return;
+        if (datagram.Ident.Symbol is { } identName && byName.TryGetValue(identName, out var ident))
+        {
+            var value = BinaryPrimitives.ReadUInt16BigEndian(observed.AsSpan(Ipv4Header.IdentificationOffset));
+            if (!bindings.TryBind(ident, datagram.Ident, value))
+                problems.Add(new Problem("model", "identification", Explain(ident, datagram.Ident.Step), $"0x{value:x4}", ClauseId.IpHeader));
+        }
+        var headerLength = (observed[0] & 0x0F) * 4;
+        if (datagram.SourcePort.Symbol is { } portName && byName.TryGetValue(portName, out var port) && observed.Length >= headerLength + 2)
+        {
+            var value = BinaryPrimitives.ReadUInt16BigEndian(observed.AsSpan(headerLength));
+            if (!bindings.TryBind(port, value))
+                problems.Add(new Problem("model", "source port", Explain(port, 0), value.ToString(), ClauseId.Autobind));
+        }
+    }
+
+    private string Explain(Symbol symbol, int step) =>
+        bindings.IsBound(symbol.Name)
+            ? $"{symbol.Name}+{step} = 0x{(ushort)(bindings[symbol.Name] + step):x4}"
+            : $"{symbol.Name} in {symbol.Low}..{symbol.High}";
+
+    private static string Counters(CounterDelta c) =>
+        $"OutDatagrams={c.OutDatagrams} OutDiscards={c.OutDiscards} SndbufErrors={c.SndbufErrors} OutNoRoutes={c.OutNoRoutes}";
+}

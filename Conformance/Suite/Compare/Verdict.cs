@@ -1,0 +1,41 @@
+using Udpconf.Reference;
+using Udpconf.Suite.Cases;
+using Udpconf.Suite.Targets;
+
+namespace Udpconf.Suite.Compare;
+
+public enum VerdictKind { Pass, Fail, NotApplicable, Error }
+
+/// <summary>One difference found at a step: which clause it concerns and what was expected and observed.</summary>
+/// <param name="Source">Who expected it: "model" (the prediction) or "case" (the case file's own expectation).</param>
+public sealed record Problem(string Source, string What, string Expected, string Observed, string? Clause);
+
+/// <summary>The verdict of one step, with everything needed to show expected against observed.</summary>
+public sealed record StepVerdict(
+    Step Step,
+    VerdictKind Kind,
+    IReadOnlyList<Problem> Problems,
+    Outcome? Predicted,
+    IReadOnlyList<byte[]> ExpectedPackets,
+    Observation? Observed,
+    string? Reason = null)
+{
+    /// <summary>The clauses this step bears on: the deciding clause of the prediction and those of the problems.</summary>
+    public IReadOnlyList<string> Clauses =>
+        Problems.Select(p => p.Clause).Append(Predicted?.Clause).OfType<string>().Distinct().ToArray();
+}
+
+/// <summary>The verdict of one case on one target under one profile.</summary>
+public sealed record CaseResult(
+    string CaseId,
+    string File,
+    Case? Case,
+    string Profile,
+    string Target,
+    VerdictKind Kind,
+    IReadOnlyList<StepVerdict> Steps,
+    string? Reason,
+    TimeSpan Duration)
+{
+    public IReadOnlyList<string> Clauses => Case?.Clauses ?? [];
+}

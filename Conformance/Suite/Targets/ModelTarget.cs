@@ -1,0 +1,37 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
+using Udpconf.Suite.Cases;
+
+namespace Udpconf.Suite.Targets;
+
+/// <summary>
+/// The model as an implementation under test: it answers as the profile's kernel would and writes concrete bytes,
+/// choosing ports and identifications from a seed as a real stack would choose them.
+/// </summary>
+public sealed class ModelTarget(Profile profile, int seed = 1) : ITarget
+{
+    public string Name => $"model:{profile.Name}";
+    public IReadOnlySet<string> Features { get; } = CaseParser.Features.ToHashSet();
+
+    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
+    {
+        var model = new Model(host, profile);
+        var outcomes = new List<Outcome>(operations.Count);
+        foreach (var operation in operations)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            outcomes.Add(model.Run(operation));
+        }
+        var bindings = Bindings.FromSeed(seed, model.Symbols);
+        return new TargetRun(outcomes.Select(outcome => new Observation(
+            outcome.Kind,
+            outcome.Value,
+            outcome.Error,
+            outcome.Datagrams.SelectMany(d => d.Render(bindings).Select(bytes => new ObservedPacket(d.Interface, bytes))).ToArray(),
+            outcome.OptionValue,
+            outcome.Counters,
+            outcome.Note)).ToArray());
+    }
+}

@@ -1,0 +1,128 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Suite.Cases;
+using Udpconf.Suite.Compare;
+using Udpconf.Suite.Targets;
+using Xunit;
+
+namespace Udpconf.Tests.Cases;
+
+public class CaseParserTests
+{
+    private const string Good = """
+        # A title line
+        clauses: udp_sendmsg.dport_zero
+        profiles: spec
+
+        host:
+          link tun0 192.0.2.1/24 mtu 1006 offload also 192.0.2.2/24
+          route 198.51.100.0/24 via 192.0.2.254 dev tun0 mtu 900 lock
+          drop to 203.0.113.0/24 port 53
+          ports 40000-40010
+
+        steps:
+          socket s nonblock
+          setsockopt s IP_MTU_DISCOVER do
+          sendto s 10 to 198.51.100.7:0 flags MORE|CONFIRM   # a comment
+            => EINVAL|EAGAIN udp_sendmsg.dport_zero
+            wire: none
+          sendmsg s iov 3,hex:0a0b,4*ff,5! to mapped 198.51.100.7:9 addrlen 28 cmsg pktinfo 2 192.0.2.2 cmsg ttl 5
+            => 14
+            packet 1 dst=198.51.100.7 csum=valid
+            counters: OutDatagrams=1
+        """;
+
+    [Fact]
+    public void A_well_formed_case_gives_its_header_host_and_steps()
+    {
+        var result = CaseParser.Parse("x.case", "dir/x", Good);
+        Assert.Empty(result.Diagnostics);
+        var @case = result.Case!;
+        Assert.Equal("A title line", @case.Title);
+        Assert.Equal(["udp_sendmsg.dport_zero"], @case.Clauses);
+        Assert.Equal(["spec"], @case.Profiles);
+        var tun = @case.Host.InterfaceByName("tun0")!;
+        Assert.Equal((1006, true, 2), (tun.Mtu, tun.ChecksumOffload, tun.Index));
+        Assert.Equal(Ipv4Address.Parse("192.0.2.2"), Assert.Single(tun.SecondaryAddresses!).Address);
+        var route = Assert.Single(@case.Host.Routes);
+        Assert.Equal((RouteKind.Unicast, 900, true), (route.Kind, route.Mtu, route.MtuLocked));
+        Assert.Equal((ushort)53, Assert.Single(@case.Host.OutputDrops).DestinationPort);
+        Assert.Equal((40000, 40010), ((int)@case.Host.LocalPortLow, (int)@case.Host.LocalPortHigh));
+        Assert.Equal(4, @case.Steps.Count);
+
+        var socket = Assert.IsType<SocketOp>(@case.Steps[0].Operation);
+        Assert.Equal(SocketType.Dgram | SocketType.NonblockFlag, socket.Type);
+        var send = Assert.IsType<SendToOp>(@case.Steps[2].Operation);
+        Assert.Equal(MsgFlags.More | MsgFlags.Confirm, send.Flags);
+        Assert.Equal(0, SockAddr.Port(send.Address!.Readable.Span));
+        var expectation = @case.Steps[2].Expectation;
+        Assert.Equal([Errno.EINVAL, Errno.EAGAIN], expectation.Result!.Errnos);
+        Assert.Equal(ClauseId.DportZero, expectation.Result.Clause);
+        Assert.Equal(0, expectation.PacketCount);
+
+        var msg = Assert.IsType<SendMsgOp>(@case.Steps[3].Operation);
+        Assert.Equal([3L, 2, 4, 5], msg.Iov.Select(b => b.Length));
+        Assert.False(msg.Iov[3].FullyReadable);
+        Assert.Equal(28, msg.NameLength);
+        Assert.Equal(2 * ControlMessages.SpaceFor(12) - ControlMessages.SpaceFor(12) + ControlMessages.SpaceFor(4), msg.ControlLength);
+        Assert.Equal("valid", Assert.Single(@case.Steps[3].Expectation.Packets).Fields["csum"]);
+        Assert.Equal(1, @case.Steps[3].Expectation.Counters["OutDatagrams"]);
+        Assert.Equal(17, @case.Steps[3].Position.Line);
+    }
+
+    [Theory]
+    [InlineData("clauses: udp_sendmsg.nope\nsteps:\n  socket s\n", 1, 10, "unknown clause id 'udp_sendmsg.nope'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendto s ten\n", 3, 12, "expected a length, found 'ten'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendto s 10 to 1.2.3.4:99999\n", 3, 26, "port out of range: 99999")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  socket s\n    => EWHAT\n", 4, 8, "unknown errno 'EWHAT'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n    => 3\n", 3, 5, "an expectation must follow an operation")]
+    [InlineData("clauses: udp_sendmsg.oob\nhost:\n  link tun0 192.0.2.1/33\nsteps:\n  socket s\n", 3, 23, "prefix length must be 0 to 32 in '192.0.2.1/33'")]
+    [InlineData("clauses: udp_sendmsg.oob\nhost:\n  route default via 192.0.2.254 dev eth7\nsteps:\n  socket s\n", 3, 9, "route to 0.0.0.0/0 names link 'eth7', which is not defined")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendto s 10 flags MORE|SOON\n", 3, 26, "unknown flag 'SOON'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  socket s\n    packet 1 ttl\n", 4, 14, "expected field=value, found 'ttl'")]
+    [InlineData("steps:\n  socket s\n", 1, 1, "missing 'clauses:' header")]
+    [InlineData("clauses: udp_sendmsg.oob\n", 1, 1, "no steps")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendto s \"open\n", 3, 12, "unterminated quoted text")]
+    public void A_malformed_line_gives_file_line_column_and_the_problem(string text, int line, int column, string problem)
+    {
+        var result = CaseParser.Parse("bad.case", "bad", text);
+        Assert.Null(result.Case);
+        var diagnostic = Assert.Single(result.Diagnostics, d => d.Problem.StartsWith(problem));
+        Assert.Equal(("bad.case", line, column), (diagnostic.Position.File, diagnostic.Position.Line, diagnostic.Position.Column));
+        Assert.StartsWith($"bad.case:{line}:{column}: {problem}", diagnostic.ToString());
+    }
+
+    [Fact]
+    public void Every_bad_line_is_reported_not_just_the_first()
+    {
+        var result = CaseParser.Parse("bad.case", "bad", "clauses: udp_sendmsg.oob\nsteps:\n  sendto s x\n  frobnicate\n  socket s\n    => 1 nope.nope\n");
+        Assert.Equal([3, 4, 6], result.Diagnostics.Select(d => d.Position.Line));
+    }
+
+    [Fact]
+    public void Arbitrary_text_never_throws()
+    {
+        var random = new Random(11);
+        var words = new[] { "clauses:", "steps:", "host:", "socket", "sendto", "=>", "packet", "1", "ttl=", "#", "\"", "to", "hex:0", "5!", "link", "route", "via", "dev", "udp_sendmsg.oob", "\n", "  ", "|", "EINVAL", "mapped", "cmsg", "raw" };
+        for (var i = 0; i < 2000; i++)
+        {
+            var text = string.Join(" ", Enumerable.Range(0, random.Next(1, 30)).Select(_ => words[random.Next(words.Length)]));
+            var result = CaseParser.Parse("fuzz.case", "fuzz", text);
+            Assert.True(result.Case is not null || result.Diagnostics.Count > 0);
+        }
+    }
+
+    [Fact]
+    public void The_example_case_passes_on_the_model_in_both_profiles()
+    {
+        var path = Path.Combine(Udpconf.Suite.SpecMap.FindRoot(AppContext.BaseDirectory)!, "Conformance", "cases", "udp_sendmsg", "dport_zero.case");
+        var parsed = CaseParser.ParseFile(path, Path.GetDirectoryName(Path.GetDirectoryName(path))!);
+        Assert.Empty(parsed.Diagnostics);
+        foreach (var profile in Profile.All)
+        {
+            var result = CaseRunner.Run(parsed.Case!, profile, new ModelTarget(profile), TestContext.Current.CancellationToken);
+            Assert.True(result.Kind == VerdictKind.Pass, string.Join("\n", result.Steps.SelectMany(s => s.Problems)));
+        }
+    }
+}
