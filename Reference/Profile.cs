@@ -80,6 +80,10 @@ public sealed record Profile
     /// <summary>Bytes charged per socket buffer beyond its data (sk_buff and shared info); an approximation.</summary>
     public int SkbOverhead { get; init; }
 
+    /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
+    /// chooses it for any first piece that fits the MTU.</summary>
+    public bool HardwareChecksumOnlyUncorked { get; init; }
+
     /// <summary>The error queue entry of a local EMSGSIZE reports the MTU less the option length (else the MTU).</summary>
     public bool LocalErrorInfoLessOptions { get; init; }
 
@@ -107,6 +111,7 @@ public sealed record Profile
         MinSndbuf = 2048,
         SkbOverhead = 256,
         LocalErrorInfoLessOptions = false,
+        HardwareChecksumOnlyUncorked = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -133,6 +138,7 @@ public sealed record Profile
         MinSndbuf = 4608,
         SkbOverhead = 576,
         LocalErrorInfoLessOptions = true,
+        HardwareChecksumOnlyUncorked = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];
@@ -163,6 +169,8 @@ public sealed record Profile
         [ClauseId.CorkInit] = [nameof(MaxPmtuMode)],
         [ClauseId.EmsgsizeTotal] = [nameof(StrictPmtuAtAppend), nameof(LocalErrorInfoLessOptions)],
         [ClauseId.Ufo] = [nameof(SupportsUfo)],
+        [ClauseId.HwChecksum] = [nameof(HardwareChecksumOnlyUncorked)],
+        [ClauseId.ChecksumOffload] = [nameof(HardwareChecksumOnlyUncorked)],
         [ClauseId.Sndbuf] = [nameof(MinSndbuf), nameof(SkbOverhead), nameof(CountsSndbufErrors)],
         [ClauseId.Bind] = [nameof(BindChecksFamily)],
         [ClauseId.SetSockOpt] = [nameof(MaxPmtuMode), nameof(MinSndbuf)],

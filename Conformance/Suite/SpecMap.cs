@@ -28,6 +28,7 @@ public static partial class SpecMap
         var catalog = catalogIds.ToArray();
         var models = ModelLocations(root);
         var tests = TestsByClause(root);
+        var cases = CasesByClause(root);
         var text = new StringBuilder();
         text.AppendLine("# spec-map: clause → model, profiles, tests");
         text.AppendLine();
@@ -36,22 +37,30 @@ public static partial class SpecMap
         text.AppendLine("**model**: the file and member that decide or pass the clause. **profiles**: the behavior switches that");
         text.AppendLine("change it, as `switch: spec → linux` (`linux` is " + (Profile.Linux.IsVerified ? $"verified against {Profile.Linux.VerifiedAgainst}" : "unverified: read from kernel sources, not yet measured on a live kernel") + ").");
         text.AppendLine("**tests**: test methods that name the clause (a `[Trait(\"clause\", …)]` or a `ClauseId` in their body).");
+        text.AppendLine("**cases**: conformance cases (`Conformance/cases/…`) whose `clauses:` header names it. **golden**: their golden");
+        text.AppendLine("pcaps under `Fixtures/` (one per case and profile, with a `.verified.txt` dissection beside each).");
         text.AppendLine();
-        text.AppendLine("| clause | model | profiles | tests | observable |");
-        text.AppendLine("|---|---|---|---|---|");
-        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests));
-        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests));
+        text.AppendLine("| clause | model | profiles | tests | cases | golden | observable |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests, cases, root));
+        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests, cases, root));
         return text.ToString();
     }
 
-    private static string Row(string label, string id, Dictionary<string, List<string>> models, Dictionary<string, List<TestRef>> tests)
+    private static string Row(string label, string id, Dictionary<string, List<string>> models, Dictionary<string, List<TestRef>> tests,
+        Dictionary<string, List<Cases.Case>> cases, string root)
     {
+        var caseList = cases.TryGetValue(id, out var named) ? named : [];
+        var caseCell = caseList.Count == 0 ? "—" : string.Join("<br>", caseList.Take(3).Select(c => $"`{c.Id}`")) + (caseList.Count > 3 ? $"<br>(+{caseList.Count - 3} more)" : "");
+        var golden = caseList.SelectMany(c => c.Profiles.Select(p => $"Fixtures/{c.Id}.{p}.verified.pcap"))
+            .Where(path => File.Exists(Path.Combine(root, path))).ToArray();
+        var goldenCell = golden.Length == 0 ? "—" : string.Join("<br>", golden.Take(2).Select(g => $"`{g}`")) + (golden.Length > 2 ? $"<br>(+{golden.Length - 2} more)" : "");
         var model = models.TryGetValue(id, out var places) ? string.Join("<br>", places.Take(2)) : "—";
         var testRefs = tests.TryGetValue(id, out var list) ? list : [];
         var shown = string.Join("<br>", testRefs.Take(3).Select(t => $"`{t.File}` {t.Method}"));
         if (testRefs.Count > 3) shown += $"<br>(+{testRefs.Count - 3} more)";
         var observable = Unobservable.TryGetValue(id, out var why) ? "no: " + why : "yes";
-        return $"| `{label}` | {model} | {Profiles(id)} | {(shown.Length == 0 ? "—" : shown)} | {observable} |";
+        return $"| `{label}` | {model} | {Profiles(id)} | {(shown.Length == 0 ? "—" : shown)} | {caseCell} | {goldenCell} | {observable} |";
     }
 
     private static string Profiles(string id)
@@ -135,6 +144,17 @@ public static partial class SpecMap
                 }
             }
         }
+        return result;
+    }
+
+    /// <summary>The well-formed cases under Conformance/cases, by the clauses their header names.</summary>
+    public static Dictionary<string, List<Cases.Case>> CasesByClause(string root)
+    {
+        var result = new Dictionary<string, List<Cases.Case>>();
+        var folder = Cases.CaseLibrary.DefaultFolder(root);
+        if (!Directory.Exists(folder)) return result;
+        foreach (var file in Cases.CaseLibrary.Load(folder).Where(f => f.Case is not null))
+            foreach (var id in file.Case!.Clauses) Add(result, id, file.Case);
         return result;
     }
 

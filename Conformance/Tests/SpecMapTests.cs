@@ -40,10 +40,18 @@ public class SpecMapTests
     }
 
     [Fact]
+    public void Every_observable_catalog_clause_is_named_by_a_case()
+    {
+        var cases = SpecMap.CasesByClause(Root);
+        var missing = Catalog().Where(id => !SpecMap.Unobservable.ContainsKey(id) && !cases.ContainsKey(id)).ToArray();
+        Assert.True(missing.Length == 0, "no case names: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void Every_path_spec_map_names_exists()
     {
         var text = File.ReadAllText(Path.Combine(Root, "spec-map.md"));
-        var paths = Regex.Matches(text, @"`((?:Reference|Conformance|Properties|Fixtures)/[^`]+\.cs)`").Select(m => m.Groups[1].Value).Distinct().ToArray();
+        var paths = Regex.Matches(text, @"`((?:Reference|Conformance|Properties|Fixtures)/[^`]+\.(?:cs|pcap))`").Select(m => m.Groups[1].Value).Distinct().ToArray();
         Assert.NotEmpty(paths);
         Assert.All(paths, path => Assert.True(File.Exists(Path.Combine(Root, path)), $"{path} does not exist"));
     }

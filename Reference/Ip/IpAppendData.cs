@@ -45,6 +45,8 @@ public static class IpAppendData
         if (flags.HasFlag(MsgFlags.Probe))
         {
             call.Pass(ClauseId.AppendProbe);
+            // spec: udp_sendmsg.probe — nothing is appended, so nothing will be sent for this call.
+            call.Pass(ClauseId.Probe);
             // spec: udp_sendmsg.probe_length_counted — udp_sendmsg already added this length to the cork's counter.
             if (sock.Cork.Queue.Count > 0 && model.Profile.UdpLengthFromCounter) call.Pass(ClauseId.ProbeLengthCounted);
             return AppendResult.Ok with { Clause = ClauseId.AppendProbe };
@@ -100,7 +102,8 @@ public static class IpAppendData
         call.Pass(ClauseId.EmsgsizeTotal);
 
         // spec: ip_append_data.hw_checksum
-        var hardwareChecksum = transhdrlen > 0 && length + fragheaderlen <= mtu && rt.Device.ChecksumOffload;
+        var hardwareChecksum = transhdrlen > 0 && length + fragheaderlen <= mtu && rt.Device.ChecksumOffload &&
+                               !(profile.HardwareChecksumOnlyUncorked && flags.HasFlag(MsgFlags.More));
         if (hardwareChecksum) call.Pass(ClauseId.HwChecksum);
         cork.Length += length;
 

@@ -137,10 +137,16 @@ public static class CaseParser
         for (var i = 0; i < line.Length; i++)
         {
             if (line[i] == '"') inQuote = !inQuote;
-            else if (line[i] == '#' && !inQuote && (i == 0 || char.IsWhiteSpace(line[i - 1]))) return line[..i];
+            else if (line[i] == '#' && !inQuote && StartsComment(line, i)) return line[..i];
         }
         return line;
     }
+
+    /// <summary>A '#' is a comment at the start of a line, or after a blank when a blank or the end follows; so
+    /// "#99" stays a raw descriptor.</summary>
+    private static bool StartsComment(string line, int i) =>
+        line[..i].Trim().Length == 0 ||
+        (char.IsWhiteSpace(line[i - 1]) && (i + 1 == line.Length || char.IsWhiteSpace(line[i + 1])));
 
     private static string[] CheckClauses(List<Token> words, SourcePosition position, List<Diagnostic> diagnostics)
     {

@@ -39,12 +39,17 @@ public static class Dissection
         if (ip.Protocol == Ipv4Header.ProtocolUdp && ip.FragmentOffsetBytes == 0 && payload.Length >= UdpHeader.Length)
         {
             var checksum = BinaryPrimitives.ReadUInt16BigEndian(payload[6..]);
+            var udpLength = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]);
             string status;
             if (checksum == 0) status = "none";
             else if (ip.MoreFragments) status = "fragmented";
+            else if (udpLength != payload.Length) status = "unverified: the UDP length is not the IP payload length";
             else
             {
-                var sum = InternetChecksum.Sum(payload, InternetChecksum.PseudoHeaderSum(ip.Source, ip.Destination, Ipv4Header.ProtocolUdp, (ushort)payload.Length));
+                // RFC 791 §3.1, RFC 768: with a source route the pseudo-header holds the final destination, which
+                // the option's last slot carries; the header's destination is the next hop.
+                var destination = FinalDestination(ip.Options.Span) ?? ip.Destination;
+                var sum = InternetChecksum.Sum(payload, InternetChecksum.PseudoHeaderSum(ip.Source, destination, Ipv4Header.ProtocolUdp, (ushort)payload.Length));
                 status = InternetChecksum.Fold(sum) == 0xFFFF ? "good" : "bad";
             }
             text.AppendLine($"  udp  {BinaryPrimitives.ReadUInt16BigEndian(payload)} > {BinaryPrimitives.ReadUInt16BigEndian(payload[2..])}" +
@@ -53,6 +58,24 @@ public static class Dissection
         }
         text.AppendLine($"  data {payload.Length} bytes");
         Hex(text, payload);
+    }
+
+    /// <summary>The last address of a loose or strict source route option, if there is one.</summary>
+    private static Reference.Host.Ipv4Address? FinalDestination(ReadOnlySpan<byte> options)
+    {
+        var at = 0;
+        while (at < options.Length)
+        {
+            var type = options[at];
+            if (type == 0) break;
+            if (type == 1) { at++; continue; }
+            if (at + 1 >= options.Length) break;
+            int length = options[at + 1];
+            if (length < 2 || at + length > options.Length) break;
+            if (type is 131 or 137 && length >= 7) return Reference.Host.Ipv4Address.Read(options[(at + length - 4)..]);
+            at += length;
+        }
+        return null;
     }
 
     private static void Hex(StringBuilder text, ReadOnlySpan<byte> bytes)

@@ -126,3 +126,15 @@ public class CaseParserTests
         }
     }
 }
+
+public class CaseCommentTests
+{
+    [Fact]
+    public void A_hash_before_a_number_is_a_raw_descriptor_and_a_hash_after_a_blank_is_a_comment()
+    {
+        var result = CaseParser.Parse("c.case", "c", "clauses: sys_sendto.bad_fd\nsteps:\n  # a comment line\n  sendto #99 10 to 198.51.100.7:9  # trailing comment\n    => EBADF\n");
+        Assert.Empty(result.Diagnostics);
+        var send = Assert.IsType<SendToOp>(Assert.Single(result.Case!.Steps).Operation);
+        Assert.Equal(Fd.Raw(99), send.Fd);
+    }
+}

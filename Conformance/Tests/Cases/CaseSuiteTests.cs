@@ -11,15 +11,16 @@ namespace Udpconf.Tests.Cases;
 /// agrees with what each case says, byte for byte with its own prediction.</summary>
 public class CaseSuiteTests
 {
-    private static readonly string Folder = CaseLibrary.DefaultFolder(SpecMap.FindRoot(AppContext.BaseDirectory)!);
+    private static readonly Lazy<IReadOnlyList<CaseFile>> Files =
+        new(() => CaseLibrary.Load(CaseLibrary.DefaultFolder(SpecMap.FindRoot(AppContext.BaseDirectory)!)));
 
-    public static TheoryData<string> CaseIds() => new(CaseLibrary.Load(Folder).Select(c => c.Id));
+    public static TheoryData<string> CaseIds() => new(Files.Value.Select(c => c.Id));
 
     [Theory]
     [MemberData(nameof(CaseIds))]
     public void The_case_parses_and_passes_on_the_model(string id)
     {
-        var file = CaseLibrary.Load(Folder).Single(c => c.Id == id);
+        var file = Files.Value.Single(c => c.Id == id);
         Assert.True(file.Case is not null, string.Join(Environment.NewLine, file.Diagnostics));
         foreach (var profile in Profile.All.Where(p => file.Case.AppliesTo(p.Name)))
         {

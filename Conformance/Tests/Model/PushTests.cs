@@ -233,3 +233,20 @@ public class PushTests
         Assert.Equal(18, Sim.Udp(packet).DatagramLength);
     }
 }
+
+public class HardwareChecksumProfileTests
+{
+    [Fact]
+    [Trait("clause", "ip_append_data.hw_checksum")]
+    public void Linux_takes_hardware_checksum_only_for_a_piece_without_MSG_MORE()
+    {
+        foreach (var (profile, partial) in new[] { (Profile.Spec, true), (Profile.Linux, false) })
+        {
+            var sim = Sim.WithSocket(profile, Sim.OnLinkOnly(offload: true));
+            Expect.Value(sim.SendTo("s", 100, Sim.Remote, 9, MsgFlags.More), 100);
+            var outcome = sim.SendTo("s", 200, Sim.Remote, 9);
+            var datagram = Assert.Single(outcome.Datagrams);
+            Assert.Equal(partial ? Udpconf.Reference.Ip.UdpChecksumMode.PseudoHeaderOnly : Udpconf.Reference.Ip.UdpChecksumMode.Computed, datagram.ChecksumMode);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Udpconf.Reference;
+using Udpconf.Suite.Compare;
+
+namespace Udpconf.Suite.Reports;
+
+/// <summary>
+/// The whole run as JSON for tools: every result (case × profile × target), every step with the case's own
+/// expectation, the model's prediction (with its deciding clause), the target's observation, the problems with
+/// their clauses, and every packet as lowercase hex. Written field by field so that the layout is stable and does
+/// not follow renames of the C# records.
+/// </summary>
+public static class JsonReport
+{
+    public const int FormatVersion = 1;
+
+    public static string Write(IReadOnlyList<CaseResult> results)
+    {
+        using var buffer = new MemoryStream();
+        // Relaxed escaping keeps '<', '>' and '+' readable in problem texts; the output is a file, never HTML.
+        var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        using (var json = new Utf8JsonWriter(buffer, options))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("format", FormatVersion);
+            var tally = ReportText.Tally.Of(results);
+            json.WriteStartObject("summary");
+            json.WriteNumber("total", tally.Total);
+            json.WriteNumber("pass", tally.Pass);
+            json.WriteNumber("fail", tally.Fail);
+            json.WriteNumber("error", tally.Error);
+            json.WriteNumber("notApplicable", tally.NotApplicable);
+            json.WriteEndObject();
+            json.WriteStartArray("results");
+            foreach (var result in results) Result(json, result);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void Result(Utf8JsonWriter json, CaseResult result)
+    {
+        json.WriteStartObject();
+        json.WriteString("case", result.CaseId);
+        json.WriteString("file", result.File);
+        json.WriteString("folder", ReportText.Folder(result.CaseId));
+        if (result.Case is { } @case) json.WriteString("title", @case.Title);
+        json.WriteString("profile", result.Profile);
+        json.WriteString("target", result.Target);
+        json.WriteString("verdict", Name(result.Kind));
+        json.WriteString("reason", result.Reason);
+        json.WriteNumber("durationMs", Math.Round(result.Duration.TotalMilliseconds, 3));
+        Strings(json, "clauses", result.Clauses);
+        if (result.Case is { } c)
+        {
+            Strings(json, "profiles", c.Profiles);
+            Strings(json, "features", c.Features);
+        }
+        json.WriteStartArray("steps");
+        foreach (var step in result.Steps) Step(json, step);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void Step(Utf8JsonWriter json, StepVerdict step)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("index", step.Step.Index + 1);
+        json.WriteString("position", step.Step.Position.ToString());
+        json.WriteNumber("line", step.Step.Position.Line);
+        json.WriteString("operation", step.Step.Text);
+        json.WriteString("verdict", Name(step.Kind));
+        json.WriteString("reason", step.Reason);
+        Strings(json, "clauses", step.Clauses);
+
+        var expectation = step.Step.Expectation;
+        json.WriteStartObject("caseExpects");
+        json.WriteString("result", expectation.Result?.ToString());
+        if (expectation.PacketCount is { } count) json.WriteNumber("packets", count);
+        else json.WriteNull("packets");
+        json.WriteEndObject();
+
+        if (step.Predicted is { } predicted)
+        {
+            json.WriteStartObject("predicted");
+            json.WriteString("kind", predicted.Kind.ToString());
+            json.WriteString("result", ResultText(predicted));
+            json.WriteString("clause", predicted.Clause);
+            json.WriteString("note", predicted.Note);
+            Strings(json, "trace", predicted.Trace);
+            json.WriteEndObject();
+        }
+        else json.WriteNull("predicted");
+        Packets(json, "expectedPackets", step.ExpectedPackets.Select(p => ((string?)null, p)));
+
+        if (step.Observed is { } observed)
+        {
+            json.WriteStartObject("observed");
+            json.WriteString("kind", observed.Kind.ToString());
+            json.WriteString("result", observed.Describe());
+            json.WriteString("note", observed.Note);
+            if (observed.OptionValue is { } option) json.WriteString("optionValue", ReportText.Hex(option.Span));
+            Packets(json, "packets", observed.Packets.Select(p => ((string?)p.Interface, p.Bytes)));
+            json.WriteEndObject();
+        }
+        else json.WriteNull("observed");
+
+        json.WriteStartArray("problems");
+        foreach (var problem in step.Problems)
+        {
+            json.WriteStartObject();
+            json.WriteString("source", problem.Source);
+            json.WriteString("what", problem.What);
+            json.WriteString("expected", problem.Expected);
+            json.WriteString("observed", problem.Observed);
+            json.WriteString("clause", problem.Clause);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void Packets(Utf8JsonWriter json, string name, IEnumerable<(string? Interface, byte[] Bytes)> packets)
+    {
+        json.WriteStartArray(name);
+        foreach (var (link, bytes) in packets)
+        {
+            json.WriteStartObject();
+            if (link is not null) json.WriteString("interface", link);
+            json.WriteNumber("length", bytes.Length);
+            json.WriteString("hex", ReportText.Hex(bytes));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    private static void Strings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
+    }
+
+    private static string ResultText(Outcome outcome) => outcome.Kind switch
+    {
+        OutcomeKind.Value => outcome.Value.ToString(),
+        OutcomeKind.Error => outcome.Error.ToString()!,
+        OutcomeKind.KernelFault => "fault",
+        OutcomeKind.Blocks => "blocks",
+        _ => outcome.Kind.ToString(),
+    };
+
+    /// <summary>Verdict names as tools match them: pass, fail, error, not-applicable.</summary>
+    public static string Name(VerdictKind kind) => kind switch
+    {
+        VerdictKind.Pass => "pass",
+        VerdictKind.Fail => "fail",
+        VerdictKind.Error => "error",
+        _ => "not-applicable",
+    };
+}

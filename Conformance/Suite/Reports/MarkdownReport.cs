@@ -1,0 +1,136 @@
+using System.Net;
+using System.Text;
+using Udpconf.Suite.Compare;
+using Udpconf.Suite.Pcap;
+
+namespace Udpconf.Suite.Reports;
+
+/// <summary>
+/// A Markdown summary for people (a CI job summary, a pull request comment): first a table by clause, the cases
+/// that pass, fail or do not apply under each profile, then one section per failure with the clause ids and the
+/// expected and observed results and packets side by side, decoded and in hex.
+/// </summary>
+public static class MarkdownReport
+{
+    public static string Write(IReadOnlyList<CaseResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# udpconf conformance report");
+        text.AppendLine();
+        var targets = results.Select(r => r.Target).Distinct().ToArray();
+        text.AppendLine($"**{ReportText.Tally.Of(results).Total} results**: {ReportText.Tally.Of(results)}" +
+                        (targets.Length == 0 ? "." : $" on {string.Join(", ", targets.Select(t => $"`{t}`"))}."));
+        text.AppendLine();
+        ByClause(text, results);
+        Failures(text, results);
+        return text.ToString();
+    }
+
+    private static void ByClause(StringBuilder text, IReadOnlyList<CaseResult> results)
+    {
+        var profiles = results.Select(r => r.Profile).Distinct().ToArray();
+        text.AppendLine("## By clause");
+        text.AppendLine();
+        text.AppendLine("Each cell counts the cases naming the clause: passed / failed (errors included) / not applicable.");
+        text.AppendLine();
+        text.AppendLine("| clause | " + string.Join(" | ", profiles) + " |");
+        text.AppendLine("|---|" + string.Concat(profiles.Select(_ => "---|")));
+        // A malformed case names no clause it could be counted under; it gets a row of its own.
+        var clauses = results.SelectMany(r => r.Clauses).Distinct().Order(StringComparer.Ordinal).ToList();
+        foreach (var clause in clauses)
+            text.AppendLine($"| `{clause}` | " + string.Join(" | ", profiles.Select(p => Cell(results.Where(r => r.Profile == p && r.Clauses.Contains(clause))))) + " |");
+        if (results.Any(r => r.Clauses.Count == 0))
+            text.AppendLine("| (no clause: malformed) | " + string.Join(" | ", profiles.Select(p => Cell(results.Where(r => r.Profile == p && r.Clauses.Count == 0)))) + " |");
+        text.AppendLine();
+    }
+
+    private static string Cell(IEnumerable<CaseResult> results)
+    {
+        var tally = ReportText.Tally.Of(results);
+        if (tally.Total == 0) return "—";
+        var cell = $"{tally.Pass} / {tally.Fail + tally.Error} / {tally.NotApplicable}";
+        return tally.Fail + tally.Error > 0 ? $"**{cell}**" : cell;
+    }
+
+    private static void Failures(StringBuilder text, IReadOnlyList<CaseResult> results)
+    {
+        var failures = results.Where(ReportText.IsFailure).ToArray();
+        text.AppendLine("## Failures");
+        text.AppendLine();
+        if (failures.Length == 0)
+        {
+            text.AppendLine("None.");
+            return;
+        }
+        foreach (var result in failures) Failure(text, result);
+    }
+
+    private static void Failure(StringBuilder text, CaseResult result)
+    {
+        text.AppendLine($"### `{result.CaseId}` ({result.Profile}) on `{result.Target}`: {JsonReport.Name(result.Kind)}");
+        text.AppendLine();
+        text.AppendLine($"File `{result.File}`" + (result.Clauses.Count == 0 ? "." : "; clauses " + string.Join(", ", result.Clauses.Select(c => $"`{c}`")) + "."));
+        text.AppendLine();
+        if (result.Reason is not null)
+        {
+            text.AppendLine("```text");
+            text.AppendLine(result.Reason);
+            text.AppendLine("```");
+            text.AppendLine();
+        }
+        foreach (var step in result.Steps.Where(ReportText.IsFailure)) Step(text, step);
+    }
+
+    private static void Step(StringBuilder text, StepVerdict step)
+    {
+        text.AppendLine($"#### Step {step.Step.Index + 1}: `{step.Step.Text}` ({step.Step.Position})");
+        text.AppendLine();
+        if (step.Reason is not null) text.AppendLine(step.Reason).AppendLine();
+        // The results first (what the model predicted, what the case says), then every other problem; a row
+        // marked ✗ is one that differs.
+        text.AppendLine("| | check | expected | observed | clause |");
+        text.AppendLine("|---|---|---|---|---|");
+        bool Differs(string source) => step.Problems.Any(p => p.Source == source && p.What == "result");
+        if (step.Predicted is not null || step.Observed is not null)
+            text.AppendLine($"| {Mark(Differs("model"))} | result (model) | {Escape(step.Predicted?.ToString() ?? "—")} | {Escape(step.Observed?.Describe() ?? "—")} | {Clause(step.Predicted?.Clause)} |");
+        if (step.Step.Expectation.Result is { } own)
+            text.AppendLine($"| {Mark(Differs("case"))} | result (case) | {Escape(own.ToString())} | {Escape(step.Observed?.Describe() ?? "—")} | {Clause(own.Clause ?? step.Predicted?.Clause)} |");
+        foreach (var problem in step.Problems.Where(p => p.What != "result"))
+            text.AppendLine($"| ✗ | {Escape($"{problem.What} ({problem.Source})")} | {Escape(problem.Expected)} | {Escape(problem.Observed)} | {Clause(problem.Clause)} |");
+        text.AppendLine();
+
+        var observed = ReportText.ObservedOnWire(step.Observed);
+        if (step.ExpectedPackets.Count == 0 && observed.Count == 0) return;
+        // GitHub and most renderers accept this HTML table; a Markdown table cannot hold multi-line cells.
+        text.AppendLine("<table>");
+        text.AppendLine($"<tr><th>expected (model): {step.ExpectedPackets.Count} packet(s)</th><th>observed ({(step.Observed is null ? "nothing" : "target")}): {observed.Count} packet(s)</th></tr>");
+        text.AppendLine($"<tr><td valign=\"top\"><pre>{Html(Dissection.Describe(step.ExpectedPackets))}</pre></td>" +
+                        $"<td valign=\"top\"><pre>{Html(Dissection.Describe(observed))}</pre></td></tr>");
+        text.AppendLine("</table>");
+        text.AppendLine();
+        Hex(text, "expected", step.ExpectedPackets);
+        Hex(text, "observed", observed);
+    }
+
+    /// <summary>The full bytes: the dissection shows at most 64 bytes of data per packet.</summary>
+    private static void Hex(StringBuilder text, string label, IReadOnlyList<byte[]> packets)
+    {
+        if (packets.Count == 0) return;
+        text.AppendLine($"<details><summary>{label} bytes</summary>");
+        text.AppendLine();
+        text.AppendLine("```text");
+        for (var i = 0; i < packets.Count; i++) text.AppendLine($"{i + 1}: {ReportText.Hex(packets[i])}");
+        text.AppendLine("```");
+        text.AppendLine();
+        text.AppendLine("</details>");
+        text.AppendLine();
+    }
+
+    private static string Mark(bool differs) => differs ? "✗" : "";
+
+    private static string Clause(string? clause) => clause is null ? "—" : $"`{clause}`";
+
+    private static string Escape(string text) => text.Replace("|", "\\|").Replace("\r", "").Replace("\n", "<br>");
+
+    private static string Html(string text) => WebUtility.HtmlEncode(text.TrimEnd());
+}

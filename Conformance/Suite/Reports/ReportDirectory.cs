@@ -1,0 +1,43 @@
+using Udpconf.Suite.Compare;
+
+namespace Udpconf.Suite.Reports;
+
+/// <summary>Everything a CI job keeps from a run, in one folder: junit.xml, report.json, report.md, and for every
+/// failing result a pcap with the expected and observed packets plus its labelled dissection under failures/.</summary>
+public static class ReportDirectory
+{
+    public const string JUnit = "junit.xml";
+    public const string Json = "report.json";
+    public const string Markdown = "report.md";
+    public const string FailuresFolder = "failures";
+
+    /// <summary>Writes the reports and returns the paths written, reports first.</summary>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<CaseResult> results)
+    {
+        Directory.CreateDirectory(folder);
+        var written = new List<string>
+        {
+            Save(Path.Combine(folder, JUnit), JUnitReport.Write(results)),
+            Save(Path.Combine(folder, Json), JsonReport.Write(results)),
+            Save(Path.Combine(folder, Markdown), MarkdownReport.Write(results)),
+        };
+        var failures = Path.Combine(folder, FailuresFolder);
+        // Files of an earlier run would read as failures of this one.
+        if (Directory.Exists(failures)) Directory.Delete(failures, recursive: true);
+        foreach (var result in results.Where(r => ReportText.IsFailure(r) && r.Case is not null))
+        {
+            Directory.CreateDirectory(failures);
+            var stem = Path.Combine(failures, ReportText.FileStem(result));
+            File.WriteAllBytes(stem + ".pcap", FailurePcap.Write(result));
+            written.Add(stem + ".pcap");
+            written.Add(Save(stem + ".txt", FailurePcap.Describe(result)));
+        }
+        return written;
+    }
+
+    private static string Save(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        return path;
+    }
+}

@@ -1,0 +1,147 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Profile = Udpconf.Reference.Profile;
+using Udpconf.Suite.Cases;
+using Udpconf.Suite.Compare;
+using Udpconf.Suite.Reports;
+
+namespace Udpconf.Cli.Commands;
+
+public sealed class CheckSettings : CaseFilterSettings
+{
+    [CommandOption("--target <TARGET>")]
+    [Description("What to run the cases on: [green]model[/], [green]kernel[/] (the local kernel) or [green]exec:<command>[/] " +
+                 "(an external implementation). Default: the kernel when it can be reached, else the model (stderr says which). " +
+                 "This version has only the model: kernel and exec: exit 2.")]
+    public string? Target { get; set; }
+
+    [CommandOption("--profile <PROFILE>")]
+    [Description("[green]spec[/], [green]linux[/] or [green]all[/]. Default: all for the model, linux for a kernel.")]
+    public string? Profile { get; set; }
+
+    [CommandOption("--report-dir <DIR>")]
+    [Description("Write junit.xml, report.json, report.md and failures/<case>.<profile>.pcap (+ .txt) into DIR.")]
+    public string? ReportDir { get; set; }
+
+    [CommandOption("--junit <FILE>")]
+    [Description("Write a JUnit XML report to FILE.")]
+    public string? JUnit { get; set; }
+
+    [CommandOption("--json <FILE>")]
+    [Description("Write a JSON report (every step, problem, clause and packet) to FILE.")]
+    public string? Json { get; set; }
+
+    [CommandOption("--markdown <FILE>")]
+    [Description("Write a Markdown summary by clause, with every failure side by side, to FILE.")]
+    public string? Markdown { get; set; }
+
+    public override ValidationResult Validate() =>
+        Profile is null or "spec" or "linux" or "all"
+            ? ValidationResult.Success()
+            : ValidationResult.Error($"--profile must be spec, linux or all, not '{Profile}'");
+}
+
+/// <summary>
+/// Runs the cases on a target under one or more profiles and judges every step against the model's prediction
+/// and the case's own expectations. Exit 0: everything passed or did not apply; 1: a failure or an error
+/// (malformed cases included); 2: bad usage, no case selected, or a target that cannot be reached.
+/// </summary>
+public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
+{
+    /// <summary>Below this many runs the whole check takes well under a second: a live display would only flicker.</summary>
+    private const int ProgressThreshold = 20;
+
+    public override int Execute(CommandContext context, CheckSettings settings, CancellationToken cancellation)
+    {
+        var folder = CaseSelection.Folder(io, settings.Cases);
+        if (folder is null) return ExitCodes.Usage;
+        var target = TargetChoice.Resolve(settings.Target, io);
+        if (target is null) return ExitCodes.Usage;
+        var cases = CaseSelection.Load(folder, settings);
+        if (cases.Count == 0)
+        {
+            CaseSelection.NothingMatched(io, folder, settings);
+            return ExitCodes.Usage;
+        }
+        var profiles = target.Profiles(settings.Profile);
+        var results = Run(cases, profiles, target, cancellation);
+
+        CheckSummary.Render(io, results, cases, folder);
+        var written = WriteReports(settings, results);
+        if (written is null) return ExitCodes.Usage;
+        foreach (var path in written) io.Out.WriteLine($"wrote {io.Show(path)}");
+        io.Out.WriteLine($"udpconf check: {ReportText.Tally.Of(results)} ({results.Count} runs of {cases.Count} cases on {target.Name}, " +
+                         $"profiles {string.Join(", ", profiles.Select(p => p.Name))})");
+        return results.Any(ReportText.IsFailure) ? ExitCodes.Failed : ExitCodes.Passed;
+    }
+
+    private List<CaseResult> Run(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, TargetChoice choice, CancellationToken cancellation)
+    {
+        var work = profiles.SelectMany(profile => cases.Select(file => (Profile: profile, File: file))).ToArray();
+        var targets = profiles.ToDictionary(p => p.Name, choice.Create);
+        var results = new List<CaseResult>(work.Length);
+        CaseResult One((Profile Profile, CaseFile File) item)
+        {
+            var target = targets[item.Profile.Name];
+            return item.File.Case is { } @case
+                ? CaseRunner.Run(@case, item.Profile, target, cancellation)
+                : CaseRunner.Malformed(item.File.Id, item.File.Path, item.File.Diagnostics, item.Profile.Name, target.Name);
+        }
+
+        if (!io.Interactive || work.Length < ProgressThreshold)
+        {
+            results.AddRange(work.Select(One));
+            return results;
+        }
+        io.Out.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(progress =>
+            {
+                var task = progress.AddTask($"checking {cases.Count} cases", maxValue: work.Length);
+                foreach (var item in work)
+                {
+                    task.Description = Markup.Escape($"{item.Profile.Name} {item.File.Id}");
+                    results.Add(One(item));
+                    task.Increment(1);
+                }
+            });
+        return results;
+    }
+
+    /// <summary>Writes the reports asked for; null (after saying why) when one cannot be written.</summary>
+    private List<string>? WriteReports(CheckSettings settings, IReadOnlyList<CaseResult> results)
+    {
+        var written = new List<string>();
+        try
+        {
+            if (settings.ReportDir is { } dir) written.AddRange(ReportDirectory.Write(io.FullPath(dir), results));
+            if (settings.JUnit is { } junit) written.Add(Save(junit, JUnitReport.Write(results)));
+            if (settings.Json is { } json) written.Add(Save(json, JsonReport.Write(results)));
+            if (settings.Markdown is { } markdown) written.Add(Save(markdown, MarkdownReport.Write(results)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            io.Fail($"cannot write a report: {e.Message}");
+            return null;
+        }
+        return written;
+    }
+
+    private string Save(string path, string text)
+    {
+        var full = io.FullPath(path);
+        if (Path.GetDirectoryName(full) is { Length: > 0 } parent) Directory.CreateDirectory(parent);
+        File.WriteAllText(full, text);
+        return full;
+    }
+}
+
+/// <summary>The exit codes every command uses.</summary>
+public static class ExitCodes
+{
+    public const int Passed = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+}

@@ -1,0 +1,59 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+using Udpconf.Suite.Cases;
+using Udpconf.Suite.Compare;
+using Udpconf.Suite.Reports;
+
+namespace Udpconf.Cli.Commands;
+
+/// <summary>What check prints after a run: the verdicts by profile, each failing case with its first problem,
+/// and every diagnostic of the malformed case files.</summary>
+public static class CheckSummary
+{
+    public static void Render(CliIo io, IReadOnlyList<CaseResult> results, IReadOnlyList<CaseFile> cases, string folder)
+    {
+        var profiles = results.Select(r => r.Profile).Distinct().ToArray();
+        var targets = results.Select(r => r.Target).Distinct().ToArray();
+        io.Out.WriteLine($"{cases.Count} cases from {io.Show(folder)} on {string.Join(", ", targets)}");
+        io.Out.WriteLine();
+
+        var verdicts = new Table().Title("verdicts").AddColumn("verdict");
+        foreach (var profile in profiles) verdicts.AddColumn(new TableColumn(profile).RightAligned());
+        verdicts.AddColumn(new TableColumn("total").RightAligned());
+        foreach (var kind in new[] { VerdictKind.Pass, VerdictKind.Fail, VerdictKind.Error, VerdictKind.NotApplicable })
+        {
+            var row = new List<IRenderable> { new Text(JsonReport.Name(kind)) };
+            row.AddRange(profiles.Select(p => Count(results.Count(r => r.Profile == p && r.Kind == kind), kind)));
+            row.Add(Count(results.Count(r => r.Kind == kind), kind));
+            verdicts.AddRow(row);
+        }
+        io.Out.Write(verdicts);
+
+        var failures = results.Where(ReportText.IsFailure)
+            .OrderBy(r => r.CaseId, StringComparer.Ordinal).ThenBy(r => Array.IndexOf(profiles, r.Profile)).ToArray();
+        if (failures.Length > 0)
+        {
+            var table = new Table().Title("failures").AddColumn("case").AddColumn("profile").AddColumn("verdict").AddColumn("first problem");
+            foreach (var result in failures)
+                table.AddRow(new Text(result.CaseId), new Text(result.Profile), Verdict(result.Kind), new Text(ReportText.FirstProblem(result)));
+            io.Out.Write(table);
+        }
+
+        var malformed = cases.Where(c => c.Case is null).ToArray();
+        if (malformed.Length > 0)
+        {
+            io.Out.WriteLine();
+            io.Out.WriteLine($"{malformed.Length} malformed case file(s), not run:");
+            foreach (var diagnostic in malformed.SelectMany(c => c.Diagnostics)) io.Out.WriteLine("  " + diagnostic);
+        }
+        io.Out.WriteLine();
+    }
+
+    private static IRenderable Count(int count, VerdictKind kind) =>
+        count > 0 && kind is VerdictKind.Fail or VerdictKind.Error ? new Text(count.ToString(), new Style(Color.Red, decoration: Decoration.Bold))
+        : count > 0 && kind is VerdictKind.Pass ? new Text(count.ToString(), new Style(Color.Green))
+        : new Text(count.ToString());
+
+    private static IRenderable Verdict(VerdictKind kind) =>
+        new Text(JsonReport.Name(kind), new Style(kind == VerdictKind.Fail ? Color.Red : Color.Yellow));
+}

@@ -1,0 +1,47 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Udpconf.Reference;
+using Udpconf.Suite;
+
+namespace Udpconf.Cli.Commands;
+
+public sealed class SpecMapSettings : CommandSettings
+{
+    [CommandOption("--write")]
+    [Description("Rewrite spec-map.md instead of checking it.")]
+    public bool Write { get; set; }
+}
+
+/// <summary>Checks spec-map.md against the tree (exit 1 when stale) or rewrites it. The clause catalog is
+/// ../shared/spec/clauses.md when present, else the model's own list.</summary>
+public sealed class SpecMapCommand(CliIo io) : Command<SpecMapSettings>
+{
+    public override int Execute(CommandContext context, SpecMapSettings settings, CancellationToken cancellation)
+    {
+        var root = io.Root;
+        if (root is null)
+        {
+            io.Fail("no Conformance.sln above the current folder");
+            return ExitCodes.Usage;
+        }
+        var clauses = Path.Combine(root, "..", "shared", "spec", "clauses.md");
+        var catalog = File.Exists(clauses) ? SpecMap.ReadCatalog(clauses) : ClauseId.Catalog;
+        var text = SpecMap.Generate(root, catalog);
+        var target = Path.Combine(root, "spec-map.md");
+        if (settings.Write)
+        {
+            File.WriteAllText(target, text);
+            io.Out.WriteLine($"wrote {target}");
+            return ExitCodes.Passed;
+        }
+        var current = File.Exists(target) ? File.ReadAllText(target) : "";
+        if (current == text)
+        {
+            io.Out.WriteLine("spec-map.md is up to date");
+            return ExitCodes.Passed;
+        }
+        io.Error.WriteLine("spec-map.md is stale: run ./udpconf spec-map --write");
+        return ExitCodes.Failed;
+    }
+}

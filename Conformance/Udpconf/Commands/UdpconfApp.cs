@@ -1,0 +1,103 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Udpconf.Reference;
+using Profile = Udpconf.Reference.Profile;
+
+namespace Udpconf.Cli.Commands;
+
+/// <summary>
+/// The udpconf command line: check, predict, golden, list and spec-map. Built around a <see cref="CliIo"/> so
+/// that tests run the very same app in-process over string writers and read its exit code.
+/// </summary>
+public static class UdpconfApp
+{
+    public static string Version => typeof(Model).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>What --version prints: the version, what the model covers, and its profiles.</summary>
+    public static string VersionText =>
+        $"udpconf {Version}\n" +
+        $"model: {ClauseId.Catalog.Count} catalog clauses, {ClauseId.Additions.Count} of its own; profiles: " +
+        string.Join(", ", Profile.All.Select(p => $"{p.Name} ({(p.IsVerified ? "verified against " + p.VerifiedAgainst : "unverified")})"));
+
+    public static int Run(IReadOnlyList<string> args, CliIo io, CancellationToken cancellation = default)
+    {
+        // Spectre's own --version prints one markup line; ours has three facts and stays exactly as before.
+        if (args is ["--version"] or ["-v"])
+        {
+            io.Out.WriteLine(VersionText);
+            return ExitCodes.Passed;
+        }
+        var app = new CommandApp();
+        app.Configure(config => Configure(config, io));
+        return app.Run(args, cancellation);
+    }
+
+    private static void Configure(IConfigurator config, CliIo io)
+    {
+        config.SetApplicationName("udpconf");
+        // Listed by --help as "-v, --version"; Run answers it before Spectre does, with the longer text.
+        config.SetApplicationVersion(Version);
+        config.ConfigureConsole(io.Out);
+        config.Settings.Registrar.RegisterInstance(io);
+        // Unknown options are errors (exit 2), not arguments quietly left over.
+        config.UseStrictParsing();
+        config.ValidateExamples();
+        config.SetExceptionHandler((exception, _) => Failure(exception, io));
+
+        config.AddExample("check", "--target", "model");
+        config.AddExample("check", "udp_cork/", "--profile", "linux", "--report-dir", "out");
+        config.AddExample("predict", "udp_sendmsg/dport_zero", "--out", "/tmp");
+        config.AddExample("golden", "--accept");
+        config.AddExample("list", "--clause", "udp_sendmsg.dport_zero");
+
+        config.AddCommand<CheckCommand>("check")
+            .WithDescription("Run the conformance cases on a target (default: the local kernel when it can be reached, else the model) " +
+                             "and report every step that differs from the model's prediction or from the case. " +
+                             "Exit 0 when all passed (not applicable counts as passed), 1 on any failure or error " +
+                             "(malformed case files included), 2 on bad usage, no matching case, or a target that cannot be reached.")
+            .WithExample("check", "--target", "model")
+            .WithExample("check", "udp_sendmsg/", "udp_cork/", "--profile", "linux")
+            .WithExample("check", "--clause", "udp_sendmsg.dport_zero", "--junit", "junit.xml")
+            .WithExample("check", "--target", "model", "--report-dir", "reports");
+        config.AddCommand<PredictCommand>("predict")
+            .WithDescription("Run one case on the model and write <case-name>.<profile>.pcap (the packets of every step on the links) " +
+                             "and <case-name>.<profile>.txt (each step's operation, predicted result and deciding clause, and its packets dissected). " +
+                             "Prints the two paths. Exit 1 when the case is malformed, 2 when it cannot be found.")
+            .WithExample("predict", "udp_sendmsg/dport_zero")
+            .WithExample("predict", "dport_zero", "--profile", "spec", "--out", "/tmp", "--seed", "7");
+        config.AddCommand<GoldenCommand>("golden")
+            .WithDescription("Regenerate the golden files of Fixtures/ and compare them byte for byte with the *.verified.* files; " +
+                             "a difference writes *.received.* beside them and prints the diff. --accept makes the regenerated files the verified ones. " +
+                             "Exit 0 when all match (or were accepted), 1 otherwise.")
+            .WithExample("golden")
+            .WithExample("golden", "--accept");
+        config.AddCommand<ListCommand>("list")
+            .WithDescription("List the cases with the clauses, profiles and features they name, then the number of cases per clause. " +
+                             "Malformed case files are listed with their diagnostics (exit 1).")
+            .WithExample("list")
+            .WithExample("list", "udp_sendmsg/", "--clause", "udp_sendmsg.dport_zero");
+        config.AddCommand<SpecMapCommand>("spec-map")
+            .WithDescription("Check spec-map.md against the source tree (exit 1 when stale), or rewrite it with --write.")
+            .WithExample("spec-map")
+            .WithExample("spec-map", "--write");
+    }
+
+    /// <summary>Spectre reports bad usage (unknown commands and options, missing arguments, failed validation) as
+    /// exceptions: they exit 2 with Spectre's own message on stderr. Anything else is a failure of the tool.</summary>
+    private static int Failure(Exception exception, CliIo io)
+    {
+        if (exception is CommandAppException usage)
+        {
+            if (usage.Pretty is { } pretty) io.Error.Write(pretty);
+            else io.Fail(usage.Message);
+            return ExitCodes.Usage;
+        }
+        if (exception is OperationCanceledException)
+        {
+            io.Fail("cancelled");
+            return ExitCodes.Failed;
+        }
+        io.Fail($"internal error: {exception}");
+        return ExitCodes.Failed;
+    }
+}
