@@ -78,7 +78,12 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
 
     private List<CaseResult> Run(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, TargetChoice choice, CancellationToken cancellation)
     {
-        var work = profiles.SelectMany(profile => cases.Select(file => (Profile: profile, File: file))).ToArray();
+        // A case written for one profile only is not run under the other: it is not "not applicable" there, it is
+        // simply not a case of that profile. Malformed files are kept for every profile so they are reported.
+        var work = profiles.SelectMany(profile => cases
+                .Where(file => file.Case is null || file.Case.AppliesTo(profile.Name))
+                .Select(file => (Profile: profile, File: file)))
+            .ToArray();
         var targets = profiles.ToDictionary(p => p.Name, choice.Create);
         var results = new List<CaseResult>(work.Length);
         CaseResult One((Profile Profile, CaseFile File) item)
