@@ -80,6 +80,18 @@ public sealed record Profile
     /// <summary>Bytes charged per socket buffer beyond its data (sk_buff and shared info); an approximation.</summary>
     public int SkbOverhead { get; init; }
 
+    /// <summary>A route lookup from a source address the host does not own fails with ENETUNREACH (current
+    /// kernels, measured); 2.6 gives EINVAL.</summary>
+    public bool NonLocalSourceUnreachable { get; init; }
+
+    /// <summary>The UDP pseudo-header uses the flow's destination, the first hop of a source route (current kernels,
+    /// measured); 2.6 uses the final destination, as RFC 768/1122 ask.</summary>
+    public bool PseudoHeaderUsesFirstHop { get; init; }
+
+    /// <summary>getsockopt of an unknown SOL_IP option fails with EOPNOTSUPP (current kernels, through netfilter;
+    /// measured); 2.6 gives ENOPROTOOPT.</summary>
+    public bool UnknownIpGetsockoptIsEopnotsupp { get; init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get; init; }
@@ -112,6 +124,9 @@ public sealed record Profile
         SkbOverhead = 256,
         LocalErrorInfoLessOptions = false,
         HardwareChecksumOnlyUncorked = false,
+        NonLocalSourceUnreachable = false,
+        PseudoHeaderUsesFirstHop = false,
+        UnknownIpGetsockoptIsEopnotsupp = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -139,6 +154,9 @@ public sealed record Profile
         SkbOverhead = 576,
         LocalErrorInfoLessOptions = true,
         HardwareChecksumOnlyUncorked = true,
+        NonLocalSourceUnreachable = true,
+        PseudoHeaderUsesFirstHop = true,
+        UnknownIpGetsockoptIsEopnotsupp = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];
@@ -153,7 +171,10 @@ public sealed record Profile
         [ClauseId.AddrCopy] = [nameof(SendmsgClampsNameLength)],
         [ClauseId.Cmsg] = [nameof(CmsgTtlTos), nameof(CmsgSocketLevel)],
         [ClauseId.RouteTos] = [nameof(RouteTosMask)],
-        [ClauseId.Route] = [nameof(CountsOutNoRoutes)],
+        [ClauseId.Route] = [nameof(CountsOutNoRoutes), nameof(NonLocalSourceUnreachable)],
+        [ClauseId.SourceRoute] = [nameof(PseudoHeaderUsesFirstHop)],
+        [ClauseId.Checksum] = [nameof(PseudoHeaderUsesFirstHop)],
+        [ClauseId.Connect] = [nameof(CountsOutNoRoutes)],
         [ClauseId.Confirm] = [nameof(ConfirmBeforeSend)],
         [ClauseId.Probe] = [nameof(OutDatagramsPerCall)],
         [ClauseId.ProbeMorePending] = [nameof(ProbeMoreLeavesPending)],
@@ -174,5 +195,6 @@ public sealed record Profile
         [ClauseId.Sndbuf] = [nameof(MinSndbuf), nameof(SkbOverhead), nameof(CountsSndbufErrors)],
         [ClauseId.Bind] = [nameof(BindChecksFamily)],
         [ClauseId.SetSockOpt] = [nameof(MaxPmtuMode), nameof(MinSndbuf)],
+        [ClauseId.GetSockOpt] = [nameof(UnknownIpGetsockoptIsEopnotsupp)],
     };
 }

@@ -31,7 +31,8 @@ public sealed record RouteResult(
 /// local unicast address (EINVAL); a given output interface must exist (ENODEV) and be up (ENETUNREACH); link-local
 /// multicast and the limited broadcast go straight out of that interface; destination 0 means this host; a local
 /// address is delivered through lo; otherwise the longest matching route of the host wins.
-/// Variation: the TOS bits compared with a route's selector come from the profile (RT_TOS in 2.6, DSCP now).
+/// Variation: the TOS bits compared with a route's selector come from the profile (RT_TOS in 2.6, DSCP now); a
+/// source that is not this host's is EINVAL in 2.6 and ENETUNREACH now (measured).
 /// Model details: one routing table; no policy rules, no route cache expiry; a gateway route uses the primary
 /// address of its device as source.
 /// </summary>
@@ -44,8 +45,8 @@ public static class RouteLookup
 
         if (!source.IsZero)
         {
-            if (source.IsMulticast || source.IsLimitedBroadcast || source.IsZeroNet || !host.IsLocalAddress(source))
-                return Errno.EINVAL;
+            if (source.IsMulticast || source.IsLimitedBroadcast || source.IsZeroNet) return Errno.EINVAL;
+            if (!host.IsLocalAddress(source)) return profile.NonLocalSourceUnreachable ? Errno.ENETUNREACH : Errno.EINVAL;
             if (flow.OutputInterface == 0 && (destination.IsMulticast || destination.IsLimitedBroadcast))
             {
                 var sourceDevice = host.OwnerOf(source)!;

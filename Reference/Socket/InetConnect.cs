@@ -35,7 +35,12 @@ public static class InetConnect
             if (source.IsZero) source = sock.MulticastAddress;
         }
         var route = RouteLookup.Lookup(model.Host, new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute), model.Profile);
-        if (route.IsError) return call.Fail(route.Error!.Value, ClauseId.Connect);
+        if (route.IsError)
+        {
+            // Current kernels count an unroutable connect as IP OutNoRoutes, as they do for a send (measured).
+            if (route.Error == Errno.ENETUNREACH && model.Profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
+            return call.Fail(route.Error!.Value, ClauseId.Connect);
+        }
         if (route.Value.IsBroadcast && !sock.Broadcast) return call.Fail(Errno.EACCES, ClauseId.Connect);
 
         if (sock.SourceAddress.IsZero) sock.SourceAddress = route.Value.Source;

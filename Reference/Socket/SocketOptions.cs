@@ -202,7 +202,10 @@ public static class SocketOptions
                 return call.Return(length, ClauseId.GetSockOpt, bytes.AsMemory(0, length));
             }
             default:
-                return call.Fail(Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
+                // An unknown SOL_IP option goes on to netfilter's getsockopt in current kernels, which answers
+                // EOPNOTSUPP (measured; numbers 64-69, 80 and 96-99 belong to netfilter modules and differ).
+                var errno = op.Level == SolIp && model.Profile.UnknownIpGetsockoptIsEopnotsupp ? Errno.EOPNOTSUPP : Errno.ENOPROTOOPT;
+                return call.Fail(errno, ClauseId.GetSockOpt);
         }
         var intBytes = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(intBytes, value);

@@ -243,7 +243,9 @@ public static class UdpSendMsg
 
         // spec: udp_sendmsg.cork_setup
         var cork = sock.Cork;
-        cork.FlowDestination = daddr;
+        // The pseudo-header's destination: the final one in 2.6; current kernels sum the flow's, which is the
+        // first hop of a source route (measured on the live kernel).
+        cork.FlowDestination = profile.PseudoHeaderUsesFirstHop ? faddr : daddr;
         cork.FlowDestinationPort = dport;
         cork.FlowSource = saddr;
         cork.FlowSourcePort = sock.LocalPort!.Value;

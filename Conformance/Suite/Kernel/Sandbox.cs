@@ -1,0 +1,302 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using Udpconf.Reference.Host;
+using Udpconf.Suite.Targets;
+
+namespace Udpconf.Suite.Kernel;
+
+/// <summary>
+/// A private network namespace for one case, holding a TUN device per link of the case's host. Network namespaces
+/// belong to threads, so <see cref="Run{T}"/> starts a dedicated thread, unshares it into a fresh namespace and
+/// runs everything there: the configuration commands (children inherit the thread's namespace), the sockets, the
+/// reads of /proc/thread-self/net. When the thread ends and the descriptors are closed the namespace has no
+/// reference left and the kernel removes it with its devices, even if the process is killed.
+/// </summary>
+public sealed class Sandbox : IDisposable
+{
+    /// <summary>Where markers go: an address and port no case uses; a policy rule on the marker's fwmark sends
+    /// them through a table of their own, so the case's routes (unreachable, blackhole, ...) never stop them.</summary>
+    public static readonly Ipv4Address MarkerAddress = Ipv4Address.Parse("203.0.113.251");
+    public const ushort MarkerPort = 65001;
+    private const int MarkerMark = 0x7e57, MarkerTable = 32001;
+
+    private readonly Dictionary<string, (int Fd, int Index)> tuns = [];
+    private readonly HostConfig host;
+    private readonly HashSet<string> down = [];
+    private int markerSocket = -1;
+    private long markerCount;
+
+    private Sandbox(HostConfig host) => this.host = host;
+
+    /// <summary>The links of the namespace: name, TUN descriptor, ifindex.</summary>
+    public IReadOnlyDictionary<string, (int Fd, int Index)> Links => tuns;
+
+    /// <summary>Runs <paramref name="body"/> on a new thread inside a new network namespace configured as
+    /// <paramref name="host"/>, and tears everything down before returning (or rethrowing).</summary>
+    public static T Run<T>(HostConfig host, Func<Sandbox, T> body)
+    {
+        T result = default!;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                if (Native.unshare(Native.CloneNewNet) != 0)
+                    throw new InvalidOperationException($"unshare(CLONE_NEWNET) failed: errno {Native.Errno}");
+                using var sandbox = new Sandbox(host);
+                sandbox.Configure();
+                result = body(sandbox);
+            }
+            catch (Exception e) { failure = e; }
+        }, 4 << 20) { IsBackground = true, Name = "udpconf-netns" };
+        thread.Start();
+        thread.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        return result;
+    }
+
+    private unsafe void Configure()
+    {
+        // IPv6 off before any device exists, so that no link ever sends a router solicitation or DAD probe.
+        WriteSysctl("net/ipv6/conf/all/disable_ipv6", "1", optional: true);
+        WriteSysctl("net/ipv6/conf/default/disable_ipv6", "1", optional: true);
+        foreach (var link in host.Interfaces.Where(i => !i.IsLoopback).OrderBy(i => i.Index))
+        {
+            var fd = Native.open("/dev/net/tun", Native.ORdwr | Native.ONonblock | Native.OCloexec);
+            if (fd < 0) throw new InvalidOperationException($"open /dev/net/tun: errno {Native.Errno}");
+            var ifr = Native.IfReq(link.Name, Native.IffTun | Native.IffNoPi);
+            fixed (byte* p = ifr)
+                if (Native.ioctl(fd, Native.TunSetIff, p) != 0)
+                {
+                    var errno = Native.Errno;
+                    Native.close(fd);
+                    throw new InvalidOperationException($"TUNSETIFF {link.Name}: errno {errno}");
+                }
+            tuns[link.Name] = (fd, 0);
+            WriteSysctl($"net/ipv6/conf/{link.Name}/disable_ipv6", "1", optional: true);
+        }
+        WriteSysctl("net/ipv4/ip_default_ttl", host.DefaultTtl.ToString());
+        WriteSysctl("net/ipv4/ip_local_port_range", $"{host.LocalPortLow} {host.LocalPortHigh}");
+        if (host.DefaultPmtuMode is 0 or 1) WriteSysctl("net/ipv4/ip_no_pmtu_disc", host.DefaultPmtuMode == 1 ? "0" : "1");
+
+        // Every link is configured up (the kernel refuses routes over a down device), the routes are added, and
+        // only then are the links described as down taken down: the kernel then drops their routes, as it would.
+        var ip = new StringBuilder("link set lo up\n");
+        ip.Append($"rule add fwmark {MarkerMark} lookup {MarkerTable} pref 10\n");
+        foreach (var link in host.Interfaces.Where(i => !i.IsLoopback))
+        {
+            ip.Append($"link set {link.Name} mtu {link.Mtu} up\n");
+            foreach (var (address, prefix) in link.Addresses) ip.Append($"addr add {address}/{prefix} brd + dev {link.Name}\n");
+            ip.Append($"route add default dev {link.Name} table {MarkerTable} metric {link.Index}\n");
+        }
+        // append, not add: a second route to the same prefix (two defaults over two links) is kept after the first,
+        // which stays the one used, as the host description lists them.
+        foreach (var route in host.Routes) ip.Append(RouteCommand("append", route)).Append('\n');
+        Command("ip", "-batch -", ip.ToString());
+        // pfifo keeps one FIFO per link: the default pfifo_fast has priority bands by TOS and could hand the
+        // marker out before a packet sent earlier.
+        var tc = string.Concat(tuns.Keys.Select(name => $"qdisc replace dev {name} root pfifo limit 1000\n"));
+        if (tc.Length > 0) Command("tc", "-batch -", tc);
+        if (host.OutputDrops.Count > 0) Command("nft", "-f -", NftRules(host.OutputDrops));
+        var downLinks = host.Interfaces.Where(i => !i.IsLoopback && !i.Up).ToArray();
+        if (downLinks.Length > 0) Command("ip", "-batch -", string.Concat(downLinks.Select(l => $"link set {l.Name} down\n")));
+        foreach (var l in downLinks) down.Add(l.Name);
+
+        foreach (var name in tuns.Keys.ToArray()) tuns[name] = (tuns[name].Fd, IfIndex(name));
+        markerSocket = Native.socket(2, 2 | Native.OCloexec, 0);
+        if (markerSocket < 0) throw new InvalidOperationException($"marker socket: errno {Native.Errno}");
+        var mark = MarkerMark;
+        if (Native.setsockopt(markerSocket, 1, 36, (nint)(&mark), 4) != 0) // SOL_SOCKET, SO_MARK
+            throw new InvalidOperationException($"SO_MARK: errno {Native.Errno}");
+        // Bound outside the local port range: left to autobind, the marker would take an ephemeral port a case counts on.
+        var port = (ushort)(host.LocalPortHigh < 65531 || host.LocalPortLow > 65531 ? 65531 : host.LocalPortLow - 1);
+        var sockaddr = new byte[16];
+        sockaddr[0] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(sockaddr.AsSpan(2), port);
+        fixed (byte* a = sockaddr)
+            if (Native.bind(markerSocket, (nint)a, 16) != 0) throw new InvalidOperationException($"marker bind: errno {Native.Errno}");
+        Capture(); // anything the configuration itself caused is not the first operation's
+    }
+
+    public static string RouteCommand(string verb, Route r)
+    {
+        var dest = r.PrefixLength == 0 ? "default" : $"{r.Destination}/{r.PrefixLength}";
+        var text = new StringBuilder($"route {verb} ");
+        switch (r.Kind)
+        {
+            case RouteKind.Unreachable: text.Append($"unreachable {dest}"); break;
+            case RouteKind.Prohibit: text.Append($"prohibit {dest}"); break;
+            case RouteKind.Blackhole: text.Append($"blackhole {dest}"); break;
+            // A broadcast route lives in the local table, as the kernel's own ones do.
+            case RouteKind.Broadcast: text.Append($"broadcast {dest} dev {r.Device} table local"); break;
+            // A multicast range is an ordinary on-link route out of the device, as administrators write it.
+            case RouteKind.Multicast: text.Append($"{dest} dev {r.Device}"); break;
+            case RouteKind.OnLink: text.Append($"{dest} dev {r.Device} scope link"); break;
+            default: text.Append($"{dest} via {r.Gateway} dev {r.Device}"); break;
+        }
+        if (r.Tos != 0) text.Append($" tos 0x{r.Tos:x}"); // ip reads the TOS in hexadecimal
+        if (r.PreferredSource is { } src) text.Append($" src {src}");
+        if (r.Mtu is { } mtu) text.Append(r.MtuLocked ? $" mtu lock {mtu}" : $" mtu {mtu}");
+        if (r.HopLimit is { } hops) text.Append($" hoplimit {hops}");
+        return text.ToString();
+    }
+
+    private static string NftRules(IEnumerable<OutputDropRule> drops)
+    {
+        var text = new StringBuilder("table ip udpconf {\n chain out {\n  type filter hook output priority 0; policy accept;\n");
+        text.Append($"  meta mark {MarkerMark} accept\n");
+        foreach (var d in drops)
+            text.Append($"  ip daddr {d.Destination}/{d.PrefixLength}").Append(d.DestinationPort is { } p ? $" udp dport {p}" : "").Append(" drop\n");
+        return text.Append(" }\n}\n").ToString();
+    }
+
+    /// <summary>ip link set for a HostChangeOp. Bringing a link back up re-adds its marker route and the case's
+    /// routes over it (the kernel dropped them when it went down): the host description stays what the case says.</summary>
+    public void Change(string link, int? mtu, bool? up)
+    {
+        var text = new StringBuilder($"link set {link}");
+        if (mtu is { } m) text.Append($" mtu {m}");
+        if (up is { } u) text.Append(u ? " up" : " down");
+        text.Append('\n');
+        if (up == true)
+        {
+            var index = host.InterfaceByName(link)?.Index ?? 0;
+            text.Append($"route replace default dev {link} table {MarkerTable} metric {index}\n");
+            foreach (var r in host.Routes.Where(r => r.Device == link)) text.Append(RouteCommand("replace", r)).Append('\n');
+        }
+        Command("ip", "-force -batch -", text.ToString(), check: up != true);
+        if (up == true) down.Remove(link);
+        if (up == false) down.Add(link);
+    }
+
+    /// <summary>Starts a command from this thread, so that it runs in the namespace; throws when it fails.</summary>
+    /// <param name="check">Throw when the command fails; re-adding routes after an up tolerates the ones the kernel kept.</param>
+    public static string Command(string file, string arguments, string? input = null, bool check = true)
+    {
+        var start = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
+        if (input is not null) process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (check && process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {errors.Result.Trim()}\ninput:\n{input}");
+        return output;
+    }
+
+    private static void WriteSysctl(string key, string value, bool optional = false)
+    {
+        var path = "/proc/sys/" + key;
+        if (optional && !File.Exists(path)) return;
+        File.WriteAllText(path, value);
+    }
+
+    private unsafe int IfIndex(string name)
+    {
+        var s = Native.socket(2, 2 | Native.OCloexec, 0);
+        try
+        {
+            var ifr = Native.IfReq(name, 0);
+            fixed (byte* p = ifr)
+                if (Native.ioctl(s, Native.SiocGifIndex, p) != 0) throw new InvalidOperationException($"SIOCGIFINDEX {name}: errno {Native.Errno}");
+            return BitConverter.ToInt32(ifr, 16);
+        }
+        finally { Native.close(s); }
+    }
+
+    /// <summary>The SNMP counters of this namespace (/proc/thread-self: /proc/self/net would show the namespace of
+    /// the process's main thread).</summary>
+    public static Reference.CounterDelta ReadCounters()
+    {
+        var lines = File.ReadAllLines("/proc/thread-self/net/snmp");
+        long Get(string group, string name)
+        {
+            var rows = lines.Where(l => l.StartsWith(group + ":", StringComparison.Ordinal)).ToArray();
+            var names = rows[0].Split(' ');
+            return long.Parse(rows[1].Split(' ')[Array.IndexOf(names, name)]);
+        }
+        return new((int)Get("Udp", "OutDatagrams"), (int)Get("Ip", "OutDiscards"), (int)Get("Udp", "SndbufErrors"), (int)Get("Ip", "OutNoRoutes"));
+    }
+
+    /// <summary>
+    /// Everything the kernel wrote to the links since the last capture. A marker datagram goes out of every link
+    /// that is up after the work; the links are read until their marker comes back, so "nothing was sent" needs
+    /// no sleep. Markers are dropped from the result; so are IGMP reports, which the kernel sends on its own.
+    /// </summary>
+    public unsafe List<ObservedPacket> Capture(int timeoutMs = 5000)
+    {
+        var packets = new List<ObservedPacket>();
+        var buffer = new byte[70000];
+        foreach (var (name, (fd, index)) in tuns)
+        {
+            var up = IsUp(name);
+            var payload = up ? SendMarker(index) : null;
+            var deadline = Environment.TickCount64 + timeoutMs;
+            while (true)
+            {
+                nint n;
+                fixed (byte* p = buffer) n = Native.read(fd, p, (nuint)buffer.Length);
+                if (n > 0)
+                {
+                    var bytes = buffer.AsSpan(0, (int)n).ToArray();
+                    if (payload is not null && IsMarker(bytes, payload)) break;
+                    if (bytes.Length >= 20 && bytes[0] >> 4 == 4 && bytes[9] == 2) continue; // IGMP
+                    packets.Add(new ObservedPacket(name, bytes));
+                    continue;
+                }
+                if (n < 0 && Native.Errno != Native.EAgain) throw new InvalidOperationException($"read {name}: errno {Native.Errno}");
+                if (payload is null) break; // a down link: what it queued is already readable
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0) throw new TimeoutException($"the marker on {name} did not come back within {timeoutMs} ms");
+                var pfd = new Native.PollFd { Fd = fd, Events = Native.PollIn };
+                Native.poll(&pfd, 1, (int)left);
+            }
+        }
+        return packets;
+    }
+
+    private bool IsUp(string name) => !down.Contains(name);
+
+    private unsafe byte[] SendMarker(int ifindex)
+    {
+        var payload = Encoding.ASCII.GetBytes($"udpconf-marker-{Environment.ProcessId}-{++markerCount}");
+        var address = new byte[16];
+        address[0] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(address.AsSpan(2), MarkerPort);
+        MarkerAddress.Write(address.AsSpan(4));
+        var control = new byte[32]; // cmsghdr (16) + in_pktinfo (12), padded
+        BitConverter.GetBytes(28L).CopyTo(control, 0);
+        BitConverter.GetBytes(0).CopyTo(control, 8);  // IPPROTO_IP
+        BitConverter.GetBytes(8).CopyTo(control, 12); // IP_PKTINFO
+        BitConverter.GetBytes(ifindex).CopyTo(control, 16);
+        fixed (byte* a = address) fixed (byte* c = control) fixed (byte* d = payload)
+        {
+            var iov = stackalloc long[2] { (long)d, payload.Length };
+            var msg = stackalloc long[7] { (long)a, 16, (long)iov, 1, (long)c, 32, 0 };
+            if (Native.sendmsg(markerSocket, (nint)msg, 0) < 0)
+                throw new InvalidOperationException($"marker sendmsg on ifindex {ifindex}: errno {Native.Errno}");
+        }
+        return payload;
+    }
+
+    private static bool IsMarker(byte[] packet, byte[] payload)
+    {
+        if (packet.Length < 28 || packet[0] >> 4 != 4 || packet[9] != 17) return false;
+        var ihl = (packet[0] & 15) * 4;
+        return Ipv4Address.Read(packet.AsSpan(16)) == MarkerAddress &&
+               BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(ihl + 2)) == MarkerPort &&
+               packet.AsSpan(ihl + 8).SequenceEqual(payload);
+    }
+
+    public void Dispose()
+    {
+        if (markerSocket >= 0) Native.close(markerSocket);
+        foreach (var (fd, _) in tuns.Values) Native.close(fd);
+        tuns.Clear();
+    }
+}

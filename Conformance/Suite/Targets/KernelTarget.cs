@@ -1,0 +1,234 @@
+using System.Runtime.InteropServices;
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Suite.Kernel;
+
+namespace Udpconf.Suite.Targets;
+
+/// <summary>
+/// The kernel of this machine as an implementation under test: each run gets a private network namespace with a
+/// TUN device per link (<see cref="Sandbox"/>), the operations are the real system calls with raw arguments
+/// (<see cref="Native"/>), and the packets are what the kernel wrote to the TUN devices.
+/// </summary>
+public sealed class KernelTarget : ITarget
+{
+    public string Name { get; } = "kernel:" + Release();
+
+    /// <summary>What works. Not here: kernel-fault and security-module (no way to provoke them safely),
+    /// checksum-offload and ufo (would need IFF_VNET_HDR), queue-full (no full queue is arranged), error-queue and
+    /// neighbour (not observed), ipv6 (IPv6 is off on the links so that nothing stray is sent).</summary>
+    public IReadOnlySet<string> Features { get; } = new HashSet<string> { "netfilter", "host-change", "multiple-links", "counters" };
+
+    /// <summary>True when this process can create network namespaces and TUN devices: root and /dev/net/tun. An
+    /// unprivileged user namespace is no way out here: unshare(CLONE_NEWUSER) needs a single-threaded process.</summary>
+    public static bool CanRun(out string why)
+    {
+        if (!OperatingSystem.IsLinux()) { why = "the kernel target needs Linux"; return false; }
+        if (Native.geteuid() != 0) { why = "the kernel target needs root (to create a network namespace and a TUN device): run as root, or use --target model"; return false; }
+        if (!File.Exists("/dev/net/tun")) { why = "the kernel target needs /dev/net/tun (modprobe tun, or run the container with --device /dev/net/tun)"; return false; }
+        foreach (var tool in new[] { "ip", "tc" })
+            if (!OnPath(tool)) { why = $"the kernel target needs the '{tool}' command (Debian package iproute2)"; return false; }
+        why = "";
+        return true;
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':').Append("/usr/sbin").Append("/sbin")
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
+
+    private static string Release()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
+
+    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
+    {
+        var unsupported = Unsupported(host);
+        if (unsupported is not null)
+            return new TargetRun(operations.Select(_ => new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: unsupported)).ToArray());
+        if (host.OutputDrops.Count > 0 && !OnPath("nft"))
+            return new TargetRun([], "the case drops output with netfilter and the 'nft' command is missing (Debian package nftables)");
+        return Sandbox.Run(host, sandbox =>
+        {
+            var calls = new Calls(sandbox);
+            try
+            {
+                var observations = new List<Observation>(operations.Count);
+                foreach (var operation in operations)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    var before = Sandbox.ReadCounters();
+                    var (kind, value, errno, option) = calls.Run(operation);
+                    var after = Sandbox.ReadCounters();
+                    var packets = sandbox.Capture();
+                    var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams, after.OutDiscards - before.OutDiscards,
+                        after.SndbufErrors - before.SndbufErrors, after.OutNoRoutes - before.OutNoRoutes);
+                    observations.Add(new Observation(kind, value, errno, packets, option, counters));
+                }
+                return new TargetRun(observations);
+            }
+            finally { calls.CloseAll(); }
+        });
+    }
+
+    /// <summary>Host settings this target cannot reproduce, so that a case needing them is reported as such.</summary>
+    private static string? Unsupported(HostConfig host)
+    {
+        if (!host.Privileged) return "the kernel target runs as root and does not drop capabilities";
+        if (host.SecurityVeto is not null) return "the kernel target has no security module to veto sends";
+        if (host.DefaultPmtuMode is not (0 or 1)) return "only the default PMTU modes dont and want have a sysctl (ip_no_pmtu_disc)";
+        // net.core.wmem_default/max are global (read-only inside a namespace): a case that sets them runs only where
+        // the machine has those values. A case that leaves the default runs with the machine's (a difference the
+        // report then shows, e.g. in SO_SNDBUF).
+        var defaults = new HostConfig();
+        if ((host.WmemDefault != defaults.WmemDefault || host.WmemMax != defaults.WmemMax) &&
+            (host.WmemDefault != ReadInt("/proc/sys/net/core/wmem_default") || host.WmemMax != ReadInt("/proc/sys/net/core/wmem_max")))
+            return "net.core.wmem_default/wmem_max are global: the kernel target does not change them";
+        if (host.Interfaces.FirstOrDefault(i => i.IsLoopback) is { } lo && lo.Index != 1) return "lo is always index 1";
+        var links = host.Interfaces.Where(i => !i.IsLoopback).OrderBy(i => i.Index).Select(i => i.Index).ToArray();
+        // TUN devices get the namespace's next ifindex (2, 3, ...): a case must number its links that way.
+        if (!links.SequenceEqual(Enumerable.Range(2, links.Length))) return "link indexes must be 2, 3, ... in order on the kernel target";
+        if (host.Interfaces.Any(i => i.ChecksumOffload || i.UdpFragmentationOffload || i.QueueFull || !i.ScatterGather))
+            return "the kernel target's TUN devices have no offload, scatter-gather switch or full queue";
+        return null;
+    }
+
+    private static int ReadInt(string path)
+    {
+        try { return int.Parse(File.ReadAllText(path).Trim()); }
+        catch (Exception e) when (e is IOException or FormatException) { return -1; }
+    }
+
+    /// <summary>The system calls of one run. Descriptors are renumbered as the model numbers them (lowest free
+    /// from 3), so that results compare; the real descriptor behind each is kept.</summary>
+    private sealed class Calls(Sandbox sandbox)
+    {
+        private readonly Dictionary<int, int> real = []; // virtual → real descriptor
+        private readonly Dictionary<string, int> names = [];
+
+        private int Resolve(Fd fd)
+        {
+            if (fd.Name is { } name) return names.TryGetValue(name, out var v) && real.TryGetValue(v, out var r) ? r : -1;
+            if (real.TryGetValue(fd.Number, out var raw)) return raw;
+            // A number the run never opened must be closed in this process too: move it far above any open one.
+            return fd.Number < 0 ? fd.Number : (1 << 29) + fd.Number;
+        }
+
+        private (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Install(string name, int fd, int errno)
+        {
+            if (fd < 0) return Fail(errno);
+            var number = 3;
+            while (real.ContainsKey(number)) number++;
+            real[number] = fd;
+            names[name] = number;
+            return (OutcomeKind.Value, number, null, null);
+        }
+
+        private static (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Fail(int errno) => (OutcomeKind.Error, -1, (Errno)errno, null);
+
+        private static (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Result(long value, int errno) =>
+            value < 0 ? Fail(errno) : (OutcomeKind.Value, value, null, null);
+
+        public unsafe (OutcomeKind Kind, long Value, Errno? Error, ReadOnlyMemory<byte>? Option) Run(Operation operation)
+        {
+            using var memory = new GuardedMemory();
+            switch (operation)
+            {
+                case SocketOp op:
+                {
+                    var fd = Native.socket(op.Domain, op.Type, op.Protocol);
+                    return Install(op.Name, fd, Native.Errno);
+                }
+                case OpenFileOp op:
+                {
+                    var fd = Native.open("/dev/null", Native.ORdwr | Native.OCloexec);
+                    return Install(op.Name, fd, Native.Errno);
+                }
+                case BindOp op:
+                {
+                    var r = Native.bind(Resolve(op.Fd), memory.Place(op.Address), op.AddressLength);
+                    return Result(r, Native.Errno);
+                }
+                case ConnectOp op:
+                {
+                    var r = Native.connect(Resolve(op.Fd), memory.Place(op.Address), op.AddressLength);
+                    return Result(r, Native.Errno);
+                }
+                case SetSockOptOp op:
+                {
+                    var r = Native.setsockopt(Resolve(op.Fd), op.Level, op.OptName, memory.Place(op.Value), op.OptLen);
+                    return Result(r, Native.Errno);
+                }
+                case GetSockOptOp op:
+                {
+                    var buffer = memory.Writable(Math.Max(0, op.OptLen));
+                    var length = op.OptLen;
+                    var r = Native.getsockopt(Resolve(op.Fd), op.Level, op.OptName, buffer, &length);
+                    if (r < 0) return Fail(Native.Errno);
+                    var bytes = new ReadOnlySpan<byte>((void*)buffer, Math.Clamp(length, 0, Math.Max(0, op.OptLen))).ToArray();
+                    return (OutcomeKind.Value, length, null, bytes);
+                }
+                case SetNonblockOp op:
+                {
+                    var fd = Resolve(op.Fd);
+                    var flags = Native.fcntl(fd, Native.FGetfl, 0);
+                    if (flags < 0) return Fail(Native.Errno);
+                    var r = Native.fcntl(fd, Native.FSetfl, op.Nonblocking ? flags | Native.ONonblock : flags & ~Native.ONonblock);
+                    return Result(r, Native.Errno);
+                }
+                case SendToOp op:
+                {
+                    var data = memory.Place(op.Data);
+                    var address = memory.Place(op.Address);
+                    var r = Native.sendto(Resolve(op.Fd), data, (nuint)op.Data.Length, (int)op.Flags, address, op.AddressLength);
+                    return Result(r, Native.Errno);
+                }
+                case SendMsgOp op:
+                {
+                    // struct iovec { void *base; size_t len; } and struct msghdr as x86-64 lays them out (56 bytes).
+                    var iov = memory.Writable(16 * Math.Max(1, op.Iov.Count));
+                    for (var i = 0; i < op.Iov.Count; i++)
+                    {
+                        Marshal.WriteInt64(iov, 16 * i, memory.Place(op.Iov[i]));
+                        Marshal.WriteInt64(iov, 16 * i + 8, op.Iov[i].Length);
+                    }
+                    var msg = memory.Writable(56);
+                    Marshal.WriteInt64(msg, 0, memory.Place(op.Name));
+                    Marshal.WriteInt32(msg, 8, op.NameLength);
+                    Marshal.WriteInt64(msg, 16, op.Iov.Count == 0 ? 0 : iov);
+                    Marshal.WriteInt64(msg, 24, op.Iov.Count);
+                    Marshal.WriteInt64(msg, 32, memory.Place(op.Control));
+                    Marshal.WriteInt64(msg, 40, op.ControlLength);
+                    var r = Native.sendmsg(Resolve(op.Fd), msg, (int)op.Flags);
+                    return Result(r, Native.Errno);
+                }
+                case CloseOp op:
+                {
+                    var fd = Resolve(op.Fd);
+                    var r = Native.close(fd);
+                    var errno = Native.Errno;
+                    if (r == 0)
+                    {
+                        var number = real.First(p => p.Value == fd).Key;
+                        real.Remove(number);
+                        foreach (var n in names.Where(p => p.Value == number).Select(p => p.Key).ToArray()) names.Remove(n);
+                    }
+                    return Result(r, errno);
+                }
+                case HostChangeOp op:
+                    sandbox.Change(op.Interface, op.Mtu, op.Up);
+                    return (OutcomeKind.Value, 0, null, null);
+                default:
+                    return (OutcomeKind.Unmodeled, 0, null, null);
+            }
+        }
+
+        public void CloseAll()
+        {
+            foreach (var fd in real.Values) Native.close(fd);
+            real.Clear();
+        }
+    }
+}
