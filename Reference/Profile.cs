@@ -133,7 +133,7 @@ public sealed record Profile
     public static Profile Linux { get; } = new()
     {
         Name = "linux",
-        VerifiedAgainst = null,
+        VerifiedAgainst = ProfileVerification.LinuxVerifiedAgainst,
         ProbeMoreLeavesPending = false,
         UdpLengthFromCounter = false,
         OutDatagramsPerCall = false,

@@ -29,6 +29,7 @@ public static partial class SpecMap
         var models = ModelLocations(root);
         var tests = TestsByClause(root);
         var cases = CasesByClause(root);
+        var kernel = KernelVerdicts.Read(root);
         var text = new StringBuilder();
         text.AppendLine("# spec-map: clause → model, profiles, tests");
         text.AppendLine();
@@ -39,16 +40,20 @@ public static partial class SpecMap
         text.AppendLine("**tests**: test methods that name the clause (a `[Trait(\"clause\", …)]` or a `ClauseId` in their body).");
         text.AppendLine("**cases**: conformance cases (`Conformance/cases/…`) whose `clauses:` header names it. **golden**: their golden");
         text.AppendLine("pcaps under `Fixtures/` (one per case and profile, with a `.verified.txt` dissection beside each).");
+        text.AppendLine("**live kernel**: read from `" + KernelVerdicts.RelativePath + "`, which `./udpconf kernel-record` writes from a run of every");
+        text.AppendLine("case on the live kernel under both profiles (" + (kernel is null ? "no run recorded yet" : $"kernel {kernel.Kernel}, {kernel.Date}") + "): how many of the clause's cases pass under");
+        text.AppendLine("`linux` (n.a.: the kernel target cannot run the case), then, where the kernel differs from the `spec` profile, the cases");
+        text.AppendLine("that fail under `spec` with the field of their first problem.");
         text.AppendLine();
-        text.AppendLine("| clause | model | profiles | tests | cases | golden | observable |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests, cases, root));
-        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests, cases, root));
+        text.AppendLine("| clause | model | profiles | tests | cases | golden | live kernel | observable |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests, cases, kernel, root));
+        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests, cases, kernel, root));
         return text.ToString();
     }
 
     private static string Row(string label, string id, Dictionary<string, List<string>> models, Dictionary<string, List<TestRef>> tests,
-        Dictionary<string, List<Cases.Case>> cases, string root)
+        Dictionary<string, List<Cases.Case>> cases, KernelVerdicts? kernel, string root)
     {
         var caseList = cases.TryGetValue(id, out var named) ? named : [];
         var caseCell = caseList.Count == 0 ? "—" : string.Join("<br>", caseList.Take(3).Select(c => $"`{c.Id}`")) + (caseList.Count > 3 ? $"<br>(+{caseList.Count - 3} more)" : "");
@@ -60,8 +65,35 @@ public static partial class SpecMap
         var shown = string.Join("<br>", testRefs.Take(3).Select(t => $"`{t.File}` {t.Method}"));
         if (testRefs.Count > 3) shown += $"<br>(+{testRefs.Count - 3} more)";
         var observable = Unobservable.TryGetValue(id, out var why) ? "no: " + why : "yes";
-        return $"| `{label}` | {model} | {Profiles(id)} | {(shown.Length == 0 ? "—" : shown)} | {caseCell} | {goldenCell} | {observable} |";
+        return $"| `{label}` | {model} | {Profiles(id)} | {(shown.Length == 0 ? "—" : shown)} | {caseCell} | {goldenCell} | {LiveKernel(caseList, kernel)} | {observable} |";
     }
+
+    /// <summary>The live-kernel cell: the linux verdicts of the clause's cases on the recorded kernel, then the
+    /// cases that fail under spec (where the kernel differs from the documented behavior) with their first problem's field.</summary>
+    public static string LiveKernel(IReadOnlyList<Cases.Case> caseList, KernelVerdicts? kernel)
+    {
+        if (kernel is null) return "not measured";
+        if (caseList.Count == 0) return "—";
+        var ids = caseList.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var entries = kernel.Cases.Where(v => ids.Contains(v.Case)).OrderBy(v => v.Case, StringComparer.Ordinal).ToArray();
+        var linux = entries.Where(v => v.Profile == Profile.Linux.Name).ToArray();
+        var notApplicable = linux.Count(v => v.Verdict == "not-applicable");
+        var run = linux.Length - notApplicable;
+        var cell = linux.Length == 0
+            ? $"no linux case on {kernel.Kernel}"
+            : $"linux {linux.Count(v => v.Verdict == "pass")}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "") + $" on {kernel.Kernel}";
+        var linuxFailures = linux.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
+        if (linuxFailures.Length > 0) cell += "<br>**linux fails**: " + Limited(linuxFailures);
+        var differs = entries.Where(v => v.Profile == Profile.Spec.Name && v.IsFailure)
+            .Select(v => $"{Escape(v.Problem?.What ?? v.Verdict)} (`{v.Case}`)").ToArray();
+        if (differs.Length > 0) cell += "<br>differs from spec: " + Limited(differs);
+        return cell;
+    }
+
+    private static string Limited(IReadOnlyList<string> items) =>
+        string.Join(", ", items.Take(3)) + (items.Count > 3 ? $" (+{items.Count - 3} more)" : "");
+
+    private static string Escape(string text) => text.Replace("|", "\\|");
 
     private static string Profiles(string id)
     {

@@ -18,7 +18,13 @@ public static unsafe class Native
     public const short PollIn = 1;
     public const uint TunSetIff = 0x400454ca;
     public const uint SiocGifIndex = 0x8933;
-    public const short IffTun = 0x0001, IffNoPi = 0x1000;
+    public const short IffTun = 0x0001, IffNoPi = 0x1000, IffVnetHdr = 0x4000;
+    /// <summary>TUNSETOFFLOAD (_IOW('T', 208, unsigned int)); its argument is the TUN_F_* flags by value.</summary>
+    public const uint TunSetOffload = 0x400454d0;
+    public const uint TunFCsum = 0x01;
+    /// <summary>The size of struct virtio_net_hdr, which a TUN device with IFF_VNET_HDR puts before every packet
+    /// (the default of TUNSETVNETHDRSZ).</summary>
+    public const int VnetHdrSize = 10;
 
     [DllImport("libc", SetLastError = true)] public static extern int socket(int domain, int type, int protocol);
     [DllImport("libc", SetLastError = true)] public static extern int bind(int fd, nint addr, int addrlen);

@@ -24,17 +24,31 @@ public sealed class Sandbox : IDisposable
     private readonly Dictionary<string, (int Fd, int Index)> tuns = [];
     private readonly HostConfig host;
     private readonly HashSet<string> down = [];
+    private readonly HashSet<string> vnet = [];
     private int markerSocket = -1;
     private long markerCount;
 
-    private Sandbox(HostConfig host) => this.host = host;
+    private readonly bool ipv6;
+
+    /// <summary>Where a case's IPv6 traffic may go, on the first link when <see cref="Run{T}"/> is asked for IPv6:
+    /// this address on the link, and 2001:db8::/32 routed out of it.</summary>
+    public const string Ipv6Address = "2001:db8::1/64", Ipv6Route = "2001:db8::/32";
+
+    private Sandbox(HostConfig host, bool ipv6)
+    {
+        this.host = host;
+        this.ipv6 = ipv6;
+    }
 
     /// <summary>The links of the namespace: name, TUN descriptor, ifindex.</summary>
     public IReadOnlyDictionary<string, (int Fd, int Index)> Links => tuns;
 
     /// <summary>Runs <paramref name="body"/> on a new thread inside a new network namespace configured as
     /// <paramref name="host"/>, and tears everything down before returning (or rethrowing).</summary>
-    public static T Run<T>(HostConfig host, Func<Sandbox, T> body)
+    /// <param name="ipv6">Turn IPv6 on for the first link (for a case with an IPv6 socket): an address and a route
+    /// of the documentation prefix, with router solicitation, DAD and the link-local address turned off, so that
+    /// the kernel sends nothing on its own but multicast listener reports, which capture drops.</param>
+    public static T Run<T>(HostConfig host, Func<Sandbox, T> body, bool ipv6 = false)
     {
         T result = default!;
         Exception? failure = null;
@@ -44,7 +58,7 @@ public sealed class Sandbox : IDisposable
             {
                 if (Native.unshare(Native.CloneNewNet) != 0)
                     throw new InvalidOperationException($"unshare(CLONE_NEWNET) failed: errno {Native.Errno}");
-                using var sandbox = new Sandbox(host);
+                using var sandbox = new Sandbox(host, ipv6);
                 sandbox.Configure();
                 result = body(sandbox);
             }
@@ -65,7 +79,9 @@ public sealed class Sandbox : IDisposable
         {
             var fd = Native.open("/dev/net/tun", Native.ORdwr | Native.ONonblock | Native.OCloexec);
             if (fd < 0) throw new InvalidOperationException($"open /dev/net/tun: errno {Native.Errno}");
-            var ifr = Native.IfReq(link.Name, Native.IffTun | Native.IffNoPi);
+            // A link with checksum offload gets a virtio-net header before every packet it hands out, and
+            // TUN_F_CSUM so that the kernel leaves UDP checksums for the device to finish (NETIF_F_HW_CSUM).
+            var ifr = Native.IfReq(link.Name, Native.IffTun | Native.IffNoPi | (link.ChecksumOffload ? Native.IffVnetHdr : 0));
             fixed (byte* p = ifr)
                 if (Native.ioctl(fd, Native.TunSetIff, p) != 0)
                 {
@@ -74,6 +90,12 @@ public sealed class Sandbox : IDisposable
                     throw new InvalidOperationException($"TUNSETIFF {link.Name}: errno {errno}");
                 }
             tuns[link.Name] = (fd, 0);
+            if (link.ChecksumOffload)
+            {
+                vnet.Add(link.Name);
+                if (Native.ioctl(fd, Native.TunSetOffload, (void*)Native.TunFCsum) != 0)
+                    throw new InvalidOperationException($"TUNSETOFFLOAD {link.Name}: errno {Native.Errno}");
+            }
             WriteSysctl($"net/ipv6/conf/{link.Name}/disable_ipv6", "1", optional: true);
         }
         WriteSysctl("net/ipv4/ip_default_ttl", host.DefaultTtl.ToString());
@@ -96,8 +118,14 @@ public sealed class Sandbox : IDisposable
         Command("ip", "-batch -", ip.ToString());
         // pfifo keeps one FIFO per link: the default pfifo_fast has priority bands by TOS and could hand the
         // marker out before a packet sent earlier.
-        var tc = string.Concat(tuns.Keys.Select(name => $"qdisc replace dev {name} root pfifo limit 1000\n"));
+        var tc = string.Concat(host.Interfaces.Where(i => !i.IsLoopback).Select(i => i.QueueFull ? QueueFullQdisc(i.Name) : $"qdisc replace dev {i.Name} root pfifo limit 1000\n"));
         if (tc.Length > 0) Command("tc", "-batch -", tc);
+        if (ipv6 && host.Interfaces.Where(i => !i.IsLoopback && i.Up).OrderBy(i => i.Index).FirstOrDefault() is { } v6)
+        {
+            foreach (var (key, value) in new[] { ("addr_gen_mode", "1"), ("accept_ra", "0"), ("router_solicitations", "0"), ("dad_transmits", "0"), ("disable_ipv6", "0") })
+                WriteSysctl($"net/ipv6/conf/{v6.Name}/{key}", value);
+            Command("ip", "-6 -batch -", $"addr add {Ipv6Address} dev {v6.Name} nodad\nroute add {Ipv6Route} dev {v6.Name}\n");
+        }
         if (host.OutputDrops.Count > 0) Command("nft", "-f -", NftRules(host.OutputDrops));
         var downLinks = host.Interfaces.Where(i => !i.IsLoopback && !i.Up).ToArray();
         if (downLinks.Length > 0) Command("ip", "-batch -", string.Concat(downLinks.Select(l => $"link set {l.Name} down\n")));
@@ -118,6 +146,21 @@ public sealed class Sandbox : IDisposable
             if (Native.bind(markerSocket, (nint)a, 16) != 0) throw new InvalidOperationException($"marker bind: errno {Native.Errno}");
         Capture(); // anything the configuration itself caused is not the first operation's
     }
+
+    /// <summary>
+    /// A link described queue-full: the device queue refuses every packet with NET_XMIT_DROP, which is what a
+    /// pfifo of limit 0 does (it never bypasses the queue, and enqueueing into it drops). The marker alone gets
+    /// through: an htb root sends everything to a class whose queue is that pfifo, except the marker's address
+    /// and port, which a u32 filter sends to a class with an ordinary queue. (u32 here rather than the marker's
+    /// fwmark: the kernel may lack the fw classifier and u32's mark match.)
+    /// </summary>
+    private static string QueueFullQdisc(string name) =>
+        $"qdisc replace dev {name} root handle 1: htb default 2\n" +
+        $"class add dev {name} parent 1: classid 1:1 htb rate 10gbit quantum 60000\n" +
+        $"class add dev {name} parent 1: classid 1:2 htb rate 10gbit quantum 60000\n" +
+        $"qdisc add dev {name} parent 1:1 pfifo limit 1000\n" +
+        $"qdisc add dev {name} parent 1:2 pfifo limit 0\n" +
+        $"filter add dev {name} parent 1: protocol ip prio 1 u32 match ip dst {MarkerAddress}/32 match ip dport {MarkerPort} 0xffff flowid 1:1\n";
 
     public static string RouteCommand(string verb, Route r)
     {
@@ -243,10 +286,19 @@ public sealed class Sandbox : IDisposable
                 fixed (byte* p = buffer) n = Native.read(fd, p, (nuint)buffer.Length);
                 if (n > 0)
                 {
-                    var bytes = buffer.AsSpan(0, (int)n).ToArray();
+                    VirtioNetHeader? offload = null;
+                    var start = 0;
+                    if (vnet.Contains(name))
+                    {
+                        if (n < Native.VnetHdrSize) throw new InvalidOperationException($"read {name}: {n} bytes, shorter than a virtio-net header");
+                        offload = VirtioNetHeader.Read(buffer.AsSpan(0, Native.VnetHdrSize));
+                        start = Native.VnetHdrSize;
+                    }
+                    var bytes = buffer.AsSpan(start, (int)n - start).ToArray();
                     if (payload is not null && IsMarker(bytes, payload)) break;
                     if (bytes.Length >= 20 && bytes[0] >> 4 == 4 && bytes[9] == 2) continue; // IGMP
-                    packets.Add(new ObservedPacket(name, bytes));
+                    if (IsListenerReport(bytes)) continue;
+                    packets.Add(new ObservedPacket(name, bytes, offload));
                     continue;
                 }
                 if (n < 0 && Native.Errno != Native.EAgain) throw new InvalidOperationException($"read {name}: errno {Native.Errno}");
@@ -282,6 +334,17 @@ public sealed class Sandbox : IDisposable
                 throw new InvalidOperationException($"marker sendmsg on ifindex {ifindex}: errno {Native.Errno}");
         }
         return payload;
+    }
+
+    /// <summary>An ICMPv6 multicast listener report or done (MLD, types 131, 132, 143), right after the IPv6
+    /// header or its hop-by-hop options (router alert), as the kernel sends when IPv6 joins groups.</summary>
+    private static bool IsListenerReport(byte[] packet)
+    {
+        if (packet.Length < 48 || packet[0] >> 4 != 6) return false;
+        var next = packet[6];
+        var offset = 40;
+        if (next == 0) { next = packet[offset]; offset += (packet[offset + 1] + 1) * 8; } // hop-by-hop
+        return next == 58 && offset < packet.Length && packet[offset] is 131 or 132 or 143;
     }
 
     private static bool IsMarker(byte[] packet, byte[] payload)

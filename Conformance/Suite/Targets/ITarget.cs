@@ -5,7 +5,23 @@ using Udpconf.Reference.Host;
 namespace Udpconf.Suite.Targets;
 
 /// <summary>A packet an implementation handed to one of its links, IP header first.</summary>
-public sealed record ObservedPacket(string Interface, byte[] Bytes);
+/// <param name="Offload">On a link with checksum offload (a TUN device with IFF_VNET_HDR), what the virtio-net
+/// header that came before the packet said; the header itself is not part of <paramref name="Bytes"/>.</param>
+public sealed record ObservedPacket(string Interface, byte[] Bytes, VirtioNetHeader? Offload = null);
+
+/// <summary>The fields of a struct virtio_net_hdr (little-endian as a TUN device writes it).</summary>
+/// <param name="Flags">VIRTIO_NET_HDR_F_NEEDS_CSUM (1): the device is to finish the checksum.</param>
+/// <param name="CsumStart">Where the checksummed range starts, from the IP header.</param>
+/// <param name="CsumOffset">Where the checksum field is, from <paramref name="CsumStart"/>.</param>
+public sealed record VirtioNetHeader(byte Flags, byte GsoType, ushort HdrLen, ushort GsoSize, ushort CsumStart, ushort CsumOffset)
+{
+    public const byte NeedsCsum = 1;
+    public bool NeedsChecksum => (Flags & NeedsCsum) != 0;
+
+    public static VirtioNetHeader Read(ReadOnlySpan<byte> bytes) => new(bytes[0], bytes[1],
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[2..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[4..]),
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[6..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]));
+}
 
 /// <summary>What an implementation did for one operation. Targets report raw results: no clause ids, no
 /// symbols, just values, errnos and bytes.</summary>

@@ -6,7 +6,7 @@ using Profile = Udpconf.Reference.Profile;
 namespace Udpconf.Cli.Commands;
 
 /// <summary>
-/// The udpconf command line: check, predict, golden, list and spec-map. Built around a <see cref="CliIo"/> so
+/// The udpconf command line: check, predict, golden, list, spec-map and kernel-record. Built around a <see cref="CliIo"/> so
 /// that tests run the very same app in-process over string writers and read its exit code.
 /// </summary>
 public static class UdpconfApp
@@ -80,6 +80,12 @@ public static class UdpconfApp
             .WithDescription("Check spec-map.md against the source tree (exit 1 when stale), or rewrite it with --write.")
             .WithExample("spec-map")
             .WithExample("spec-map", "--write");
+        config.AddCommand<KernelRecordCommand>("kernel-record")
+            .WithDescription("Run every case on the local kernel under both profiles and write Conformance/kernel-verdicts.json " +
+                             "(the kernel release and each case's verdict, with the first problem of a failure) and " +
+                             "Reference/ProfileVerification.cs (the release the linux profile is verified against, or null). " +
+                             "Exit 0 when every linux case passed, 1 when one failed, 2 when the kernel target cannot run.")
+            .WithExample("kernel-record");
     }
 
     /// <summary>Spectre reports bad usage (unknown commands and options, missing arguments, failed validation) as

@@ -1,0 +1,85 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Udpconf.Suite.Compare;
+using Udpconf.Suite.Reports;
+
+namespace Udpconf.Suite;
+
+/// <summary>The first problem of a failing run: which step, what differed, and the clause it concerns.</summary>
+public sealed record KernelProblem(int Step, string What, string Expected, string Observed, string? Clause);
+
+/// <summary>The verdict of one case under one profile on the live kernel: pass, fail, error or not-applicable
+/// (with the reason), and for a failure its first problem.</summary>
+public sealed record KernelVerdict(string Case, string Profile, string Verdict, string? Reason = null, KernelProblem? Problem = null)
+{
+    [JsonIgnore] public bool IsFailure => Verdict is "fail" or "error";
+}
+
+/// <summary>
+/// Conformance/kernel-verdicts.json: every case run on the live kernel under both profiles by
+/// <c>./udpconf kernel-record</c>, with the kernel release of the run. spec-map.md's live-kernel column is read
+/// from it; the linux profile is verified against its release when no linux case failed.
+/// </summary>
+public sealed record KernelVerdicts(string Kernel, string Date, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Counts, IReadOnlyList<KernelVerdict> Cases)
+{
+    public const string RelativePath = "Conformance/kernel-verdicts.json";
+
+    public static string PathIn(string root) => Path.Combine(root, "Conformance", "kernel-verdicts.json");
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static readonly string[] VerdictNames = ["pass", "fail", "error", "not-applicable"];
+
+    /// <summary>The record of a run: entries sorted by case id then profile, counts per profile and verdict.</summary>
+    public static KernelVerdicts From(string release, DateOnly date, IEnumerable<CaseResult> results)
+    {
+        var cases = results.Select(Entry)
+            .OrderBy(v => v.Case, StringComparer.Ordinal).ThenBy(v => v.Profile, StringComparer.Ordinal).ToArray();
+        var counts = new SortedDictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        foreach (var profile in cases.Select(v => v.Profile).Distinct())
+            counts[profile] = VerdictNames.ToDictionary(n => n, n => cases.Count(v => v.Profile == profile && v.Verdict == n));
+        return new KernelVerdicts(release, date.ToString("yyyy-MM-dd"), counts, cases);
+    }
+
+    private static KernelVerdict Entry(CaseResult result)
+    {
+        var verdict = JsonReport.Name(result.Kind);
+        switch (result.Kind)
+        {
+            case VerdictKind.Pass:
+                return new KernelVerdict(result.CaseId, result.Profile, verdict);
+            case VerdictKind.NotApplicable:
+                return new KernelVerdict(result.CaseId, result.Profile, verdict, ReportText.FirstLine(ReportText.Reason(result) ?? "not applicable"));
+            default:
+                foreach (var step in result.Steps.Where(ReportText.IsFailure))
+                    if (step.Problems.Count > 0)
+                    {
+                        var p = step.Problems[0];
+                        return new KernelVerdict(result.CaseId, result.Profile, verdict,
+                            Problem: new KernelProblem(step.Step.Index + 1, p.What, p.Expected, p.Observed, p.Clause));
+                    }
+                return new KernelVerdict(result.CaseId, result.Profile, verdict, ReportText.FirstProblem(result));
+        }
+    }
+
+    public int Failures(string profile) => Cases.Count(v => v.Profile == profile && v.IsFailure);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options) + "\n";
+
+    public static KernelVerdicts Parse(string json) =>
+        JsonSerializer.Deserialize<KernelVerdicts>(json, Options) ?? throw new JsonException("kernel-verdicts.json is empty");
+
+    /// <summary>The recorded run under <paramref name="root"/>, or null when none was recorded.</summary>
+    public static KernelVerdicts? Read(string root)
+    {
+        var path = PathIn(root);
+        return File.Exists(path) ? Parse(File.ReadAllText(path)) : null;
+    }
+}

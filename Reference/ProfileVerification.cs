@@ -1,0 +1,7 @@
+// Written by ./udpconf kernel-record from a run on the live kernel: do not edit.
+namespace Udpconf.Reference;
+
+public static class ProfileVerification
+{
+    public const string? LinuxVerifiedAgainst = "6.18.44-fc-v782";
+}
