@@ -28,8 +28,17 @@ public sealed class KernelTarget : ITarget
     public static bool CanRun(out string why)
     {
         if (!OperatingSystem.IsLinux()) { why = "the kernel target needs Linux"; return false; }
-        if (Native.geteuid() != 0) { why = "the kernel target needs root (to create a network namespace and a TUN device): run as root, or use --target model"; return false; }
+        // ./udpconf re-executes itself in a user namespace (unshare --user --map-root-user) for an ordinary user where
+        // the system allows it, so euid 0 here may be root of that namespace only.
+        if (Native.geteuid() != 0) { why = "the kernel target needs root, or a user namespace (unshare --user --map-root-user, which ./udpconf tries for an ordinary user): run as root, or use --target model"; return false; }
         if (!File.Exists("/dev/net/tun")) { why = "the kernel target needs /dev/net/tun (modprobe tun, or run the container with --device /dev/net/tun)"; return false; }
+        var tun = Native.open("/dev/net/tun", Native.ORdwr | Native.OCloexec);
+        if (tun < 0)
+        {
+            why = $"the kernel target cannot open /dev/net/tun (errno {Marshal.GetLastPInvokeError()}): it needs real root, or a /dev/net/tun that ordinary users may open (mode 0666); use --target model";
+            return false;
+        }
+        Native.close(tun);
         foreach (var tool in new[] { "ip", "tc" })
             if (!OnPath(tool)) { why = $"the kernel target needs the '{tool}' command (Debian package iproute2)"; return false; }
         why = "";
