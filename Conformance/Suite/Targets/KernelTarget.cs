@@ -71,9 +71,9 @@ public sealed class KernelTarget : ITarget
                 foreach (var operation in operations)
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    var before = Sandbox.ReadCounters();
+                    var before = sandbox.Counters();
                     var (kind, value, errno, option) = calls.Run(operation);
-                    var after = Sandbox.ReadCounters();
+                    var after = sandbox.Counters();
                     var packets = sandbox.Capture();
                     var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams, after.OutDiscards - before.OutDiscards,
                         after.SndbufErrors - before.SndbufErrors, after.OutNoRoutes - before.OutNoRoutes);
