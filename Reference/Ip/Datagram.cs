@@ -51,7 +51,6 @@ public sealed record Datagram(
     public uint? DataSum { get; init; }
 
     public int TransportLength => UdpHeader.Length + Data.Length;
-    public bool IsFragmented => FragmentPayloads.Count > 1;
 
     /// <summary>The UDP header and data as the first fragment carries them, symbols bound.</summary>
     public byte[] RenderTransport(Bindings bindings)

@@ -78,7 +78,7 @@ public static class IpPushPendingFrames
             route.Destination.InPrefix(rule.Destination, rule.PrefixLength) &&
             (rule.DestinationPort is null || rule.DestinationPort == cork.FlowDestinationPort));
         call.Pass(ClauseId.Netfilter);
-        if (dropped) return Fail(call, sock, Errno.EPERM, ClauseId.Netfilter);
+        if (dropped) return Fail(call, Errno.EPERM, ClauseId.Netfilter);
 
         IReadOnlyList<int> payloads = [transportLength];
         int? gsoSize = null;
@@ -96,7 +96,7 @@ public static class IpPushPendingFrames
             call.Pass(ClauseId.LocalFragment);
             if (dontFragment && !ignoresDf)
             {
-                return Fail(call, sock, Errno.EMSGSIZE, ClauseId.LocalFragment);
+                return Fail(call, Errno.EMSGSIZE, ClauseId.LocalFragment);
             }
             payloads = cork.Queue.Select((skb, i) => skb.Length - fragheaderlen).ToArray();
         }
@@ -110,7 +110,7 @@ public static class IpPushPendingFrames
                 call.Pass(ClauseId.OutDiscards);
                 return sock.RecvErr ? new IpPushResult(Errno.ENOBUFS, ClauseId.Netfilter, false) : new IpPushResult(null, ClauseId.Netfilter, false);
             }
-            return sock.RecvErr ? Fail(call, sock, Errno.ENOBUFS, ClauseId.Netfilter) : new IpPushResult(null, ClauseId.Netfilter, false);
+            return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : new IpPushResult(null, ClauseId.Netfilter, false);
         }
 
         call.Emit(new Datagram(
@@ -125,7 +125,7 @@ public static class IpPushPendingFrames
     }
 
     // spec: ip_push.outdiscards
-    private static IpPushResult Fail(Call call, Sock sock, Errno errno, string clause)
+    private static IpPushResult Fail(Call call, Errno errno, string clause)
     {
         call.Count(new CounterDelta(0, 1, 0, 0));
         call.Pass(ClauseId.OutDiscards);

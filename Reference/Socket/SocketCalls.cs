@@ -53,9 +53,7 @@ public static class SocketCalls
         if (model.File(number) is not { } file) return call.Fail(Errno.EBADF, ClauseId.Close);
         if (file is Sock sock)
         {
-            sock.Cork.Release();
-            sock.Pending = 0;
-            sock.UdpLength = 0;
+            Udp.UdpPushPendingFrames.Flush(sock);
             sock.LocalPort = null;
         }
         model.Release(number);

@@ -82,9 +82,7 @@ public static class UdpPushPendingFrames
     // spec: udp_push.reset
     private static void Reset(Call call, Sock sock)
     {
-        sock.UdpLength = 0;
-        sock.Pending = 0;
-        sock.Cork.Release();
+        Flush(sock);
         call.Pass(ClauseId.PushReset);
     }
 }
