@@ -48,6 +48,9 @@ public sealed record StepExpectation
     public IReadOnlyList<PacketExpectation> Packets { get; init; } = [];
     /// <summary>Counter changes this step must cause (OutDatagrams, OutDiscards, SndbufErrors, OutNoRoutes).</summary>
     public IReadOnlyDictionary<string, int> Counters { get; init; } = new Dictionary<string, int>();
+    /// <summary>The entries this step must leave on the socket's error queue (IP_RECVERR), in order; empty for
+    /// <c>errqueue: none</c>; null: not said.</summary>
+    public IReadOnlyList<ErrorQueueEntry>? ErrorQueue { get; init; }
 }
 
 /// <summary>One operation of a case with what it must give.</summary>

@@ -14,8 +14,9 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
     private int? packetCount;
     private readonly List<PacketExpectation> packets = [];
     private readonly Dictionary<string, int> counters = new();
+    private List<ErrorQueueEntry>? errorQueue;
 
-    public static bool IsExpectation(string word) => word is "=>" or "wire:" or "packet" or "counters:";
+    public static bool IsExpectation(string word) => word is "=>" or "wire:" or "packet" or "counters:" or "errqueue:";
 
     public void AddExpectation(LineReader reader, SourcePosition at)
     {
@@ -65,7 +66,42 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
                     counters[name] = (int)LineReader.ParseLong(new Token(eq > 0 ? field.Text[(eq + 1)..] : "", field.Column + eq + 1), "a count");
                 }
                 break;
+            case "errqueue:":
+                errorQueue ??= [];
+                if (reader.TryTake("none"))
+                {
+                    if (errorQueue.Count > 0) throw new CaseSyntaxException(word.Column, "'errqueue: none' contradicts an entry given before");
+                    reader.ExpectEnd();
+                    break;
+                }
+                errorQueue.Add(ErrorEntry(reader));
+                break;
         }
+    }
+
+    /// <summary><c>errqueue: ERRNO local|icmp info=N to A.B.C.D:PORT</c>: one entry of the error queue.</summary>
+    private static ErrorQueueEntry ErrorEntry(LineReader reader)
+    {
+        var errno = reader.Errno(reader.Next("an errno"));
+        var originToken = reader.Next("local or icmp");
+        var origin = originToken.Text switch
+        {
+            "local" => ErrorOrigin.Local,
+            "icmp" => ErrorOrigin.Icmp,
+            _ => throw new CaseSyntaxException(originToken.Column, $"expected local or icmp, found '{originToken.Text}'"),
+        };
+        var infoToken = reader.Next("info=N");
+        if (!infoToken.Text.StartsWith("info=")) throw new CaseSyntaxException(infoToken.Column, $"expected info=N, found '{infoToken.Text}'");
+        var info = (int)LineReader.ParseLong(new Token(infoToken.Text[5..], infoToken.Column + 5), "a number");
+        var to = reader.Next("to");
+        if (to.Text != "to") throw new CaseSyntaxException(to.Column, $"expected 'to A.B.C.D:PORT', found '{to.Text}'");
+        var address = reader.Next("A.B.C.D:PORT");
+        var colon = address.Text.LastIndexOf(':');
+        if (colon <= 0 || !Udpconf.Reference.Host.Ipv4Address.TryParse(address.Text[..colon], out var ip) ||
+            !ushort.TryParse(address.Text[(colon + 1)..], out var port))
+            throw new CaseSyntaxException(address.Column, $"expected A.B.C.D:PORT, found '{address.Text}'");
+        reader.ExpectEnd();
+        return new ErrorQueueEntry(errno, origin, info, ip, port);
     }
 
     private static ResultExpectation Result(LineReader reader)
@@ -110,6 +146,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
             PacketCount = packetCount,
             Packets = packets,
             Counters = counters,
+            ErrorQueue = errorQueue,
         });
     }
 }

@@ -50,6 +50,12 @@ public static class CaseExpectations
                 if (actual != wanted) problems.Add(new Problem("case", $"counter {name}", wanted.ToString(), actual.ToString(), ClauseId.UdpResult));
             }
         }
+        if (expectation.ErrorQueue is { } wantedQueue)
+        {
+            var queue = observed.ErrorQueue ?? predicted.ErrorQueue;
+            if (!queue.SequenceEqual(wantedQueue))
+                problems.Add(new Problem("case", "error queue", Comparer.ErrorQueue(wantedQueue), Comparer.ErrorQueue(queue), predicted.Clause));
+        }
         return problems;
     }
 

@@ -52,8 +52,15 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
 
         if (observed.Counters is { } counters && counters != predicted.Counters)
             problems.Add(new Problem("model", "counters", Counters(predicted.Counters), Counters(counters), ClauseId.UdpResult));
+        if (observed.ErrorQueue is { } queue && !queue.SequenceEqual(predicted.ErrorQueue))
+            problems.Add(new Problem("model", "error queue", ErrorQueue(predicted.ErrorQueue), ErrorQueue(queue), predicted.Clause));
         return (problems, expected);
     }
+
+    /// <summary>Error-queue entries as case files write them (<c>errqueue:</c> lines), joined with "; ".</summary>
+    public static string ErrorQueue(IReadOnlyList<ErrorQueueEntry> entries) =>
+        entries.Count == 0 ? "none" : string.Join("; ", entries.Select(e =>
+            $"{e.Errno} {e.Origin.ToString().ToLowerInvariant()} info={e.Info} to {e.Address}:{e.Port}"));
 
     private static void CompareResult(Outcome predicted, Observation observed, List<Problem> problems)
     {

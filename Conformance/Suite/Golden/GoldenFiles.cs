@@ -146,6 +146,7 @@ public static class GoldenFiles
             var result = $"=> {outcome}";
             if (outcome.OptionValue is { } option) result += $" value hex:{Convert.ToHexString(option.Span).ToLowerInvariant()}";
             Line(result);
+            if (outcome.ErrorQueue.Count > 0) Line($"error queue: {Comparer.ErrorQueue(outcome.ErrorQueue)}");
             var frames = run.Frames.Where(f => f.Step == s + 1).ToArray();
             // Datagrams handed to lo never reach a captured link: say so, since they are not in the pcap.
             var local = outcome.Datagrams.Count(d => !Comparer.OnWire(d.Interface));

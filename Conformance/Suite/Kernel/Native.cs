@@ -15,6 +15,10 @@ public static unsafe class Native
     public const int ProtNone = 0, ProtRead = 1, ProtWrite = 2;
     public const int MapPrivate = 0x02, MapAnonymous = 0x20;
     public const int EAgain = 11;
+    public const int MsgDontwait = 0x40, MsgErrqueue = 0x2000;
+    /// <summary>SOL_IP / IP_RECVERR and SOL_IPV6 / IPV6_RECVERR: the control message that carries a struct
+    /// sock_extended_err on a read of the error queue.</summary>
+    public const int SolIp = 0, IpRecverr = 11, SolIpv6 = 41, Ipv6Recverr = 25;
     public const short PollIn = 1;
     public const uint TunSetIff = 0x400454ca;
     public const uint SiocGifIndex = 0x8933;
@@ -34,6 +38,7 @@ public static unsafe class Native
     [DllImport("libc", SetLastError = true)] public static extern int fcntl(int fd, int cmd, int arg);
     [DllImport("libc", SetLastError = true)] public static extern nint sendto(int fd, nint buf, nuint len, int flags, nint addr, int addrlen);
     [DllImport("libc", SetLastError = true)] public static extern nint sendmsg(int fd, nint msg, int flags);
+    [DllImport("libc", SetLastError = true)] public static extern nint recvmsg(int fd, nint msg, int flags);
     [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
     [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)] public static extern int open(string path, int flags);
     [DllImport("libc", SetLastError = true)] public static extern nint read(int fd, byte* buf, nuint count);

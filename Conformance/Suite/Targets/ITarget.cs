@@ -27,6 +27,8 @@ public sealed record VirtioNetHeader(byte Flags, byte GsoType, ushort HdrLen, us
 /// symbols, just values, errnos and bytes.</summary>
 /// <param name="Counters">Changes of the SNMP counters, when the target can read them.</param>
 /// <param name="Note">Why the result is what it is when the target could not run the operation.</param>
+/// <param name="ErrorQueue">The entries the operation left on its socket's error queue (IP_RECVERR), when the
+/// target can read them.</param>
 public sealed record Observation(
     OutcomeKind Kind,
     long Value,
@@ -34,7 +36,8 @@ public sealed record Observation(
     IReadOnlyList<ObservedPacket> Packets,
     ReadOnlyMemory<byte>? OptionValue = null,
     CounterDelta? Counters = null,
-    string? Note = null)
+    string? Note = null,
+    IReadOnlyList<ErrorQueueEntry>? ErrorQueue = null)
 {
     public string Describe() => Kind switch
     {

@@ -19,9 +19,10 @@ public sealed class KernelTarget : ITarget
     /// header is stripped from the packet and kept in <see cref="ObservedPacket.Offload"/>); queue-full is a qdisc
     /// that drops every packet but the marker (NET_XMIT_DROP); ipv6 turns IPv6 on for the first link of a case
     /// that opens an IPv6 socket (2001:db8::1/64, 2001:db8::/32 routed out of it). Not here: kernel-fault and
-    /// security-module (no way to provoke them safely), ufo (gone from current kernels), error-queue and neighbour
-    /// (not observed).</summary>
-    public IReadOnlySet<string> Features { get; } = new HashSet<string> { "netfilter", "host-change", "multiple-links", "counters", "checksum-offload", "queue-full", "ipv6" };
+    /// security-module (no way to provoke them safely), ufo (gone from current kernels), neighbour (a NOARP TUN
+    /// device has no neighbour entries to confirm). error-queue: after a send, the socket's error queue is read
+    /// (recvmsg with MSG_ERRQUEUE) until it is empty.</summary>
+    public IReadOnlySet<string> Features { get; } = new HashSet<string> { "netfilter", "host-change", "multiple-links", "counters", "checksum-offload", "queue-full", "ipv6", "error-queue" };
 
     /// <summary>True when this process can create network namespaces and TUN devices: root and /dev/net/tun. An
     /// unprivileged user namespace is no way out here: unshare(CLONE_NEWUSER) needs a single-threaded process.</summary>
@@ -77,7 +78,7 @@ public sealed class KernelTarget : ITarget
                     var packets = sandbox.Capture();
                     var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams, after.OutDiscards - before.OutDiscards,
                         after.SndbufErrors - before.SndbufErrors, after.OutNoRoutes - before.OutNoRoutes);
-                    observations.Add(new Observation(kind, value, errno, packets, option, counters));
+                    observations.Add(new Observation(kind, value, errno, packets, option, counters, ErrorQueue: calls.DrainErrorQueue(operation)));
                 }
                 return new TargetRun(observations);
             }
@@ -235,6 +236,65 @@ public sealed class KernelTarget : ITarget
                 default:
                     return (OutcomeKind.Unmodeled, 0, null, null);
             }
+        }
+
+        /// <summary>Reads and empties the error queue of the socket a send used: one entry per recvmsg(MSG_ERRQUEUE), the
+        /// struct sock_extended_err from the IP_RECVERR control message, the address and port from msg_name.</summary>
+        public unsafe IReadOnlyList<ErrorQueueEntry> DrainErrorQueue(Operation operation)
+        {
+            var fd = operation switch { SendToOp op => Resolve(op.Fd), SendMsgOp op => Resolve(op.Fd), _ => -1 };
+            if (fd < 0) return [];
+            var entries = new List<ErrorQueueEntry>();
+            const int nameSize = 28, dataSize = 256, controlSize = 512;
+            var buffer = stackalloc byte[56 + 16 + nameSize + dataSize + controlSize];
+            var msg = (nint)buffer;
+            var iov = msg + 56;
+            var name = iov + 16;
+            var data = name + nameSize;
+            var control = data + dataSize;
+            for (var i = 0; i < 64; i++)
+            {
+                new Span<byte>(buffer, 56 + 16 + nameSize + dataSize + controlSize).Clear();
+                Marshal.WriteInt64(iov, 0, data);
+                Marshal.WriteInt64(iov, 8, dataSize);
+                Marshal.WriteInt64(msg, 0, name);
+                Marshal.WriteInt32(msg, 8, nameSize);
+                Marshal.WriteInt64(msg, 16, iov);
+                Marshal.WriteInt64(msg, 24, 1);
+                Marshal.WriteInt64(msg, 32, control);
+                Marshal.WriteInt64(msg, 40, controlSize);
+                if (Native.recvmsg(fd, msg, Native.MsgErrqueue | Native.MsgDontwait) < 0) break; // EAGAIN: empty
+                var controlLength = (int)Marshal.ReadInt64(msg, 40);
+                var nameLength = Marshal.ReadInt32(msg, 8);
+                var (address, port) = Ipv4Name(new ReadOnlySpan<byte>((void*)name, Math.Clamp(nameLength, 0, nameSize)));
+                for (var at = 0; at + 16 <= controlLength;)
+                {
+                    var length = (int)Marshal.ReadInt64(control, at);
+                    var level = Marshal.ReadInt32(control, at + 8);
+                    var type = Marshal.ReadInt32(control, at + 12);
+                    if (length < 16) break;
+                    if (((level, type) == (Native.SolIp, Native.IpRecverr) || (level, type) == (Native.SolIpv6, Native.Ipv6Recverr)) && length >= 16 + 16)
+                    {
+                        var errno = Marshal.ReadInt32(control, at + 16);
+                        var origin = Marshal.ReadByte(control, at + 20);
+                        var info = Marshal.ReadInt32(control, at + 24);
+                        entries.Add(new ErrorQueueEntry((Errno)errno, (ErrorOrigin)origin, info, address, port));
+                    }
+                    at += (length + 7) & ~7;
+                }
+            }
+            return entries;
+        }
+
+        /// <summary>A sockaddr_in, or a sockaddr_in6 holding an IPv4-mapped address: the address and port (host order).</summary>
+        private static (Ipv4Address, ushort) Ipv4Name(ReadOnlySpan<byte> name)
+        {
+            if (name.Length < 8) return (default, 0);
+            var family = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(name);
+            var port = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(name[2..]);
+            if (family == AddressFamily.Inet) return (new Ipv4Address(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(name[4..])), port);
+            if (family == AddressFamily.Inet6 && name.Length >= 24) return (new Ipv4Address(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(name[20..])), port);
+            return (default, port);
         }
 
         public void CloseAll()

@@ -32,6 +32,7 @@ public sealed class ModelTarget(Profile profile, int seed = 1) : ITarget
             outcome.Datagrams.SelectMany(d => d.Render(bindings).Select(bytes => new ObservedPacket(d.Interface, bytes))).ToArray(),
             outcome.OptionValue,
             outcome.Counters,
-            outcome.Note)).ToArray());
+            outcome.Note,
+            outcome.ErrorQueue)).ToArray());
     }
 }

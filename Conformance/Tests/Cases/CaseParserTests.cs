@@ -81,6 +81,10 @@ public class CaseParserTests
     [InlineData("clauses: udp_sendmsg.oob\nhost:\n  route default via 192.0.2.254 dev eth7\nsteps:\n  socket s\n", 3, 9, "route to 0.0.0.0/0 names link 'eth7', which is not defined")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendto s 10 flags MORE|SOON\n", 3, 26, "unknown flag 'SOON'")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  socket s\n    packet 1 ttl\n", 4, 14, "expected field=value, found 'ttl'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  socket s\n    errqueue: EMSGSIZE remote info=1 to 1.2.3.4:9\n", 4, 24, "expected local or icmp, found 'remote'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  socket s\n    errqueue: EMSGSIZE local mtu=1 to 1.2.3.4:9\n", 4, 30, "expected info=N, found 'mtu=1'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  socket s\n    errqueue: EMSGSIZE local info=1 to 1.2.3.4\n", 4, 40, "expected A.B.C.D:PORT, found '1.2.3.4'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  socket s\n    errqueue: EMSGSIZE local info=1 to 1.2.3.4:9\n    errqueue: none\n", 5, 5, "'errqueue: none' contradicts an entry given before")]
     [InlineData("steps:\n  socket s\n", 1, 1, "missing 'clauses:' header")]
     [InlineData("clauses: udp_sendmsg.oob\n", 1, 1, "no steps")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendto s \"open\n", 3, 12, "unterminated quoted text")]
@@ -91,6 +95,29 @@ public class CaseParserTests
         var diagnostic = Assert.Single(result.Diagnostics, d => d.Problem.StartsWith(problem));
         Assert.Equal(("bad.case", line, column), (diagnostic.Position.File, diagnostic.Position.Line, diagnostic.Position.Column));
         Assert.StartsWith($"bad.case:{line}:{column}: {problem}", diagnostic.ToString());
+    }
+
+    [Fact]
+    public void Errqueue_lines_give_the_entries_in_order_and_none_gives_an_empty_queue()
+    {
+        var result = CaseParser.Parse("x.case", "dir/x", """
+            clauses: ip_append_data.emsgsize_total
+            steps:
+              socket s
+                errqueue: none
+              sendto s 65508 to 198.51.100.7:9
+                errqueue: EMSGSIZE local info=1500 to 198.51.100.7:0
+                errqueue: EMSGSIZE icmp info=1400 to 198.51.100.9:4000
+              sendto s 1 to 198.51.100.7:9
+            """);
+        Assert.Empty(result.Diagnostics);
+        var steps = result.Case!.Steps;
+        Assert.Empty(steps[0].Expectation.ErrorQueue!);
+        Assert.Equal(
+            [new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1500, Ipv4Address.Parse("198.51.100.7"), 0),
+             new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, 1400, Ipv4Address.Parse("198.51.100.9"), 4000)],
+            steps[1].Expectation.ErrorQueue!);
+        Assert.Null(steps[2].Expectation.ErrorQueue);
     }
 
     [Fact]

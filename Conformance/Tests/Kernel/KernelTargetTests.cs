@@ -86,6 +86,30 @@ public class KernelTargetTests
     }
 
     [Fact]
+    public void A_local_EMSGSIZE_under_IP_RECVERR_is_read_back_from_the_error_queue_once()
+    {
+        RequireKernel();
+        var big = new SendToOp(Fd.Named("s"), UserBuffer.Pattern(65508), MsgFlags.None, UserBuffer.Of(SockaddrIn(Destination, 9)), 16);
+        Operation[] operations =
+        [
+            new SocketOp("s"),
+            big,
+            new SetSockOptOp(Fd.Named("s"), SocketOption.SolIp, SocketOption.IpRecvErr, UserBuffer.Of(BitConverter.GetBytes(1)), 4),
+            big,
+            SendTen(9)[1],
+        ];
+        var run = new KernelTarget().Run(HostConfig.Default, operations, TestContext.Current.CancellationToken);
+        Assert.Null(run.Failure);
+        Assert.Equal(Errno.EMSGSIZE, run.Observations[1].Error);
+        Assert.Empty(run.Observations[1].ErrorQueue!);
+        Assert.Equal(Errno.EMSGSIZE, run.Observations[3].Error);
+        Assert.Equal(new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1500, Destination, 0), Assert.Single(run.Observations[3].ErrorQueue!));
+        // Read once: the entry is gone by the next send.
+        Assert.Equal(10, run.Observations[4].Value);
+        Assert.Empty(run.Observations[4].ErrorQueue!);
+    }
+
+    [Fact]
     public void Unreadable_user_memory_faults_where_the_readable_prefix_ends()
     {
         RequireKernel();

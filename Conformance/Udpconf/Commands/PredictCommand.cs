@@ -135,6 +135,7 @@ public sealed class PredictCommand(CliIo io) : Command<PredictSettings>
             text.AppendLine();
             text.AppendLine($"step {i + 1} (line {step.Position.Line}): {step.Text}");
             text.AppendLine($"  => {outcomes[i]}");
+            if (outcomes[i].ErrorQueue.Count > 0) text.AppendLine($"  error queue: {Comparer.ErrorQueue(outcomes[i].ErrorQueue)}");
             var first = record;
             text.Append(Indent(Dissection.Describe(packets[i], k => $"pcap record {first + k + 1}")));
             record += packets[i].Length;
