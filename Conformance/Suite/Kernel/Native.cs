@@ -50,6 +50,30 @@ public static unsafe class Native
     [DllImport("libc", SetLastError = true)] public static extern int mprotect(nint addr, nuint length, int prot);
     [DllImport("libc", SetLastError = true)] public static extern int poll(PollFd* fds, nuint nfds, int timeout);
     [DllImport("libc")] public static extern uint geteuid();
+    [DllImport("libc", SetLastError = true)] public static extern int capget(CapHeader* header, CapData* data);
+    [DllImport("libc", SetLastError = true)] public static extern int capset(CapHeader* header, CapData* data);
+
+    /// <summary>_LINUX_CAPABILITY_VERSION_3: two CapData words (capabilities 0-31, 32-63).</summary>
+    public const uint CapabilityVersion3 = 0x20080522;
+    public const int CapNetBindService = 10, CapNetRaw = 13;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CapHeader { public uint Version; public int Pid; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CapData { public uint Effective; public uint Permitted; public uint Inheritable; }
+
+    /// <summary>Takes <paramref name="capabilities"/> (numbers below 32) out of the calling thread's effective set
+    /// (capabilities are per thread: pid 0 is the caller). They stay permitted, and a child this thread starts as
+    /// root gets every capability back at execve, so ip and tc still work. Returns the errno, 0 on success.</summary>
+    public static int DropEffective(params int[] capabilities)
+    {
+        var header = new CapHeader { Version = CapabilityVersion3, Pid = 0 };
+        var data = stackalloc CapData[2];
+        if (capget(&header, data) != 0) return Errno;
+        foreach (var capability in capabilities) data[0].Effective &= ~(1u << capability);
+        return capset(&header, data) != 0 ? Errno : 0;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd { public int Fd; public short Events; public short Revents; }

@@ -66,6 +66,10 @@ public sealed class KernelTarget : ITarget
         return Sandbox.Run(host, sandbox =>
         {
             var calls = new Calls(sandbox);
+            // An unprivileged host: the case thread (this one, inside the namespace) loses CAP_NET_BIND_SERVICE and
+            // CAP_NET_RAW, as a process of an ordinary user would lack them.
+            if (!host.Privileged && Native.DropEffective(Native.CapNetBindService, Native.CapNetRaw) is var capErrno and not 0)
+                throw new InvalidOperationException($"capset (dropping CAP_NET_BIND_SERVICE and CAP_NET_RAW): errno {capErrno}");
             try
             {
                 var observations = new List<Observation>(operations.Count);
@@ -89,7 +93,6 @@ public sealed class KernelTarget : ITarget
     /// <summary>Host settings this target cannot reproduce, so that a case needing them is reported as such.</summary>
     private static string? Unsupported(HostConfig host)
     {
-        if (!host.Privileged) return "the kernel target runs as root and does not drop capabilities";
         if (host.SecurityVeto is not null) return "the kernel target has no security module to veto sends";
         if (host.DefaultPmtuMode is not (0 or 1)) return "only the default PMTU modes dont and want have a sysctl (ip_no_pmtu_disc)";
         // net.core.wmem_default/max are global (read-only inside a namespace): a case that sets them runs only where

@@ -109,6 +109,22 @@ public class KernelTargetTests
         Assert.Empty(run.Observations[4].ErrorQueue!);
     }
 
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, Errno.EACCES)]
+    public void An_unprivileged_host_cannot_bind_a_port_below_1024(bool privileged, Errno? expected)
+    {
+        RequireKernel();
+        Operation[] operations =
+        [
+            new SocketOp("s"),
+            new BindOp(Fd.Named("s"), UserBuffer.Of(SockaddrIn(Ipv4Address.Parse("0.0.0.0"), 53)), 16),
+        ];
+        var run = new KernelTarget().Run(HostConfig.Default with { Privileged = privileged }, operations, TestContext.Current.CancellationToken);
+        Assert.Null(run.Failure);
+        Assert.Equal(expected, run.Observations[1].Error);
+    }
+
     [Fact]
     public void Unreadable_user_memory_faults_where_the_readable_prefix_ends()
     {

@@ -13,7 +13,7 @@ public sealed class CheckSettings : CaseFilterSettings
     [CommandOption("--target <TARGET>")]
     [Description("What to run the cases on: [green]model[/], [green]kernel[/] (the local kernel) or [green]exec:<command>[/] " +
                  "(an external implementation). Default: the kernel when it can be reached, else the model (stderr says which). " +
-                 "This version has only the model: kernel and exec: exit 2.")]
+                 "kernel exits 2 when it cannot run here; exec: is not available yet (exit 2).")]
     public string? Target { get; set; }
 
     [CommandOption("--profile <PROFILE>")]
