@@ -112,6 +112,14 @@ public static class ClauseId
     public const string HostChange = "host.change";
     public const string SendmsgHeader = "sys_sendmsg.msghdr";
     public const string Ipv6Unmodeled = "udpv6_sendmsg.unmodeled";
+    /// <summary>A datagram ip_fragment may not fragment is answered with an ICMP "fragmentation needed" to its source,
+    /// this host: udp_err records EMSGSIZE as the socket's error (sk_err).</summary>
+    public const string FragNeededToSelf = "ip_fragment.frag_needed_to_self";
+    /// <summary>The first buffer of a datagram (sock_alloc_send_skb) first reports and clears the socket's error.</summary>
+    public const string SocketError = "sock_alloc_send_skb.socket_error";
+    /// <summary>A route whose path MTU this host taught itself, after the link MTU changed: not modeled; the socket
+    /// that met it is not modeled from then on.</summary>
+    public const string PmtuLearnedFromSelf = "ip_route.pmtu_learned_from_self";
 
     /// <summary>The catalog's ids, in the order of clauses.md.</summary>
     public static IReadOnlyList<string> Catalog { get; } = typeof(ClauseId)

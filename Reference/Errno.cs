@@ -31,6 +31,8 @@ public enum Errno
     ENOBUFS = 105,
     EISCONN = 106,
     ENOTCONN = 107,
+    /// <summary>Not produced by the model (no local delivery is modeled): named so that a target's report reads well.</summary>
+    ECONNREFUSED = 111,
     EHOSTUNREACH = 113,
 }
 

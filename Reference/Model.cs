@@ -16,6 +16,8 @@ public sealed class Model
     private readonly Dictionary<string, int> names = new();
     private readonly List<Symbol> symbols = [];
     private readonly Dictionary<Ipv4Address, (Symbol Symbol, int Uses)> destinationCounters = new();
+    private readonly HashSet<Ipv4Address> learnedPmtu = [];
+    private readonly HashSet<Ipv4Address> stalePmtu = [];
     private int socketsCreated;
     private int freeIdents;
 
@@ -37,6 +39,8 @@ public sealed class Model
     /// <summary>Answers one operation.</summary>
     public Outcome Run(Operation operation)
     {
+        if (Target(operation) is { } fd && File(Resolve(fd)) is Sock { Unmodeled: { } why })
+            return new Call().Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         var outcome = operation switch
         {
             SocketOp op => SocketCalls.Create(this, op),
@@ -55,6 +59,24 @@ public sealed class Model
         Counters += outcome.Counters;
         return outcome;
     }
+
+    private static Fd? Target(Operation operation) => operation switch
+    {
+        BindOp op => op.Fd, ConnectOp op => op.Fd, SetSockOptOp op => op.Fd, GetSockOptOp op => op.Fd,
+        SendToOp op => op.Fd, SendMsgOp op => op.Fd, CloseOp op => op.Fd,
+        _ => null,
+    };
+
+    /// <summary>ip_fragment's ICMP to this host taught the route to <paramref name="destination"/> a path MTU (a
+    /// next-hop exception, equal to the MTU of the moment).</summary>
+    internal void LearnPmtu(Ipv4Address destination) => learnedPmtu.Add(destination);
+
+    /// <summary>Why the model cannot say what a datagram to <paramref name="destination"/> does: its learned path MTU
+    /// outlived a change of the link MTU, and how such an exception and the routes cached from it follow the link is
+    /// route-cache detail the model does not follow. Null when it can.</summary>
+    internal string? UnmodeledPath(Ipv4Address destination) => stalePmtu.Contains(destination)
+        ? $"the path MTU to {destination} was learned from this host's own ICMP \"fragmentation needed\" and the link MTU changed since"
+        : null;
 
     /// <summary>The descriptor number a name was given, or the raw number.</summary>
     public int Resolve(Fd fd) => fd.Name is null ? fd.Number : names.GetValueOrDefault(fd.Name, -1);
@@ -105,7 +127,11 @@ public sealed class Model
         var device = Host.InterfaceByName(op.Interface);
         if (device is null) return call.Fail(Errno.ENODEV, ClauseId.HostChange);
         if (op.Mtu is { } mtu && (mtu < 68 || mtu > 65535)) return call.Fail(Errno.EINVAL, ClauseId.HostChange);
-        Host = Host.WithInterface(device with { Mtu = op.Mtu ?? device.Mtu, Up = op.Up ?? device.Up });
+        var changed = device with { Mtu = op.Mtu ?? device.Mtu, Up = op.Up ?? device.Up };
+        // A setting that does not change is no event: cached routes stay valid (found by the differential machine).
+        if (changed == device) return call.Return(0, ClauseId.HostChange);
+        Host = Host.WithInterface(changed);
+        if (changed.Mtu != device.Mtu) stalePmtu.UnionWith(learnedPmtu);
         RouteGeneration++;
         return call.Return(0, ClauseId.HostChange);
     }

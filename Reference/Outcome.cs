@@ -51,6 +51,8 @@ public sealed record Outcome
     public IReadOnlyList<string> Trace { get; init; } = [];
     public IReadOnlyList<Datagram> Datagrams { get; init; } = [];
     public CounterDelta Counters { get; init; }
+    /// <summary>The entries the call left on its socket's error queue (IP_RECVERR). They are read at once, as a target
+    /// reads them after every operation: reading an ICMP entry clears the socket's error (sk_err).</summary>
     public IReadOnlyList<ErrorQueueEntry> ErrorQueue { get; init; } = [];
     /// <summary>Neighbours (next hops) confirmed reachable by MSG_CONFIRM.</summary>
     public IReadOnlyList<Ipv4Address> ConfirmedNeighbours { get; init; } = [];

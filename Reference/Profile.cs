@@ -99,6 +99,26 @@ public sealed record Profile
     /// <summary>The error queue entry of a local EMSGSIZE reports the MTU less the option length (else the MTU).</summary>
     public bool LocalErrorInfoLessOptions { get; init; }
 
+    /// <summary>The socket has one flow, the cork's (inet->cork.fl), shared by everything that reads or writes it
+    /// (current kernels; measured, each effect found by the differential machine): a corked send fills it with its
+    /// final destination, port and source; connect fills it with the peer, whatever the connect's result, which
+    /// also redirects a datagram already pending; an uncorked send on a connected socket with a valid cached route
+    /// takes its addresses and destination port from it, even when a corked send to another address left them
+    /// there; the IP header's addresses and a local EMSGSIZE's error-queue address come from the datagram's flow.
+    /// 2.6 keeps the cork's flow for the pending datagram only, connect looks its route up in a flow of its own, and
+    /// the IP header's addresses come from the route.</summary>
+    public bool SharedCorkFlow { get; init; }
+
+    /// <summary>The IP header's TOS is the socket's when the datagram was started, not when it is pushed (current
+    /// kernels: ipcm_init_sk records it in the cork; measured, found by the differential machine). 2.6 writes
+    /// inet->tos at push time.</summary>
+    public bool TosFixedAtCork { get; init; }
+
+    /// <summary>The UDP header's source port is the socket's port when the datagram is pushed (0 after a disconnect
+    /// released an automatic port; current kernels, udp_send_skb; measured, found by the differential machine). 2.6
+    /// writes the port recorded in the cork when the datagram was started.</summary>
+    public bool PushUsesSocketPort { get; init; }
+
     /// <summary>The documented Linux 2.6 behavior, bugs included.</summary>
     public static Profile Spec { get; } = new()
     {
@@ -123,6 +143,9 @@ public sealed record Profile
         MinSndbuf = 2048,
         SkbOverhead = 256,
         LocalErrorInfoLessOptions = false,
+        SharedCorkFlow = false,
+        TosFixedAtCork = false,
+        PushUsesSocketPort = false,
         HardwareChecksumOnlyUncorked = false,
         NonLocalSourceUnreachable = false,
         PseudoHeaderUsesFirstHop = false,
@@ -153,6 +176,9 @@ public sealed record Profile
         MinSndbuf = 4608,
         SkbOverhead = 576,
         LocalErrorInfoLessOptions = true,
+        SharedCorkFlow = true,
+        TosFixedAtCork = true,
+        PushUsesSocketPort = true,
         HardwareChecksumOnlyUncorked = true,
         NonLocalSourceUnreachable = true,
         PseudoHeaderUsesFirstHop = true,
@@ -174,17 +200,18 @@ public sealed record Profile
         [ClauseId.Route] = [nameof(CountsOutNoRoutes), nameof(NonLocalSourceUnreachable)],
         [ClauseId.SourceRoute] = [nameof(PseudoHeaderUsesFirstHop)],
         [ClauseId.Checksum] = [nameof(PseudoHeaderUsesFirstHop)],
-        [ClauseId.Connect] = [nameof(CountsOutNoRoutes)],
+        [ClauseId.Connect] = [nameof(CountsOutNoRoutes), nameof(SharedCorkFlow)],
+        [ClauseId.ConnectedRouteCache] = [nameof(SharedCorkFlow)],
         [ClauseId.Confirm] = [nameof(ConfirmBeforeSend)],
         [ClauseId.Probe] = [nameof(OutDatagramsPerCall)],
         [ClauseId.ProbeMorePending] = [nameof(ProbeMoreLeavesPending)],
         [ClauseId.ProbeLengthCounted] = [nameof(UdpLengthFromCounter)],
         [ClauseId.UdpResult] = [nameof(OutDatagramsPerCall), nameof(CountsSndbufErrors)],
-        [ClauseId.UdpHeader] = [nameof(UdpLengthFromCounter)],
+        [ClauseId.UdpHeader] = [nameof(UdpLengthFromCounter), nameof(PushUsesSocketPort)],
         [ClauseId.LocalFragment] = [nameof(StrictPmtuAtAppend), nameof(MaxPmtuMode)],
         [ClauseId.Df] = [nameof(StrictPmtuAtAppend), nameof(MaxPmtuMode)],
         [ClauseId.Ttl] = [nameof(CmsgTtlTos)],
-        [ClauseId.IpHeader] = [nameof(Ident), nameof(CmsgTtlTos)],
+        [ClauseId.IpHeader] = [nameof(Ident), nameof(CmsgTtlTos), nameof(SharedCorkFlow), nameof(TosFixedAtCork)],
         [ClauseId.Netfilter] = [nameof(QueueDropAlwaysDiscards), nameof(CountsSndbufErrors)],
         [ClauseId.OutDiscards] = [nameof(QueueDropAlwaysDiscards)],
         [ClauseId.CorkInit] = [nameof(MaxPmtuMode)],

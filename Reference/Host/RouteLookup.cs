@@ -20,7 +20,8 @@ public sealed record RouteResult(
     Ipv4Address NextHop,
     int Mtu,
     bool MtuLocked,
-    byte? HopLimit)
+    byte? HopLimit,
+    int? MetricMtu = null)
 {
     public bool IsBroadcast => Type == RouteType.Broadcast;
 }
@@ -30,7 +31,8 @@ public sealed record RouteResult(
 /// Description: the model of ip_route_output_flow that udp_sendmsg and connect consult. A given source must be a
 /// local unicast address (EINVAL); a given output interface must exist (ENODEV) and be up (ENETUNREACH); link-local
 /// multicast and the limited broadcast go straight out of that interface; destination 0 means this host; a local
-/// address is delivered through lo; otherwise the longest matching route of the host wins.
+/// address is delivered through lo; otherwise the longest matching route of the host wins; a loopback source with
+/// any other output device than lo is EINVAL.
 /// Variation: the TOS bits compared with a route's selector come from the profile (RT_TOS in 2.6, DSCP now); a
 /// source that is not this host's is EINVAL in 2.6 and ENETUNREACH now (measured).
 /// Model details: one routing table; no policy rules, no route cache expiry; a gateway route uses the primary
@@ -39,6 +41,15 @@ public sealed record RouteResult(
 public static class RouteLookup
 {
     public static Result<RouteResult> Lookup(HostConfig host, FlowKey flow, Profile profile)
+    {
+        var route = Find(host, flow, profile);
+        // A loopback source (127/8) leaves through lo only: any other output device is EINVAL (found by the
+        // differential machine: connect to 127.0.0.1 binds that source, and a later sendto elsewhere is refused).
+        if (!route.IsError && route.Value.Source.IsLoopback && !route.Value.Device.IsLoopback) return Errno.EINVAL;
+        return route;
+    }
+
+    private static Result<RouteResult> Find(HostConfig host, FlowKey flow, Profile profile)
     {
         var destination = flow.Destination;
         var source = flow.Source;
@@ -118,7 +129,7 @@ public static class RouteLookup
     }
 
     private static RouteResult Make(RouteType type, Interface device, Ipv4Address source, Ipv4Address destination, Ipv4Address nextHop, Route? route) =>
-        new(type, device, source, destination, nextHop, route?.Mtu ?? device.Mtu, route?.MtuLocked ?? false, route?.HopLimit);
+        new(type, device, source, destination, nextHop, route?.Mtu ?? device.Mtu, route?.MtuLocked ?? false, route?.HopLimit, route?.Mtu);
 
     private static Interface Loopback(HostConfig host) => host.InterfaceByName("lo") ?? HostConfig.LoopbackInterface;
 

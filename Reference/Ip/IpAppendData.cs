@@ -53,6 +53,11 @@ public static class IpAppendData
         }
         var profile = model.Profile;
         var cork = sock.Cork;
+        if ((route ?? cork.Route) is { } path && model.UnmodeledPath(path.Destination) is { } why)
+        {
+            sock.Unmodeled = why;
+            return new AppendResult(null, ClauseId.PmtuLearnedFromSelf, call.Unmodeled(ClauseId.PmtuLearnedFromSelf, why));
+        }
         RouteResult rt;
         int mtu;
         if (cork.Queue.Count == 0)
@@ -93,7 +98,7 @@ public static class IpAppendData
             if (sock.RecvErr)
             {
                 var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local,
-                    profile.LocalErrorInfoLessOptions ? mtu - optionsLength : mtu, rt.Destination, sock.PeerPort);
+                    profile.LocalErrorInfoLessOptions ? mtu - optionsLength : mtu, profile.SharedCorkFlow ? cork.FlowDestination : rt.Destination, sock.PeerPort);
                 sock.ErrorQueue.Add(entry);
                 call.QueueError(entry);
             }
@@ -148,6 +153,12 @@ public static class IpAppendData
                 var memory = cork.WriteMemory;
                 if (transhdrlen > 0)
                 {
+                    // sock_alloc_send_skb reports the socket's error first, and clears it.
+                    if (sock.Error is { } pending)
+                    {
+                        sock.Error = null;
+                        return Unwind(call, profile, cork, length, pending, ClauseId.SocketError);
+                    }
                     if (memory >= sock.SendBuffer)
                     {
                         if (!flags.HasFlag(MsgFlags.DontWait))

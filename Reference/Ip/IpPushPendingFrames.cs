@@ -1,6 +1,7 @@
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Socket;
+using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference.Ip;
 
@@ -20,7 +21,8 @@ public static class IpPushPendingFrames
     /// Description: DF is set under IP_PMTUDISC_DO, or when the datagram fits the route MTU and discovery wants DF
     /// (WANT on a route whose MTU is not locked). TTL: the multicast TTL for multicast routes, else IP_TTL, else
     /// the route's hop limit, else the host default. TOS is the socket's; options lengthen the header; addresses
-    /// come from the route. A datagram larger than the MTU leaves as the fragments ip_append_data laid out.
+    /// come from the route. The MTUs are those of the route and device now: a datagram that fits leaves whole, one
+    /// larger leaves as the fragments ip_append_data laid out when they fit, else cut again at the MTU.
     /// Variation: current kernels also set DF under IP_PMTUDISC_PROBE, take TTL and TOS from control messages, and
     /// count a queue drop as an OutDiscard (and a SndbufError) even when the send reports success.
     /// Model details: broadcast and multicast copies looped back to the host are not modeled.
@@ -31,12 +33,24 @@ public static class IpPushPendingFrames
         var cork = sock.Cork;
         var route = cork.Route!;
         var options = cork.Options;
+        if (model.UnmodeledPath(route.Destination) is { } why)
+        {
+            sock.Unmodeled = why;
+            return new IpPushResult(null, ClauseId.PmtuLearnedFromSelf, false, why);
+        }
 
         // spec: ip_push.coalesce
         var fragheaderlen = IpHeaderLength + (options?.Length ?? 0);
         var transportLength = 8 + cork.Data.Count;
         var total = fragheaderlen + transportLength;
         call.Pass(ClauseId.Coalesce);
+
+        // The MTUs now, which may differ from those the datagram was laid out for when the host changed meanwhile:
+        // the route's (dst_mtu: its MTU metric, else the device's) decides DF; the one ip_skb_dst_mtu gives (the
+        // device's for IP_PMTUDISC_PROBE and later modes in current kernels) decides fragmentation on output.
+        var device = model.Host.InterfaceByName(route.Device.Name) ?? route.Device;
+        var pathMtu = route.MetricMtu ?? device.Mtu;
+        var outputMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe ? device.Mtu : pathMtu;
 
         // spec: ip_push.local_fragment, ip_push.df
         var mode = sock.PmtuMode;
@@ -46,7 +60,7 @@ public static class IpPushPendingFrames
         var wantsDf = mode == SocketOption.PmtuDo || (mode == SocketOption.PmtuWant && !route.MtuLocked);
         var dontFragment = mode == SocketOption.PmtuDo
                            || (profile.StrictPmtuAtAppend && mode == SocketOption.PmtuProbe)
-                           || (total <= route.Mtu && wantsDf);
+                           || (total <= pathMtu && wantsDf);
         call.Pass(ClauseId.Df);
 
         // spec: ip_push.ttl
@@ -73,9 +87,12 @@ public static class IpPushPendingFrames
         call.Pass(ClauseId.IpHeader);
         call.Pass(ClauseId.HeaderChecksum);
 
+        // The header's addresses: the route's in 2.6; the cork's flow now (the same, unless a connect rewrote it).
+        var (source, destination) = profile.SharedCorkFlow ? (cork.FlowSource, cork.FlowDestination) : (route.Source, route.Destination);
+
         // spec: ip_push.netfilter — LOCAL_OUT sees the whole datagram, before any fragmentation.
         var dropped = model.Host.OutputDrops.Any(rule =>
-            route.Destination.InPrefix(rule.Destination, rule.PrefixLength) &&
+            destination.InPrefix(rule.Destination, rule.PrefixLength) &&
             (rule.DestinationPort is null || rule.DestinationPort == cork.FlowDestinationPort));
         call.Pass(ClauseId.Netfilter);
         if (dropped) return Fail(call, Errno.EPERM, ClauseId.Netfilter);
@@ -88,17 +105,22 @@ public static class IpPushPendingFrames
             // hands the device fragments of MTU less the header: not necessarily a multiple of 8.
             gsoSize = cork.FragSize - fragheaderlen;
         }
-        else if (total > cork.FragSize)
+        else if (total > outputMtu)
         {
-            // The datagram is fragmented against the MTU ip_append_data laid it out for: the path MTU (2.6, and
-            // current kernels below IP_PMTUDISC_PROBE), the device MTU for PROBE and later modes (ip_skb_dst_mtu).
             // spec: ip_push.local_fragment — under IP_PMTUDISC_DO the datagram may not be fragmented here.
             call.Pass(ClauseId.LocalFragment);
             if (dontFragment && !ignoresDf)
             {
+                FragmentationNeededToSelf(call, sock, outputMtu, destination, cork.FlowDestinationPort);
+                // udp_err also teaches the route the MTU of the ICMP (ipv4_sk_update_pmtu), unless its MTU is locked.
+                if (!route.MtuLocked) model.LearnPmtu(route.Destination);
                 return Fail(call, Errno.EMSGSIZE, ClauseId.LocalFragment);
             }
-            payloads = cork.Queue.Select((skb, i) => skb.Length - fragheaderlen).ToArray();
+            // The buffers ip_append_data laid out become the fragments when they fit the output MTU (the MTU did not
+            // shrink since); otherwise the datagram is cut again into pieces of that MTU, 8-byte aligned.
+            payloads = cork.Queue.All(skb => skb.Length <= outputMtu)
+                ? cork.Queue.Select(skb => skb.Length - fragheaderlen).ToArray()
+                : Cut(transportLength, (outputMtu - fragheaderlen) & ~7);
         }
 
         if (route.Device.QueueFull && !route.Device.IsLoopback)
@@ -114,14 +136,43 @@ public static class IpPushPendingFrames
         }
 
         call.Emit(new Datagram(
-            route.Device.Name, route.Source, route.Destination, tos, ttl, dontFragment, ident, first, later,
-            cork.FlowSourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize)
+            route.Device.Name, source, destination, tos, ttl, dontFragment, ident, first, later,
+            profile.PushUsesSocketPort ? sock.LocalPort ?? PortValue.Of(0) : cork.FlowSourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize)
         {
             PseudoSource = cork.FlowSource,
             PseudoDestination = cork.FlowDestination,
             DataSum = cork.DataSum.Sum,
         });
         return new IpPushResult(null, ClauseId.IpHeader, true);
+    }
+
+    /// <summary>
+    /// ip_fragment answers the datagram with an ICMP "fragmentation needed" (the MTU in it) to its source: this host,
+    /// through lo, at once. udp_err finds the sending socket: under IP_RECVERR it queues the error (origin ICMP, the
+    /// datagram's destination and port) and sets sk_err; otherwise only a connected socket gets sk_err, and its next
+    /// send's first buffer fails with EMSGSIZE (found by the differential machine on the live kernel). An outcome's
+    /// error-queue entries are read from the queue (Outcome.ErrorQueue), and reading an ICMP entry clears sk_err
+    /// (sock_dequeue_err_skb): under IP_RECVERR nothing is left pending.
+    /// </summary>
+    private static void FragmentationNeededToSelf(Call call, Sock sock, int mtu, Ipv4Address destination, ushort port)
+    {
+        call.Pass(ClauseId.FragNeededToSelf);
+        if (sock.PmtuMode == SocketOption.PmtuDont) return;
+        if (sock.RecvErr)
+        {
+            var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, mtu, destination, port);
+            sock.ErrorQueue.Add(entry);
+            call.QueueError(entry);
+            return;
+        }
+        if (sock.Connected) sock.Error = Errno.EMSGSIZE;
+    }
+
+    private static int[] Cut(int length, int piece)
+    {
+        var pieces = new List<int>();
+        for (var left = length; left > 0; left -= piece) pieces.Add(Math.Min(piece, left));
+        return pieces.ToArray();
     }
 
     // spec: ip_push.outdiscards

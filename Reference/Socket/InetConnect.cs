@@ -26,6 +26,9 @@ public static class InetConnect
         if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) != AddressFamily.Inet) return call.Fail(Errno.EAFNOSUPPORT, ClauseId.Connect);
 
+        // sk_dst_reset: whatever happens next, the route cached by an earlier connect is gone, so a failed connect
+        // leaves the old peer to be routed afresh on the next send (found by the differential machine).
+        sock.CachedRoute = null;
         var destination = SockAddr.Address(bytes);
         var source = sock.SourceAddress;
         var oif = 0;
@@ -34,7 +37,13 @@ public static class InetConnect
             oif = sock.MulticastIndex;
             if (source.IsZero) source = sock.MulticastAddress;
         }
+        // Current kernels look the route up in the cork's own flow (Profile.SharedCorkFlow): it holds the peer from
+        // now on, from the source the lookup picks (the bound one, 0 when unbound, if the lookup fails), and a
+        // pending datagram goes there.
+        var shared = model.Profile.SharedCorkFlow;
+        if (shared) WriteCorkFlow(sock, (destination, SockAddr.Port(bytes), source));
         var route = RouteLookup.Lookup(model.Host, new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute), model.Profile);
+        if (shared && !route.IsError) WriteCorkFlow(sock, (route.Value.Destination, SockAddr.Port(bytes), route.Value.Source));
         if (route.IsError)
         {
             // Current kernels count an unroutable connect as IP OutNoRoutes, as they do for a send (measured).
@@ -57,6 +66,15 @@ public static class InetConnect
     }
 
     /// <summary>Forgets the peer and the cached route; a source address or port the user did not bind is let go.</summary>
+    private static void WriteCorkFlow(Sock sock, (Ipv4Address Destination, ushort Port, Ipv4Address Source) flow)
+    {
+        sock.CorkFlow = flow;
+        if (sock.Pending != AddressFamily.Inet) return;
+        sock.Cork.FlowDestination = flow.Destination;
+        sock.Cork.FlowDestinationPort = flow.Port;
+        sock.Cork.FlowSource = flow.Source;
+    }
+
     private static Outcome Disconnect(Call call, Sock sock)
     {
         sock.Connected = false;

@@ -58,6 +58,14 @@ public sealed class Sock : FileObject
     /// <summary>IP_TTL; -1: the route's or the host's default.</summary>
     public int UnicastTtl { get; set; } = -1;
     public byte Tos { get; set; }
+    /// <summary>sk_err: an error an ICMP message left for the socket, reported (and cleared) by the next send's first
+    /// buffer.</summary>
+    public Errno? Error { get; set; }
+    /// <summary>Why the model no longer says what this socket does (it met a path the model does not follow).</summary>
+    public string? Unmodeled { get; set; }
+    /// <summary>The cork's flow as current kernels keep it on the socket (inet->cork.fl), written by corked sends and
+    /// connect and read by connected sends (Profile.SharedCorkFlow).</summary>
+    public (Ipv4Address Destination, ushort Port, Ipv4Address Source) CorkFlow { get; set; }
     public IpOptions? Options { get; set; }
     public byte MulticastTtl { get; set; } = 1;
     public int MulticastIndex { get; set; }

@@ -52,7 +52,7 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.header_len
             ulen += UdpHeaderLength;
             call.Pass(ClauseId.HeaderLen);
-            var prepared = Prepare(model, call, sock, msg, ipc, len);
+            var prepared = Prepare(model, call, sock, msg, ipc, len, corkreq);
             if (prepared.Outcome is not null) return prepared.Outcome;
             route = prepared.Route;
         }
@@ -107,7 +107,7 @@ public static class UdpSendMsg
 
     /// <summary>The part of udp_sendmsg that runs only for the first piece of a datagram: address, control
     /// messages, options, routing, confirmation and the cork's set-up.</summary>
-    private static Prepared Prepare(Model model, Call call, Sock sock, KernelMsg msg, IpcCookie ipc, long len)
+    private static Prepared Prepare(Model model, Call call, Sock sock, KernelMsg msg, IpcCookie ipc, long len, bool corkreq)
     {
         var profile = model.Profile;
         var flags = msg.Flags;
@@ -188,12 +188,13 @@ public static class UdpSendMsg
         }
 
         RouteResult? route = null;
+        var cached = false;
         if (connected && sock.CachedRoute is not null)
         {
             // spec: udp_sendmsg.connected_route_cache — the cached route is valid until the host changes; an obsolete
             // one is dropped (sk_dst_check resets sk_dst_cache) and looked up again below (L596, L614-615).
             call.Pass(ClauseId.ConnectedRouteCache);
-            if (sock.CachedRouteGeneration == model.RouteGeneration) route = sock.CachedRoute;
+            if (sock.CachedRouteGeneration == model.RouteGeneration) (route, cached) = (sock.CachedRoute, true);
             else sock.CachedRoute = null;
         }
         if (route is null)
@@ -232,8 +233,8 @@ public static class UdpSendMsg
             }
         }
 
-        // spec: udp_sendmsg.source_from_route
-        saddr = route.Source;
+        // spec: udp_sendmsg.source_from_route — current kernels: through a cached route, the cork's flow's source.
+        saddr = cached && profile.SharedCorkFlow ? sock.CorkFlow.Source : route.Source;
         if (ipc.Addr.IsZero) daddr = ipc.Addr = route.Destination;
         call.Pass(ClauseId.SourceFromRoute);
 
@@ -243,14 +244,24 @@ public static class UdpSendMsg
 
         // spec: udp_sendmsg.cork_setup
         var cork = sock.Cork;
-        // The pseudo-header's destination: the final one in 2.6; current kernels sum the flow's, which is the
-        // first hop of a source route (measured on the live kernel).
-        cork.FlowDestination = profile.PseudoHeaderUsesFirstHop ? faddr : daddr;
-        cork.FlowDestinationPort = dport;
-        cork.FlowSource = saddr;
+        // The pseudo-header's destination: the final one in 2.6. Current kernels sum the flow's: for a datagram sent
+        // at once that is the route's flow, whose destination is the first hop of a source route; a corked one gets
+        // the cork's flow, filled with the final destination (measured on the live kernel; the corked case found by
+        // the differential machine). The same flow gives current kernels the IP header's addresses.
+        var flow = (Destination: profile.PseudoHeaderUsesFirstHop && !corkreq ? faddr : daddr, Port: dport, Source: saddr);
+        if (profile.SharedCorkFlow)
+        {
+            // A corked send fills the socket's cork flow; a connected one through its cached route reads it, whatever
+            // an earlier corked send to another address left there.
+            if (corkreq) sock.CorkFlow = flow;
+            else if (cached) flow = sock.CorkFlow;
+        }
+        cork.FlowDestination = flow.Destination;
+        cork.FlowDestinationPort = flow.Port;
+        cork.FlowSource = flow.Source;
         cork.FlowSourcePort = sock.LocalPort!.Value;
         cork.Ttl = ipc.Ttl;
-        cork.Tos = ipc.Tos;
+        cork.Tos = profile.TosFixedAtCork ? ipc.Tos ?? sock.Tos : ipc.Tos;
         cork.ConfirmOnSend = confirmOnSend;
         sock.Pending = AddressFamily.Inet;
         call.Pass(ClauseId.CorkSetup);

@@ -20,6 +20,8 @@ public sealed class Sandbox : IDisposable
     public static readonly Ipv4Address MarkerAddress = Ipv4Address.Parse("203.0.113.251");
     public const ushort MarkerPort = 65001;
     private const int MarkerMark = 0x7e57, MarkerTable = 32001;
+    /// <summary>The packets a link holds for the capture: more than the fragments of any datagram.</summary>
+    private const int TunQueueLength = 10000;
 
     private readonly Dictionary<string, (int Fd, int Index)> tuns = [];
     private readonly HostConfig host;
@@ -50,24 +52,75 @@ public sealed class Sandbox : IDisposable
     /// the kernel sends nothing on its own but multicast listener reports, which capture drops.</param>
     public static T Run<T>(HostConfig host, Func<Sandbox, T> body, bool ipv6 = false)
     {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        using var thread = Open(host, ipv6);
+        return thread.Invoke(body);
+    }
+
+    /// <summary>Starts the dedicated thread, unshares it into a fresh namespace configured as <paramref name="host"/>,
+    /// and keeps it there running work posted with <see cref="SandboxThread.Invoke{T}"/> until disposed; then
+    /// everything is torn down. Throws what the setup threw.</summary>
+    public static SandboxThread Open(HostConfig host, bool ipv6 = false) => new(host, ipv6);
+
+    /// <summary>The thread a sandbox lives on (network namespaces belong to threads).</summary>
+    public sealed class SandboxThread : IDisposable
+    {
+        private readonly System.Collections.Concurrent.BlockingCollection<Action<Sandbox>> work = new();
+        private readonly Thread thread;
+        private Exception? setupFailure;
+
+        internal SandboxThread(HostConfig host, bool ipv6)
         {
-            try
+            using var ready = new ManualResetEventSlim();
+            thread = new Thread(() =>
             {
-                if (Native.unshare(Native.CloneNewNet) != 0)
-                    throw new InvalidOperationException($"unshare(CLONE_NEWNET) failed: errno {Native.Errno}");
-                using var sandbox = new Sandbox(host, ipv6);
-                sandbox.Configure();
-                result = body(sandbox);
+                Sandbox? sandbox = null;
+                try
+                {
+                    if (Native.unshare(Native.CloneNewNet) != 0)
+                        throw new InvalidOperationException($"unshare(CLONE_NEWNET) failed: errno {Native.Errno}");
+                    sandbox = new Sandbox(host, ipv6);
+                    sandbox.Configure();
+                }
+                catch (Exception e) { setupFailure = e; }
+                ready.Set();
+                if (setupFailure is not null) { sandbox?.Dispose(); return; }
+                using (sandbox)
+                    foreach (var item in work.GetConsumingEnumerable()) item(sandbox!);
+            }, 4 << 20) { IsBackground = true, Name = "udpconf-netns" };
+            thread.Start();
+            ready.Wait();
+            if (setupFailure is not null)
+            {
+                thread.Join();
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(setupFailure).Throw();
             }
-            catch (Exception e) { failure = e; }
-        }, 4 << 20) { IsBackground = true, Name = "udpconf-netns" };
-        thread.Start();
-        thread.Join();
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        return result;
+        }
+
+        /// <summary>Runs <paramref name="body"/> on the sandbox's thread, inside its namespace, and returns its result
+        /// (or rethrows what it threw).</summary>
+        public T Invoke<T>(Func<Sandbox, T> body)
+        {
+            T result = default!;
+            Exception? failure = null;
+            using var done = new ManualResetEventSlim();
+            work.Add(sandbox =>
+            {
+                try { result = body(sandbox); }
+                catch (Exception e) { failure = e; }
+                finally { done.Set(); }
+            });
+            done.Wait();
+            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            return result;
+        }
+
+        public void Dispose()
+        {
+            if (work.IsAddingCompleted) return;
+            work.CompleteAdding();
+            thread.Join();
+            work.Dispose();
+        }
     }
 
     private unsafe void Configure()
@@ -108,7 +161,9 @@ public sealed class Sandbox : IDisposable
         ip.Append($"rule add fwmark {MarkerMark} lookup {MarkerTable} pref 10\n");
         foreach (var link in host.Interfaces.Where(i => !i.IsLoopback))
         {
-            ip.Append($"link set {link.Name} mtu {link.Mtu} up\n");
+            // A TUN device queues at most txqueuelen packets for its reader (500 by default) and drops the rest: a
+            // datagram cut at MTU 68 has up to ~8000 fragments, and the marker must still come after them.
+            ip.Append($"link set {link.Name} mtu {link.Mtu} txqueuelen {TunQueueLength} up\n");
             foreach (var (address, prefix) in link.Addresses) ip.Append($"addr add {address}/{prefix} brd + dev {link.Name}\n");
             ip.Append($"route add default dev {link.Name} table {MarkerTable} metric {link.Index}\n");
         }
@@ -118,7 +173,7 @@ public sealed class Sandbox : IDisposable
         Command("ip", "-batch -", ip.ToString());
         // pfifo keeps one FIFO per link: the default pfifo_fast has priority bands by TOS and could hand the
         // marker out before a packet sent earlier.
-        var tc = string.Concat(host.Interfaces.Where(i => !i.IsLoopback).Select(i => i.QueueFull ? QueueFullQdisc(i.Name) : $"qdisc replace dev {i.Name} root pfifo limit 1000\n"));
+        var tc = string.Concat(host.Interfaces.Where(i => !i.IsLoopback).Select(i => i.QueueFull ? QueueFullQdisc(i.Name) : $"qdisc replace dev {i.Name} root pfifo limit {TunQueueLength}\n"));
         if (tc.Length > 0) Command("tc", "-batch -", tc);
         if (ipv6 && host.Interfaces.Where(i => !i.IsLoopback && i.Up).OrderBy(i => i.Index).FirstOrDefault() is { } v6)
         {
@@ -158,7 +213,7 @@ public sealed class Sandbox : IDisposable
         $"qdisc replace dev {name} root handle 1: htb default 2\n" +
         $"class add dev {name} parent 1: classid 1:1 htb rate 10gbit quantum 60000\n" +
         $"class add dev {name} parent 1: classid 1:2 htb rate 10gbit quantum 60000\n" +
-        $"qdisc add dev {name} parent 1:1 pfifo limit 1000\n" +
+        $"qdisc add dev {name} parent 1:1 pfifo limit {TunQueueLength}\n" +
         $"qdisc add dev {name} parent 1:2 pfifo limit 0\n" +
         $"filter add dev {name} parent 1: protocol ip prio 1 u32 match ip dst {MarkerAddress}/32 match ip dport {MarkerPort} 0xffff flowid 1:1\n";
 

@@ -62,5 +62,20 @@ public interface ITarget
     /// <summary>The optional features of CaseParser.Features this target can run; a case needing another is
     /// not applicable to it.</summary>
     IReadOnlySet<string> Features { get; }
+    /// <summary>Runs a whole case: a fresh instance of the implementation on <paramref name="host"/>, the operations
+    /// in order. A failure of the target itself is <see cref="TargetRun.Failure"/>, not an exception.</summary>
     TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default);
+    /// <summary>A fresh instance of the implementation on <paramref name="host"/> that takes one operation at a time
+    /// (for the differential machine, which decides the next operation after seeing the last answer).
+    /// <paramref name="ipv6"/>: AF_INET6 sockets may be opened. Throws when the instance cannot be set up.</summary>
+    ITargetSession Open(HostConfig host, bool ipv6 = false);
+}
+
+/// <summary>One live instance of an implementation: operations go in one at a time, observations come out.
+/// Disposing it tears the instance down (namespace, process, ...).</summary>
+public interface ITargetSession : IDisposable
+{
+    /// <summary>Runs one operation. Throws when the target itself fails (crash, hang, garbage): the session is then
+    /// unusable.</summary>
+    Observation Run(Operation operation);
 }

@@ -58,36 +58,53 @@ public sealed class KernelTarget : ITarget
 
     public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
     {
-        var unsupported = Unsupported(host);
-        if (unsupported is not null)
-            return new TargetRun(operations.Select(_ => new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: unsupported)).ToArray());
+        if (Unsupported(host) is { } unsupported)
+            return new TargetRun(operations.Select(_ => Unmodeled(unsupported)).ToArray());
         if (host.OutputDrops.Count > 0 && !OnPath("nft"))
-            return new TargetRun([], "the case drops output with netfilter and the 'nft' command is missing (Debian package nftables)");
+            return new TargetRun([], NoNft);
+        // The whole case goes to the namespace's thread at once: no hand-over between threads per operation.
         return Sandbox.Run(host, sandbox =>
         {
-            var calls = new Calls(sandbox);
-            // An unprivileged host: the case thread (this one, inside the namespace) loses CAP_NET_BIND_SERVICE and
-            // CAP_NET_RAW, as a process of an ordinary user would lack them.
-            if (!host.Privileged && Native.DropEffective(Native.CapNetBindService, Native.CapNetRaw) is var capErrno and not 0)
-                throw new InvalidOperationException($"capset (dropping CAP_NET_BIND_SERVICE and CAP_NET_RAW): errno {capErrno}");
-            try
+            using var calls = new Calls(sandbox, host);
+            var observations = new List<Observation>(operations.Count);
+            foreach (var operation in operations)
             {
-                var observations = new List<Observation>(operations.Count);
-                foreach (var operation in operations)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    var before = sandbox.Counters();
-                    var (kind, value, errno, option) = calls.Run(operation);
-                    var after = sandbox.Counters();
-                    var packets = sandbox.Capture();
-                    var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams, after.OutDiscards - before.OutDiscards,
-                        after.SndbufErrors - before.SndbufErrors, after.OutNoRoutes - before.OutNoRoutes);
-                    observations.Add(new Observation(kind, value, errno, packets, option, counters, ErrorQueue: calls.DrainErrorQueue(operation)));
-                }
-                return new TargetRun(observations);
+                cancellation.ThrowIfCancellationRequested();
+                observations.Add(calls.Step(operation));
             }
-            finally { calls.CloseAll(); }
+            return new TargetRun(observations);
         }, ipv6: operations.Any(o => o is SocketOp { Domain: AddressFamily.Inet6 }));
+    }
+
+    public ITargetSession Open(HostConfig host, bool ipv6 = false)
+    {
+        if (Unsupported(host) is { } unsupported) return new UnsupportedSession(unsupported);
+        if (host.OutputDrops.Count > 0 && !OnPath("nft")) throw new InvalidOperationException(NoNft);
+        var thread = Sandbox.Open(host, ipv6);
+        try { return new Session(thread, thread.Invoke(sandbox => new Calls(sandbox, host))); }
+        catch { thread.Dispose(); throw; }
+    }
+
+    private const string NoNft = "the case drops output with netfilter and the 'nft' command is missing (Debian package nftables)";
+
+    private static Observation Unmodeled(string why) => new(OutcomeKind.Unmodeled, 0, null, [], Note: why);
+
+    /// <summary>One namespace kept across operations; each goes to the namespace's thread.</summary>
+    private sealed class Session(Sandbox.SandboxThread thread, Calls calls) : ITargetSession
+    {
+        public Observation Run(Operation operation) => thread.Invoke(_ => calls.Step(operation));
+
+        public void Dispose()
+        {
+            try { thread.Invoke(_ => { calls.Dispose(); return 0; }); }
+            finally { thread.Dispose(); }
+        }
+    }
+
+    private sealed class UnsupportedSession(string why) : ITargetSession
+    {
+        public Observation Run(Operation operation) => Unmodeled(why);
+        public void Dispose() { }
     }
 
     /// <summary>Host settings this target cannot reproduce, so that a case needing them is reported as such.</summary>
@@ -119,10 +136,32 @@ public sealed class KernelTarget : ITarget
 
     /// <summary>The system calls of one run. Descriptors are renumbered as the model numbers them (lowest free
     /// from 3), so that results compare; the real descriptor behind each is kept.</summary>
-    private sealed class Calls(Sandbox sandbox)
+    private sealed class Calls : IDisposable
     {
         private readonly Dictionary<int, int> real = []; // virtual → real descriptor
         private readonly Dictionary<string, int> names = [];
+        private readonly Sandbox sandbox;
+
+        /// <summary>Made on the namespace's thread. An unprivileged host: that thread loses CAP_NET_BIND_SERVICE and
+        /// CAP_NET_RAW, as a process of an ordinary user would lack them.</summary>
+        public Calls(Sandbox sandbox, HostConfig host)
+        {
+            this.sandbox = sandbox;
+            if (!host.Privileged && Native.DropEffective(Native.CapNetBindService, Native.CapNetRaw) is var errno and not 0)
+                throw new InvalidOperationException($"capset (dropping CAP_NET_BIND_SERVICE and CAP_NET_RAW): errno {errno}");
+        }
+
+        /// <summary>One operation with everything observed about it: result, packets, counter changes, error queue.</summary>
+        public Observation Step(Operation operation)
+        {
+            var before = sandbox.Counters();
+            var (kind, value, errno, option) = Run(operation);
+            var after = sandbox.Counters();
+            var packets = sandbox.Capture();
+            var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams, after.OutDiscards - before.OutDiscards,
+                after.SndbufErrors - before.SndbufErrors, after.OutNoRoutes - before.OutNoRoutes);
+            return new Observation(kind, value, errno, packets, option, counters, ErrorQueue: DrainErrorQueue(operation));
+        }
 
         private int Resolve(Fd fd)
         {
@@ -147,7 +186,7 @@ public sealed class KernelTarget : ITarget
         private static (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Result(long value, int errno) =>
             value < 0 ? Fail(errno) : (OutcomeKind.Value, value, null, null);
 
-        public unsafe (OutcomeKind Kind, long Value, Errno? Error, ReadOnlyMemory<byte>? Option) Run(Operation operation)
+        private unsafe (OutcomeKind Kind, long Value, Errno? Error, ReadOnlyMemory<byte>? Option) Run(Operation operation)
         {
             using var memory = new GuardedMemory();
             switch (operation)
@@ -241,11 +280,17 @@ public sealed class KernelTarget : ITarget
             }
         }
 
-        /// <summary>Reads and empties the error queue of the socket a send used: one entry per recvmsg(MSG_ERRQUEUE), the
-        /// struct sock_extended_err from the IP_RECVERR control message, the address and port from msg_name.</summary>
+        /// <summary>Reads and empties the error queue of the socket an operation used (a send, or a setsockopt that pushed
+        /// a corked datagram): one entry per recvmsg(MSG_ERRQUEUE), the struct sock_extended_err from the IP_RECVERR
+        /// control message, the address and port from msg_name. Reading an ICMP entry clears the socket's error, as
+        /// the model assumes (Outcome.ErrorQueue).</summary>
         public unsafe IReadOnlyList<ErrorQueueEntry> DrainErrorQueue(Operation operation)
         {
-            var fd = operation switch { SendToOp op => Resolve(op.Fd), SendMsgOp op => Resolve(op.Fd), _ => -1 };
+            var fd = operation switch
+            {
+                SendToOp op => Resolve(op.Fd), SendMsgOp op => Resolve(op.Fd), SetSockOptOp op => Resolve(op.Fd), ConnectOp op => Resolve(op.Fd),
+                _ => -1,
+            };
             if (fd < 0) return [];
             var entries = new List<ErrorQueueEntry>();
             const int nameSize = 28, dataSize = 256, controlSize = 512;
@@ -300,7 +345,7 @@ public sealed class KernelTarget : ITarget
             return (default, port);
         }
 
-        public void CloseAll()
+        public void Dispose()
         {
             foreach (var fd in real.Values) Native.close(fd);
             real.Clear();

@@ -57,6 +57,8 @@ public static class ReportFixture
             };
         }
 
+        public ITargetSession Open(HostConfig host, bool ipv6 = false) => throw new NotSupportedException("the report fixture runs whole cases only");
+
         private static byte[] WithTtlOne(byte[] packet)
         {
             var copy = (byte[])packet.Clone();

@@ -6,7 +6,7 @@ using Profile = Udpconf.Reference.Profile;
 namespace Udpconf.Cli.Commands;
 
 /// <summary>
-/// The udpconf command line: check, predict, golden, list, spec-map and kernel-record. Built around a <see cref="CliIo"/> so
+/// The udpconf command line: check, predict, golden, list, spec-map, kernel-record and fuzz. Built around a <see cref="CliIo"/> so
 /// that tests run the very same app in-process over string writers and read its exit code.
 /// </summary>
 public static class UdpconfApp
@@ -86,6 +86,13 @@ public static class UdpconfApp
                              "Reference/ProfileVerification.cs (the release the linux profile is verified against, or null). " +
                              "Exit 0 when every linux case passed, 1 when one failed, 2 when the kernel target cannot run.")
             .WithExample("kernel-record");
+        config.AddCommand<FuzzCommand>("fuzz")
+            .WithDescription("Stateful differential testing: random operation sequences (cork, sends of every size and flag, good and bad " +
+                             "addresses, connect, options, PMTU modes, MTU changes, close) on the target and on the model side by side. " +
+                             "The first disagreement is shrunk to a minimal sequence, printed with its seed and written as a case file. " +
+                             "Exit 0 when the target agreed throughout, 1 when it did not, 2 on bad usage or an unreachable target.")
+            .WithExample("fuzz", "--target", "kernel", "--count", "200", "--seed", "1")
+            .WithExample("fuzz", "--target", "model", "--profile", "spec", "--count", "50");
     }
 
     /// <summary>Spectre reports bad usage (unknown commands and options, missing arguments, failed validation) as

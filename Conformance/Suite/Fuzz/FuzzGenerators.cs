@@ -1,0 +1,164 @@
+using System.Buffers.Binary;
+using FsCheck;
+using FsCheck.Fluent;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+
+namespace Udpconf.Suite.Fuzz;
+
+/// <summary>
+/// The operations of the differential machine, aimed by the generation state: cork on and off, sendto and sendmsg
+/// with lengths around every limit (MTU, 65507, 65535), flags, valid and invalid addresses, connect and disconnect,
+/// IP options, PMTU modes, MTU changes and close. Only what every target can run on the fuzz host: IPv4 sockets on
+/// one TUN link; no send-buffer sizes (a blocked send would hang a live target).
+/// </summary>
+public static class FuzzGenerators
+{
+    /// <summary>The host every fuzz run uses: the default host (tun0 192.0.2.1/24, MTU 1500, default route via
+    /// 192.0.2.254).</summary>
+    public static readonly HostConfig Host = HostConfig.Default;
+    public static readonly Ipv4Address Local = Ipv4Address.Parse("192.0.2.1");
+
+    private static readonly string[] Names = ["a", "b"];
+
+    /// <summary>Off-host unicast through the gateway and on the link, the link's broadcast, a multicast group. No
+    /// address of this host: a datagram delivered locally to a port nobody listens on comes back as an ICMP port
+    /// unreachable, which a live kernel reports on the socket's next call (ECONNREFUSED) and the model, a model of
+    /// the send path, does not follow (udp_sendmsg/loopback_source_elsewhere covers the loopback source).</summary>
+    private static readonly (Ipv4Address Address, ushort Port)[] Destinations =
+    [
+        (Ipv4Address.Parse("198.51.100.7"), 9), (Ipv4Address.Parse("192.0.2.7"), 53), (Ipv4Address.Parse("203.0.113.9"), 4000),
+        (Ipv4Address.Parse("192.0.2.255"), 9), (Ipv4Address.Parse("224.0.0.1"), 9),
+    ];
+
+    private static readonly int[] Lengths = [0, 1, 7, 8, 100, 1472, 1473, 1480, 1500, 2000, 2952, 2953, 65467, 65468, 65507, 65508, 65527, 65535, 65536];
+
+    private static Gen<(T1, T2, T3)> Zip<T1, T2, T3>(Gen<T1> a, Gen<T2> b, Gen<T3> c) =>
+        Gen.Zip(Gen.Zip(a, b), c).Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2));
+
+    /// <summary>The next operation for a run in <paramref name="state"/>.</summary>
+    public static Gen<Operation> Next(FuzzState state)
+    {
+        if (state.Sockets.Count == 0) return Gen.Elements(Names).Select(n => (Operation)new SocketOp(n));
+        var open = Gen.Elements(state.Sockets.Keys.ToArray());
+        var choices = new List<(int, Gen<Operation>)>
+        {
+            (12, open.SelectMany(name => SendTo(name))),
+            (5, open.SelectMany(name => SendMsg(name))),
+            (4, open.SelectMany(name => Cork(name))),
+            (3, open.SelectMany(name => Option(name))),
+            (2, open.SelectMany(name => Connect(name))),
+            (1, open.Select(name => (Operation)new CloseOp(Fd.Named(name)))),
+            // Not 68: a datagram cut into hundreds of buffers runs into the send buffer's limit, whose accounting
+            // (the true size of each buffer) the model only approximates (see Profile.SkbOverhead).
+            (1, Gen.Elements(576, 1006, 1280, 1500, 9000).Select(mtu => (Operation)new HostChangeOp("tun0", Mtu: mtu))),
+        };
+        var unused = state.Sockets.Where(s => !s.Value.Used).Select(s => s.Key).ToArray();
+        if (unused.Length > 0) choices.Add((4, Gen.Elements(unused).SelectMany(Bind)));
+        var known = state.Sockets.Where(s => s.Value is { Port: not 0, Options: false, MaybePending: false }).Select(s => s.Key).ToArray();
+        if (known.Length > 0) choices.Add((4, Gen.Elements(known).SelectMany(name => ZeroChecksum(name, state.Sockets[name].Port))));
+        var closed = Names.Where(n => !state.Sockets.ContainsKey(n)).ToArray();
+        if (closed.Length > 0) choices.Add((2, Gen.Elements(closed).Select(n => (Operation)new SocketOp(n))));
+        return Gen.Frequency(choices.ToArray());
+    }
+
+    private static Gen<int> Length() => Gen.Frequency((3, Gen.Elements(Lengths)), (3, Gen.Choose(0, 3000)), (1, Gen.Choose(0, 70000)));
+
+    private static Gen<MsgFlags> Flags() => Gen.Frequency(
+        (8, Gen.Constant(MsgFlags.None)),
+        (5, Gen.Constant(MsgFlags.More)),
+        (1, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.DontRoute, MsgFlags.More | MsgFlags.Probe)));
+
+    /// <summary>An address argument: mostly a good sockaddr_in, sometimes port 0, a short length, AF_UNSPEC, another
+    /// family or none at all.</summary>
+    private static Gen<(UserBuffer? Address, int Length)> Address() => Gen.Frequency(
+        (10, Gen.Elements(Destinations).Select(d => ((UserBuffer?)UserBuffer.Of(SockAddr.In(d.Address, d.Port)), 16))),
+        (1, Gen.Constant(((UserBuffer?)UserBuffer.Of(SockAddr.In(Destinations[0].Address, 0)), 16))),
+        (1, Gen.Constant(((UserBuffer?)UserBuffer.Of(SockAddr.In(Destinations[0].Address, 9)), 15))),
+        (1, Gen.Constant(((UserBuffer?)UserBuffer.Of(SockAddr.In(Destinations[0].Address, 9, AddressFamily.Unspec)), 16))),
+        (1, Gen.Constant(((UserBuffer?)UserBuffer.Of(SockAddr.In(Destinations[0].Address, 9, 1)), 16))),
+        (3, Gen.Constant(((UserBuffer?)null, 0))));
+
+    private static Gen<Operation> SendTo(string name) =>
+        Zip(Length(), Flags(), Address()).Select(t =>
+            (Operation)new SendToOp(Fd.Named(name), UserBuffer.Pattern(t.Item1), t.Item2, t.Item3.Address, t.Item3.Length));
+
+    private static Gen<Operation> SendMsg(string name) =>
+        Zip(Length(), Gen.Choose(1, 3), Flags()).SelectMany(t => Gen.Zip(Address(), Control()).Select(u =>
+        {
+            var (length, pieces, flags) = t;
+            var iov = Enumerable.Range(0, pieces).Select(i => UserBuffer.Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
+            return (Operation)new SendMsgOp(Fd.Named(name), u.Item1.Address, u.Item1.Length, iov,
+                u.Item2 is null ? null : UserBuffer.Of(u.Item2), u.Item2?.Length ?? 0, flags);
+        }));
+
+    private static Gen<byte[]?> Control() => Gen.Frequency(
+        (4, Gen.Constant<byte[]?>(null)),
+        (1, Gen.Elements(1, 64, 255, 0, 256).Select(ttl => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTtl, ControlMessages.Int(ttl))))),
+        (1, Gen.Elements(0, 0x10, 0xB8, 256).Select(tos => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTos, ControlMessages.Int(tos))))),
+        (1, Gen.Elements(Local, Ipv4Address.Parse("192.0.2.99")).Select(a => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, a))))));
+
+    private static Operation SetInt(string name, int level, int option, int value) =>
+        new SetSockOptOp(Fd.Named(name), level, option, UserBuffer.Of(BitConverter.GetBytes(value)), 4);
+
+    private static Gen<Operation> Cork(string name) =>
+        Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolUdp, SocketOption.UdpCork, on));
+
+    private static readonly byte[][] Options =
+    [
+        [], [1, 1, 1, 1], [148, 4, 0, 0], [1, 1, 1, 0, 1, 1, 1, 1],
+        [7, 7, 4, 0, 0, 0, 0, 1], // record route, room for one address
+        [131, 7, 4, 192, 0, 2, 254, 1], // loose source route via the gateway
+    ];
+
+    private static Gen<Operation> Option(string name) => Gen.Frequency(
+        (3, Gen.Choose(0, 5).Select(mode => SetInt(name, SocketOption.SolIp, SocketOption.IpMtuDiscover, mode))),
+        (2, Gen.Elements(Options).Select(o => (Operation)new SetSockOptOp(Fd.Named(name), SocketOption.SolIp, SocketOption.IpOptions, UserBuffer.Of(o), o.Length))),
+        (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoBroadcast, on))),
+        (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpRecvErr, on))),
+        (1, Gen.Elements(1, 64, 255).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpTtl, ttl))),
+        (1, Gen.Elements(0, 0x10, 0x28).Select(tos => SetInt(name, SocketOption.SolIp, SocketOption.IpTos, tos))));
+
+    private static Gen<Operation> Connect(string name) => Gen.Frequency(
+        (3, Address().Where(a => a.Address is not null).Select(a => (Operation)new ConnectOp(Fd.Named(name), a.Address, a.Length))),
+        (1, Gen.Constant((Operation)new ConnectOp(Fd.Named(name), UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 0, AddressFamily.Unspec)), 16))));
+
+    private static Gen<Operation> Bind(string name) =>
+        Gen.Elements<ushort>(5000, 5001, 0).Select(port => (Operation)new BindOp(Fd.Named(name), UserBuffer.Of(SockAddr.In(Local, port)), 16));
+
+    /// <summary>A send whose UDP checksum computes to 0, which must go out as 0xFFFF (udp_push.checksum_zero): the
+    /// socket is bound to <see cref="Local"/>:<paramref name="port"/>, so the pseudo-header is known.</summary>
+    private static Gen<Operation> ZeroChecksum(string name, ushort port) =>
+        Zip(Gen.Elements(Destinations.Take(3).ToArray()), Gen.Choose(1, 700), Gen.Choose(0, 255)).Select(t =>
+        {
+            var ((address, dport), half, seed) = t;
+            var data = ZeroChecksumPayload(Local, port, address, dport, 2 * half, (byte)seed);
+            return (Operation)new SendToOp(Fd.Named(name), UserBuffer.Of(data), MsgFlags.None, UserBuffer.Of(SockAddr.In(address, dport)), 16);
+        });
+
+    /// <summary>A payload of <paramref name="length"/> bytes (even, at least 2) whose UDP checksum, from
+    /// <paramref name="source"/>:<paramref name="sport"/> to <paramref name="destination"/>:<paramref name="dport"/>,
+    /// computes to 0: the bytes count up from <paramref name="seed"/> and the last two make the one's-complement
+    /// sum of pseudo-header, header and data 0xFFFF. Computed here from RFC 768 and 1071, not by the model.</summary>
+    public static byte[] ZeroChecksumPayload(Ipv4Address source, ushort sport, Ipv4Address destination, ushort dport, int length, byte seed)
+    {
+        if (length < 2 || length % 2 != 0) throw new ArgumentOutOfRangeException(nameof(length), "an even length of at least 2");
+        var data = UserBuffer.Pattern(length, seed).Readable.ToArray();
+        data[^1] = data[^2] = 0;
+        var udpLength = 8 + data.Length;
+        var words = new byte[12 + udpLength];
+        source.Write(words);
+        destination.Write(words.AsSpan(4));
+        words[9] = 17;
+        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(10), (ushort)udpLength);
+        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(12), sport);
+        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(14), dport);
+        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(16), (ushort)udpLength);
+        data.CopyTo(words, 20);
+        uint sum = 0;
+        for (var i = 0; i < words.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(words.AsSpan(i));
+        while (sum > 0xFFFF) sum = (sum & 0xFFFF) + (sum >> 16);
+        BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(data.Length - 2), (ushort)~sum);
+        return data;
+    }
+}

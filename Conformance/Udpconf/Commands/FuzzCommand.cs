@@ -1,0 +1,81 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Udpconf.Suite.Fuzz;
+using Profile = Udpconf.Reference.Profile;
+
+namespace Udpconf.Cli.Commands;
+
+public sealed class FuzzSettings : CommandSettings
+{
+    [CommandOption("--target <TARGET>")]
+    [Description("What to fuzz: [green]model[/], [green]kernel[/] or [green]exec:<command>[/]. Default: the kernel when it can be reached, else the model.")]
+    public string? Target { get; set; }
+
+    [CommandOption("--profile <PROFILE>")]
+    [Description("The model profile the target is held to: [green]spec[/] or [green]linux[/] (default linux).")]
+    public string Profile { get; set; } = "linux";
+
+    [CommandOption("--count <N>")]
+    [Description("How many random operation sequences to run (default 100).")]
+    public int Count { get; set; } = 100;
+
+    [CommandOption("--seed <S>")]
+    [Description("The seed (an unsigned 64-bit number); the same seed runs the same sequences. Default: from the clock, printed.")]
+    public ulong? Seed { get; set; }
+
+    [CommandOption("--max-ops <N>")]
+    [Description("The longest sequence (default 40 operations).")]
+    public int MaxOperations { get; set; } = 40;
+
+    [CommandOption("--out <DIR>")]
+    [Description("Where a failing sequence is written as a case file (default: fuzz-failures under the current folder).")]
+    public string Out { get; set; } = "fuzz-failures";
+
+    public override ValidationResult Validate() =>
+        Profile is not ("spec" or "linux") ? ValidationResult.Error($"--profile must be spec or linux, not '{Profile}'")
+        : Count < 1 ? ValidationResult.Error("--count must be at least 1")
+        : MaxOperations < 1 ? ValidationResult.Error("--max-ops must be at least 1")
+        : ValidationResult.Success();
+}
+
+/// <summary>
+/// Stateful differential testing from the command line: random operation sequences run on the target and on the model
+/// side by side, every answer and packet compared; the first disagreement is shrunk to a minimal sequence, printed
+/// with its seed and written as a case file ready for Conformance/cases. Exit 0: no disagreement; 1: one was found;
+/// 2: bad usage or a target that cannot be reached.
+/// </summary>
+public sealed class FuzzCommand(CliIo io) : Command<FuzzSettings>
+{
+    public override int Execute(CommandContext context, FuzzSettings settings, CancellationToken cancellation)
+    {
+        var choice = TargetChoice.Resolve(settings.Target, io);
+        if (choice is null) return ExitCodes.Usage;
+        var profile = Profile.Find(settings.Profile)!;
+        var target = choice.Create(profile);
+        var seed = settings.Seed ?? (ulong)DateTime.UtcNow.Ticks;
+        io.Out.WriteLine($"udpconf fuzz: {settings.Count} sequences of up to {settings.MaxOperations} operations on {target.Name} against model:{profile.Name}, seed {seed}");
+
+        var step = Math.Max(1, settings.Count / 10);
+        var result = Fuzzer.Run(target, profile, settings.Count, seed, settings.MaxOperations, n =>
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (n % step == 0) io.Error.WriteLine($"udpconf fuzz: {n}/{settings.Count} sequences");
+        });
+
+        if (result.Failure is not { } failure)
+        {
+            io.Out.WriteLine($"udpconf fuzz: {result.Sequences} sequences, {result.Operations} operations: {target.Name} agreed with model:{profile.Name} (seed {seed})");
+            return ExitCodes.Passed;
+        }
+        var folder = io.FullPath(settings.Out);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"fuzz-{seed}.case");
+        File.WriteAllText(path, failure.CaseText);
+        io.Out.WriteLine($"udpconf fuzz: {target.Name} disagreed with model:{profile.Name} (seed {seed}); shrunk {failure.Shrinks} time(s) to {failure.Steps.Count} operation(s):");
+        io.Out.Write(new Text(failure.CaseText));
+        io.Out.WriteLine();
+        io.Out.WriteLine($"wrote {io.Show(path)} (replay: udpconf fuzz --target {settings.Target ?? choice.Name} --profile {profile.Name} --count {settings.Count} --seed {seed})");
+        return ExitCodes.Failed;
+    }
+}
