@@ -78,6 +78,25 @@ public sealed class Model
         ? $"the path MTU to {destination} was learned from this host's own ICMP \"fragmentation needed\" and the link MTU changed since"
         : null;
 
+    /// <summary>release_sock's callback (Profile.ReleaseRevalidatesRoute): a connected socket whose cached route went
+    /// obsolete gets it looked up again, from its peer, bound source and TOS, or none when that fails.</summary>
+    internal void ReleaseSocket(Sock sock)
+    {
+        if (!Profile.ReleaseRevalidatesRoute || !sock.Connected || sock.CachedRoute is null || sock.CachedRouteGeneration == RouteGeneration) return;
+        var destination = sock.Options is { HasSourceRoute: true } options ? options.FirstHop!.Value : sock.PeerAddress;
+        var route = RouteLookup.Lookup(Host, new FlowKey(destination, sock.SourceAddress, 0, sock.Tos, false), Profile);
+        sock.CachedRoute = route.IsError ? null : route.Value;
+        sock.CachedRouteGeneration = RouteGeneration;
+    }
+
+    /// <summary>A route's MTUs now: the path MTU (dst_mtu: the route's MTU metric, else its device's) and its device's,
+    /// which follow the host's changes after the route was looked up.</summary>
+    internal (int Path, int Device) Mtus(RouteResult route)
+    {
+        var device = Host.InterfaceByName(route.Device.Name) ?? route.Device;
+        return (route.MetricMtu ?? device.Mtu, device.Mtu);
+    }
+
     /// <summary>The descriptor number a name was given, or the raw number.</summary>
     public int Resolve(Fd fd) => fd.Name is null ? fd.Number : names.GetValueOrDefault(fd.Name, -1);
 

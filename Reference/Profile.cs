@@ -114,6 +114,12 @@ public sealed record Profile
     /// inet->tos at push time.</summary>
     public bool TosFixedAtCork { get; init; }
 
+    /// <summary>Releasing the socket lock (setsockopt, a corked or pending send) looks an obsolete cached route of a
+    /// connected socket up again and caches it (ip4_datagram_release_cb, current kernels): the next connected send then
+    /// finds a valid route, and with it the cork flow (found by the differential machine). 2.6 has no such callback:
+    /// the next send looks the route up itself.</summary>
+    public bool ReleaseRevalidatesRoute { get; init; }
+
     /// <summary>The UDP header's source port is the socket's port when the datagram is pushed (0 after a disconnect
     /// released an automatic port; current kernels, udp_send_skb; measured, found by the differential machine). 2.6
     /// writes the port recorded in the cork when the datagram was started.</summary>
@@ -145,6 +151,7 @@ public sealed record Profile
         LocalErrorInfoLessOptions = false,
         SharedCorkFlow = false,
         TosFixedAtCork = false,
+        ReleaseRevalidatesRoute = false,
         PushUsesSocketPort = false,
         HardwareChecksumOnlyUncorked = false,
         NonLocalSourceUnreachable = false,
@@ -178,6 +185,7 @@ public sealed record Profile
         LocalErrorInfoLessOptions = true,
         SharedCorkFlow = true,
         TosFixedAtCork = true,
+        ReleaseRevalidatesRoute = true,
         PushUsesSocketPort = true,
         HardwareChecksumOnlyUncorked = true,
         NonLocalSourceUnreachable = true,
@@ -201,7 +209,7 @@ public sealed record Profile
         [ClauseId.SourceRoute] = [nameof(PseudoHeaderUsesFirstHop)],
         [ClauseId.Checksum] = [nameof(PseudoHeaderUsesFirstHop)],
         [ClauseId.Connect] = [nameof(CountsOutNoRoutes), nameof(SharedCorkFlow)],
-        [ClauseId.ConnectedRouteCache] = [nameof(SharedCorkFlow)],
+        [ClauseId.ConnectedRouteCache] = [nameof(SharedCorkFlow), nameof(ReleaseRevalidatesRoute)],
         [ClauseId.Confirm] = [nameof(ConfirmBeforeSend)],
         [ClauseId.Probe] = [nameof(OutDatagramsPerCall)],
         [ClauseId.ProbeMorePending] = [nameof(ProbeMoreLeavesPending)],

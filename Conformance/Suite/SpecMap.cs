@@ -1,3 +1,4 @@
+using FsCheck.Fluent;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -21,7 +22,36 @@ public static partial class SpecMap
         [ClauseId.MaxFrags] = "an IPv4 datagram (at most 65535 bytes) never needs 18 page fragments in one buffer",
     };
 
-    public sealed record TestRef(string File, string Method);
+    /// <param name="IsProperty">An FsCheck <c>[Property]</c> rather than an example test.</param>
+    public sealed record TestRef(string File, string Method, bool IsProperty = false);
+
+    /// <summary>How many of the sequences the differential machine's generator is sampled for spec-map.</summary>
+    public const int MachineSample = 200;
+
+    /// <summary>For each clause, in how many of <see cref="MachineSample"/> sequences of the differential machine
+    /// (sampled from a fixed seed, run on the model under both profiles) some operation passes it.</summary>
+    public static Dictionary<string, int> MachineReach()
+    {
+        var reach = new Dictionary<string, int>();
+        var machine = new Fuzz.DifferentialMachine(new Targets.ModelTarget(Profile.Linux), Profile.Linux, 40);
+        var runs = FsCheck.Experimental.StateMachine.Generate(machine).Sample(MachineSample, new FsCheck.Rnd(20261125UL, 0x9E3779B97F4A7C15UL), 40);
+        foreach (var run in runs)
+        {
+            var passed = new HashSet<string>();
+            foreach (var profile in Profile.All)
+            {
+                var model = new Model(Fuzz.FuzzGenerators.Host, profile);
+                foreach (var step in run.Operations)
+                {
+                    var outcome = model.Run(((Fuzz.DifferentialMachine.StepOperation)step.Item1).Operation);
+                    passed.UnionWith(outcome.Trace);
+                    passed.Add(outcome.Clause);
+                }
+            }
+            foreach (var id in passed) reach[id] = reach.GetValueOrDefault(id) + 1;
+        }
+        return reach;
+    }
 
     public static string Generate(string root, IEnumerable<string> catalogIds)
     {
@@ -30,6 +60,7 @@ public static partial class SpecMap
         var tests = TestsByClause(root);
         var cases = CasesByClause(root);
         var kernel = KernelVerdicts.Read(root);
+        var reach = MachineReach();
         var text = new StringBuilder();
         text.AppendLine("# spec-map: clause → model, profiles, tests");
         text.AppendLine();
@@ -44,16 +75,19 @@ public static partial class SpecMap
         text.AppendLine("case on the live kernel under both profiles (" + (kernel is null ? "no run recorded yet" : $"kernel {kernel.Kernel}, {kernel.Date}") + "): how many of the clause's cases pass under");
         text.AppendLine("`linux` (n.a.: the kernel target cannot run the case), then, where the kernel differs from the `spec` profile, the cases");
         text.AppendLine("that fail under `spec` with the field of their first problem.");
+        text.AppendLine("**properties**: the FsCheck laws (`[Property]` methods) that name the clause, then the differential machine");
+        text.AppendLine($"(`Conformance/Suite/Fuzz/`, `udpconf fuzz`) with the share of {MachineSample} of its sequences, sampled from a fixed seed and run on the");
+        text.AppendLine("model under both profiles, in which some operation passes the clause.");
         text.AppendLine();
-        text.AppendLine("| clause | model | profiles | tests | cases | golden | live kernel | observable |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests, cases, kernel, root));
-        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests, cases, kernel, root));
+        text.AppendLine("| clause | model | profiles | tests | cases | golden | live kernel | properties | observable |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests, cases, kernel, reach, root));
+        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests, cases, kernel, reach, root));
         return text.ToString();
     }
 
     private static string Row(string label, string id, Dictionary<string, List<string>> models, Dictionary<string, List<TestRef>> tests,
-        Dictionary<string, List<Cases.Case>> cases, KernelVerdicts? kernel, string root)
+        Dictionary<string, List<Cases.Case>> cases, KernelVerdicts? kernel, Dictionary<string, int> reach, string root)
     {
         var caseList = cases.TryGetValue(id, out var named) ? named : [];
         var caseCell = caseList.Count == 0 ? "—" : string.Join("<br>", caseList.Take(3).Select(c => $"`{c.Id}`")) + (caseList.Count > 3 ? $"<br>(+{caseList.Count - 3} more)" : "");
@@ -65,7 +99,12 @@ public static partial class SpecMap
         var shown = string.Join("<br>", testRefs.Take(3).Select(t => $"`{t.File}` {t.Method}"));
         if (testRefs.Count > 3) shown += $"<br>(+{testRefs.Count - 3} more)";
         var observable = Unobservable.TryGetValue(id, out var why) ? "no: " + why : "yes";
-        return $"| `{label}` | {model} | {Profiles(id)} | {(shown.Length == 0 ? "—" : shown)} | {caseCell} | {goldenCell} | {LiveKernel(caseList, kernel)} | {observable} |";
+        var laws = testRefs.Where(t => t.IsProperty).ToArray();
+        var properties = laws.Take(3).Select(t => $"`{t.File}` {t.Method}").ToList();
+        if (laws.Length > 3) properties.Add($"(+{laws.Length - 3} more)");
+        if (reach.TryGetValue(id, out var sequences)) properties.Add($"differential machine: {sequences}/{MachineSample} sequences");
+        var propertiesCell = properties.Count == 0 ? "—" : string.Join("<br>", properties);
+        return $"| `{label}` | {model} | {Profiles(id)} | {(shown.Length == 0 ? "—" : shown)} | {caseCell} | {goldenCell} | {LiveKernel(caseList, kernel)} | {propertiesCell} | {observable} |";
     }
 
     /// <summary>The live-kernel cell: the linux verdicts of the clause's cases on the recorded kernel, then the
@@ -158,7 +197,8 @@ public static partial class SpecMap
                 var lines = File.ReadAllLines(path);
                 for (var i = 0; i < lines.Length; i++)
                 {
-                    if (!TestAttribute().IsMatch(lines[i])) continue;
+                    if (TestAttribute().Match(lines[i]) is not { Success: true } attribute) continue;
+                    var isProperty = attribute.Groups[1].Value == "Property";
                     var ids = new HashSet<string>();
                     var j = i;
                     // Attributes up to the method line, then the body up to the next test attribute.
@@ -172,7 +212,7 @@ public static partial class SpecMap
                     for (var k = j; k < lines.Length && (k == j || !TestAttribute().IsMatch(lines[k])); k++)
                         foreach (Match u in ClauseConstant().Matches(lines[k]))
                             if (IdByConstant.TryGetValue(u.Groups[1].Value, out var id)) ids.Add(id);
-                    foreach (var id in ids) Add(result, id, new TestRef(relative, method));
+                    foreach (var id in ids) Add(result, id, new TestRef(relative, method, isProperty));
                 }
             }
         }

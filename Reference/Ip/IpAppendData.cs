@@ -71,7 +71,8 @@ public static class IpAppendData
             cork.Address = ipc.Addr;
             cork.Route = rt = route;
             var useDeviceMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe;
-            cork.FragSize = mtu = useDeviceMtu ? route.Device.Mtu : route.Mtu;
+            var (pathMtu, deviceMtu) = model.Mtus(route);
+            cork.FragSize = mtu = useDeviceMtu ? deviceMtu : pathMtu;
             cork.Length = 0;
             cork.CurrentPage = -1;
             cork.PageOffset = 0;

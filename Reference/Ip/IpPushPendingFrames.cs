@@ -48,9 +48,8 @@ public static class IpPushPendingFrames
         // The MTUs now, which may differ from those the datagram was laid out for when the host changed meanwhile:
         // the route's (dst_mtu: its MTU metric, else the device's) decides DF; the one ip_skb_dst_mtu gives (the
         // device's for IP_PMTUDISC_PROBE and later modes in current kernels) decides fragmentation on output.
-        var device = model.Host.InterfaceByName(route.Device.Name) ?? route.Device;
-        var pathMtu = route.MetricMtu ?? device.Mtu;
-        var outputMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe ? device.Mtu : pathMtu;
+        var (pathMtu, deviceMtu) = model.Mtus(route);
+        var outputMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe ? deviceMtu : pathMtu;
 
         // spec: ip_push.local_fragment, ip_push.df
         var mode = sock.PmtuMode;

@@ -15,19 +15,32 @@ public static class SocketOptions
     /// whatever the push gave.
     /// Variation: IP_MTU_DISCOVER accepts 0-2 in 2.6 and 0-5 now.
     /// </summary>
+    /// <summary>Whether setsockopt takes the socket lock (whose release may revalidate a cached route): SOL_SOCKET
+    /// options, IP_OPTIONS and the other SOL_IP options, and UDP_CORK 0 (which pushes); current kernels set UDP_CORK 1,
+    /// IP_TTL, IP_TOS, IP_MTU_DISCOVER, IP_RECVERR and IP_MULTICAST_TTL without it (measured on the live kernel).</summary>
+    private static bool TakesSocketLock(SetSockOptOp op) => (op.Level, op.OptName) switch
+    {
+        (SolUdp, UdpCork) => op.Value is not { } v || v.Readable.Length < 4 || BitConverter.ToInt32(v.Readable.Span) == 0,
+        (SolUdp, _) => false,
+        (SolIp, IpTtl or IpTos or IpMtuDiscover or IpRecvErr or IpMulticastTtl) => false,
+        _ => true,
+    };
+
     public static Outcome Set(Model model, SetSockOptOp op)
     {
         var call = new Call();
         var lookup = SocketCalls.Lookup(model, op.Fd);
         if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
         var sock = lookup.Value;
-        return op.Level switch
+        var outcome = op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
             SolUdp => SetUdpLevel(model, call, sock, op),
             SolIp => SetIpLevel(model, call, sock, op),
             _ => call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt),
         };
+        if (TakesSocketLock(op)) model.ReleaseSocket(sock);
+        return outcome;
     }
 
     private static Outcome SetSocketLevel(Model model, Call call, Sock sock, SetSockOptOp op)
@@ -186,7 +199,7 @@ public static class SocketOptions
             case (SolIp, IpMulticastTtl): value = sock.MulticastTtl; break;
             case (SolIp, IpMtu):
                 if (!sock.Connected || sock.CachedRoute is null) return call.Fail(Errno.ENOTCONN, ClauseId.GetSockOpt);
-                value = sock.CachedRoute.Mtu;
+                value = model.Mtus(sock.CachedRoute).Path;
                 break;
             case (SolIp, IpMulticastIf):
             {

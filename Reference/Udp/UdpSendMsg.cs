@@ -37,13 +37,24 @@ public static class UdpSendMsg
         var corkreq = sock.CorkFlag || flags.HasFlag(MsgFlags.More);
         if (corkreq) call.Pass(ClauseId.CorkReq);
 
+        // Appending to a pending datagram, and a corked send once routed, run under the socket lock; its release may
+        // look an obsolete cached route up again (Model.ReleaseSocket).
+        var (outcome, locked) = Append(model, call, sock, msg, len, flags, corkreq);
+        if (locked) model.ReleaseSocket(sock);
+        return outcome;
+    }
+
+    private static (Outcome Outcome, bool Locked) Append(Model model, Call call, Sock sock, KernelMsg msg, long len, MsgFlags flags, bool corkreq)
+    {
+        var profile = model.Profile;
         var ipc = new IpcCookie();
         RouteResult? route = null;
         var ulen = (int)len;
+        var locked = sock.Pending != 0;
         if (sock.Pending != 0)
         {
             // spec: udp_sendmsg.pending_family
-            if (sock.Pending != AddressFamily.Inet) return call.Fail(Errno.EINVAL, ClauseId.PendingFamily);
+            if (sock.Pending != AddressFamily.Inet) return (call.Fail(Errno.EINVAL, ClauseId.PendingFamily), locked);
             // spec: udp_sendmsg.pending_append — address, control messages and routing are skipped.
             call.Pass(ClauseId.PendingAppend);
         }
@@ -53,8 +64,9 @@ public static class UdpSendMsg
             ulen += UdpHeaderLength;
             call.Pass(ClauseId.HeaderLen);
             var prepared = Prepare(model, call, sock, msg, ipc, len, corkreq);
-            if (prepared.Outcome is not null) return prepared.Outcome;
+            if (prepared.Outcome is not null) return (prepared.Outcome, false);
             route = prepared.Route;
+            locked = corkreq;
         }
 
         // spec: udp_sendmsg.length_accumulates
@@ -62,7 +74,7 @@ public static class UdpSendMsg
         call.Pass(ClauseId.LengthAccumulates);
         var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, ipc, route,
             corkreq ? flags | MsgFlags.More : flags);
-        if (appended.Outcome is not null) return appended.Outcome;
+        if (appended.Outcome is not null) return (appended.Outcome, locked);
 
         Errno? error = appended.Error;
         if (error is not null)
@@ -70,7 +82,7 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.append_error_flush — every pending piece goes, not just this call's.
             UdpPushPendingFrames.Flush(sock);
             call.Pass(ClauseId.AppendErrorFlush);
-            return call.Fail(error.Value, appended.Clause);
+            return (call.Fail(error.Value, appended.Clause), locked);
         }
         var decidedBy = ClauseId.UdpResult;
         if (!corkreq)
@@ -78,8 +90,8 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.push_uncorked
             call.Pass(ClauseId.PushUncorked);
             var pushed = PushPending(model, call, sock);
-            if (pushed.Unmodeled is { } note) return call.Unmodeled(pushed.Clause, note);
-            if (pushed.Error is { } pushError) return call.Fail(pushError, pushed.Clause);
+            if (pushed.Unmodeled is { } note) return (call.Unmodeled(pushed.Clause, note), locked);
+            if (pushed.Error is { } pushError) return (call.Fail(pushError, pushed.Clause), locked);
         }
         else if (!profile.ProbeMoreLeavesPending && sock.Cork.Queue.Count == 0)
         {
@@ -88,7 +100,7 @@ public static class UdpSendMsg
         }
         // spec: udp_sendmsg.result
         if (profile.OutDatagramsPerCall) call.Count(new CounterDelta(1, 0, 0, 0));
-        return call.Return(len, decidedBy);
+        return (call.Return(len, decidedBy), locked);
     }
 
     /// <summary>udp_push_pending_frames, and then, in current kernels, the confirmation a MSG_CONFIRM on the
