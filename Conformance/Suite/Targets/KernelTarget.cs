@@ -138,8 +138,7 @@ public sealed class KernelTarget : ITarget
     /// from 3), so that results compare; the real descriptor behind each is kept.</summary>
     private sealed class Calls : IDisposable
     {
-        private readonly Dictionary<int, int> real = []; // virtual → real descriptor
-        private readonly Dictionary<string, int> names = [];
+        private readonly Descriptors descriptors = new(1 << 29);
         private readonly Sandbox sandbox;
 
         /// <summary>Made on the namespace's thread. An unprivileged host: that thread loses CAP_NET_BIND_SERVICE and
@@ -163,23 +162,10 @@ public sealed class KernelTarget : ITarget
             return new Observation(kind, value, errno, packets, option, counters, ErrorQueue: DrainErrorQueue(operation));
         }
 
-        private int Resolve(Fd fd)
-        {
-            if (fd.Name is { } name) return names.TryGetValue(name, out var v) && real.TryGetValue(v, out var r) ? r : -1;
-            if (real.TryGetValue(fd.Number, out var raw)) return raw;
-            // A number the run never opened must be closed in this process too: move it far above any open one.
-            return fd.Number < 0 ? fd.Number : (1 << 29) + fd.Number;
-        }
+        private int Resolve(Fd fd) => descriptors.Resolve(fd);
 
-        private (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Install(string name, int fd, int errno)
-        {
-            if (fd < 0) return Fail(errno);
-            var number = 3;
-            while (real.ContainsKey(number)) number++;
-            real[number] = fd;
-            names[name] = number;
-            return (OutcomeKind.Value, number, null, null);
-        }
+        private (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Install(string name, int fd, int errno) =>
+            fd < 0 ? Fail(errno) : (OutcomeKind.Value, descriptors.Install(name, fd), null, null);
 
         private static (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Fail(int errno) => (OutcomeKind.Error, -1, (Errno)errno, null);
 
@@ -264,12 +250,7 @@ public sealed class KernelTarget : ITarget
                     var fd = Resolve(op.Fd);
                     var r = Native.close(fd);
                     var errno = Native.Errno;
-                    if (r == 0)
-                    {
-                        var number = real.First(p => p.Value == fd).Key;
-                        real.Remove(number);
-                        foreach (var n in names.Where(p => p.Value == number).Select(p => p.Key).ToArray()) names.Remove(n);
-                    }
+                    if (r == 0) descriptors.Closed(fd);
                     return Result(r, errno);
                 }
                 case HostChangeOp op:
@@ -347,8 +328,11 @@ public sealed class KernelTarget : ITarget
 
         public void Dispose()
         {
-            foreach (var fd in real.Values) Native.close(fd);
-            real.Clear();
+            foreach (var fd in descriptors.Open.ToArray())
+            {
+                Native.close(fd);
+                descriptors.Closed(fd);
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ public sealed class CheckSettings : CaseFilterSettings
     [CommandOption("--target <TARGET>")]
     [Description("What to run the cases on: [green]model[/], [green]kernel[/] (the local kernel) or [green]exec:<command>[/] " +
                  "(an external implementation). Default: the kernel when it can be reached, else the model (stderr says which). " +
-                 "kernel exits 2 when it cannot run here; exec: is not available yet (exit 2).")]
+                 "kernel or exec: exits 2 when it cannot run or does not answer the handshake.")]
     public string? Target { get; set; }
 
     [CommandOption("--profile <PROFILE>")]

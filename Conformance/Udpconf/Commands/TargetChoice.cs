@@ -36,8 +36,22 @@ public sealed record TargetChoice(string Name, Func<Profile, ITarget> Create, st
                 io.Fail($"the kernel target cannot run here: {why}");
                 return null;
             case not null when option.StartsWith("exec:", StringComparison.Ordinal):
-                io.Fail($"external targets ({option}) are not available in this version of udpconf: use --target model");
-                return null;
+            {
+                // An implementation behind the process protocol (Conformance/PROTOCOL.md), held to the linux profile.
+                var command = option["exec:".Length..].Trim();
+                if (command.Length == 0)
+                {
+                    io.Fail("exec: needs a command, e.g. --target \"exec:adapters/lwip/build/udpconf-lwip\"");
+                    return null;
+                }
+                var target = ExecTarget.Connect(command, out var failure);
+                if (target is null)
+                {
+                    io.Fail($"the external implementation cannot be used: {failure}");
+                    return null;
+                }
+                return new TargetChoice(target.Name, _ => target, "linux");
+            }
             default:
                 io.Fail($"unknown target '{option}': expected model, kernel or exec:<command>");
                 return null;

@@ -6,7 +6,7 @@ using Profile = Udpconf.Reference.Profile;
 namespace Udpconf.Cli.Commands;
 
 /// <summary>
-/// The udpconf command line: check, predict, golden, list, spec-map, kernel-record and fuzz. Built around a <see cref="CliIo"/> so
+/// The udpconf command line: check, matrix, predict, golden, list, spec-map, kernel-record and fuzz. Built around a <see cref="CliIo"/> so
 /// that tests run the very same app in-process over string writers and read its exit code.
 /// </summary>
 public static class UdpconfApp
@@ -46,6 +46,7 @@ public static class UdpconfApp
 
         config.AddExample("check", "--target", "model");
         config.AddExample("check", "udp_cork/", "--profile", "linux", "--report-dir", "out");
+        config.AddExample("matrix", "--target", "model:spec", "--target", "model:linux", "--out", "matrix");
         config.AddExample("predict", "udp_sendmsg/dport_zero", "--out", "/tmp");
         config.AddExample("golden", "--accept");
         config.AddExample("list", "--clause", "udp_sendmsg.dport_zero");
@@ -59,6 +60,15 @@ public static class UdpconfApp
             .WithExample("check", "udp_sendmsg/", "udp_cork/", "--profile", "linux")
             .WithExample("check", "--clause", "udp_sendmsg.dport_zero", "--junit", "junit.xml")
             .WithExample("check", "--target", "model", "--report-dir", "reports");
+        config.AddCommand<MatrixCommand>("matrix")
+            .WithDescription("Run the conformance cases on several targets (default: model:spec, model:linux, and the local kernel when it " +
+                             "can be reached) and write a conformance table, clause by target: DIR/matrix.md and DIR/matrix.html (one " +
+                             "self-contained page), every failing cell linking to the expected-versus-observed report of its cases, and each " +
+                             "target's full reports in DIR/<target>/ (junit.xml, report.json, report.md, failures/). Exit 0 when every target " +
+                             "ran (failures are results), 2 on bad usage, no matching case, or a target that cannot be reached.")
+            .WithExample("matrix")
+            .WithExample("matrix", "--target", "model:spec", "--target", "model:linux", "--out", "/tmp/matrix")
+            .WithExample("matrix", "udp_cork/", "--target", "kernel", "--target", "model:linux", "--clause", "udp_sendmsg.corkreq");
         config.AddCommand<PredictCommand>("predict")
             .WithDescription("Run one case on the model and write <case-name>.<profile>.pcap (the packets of every step on the links) " +
                              "and <case-name>.<profile>.txt (each step's operation, predicted result and deciding clause, and its packets dissected). " +
@@ -86,6 +96,10 @@ public static class UdpconfApp
                              "Reference/ProfileVerification.cs (the release the linux profile is verified against, or null). " +
                              "Exit 0 when every linux case passed, 1 when one failed, 2 when the kernel target cannot run.")
             .WithExample("kernel-record");
+        config.AddCommand<ServeModelCommand>("serve-model")
+            .WithDescription("The model behind the process protocol (Conformance/PROTOCOL.md) on stdin and stdout: the reference " +
+                             "implementation for adapter writers, and what the suite's exec: target is checked against.")
+            .WithExample("serve-model", "--profile", "linux");
         config.AddCommand<FuzzCommand>("fuzz")
             .WithDescription("Stateful differential testing: random operation sequences (cork, sends of every size and flag, good and bad " +
                              "addresses, connect, options, PMTU modes, MTU changes, close) on the target and on the model side by side. " +
