@@ -8,6 +8,10 @@ public enum Errno
 {
     EPERM = 1,
     ENOENT = 2,
+    EINTR = 4,
+    /// <summary>Not produced by the model: named (like the others the model never gives below) so that another
+    /// implementation's answers read well in reports (lwIP gives EIO for a bad address length).</summary>
+    EIO = 5,
     EBADF = 9,
     EAGAIN = 11,
     ENOMEM = 12,
@@ -15,7 +19,10 @@ public enum Errno
     EFAULT = 14,
     ENODEV = 19,
     EINVAL = 22,
+    ENFILE = 23,
     EMFILE = 24,
+    EPIPE = 32,
+    ENOSYS = 38,
     ENOTSOCK = 88,
     EDESTADDRREQ = 89,
     EMSGSIZE = 90,
@@ -27,13 +34,18 @@ public enum Errno
     EAFNOSUPPORT = 97,
     EADDRINUSE = 98,
     EADDRNOTAVAIL = 99,
+    ENETDOWN = 100,
     ENETUNREACH = 101,
+    ECONNABORTED = 103,
+    ECONNRESET = 104,
     ENOBUFS = 105,
     EISCONN = 106,
     ENOTCONN = 107,
     /// <summary>Not produced by the model (no local delivery is modeled): named so that a target's report reads well.</summary>
     ECONNREFUSED = 111,
     EHOSTUNREACH = 113,
+    EALREADY = 114,
+    EINPROGRESS = 115,
 }
 
 /// <summary>Parsing errno names as written in cases and adapter replies ("EINVAL" or "22").</summary>

@@ -21,7 +21,7 @@ public sealed record KernelVerdict(string Case, string Profile, string Verdict, 
 /// <c>./udpconf kernel-record</c>, with the kernel release of the run. spec-map.md's live-kernel column is read
 /// from it; the linux profile is verified against its release when no linux case failed.
 /// </summary>
-public sealed record KernelVerdicts(string Kernel, string Date, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Counts, IReadOnlyList<KernelVerdict> Cases)
+public sealed record KernelVerdicts(string Implementation, string Date, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Counts, IReadOnlyList<KernelVerdict> Cases)
 {
     public const string RelativePath = "Conformance/kernel-verdicts.json";
 

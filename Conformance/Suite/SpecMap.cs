@@ -72,7 +72,7 @@ public static partial class SpecMap
         text.AppendLine("**cases**: conformance cases (`Conformance/cases/…`) whose `clauses:` header names it. **golden**: their golden");
         text.AppendLine("pcaps under `Fixtures/` (one per case and profile, with a `.verified.txt` dissection beside each).");
         text.AppendLine("**live kernel**: read from `" + KernelVerdicts.RelativePath + "`, which `./udpconf kernel-record` writes from a run of every");
-        text.AppendLine("case on the live kernel under both profiles (" + (kernel is null ? "no run recorded yet" : $"kernel {kernel.Kernel}, {kernel.Date}") + "): how many of the clause's cases pass under");
+        text.AppendLine("case on the live kernel under both profiles (" + (kernel is null ? "no run recorded yet" : $"kernel {kernel.Implementation}, {kernel.Date}") + "): how many of the clause's cases pass under");
         text.AppendLine("`linux` (n.a.: the kernel target cannot run the case), then, where the kernel differs from the `spec` profile, the cases");
         text.AppendLine("that fail under `spec` with the field of their first problem.");
         text.AppendLine("**properties**: the FsCheck laws (`[Property]` methods) that name the clause, then the differential machine");
@@ -119,8 +119,8 @@ public static partial class SpecMap
         var notApplicable = linux.Count(v => v.Verdict == "not-applicable");
         var run = linux.Length - notApplicable;
         var cell = linux.Length == 0
-            ? $"no linux case on {kernel.Kernel}"
-            : $"linux {linux.Count(v => v.Verdict == "pass")}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "") + $" on {kernel.Kernel}";
+            ? $"no linux case on {kernel.Implementation}"
+            : $"linux {linux.Count(v => v.Verdict == "pass")}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "") + $" on {kernel.Implementation}";
         var linuxFailures = linux.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
         if (linuxFailures.Length > 0) cell += "<br>**linux fails**: " + Limited(linuxFailures);
         var differs = entries.Where(v => v.Profile == Profile.Spec.Name && v.IsFailure)

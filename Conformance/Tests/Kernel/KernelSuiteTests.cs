@@ -56,7 +56,7 @@ public class KernelVerdictsTests
     public void The_recorded_run_names_a_kernel_and_covers_every_case_and_profile_with_no_linux_failure()
     {
         var record = Recorded();
-        Assert.False(string.IsNullOrWhiteSpace(record.Kernel), "the recorded run names no kernel release");
+        Assert.False(string.IsNullOrWhiteSpace(record.Implementation), "the recorded run names no kernel release");
         Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", record.Date);
         Assert.All(record.Cases, v => Assert.Contains(v.Verdict, KernelVerdicts.VerdictNames));
 
@@ -73,7 +73,7 @@ public class KernelVerdictsTests
         var linuxFailures = record.Cases.Where(v => v.Profile == Profile.Linux.Name && v.IsFailure)
             .Select(v => $"{v.Case}: {v.Verdict} {v.Reason}{(v.Problem is { } p ? $"step {p.Step} {p.What}: expected {p.Expected}, observed {p.Observed} ({p.Clause})" : "")}")
             .ToArray();
-        Assert.True(linuxFailures.Length == 0, $"linux cases failed on kernel {record.Kernel}:{Environment.NewLine}{string.Join(Environment.NewLine, linuxFailures)}");
+        Assert.True(linuxFailures.Length == 0, $"linux cases failed on kernel {record.Implementation}:{Environment.NewLine}{string.Join(Environment.NewLine, linuxFailures)}");
         foreach (var (profile, counts) in record.Counts)
             foreach (var name in KernelVerdicts.VerdictNames)
                 Assert.Equal(record.Cases.Count(v => v.Profile == profile && v.Verdict == name), counts.GetValueOrDefault(name));
@@ -83,9 +83,9 @@ public class KernelVerdictsTests
     public void The_linux_profile_is_verified_against_the_recorded_kernel()
     {
         var record = Recorded();
-        Assert.True(ProfileVerification.LinuxVerifiedAgainst == record.Kernel,
+        Assert.True(ProfileVerification.LinuxVerifiedAgainst == record.Implementation,
             $"ProfileVerification.LinuxVerifiedAgainst is {ProfileVerification.LinuxVerifiedAgainst ?? "null"} but {KernelVerdicts.RelativePath} " +
-            $"records kernel {record.Kernel}: run ./udpconf kernel-record");
+            $"records kernel {record.Implementation}: run ./udpconf kernel-record");
         Assert.Equal(ProfileVerification.LinuxVerifiedAgainst, Profile.Linux.VerifiedAgainst);
     }
 

@@ -96,6 +96,10 @@ public static class UdpconfApp
                              "Reference/ProfileVerification.cs (the release the linux profile is verified against, or null). " +
                              "Exit 0 when every linux case passed, 1 when one failed, 2 when the kernel target cannot run.")
             .WithExample("kernel-record");
+        config.AddCommand<PublishCommand>("publish")
+            .WithDescription("Run every case on an implementation (linux profile) and publish its verdicts in the repository: " +
+                             "FILE (JSON, read by spec-map.md and compared with a fresh run by the tests) and FILE.results.md (by clause, every failure).")
+            .WithExample("publish", "--target", "exec:adapters/lwip/build/udpconf-lwip", "--out", "reports/lwip-2.1.3.json");
         config.AddCommand<ServeModelCommand>("serve-model")
             .WithDescription("The model behind the process protocol (Conformance/PROTOCOL.md) on stdin and stdout: the reference " +
                              "implementation for adapter writers, and what the suite's exec: target is checked against.")
