@@ -61,6 +61,7 @@ public static partial class SpecMap
         var cases = CasesByClause(root);
         var kernel = KernelVerdicts.Read(root);
         var reach = MachineReach();
+        var published = Published(root);
         var text = new StringBuilder();
         text.AppendLine("# spec-map: clause → model, profiles, tests");
         text.AppendLine();
@@ -78,11 +79,14 @@ public static partial class SpecMap
         text.AppendLine("**properties**: the FsCheck laws (`[Property]` methods) that name the clause, then the differential machine");
         text.AppendLine($"(`Conformance/Suite/Fuzz/`, `udpconf fuzz`) with the share of {MachineSample} of its sequences, sampled from a fixed seed and run on the");
         text.AppendLine("model under both profiles, in which some operation passes the clause.");
+        text.AppendLine("Then one column per implementation published under `reports/` (`./udpconf publish`): the linux verdicts of the");
+        text.AppendLine("clause's cases on it, with the failing ones named (their expected and observed values are in `reports/<name>.results.md`).");
         text.AppendLine();
-        text.AppendLine("| clause | model | profiles | tests | cases | golden | live kernel | properties | observable |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests, cases, kernel, reach, root));
-        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests, cases, kernel, reach, root));
+        var extra = string.Concat(published.Select(p => $" {p.Implementation} |"));
+        text.AppendLine("| clause | model | profiles | tests | cases | golden | live kernel | properties | observable |" + extra);
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|" + string.Concat(published.Select(_ => "---|")));
+        foreach (var id in catalog) text.AppendLine(Row(id, id, models, tests, cases, kernel, reach, root) + PublishedCells(id, cases, published));
+        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, models, tests, cases, kernel, reach, root) + PublishedCells(id, cases, published));
         return text.ToString();
     }
 
@@ -127,6 +131,31 @@ public static partial class SpecMap
             .Select(v => $"{Escape(v.Problem?.What ?? v.Verdict)} (`{v.Case}`)").ToArray();
         if (differs.Length > 0) cell += "<br>differs from spec: " + Limited(differs);
         return cell;
+    }
+
+    /// <summary>The implementations published under reports/ (every *.json there is a verdict record), by name.</summary>
+    public static IReadOnlyList<KernelVerdicts> Published(string root)
+    {
+        var folder = Path.Combine(root, "reports");
+        if (!Directory.Exists(folder)) return [];
+        return Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal)
+            .Select(path => KernelVerdicts.Parse(File.ReadAllText(path))).ToArray();
+    }
+
+    private static string PublishedCells(string id, Dictionary<string, List<Cases.Case>> cases, IReadOnlyList<KernelVerdicts> published)
+    {
+        var ids = (cases.TryGetValue(id, out var named) ? named : []).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        return string.Concat(published.Select(record =>
+        {
+            var linux = record.Cases.Where(v => v.Profile == Profile.Linux.Name && ids.Contains(v.Case)).ToArray();
+            if (linux.Length == 0) return " — |";
+            var notApplicable = linux.Count(v => v.Verdict == "not-applicable");
+            var run = linux.Length - notApplicable;
+            var cell = run == 0 ? "n.a." : $"{linux.Count(v => v.Verdict == "pass")}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "");
+            var failing = linux.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
+            if (failing.Length > 0) cell += "<br>fails: " + Limited(failing);
+            return $" {cell} |";
+        }));
     }
 
     private static string Limited(IReadOnlyList<string> items) =>
