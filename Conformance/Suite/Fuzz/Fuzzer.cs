@@ -53,7 +53,8 @@ public static class Fuzzer
     public static string CaseText(ITarget target, Profile profile, ulong seed, IReadOnlyList<DifferentialStep> steps)
     {
         var failing = steps[^1];
-        var title = $"Found by udpconf fuzz --target {target.Name} --seed {seed} (profile {profile.Name}): at step {steps.Count}, " +
+        var targetOption = target is ExecTarget exec ? "exec:" + exec.Command : target.Name.StartsWith("kernel", StringComparison.Ordinal) ? "kernel" : target.Name;
+        var title = $"Found by udpconf fuzz --target {targetOption} --seed {seed} (profile {profile.Name}) on {target.Name}: at step {steps.Count}, " +
                     string.Join("; ", failing.Problems.Select(p => $"{p.What}: model {p.Expected}, target {p.Observed}"));
         var clauses = failing.Problems.Select(p => p.Clause).Append(failing.Predicted.Clause).OfType<string>().Distinct().ToArray();
         var expectations = steps.Select(step => (IReadOnlyList<string>)Expectations(step.Predicted)).ToArray();

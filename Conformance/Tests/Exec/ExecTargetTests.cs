@@ -52,6 +52,17 @@ public class ExecTargetTests
         Assert.True(differences.Count == 0, string.Join("\n", differences));
     }
 
+    [Fact]
+    public void The_differential_machine_runs_through_the_protocol_and_agrees_with_the_model()
+    {
+        var exec = ExecTarget.Connect(ServeModel("linux"), out var why);
+        Assert.True(exec is not null, why);
+        var result = Udpconf.Suite.Fuzz.Fuzzer.Run(exec!, Profile.Linux, 8, 3, 20);
+        Assert.True(result.Failure is null, result.Failure?.CaseText);
+        Assert.Equal(8, result.Sequences);
+        Assert.Equal(160, result.Operations);
+    }
+
     private static string Summary(CaseResult result) =>
         $"{result.Kind} {result.Reason} " + string.Join(";", result.Steps.Select(s => $"{s.Kind}:{string.Join(",", s.Problems.Select(p => p.What))}"));
 

@@ -21,16 +21,31 @@ public class LwipTests
         return dir?.FullName ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
     }
 
-    [Fact]
-    public void The_published_lwip_report_matches_a_fresh_run_of_every_case()
+    private static ExecTarget Lwip(string root)
     {
-        var root = Root();
         var adapter = Path.Combine(root, "adapters", "lwip", "build", "udpconf-lwip");
         Capability.Require(File.Exists(adapter),
             $"the lwIP adapter is not built ({adapter}): install liblwip-dev (apt-get install liblwip-dev) and build the solution");
         var target = ExecTarget.Connect($"\"{adapter}\"", out var why);
         Assert.True(target is not null, why);
         Assert.Equal("exec:lwip 2.1.3", target!.Name);
+        return target;
+    }
+
+    [Fact]
+    public void The_differential_machine_finds_a_departure_of_lwip_and_shrinks_it()
+    {
+        var result = Udpconf.Suite.Fuzz.Fuzzer.Run(Lwip(Root()), Profile.Linux, 20, 1);
+        var failure = Assert.IsType<Udpconf.Suite.Fuzz.FuzzFailure>(result.Failure);
+        Assert.True(failure.Steps.Count <= 4, failure.CaseText);
+        Assert.NotNull(CaseParser.Parse("x.case", "fuzz/lwip", failure.CaseText).Case);
+    }
+
+    [Fact]
+    public void The_published_lwip_report_matches_a_fresh_run_of_every_case()
+    {
+        var root = Root();
+        var target = Lwip(root);
 
         var token = TestContext.Current.CancellationToken;
         var results = CaseLibrary.Load(CaseLibrary.DefaultFolder(root))
