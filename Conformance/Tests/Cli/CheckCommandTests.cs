@@ -120,12 +120,23 @@ public class CheckCommandTests
     }
 
     [Fact]
-    public void An_exec_target_exits_2()
+    public void An_exec_target_that_does_not_speak_the_protocol_exits_2_saying_why()
     {
         using var cases = new TempCases().With("ok", TempCases.Passing);
         var run = CliHarness.Run(cases.Root, "check", "--target", "exec:/bin/true", "--cases", cases.Folder);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("not available in this version", run.Error);
+        Assert.Contains("the external implementation cannot be used: '/bin/true': the implementation closed its output instead of answering the handshake", run.Error);
+    }
+
+    [Fact]
+    public void An_exec_target_runs_the_cases_through_the_protocol()
+    {
+        using var cases = new TempCases().With("ok", TempCases.Passing);
+        var serveModel = $"\"{Path.Combine(AppContext.BaseDirectory, "udpconf")}\" serve-model";
+        var run = CliHarness.Run(cases.Root, "check", "--target", "exec:" + serveModel, "--cases", cases.Folder);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("1 passed, 0 failed, 0 errors, 0 not applicable", run.Out);
+        Assert.Contains("on exec:udpconf model linux", run.Out);
     }
 
     [Fact]
