@@ -1,6 +1,7 @@
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
+using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Targets;
@@ -66,12 +67,7 @@ public class ExecTargetTests
     private static string Summary(CaseResult result) =>
         $"{result.Kind} {result.Reason} " + string.Join(";", result.Steps.Select(s => $"{s.Kind}:{string.Join(",", s.Problems.Select(p => p.What))}"));
 
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Conformance.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
-    }
+    private static string Root() => SpecMap.FindRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
 
     /// <summary>A fake implementation: a shell script that reads requests and answers as told.</summary>
     private static string Script(string body)

@@ -14,12 +14,7 @@ namespace Udpconf.Tests.Exec;
 /// </summary>
 public class LwipTests
 {
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Conformance.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
-    }
+    private static string Root() => SpecMap.FindRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
 
     private static ExecTarget Lwip(string root)
     {
