@@ -152,6 +152,7 @@ public sealed class ExecTarget : ITarget
     {
         private readonly Process process;
         private readonly Queue<string> stderr = new();
+        private readonly ManualResetEventSlim stderrClosed = new();
         private bool helloDone;
         private (string Name, IReadOnlySet<string> Features) hello;
 
@@ -164,7 +165,11 @@ public sealed class ExecTarget : ITarget
             catch (System.ComponentModel.Win32Exception e) { throw new ProtocolException($"the process did not start: {e.Message}"); }
             process.ErrorDataReceived += (_, e) =>
             {
-                if (e.Data is null) return;
+                if (e.Data is null)
+                {
+                    stderrClosed.Set();
+                    return;
+                }
                 lock (stderr)
                 {
                     stderr.Enqueue(e.Data);
@@ -208,6 +213,7 @@ public sealed class ExecTarget : ITarget
                 catch (OperationCanceledException)
                 {
                     Kill();
+                    process.WaitForExit(1000);
                     throw new ProtocolException($"no reply to {what} within {timeout.TotalMilliseconds:0} ms (killed){Stderr()}");
                 }
             }
@@ -223,6 +229,8 @@ public sealed class ExecTarget : ITarget
 
         private string Stderr()
         {
+            // The last lines may still be on their way when the process has gone: wait (briefly) for the end of stderr.
+            if (process.HasExited) stderrClosed.Wait(1000);
             lock (stderr) return stderr.Count == 0 ? "" : "; its stderr ended with: " + string.Join(" | ", stderr);
         }
 
@@ -246,6 +254,7 @@ public sealed class ExecTarget : ITarget
             catch (IOException) { Kill(); }
             process.WaitForExit(2000);
             process.Dispose();
+            stderrClosed.Dispose();
         }
     }
 }
