@@ -16,13 +16,14 @@ public static class SocketOptions
     /// Variation: IP_MTU_DISCOVER accepts 0-2 in 2.6 and 0-5 now.
     /// </summary>
     /// <summary>Whether setsockopt takes the socket lock (whose release may revalidate a cached route): SOL_SOCKET
-    /// options, IP_OPTIONS and the other SOL_IP options, and UDP_CORK 0 (which pushes); current kernels set UDP_CORK 1,
-    /// IP_TTL, IP_TOS, IP_MTU_DISCOVER, IP_RECVERR and IP_MULTICAST_TTL without it (measured on the live kernel).</summary>
+    /// options, IP_OPTIONS, IP_TOS and the other SOL_IP options, and UDP_CORK 0 (which pushes); current kernels set
+    /// UDP_CORK 1, IP_TTL, IP_MTU_DISCOVER, IP_RECVERR and IP_MULTICAST_TTL without it (measured on the live kernel; a
+    /// new IP_TOS also drops the cached route, so only an unchanged one shows the revalidation).</summary>
     private static bool TakesSocketLock(SetSockOptOp op) => (op.Level, op.OptName) switch
     {
         (SolUdp, UdpCork) => op.Value is not { } v || v.Readable.Length < 4 || BitConverter.ToInt32(v.Readable.Span) == 0,
         (SolUdp, _) => false,
-        (SolIp, IpTtl or IpTos or IpMtuDiscover or IpRecvErr or IpMulticastTtl) => false,
+        (SolIp, IpTtl or IpMtuDiscover or IpRecvErr or IpMulticastTtl) => false,
         _ => true,
     };
 
