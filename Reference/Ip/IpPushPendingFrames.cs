@@ -110,9 +110,9 @@ public static class IpPushPendingFrames
             call.Pass(ClauseId.LocalFragment);
             if (dontFragment && !ignoresDf)
             {
-                FragmentationNeededToSelf(call, sock, outputMtu, destination, cork.FlowDestinationPort);
                 // udp_err also teaches the route the MTU of the ICMP (ipv4_sk_update_pmtu), unless its MTU is locked.
-                if (!route.MtuLocked) model.LearnPmtu(route.Destination);
+                if (FragmentationNeededToSelf(call, sock, route, outputMtu, destination, cork.FlowDestinationPort) && !route.MtuLocked)
+                    model.LearnPmtu(route.Destination);
                 return Fail(call, Errno.EMSGSIZE, ClauseId.LocalFragment);
             }
             // The buffers ip_append_data laid out become the fragments when they fit the output MTU (the MTU did not
@@ -151,20 +151,25 @@ public static class IpPushPendingFrames
     /// datagram's destination and port) and sets sk_err; otherwise only a connected socket gets sk_err, and its next
     /// send's first buffer fails with EMSGSIZE (found by the differential machine on the live kernel). An outcome's
     /// error-queue entries are read from the queue (Outcome.ErrorQueue), and reading an ICMP entry clears sk_err
-    /// (sock_dequeue_err_skb): under IP_RECVERR nothing is left pending.
+    /// (sock_dequeue_err_skb): under IP_RECVERR nothing is left pending. No ICMP error is sent about a broadcast or
+    /// multicast datagram (RFC 1122 3.2.2), and udp_err finds a connected socket only when the datagram went to its
+    /// peer (both found by the differential machine). True when the socket received the error.
     /// </summary>
-    private static void FragmentationNeededToSelf(Call call, Sock sock, int mtu, Ipv4Address destination, ushort port)
+    private static bool FragmentationNeededToSelf(Call call, Sock sock, RouteResult route, int mtu, Ipv4Address destination, ushort port)
     {
         call.Pass(ClauseId.FragNeededToSelf);
-        if (sock.PmtuMode == SocketOption.PmtuDont) return;
+        if (route.Type is RouteType.Broadcast or RouteType.Multicast) return false;
+        if (sock.Connected && (sock.PeerAddress != destination || sock.PeerPort != port)) return false;
+        if (sock.PmtuMode == SocketOption.PmtuDont) return true;
         if (sock.RecvErr)
         {
             var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, mtu, destination, port);
             sock.ErrorQueue.Add(entry);
             call.QueueError(entry);
-            return;
+            return true;
         }
         if (sock.Connected) sock.Error = Errno.EMSGSIZE;
+        return true;
     }
 
     private static int[] Cut(int length, int piece)
