@@ -63,8 +63,8 @@ public sealed class Model
     private static Fd? Target(Operation operation) => operation switch
     {
         BindOp op => op.Fd, ConnectOp op => op.Fd, SetSockOptOp op => op.Fd, GetSockOptOp op => op.Fd,
-        SendToOp op => op.Fd, SendMsgOp op => op.Fd, CloseOp op => op.Fd,
-        _ => null,
+        SendToOp op => op.Fd, SendMsgOp op => op.Fd,
+        _ => null, // close still releases the descriptor of a socket the model no longer follows
     };
 
     /// <summary>ip_fragment's ICMP to this host taught the route to <paramref name="destination"/> a path MTU (a

@@ -119,7 +119,7 @@ public static class IpPushPendingFrames
             // shrink since); otherwise the datagram is cut again into pieces of that MTU, 8-byte aligned.
             payloads = cork.Queue.All(skb => skb.Length <= outputMtu)
                 ? cork.Queue.Select(skb => skb.Length - fragheaderlen).ToArray()
-                : Cut(transportLength, (outputMtu - fragheaderlen) & ~7);
+                : Cut(transportLength, outputMtu - fragheaderlen);
         }
 
         if (route.Device.QueueFull && !route.Device.IsLoopback)
@@ -172,10 +172,14 @@ public static class IpPushPendingFrames
         return true;
     }
 
-    private static int[] Cut(int length, int piece)
+    /// <summary>ip_fragment's slow path: every fragment but the last carries the room after the header rounded down to
+    /// 8 bytes; the last carries what is left, up to the whole room (found by the differential machine).</summary>
+    private static int[] Cut(int length, int room)
     {
         var pieces = new List<int>();
-        for (var left = length; left > 0; left -= piece) pieces.Add(Math.Min(piece, left));
+        var left = length;
+        for (; left > room; left -= room & ~7) pieces.Add(room & ~7);
+        pieces.Add(left);
         return pieces.ToArray();
     }
 
