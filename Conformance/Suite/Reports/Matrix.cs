@@ -12,7 +12,11 @@ namespace Udpconf.Suite.Reports;
 /// <param name="Profile">The profile its cases ran under.</param>
 /// <param name="Folder">Its report folder (<see cref="ReportDirectory"/>), relative to the matrix files, '/'-separated.</param>
 /// <param name="Results">Its results, one per case run.</param>
-public sealed record MatrixTarget(string Label, string Name, string Profile, string Folder, IReadOnlyList<CaseResult> Results);
+public sealed record MatrixTarget(string Label, string Name, string Profile, string Folder, IReadOnlyList<CaseResult> Results)
+{
+    /// <summary>The target's report.md, relative to the matrix files.</summary>
+    public string Report => (Folder.Length == 0 ? "" : Folder.TrimEnd('/') + "/") + ReportDirectory.Markdown;
+}
 
 /// <summary>What a cell says: a case naming the clause failed (or erred) on the target; none failed and one passed;
 /// none applied (a feature the target lacks, a step the model does not say, a case for another profile); or no

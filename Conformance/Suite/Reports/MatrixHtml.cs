@@ -64,7 +64,7 @@ public static class MatrixHtml
         {
             var target = matrix.Targets[i];
             var totals = matrix.Totals[i];
-            var report = (target.Folder.Length == 0 ? "" : target.Folder.TrimEnd('/') + "/") + ReportDirectory.Markdown;
+            var report = target.Report;
             html.AppendLine($"<tr><td><code>{E(target.Label)}</code></td><td><code>{E(target.Name)}</code></td><td>{E(target.Profile)}</td>" +
                             $"<td>{E(totals.Results.ToString())}</td>" +
                             $"<td>{totals.PassRows} pass, {totals.FailRows} fail, {totals.NotApplicableRows} n.a.</td>" +

@@ -27,7 +27,7 @@ public static class MatrixMarkdown
         {
             var target = matrix.Targets[i];
             var totals = matrix.Totals[i];
-            var report = (target.Folder.Length == 0 ? "" : target.Folder.TrimEnd('/') + "/") + ReportDirectory.Markdown;
+            var report = target.Report;
             text.AppendLine($"| {Code(target.Label)} | {Code(target.Name)} | {Cell(target.Profile)} | {totals.Results} | " +
                             $"{totals.PassRows} pass, {totals.FailRows} fail, {totals.NotApplicableRows} n.a. | [{Code(report)}]({Href(report)}) |");
         }
