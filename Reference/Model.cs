@@ -39,7 +39,8 @@ public sealed class Model
     /// <summary>Answers one operation.</summary>
     public Outcome Run(Operation operation)
     {
-        if (Target(operation) is { } fd && File(Resolve(fd)) is Sock { Unmodeled: { } why })
+        // Close still releases the descriptor of a socket the model no longer follows.
+        if (operation is not CloseOp && Operation.DescriptorOf(operation) is { } fd && File(Resolve(fd)) is Sock { Unmodeled: { } why })
             return new Call().Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         var outcome = operation switch
         {
@@ -59,13 +60,6 @@ public sealed class Model
         Counters += outcome.Counters;
         return outcome;
     }
-
-    private static Fd? Target(Operation operation) => operation switch
-    {
-        BindOp op => op.Fd, ConnectOp op => op.Fd, SetSockOptOp op => op.Fd, GetSockOptOp op => op.Fd,
-        SendToOp op => op.Fd, SendMsgOp op => op.Fd,
-        _ => null, // close still releases the descriptor of a socket the model no longer follows
-    };
 
     /// <summary>ip_fragment's ICMP to this host taught the route to <paramref name="destination"/> a path MTU (a
     /// next-hop exception, equal to the MTU of the moment).</summary>

@@ -24,7 +24,16 @@ public sealed record UserBuffer(ReadOnlyMemory<byte> Readable, long Length)
 }
 
 /// <summary>One socket call with all its raw arguments. Nothing is pre-validated: the model decides what is wrong.</summary>
-public abstract record Operation;
+public abstract record Operation
+{
+    /// <summary>The descriptor the operation acts on (null for socket, open and host changes).</summary>
+    public static Fd? DescriptorOf(Operation operation) => operation switch
+    {
+        BindOp op => op.Fd, ConnectOp op => op.Fd, SetSockOptOp op => op.Fd, GetSockOptOp op => op.Fd,
+        SetNonblockOp op => op.Fd, SendToOp op => op.Fd, SendMsgOp op => op.Fd, CloseOp op => op.Fd,
+        _ => null,
+    };
+}
 
 /// <summary>socket(domain, type, protocol); the descriptor is known by <paramref name="Name"/> afterwards.</summary>
 public sealed record SocketOp(string Name, int Domain = AddressFamily.Inet, int Type = SocketType.Dgram, int Protocol = 0) : Operation;

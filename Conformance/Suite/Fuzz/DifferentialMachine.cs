@@ -104,7 +104,7 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
         {
             SocketOp op => !state.Sockets.ContainsKey(op.Name),
             HostChangeOp => true,
-            _ => Named(Operation) is not { } name || state.Sockets.ContainsKey(name),
+            _ => Operation.DescriptorOf(Operation)?.Name is not { } name || state.Sockets.ContainsKey(name),
         };
 
         public override FuzzState Run(FuzzState state) => state.After(Operation);
@@ -119,12 +119,5 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
         }
 
         public override string ToString() => CaseWriter.Operation(Operation);
-
-        private static string? Named(Operation operation) => operation switch
-        {
-            BindOp op => op.Fd.Name, ConnectOp op => op.Fd.Name, SetSockOptOp op => op.Fd.Name, GetSockOptOp op => op.Fd.Name,
-            SetNonblockOp op => op.Fd.Name, SendToOp op => op.Fd.Name, SendMsgOp op => op.Fd.Name, CloseOp op => op.Fd.Name,
-            _ => null,
-        };
     }
 }

@@ -153,8 +153,6 @@ public sealed class ExecTarget : ITarget
         private readonly Process process;
         private readonly Queue<string> stderr = new();
         private readonly ManualResetEventSlim stderrClosed = new();
-        private bool helloDone;
-        private (string Name, IReadOnlySet<string> Features) hello;
 
         public ImplementationProcess(string command)
         {
@@ -181,7 +179,6 @@ public sealed class ExecTarget : ITarget
 
         public (string Name, IReadOnlySet<string> Features) Handshake(TimeSpan timeout)
         {
-            if (helloDone) return hello;
             var reply = Ask(Protocol.Hello(), timeout, "the handshake");
             if (reply["op"]?.ToString() != "hello") throw new ProtocolException($"the handshake reply is not a hello: {Protocol.Shorten(reply.ToJsonString())}");
             if (reply["version"] is not { } version || version.GetValueKind() != System.Text.Json.JsonValueKind.Number || version.GetValue<int>() != Protocol.Version)
@@ -190,9 +187,7 @@ public sealed class ExecTarget : ITarget
             var features = reply["features"] is JsonArray list
                 ? list.Select(f => f?.GetValueKind() == System.Text.Json.JsonValueKind.String ? f.GetValue<string>() : throw new ProtocolException("a feature is not a string")).ToHashSet()
                 : [];
-            hello = (name, features);
-            helloDone = true;
-            return hello;
+            return (name, features);
         }
 
         public JsonObject Ask(JsonObject request, TimeSpan timeout, string what)
@@ -204,7 +199,8 @@ public sealed class ExecTarget : ITarget
             }
             catch (IOException)
             {
-                throw new ProtocolException($"the implementation is gone before {what}{Exited()}");
+                // It exited before reading: the same end as closing its output, whichever the race shows first.
+                throw Gone(what);
             }
             string? line;
             using (var deadline = new CancellationTokenSource(timeout))
@@ -217,9 +213,11 @@ public sealed class ExecTarget : ITarget
                     throw new ProtocolException($"no reply to {what} within {timeout.TotalMilliseconds:0} ms (killed){Stderr()}");
                 }
             }
-            if (line is null) throw new ProtocolException($"the implementation closed its output instead of answering {what}{Exited()}");
+            if (line is null) throw Gone(what);
             return Protocol.Parse(line, $"the reply to {what}");
         }
+
+        private ProtocolException Gone(string what) => new($"the implementation closed its output instead of answering {what}{Exited()}");
 
         private string Exited()
         {

@@ -267,11 +267,7 @@ public sealed class KernelTarget : ITarget
         /// the model assumes (Outcome.ErrorQueue).</summary>
         public unsafe IReadOnlyList<ErrorQueueEntry> DrainErrorQueue(Operation operation)
         {
-            var fd = operation switch
-            {
-                SendToOp op => Resolve(op.Fd), SendMsgOp op => Resolve(op.Fd), SetSockOptOp op => Resolve(op.Fd), ConnectOp op => Resolve(op.Fd),
-                _ => -1,
-            };
+            var fd = operation is SendToOp or SendMsgOp or SetSockOptOp or ConnectOp ? Resolve(Operation.DescriptorOf(operation)!.Value) : -1;
             if (fd < 0) return [];
             var entries = new List<ErrorQueueEntry>();
             const int nameSize = 28, dataSize = 256, controlSize = 512;
