@@ -37,6 +37,12 @@ public enum ErrorOrigin { Local = 1, Icmp = 2 }
 /// <param name="Port">The port recorded with it (the socket's connected port: 0 when unconnected).</param>
 public sealed record ErrorQueueEntry(Errno Errno, ErrorOrigin Origin, int Info, Ipv4Address Address, ushort Port);
 
+/// <summary>Another answer a kernel may give to the same call, and what decides between it and the model's own: a
+/// build option or a setting of the machine. The model predicts one answer; where kernels differ by build, never by
+/// the call, it names the others here rather than holding one build's answer as the truth.</summary>
+/// <param name="DependsOn">What decides it, as a reader can check it (e.g. "a kernel built without CONFIG_IP_MROUTE").</param>
+public sealed record Alternative(Errno Error, string DependsOn);
+
 /// <summary>
 /// The answer to one operation: the return value or error, the clause that decided it, the datagrams emitted and
 /// the observable side effects. <see cref="Trace"/> lists every clause the call passed through, in order.
@@ -58,6 +64,8 @@ public sealed record Outcome
     public IReadOnlyList<Ipv4Address> ConfirmedNeighbours { get; init; } = [];
     /// <summary>getsockopt: the bytes written to the option buffer.</summary>
     public ReadOnlyMemory<byte>? OptionValue { get; init; }
+    /// <summary>Errors other kernels give instead of <see cref="Error"/>, each with what decides it (see <see cref="Alternative"/>).</summary>
+    public IReadOnlyList<Alternative> Alternatives { get; init; } = [];
     /// <summary>Why the outcome is what it is, when the clause alone does not say (Unmodeled, KernelFault, Blocks).</summary>
     public string? Note { get; init; }
 
@@ -66,7 +74,7 @@ public sealed record Outcome
     public override string ToString() => Kind switch
     {
         OutcomeKind.Value => $"{Value} [{Clause}]",
-        OutcomeKind.Error => $"{Error} [{Clause}]",
+        OutcomeKind.Error => $"{Error} [{Clause}]" + string.Concat(Alternatives.Select(a => $" (or {a.Error}: {a.DependsOn})")),
         _ => $"{Kind} [{Clause}]{(Note is null ? "" : ": " + Note)}",
     };
 }

@@ -91,7 +91,7 @@ public static class SocketOptions
             return call.Return(0, ClauseId.SetSockOpt);
         }
         if (op.OptName is not (IpTos or IpTtl or IpMtuDiscover or IpRecvErr or IpMulticastTtl or IpMulticastIf))
-            return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+            return UnknownIpOption(model, call, op.OptName, ClauseId.SetSockOpt);
         if (op.OptName == IpMulticastIf) return SetMulticastInterface(model, call, sock, op);
 
         // ip_setsockopt reads an int when there are 4 bytes, else one byte, else leaves 0.
@@ -215,11 +215,12 @@ public static class SocketOptions
                 var length = Math.Min(op.OptLen, bytes.Length);
                 return call.Return(length, ClauseId.GetSockOpt, bytes.AsMemory(0, length));
             }
+            case (SolIp, _):
+                // Numbers 64-67 and 96-99 belong to netfilter modules (iptables, arptables) and answer otherwise:
+                // cases avoid them.
+                return UnknownIpOption(model, call, op.OptName, ClauseId.GetSockOpt);
             default:
-                // An unknown SOL_IP option goes on to netfilter's getsockopt in current kernels, which answers
-                // EOPNOTSUPP (measured; numbers 64-69, 80 and 96-99 belong to netfilter modules and differ).
-                var errno = op.Level == SolIp && model.Profile.UnknownIpGetsockoptIsEopnotsupp ? Errno.EOPNOTSUPP : Errno.ENOPROTOOPT;
-                return call.Fail(errno, ClauseId.GetSockOpt);
+                return call.Fail(Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
         }
         var intBytes = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(intBytes, value);
@@ -227,6 +228,24 @@ public static class SocketOptions
             return call.Return(1, ClauseId.GetSockOpt, intBytes.AsMemory(0, 1));
         var written = Math.Min(op.OptLen, 4);
         return call.Return(written, ClauseId.GetSockOpt, intBytes.AsMemory(0, written));
+    }
+
+    /// <summary>The multicast-routing option numbers (MRT_INIT .. MRT_FLUSH).</summary>
+    public const int MulticastRoutingFirst = 200, MulticastRoutingLast = 212;
+
+    /// <summary>
+    /// Outcome: ENOPROTOOPT for a SOL_IP option the model does not know; under
+    /// <see cref="Profile.MulticastRoutingOptionsByBuild"/> EOPNOTSUPP for a multicast-routing number, with ENOPROTOOPT
+    /// allowed as the answer of a kernel built without multicast routing.
+    /// </summary>
+    private static Outcome UnknownIpOption(Model model, Call call, int optName, string clause)
+    {
+        if (!model.Profile.MulticastRoutingOptionsByBuild || optName is < MulticastRoutingFirst or > MulticastRoutingLast)
+            return call.Fail(Errno.ENOPROTOOPT, clause);
+        return call.Fail(Errno.EOPNOTSUPP, clause) with
+        {
+            Alternatives = [new Alternative(Errno.ENOPROTOOPT, "a kernel built without multicast routing (CONFIG_IP_MROUTE not set)")],
+        };
     }
 
     private static int? ReadInt(UserBuffer? value, int length) =>

@@ -18,10 +18,13 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
     /// <summary>Packets on lo never reach a captured link, so neither side's count them.</summary>
     public static bool OnWire(string link) => link != "lo";
 
-    public (List<Problem> Problems, List<byte[]> Expected) Compare(Outcome predicted, Observation observed)
+    /// <returns>The differences, the expected packet bytes, and notes on answers that are allowed but depend on the
+    /// implementation's build (an <see cref="Alternative"/> of the prediction was observed).</returns>
+    public (List<Problem> Problems, List<byte[]> Expected, List<string> Notes) Compare(Outcome predicted, Observation observed)
     {
         var problems = new List<Problem>();
-        CompareResult(predicted, observed, problems);
+        var notes = new List<string>();
+        CompareResult(predicted, observed, problems, notes);
 
         var datagrams = predicted.Datagrams.Where(d => OnWire(d.Interface)).ToArray();
         var packets = observed.Packets.Where(p => OnWire(p.Interface)).ToArray();
@@ -54,7 +57,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
             problems.Add(new Problem("model", "counters", Counters(predicted.Counters), Counters(counters), ClauseId.UdpResult));
         if (observed.ErrorQueue is { } queue && !queue.SequenceEqual(predicted.ErrorQueue))
             problems.Add(new Problem("model", "error queue", ErrorQueue(predicted.ErrorQueue), ErrorQueue(queue), predicted.Clause));
-        return (problems, expected);
+        return (problems, expected, notes);
     }
 
     /// <summary>Error-queue entries as case files write them (<c>errqueue:</c> lines), joined with "; ".</summary>
@@ -62,7 +65,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         entries.Count == 0 ? "none" : string.Join("; ", entries.Select(e =>
             $"{e.Errno} {e.Origin.ToString().ToLowerInvariant()} info={e.Info} to {e.Address}:{e.Port}"));
 
-    private static void CompareResult(Outcome predicted, Observation observed, List<Problem> problems)
+    private static void CompareResult(Outcome predicted, Observation observed, List<Problem> problems, List<string> notes)
     {
         var expected = predicted.Kind switch
         {
@@ -72,7 +75,9 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
             OutcomeKind.Blocks => "blocks",
             _ => predicted.Kind.ToString(),
         };
-        if (expected != observed.Describe())
+        if (expected != observed.Describe() && predicted.Alternatives.FirstOrDefault(a => a.Error.ToString() == observed.Describe()) is { } allowed)
+            notes.Add($"{allowed.Error} instead of {expected} [{predicted.Clause}]: allowed, the answer of {allowed.DependsOn}");
+        else if (expected != observed.Describe())
             problems.Add(new Problem("model", "result", expected, observed.Describe(), predicted.Clause));
         else if (predicted.OptionValue is { } option && (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span)))
             problems.Add(new Problem("model", "option value", Convert.ToHexString(option.Span),

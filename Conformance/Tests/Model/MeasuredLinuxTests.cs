@@ -59,13 +59,35 @@ public class MeasuredLinuxTests
 
     [Fact]
     [Trait("clause", "getsockopt.option")]
-    public void An_unknown_SOL_IP_getsockopt_is_ENOPROTOOPT_in_spec_and_EOPNOTSUPP_now()
+    public void The_multicast_routing_option_numbers_answer_by_build_and_other_unknown_SOL_IP_options_are_ENOPROTOOPT()
     {
-        // Shown by socket/sockopt_unknown; other levels stay ENOPROTOOPT.
-        foreach (var (profile, errno) in new[] { (Profile.Spec, Errno.ENOPROTOOPT), (Profile.Linux, Errno.EOPNOTSUPP) })
+        // Shown by socket/sockopt_unknown: 200..212 are MRT_INIT..MRT_FLUSH. EOPNOTSUPP where the kernel has multicast
+        // routing, ENOPROTOOPT (named as the alternative) where it has not; 199, 213 and other levels: ENOPROTOOPT.
+        foreach (var profile in Profile.All)
         {
             var sim = Sim.WithSocket(profile);
-            Expect.Error(sim.Run(new GetSockOptOp(Fd.Named("s"), SocketOption.SolIp, 200, 4)), errno, ClauseId.GetSockOpt);
+            foreach (var optName in new[] { 200, 206, 212 })
+            {
+                var get = sim.Run(new GetSockOptOp(Fd.Named("s"), SocketOption.SolIp, optName, 4));
+                var set = sim.Run(new SetSockOptOp(Fd.Named("s"), SocketOption.SolIp, optName, UserBuffer.Of(new byte[4]), 4));
+                var errno = profile == Profile.Spec ? Errno.ENOPROTOOPT : Errno.EOPNOTSUPP;
+                Expect.Error(get, errno, ClauseId.GetSockOpt);
+                Expect.Error(set, errno, ClauseId.SetSockOpt);
+                foreach (var outcome in new[] { get, set })
+                {
+                    if (profile == Profile.Spec) { Assert.Empty(outcome.Alternatives); continue; }
+                    var alternative = Assert.Single(outcome.Alternatives);
+                    Assert.Equal(Errno.ENOPROTOOPT, alternative.Error);
+                    Assert.Contains("CONFIG_IP_MROUTE", alternative.DependsOn);
+                }
+            }
+            foreach (var optName in new[] { 150, 199, 213, 255 })
+            {
+                var get = sim.Run(new GetSockOptOp(Fd.Named("s"), SocketOption.SolIp, optName, 4));
+                Expect.Error(get, Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
+                Assert.Empty(get.Alternatives);
+                Expect.Error(sim.Run(new SetSockOptOp(Fd.Named("s"), SocketOption.SolIp, optName, UserBuffer.Of(new byte[4]), 4)), Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+            }
             Expect.Error(sim.Run(new GetSockOptOp(Fd.Named("s"), SocketOption.SolUdp, 200, 4)), Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
         }
     }
