@@ -109,11 +109,11 @@ public sealed class GuardedMemory : IDisposable
         var dataPages = (readable.Length + PageSize - 1) / PageSize;
         var length = (nuint)((dataPages + 1) * PageSize);
         var mapped = Native.mmap(0, length, Native.ProtRead | Native.ProtWrite, Native.MapPrivate | Native.MapAnonymous, -1, 0);
-        if (mapped == -1) throw new InvalidOperationException($"mmap failed: errno {Native.Errno}");
+        if (mapped == -1) throw new InvalidOperationException($"mmap failed: {SystemError.Describe(Native.Errno)}");
         mappings.Add((mapped, length));
         var guard = mapped + dataPages * PageSize;
         if (Native.mprotect(guard, (nuint)PageSize, Native.ProtNone) != 0)
-            throw new InvalidOperationException($"mprotect failed: errno {Native.Errno}");
+            throw new InvalidOperationException($"mprotect failed: {SystemError.Describe(Native.Errno)}");
         var start = guard - readable.Length;
         readable.CopyTo(new Span<byte>((void*)start, readable.Length));
         return start;

@@ -24,26 +24,37 @@ public sealed class KernelTarget : ITarget
     /// (recvmsg with MSG_ERRQUEUE) until it is empty.</summary>
     public IReadOnlySet<string> Features { get; } = new HashSet<string> { "netfilter", "host-change", "multiple-links", "counters", "checksum-offload", "queue-full", "ipv6", "error-queue" };
 
-    /// <summary>True when this process can create network namespaces and TUN devices: root and /dev/net/tun. An
-    /// unprivileged user namespace is no way out here: unshare(CLONE_NEWUSER) needs a single-threaded process.</summary>
+    private static readonly Lazy<string?> probe = new(Probe);
+
+    /// <summary>True when the kernel target really works here: probed once per process by doing what every case does
+    /// (a thread unshared into a new network namespace, a TUN device opened, created and configured, a marker sent
+    /// and read back), so that root without CAP_NET_ADMIN or CAP_SYS_ADMIN, a /dev/net/tun that is not the TUN
+    /// device, or a kernel without network namespaces is found before any case runs, with the reason.</summary>
     public static bool CanRun(out string why)
     {
-        if (!OperatingSystem.IsLinux()) { why = "the kernel target needs Linux"; return false; }
-        // ./udpconf re-executes itself in a user namespace (unshare --user --map-root-user) for an ordinary user where
-        // the system allows it, so euid 0 here may be root of that namespace only.
-        if (Native.geteuid() != 0) { why = "the kernel target needs root, or a user namespace (unshare --user --map-root-user, which ./udpconf tries for an ordinary user): run as root, or use --target model"; return false; }
-        if (!File.Exists("/dev/net/tun")) { why = "the kernel target needs /dev/net/tun (modprobe tun, or run the container with --device /dev/net/tun)"; return false; }
-        var tun = Native.open("/dev/net/tun", Native.ORdwr | Native.OCloexec);
-        if (tun < 0)
+        why = probe.Value ?? "";
+        return probe.Value is null;
+    }
+
+    /// <summary>Null when the probe worked, else why not.</summary>
+    private static string? Probe()
+    {
+        if (!OperatingSystem.IsLinux()) return "the kernel target needs Linux";
+        if (!File.Exists("/dev/net/tun")) return "the kernel target needs /dev/net/tun (modprobe tun, or run the container with --device /dev/net/tun)";
+        try
         {
-            why = $"the kernel target cannot open /dev/net/tun (errno {Marshal.GetLastPInvokeError()}): it needs real root, or a /dev/net/tun that ordinary users may open (mode 0666); use --target model";
-            return false;
+            Sandbox.Run(HostConfig.Default, sandbox => sandbox.Capture().Count);
+            return null;
         }
-        Native.close(tun);
-        foreach (var tool in new[] { "ip", "tc" })
-            if (!OnPath(tool)) { why = $"the kernel target needs the '{tool}' command (Debian package iproute2)"; return false; }
-        why = "";
-        return true;
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or TimeoutException)
+        {
+            // ./udpconf re-executes itself in a user namespace (unshare --user --map-root-user) for an ordinary user
+            // where the system allows it, so euid 0 here may be root of that namespace only.
+            var hint = Native.geteuid() != 0
+                ? "it needs root, or a user namespace (unshare --user --map-root-user, which ./udpconf tries for an ordinary user)"
+                : "it needs CAP_NET_ADMIN and CAP_SYS_ADMIN (a container needs them besides --device /dev/net/tun) and a working /dev/net/tun";
+            return $"creating a network namespace with a TUN device failed: {e.Message}; {hint}; use --target model";
+        }
     }
 
     private static bool OnPath(string tool) =>
@@ -147,7 +158,7 @@ public sealed class KernelTarget : ITarget
         {
             this.sandbox = sandbox;
             if (!host.Privileged && Native.DropEffective(Native.CapNetBindService, Native.CapNetRaw) is var errno and not 0)
-                throw new InvalidOperationException($"capset (dropping CAP_NET_BIND_SERVICE and CAP_NET_RAW): errno {errno}");
+                throw new InvalidOperationException($"capset (dropping CAP_NET_BIND_SERVICE and CAP_NET_RAW): {SystemError.Describe(errno)}");
         }
 
         /// <summary>One operation with everything observed about it: result, packets, counter changes, error queue.</summary>

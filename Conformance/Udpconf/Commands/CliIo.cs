@@ -20,7 +20,8 @@ public sealed record CliIo(IAnsiConsole Out, IAnsiConsole Error, bool Interactiv
         // A redirected stdout (a CI log) has no width; 80 columns would wrap every problem line of the tables.
         if (!interactive) output.Profile.Width = 160;
         var error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        if (Console.IsErrorRedirected) error.Profile.Width = 160;
+        // Redirected, a message stays one line whatever its length (a log is read with grep).
+        if (Console.IsErrorRedirected) error.Profile.Width = 1 << 16;
         return new CliIo(output, error, interactive, Directory.GetCurrentDirectory());
     }
 
