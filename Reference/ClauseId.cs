@@ -3,12 +3,12 @@ using System.Reflection;
 namespace Udpconf.Reference;
 
 /// <summary>
-/// The stable clause ids of <c>shared/spec/clauses.md</c>, and the model's own additions (marked <c>+</c> in
-/// spec-map.md). Every <see cref="Outcome"/> names the clause that decided it.
+/// The stable clause ids of the catalog <c>Reference/clauses.md</c> (in its order), and the model's own additions
+/// (marked <c>+</c> in spec-map.md). Every <see cref="Outcome"/> names the clause that decided it.
 /// </summary>
 public static class ClauseId
 {
-    // sys_sendto: system call front end (slides 5-7)
+    // sys_sendto: system call front end (pp. 5-7; "p. N" is a page of the lecture notes, as cited in clauses.md)
     public const string BadFd = "sys_sendto.bad_fd";
     public const string NotSocket = "sys_sendto.not_socket";
     public const string AddrCopy = "sys_sendto.addr_copy";
@@ -18,12 +18,12 @@ public static class ClauseId
     public const string Nonblock = "sys_sendto.nonblock";
     public const string SysResult = "sys_sendto.result";
 
-    // socket layer (slides 11-18)
+    // socket layer (pp. 12-18)
     public const string SecurityHook = "sock_sendmsg.security_hook";
     public const string Credentials = "scm_send.credentials";
     public const string Autobind = "inet_sendmsg.autobind";
 
-    // udp_sendmsg (slides 22-37)
+    // udp_sendmsg (pp. 23-38)
     public const string LenOver0xFFFF = "udp_sendmsg.len_over_0xffff";
     public const string Oob = "udp_sendmsg.oob";
     public const string CorkReq = "udp_sendmsg.corkreq";
@@ -57,11 +57,11 @@ public static class ClauseId
     public const string PushUncorked = "udp_sendmsg.push_uncorked";
     public const string UdpResult = "udp_sendmsg.result";
 
-    // setsockopt UDP_CORK (slide 24)
+    // setsockopt UDP_CORK (p. 24)
     public const string CorkOn = "udp_setsockopt.cork_on";
     public const string CorkOffPush = "udp_setsockopt.cork_off_push";
 
-    // udp_push_pending_frames (slides 38-42)
+    // udp_push_pending_frames (pp. 39-43)
     public const string PushEmpty = "udp_push.empty";
     public const string UdpHeader = "udp_push.header";
     public const string NoCheck = "udp_push.no_check";
@@ -70,7 +70,7 @@ public static class ClauseId
     public const string ChecksumOffload = "udp_push.checksum_offload";
     public const string PushReset = "udp_push.reset";
 
-    // ip_push_pending_frames (slides 43-47)
+    // ip_push_pending_frames (pp. 44-48)
     public const string Coalesce = "ip_push.coalesce";
     public const string LocalFragment = "ip_push.local_fragment";
     public const string Df = "ip_push.df";
@@ -81,7 +81,7 @@ public static class ClauseId
     public const string Netfilter = "ip_push.netfilter";
     public const string OutDiscards = "ip_push.outdiscards";
 
-    // ip_append_data (slides 50-59)
+    // ip_append_data (pp. 51-61)
     public const string AppendProbe = "ip_append_data.probe";
     public const string CorkInit = "ip_append_data.cork_init";
     public const string FragLen = "ip_append_data.fraglen";
@@ -121,7 +121,7 @@ public static class ClauseId
     /// that met it is not modeled from then on.</summary>
     public const string PmtuLearnedFromSelf = "ip_route.pmtu_learned_from_self";
 
-    /// <summary>The catalog's ids, in the order of clauses.md.</summary>
+    /// <summary>The catalog's ids, in the order of Reference/clauses.md.</summary>
     public static IReadOnlyList<string> Catalog { get; } = typeof(ClauseId)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

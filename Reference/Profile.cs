@@ -152,7 +152,7 @@ public sealed record Profile
     public static Profile Spec { get; } = new()
     {
         Name = "spec",
-        VerifiedAgainst = "udp-sendto-path.txt",
+        VerifiedAgainst = "Reference/clauses.md",
         ProbeMoreLeavesPending = true,
         UdpLengthFromCounter = true,
         OutDatagramsPerCall = true,

@@ -3,7 +3,7 @@ using Xunit;
 namespace Udpconf.Tests;
 
 /// <summary>
-/// Tests that need something the machine may lack (the shared specification, root, /dev/net/tun, tshark) call
+/// Tests that need something the machine may lack (root, /dev/net/tun, tshark, the lwIP adapter) call
 /// <see cref="Require"/>: on a developer's machine they are skipped with the reason; under CI=true nothing is
 /// skipped, so a missing capability is a failure.
 /// </summary>

@@ -23,7 +23,7 @@ public sealed record MatrixTarget(string Label, string Name, string Profile, str
 /// selected case names the clause at all.</summary>
 public enum MatrixStatus { Pass, Fail, NotApplicable, Unnamed }
 
-/// <summary>Where a row's clause comes from: the catalog of clauses.md, the model's own additions, neither (a
+/// <summary>Where a row's clause comes from: the catalog (Reference/clauses.md), the model's own additions, neither (a
 /// clause a case names that neither knows), or the row of malformed case files (which name no clause).</summary>
 public enum MatrixRowKind { Catalog, Model, Other, Malformed }
 
@@ -70,7 +70,7 @@ public sealed record MatrixModel(
     IReadOnlyList<string> Clauses);
 
 /// <summary>
-/// The conformance matrix of several targets: rows are clause ids (the catalog in the order of clauses.md, then the
+/// The conformance matrix of several targets: rows are clause ids (the catalog in the order of Reference/clauses.md, then the
 /// model's own, then any other a case names), columns are targets, and a cell sums up the verdicts of the cases
 /// naming that clause on that target, linking every failure to the report <see cref="ReportDirectory"/> wrote for
 /// it. <see cref="Build"/> is a pure function of its arguments; <see cref="MatrixMarkdown"/> and

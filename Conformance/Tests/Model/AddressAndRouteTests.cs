@@ -6,7 +6,7 @@ using static Udpconf.Reference.Api.SocketOption;
 
 namespace Udpconf.Tests.Model;
 
-/// <summary>udp_sendmsg from its first checks to the options (slides 24-29, L499-576).</summary>
+/// <summary>udp_sendmsg from its first checks to the options (pp. 25-30, L499-576).</summary>
 public class AddressAndRouteTests
 {
     private static Outcome SendToAddress(Sim sim, UserBuffer address, int length, MsgFlags flags = MsgFlags.None) =>

@@ -6,7 +6,7 @@ using static Udpconf.Reference.Api.SocketOption;
 
 namespace Udpconf.Tests.Model;
 
-/// <summary>ip_append_data: cork set-up, fragment sizes, offloads and layout (slides 50-60, L771-1044, L677-692).</summary>
+/// <summary>ip_append_data: cork set-up, fragment sizes, offloads and layout (pp. 51-61, L771-1044, L677-692).</summary>
 public class AppendDataTests
 {
     private static int[] Payloads(Sim sim, Outcome outcome) =>

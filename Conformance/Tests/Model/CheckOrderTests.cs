@@ -110,7 +110,7 @@ public class CheckOrderTests
     private static readonly Dictionary<(string, string), string> Overrides = new()
     {
         // The first buffer is copied before any later buffer is allocated, so unreadable data fails before the
-        // send buffer can overflow (slides 56-57: allocation of the first fragment, then getfrag).
+        // send buffer can overflow (pp. 57-58: allocation of the first fragment, then getfrag).
         [("send buffer too small", "unreadable data")] = "unreadable data",
     };
 

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Udpconf.Tests.Model;
 
-/// <summary>udp_sendmsg from the cork on (slides 22-37, L497, L511-526, L626-664) and UDP_CORK (slide 24).</summary>
+/// <summary>udp_sendmsg from the cork on (pp. 23-37, L497, L511-526, L626-664) and UDP_CORK (p. 24).</summary>
 public class CorkTests
 {
     private static Outcome Uncork(Sim sim, string s = "s") => sim.Cork(s, false);

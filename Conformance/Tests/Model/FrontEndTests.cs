@@ -7,8 +7,8 @@ using Xunit;
 namespace Udpconf.Tests.Model;
 
 /// <summary>
-/// The system call front end (sys_sendto, slides 5-7) and the socket layer above UDP (sock_sendmsg, scm_send,
-/// inet_sendmsg, slides 11-18). "Lnnnn" is the kernel line printed in udp-sendto-path.txt.
+/// The system call front end (sys_sendto, pp. 5-7) and the socket layer above UDP (sock_sendmsg, scm_send,
+/// inet_sendmsg, pp. 12-18). "p. N" and "Lnnnn" cite the lecture notes as Reference/clauses.md does.
 /// </summary>
 public class FrontEndTests
 {
@@ -121,7 +121,7 @@ public class FrontEndTests
         Assert.Equal(53, datagram.DestinationPort);
     }
 
-    // ---- sys_sendto.single_iov (slides 3-5, L1582-1586) ----
+    // ---- sys_sendto.single_iov (pp. 3-4, p. 6, L1582-1586) ----
 
     [Fact]
     [Trait("clause", "sys_sendto.single_iov")]
@@ -212,7 +212,7 @@ public class FrontEndTests
         Expect.Passed(refused, ClauseId.SysResult);
     }
 
-    // ---- sock_sendmsg.security_hook (L592-594, slides 13-16) ----
+    // ---- sock_sendmsg.security_hook (L592-594, pp. 13-16) ----
 
     [Fact]
     [Trait("clause", "sock_sendmsg.security_hook")]
@@ -243,7 +243,7 @@ public class FrontEndTests
         AssertUnbound(sim, "s"); // the hook (L592) comes before inet_sendmsg's autobind (L664)
     }
 
-    // ---- scm_send.credentials (slides 16-17) ----
+    // ---- scm_send.credentials (p. 17) ----
 
     [Fact]
     [Trait("clause", "scm_send.credentials")]

@@ -7,7 +7,7 @@ using static Udpconf.Reference.Api.SocketOption;
 
 namespace Udpconf.Tests.Model;
 
-/// <summary>ip_push_pending_frames: the IP header and the hand-over to netfilter (slides 43-47, L1192-1289), and
+/// <summary>ip_push_pending_frames: the IP header and the hand-over to netfilter (pp. 44-48, L1192-1289), and
 /// ip_select_ident.</summary>
 public class IpPushTests
 {

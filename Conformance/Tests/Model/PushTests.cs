@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Udpconf.Tests.Model;
 
-/// <summary>udp_push_pending_frames: the UDP header and checksum (slides 38-42, L402-475).</summary>
+/// <summary>udp_push_pending_frames: the UDP header and checksum (pp. 39-43, L402-475).</summary>
 public class PushTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using static Udpconf.Reference.Api.SocketOption;
 
 namespace Udpconf.Tests.Model;
 
-/// <summary>udp_sendmsg from the route key to the cork (slides 29-37, L577-671): TOS, on-link, multicast, the route
+/// <summary>udp_sendmsg from the route key to the cork (pp. 30-38, L577-671): TOS, on-link, multicast, the route
 /// lookup and its errors, broadcast, the connected socket's cached route, MSG_CONFIRM, MSG_PROBE and the source.</summary>
 public class RoutingTests
 {

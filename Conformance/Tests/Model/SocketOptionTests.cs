@@ -8,7 +8,7 @@ namespace Udpconf.Tests.Model;
 
 /// <summary>
 /// setsockopt/getsockopt round trips for every option the model knows (Reference/Socket/SocketOptions.cs). UDP_CORK
-/// is slide 24 (L1232-1240); the others follow Linux 2.6 sock_setsockopt, ip_setsockopt and do_ip_getsockopt.
+/// is p. 24 (L1232-1240); the others follow Linux 2.6 sock_setsockopt, ip_setsockopt and do_ip_getsockopt.
 /// </summary>
 public class SocketOptionTests
 {

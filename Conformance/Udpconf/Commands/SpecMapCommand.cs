@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Udpconf.Reference;
 using Udpconf.Suite;
 
 namespace Udpconf.Cli.Commands;
@@ -14,7 +13,7 @@ public sealed class SpecMapSettings : CommandSettings
 }
 
 /// <summary>Checks spec-map.md against the tree (exit 1 when stale) or rewrites it. The clause catalog is
-/// ../shared/spec/clauses.md when present, else the model's own list.</summary>
+/// Reference/clauses.md, in the repository.</summary>
 public sealed class SpecMapCommand(CliIo io) : Command<SpecMapSettings>
 {
     public override int Execute(CommandContext context, SpecMapSettings settings, CancellationToken cancellation)
@@ -25,9 +24,13 @@ public sealed class SpecMapCommand(CliIo io) : Command<SpecMapSettings>
             io.Fail("no Conformance.sln above the current folder");
             return ExitCodes.Usage;
         }
-        var clauses = Path.Combine(root, "..", "shared", "spec", "clauses.md");
-        var catalog = File.Exists(clauses) ? SpecMap.ReadCatalog(clauses) : ClauseId.Catalog;
-        var text = SpecMap.Generate(root, catalog);
+        var clauses = SpecMap.CatalogPath(root);
+        if (!File.Exists(clauses))
+        {
+            io.Fail($"the clause catalog {SpecMap.CatalogRelativePath} is missing");
+            return ExitCodes.Usage;
+        }
+        var text = SpecMap.Generate(root, SpecMap.ReadCatalog(clauses));
         var target = Path.Combine(root, "spec-map.md");
         if (settings.Write)
         {
