@@ -22,8 +22,22 @@ public static class MarkdownReport
                         (targets.Length == 0 ? "." : $" on {string.Join(", ", targets.Select(t => $"`{t}`"))}."));
         text.AppendLine();
         ByClause(text, results);
+        BuildDependent(text, results);
         Failures(text, results);
         return text.ToString();
+    }
+
+    /// <summary>Passing steps whose answer is one the model allows for another build of the kernel (the step's reason
+    /// names the build option): worth knowing, since another machine would answer otherwise.</summary>
+    private static void BuildDependent(StringBuilder text, IReadOnlyList<CaseResult> results)
+    {
+        var steps = results.SelectMany(r => r.Steps.Where(s => s.Kind == VerdictKind.Pass && s.Reason is not null).Select(s => (r, s))).ToArray();
+        if (steps.Length == 0) return;
+        text.AppendLine("## Answers that depend on the build");
+        text.AppendLine();
+        foreach (var (result, step) in steps)
+            text.AppendLine($"- `{result.CaseId}` ({result.Profile}) step {step.Step.Index + 1} `{step.Step.Text}`: {step.Reason}");
+        text.AppendLine();
     }
 
     private static void ByClause(StringBuilder text, IReadOnlyList<CaseResult> results)

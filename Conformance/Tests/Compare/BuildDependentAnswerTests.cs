@@ -49,6 +49,7 @@ public sealed class BuildDependentAnswerTests
         var result = RunWith(Errno.EOPNOTSUPP);
         Assert.Equal(VerdictKind.Pass, result.Kind);
         Assert.Null(result.Steps[1].Reason);
+        Assert.DoesNotContain("depend on the build", Udpconf.Suite.Reports.MarkdownReport.Write([result]));
     }
 
     [Fact]
@@ -60,6 +61,9 @@ public sealed class BuildDependentAnswerTests
         Assert.Equal(
             "ENOPROTOOPT instead of EOPNOTSUPP [getsockopt.option]: allowed, the answer of a kernel built without multicast routing (CONFIG_IP_MROUTE not set)",
             result.Steps[1].Reason);
+        var markdown = Udpconf.Suite.Reports.MarkdownReport.Write([result]);
+        Assert.Contains("## Answers that depend on the build", markdown);
+        Assert.Contains($"step 2 `getsockopt s 0/200`: {result.Steps[1].Reason}", markdown);
     }
 
     [Fact]
