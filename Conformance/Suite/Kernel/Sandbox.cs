@@ -304,8 +304,8 @@ public sealed class Sandbox : IDisposable
 
     /// <summary>
     /// Everything the kernel wrote to the links since the last capture. A marker datagram goes out of every link
-    /// that is up after the work; the links are read until their marker comes back, so "nothing was sent" needs
-    /// no sleep. Markers are dropped from the result; so are IGMP reports, which the kernel sends on its own.
+    /// that is up and not queue-full after the work; the links are read until their marker comes back, so "nothing
+    /// was sent" needs no sleep. Markers are dropped from the result; so are IGMP reports, which the kernel sends on its own.
     /// </summary>
     public unsafe List<ObservedPacket> Capture(int timeoutMs = 5000)
     {
