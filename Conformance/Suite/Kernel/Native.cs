@@ -64,8 +64,7 @@ public static unsafe class Native
     public struct CapData { public uint Effective; public uint Permitted; public uint Inheritable; }
 
     /// <summary>Takes <paramref name="capabilities"/> (numbers below 32) out of the calling thread's effective set
-    /// (capabilities are per thread: pid 0 is the caller). They stay permitted, and a child this thread starts as
-    /// root gets every capability back at execve, so ip and tc still work. Returns the errno, 0 on success.</summary>
+    /// (capabilities are per thread: pid 0 is the caller). They stay permitted. Returns the errno, 0 on success.</summary>
     public static int DropEffective(params int[] capabilities)
     {
         var header = new CapHeader { Version = CapabilityVersion3, Pid = 0 };

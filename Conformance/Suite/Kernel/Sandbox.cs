@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
+using System.Net;
 using System.Text;
 using Udpconf.Reference.Host;
 using Udpconf.Suite.Targets;
@@ -9,7 +9,8 @@ namespace Udpconf.Suite.Kernel;
 /// <summary>
 /// A private network namespace for one case, holding a TUN device per link of the case's host. Network namespaces
 /// belong to threads, so <see cref="Run{T}"/> starts a dedicated thread, unshares it into a fresh namespace and
-/// runs everything there: the configuration commands (children inherit the thread's namespace), the sockets, the
+/// runs everything there: the netlink sockets that configure it (a socket belongs to the namespace of the thread
+/// that opened it), the sockets of the case, the
 /// reads of /proc/thread-self/net. When the thread ends and the descriptors are closed the namespace has no
 /// reference left and the kernel removes it with its devices, even if the process is killed.
 /// </summary>
@@ -19,7 +20,9 @@ public sealed class Sandbox : IDisposable
     /// them through a table of their own, so the case's routes (unreachable, blackhole, ...) never stop them.</summary>
     public static readonly Ipv4Address MarkerAddress = Ipv4Address.Parse("203.0.113.251");
     public const ushort MarkerPort = 65001;
-    private const int MarkerMark = 0x7e57, MarkerTable = 32001;
+    private const uint MarkerMark = 0x7e57, MarkerTable = 32001, MarkerRulePriority = 10;
+    /// <summary>The nf_tables table and output chain of a case's drops.</summary>
+    private const string NftTable = "udpconf", NftChain = "out";
     /// <summary>The packets a link holds for the capture: more than the fragments of any datagram.</summary>
     private const int TunQueueLength = 10000;
 
@@ -27,6 +30,9 @@ public sealed class Sandbox : IDisposable
     private readonly HostConfig host;
     private readonly HashSet<string> down = [];
     private readonly HashSet<string> vnet = [];
+    /// <summary>Queue-full links: every packet is dropped before the device, the marker too.</summary>
+    private readonly HashSet<string> silent = [];
+    private RtNetlink? rtnetlink;
     private int markerSocket = -1;
     private long markerCount;
 
@@ -77,7 +83,7 @@ public sealed class Sandbox : IDisposable
                 try
                 {
                     if (Native.unshare(Native.CloneNewNet) != 0)
-                        throw new InvalidOperationException($"unshare(CLONE_NEWNET) failed: errno {Native.Errno}");
+                        throw new InvalidOperationException($"unshare(CLONE_NEWNET) failed: {SystemError.Describe(Native.Errno)}");
                     sandbox = new Sandbox(host, ipv6);
                     sandbox.Configure();
                 }
@@ -131,7 +137,7 @@ public sealed class Sandbox : IDisposable
         foreach (var link in host.Interfaces.Where(i => !i.IsLoopback).OrderBy(i => i.Index))
         {
             var fd = Native.open("/dev/net/tun", Native.ORdwr | Native.ONonblock | Native.OCloexec);
-            if (fd < 0) throw new InvalidOperationException($"open /dev/net/tun: errno {Native.Errno}");
+            if (fd < 0) throw new InvalidOperationException($"open /dev/net/tun: {SystemError.Describe(Native.Errno)}");
             // A link with checksum offload gets a virtio-net header before every packet it hands out, and
             // TUN_F_CSUM so that the kernel leaves UDP checksums for the device to finish (NETIF_F_HW_CSUM).
             var ifr = Native.IfReq(link.Name, Native.IffTun | Native.IffNoPi | (link.ChecksumOffload ? Native.IffVnetHdr : 0));
@@ -140,14 +146,14 @@ public sealed class Sandbox : IDisposable
                 {
                     var errno = Native.Errno;
                     Native.close(fd);
-                    throw new InvalidOperationException($"TUNSETIFF {link.Name}: errno {errno}");
+                    throw new InvalidOperationException($"TUNSETIFF {link.Name}: {SystemError.Describe(errno)}");
                 }
-            tuns[link.Name] = (fd, 0);
+            tuns[link.Name] = (fd, IfIndex(link.Name));
             if (link.ChecksumOffload)
             {
                 vnet.Add(link.Name);
                 if (Native.ioctl(fd, Native.TunSetOffload, (void*)Native.TunFCsum) != 0)
-                    throw new InvalidOperationException($"TUNSETOFFLOAD {link.Name}: errno {Native.Errno}");
+                    throw new InvalidOperationException($"TUNSETOFFLOAD {link.Name}: {SystemError.Describe(Native.Errno)}");
             }
             WriteSysctl($"net/ipv6/conf/{link.Name}/disable_ipv6", "1", optional: true);
         }
@@ -155,136 +161,94 @@ public sealed class Sandbox : IDisposable
         WriteSysctl("net/ipv4/ip_local_port_range", $"{host.LocalPortLow} {host.LocalPortHigh}");
         if (host.DefaultPmtuMode is 0 or 1) WriteSysctl("net/ipv4/ip_no_pmtu_disc", host.DefaultPmtuMode == 1 ? "0" : "1");
 
-        // Every link is configured up (the kernel refuses routes over a down device), the routes are added, and
-        // only then are the links described as down taken down: the kernel then drops their routes, as it would.
-        var ip = new StringBuilder("link set lo up\n");
-        ip.Append($"rule add fwmark {MarkerMark} lookup {MarkerTable} pref 10\n");
+        // Everything below goes through one rtnetlink socket opened on this thread, so in this namespace. Every
+        // link is configured up (the kernel refuses routes over a down device), the routes are added, and only then
+        // are the links described as down taken down: the kernel then drops their routes, as it would.
+        rtnetlink = new RtNetlink();
+        rtnetlink.Request(RtNetlink.SetLink(IfIndex("lo"), "lo", up: true));
+        rtnetlink.Request(RtNetlink.AddRule(MarkerMark, MarkerTable, MarkerRulePriority));
         foreach (var link in host.Interfaces.Where(i => !i.IsLoopback))
         {
+            var index = tuns[link.Name].Index;
             // A TUN device queues at most txqueuelen packets for its reader (500 by default) and drops the rest: a
             // datagram cut at MTU 68 has up to ~8000 fragments, and the marker must still come after them.
-            ip.Append($"link set {link.Name} mtu {link.Mtu} txqueuelen {TunQueueLength} up\n");
-            foreach (var (address, prefix) in link.Addresses) ip.Append($"addr add {address}/{prefix} brd + dev {link.Name}\n");
-            ip.Append($"route add default dev {link.Name} table {MarkerTable} metric {link.Index}\n");
+            rtnetlink.Request(RtNetlink.SetLink(index, link.Name, link.Mtu, TunQueueLength, up: true));
+            foreach (var (address, prefix) in link.Addresses)
+                rtnetlink.Request(RtNetlink.AddAddress(index, link.Name, new IPAddress(Bytes(address)), prefix));
+            rtnetlink.Request(RtNetlink.NewRoute(MarkerRoute(link), RouteVerb.Add));
         }
         // append, not add: a second route to the same prefix (two defaults over two links) is kept after the first,
         // which stays the one used, as the host description lists them.
-        foreach (var route in host.Routes) ip.Append(RouteCommand("append", route)).Append('\n');
-        Command("ip", "-batch -", ip.ToString());
-        // pfifo keeps one FIFO per link: the default pfifo_fast has priority bands by TOS and could hand the
-        // marker out before a packet sent earlier.
-        var tc = string.Concat(host.Interfaces.Where(i => !i.IsLoopback).Select(i => i.QueueFull ? QueueFullQdisc(i.Name) : $"qdisc replace dev {i.Name} root pfifo limit {TunQueueLength}\n"));
-        if (tc.Length > 0) Command("tc", "-batch -", tc);
+        foreach (var route in host.Routes) rtnetlink.Request(RtNetlink.NewRoute(RouteSpec.From(route, LinkIndex), RouteVerb.Append));
+        // pfifo keeps one FIFO per link: the default pfifo_fast has priority bands by TOS and could hand the marker
+        // out before a packet sent earlier. A link described queue-full gets a pfifo of limit 0: it never bypasses
+        // the queue, and enqueueing into it drops with NET_XMIT_DROP, which is what the cases need. No marker goes
+        // there (nothing can reach that device), so capture reads what is readable and stops, as for a down link.
+        foreach (var link in host.Interfaces.Where(i => !i.IsLoopback))
+            rtnetlink.Request(RtNetlink.RootPfifo(tuns[link.Name].Index, link.Name, link.QueueFull ? 0u : (uint)TunQueueLength));
+        foreach (var link in host.Interfaces.Where(i => !i.IsLoopback && i.QueueFull)) silent.Add(link.Name);
         if (ipv6 && host.Interfaces.Where(i => !i.IsLoopback && i.Up).OrderBy(i => i.Index).FirstOrDefault() is { } v6)
         {
             foreach (var (key, value) in new[] { ("addr_gen_mode", "1"), ("accept_ra", "0"), ("router_solicitations", "0"), ("dad_transmits", "0"), ("disable_ipv6", "0") })
                 WriteSysctl($"net/ipv6/conf/{v6.Name}/{key}", value);
-            Command("ip", "-6 -batch -", $"addr add {Ipv6Address} dev {v6.Name} nodad\nroute add {Ipv6Route} dev {v6.Name}\n");
+            var index = tuns[v6.Name].Index;
+            rtnetlink.Request(RtNetlink.AddAddress(index, v6.Name, IPAddress.Parse(Ipv6Address.Split('/')[0]), int.Parse(Ipv6Address.Split('/')[1]), noDad: true));
+            var network = Ipv6Route.Split('/');
+            rtnetlink.Request(RtNetlink.NewRoute(new RouteSpec(RtNetlink.AfInet6, IPAddress.Parse(network[0]).GetAddressBytes(), int.Parse(network[1]),
+                RtNetlink.RtnUnicast, RtNetlink.TableMain, RtNetlink.ScopeUniverse, index, v6.Name), RouteVerb.Add));
         }
-        if (host.OutputDrops.Count > 0) Command("nft", "-f -", NftRules(host.OutputDrops));
-        var downLinks = host.Interfaces.Where(i => !i.IsLoopback && !i.Up).ToArray();
-        if (downLinks.Length > 0) Command("ip", "-batch -", string.Concat(downLinks.Select(l => $"link set {l.Name} down\n")));
-        foreach (var l in downLinks) down.Add(l.Name);
+        if (host.OutputDrops.Count > 0) NfTables.ApplyOutputFilter(NftTable, NftChain, MarkerMark, host.OutputDrops);
+        foreach (var link in host.Interfaces.Where(i => !i.IsLoopback && !i.Up))
+        {
+            rtnetlink.Request(RtNetlink.SetLink(tuns[link.Name].Index, link.Name, up: false));
+            down.Add(link.Name);
+        }
 
-        foreach (var name in tuns.Keys.ToArray()) tuns[name] = (tuns[name].Fd, IfIndex(name));
         markerSocket = Native.socket(2, 2 | Native.OCloexec, 0);
-        if (markerSocket < 0) throw new InvalidOperationException($"marker socket: errno {Native.Errno}");
+        if (markerSocket < 0) throw new InvalidOperationException($"marker socket: {SystemError.Describe(Native.Errno)}");
         var mark = MarkerMark;
         if (Native.setsockopt(markerSocket, 1, 36, (nint)(&mark), 4) != 0) // SOL_SOCKET, SO_MARK
-            throw new InvalidOperationException($"SO_MARK: errno {Native.Errno}");
+            throw new InvalidOperationException($"SO_MARK: {SystemError.Describe(Native.Errno)}");
         // Bound outside the local port range: left to autobind, the marker would take an ephemeral port a case counts on.
         var port = (ushort)(host.LocalPortHigh < 65531 || host.LocalPortLow > 65531 ? 65531 : host.LocalPortLow - 1);
         var sockaddr = new byte[16];
         sockaddr[0] = 2;
         BinaryPrimitives.WriteUInt16BigEndian(sockaddr.AsSpan(2), port);
         fixed (byte* a = sockaddr)
-            if (Native.bind(markerSocket, (nint)a, 16) != 0) throw new InvalidOperationException($"marker bind: errno {Native.Errno}");
+            if (Native.bind(markerSocket, (nint)a, 16) != 0) throw new InvalidOperationException($"marker bind: {SystemError.Describe(Native.Errno)}");
         Capture(); // anything the configuration itself caused is not the first operation's
     }
 
-    /// <summary>
-    /// A link described queue-full: the device queue refuses every packet with NET_XMIT_DROP, which is what a
-    /// pfifo of limit 0 does (it never bypasses the queue, and enqueueing into it drops). The marker alone gets
-    /// through: an htb root sends everything to a class whose queue is that pfifo, except the marker's address
-    /// and port, which a u32 filter sends to a class with an ordinary queue. (u32 here rather than the marker's
-    /// fwmark: the kernel may lack the fw classifier and u32's mark match.)
-    /// </summary>
-    private static string QueueFullQdisc(string name) =>
-        $"qdisc replace dev {name} root handle 1: htb default 2\n" +
-        $"class add dev {name} parent 1: classid 1:1 htb rate 10gbit quantum 60000\n" +
-        $"class add dev {name} parent 1: classid 1:2 htb rate 10gbit quantum 60000\n" +
-        $"qdisc add dev {name} parent 1:1 pfifo limit {TunQueueLength}\n" +
-        $"qdisc add dev {name} parent 1:2 pfifo limit 0\n" +
-        $"filter add dev {name} parent 1: protocol ip prio 1 u32 match ip dst {MarkerAddress}/32 match ip dport {MarkerPort} 0xffff flowid 1:1\n";
-
-    public static string RouteCommand(string verb, Route r)
+    private static byte[] Bytes(Ipv4Address address)
     {
-        var dest = r.PrefixLength == 0 ? "default" : $"{r.Destination}/{r.PrefixLength}";
-        var text = new StringBuilder($"route {verb} ");
-        switch (r.Kind)
-        {
-            case RouteKind.Unreachable: text.Append($"unreachable {dest}"); break;
-            case RouteKind.Prohibit: text.Append($"prohibit {dest}"); break;
-            case RouteKind.Blackhole: text.Append($"blackhole {dest}"); break;
-            // A broadcast route lives in the local table, as the kernel's own ones do.
-            case RouteKind.Broadcast: text.Append($"broadcast {dest} dev {r.Device} table local"); break;
-            // A multicast range is an ordinary on-link route out of the device, as administrators write it.
-            case RouteKind.Multicast: text.Append($"{dest} dev {r.Device}"); break;
-            case RouteKind.OnLink: text.Append($"{dest} dev {r.Device} scope link"); break;
-            default: text.Append($"{dest} via {r.Gateway} dev {r.Device}"); break;
-        }
-        if (r.Tos != 0) text.Append($" tos 0x{r.Tos:x}"); // ip reads the TOS in hexadecimal
-        if (r.PreferredSource is { } src) text.Append($" src {src}");
-        if (r.Mtu is { } mtu) text.Append(r.MtuLocked ? $" mtu lock {mtu}" : $" mtu {mtu}");
-        if (r.HopLimit is { } hops) text.Append($" hoplimit {hops}");
-        return text.ToString();
+        var bytes = new byte[4];
+        address.Write(bytes);
+        return bytes;
     }
 
-    private static string NftRules(IEnumerable<OutputDropRule> drops)
-    {
-        var text = new StringBuilder("table ip udpconf {\n chain out {\n  type filter hook output priority 0; policy accept;\n");
-        text.Append($"  meta mark {MarkerMark} accept\n");
-        foreach (var d in drops)
-            text.Append($"  ip daddr {d.Destination}/{d.PrefixLength}").Append(d.DestinationPort is { } p ? $" udp dport {p}" : "").Append(" drop\n");
-        return text.Append(" }\n}\n").ToString();
-    }
+    /// <summary>The marker's route out of a link: a default route in the marker table, metric the link's index.</summary>
+    private RouteSpec MarkerRoute(Interface link) =>
+        new(RtNetlink.AfInet, new byte[4], 0, RtNetlink.RtnUnicast, MarkerTable, RtNetlink.ScopeLink, tuns[link.Name].Index, link.Name, Metric: (uint)link.Index);
 
-    /// <summary>ip link set for a HostChangeOp. Bringing a link back up re-adds its marker route and the case's
-    /// routes over it (the kernel dropped them when it went down): the host description stays what the case says.</summary>
+    /// <summary>The ifindex of one of the sandbox's links; 0 for another name, which rtnetlink then looks up by
+    /// name (and refuses with ENODEV when there is none).</summary>
+    private int LinkIndex(string name) => tuns.TryGetValue(name, out var link) ? link.Index : 0;
+
+    /// <summary>A HostChangeOp: the link's MTU, or up or down. Bringing a link back up re-adds its marker route and
+    /// the case's routes over it (the kernel dropped them when it went down), replacing any the kernel kept: the
+    /// host description stays what the case says.</summary>
     public void Change(string link, int? mtu, bool? up)
     {
-        var text = new StringBuilder($"link set {link}");
-        if (mtu is { } m) text.Append($" mtu {m}");
-        if (up is { } u) text.Append(u ? " up" : " down");
-        text.Append('\n');
-        if (up == true)
+        var sandboxLink = host.InterfaceByName(link);
+        rtnetlink!.Request(RtNetlink.SetLink(LinkIndex(link), link, mtu, up: up));
+        if (up == true && sandboxLink is not null)
         {
-            var index = host.InterfaceByName(link)?.Index ?? 0;
-            text.Append($"route replace default dev {link} table {MarkerTable} metric {index}\n");
-            foreach (var r in host.Routes.Where(r => r.Device == link)) text.Append(RouteCommand("replace", r)).Append('\n');
+            rtnetlink.Request(RtNetlink.NewRoute(MarkerRoute(sandboxLink), RouteVerb.Replace));
+            foreach (var r in host.Routes.Where(r => r.Device == link))
+                rtnetlink.Request(RtNetlink.NewRoute(RouteSpec.From(r, LinkIndex), RouteVerb.Replace));
         }
-        Command("ip", "-force -batch -", text.ToString(), check: up != true);
         if (up == true) down.Remove(link);
         if (up == false) down.Add(link);
-    }
-
-    /// <summary>Starts a command from this thread, so that it runs in the namespace; throws when it fails.</summary>
-    /// <param name="check">Throw when the command fails; re-adding routes after an up tolerates the ones the kernel kept.</param>
-    public static string Command(string file, string arguments, string? input = null, bool check = true)
-    {
-        var start = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
-        if (input is not null) process.StandardInput.Write(input);
-        process.StandardInput.Close();
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (check && process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {errors.Result.Trim()}\ninput:\n{input}");
-        return output;
     }
 
     private static void WriteSysctl(string key, string value, bool optional = false)
@@ -301,7 +265,7 @@ public sealed class Sandbox : IDisposable
         {
             var ifr = Native.IfReq(name, 0);
             fixed (byte* p = ifr)
-                if (Native.ioctl(s, Native.SiocGifIndex, p) != 0) throw new InvalidOperationException($"SIOCGIFINDEX {name}: errno {Native.Errno}");
+                if (Native.ioctl(s, Native.SiocGifIndex, p) != 0) throw new InvalidOperationException($"SIOCGIFINDEX {name}: {SystemError.Describe(Native.Errno)}");
             return BitConverter.ToInt32(ifr, 16);
         }
         finally { Native.close(s); }
@@ -340,8 +304,8 @@ public sealed class Sandbox : IDisposable
 
     /// <summary>
     /// Everything the kernel wrote to the links since the last capture. A marker datagram goes out of every link
-    /// that is up after the work; the links are read until their marker comes back, so "nothing was sent" needs
-    /// no sleep. Markers are dropped from the result; so are IGMP reports, which the kernel sends on its own.
+    /// that is up and not queue-full after the work; the links are read until their marker comes back, so "nothing
+    /// was sent" needs no sleep. Markers are dropped from the result; so are IGMP reports, which the kernel sends on its own.
     /// </summary>
     public unsafe List<ObservedPacket> Capture(int timeoutMs = 5000)
     {
@@ -349,8 +313,7 @@ public sealed class Sandbox : IDisposable
         var buffer = new byte[70000];
         foreach (var (name, (fd, index)) in tuns)
         {
-            var up = IsUp(name);
-            var payload = up ? SendMarker(index) : null;
+            var payload = HasMarker(name) ? SendMarker(index) : null;
             var deadline = Environment.TickCount64 + timeoutMs;
             while (true)
             {
@@ -373,8 +336,8 @@ public sealed class Sandbox : IDisposable
                     packets.Add(new ObservedPacket(name, bytes, offload));
                     continue;
                 }
-                if (n < 0 && Native.Errno != Native.EAgain) throw new InvalidOperationException($"read {name}: errno {Native.Errno}");
-                if (payload is null) break; // a down link: what it queued is already readable
+                if (n < 0 && Native.Errno != Native.EAgain) throw new InvalidOperationException($"read {name}: {SystemError.Describe(Native.Errno)}");
+                if (payload is null) break; // a down or queue-full link: what it queued is already readable
                 var left = deadline - Environment.TickCount64;
                 if (left <= 0) throw new TimeoutException($"the marker on {name} did not come back within {timeoutMs} ms");
                 var pfd = new Native.PollFd { Fd = fd, Events = Native.PollIn };
@@ -384,7 +347,8 @@ public sealed class Sandbox : IDisposable
         return packets;
     }
 
-    private bool IsUp(string name) => !down.Contains(name);
+    /// <summary>A marker can go out of the link and come back: it is up, and its queue is not the one that drops all.</summary>
+    private bool HasMarker(string name) => !down.Contains(name) && !silent.Contains(name);
 
     private unsafe byte[] SendMarker(int ifindex)
     {
@@ -403,7 +367,7 @@ public sealed class Sandbox : IDisposable
             var iov = stackalloc long[2] { (long)d, payload.Length };
             var msg = stackalloc long[7] { (long)a, 16, (long)iov, 1, (long)c, 32, 0 };
             if (Native.sendmsg(markerSocket, (nint)msg, 0) < 0)
-                throw new InvalidOperationException($"marker sendmsg on ifindex {ifindex}: errno {Native.Errno}");
+                throw new InvalidOperationException($"marker sendmsg on ifindex {ifindex}: {SystemError.Describe(Native.Errno)}");
         }
         return payload;
     }
@@ -431,6 +395,7 @@ public sealed class Sandbox : IDisposable
     public void Dispose()
     {
         snmp?.Dispose();
+        rtnetlink?.Dispose();
         if (markerSocket >= 0) Native.close(markerSocket);
         foreach (var (fd, _) in tuns.Values) Native.close(fd);
         tuns.Clear();
