@@ -20,11 +20,14 @@ public class FuzzCommandTests
     [InlineData("--profile", "all")]
     [InlineData("--count", "0")]
     [InlineData("--max-ops", "0")]
+    [InlineData("--max-ops", "10001")]
+    [InlineData("--max-ops", "100000")]
     [InlineData("--target", "nope")]
     public void Bad_usage_exits_2(string option, string value)
     {
         using var cases = new TempCases();
         var run = CliHarness.Run(cases.Root, "fuzz", "--target", "model", option, value);
         Assert.True(run.ExitCode == 2, run.ToString());
+        if (option == "--max-ops") Assert.Contains($"--max-ops must be from 1 to 10000, not {value}", run.Error);
     }
 }

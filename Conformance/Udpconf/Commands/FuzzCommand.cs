@@ -28,6 +28,9 @@ public sealed class FuzzSettings : CommandSettings
     [Description("The longest sequence (default 40 operations).")]
     public int MaxOperations { get; set; } = 40;
 
+    /// <summary>The longest sequence: 10,000 ran (20,000 operations in two sequences); 100,000 overflowed the stack.</summary>
+    public const int MaxOperationsLimit = 10_000;
+
     [CommandOption("--out <DIR>")]
     [Description("Where a failing sequence is written as a case file (default: fuzz-failures under the current folder).")]
     public string Out { get; set; } = "fuzz-failures";
@@ -35,7 +38,7 @@ public sealed class FuzzSettings : CommandSettings
     public override ValidationResult Validate() =>
         Profile is not ("spec" or "linux") ? ValidationResult.Error($"--profile must be spec or linux, not '{Profile}'")
         : Count < 1 ? ValidationResult.Error("--count must be at least 1")
-        : MaxOperations < 1 ? ValidationResult.Error("--max-ops must be at least 1")
+        : MaxOperations is < 1 or > MaxOperationsLimit ? ValidationResult.Error($"--max-ops must be from 1 to {MaxOperationsLimit}, not {MaxOperations} (FsCheck builds a sequence recursively: 100,000 overflowed the stack; run more sequences instead)")
         : ValidationResult.Success();
 }
 
