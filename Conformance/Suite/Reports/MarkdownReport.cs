@@ -23,7 +23,28 @@ public static class MarkdownReport
         text.AppendLine();
         ByClause(text, results);
         Failures(text, results);
+        NotApplicable(text, results);
         return text.ToString();
+    }
+
+    /// <summary>The results that did not apply, and those that passed with steps that did not, each with its reason:
+    /// what was not checked is listed, not hidden in a pass.</summary>
+    private static void NotApplicable(StringBuilder text, IReadOnlyList<CaseResult> results)
+    {
+        var listed = results.Where(ReportText.HasNotApplicable).ToArray();
+        if (listed.Length == 0) return;
+        text.AppendLine();
+        text.AppendLine("## Not applicable");
+        text.AppendLine();
+        text.AppendLine("| case | profile | verdict | not applicable |");
+        text.AppendLine("|---|---|---|---|");
+        foreach (var result in listed)
+        {
+            var why = result.Kind == VerdictKind.NotApplicable
+                ? ReportText.FirstLine(ReportText.Reason(result) ?? "not applicable")
+                : ReportText.NotApplicableStepsText(result);
+            text.AppendLine($"| `{result.CaseId}` | {result.Profile} | {JsonReport.Name(result.Kind)} | {Escape(why)} |");
+        }
     }
 
     private static void ByClause(StringBuilder text, IReadOnlyList<CaseResult> results)
