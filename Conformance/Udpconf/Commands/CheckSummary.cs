@@ -11,11 +11,11 @@ namespace Udpconf.Cli.Commands;
 /// reason), and every diagnostic of the malformed case files.</summary>
 public static class CheckSummary
 {
-    public static void Render(CliIo io, IReadOnlyList<CaseResult> results, IReadOnlyList<CaseFile> cases, string folder)
+    public static void Render(CliIo io, IReadOnlyList<CaseResult> results, IReadOnlyList<CaseFile> cases, string source)
     {
         var profiles = results.Select(r => r.Profile).Distinct().ToArray();
         var targets = results.Select(r => r.Target).Distinct().ToArray();
-        io.Out.WriteLine($"{cases.Count} cases from {io.Show(folder)} on {string.Join(", ", targets)}");
+        io.Out.WriteLine($"{cases.Count} cases from {source} on {string.Join(", ", targets)}");
         io.Out.WriteLine();
 
         var verdicts = new Table().Title("verdicts").AddColumn("verdict");
