@@ -125,7 +125,7 @@ public class QuotedTextTests
         Assert.Equal("sendto s \"say \\\"hi\\\"\\\\ # now\\n\\tok\" to 198.51.100.7:9", CaseWriter.Operation(send));
         Assert.Equal("sendmsg s iov \"a,b\",3,\"none\"", CaseWriter.Operation(msg));
 
-        var text = CaseWriter.Write("quoted", [ClauseId.DportZero], [], [], Udpconf.Reference.Host.HostConfig.Default, [send, msg],
+        var text = CaseWriter.Write("quoted", ["udp_sendmsg.dport_zero"], [], [], Udpconf.Reference.Host.HostConfig.Default, [send, msg],
             [["=> 19", "packet 1 payload=\"say \\\"hi\\\"\\\\ # now\\n\\tok\" csum=valid"], []]);
         var again = Parse(text);
         Assert.Equal(send.Data.Readable.ToArray(), Assert.IsType<SendToOp>(again.Steps[0].Operation).Data.Readable.ToArray());
