@@ -51,8 +51,16 @@ public enum Errno
 /// <summary>Parsing errno names as written in cases and adapter replies ("EINVAL" or "22").</summary>
 public static class ErrnoNames
 {
+    /// <summary>Other names of the same numbers on Linux: ENOTSUP is EOPNOTSUPP (95). Read, never written: a
+    /// value prints under its one enum name.</summary>
+    public static IReadOnlyDictionary<string, Errno> Aliases { get; } = new Dictionary<string, Errno>
+    {
+        ["ENOTSUP"] = Errno.EOPNOTSUPP,
+    };
+
     public static bool TryParse(string text, out Errno errno)
     {
+        if (Aliases.TryGetValue(text, out errno)) return true;
         if (Enum.TryParse(text, ignoreCase: false, out errno) && Enum.IsDefined(errno) && !int.TryParse(text, out _))
             return true;
         if (int.TryParse(text, out var number) && Enum.IsDefined((Errno)number))

@@ -11,16 +11,21 @@ public static class CaseLibrary
     /// <summary>Conformance/cases under the repository root.</summary>
     public static string DefaultFolder(string root) => System.IO.Path.Combine(root, "Conformance", "cases");
 
-    public static IReadOnlyList<CaseFile> Load(string folder) =>
+    /// <summary>The case files under <paramref name="folder"/>, recursively, with ids relative to
+    /// <paramref name="idRoot"/> (by default the folder itself).</summary>
+    public static IReadOnlyList<CaseFile> Load(string folder, string? idRoot = null) =>
         Directory.EnumerateFiles(folder, "*" + Extension, SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal)
-            .Select(path =>
-            {
-                var parsed = CaseParser.ParseFile(path, folder);
-                var id = System.IO.Path.ChangeExtension(System.IO.Path.GetRelativePath(folder, path), null).Replace('\\', '/');
-                return new CaseFile(id, path, parsed.Case, parsed.Diagnostics);
-            })
+            .Select(path => LoadFile(path, idRoot ?? folder))
             .ToArray();
+
+    /// <summary>One case file, its id its path relative to <paramref name="idRoot"/> without the extension.</summary>
+    public static CaseFile LoadFile(string path, string idRoot)
+    {
+        var parsed = CaseParser.ParseFile(path, idRoot);
+        var id = System.IO.Path.ChangeExtension(System.IO.Path.GetRelativePath(idRoot, path), null).Replace('\\', '/');
+        return new CaseFile(id, path, parsed.Case, parsed.Diagnostics);
+    }
 
     /// <summary>Keeps the cases whose id starts with one of the paths or that name one of the clauses (no filter: all).</summary>
     public static IEnumerable<CaseFile> Filter(IEnumerable<CaseFile> cases, IReadOnlyCollection<string> paths, IReadOnlyCollection<string> clauses) =>

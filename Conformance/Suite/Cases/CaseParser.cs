@@ -76,7 +76,7 @@ public static class CaseParser
                                 case "clauses": clauses = CheckClauses(words, position, diagnostics); break;
                                 case "profiles": profiles = CheckProfiles(words, position, diagnostics); break;
                                 case "features": features = CheckFeatures(words, position, diagnostics); break;
-                                case "title": title = [string.Join(' ', words.Select(w => w.Text))]; break;
+                                case "title": title = [string.Join(' ', words.Select(LineReader.Unquoted))]; break;
                             }
                             continue;
                         default:
@@ -136,7 +136,8 @@ public static class CaseParser
         var inQuote = false;
         for (var i = 0; i < line.Length; i++)
         {
-            if (line[i] == '"') inQuote = !inQuote;
+            if (inQuote && line[i] == '\\') i++; // an escape: \" does not end the quoted text
+            else if (line[i] == '"') inQuote = !inQuote;
             else if (line[i] == '#' && !inQuote && StartsComment(line, i)) return line[..i];
         }
         return line;

@@ -12,7 +12,7 @@ namespace Udpconf.Suite.Cases;
 /// Writes a host, operations and expectation lines as the text of a case file (grammar in Conformance/CASES.md),
 /// such that <see cref="CaseParser.Parse"/> of the text gives back the same host and the same operations, byte for
 /// byte. Every value is written in the most readable form that reads back exactly: data as <c>N</c> (0, 1, 2, …),
-/// <c>N*xx</c>, <c>"text"</c>, <c>N!</c> or <c>hex:</c>; addresses as <c>A.B.C.D:PORT</c>, <c>mapped</c>, <c>in6</c>,
+/// <c>N*xx</c>, <c>"text"</c> (with \" \\ \n \t escaped; in iov lists too), <c>N!</c> or <c>hex:</c>; addresses as <c>A.B.C.D:PORT</c>, <c>mapped</c>, <c>in6</c>,
 /// <c>unspec</c>, <c>null</c> or <c>hex:</c> with <c>addrlen</c>, <c>family</c> and <c>addr-unreadable</c> only where
 /// needed; control messages as <c>cmsg</c> words where they re-encode to the same bytes, else <c>control hex:</c>.
 /// </summary>
@@ -258,7 +258,7 @@ public static class CaseWriter
     private static string IovBlock(UserBuffer block, int index, SendMsgOp op)
     {
         CheckLength(block, $"iov block {index + 1}", op);
-        if (block.FullyReadable) return FullData(block.Readable.Span, allowText: false);
+        if (block.FullyReadable) return FullData(block.Readable.Span, allowText: true);
         if (block.Readable.Length == 0 && block.Length <= MaxCountedLength) return Num(block.Length) + "!";
         throw Unsupported(op, block.Readable.Length == 0
             ? $"iov block {index + 1} is {block.Length} unreadable bytes; 'N!' goes up to {MaxCountedLength}"
@@ -275,13 +275,13 @@ public static class CaseWriter
 
     // ---- data ----
 
-    /// <summary>Readable bytes: N (0, 1, 2, …), "text" (printable ASCII, only where a whole word), N*xx, or hex.</summary>
+    /// <summary>Readable bytes: N (0, 1, 2, …), "text" (printable ASCII, tabs and newlines, escaped), N*xx, or hex.</summary>
     private static string FullData(ReadOnlySpan<byte> bytes, bool allowText)
     {
         if (bytes.Length <= MaxCountedLength)
         {
             if (IsPattern(bytes)) return Num(bytes.Length);
-            if (allowText && IsText(bytes)) return "\"" + Encoding.ASCII.GetString(bytes) + "\"";
+            if (allowText && IsText(bytes)) return Quote(bytes);
             if (bytes.Length >= 2 && bytes.IndexOfAnyExcept(bytes[0]) < 0) return $"{Num(bytes.Length)}*{bytes[0]:x2}";
         }
         return Hex(bytes);
@@ -307,16 +307,33 @@ public static class CaseWriter
         return true;
     }
 
+    /// <summary>Text worth writing as "text": printable ASCII, tabs and newlines, with a letter.</summary>
     private static bool IsText(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return false;
         var letters = false;
         foreach (var b in bytes)
         {
-            if (b is < 0x20 or > 0x7E or (byte)'"' or (byte)'\\') return false;
+            if (b is (< 0x20 or > 0x7E) and not ((byte)'\n' or (byte)'\t')) return false;
             letters |= char.IsAsciiLetter((char)b);
         }
         return letters;
+    }
+
+    /// <summary>Bytes as quoted text with the escapes the parser reads: \" \\ \n \t.</summary>
+    private static string Quote(ReadOnlySpan<byte> bytes)
+    {
+        var text = new StringBuilder("\"");
+        foreach (var b in bytes)
+            text.Append(b switch
+            {
+                (byte)'"' => "\\\"",
+                (byte)'\\' => "\\\\",
+                (byte)'\n' => "\\n",
+                (byte)'\t' => "\\t",
+                _ => ((char)b).ToString(),
+            });
+        return text.Append('"').ToString();
     }
 
     // ---- addresses ----

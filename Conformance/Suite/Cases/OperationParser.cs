@@ -193,11 +193,12 @@ internal static class OperationParser
         return new GetSockOptOp(fd, level, name, length);
     }
 
-    /// <summary>N (N bytes counting 0, 1, 2, …), N*xx (N bytes of xx), hex:…, "text", N! (N unreadable bytes).</summary>
+    /// <summary>N (N bytes counting 0, 1, 2, …), N*xx (N bytes of xx), hex:…, "text" (UTF-8, with the escapes \" \\ \n
+    /// \t \xHH), N! (N unreadable bytes).</summary>
     public static UserBuffer Data(Token token)
     {
         var text = token.Text;
-        if (text.StartsWith('"')) return UserBuffer.Of(System.Text.Encoding.UTF8.GetBytes(text[1..]));
+        if (text.StartsWith('"')) return UserBuffer.Of(LineReader.QuotedBytes(token));
         if (text.StartsWith("hex:")) return UserBuffer.Of(LineReader.Hex(token));
         if (text.EndsWith('!')) return UserBuffer.Unreadable(Length(token with { Text = text[..^1] }));
         var star = text.IndexOf('*');
@@ -263,13 +264,9 @@ internal static class OperationParser
         if (!reader.TryTake("iov")) throw new CaseSyntaxException(reader.Column, "expected 'iov' and the data blocks");
         var blocksToken = reader.Next("data blocks");
         var iov = new List<UserBuffer>();
-        var column = blocksToken.Column;
         if (blocksToken.Text != "none")
-            foreach (var part in blocksToken.Text.Split(','))
-            {
-                iov.Add(Data(new Token(part, column)));
-                column += part.Length + 1;
-            }
+            foreach (var part in LineReader.List(blocksToken))
+                iov.Add(Data(part));
         UserBuffer? name = null;
         var nameLength = 0;
         var flags = MsgFlags.None;

@@ -8,21 +8,48 @@ using Udpconf.Suite.Targets;
 
 namespace Udpconf.Suite.Compare;
 
+/// <summary>What checking a step's own expectations gave: the problems, how many expectations were checked, and
+/// those that could not be (a deciding clause, counters or an error queue where the model says nothing and the
+/// target reported none).</summary>
+public sealed record ExpectationCheck(List<Problem> Problems, int Checked, IReadOnlyList<string> Unchecked);
+
 /// <summary>Checks what a case file itself says a step must give against what the target did (and, for the
-/// deciding clause, against the model's prediction, since targets report no clauses).</summary>
+/// deciding clause, against the model's prediction, since targets report no clauses). It needs no prediction for
+/// anything the target observed: for a step the model does not say (<see cref="OutcomeKind.Unmodeled"/>) every
+/// expectation on the result, the packets, and the counters or error queue the target reported is still checked;
+/// only the deciding clause, and counters or an error queue the target did not report, are left skipped.</summary>
 public static class CaseExpectations
 {
-    public static List<Problem> Check(Step step, Outcome predicted, Observation observed)
+    public static List<Problem> Check(Step step, Outcome predicted, Observation observed) => Evaluate(step, predicted, observed).Problems;
+
+    /// <summary>How many expectations a step's lines state (as <see cref="Evaluate"/> counts them when it can check
+    /// them all).</summary>
+    public static int Count(Step step)
+    {
+        var e = step.Expectation;
+        return (e.Result is { } r ? 1 + (r.OptionValue is null ? 0 : 1) + (r.Clause is null ? 0 : 1) : 0) +
+               (e.PacketCount is null ? 0 : 1) + e.Packets.Count + (e.Counters.Count > 0 ? 1 : 0) + (e.ErrorQueue is null ? 0 : 1);
+    }
+
+    public static ExpectationCheck Evaluate(Step step, Outcome predicted, Observation observed)
     {
         var problems = new List<Problem>();
+        var skipped = new List<string>();
+        var done = 0;
+        var modeled = predicted.Kind != OutcomeKind.Unmodeled;
         var expectation = step.Expectation;
-        if (expectation.Result is { } result) CheckResult(result, predicted, observed, problems);
+        if (expectation.Result is { } result) done += CheckResult(result, predicted, observed, problems, skipped);
 
         var packets = observed.Packets.Where(p => Comparer.OnWire(p.Interface)).ToArray();
-        if (expectation.PacketCount is { } count && count != packets.Length)
-            problems.Add(new Problem("case", "packets", $"{count} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
+        if (expectation.PacketCount is { } count)
+        {
+            done++;
+            if (count != packets.Length)
+                problems.Add(new Problem("case", "packets", $"{count} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
+        }
         foreach (var packet in expectation.Packets)
         {
+            done++;
             if (packet.Index >= packets.Length)
             {
                 problems.Add(new Problem("case", $"packet {packet.Index + 1}", "a packet", $"only {packets.Length} packet(s)", predicted.Clause));
@@ -31,36 +58,54 @@ public static class CaseExpectations
             foreach (var (field, wanted) in packet.Fields)
             {
                 var actual = Field(packets[packet.Index], field);
-                if (!Matches(field, wanted, actual, packets[packet.Index].Bytes))
+                if (field == "csum" && wanted == "valid")
+                {
+                    var (valid, observedText) = ChecksumOf(packets, packet.Index);
+                    if (!valid) problems.Add(new Problem("case", $"packet {packet.Index + 1} {field}", wanted, observedText, ClauseFor(field)));
+                }
+                else if (!Matches(field, wanted, actual, packets[packet.Index].Bytes))
                     problems.Add(new Problem("case", $"packet {packet.Index + 1} {field}", wanted, actual, ClauseFor(field)));
             }
         }
         if (expectation.Counters.Count > 0)
         {
-            var counters = observed.Counters ?? predicted.Counters;
-            foreach (var (name, wanted) in expectation.Counters)
+            // Without the target's counters the model's stand in, where the model says anything.
+            var counters = observed.Counters ?? (modeled ? predicted.Counters : null);
+            if (counters is not { } known) skipped.Add("counters (the target reports none and the model does not say)");
+            else
             {
-                var actual = name switch
+                done++;
+                foreach (var (name, wanted) in expectation.Counters)
                 {
-                    "OutDatagrams" => counters.OutDatagrams,
-                    "OutDiscards" => counters.OutDiscards,
-                    "SndbufErrors" => counters.SndbufErrors,
-                    _ => counters.OutNoRoutes,
-                };
-                if (actual != wanted) problems.Add(new Problem("case", $"counter {name}", wanted.ToString(), actual.ToString(), ClauseId.UdpResult));
+                    var actual = name switch
+                    {
+                        "OutDatagrams" => known.OutDatagrams,
+                        "OutDiscards" => known.OutDiscards,
+                        "SndbufErrors" => known.SndbufErrors,
+                        _ => known.OutNoRoutes,
+                    };
+                    if (actual != wanted) problems.Add(new Problem("case", $"counter {name}", wanted.ToString(), actual.ToString(), ClauseId.UdpResult));
+                }
             }
         }
         if (expectation.ErrorQueue is { } wantedQueue)
         {
-            var queue = observed.ErrorQueue ?? predicted.ErrorQueue;
-            if (!queue.SequenceEqual(wantedQueue))
-                problems.Add(new Problem("case", "error queue", Comparer.ErrorQueue(wantedQueue), Comparer.ErrorQueue(queue), predicted.Clause));
+            var queue = observed.ErrorQueue ?? (modeled ? predicted.ErrorQueue : null);
+            if (queue is null) skipped.Add("the error queue (the target reports none and the model does not say)");
+            else
+            {
+                done++;
+                if (!queue.SequenceEqual(wantedQueue))
+                    problems.Add(new Problem("case", "error queue", Comparer.ErrorQueue(wantedQueue), Comparer.ErrorQueue(queue), predicted.Clause));
+            }
         }
-        return problems;
+        return new ExpectationCheck(problems, done, skipped);
     }
 
-    private static void CheckResult(ResultExpectation result, Outcome predicted, Observation observed, List<Problem> problems)
+    /// <summary>Checks the => line; returns how many of its parts were checked.</summary>
+    private static int CheckResult(ResultExpectation result, Outcome predicted, Observation observed, List<Problem> problems, List<string> skipped)
     {
+        var done = 1;
         var ok = result.Kind switch
         {
             OutcomeKind.Value => observed.Kind == OutcomeKind.Value && (result.Value is null || result.Value == observed.Value),
@@ -68,10 +113,24 @@ public static class CaseExpectations
             _ => observed.Kind == result.Kind,
         };
         if (!ok) problems.Add(new Problem("case", "result", result.ToString(), observed.Describe(), result.Clause ?? predicted.Clause));
-        if (result.OptionValue is { } option && (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span)))
-            problems.Add(new Problem("case", "option value", Convert.ToHexString(option.Span), observed.OptionValue is { } v ? Convert.ToHexString(v.Span) : "none", ClauseId.GetSockOpt));
-        if (result.Clause is { } clause && clause != predicted.Clause)
-            problems.Add(new Problem("case", "deciding clause (model)", clause, predicted.Clause, clause));
+        if (result.OptionValue is { } option)
+        {
+            done++;
+            if (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span))
+                problems.Add(new Problem("case", "option value", Convert.ToHexString(option.Span), observed.OptionValue is { } v ? Convert.ToHexString(v.Span) : "none", ClauseId.GetSockOpt));
+        }
+        if (result.Clause is { } clause)
+        {
+            // A target reports no clause: only the model can say which one decided, and here it says nothing.
+            if (predicted.Kind == OutcomeKind.Unmodeled) skipped.Add($"the deciding clause {clause} (the model does not say)");
+            else
+            {
+                done++;
+                if (clause != predicted.Clause)
+                    problems.Add(new Problem("case", "deciding clause (model)", clause, predicted.Clause, clause));
+            }
+        }
+        return done;
     }
 
     /// <summary>A field of an observed packet as text, in the form case files write it.</summary>
@@ -115,7 +174,6 @@ public static class CaseExpectations
             var data = OperationParser.Data(new Token(wanted, 0));
             return data.Readable.Span.SequenceEqual(payload);
         }
-        if (field == "csum" && wanted == "valid") return actual.StartsWith("0x") && UdpChecksumValid(bytes);
         if (field == "options") return string.Equals(NormalizeHex(wanted), actual, StringComparison.OrdinalIgnoreCase);
         if (actual.StartsWith("0x") || wanted.StartsWith("0x"))
             return TryNumber(wanted, out var a) && TryNumber(actual, out var b) && a == b;
@@ -128,16 +186,58 @@ public static class CaseExpectations
         text.StartsWith("0x") ? long.TryParse(text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out value)
             : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 
-    /// <summary>An unfragmented datagram whose UDP checksum verifies (or is 0: not computed).</summary>
-    private static bool UdpChecksumValid(byte[] bytes)
+    /// <summary><c>csum=valid</c> on the packet at <paramref name="index"/> of a step: the UDP checksum is not 0 (it
+    /// was computed) and verifies over the whole datagram. A fragment (first or later) is checked on the datagram
+    /// reassembled from the step's fragments that share its identification, addresses and protocol, by offset; a
+    /// datagram whose fragments are not all there, or overlap, is not valid, and the observed text says why.</summary>
+    public static (bool Valid, string Observed) ChecksumOf(IReadOnlyList<ObservedPacket> packets, int index)
     {
-        if (!Ipv4Header.TryParse(bytes, out var ip, out _) || ip.MoreFragments || ip.FragmentOffsetBytes != 0) return false;
-        var udp = bytes.AsSpan(ip.HeaderLength);
-        if (udp.Length < 8) return false;
+        var bytes = packets[index].Bytes;
+        if (!Ipv4Header.TryParse(bytes, out var ip, out var problem)) return (false, $"(not IPv4: {problem})");
+        ReadOnlySpan<byte> udp;
+        var over = "";
+        if (!ip.MoreFragments && ip.FragmentOffsetBytes == 0) udp = bytes.AsSpan(Math.Min(ip.HeaderLength, bytes.Length));
+        else
+        {
+            var (datagram, fragments, why) = Reassemble(packets, ip);
+            if (datagram is null) return (false, $"(a fragment: {why})");
+            udp = datagram;
+            over = $" over the datagram reassembled from {fragments} fragments";
+        }
+        if (udp.Length < 8) return (false, "(no UDP header)");
         var field = BinaryPrimitives.ReadUInt16BigEndian(udp[6..]);
-        if (field == 0) return false;
+        if (field == 0) return (false, "0x0000 (no checksum computed)");
         var sum = InternetChecksum.Sum(udp, InternetChecksum.PseudoHeaderSum(ip.Source, ip.Destination, Ipv4Header.ProtocolUdp, (ushort)udp.Length));
-        return InternetChecksum.Fold(sum) == 0xFFFF;
+        return InternetChecksum.Fold(sum) == 0xFFFF
+            ? (true, $"0x{field:x4} (valid{over})")
+            : (false, $"0x{field:x4} (does not verify{over})");
+    }
+
+    /// <summary>The IP payload of the datagram <paramref name="fragment"/> belongs to, put together from the packets
+    /// with the same identification, source, destination and protocol in the order of their offsets; null and why
+    /// when the fragments do not make one whole datagram (one missing, an overlap, no last fragment).</summary>
+    public static (byte[]? Payload, int Fragments, string Why) Reassemble(IReadOnlyList<ObservedPacket> packets, Ipv4Header fragment)
+    {
+        var parts = new List<(int Offset, byte[] Data, bool More)>();
+        foreach (var packet in packets)
+        {
+            if (!Ipv4Header.TryParse(packet.Bytes, out var ip, out _)) continue;
+            if (ip.Identification != fragment.Identification || ip.Source != fragment.Source ||
+                ip.Destination != fragment.Destination || ip.Protocol != fragment.Protocol) continue;
+            var end = Math.Clamp((int)ip.TotalLength, ip.HeaderLength, packet.Bytes.Length);
+            parts.Add((ip.FragmentOffsetBytes, packet.Bytes[ip.HeaderLength..end], ip.MoreFragments));
+        }
+        parts.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        var whole = new List<byte>();
+        foreach (var (offset, data, _) in parts)
+        {
+            if (offset > whole.Count) return (null, parts.Count, $"bytes {whole.Count} to {offset - 1} of datagram id {fragment.Identification} are in no fragment of this step");
+            if (offset < whole.Count) return (null, parts.Count, $"fragments of datagram id {fragment.Identification} overlap at offset {offset}");
+            whole.AddRange(data);
+        }
+        if (parts.Count == 0 || parts[^1].More)
+            return (null, parts.Count, $"the last fragment (MF=0) of datagram id {fragment.Identification} is not among this step's packets");
+        return (whole.ToArray(), parts.Count, "");
     }
 
     private static string ClauseFor(string field) => field switch

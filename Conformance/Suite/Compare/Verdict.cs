@@ -11,6 +11,9 @@ public enum VerdictKind { Pass, Fail, NotApplicable, Error }
 public sealed record Problem(string Source, string What, string Expected, string Observed, string? Clause);
 
 /// <summary>The verdict of one step, with everything needed to show expected against observed.</summary>
+/// <param name="Kind">NotApplicable: the model does not say (its case's own expectations, checked against the target,
+/// held) or the target could not run it.</param>
+/// <param name="CaseChecks">How many of the case's own expectations on this step were checked against the target.</param>
 public sealed record StepVerdict(
     Step Step,
     VerdictKind Kind,
@@ -18,7 +21,8 @@ public sealed record StepVerdict(
     Outcome? Predicted,
     IReadOnlyList<byte[]> ExpectedPackets,
     Observation? Observed,
-    string? Reason = null)
+    string? Reason = null,
+    int CaseChecks = 0)
 {
     /// <summary>The clauses this step bears on: the deciding clause of the prediction and those of the problems.</summary>
     public IReadOnlyList<string> Clauses =>

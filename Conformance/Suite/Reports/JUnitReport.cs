@@ -10,7 +10,9 @@ namespace Udpconf.Suite.Reports;
 /// JUnit XML as CI systems read it (Jenkins, GitLab, GitHub test reporters): one testsuite per profile and target,
 /// one testcase per case (classname = its folder, name = its id). A failure's message is the first problem and its
 /// body every problem with clause ids; Error verdicts (malformed cases, targets that broke) are errors; cases that
-/// do not apply are skipped with the reason.
+/// do not apply are skipped with the reason. Steps that did not apply in a case that did (the model does not say
+/// them) are never silent: each testsuite and testcase has a notApplicableSteps property, and such a testcase lists
+/// them with their reasons in its system-out (which Jenkins, GitLab and GitHub reporters show).
 /// </summary>
 public static class JUnitReport
 {
@@ -48,7 +50,8 @@ public static class JUnitReport
             new XAttribute("time", Seconds(results.Aggregate(TimeSpan.Zero, (sum, r) => sum + r.Duration))),
             new XElement("properties",
                 new XElement("property", new XAttribute("name", "profile"), new XAttribute("value", profile)),
-                new XElement("property", new XAttribute("name", "target"), new XAttribute("value", target))),
+                new XElement("property", new XAttribute("name", "target"), new XAttribute("value", target)),
+                new XElement("property", new XAttribute("name", "notApplicableSteps"), new XAttribute("value", tally.NotApplicableSteps))),
             results.Select(TestCase));
     }
 
@@ -77,9 +80,14 @@ public static class JUnitReport
                 element.Add(new XElement("skipped", new XAttribute("message", Clean(ReportText.Reason(result) ?? "not applicable"))));
                 break;
         }
-        if (result.Clauses.Count > 0)
-            element.AddFirst(new XElement("properties", result.Clauses.Select(c =>
-                new XElement("property", new XAttribute("name", "clause"), new XAttribute("value", c)))));
+        var notApplicable = ReportText.NotApplicableSteps(result);
+        if (notApplicable.Count > 0)
+            element.Add(new XElement("system-out", Clean(string.Join("\n", notApplicable.Select(s =>
+                $"{ReportText.StepTitle(s)}: not applicable: {s.Reason}")) + "\n")));
+        var properties = result.Clauses.Select(c => new XElement("property", new XAttribute("name", "clause"), new XAttribute("value", c))).ToList();
+        if (notApplicable.Count > 0)
+            properties.Add(new XElement("property", new XAttribute("name", "notApplicableSteps"), new XAttribute("value", notApplicable.Count)));
+        if (properties.Count > 0) element.AddFirst(new XElement("properties", properties));
         return element;
     }
 

@@ -10,7 +10,9 @@ namespace Udpconf.Suite.Reports;
 /// The whole run as JSON for tools: every result (case × profile × target), every step with the case's own
 /// expectation, the model's prediction (with its deciding clause), the target's observation, the problems with
 /// their clauses, and every packet as lowercase hex. Written field by field so that the layout is stable and does
-/// not follow renames of the C# records.
+/// not follow renames of the C# records. <c>notApplicableSteps</c> (in the summary and per result) counts the steps
+/// that were not applicable, passing cases' included; <c>caseChecks</c> per step counts the case's own expectations
+/// checked against the target.
 /// </summary>
 public static class JsonReport
 {
@@ -32,6 +34,7 @@ public static class JsonReport
             json.WriteNumber("fail", tally.Fail);
             json.WriteNumber("error", tally.Error);
             json.WriteNumber("notApplicable", tally.NotApplicable);
+            json.WriteNumber("notApplicableSteps", tally.NotApplicableSteps);
             json.WriteEndObject();
             json.WriteStartArray("results");
             foreach (var result in results) Result(json, result);
@@ -52,6 +55,7 @@ public static class JsonReport
         json.WriteString("target", result.Target);
         json.WriteString("verdict", Name(result.Kind));
         json.WriteString("reason", result.Reason);
+        json.WriteNumber("notApplicableSteps", ReportText.NotApplicableSteps(result).Count);
         json.WriteNumber("durationMs", Math.Round(result.Duration.TotalMilliseconds, 3));
         Strings(json, "clauses", result.Clauses);
         if (result.Case is { } c)
@@ -74,6 +78,7 @@ public static class JsonReport
         json.WriteString("operation", step.Step.Text);
         json.WriteString("verdict", Name(step.Kind));
         json.WriteString("reason", step.Reason);
+        json.WriteNumber("caseChecks", step.CaseChecks);
         Strings(json, "clauses", step.Clauses);
 
         var expectation = step.Step.Expectation;

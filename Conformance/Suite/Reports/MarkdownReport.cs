@@ -24,6 +24,7 @@ public static class MarkdownReport
         ByClause(text, results);
         BuildDependent(text, results);
         Failures(text, results);
+        NotApplicable(text, results);
         return text.ToString();
     }
 
@@ -38,6 +39,26 @@ public static class MarkdownReport
         foreach (var (result, step) in steps)
             text.AppendLine($"- `{result.CaseId}` ({result.Profile}) step {step.Step.Index + 1} `{step.Step.Text}`: {step.Reason}");
         text.AppendLine();
+    }
+
+    /// <summary>The results that did not apply, and those that passed with steps that did not, each with its reason:
+    /// what was not checked is listed, not hidden in a pass.</summary>
+    private static void NotApplicable(StringBuilder text, IReadOnlyList<CaseResult> results)
+    {
+        var listed = results.Where(ReportText.HasNotApplicable).ToArray();
+        if (listed.Length == 0) return;
+        text.AppendLine();
+        text.AppendLine("## Not applicable");
+        text.AppendLine();
+        text.AppendLine("| case | profile | verdict | not applicable |");
+        text.AppendLine("|---|---|---|---|");
+        foreach (var result in listed)
+        {
+            var why = result.Kind == VerdictKind.NotApplicable
+                ? ReportText.FirstLine(ReportText.Reason(result) ?? "not applicable")
+                : ReportText.NotApplicableStepsText(result);
+            text.AppendLine($"| `{result.CaseId}` | {result.Profile} | {JsonReport.Name(result.Kind)} | {Escape(why)} |");
+        }
     }
 
     private static void ByClause(StringBuilder text, IReadOnlyList<CaseResult> results)

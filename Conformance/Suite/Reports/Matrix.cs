@@ -33,20 +33,23 @@ public sealed record MatrixLink(string CaseId, string Profile, VerdictKind Kind,
 /// <summary>One cell: the counts of the results of the cases naming the row's clause on one target, and a link per
 /// failure.</summary>
 /// <param name="Fail">Failures and errors.</param>
-public sealed record MatrixCell(MatrixStatus Status, int Pass, int Fail, int NotApplicable, IReadOnlyList<MatrixLink> Failures)
+/// <param name="NotApplicableSteps">The not-applicable steps of the cases that applied (the model does not say them).</param>
+public sealed record MatrixCell(MatrixStatus Status, int Pass, int Fail, int NotApplicable, IReadOnlyList<MatrixLink> Failures, int NotApplicableSteps = 0)
 {
     /// <summary>The results that applied: passed, failed or erred.</summary>
     public int Applied => Pass + Fail;
 
     /// <summary>The cell in words: "fail 2/5" (2 of the 5 cases that applied failed), "pass 5/5", "n.a.", "—"; the
-    /// cases that did not apply beside a pass or a fail are counted after it.</summary>
+    /// cases that did not apply beside a pass or a fail are counted after it, then the steps that did not apply in the
+    /// cases that did ("pass 5/5 (+3 n.a. steps)").</summary>
     public string Text => Status switch
     {
         MatrixStatus.Fail => $"fail {Fail}/{Applied}",
         MatrixStatus.Pass => $"pass {Pass}/{Applied}",
         MatrixStatus.NotApplicable => NotApplicable == 0 ? "n.a." : $"n.a. ({NotApplicable})",
         _ => "—",
-    } + (Status is MatrixStatus.Pass or MatrixStatus.Fail && NotApplicable > 0 ? $" (+{NotApplicable} n.a.)" : "");
+    } + (Status is MatrixStatus.Pass or MatrixStatus.Fail && NotApplicable > 0 ? $" (+{NotApplicable} n.a.)" : "")
+      + (Status is MatrixStatus.Pass or MatrixStatus.Fail && NotApplicableSteps > 0 ? $" (+{NotApplicableSteps} n.a. step{(NotApplicableSteps == 1 ? "" : "s")})" : "");
 
     public static MatrixCell Unnamed { get; } = new(MatrixStatus.Unnamed, 0, 0, 0, []);
 }
@@ -157,7 +160,8 @@ public static class Matrix
         var failures = list.Where(ReportText.IsFailure).OrderBy(r => r.CaseId, StringComparer.Ordinal).ToArray();
         var status = failures.Length > 0 ? MatrixStatus.Fail : pass > 0 ? MatrixStatus.Pass : MatrixStatus.NotApplicable;
         var links = failures.Select(r => new MatrixLink(r.CaseId, r.Profile, r.Kind, Link(target, r, hasFailureFile(target, r)))).ToArray();
-        return new MatrixCell(status, pass, failures.Length, notApplicable, links);
+        var steps = list.Where(r => r.Kind != VerdictKind.NotApplicable).Sum(r => ReportText.NotApplicableSteps(r).Count);
+        return new MatrixCell(status, pass, failures.Length, notApplicable, links, steps);
     }
 
     /// <summary>The relative link to a failing result's report: its failures/&lt;case&gt;.&lt;profile&gt;.txt, else its

@@ -73,8 +73,28 @@ public static class ReportText
     public static IReadOnlyList<byte[]> ObservedOnWire(Observation? observation) =>
         observation?.Packets.Where(p => Comparer.OnWire(p.Interface)).Select(p => p.Bytes).ToArray() ?? [];
 
-    /// <summary>Counts of verdict kinds, in the order reports show them.</summary>
-    public sealed record Tally(int Pass, int Fail, int Error, int NotApplicable)
+    /// <summary>The steps of a result that were not applicable: the model does not say (the case's own expectations
+    /// were still checked) or the target could not run them.</summary>
+    public static IReadOnlyList<StepVerdict> NotApplicableSteps(CaseResult result) =>
+        result.Steps.Where(s => s.Kind == VerdictKind.NotApplicable).ToArray();
+
+    /// <summary>The results a reader should see as not applicable in whole or in part: not applicable, or with a step
+    /// that was.</summary>
+    public static bool HasNotApplicable(CaseResult result) =>
+        result.Kind == VerdictKind.NotApplicable || result.Steps.Any(s => s.Kind == VerdictKind.NotApplicable);
+
+    /// <summary>"N step(s) not applicable" with the step numbers and the first reason, for a result with such steps.</summary>
+    public static string NotApplicableStepsText(CaseResult result)
+    {
+        var steps = NotApplicableSteps(result);
+        if (steps.Count == 0) return "";
+        return $"{steps.Count} step{(steps.Count == 1 ? "" : "s")} not applicable ({string.Join(", ", steps.Select(s => s.Step.Index + 1))}): " +
+               FirstLine(steps[0].Reason ?? "not applicable");
+    }
+
+    /// <summary>Counts of verdict kinds, in the order reports show them, and the not-applicable steps of all the
+    /// results (a passing case may have some: they are counted, never silent).</summary>
+    public sealed record Tally(int Pass, int Fail, int Error, int NotApplicable, int NotApplicableSteps = 0)
     {
         public int Total => Pass + Fail + Error + NotApplicable;
 
@@ -83,9 +103,11 @@ public static class ReportText
             var list = results.ToArray();
             return new Tally(
                 list.Count(r => r.Kind == VerdictKind.Pass), list.Count(r => r.Kind == VerdictKind.Fail),
-                list.Count(r => r.Kind == VerdictKind.Error), list.Count(r => r.Kind == VerdictKind.NotApplicable));
+                list.Count(r => r.Kind == VerdictKind.Error), list.Count(r => r.Kind == VerdictKind.NotApplicable),
+                list.Sum(r => r.Steps.Count(s => s.Kind == VerdictKind.NotApplicable)));
         }
 
-        public override string ToString() => $"{Pass} passed, {Fail} failed, {Error} errors, {NotApplicable} not applicable";
+        public override string ToString() => $"{Pass} passed, {Fail} failed, {Error} errors, {NotApplicable} not applicable" +
+            (NotApplicableSteps == 0 ? "" : $"; {NotApplicableSteps} step{(NotApplicableSteps == 1 ? "" : "s")} not applicable");
     }
 }

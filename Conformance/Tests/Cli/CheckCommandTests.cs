@@ -82,7 +82,7 @@ public class CheckCommandTests
         using var cases = new TempCases().With("ok", TempCases.Passing);
         var run = CliHarness.Run(cases.Root, "check", "no_such_folder/", "--target", "model", "--cases", cases.Folder);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("no case under", run.Error);
+        Assert.Contains("'no_such_folder/' is neither a case file or folder nor the start of a case id", run.Error);
     }
 
     [Theory]

@@ -8,7 +8,9 @@ namespace Udpconf.Cli.Commands;
 public class CaseFilterSettings : CommandSettings
 {
     [CommandArgument(0, "[PATHS]")]
-    [Description("Case id prefixes to keep, e.g. [green]udp_sendmsg/[/] or [green]udp_cork/limit[/] (default: every case).")]
+    [Description("Case files and folders anywhere (a folder is searched for *.case; the ids of cases outside the case folder " +
+                 "are their paths relative to the folder given, or the file's name), or case id prefixes in the case folder, " +
+                 "e.g. [green]udp_sendmsg/[/] or [green]udp_cork/limit[/] (default: every case of the case folder).")]
     public string[] Paths { get; set; } = [];
 
     [CommandOption("--clause <ID>")]
@@ -20,9 +22,84 @@ public class CaseFilterSettings : CommandSettings
     public string? Cases { get; set; }
 }
 
+/// <summary>The cases a command asked for and where they came from (for "N cases from …").</summary>
+public sealed record CaseSet(IReadOnlyList<CaseFile> Cases, string Source);
+
 /// <summary>Finds the case folder and loads the cases a command asked for.</summary>
 public static class CaseSelection
 {
+    /// <summary>
+    /// The cases of the command's arguments, malformed ones included: each argument that is an existing file or
+    /// folder (relative to the working folder) is a path, a folder searched recursively for *.case; every other
+    /// argument is a case id prefix in the case folder (--cases, else Conformance/cases). A case inside the case
+    /// folder keeps its id there; one outside is named by its path relative to the folder given, or by its file name.
+    /// With no argument, every case of the case folder. Null, after one line on stderr, when an argument is neither a
+    /// path nor the start of an id, a folder given holds no case, the case folder is needed and missing, or nothing
+    /// is left after the clause filter (the caller exits 2).
+    /// </summary>
+    public static CaseSet? Select(CliIo io, CaseFilterSettings settings)
+    {
+        var arguments = settings.Paths ?? [];
+        var paths = arguments.Where(a => File.Exists(io.FullPath(a)) || Directory.Exists(io.FullPath(a))).ToArray();
+        var prefixes = arguments.Except(paths).ToArray();
+
+        // The case folder is needed for prefixes and when no path is given; a path inside it keeps its id there.
+        string? folder = null;
+        if (prefixes.Length > 0 || paths.Length == 0)
+        {
+            folder = Folder(io, settings.Cases);
+            if (folder is null) return null;
+        }
+        else if (settings.Cases is { } option) folder = Directory.Exists(io.FullPath(option)) ? io.FullPath(option) : null;
+        else if (io.Root is { } root && Directory.Exists(CaseLibrary.DefaultFolder(root))) folder = CaseLibrary.DefaultFolder(root);
+
+        var files = new List<CaseFile>();
+        var sources = new List<string>();
+        if (prefixes.Length > 0 || paths.Length == 0)
+        {
+            var library = CaseLibrary.Load(folder!);
+            foreach (var prefix in prefixes.Where(p => !CaseLibrary.Filter(library, [p], []).Any()))
+            {
+                io.Fail($"'{prefix}' is neither a case file or folder nor the start of a case id under {io.Show(folder!)}");
+                return null;
+            }
+            files.AddRange(CaseLibrary.Filter(library, prefixes, []));
+            sources.Add(io.Show(folder!));
+        }
+        foreach (var path in paths)
+        {
+            var full = Path.TrimEndingDirectorySeparator(io.FullPath(path));
+            var inside = folder is not null && IsInside(full, folder);
+            var found = Directory.Exists(full)
+                ? CaseLibrary.Load(full, inside ? folder! : full)
+                : [CaseLibrary.LoadFile(full, inside ? folder! : Path.GetDirectoryName(full)!)];
+            if (found.Count == 0)
+            {
+                io.Fail($"no case files (*{CaseLibrary.Extension}) under {path}");
+                return null;
+            }
+            files.AddRange(found);
+            sources.Add(io.Show(full));
+        }
+        var clauses = settings.Clauses ?? [];
+        var selected = CaseLibrary.Filter(files.DistinctBy(f => Path.GetFullPath(f.Path)), [], clauses).ToArray();
+        var source = string.Join(", ", sources.Distinct());
+        if (selected.Length == 0)
+        {
+            io.Fail(clauses.Length == 0
+                ? $"no case files (*{CaseLibrary.Extension}) under {source}"
+                : $"no case under {source} matches {string.Join(" ", clauses.Select(c => "--clause " + c))}");
+            return null;
+        }
+        return new CaseSet(selected, source);
+    }
+
+    private static bool IsInside(string path, string folder)
+    {
+        var relative = Path.GetRelativePath(folder, path);
+        return relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
+    }
+
     /// <summary>The case folder: --cases, else Conformance/cases above the working folder; null (after saying
     /// why) when there is none.</summary>
     public static string? Folder(CliIo io, string? option)
@@ -44,19 +121,5 @@ public static class CaseSelection
         if (Directory.Exists(found)) return found;
         io.Fail($"the case folder {found} does not exist");
         return null;
-    }
-
-    /// <summary>The cases under the folder that match the filters, malformed ones included (they carry their
-    /// diagnostics, and a clause filter cannot exclude what could not be read).</summary>
-    public static IReadOnlyList<CaseFile> Load(string folder, CaseFilterSettings settings) =>
-        CaseLibrary.Filter(CaseLibrary.Load(folder), settings.Paths ?? [], settings.Clauses ?? []).ToArray();
-
-    /// <summary>Says on stderr that nothing matched; the caller exits 2.</summary>
-    public static void NothingMatched(CliIo io, string folder, CaseFilterSettings settings)
-    {
-        var filters = (settings.Paths ?? []).Concat((settings.Clauses ?? []).Select(c => "--clause " + c)).ToArray();
-        io.Fail(filters.Length == 0
-            ? $"no case files (*{CaseLibrary.Extension}) under {io.Show(folder)}"
-            : $"no case under {io.Show(folder)} matches {string.Join(" ", filters)}");
     }
 }

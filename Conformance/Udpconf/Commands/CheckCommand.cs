@@ -54,20 +54,15 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
 
     public override int Execute(CommandContext context, CheckSettings settings, CancellationToken cancellation)
     {
-        var folder = CaseSelection.Folder(io, settings.Cases);
-        if (folder is null) return ExitCodes.Usage;
+        var selection = CaseSelection.Select(io, settings);
+        if (selection is null) return ExitCodes.Usage;
         var target = TargetChoice.Resolve(settings.Target, io);
         if (target is null) return ExitCodes.Usage;
-        var cases = CaseSelection.Load(folder, settings);
-        if (cases.Count == 0)
-        {
-            CaseSelection.NothingMatched(io, folder, settings);
-            return ExitCodes.Usage;
-        }
+        var cases = selection.Cases;
         var profiles = target.Profiles(settings.Profile);
         var results = Run(cases, profiles, target, cancellation);
 
-        CheckSummary.Render(io, results, cases, folder);
+        CheckSummary.Render(io, results, cases, selection.Source);
         var written = WriteReports(settings, results);
         if (written is null) return ExitCodes.Usage;
         foreach (var path in written) io.Out.WriteLine($"wrote {io.Show(path)}");

@@ -9,14 +9,8 @@ public sealed class ListCommand(CliIo io) : Command<CaseFilterSettings>
 {
     public override int Execute(CommandContext context, CaseFilterSettings settings, CancellationToken cancellation)
     {
-        var folder = CaseSelection.Folder(io, settings.Cases);
-        if (folder is null) return ExitCodes.Usage;
-        var cases = CaseSelection.Load(folder, settings);
-        if (cases.Count == 0)
-        {
-            CaseSelection.NothingMatched(io, folder, settings);
-            return ExitCodes.Usage;
-        }
+        var cases = CaseSelection.Select(io, settings)?.Cases;
+        if (cases is null) return ExitCodes.Usage;
 
         var table = new Table().AddColumn("case").AddColumn("clauses").AddColumn("profiles").AddColumn("features").AddColumn(new TableColumn("steps").RightAligned());
         foreach (var file in cases)

@@ -41,16 +41,10 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
 
     public override int Execute(CommandContext context, MatrixSettings settings, CancellationToken cancellation)
     {
-        var folder = CaseSelection.Folder(io, settings.Cases);
-        if (folder is null) return ExitCodes.Usage;
+        var cases = CaseSelection.Select(io, settings)?.Cases;
+        if (cases is null) return ExitCodes.Usage;
         var columns = Columns(settings.Targets ?? []);
         if (columns is null) return ExitCodes.Usage;
-        var cases = CaseSelection.Load(folder, settings);
-        if (cases.Count == 0)
-        {
-            CaseSelection.NothingMatched(io, folder, settings);
-            return ExitCodes.Usage;
-        }
 
         // A folder that cannot be written is found before the cases run, not after.
         var output = io.FullPath(settings.Out ?? MatrixSettings.DefaultOut);
