@@ -3,5 +3,5 @@ namespace Udpconf.Reference;
 
 public static class ProfileVerification
 {
-    public const string? LinuxVerifiedAgainst = "6.18.44-fc-v782";
+    public const string? LinuxVerifiedAgainst = "6.18.44-fc-v1252";
 }
