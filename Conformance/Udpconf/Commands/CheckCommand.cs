@@ -54,6 +54,8 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
 
     public override int Execute(CommandContext context, CheckSettings settings, CancellationToken cancellation)
     {
+        if (!OutputPaths.Check(io, [("--report-dir", settings.ReportDir)], [("--junit", settings.JUnit), ("--json", settings.Json), ("--markdown", settings.Markdown)]))
+            return ExitCodes.Usage;
         var selection = CaseSelection.Select(io, settings);
         if (selection is null) return ExitCodes.Usage;
         var target = TargetChoice.Resolve(settings.Target, io);

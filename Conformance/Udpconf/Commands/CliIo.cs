@@ -59,3 +59,57 @@ public sealed record CliIo(IAnsiConsole Out, IAnsiConsole Error, bool Interactiv
 
     public void Fail(string message) => Error.WriteLine("udpconf: " + message);
 }
+
+/// <summary>Output paths are checked before any case runs: a report that cannot be written must not cost a whole run.</summary>
+public static class OutputPaths
+{
+    /// <summary>True when every folder can be created and written into and every file's folder likewise (and no file
+    /// path is a folder, no folder path a file); else false after saying which option and why (the caller exits 2).</summary>
+    public static bool Check(CliIo io, IEnumerable<(string Option, string? Path)> folders, IEnumerable<(string Option, string? Path)> files)
+    {
+        foreach (var (option, path) in folders)
+        {
+            if (path is null) continue;
+            var full = io.FullPath(path);
+            if (File.Exists(full)) return Refuse(io, option, path, "is a file, not a folder");
+            if (Writable(full) is { } why) return Refuse(io, option, path, why);
+        }
+        foreach (var (option, path) in files)
+        {
+            if (path is null) continue;
+            var full = io.FullPath(path);
+            if (Directory.Exists(full)) return Refuse(io, option, path, "is a folder, not a file");
+            if (Writable(Path.GetDirectoryName(full)!) is { } why) return Refuse(io, option, path, why);
+        }
+        return true;
+    }
+
+    /// <summary>Null when <paramref name="folder"/>, or the nearest folder above it that exists (where it would be
+    /// created), takes a file; nothing is created but a probe file, removed at once.</summary>
+    private static string? Writable(string folder)
+    {
+        try
+        {
+            var existing = folder;
+            while (!Directory.Exists(existing))
+            {
+                if (File.Exists(existing)) return $"cannot be created: {existing} is a file";
+                existing = Path.GetDirectoryName(existing) ?? throw new IOException($"no folder above {folder} exists");
+            }
+            var probe = Path.Combine(existing, $".udpconf-write-probe-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return $"cannot be written: {e.Message}";
+        }
+    }
+
+    private static bool Refuse(CliIo io, string option, string path, string why)
+    {
+        io.Fail($"{option} {path} {why}");
+        return false;
+    }
+}

@@ -52,6 +52,7 @@ public sealed class FuzzCommand(CliIo io) : Command<FuzzSettings>
 {
     public override int Execute(CommandContext context, FuzzSettings settings, CancellationToken cancellation)
     {
+        if (!OutputPaths.Check(io, [("--out", settings.Out)], [])) return ExitCodes.Usage;
         var choice = TargetChoice.Resolve(settings.Target, io);
         if (choice is null) return ExitCodes.Usage;
         var profile = Profile.Find(settings.Profile)!;

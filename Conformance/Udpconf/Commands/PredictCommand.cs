@@ -48,6 +48,7 @@ public sealed class PredictCommand(CliIo io) : Command<PredictSettings>
 {
     public override int Execute(CommandContext context, PredictSettings settings, CancellationToken cancellation)
     {
+        if (!OutputPaths.Check(io, [("--out", settings.Out)], [])) return ExitCodes.Usage;
         var file = Find(settings);
         if (file is null) return ExitCodes.Usage;
         if (file.Case is not { } @case)

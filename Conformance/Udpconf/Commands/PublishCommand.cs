@@ -35,6 +35,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
 {
     public override int Execute(CommandContext context, PublishSettings settings, CancellationToken cancellation)
     {
+        if (!OutputPaths.Check(io, [], [("--out", settings.Out)])) return ExitCodes.Usage;
         var root = io.Root;
         if (root is null)
         {

@@ -27,6 +27,11 @@ public static class UdpconfApp
             io.Out.WriteLine(VersionText);
             return ExitCodes.Passed;
         }
+        if (OptionGuard.Check(args) is { } problem)
+        {
+            io.Fail(problem);
+            return ExitCodes.Usage;
+        }
         var app = new CommandApp();
         app.Configure(config => Configure(config, io));
         return app.Run(args, cancellation);
