@@ -16,12 +16,21 @@ namespace Udpconf.Suite.Reports;
 /// </summary>
 public static class JUnitReport
 {
-    public static string Write(IReadOnlyList<CaseResult> results)
+    /// <param name="partial">Why the run stopped early (an interruption), or null for a whole run: a property of
+    /// every suite.</param>
+    public static string Write(IReadOnlyList<CaseResult> results, string? partial = null)
     {
         var suites = results
             .GroupBy(r => (r.Profile, r.Target))
             .Select(group => Suite(group.Key.Profile, group.Key.Target, group.ToArray()))
             .ToArray();
+        if (partial is not null)
+            foreach (var suite in suites)
+            {
+                var properties = suite.Element("properties");
+                if (properties is null) suite.AddFirst(properties = new XElement("properties"));
+                properties.Add(new XElement("property", new XAttribute("name", "partial"), new XAttribute("value", partial)));
+            }
         var all = ReportText.Tally.Of(results);
         var root = new XElement("testsuites",
             new XAttribute("name", "udpconf"),

@@ -18,7 +18,8 @@ public static class JsonReport
 {
     public const int FormatVersion = 1;
 
-    public static string Write(IReadOnlyList<CaseResult> results)
+    /// <param name="partial">Why the run stopped early (an interruption), or null for a whole run.</param>
+    public static string Write(IReadOnlyList<CaseResult> results, string? partial = null)
     {
         using var buffer = new MemoryStream();
         // Relaxed escaping keeps '<', '>' and '+' readable in problem texts; the output is a file, never HTML.
@@ -27,6 +28,7 @@ public static class JsonReport
         {
             json.WriteStartObject();
             json.WriteNumber("format", FormatVersion);
+            if (partial is not null) json.WriteString("partial", partial);
             var tally = ReportText.Tally.Of(results);
             json.WriteStartObject("summary");
             json.WriteNumber("total", tally.Total);

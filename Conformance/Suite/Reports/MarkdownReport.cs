@@ -12,11 +12,17 @@ namespace Udpconf.Suite.Reports;
 /// </summary>
 public static class MarkdownReport
 {
-    public static string Write(IReadOnlyList<CaseResult> results)
+    /// <param name="partial">Why the run stopped early (an interruption), or null for a whole run.</param>
+    public static string Write(IReadOnlyList<CaseResult> results, string? partial = null)
     {
         var text = new StringBuilder();
         text.AppendLine("# udpconf conformance report");
         text.AppendLine();
+        if (partial is not null)
+        {
+            text.AppendLine($"**Partial report: {partial}.**");
+            text.AppendLine();
+        }
         var targets = results.Select(r => r.Target).Distinct().ToArray();
         text.AppendLine($"**{ReportText.Tally.Of(results).Total} results**: {ReportText.Tally.Of(results)}" +
                         (targets.Length == 0 ? "." : $" on {string.Join(", ", targets.Select(t => $"`{t}`"))}."));

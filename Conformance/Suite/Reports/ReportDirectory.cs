@@ -12,14 +12,15 @@ public static class ReportDirectory
     public const string FailuresFolder = "failures";
 
     /// <summary>Writes the reports and returns the paths written, reports first.</summary>
-    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<CaseResult> results)
+    /// <param name="partial">Why the run stopped early (an interruption), or null: each report says so.</param>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<CaseResult> results, string? partial = null)
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>
         {
-            Save(Path.Combine(folder, JUnit), JUnitReport.Write(results)),
-            Save(Path.Combine(folder, Json), JsonReport.Write(results)),
-            Save(Path.Combine(folder, Markdown), MarkdownReport.Write(results)),
+            Save(Path.Combine(folder, JUnit), JUnitReport.Write(results, partial)),
+            Save(Path.Combine(folder, Json), JsonReport.Write(results, partial)),
+            Save(Path.Combine(folder, Markdown), MarkdownReport.Write(results, partial)),
         };
         var failures = Path.Combine(folder, FailuresFolder);
         // Files of an earlier run would read as failures of this one.

@@ -62,25 +62,38 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         if (target is null) return ExitCodes.Usage;
         var cases = selection.Cases;
         var profiles = target.Profiles(settings.Profile);
-        var results = Run(cases, profiles, target, cancellation);
+        var (results, interrupted) = Run(cases, profiles, target, cancellation);
+        // Interrupted (Ctrl-C, SIGTERM): the cases that finished are summarised and reported, marked partial.
+        var partial = interrupted ? $"interrupted after {results.Count} of {Runs(cases, profiles)} runs" : null;
+        if (partial is not null) io.Fail(partial);
 
         CheckSummary.Render(io, results, cases, selection.Source);
-        var written = WriteReports(settings, results);
+        var written = WriteReports(settings, results, partial);
         if (written is null) return ExitCodes.Usage;
         foreach (var path in written) io.Out.WriteLine($"wrote {io.Show(path)}");
         io.Out.WriteLine($"udpconf check: {ReportText.Tally.Of(results)} ({results.Count} runs of {cases.Count} cases on {target.Name}, " +
-                         $"profiles {string.Join(", ", profiles.Select(p => p.Name))})");
+                         $"profiles {string.Join(", ", profiles.Select(p => p.Name))}){(partial is null ? "" : "; " + partial)}");
+        if (interrupted) return ExitCodes.Interrupted;
         return results.Any(ReportText.IsFailure) ? ExitCodes.Failed : ExitCodes.Passed;
     }
 
-    private List<CaseResult> Run(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, TargetChoice choice, CancellationToken cancellation)
-    {
-        // A case written for one profile only is not run under the other: it is not "not applicable" there, it is
-        // simply not a case of that profile. Malformed files are kept for every profile so they are reported.
-        var work = profiles.SelectMany(profile => cases
+    /// <summary>A case written for one profile only is not run under the other: it is not "not applicable" there, it
+    /// is simply not a case of that profile. Malformed files are kept for every profile so they are reported.</summary>
+    private static (Profile Profile, CaseFile File)[] Work(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles) =>
+        profiles.SelectMany(profile => cases
                 .Where(file => file.Case is null || file.Case.AppliesTo(profile.Name))
                 .Select(file => (Profile: profile, File: file)))
             .ToArray();
+
+    private static int Runs(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles) => Work(cases, profiles).Length;
+
+    /// <summary>How often a run whose stderr is not a terminal says how far it got, so that a CI log shows life.</summary>
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>The results of the runs that finished, and whether the run was interrupted before the end.</summary>
+    private (List<CaseResult> Results, bool Interrupted) Run(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, TargetChoice choice, CancellationToken cancellation)
+    {
+        var work = Work(cases, profiles);
         var targets = profiles.ToDictionary(p => p.Name, choice.Create);
         var results = new List<CaseResult>(work.Length);
         CaseResult One((Profile Profile, CaseFile File) item)
@@ -91,11 +104,31 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
                 : CaseRunner.Malformed(item.File.Id, item.File.Path, item.File.Diagnostics, item.Profile.Name, target.Name);
         }
 
+        // One run at a time; an interruption stops at the run it falls in (that run is not counted).
+        bool Next((Profile Profile, CaseFile File) item)
+        {
+            if (cancellation.IsCancellationRequested) return false;
+            try { results.Add(One(item)); }
+            catch (OperationCanceledException) { return false; }
+            return true;
+        }
+
         if (!io.Interactive || work.Length < ProgressThreshold)
         {
-            results.AddRange(work.Select(One));
-            return results;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var said = TimeSpan.Zero;
+            foreach (var item in work)
+            {
+                if (!Next(item)) return (results, true);
+                if (!io.Interactive && clock.Elapsed - said >= ProgressEvery)
+                {
+                    said = clock.Elapsed;
+                    io.Error.WriteLine($"udpconf check: {results.Count}/{work.Length} runs, {(int)said.TotalSeconds} s");
+                }
+            }
+            return (results, false);
         }
+        var interrupted = false;
         io.Out.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -105,23 +138,23 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
                 foreach (var item in work)
                 {
                     task.Description = Markup.Escape($"{item.Profile.Name} {item.File.Id}");
-                    results.Add(One(item));
+                    if (!Next(item)) { interrupted = true; break; }
                     task.Increment(1);
                 }
             });
-        return results;
+        return (results, interrupted);
     }
 
     /// <summary>Writes the reports asked for; null (after saying why) when one cannot be written.</summary>
-    private List<string>? WriteReports(CheckSettings settings, IReadOnlyList<CaseResult> results)
+    private List<string>? WriteReports(CheckSettings settings, IReadOnlyList<CaseResult> results, string? partial)
     {
         var written = new List<string>();
         try
         {
-            if (settings.ReportDir is { } dir) written.AddRange(ReportDirectory.Write(io.FullPath(dir), results));
-            if (settings.JUnit is { } junit) written.Add(Save(junit, JUnitReport.Write(results)));
-            if (settings.Json is { } json) written.Add(Save(json, JsonReport.Write(results)));
-            if (settings.Markdown is { } markdown) written.Add(Save(markdown, MarkdownReport.Write(results)));
+            if (settings.ReportDir is { } dir) written.AddRange(ReportDirectory.Write(io.FullPath(dir), results, partial));
+            if (settings.JUnit is { } junit) written.Add(Save(junit, JUnitReport.Write(results, partial)));
+            if (settings.Json is { } json) written.Add(Save(json, JsonReport.Write(results, partial)));
+            if (settings.Markdown is { } markdown) written.Add(Save(markdown, MarkdownReport.Write(results, partial)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -146,4 +179,6 @@ public static class ExitCodes
     public const int Passed = 0;
     public const int Failed = 1;
     public const int Usage = 2;
+    /// <summary>Interrupted by Ctrl-C or SIGTERM (128 + SIGINT, as a shell reports it).</summary>
+    public const int Interrupted = 130;
 }

@@ -130,8 +130,8 @@ public static class UdpconfApp
         }
         if (exception is OperationCanceledException)
         {
-            io.Fail("cancelled");
-            return ExitCodes.Failed;
+            io.Fail("interrupted");
+            return ExitCodes.Interrupted;
         }
         io.Fail($"internal error: {exception}");
         return ExitCodes.Failed;

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Xunit;
+
+namespace Udpconf.Tests.Cli;
+
+/// <summary>
+/// Ctrl-C (SIGINT) or SIGTERM during a check: the run it falls in ends, the runs that finished are summarised and
+/// reported (marked partial), "interrupted" is said, and the exit code is 130; a second signal exits at once. The tool
+/// runs as a child process against an implementation that takes a moment per case (serve-model behind a sleep).
+/// </summary>
+public sealed class InterruptTests
+{
+    private static string Udpconf => Path.Combine(AppContext.BaseDirectory, "udpconf");
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private const int SigInt = 2, SigTerm = 15;
+
+    private static (Process Process, Task<string> Out, Task<string> Error) Start(TempCases cases)
+    {
+        var slow = $"exec:sleep 0.3; exec '{Udpconf}' serve-model --profile linux";
+        var start = new ProcessStartInfo(Udpconf, ["check", "--target", slow, "--report-dir", cases.PathOf("reports"), cases.Folder])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = cases.Root,
+        };
+        var process = Process.Start(start)!;
+        return (process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+    }
+
+    private static TempCases Cases(int count)
+    {
+        var cases = new TempCases().AsRepository();
+        for (var i = 0; i < count; i++) cases.With($"slow/case{i:00}", TempCases.Passing);
+        return cases;
+    }
+
+    private static void Finish(Process process, TimeSpan limit)
+    {
+        if (process.WaitForExit(limit)) return;
+        process.Kill(entireProcessTree: true);
+        Assert.Fail($"udpconf did not exit within {limit.TotalSeconds} s of the signal");
+    }
+
+    [Theory]
+    [InlineData(SigInt)]
+    [InlineData(SigTerm)]
+    public async Task A_signal_reports_the_runs_that_finished_as_partial_and_exits_130(int signal)
+    {
+        Capability.Require(OperatingSystem.IsLinux(), "signals are sent with kill(2)");
+        using var cases = Cases(30);
+        var (process, output, error) = Start(cases);
+        using (process)
+        {
+            await Task.Delay(3000, TestContext.Current.CancellationToken);
+            Assert.False(process.HasExited, "the check ended before it could be interrupted");
+            Assert.Equal(0, kill(process.Id, signal));
+            Finish(process, TimeSpan.FromSeconds(20));
+            var stderr = await error;
+            Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{await output}\n{stderr}");
+            var said = System.Text.RegularExpressions.Regex.Match(stderr, @"udpconf: interrupted after (\d+) of 30 runs");
+            Assert.True(said.Success, stderr);
+            var finished = int.Parse(said.Groups[1].Value);
+            Assert.InRange(finished, 1, 29);
+
+            using var report = JsonDocument.Parse(File.ReadAllText(cases.PathOf("reports/report.json")));
+            Assert.Equal($"interrupted after {finished} of 30 runs", report.RootElement.GetProperty("partial").GetString());
+            Assert.Equal(finished, report.RootElement.GetProperty("summary").GetProperty("total").GetInt32());
+            Assert.Equal(finished, report.RootElement.GetProperty("summary").GetProperty("pass").GetInt32());
+            Assert.Contains($"**Partial report: interrupted after {finished} of 30 runs.**", File.ReadAllText(cases.PathOf("reports/report.md")));
+            Assert.Contains("name=\"partial\"", File.ReadAllText(cases.PathOf("reports/junit.xml")));
+        }
+    }
+
+    [Fact]
+    public async Task A_second_signal_exits_at_once()
+    {
+        Capability.Require(OperatingSystem.IsLinux(), "signals are sent with kill(2)");
+        using var cases = Cases(30);
+        var (process, _, error) = Start(cases);
+        using (process)
+        {
+            await Task.Delay(3000, TestContext.Current.CancellationToken);
+            Assert.False(process.HasExited, "the check ended before it could be interrupted");
+            Assert.Equal(0, kill(process.Id, SigInt));
+            Assert.Equal(0, kill(process.Id, SigInt));
+            Finish(process, TimeSpan.FromSeconds(5));
+            Assert.Equal(130, process.ExitCode);
+            Assert.Contains("udpconf: interrupted twice: exiting at once", await error);
+        }
+    }
+}
