@@ -8,8 +8,15 @@ using Udpconf.Suite.Targets;
 
 namespace Udpconf.Suite.Exec;
 
-/// <summary>A line of the process protocol that is not what it must be; the message says what and where.</summary>
-public sealed class ProtocolException(string message) : Exception(message);
+/// <summary>A line of the process protocol that is not what it must be; the message says what and where. It quotes
+/// the implementation's bytes, so control characters in it are made visible (<see cref="Reports.SafeText"/>).</summary>
+/// <param name="Kind">What sort of failure: timeout, closed (the implementation went away), limit (it passed one of
+/// <see cref="Limits"/>) or malformed; repeated handshake failures of one kind stop a target.</param>
+public sealed class ProtocolException(string message, string kind = ProtocolException.Malformed) : Exception(Reports.SafeText.Line(message))
+{
+    public const string Timeout = "timeout", Closed = "closed", Limit = "limit", Malformed = "malformed";
+    public string Kind { get; } = kind;
+}
 
 /// <summary>
 /// The udpconf process protocol, version 1 (Conformance/PROTOCOL.md): the JSON of the handshake, the host, the
@@ -227,9 +234,7 @@ public static class Protocol
         if (m["unsupported"] is { } why) return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: $"the implementation does not support it: {why}");
         if (m["fault"] is { } fault) return new Observation(OutcomeKind.KernelFault, 0, null, [], Note: fault.ToString());
         if (m["blocks"]?.GetValueKind() == System.Text.Json.JsonValueKind.True) return new Observation(OutcomeKind.Blocks, 0, null, []);
-        var packets = m["packets"] is JsonArray list
-            ? list.Select(p => { var o = Object(p, "a packet"); return new ObservedPacket(String(o, "link"), Hex(String(o, "hex"), "a packet's hex")); }).ToArray()
-            : [];
+        var packets = m["packets"] is JsonArray list ? Packets(list) : [];
         ReadOnlyMemory<byte>? option = m["option"] is { } hex ? Hex(hex.GetValue<string>(), "option") : null;
         CounterDelta? delta = counters && m["counters"] is JsonObject c
             ? new CounterDelta(Int(c, "OutDatagrams"), Int(c, "OutDiscards"), Int(c, "SndbufErrors"), Int(c, "OutNoRoutes"))
@@ -250,6 +255,24 @@ public static class Protocol
         if (m["ret"] is null) throw new ProtocolException("a reply has neither ret, errno nor unsupported");
         return new Observation(OutcomeKind.Value, Long(m, "ret"), null, packets, option, delta, ErrorQueue: queue);
     }
+
+    private static ObservedPacket[] Packets(JsonArray list)
+    {
+        if (list.Count > Limits.PacketsPerOperation)
+            throw new ProtocolException($"{N(list.Count)} packets in one reply: more than the limit of {N(Limits.PacketsPerOperation)} " +
+                                        "(a datagram of 65,535 bytes at MTU 68 is 1,366 fragments)", ProtocolException.Limit);
+        return list.Select((p, i) =>
+        {
+            var o = Object(p, "a packet");
+            var hex = String(o, "hex");
+            if (hex.Length / 2 > Limits.PacketBytes)
+                throw new ProtocolException($"packet {i + 1} has {N(hex.Length / 2)} bytes: more than the limit of {N(Limits.PacketBytes)} " +
+                                            "(an IPv4 packet has at most 65,535)", ProtocolException.Limit);
+            return new ObservedPacket(String(o, "link"), Hex(hex, "a packet's hex"));
+        }).ToArray();
+    }
+
+    private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     // ---- field readers: a missing or mistyped field is a ProtocolException naming it ----
 

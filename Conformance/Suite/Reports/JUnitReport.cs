@@ -29,7 +29,7 @@ public static class JUnitReport
             {
                 var properties = suite.Element("properties");
                 if (properties is null) suite.AddFirst(properties = new XElement("properties"));
-                properties.Add(new XElement("property", new XAttribute("name", "partial"), new XAttribute("value", partial)));
+                properties.Add(new XElement("property", new XAttribute("name", "partial"), new XAttribute("value", Clean(partial))));
             }
         var all = ReportText.Tally.Of(results);
         var root = new XElement("testsuites",
@@ -51,15 +51,15 @@ public static class JUnitReport
         var tally = ReportText.Tally.Of(results);
         return new XElement("testsuite",
             // Targets that are per profile (model:linux) already say it.
-            new XAttribute("name", target.EndsWith(":" + profile, StringComparison.Ordinal) ? target : $"{target} ({profile})"),
+            new XAttribute("name", Clean(target.EndsWith(":" + profile, StringComparison.Ordinal) ? target : $"{target} ({profile})")),
             new XAttribute("tests", tally.Total),
             new XAttribute("failures", tally.Fail),
             new XAttribute("errors", tally.Error),
             new XAttribute("skipped", tally.NotApplicable),
             new XAttribute("time", Seconds(results.Aggregate(TimeSpan.Zero, (sum, r) => sum + r.Duration))),
             new XElement("properties",
-                new XElement("property", new XAttribute("name", "profile"), new XAttribute("value", profile)),
-                new XElement("property", new XAttribute("name", "target"), new XAttribute("value", target)),
+                new XElement("property", new XAttribute("name", "profile"), new XAttribute("value", Clean(profile))),
+                new XElement("property", new XAttribute("name", "target"), new XAttribute("value", Clean(target))),
                 new XElement("property", new XAttribute("name", "notApplicableSteps"), new XAttribute("value", tally.NotApplicableSteps))),
             results.Select(TestCase));
     }
@@ -67,9 +67,9 @@ public static class JUnitReport
     private static XElement TestCase(CaseResult result)
     {
         var element = new XElement("testcase",
-            new XAttribute("classname", ReportText.Folder(result.CaseId)),
-            new XAttribute("name", result.CaseId),
-            new XAttribute("file", result.File),
+            new XAttribute("classname", Clean(ReportText.Folder(result.CaseId))),
+            new XAttribute("name", Clean(result.CaseId)),
+            new XAttribute("file", Clean(result.File)),
             new XAttribute("time", Seconds(result.Duration)));
         switch (result.Kind)
         {
@@ -93,7 +93,7 @@ public static class JUnitReport
         if (notApplicable.Count > 0)
             element.Add(new XElement("system-out", Clean(string.Join("\n", notApplicable.Select(s =>
                 $"{ReportText.StepTitle(s)}: not applicable: {s.Reason}")) + "\n")));
-        var properties = result.Clauses.Select(c => new XElement("property", new XAttribute("name", "clause"), new XAttribute("value", c))).ToList();
+        var properties = result.Clauses.Select(c => new XElement("property", new XAttribute("name", "clause"), new XAttribute("value", Clean(c)))).ToList();
         if (notApplicable.Count > 0)
             properties.Add(new XElement("property", new XAttribute("name", "notApplicableSteps"), new XAttribute("value", notApplicable.Count)));
         if (properties.Count > 0) element.AddFirst(new XElement("properties", properties));
@@ -111,10 +111,9 @@ public static class JUnitReport
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
 
-    /// <summary>XML 1.0 cannot carry most control characters, even escaped; a problem text quoting raw bytes must
-    /// not make the whole report unreadable.</summary>
-    private static string Clean(string text) =>
-        string.Concat(text.Select(c => XmlConvert.IsXmlChar(c) || char.IsSurrogate(c) || c is '\n' or '\r' or '\t' ? c.ToString() : $"\\x{(int)c:x2}"));
+    /// <summary>XML 1.0 cannot carry most control characters, even escaped: every text and attribute goes through
+    /// <see cref="SafeText"/>, so that no name, note or problem quoting raw bytes can make the writer throw.</summary>
+    private static string Clean(string text) => SafeText.Text(text);
 
     /// <summary>A StringWriter that declares UTF-8, so that the XML declaration says what the file is written in.</summary>
     private sealed class Utf8StringWriter : StringWriter

@@ -1,9 +1,9 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
+using System.Globalization;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Suite.Exec;
+using Udpconf.Suite.Reports;
 
 namespace Udpconf.Suite.Targets;
 
@@ -11,44 +11,83 @@ namespace Udpconf.Suite.Targets;
 /// An implementation under test as a process speaking the udpconf process protocol (Conformance/PROTOCOL.md):
 /// started with /bin/sh -c once per case, told the host, sent one operation at a time. Whatever it does wrong
 /// (exits, hangs, writes garbage, answers out of order, speaks another version) ends that case with a failure
-/// naming the problem; the next case gets a fresh process.
+/// naming the problem; the next case gets a fresh process. Whatever it sends is bounded (<see cref="Limits"/>), made
+/// safe to show (<see cref="SafeText"/>) and whatever it starts is ended with its case (<see cref="Containment"/>).
+/// An implementation that fails the handshake the same way <see cref="StopAfter"/> times in a row is stopped
+/// (<see cref="TargetStoppedException"/>) instead of costing a timeout on every remaining case.
 /// </summary>
 public sealed class ExecTarget : ITarget
 {
+    /// <summary>Consecutive handshake failures of one kind that stop the target.</summary>
+    public const int StopAfter = 3;
+
+    public const string TimeoutVariable = "UDPCONF_EXEC_TIMEOUT_MS";
+    public const string HandshakeTimeoutVariable = "UDPCONF_EXEC_HANDSHAKE_TIMEOUT_MS";
+
     private readonly string command;
     private readonly TimeSpan operationTimeout;
-    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private readonly TimeSpan handshakeTimeout;
+    private readonly Lock failures = new();
+    private string? lastFailureKind;
+    private int consecutiveFailures;
 
-    private ExecTarget(string command, string name, IReadOnlySet<string> features, TimeSpan operationTimeout)
+    private ExecTarget(string command, string name, IReadOnlySet<string> features, TimeSpan operationTimeout, TimeSpan handshakeTimeout)
     {
         this.command = command;
         Name = "exec:" + name;
         Features = features;
         this.operationTimeout = operationTimeout;
+        this.handshakeTimeout = handshakeTimeout;
     }
 
     public string Name { get; }
     public IReadOnlySet<string> Features { get; }
     public string Command => command;
 
-    /// <summary>The per-operation limit: <c>UDPCONF_EXEC_TIMEOUT_MS</c>, else 5 s.</summary>
-    public static TimeSpan DefaultTimeout =>
-        int.TryParse(Environment.GetEnvironmentVariable("UDPCONF_EXEC_TIMEOUT_MS"), out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(5);
+    /// <summary>The per-operation limit: <c>UDPCONF_EXEC_TIMEOUT_MS</c>, else 5 s; the handshake's and the host's:
+    /// <c>UDPCONF_EXEC_HANDSHAKE_TIMEOUT_MS</c>, else 10 s. False, and a line naming the variable and its value, when
+    /// one is set to anything but a positive number of milliseconds (it is never silently replaced by the default).</summary>
+    public static bool TimeoutsFromEnvironment(out TimeSpan operation, out TimeSpan handshake, out string why)
+    {
+        var operationOk = Milliseconds(TimeoutVariable, TimeSpan.FromSeconds(5), out operation, out var operationWhy);
+        var handshakeOk = Milliseconds(HandshakeTimeoutVariable, TimeSpan.FromSeconds(10), out handshake, out var handshakeWhy);
+        why = operationOk ? handshakeWhy : operationWhy;
+        return operationOk && handshakeOk;
+    }
+
+    private static bool Milliseconds(string variable, TimeSpan otherwise, out TimeSpan value, out string why)
+    {
+        var text = Environment.GetEnvironmentVariable(variable);
+        why = "";
+        value = otherwise;
+        if (text is null) return true;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms > 0)
+        {
+            value = TimeSpan.FromMilliseconds(ms);
+            return true;
+        }
+        why = $"{variable}='{SafeText.Line(text, 40)}' is not a positive whole number of milliseconds";
+        return false;
+    }
 
     /// <summary>Starts <paramref name="command"/> once to learn its name and features (the handshake); null and why
-    /// when it does not answer as the protocol says.</summary>
-    public static ExecTarget? Connect(string command, out string why, TimeSpan? operationTimeout = null)
+    /// when it does not answer as the protocol says. Timeouts not given come from the environment (invalid values
+    /// there are the caller's to refuse first: <see cref="TimeoutsFromEnvironment"/>).</summary>
+    public static ExecTarget? Connect(string command, out string why, TimeSpan? operationTimeout = null, TimeSpan? handshakeTimeout = null)
     {
+        TimeoutsFromEnvironment(out var operation, out var handshake, out _);
+        operation = operationTimeout ?? operation;
+        handshake = handshakeTimeout ?? handshake;
         try
         {
             using var process = new ImplementationProcess(command);
-            var (name, features) = process.Handshake(HandshakeTimeout);
+            var (name, features) = process.Handshake(handshake);
             why = "";
-            return new ExecTarget(command, name, features, operationTimeout ?? DefaultTimeout);
+            return new ExecTarget(command, name, features, operation, handshake);
         }
         catch (ProtocolException e)
         {
-            why = $"'{command}': {e.Message}";
+            why = SafeText.Line($"'{command}': {e.Message}");
             return null;
         }
     }
@@ -57,7 +96,7 @@ public sealed class ExecTarget : ITarget
     {
         ITargetSession session;
         try { session = Open(host); }
-        catch (ProtocolException e) { return new TargetRun([], $"{Name} ({command}): {e.Message}"); }
+        catch (ProtocolException e) { return new TargetRun([], SafeText.Line($"{Name} ({command}): {e.Message}")); }
         using (session)
         {
             var observations = new List<Observation>(operations.Count);
@@ -67,24 +106,49 @@ public sealed class ExecTarget : ITarget
                 try { observations.Add(session.Run(operation)); }
                 catch (ProtocolException e)
                 {
-                    return new TargetRun(observations, $"{Name} ({command}), step {observations.Count + 1}: {e.Message}");
+                    return new TargetRun(observations, SafeText.Line($"{Name} ({command}), step {observations.Count + 1}: {e.Message}"));
                 }
             }
             return new TargetRun(observations);
         }
     }
 
+    /// <summary>A fresh process told the host. A failure of the handshake or the host is counted: the
+    /// <see cref="StopAfter"/>th of one kind in a row throws <see cref="TargetStoppedException"/>.</summary>
     public ITargetSession Open(HostConfig host, bool ipv6 = false)
+    {
+        try
+        {
+            var session = Start(host);
+            lock (failures) (lastFailureKind, consecutiveFailures) = (null, 0);
+            return session;
+        }
+        catch (ProtocolException e)
+        {
+            lock (failures)
+            {
+                consecutiveFailures = e.Kind == lastFailureKind ? consecutiveFailures + 1 : 1;
+                lastFailureKind = e.Kind;
+                if (consecutiveFailures >= StopAfter)
+                    throw new TargetStoppedException(SafeText.Line(
+                        $"{Name} ({command}) failed the handshake {consecutiveFailures} times in a row ({e.Kind}), last: {e.Message}; " +
+                        "stopped: the remaining cases were not run"));
+            }
+            throw;
+        }
+    }
+
+    private ITargetSession Start(HostConfig host)
     {
         var process = new ImplementationProcess(command);
         try
         {
-            var (_, features) = process.Handshake(HandshakeTimeout);
-            var reply = process.Ask(Protocol.Host(host), HandshakeTimeout, "the host");
+            var (_, features) = process.Handshake(handshakeTimeout);
+            var reply = process.Ask(Protocol.Host(host), handshakeTimeout, "the host");
             if (reply["unsupported"] is { } why)
             {
                 process.Dispose();
-                return new UnsupportedHost($"{Name} does not support this host: {why}");
+                return new UnsupportedHost($"{Name} does not support this host: {SafeText.Line(why.ToString(), Limits.QuotedCharacters)}");
             }
             if (reply["ok"]?.GetValueKind() != System.Text.Json.JsonValueKind.True)
                 throw new ProtocolException($"the reply to the host is neither ok nor unsupported: {Protocol.Shorten(reply.ToJsonString())}");
@@ -119,6 +183,7 @@ public sealed class ExecTarget : ITarget
             if (reply["id"] is not { } replyId || replyId.GetValueKind() != System.Text.Json.JsonValueKind.Number || replyId.GetValue<int>() != id)
                 throw new ProtocolException($"the reply to operation {id} carries id {reply["id"]?.ToJsonString() ?? "none"}: {Protocol.Shorten(reply.ToJsonString())}");
             var observed = Protocol.ReadReply(reply, features.Contains("counters"), features.Contains("error-queue"));
+            if (observed.Note is { } note) observed = observed with { Note = SafeText.Line(note, Limits.QuotedCharacters) };
             switch (operation)
             {
                 case SocketOp op when observed.Kind == OutcomeKind.Value:
@@ -145,114 +210,9 @@ public sealed class ExecTarget : ITarget
 
         public void Dispose() => process.Dispose();
     }
-
-    /// <summary>The running implementation: a line out, a line back, with a deadline; the last lines of its stderr
-    /// are kept to explain a failure.</summary>
-    private sealed class ImplementationProcess : IDisposable
-    {
-        private readonly Process process;
-        private readonly Queue<string> stderr = new();
-        private readonly ManualResetEventSlim stderrClosed = new();
-
-        public ImplementationProcess(string command)
-        {
-            var start = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(command);
-            try { process = Process.Start(start) ?? throw new ProtocolException("the process did not start"); }
-            catch (System.ComponentModel.Win32Exception e) { throw new ProtocolException($"the process did not start: {e.Message}"); }
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is null)
-                {
-                    stderrClosed.Set();
-                    return;
-                }
-                lock (stderr)
-                {
-                    stderr.Enqueue(e.Data);
-                    while (stderr.Count > 8) stderr.Dequeue();
-                }
-            };
-            process.BeginErrorReadLine();
-        }
-
-        public (string Name, IReadOnlySet<string> Features) Handshake(TimeSpan timeout)
-        {
-            var reply = Ask(Protocol.Hello(), timeout, "the handshake");
-            if (reply["op"]?.ToString() != "hello") throw new ProtocolException($"the handshake reply is not a hello: {Protocol.Shorten(reply.ToJsonString())}");
-            if (reply["version"] is not { } version || version.GetValueKind() != System.Text.Json.JsonValueKind.Number || version.GetValue<int>() != Protocol.Version)
-                throw new ProtocolException($"the implementation speaks protocol version {reply["version"]?.ToJsonString() ?? "(none)"}; udpconf speaks {Protocol.Version}");
-            var name = reply["name"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? reply["name"]!.GetValue<string>() : "unnamed";
-            var features = reply["features"] is JsonArray list
-                ? list.Select(f => f?.GetValueKind() == System.Text.Json.JsonValueKind.String ? f.GetValue<string>() : throw new ProtocolException("a feature is not a string")).ToHashSet()
-                : [];
-            return (name, features);
-        }
-
-        public JsonObject Ask(JsonObject request, TimeSpan timeout, string what)
-        {
-            try
-            {
-                process.StandardInput.WriteLine(Protocol.Line(request));
-                process.StandardInput.Flush();
-            }
-            catch (IOException)
-            {
-                // It exited before reading: the same end as closing its output, whichever the race shows first.
-                throw Gone(what);
-            }
-            string? line;
-            using (var deadline = new CancellationTokenSource(timeout))
-            {
-                try { line = process.StandardOutput.ReadLineAsync(deadline.Token).AsTask().GetAwaiter().GetResult(); }
-                catch (OperationCanceledException)
-                {
-                    Kill();
-                    process.WaitForExit(1000);
-                    throw new ProtocolException($"no reply to {what} within {timeout.TotalMilliseconds:0} ms (killed){Stderr()}");
-                }
-            }
-            if (line is null) throw Gone(what);
-            return Protocol.Parse(line, $"the reply to {what}");
-        }
-
-        private ProtocolException Gone(string what) => new($"the implementation closed its output instead of answering {what}{Exited()}");
-
-        private string Exited()
-        {
-            if (!process.WaitForExit(1000)) return Stderr();
-            return $" (exit code {process.ExitCode}){Stderr()}";
-        }
-
-        private string Stderr()
-        {
-            // The last lines may still be on their way when the process has gone: wait (briefly) for the end of stderr.
-            if (process.HasExited) stderrClosed.Wait(1000);
-            lock (stderr) return stderr.Count == 0 ? "" : "; its stderr ended with: " + string.Join(" | ", stderr);
-        }
-
-        private void Kill()
-        {
-            try { process.Kill(entireProcessTree: true); }
-            catch (InvalidOperationException) { }
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.StandardInput.WriteLine(Protocol.Line(Protocol.Bye()));
-                    process.StandardInput.Close();
-                    if (!process.WaitForExit(2000)) Kill();
-                }
-            }
-            catch (IOException) { Kill(); }
-            process.WaitForExit(2000);
-            process.Dispose();
-            stderrClosed.Dispose();
-        }
-    }
 }
+
+/// <summary>An implementation failed the handshake the same way <see cref="ExecTarget.StopAfter"/> times in a row: the
+/// run stops (the remaining cases are not run) and udpconf exits 2 with the message. A cancellation of the run, so that
+/// the case runner lets it through as it does Ctrl-C.</summary>
+public sealed class TargetStoppedException(string message) : OperationCanceledException(message);

@@ -108,8 +108,12 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         bool Next((Profile Profile, CaseFile File) item)
         {
             if (cancellation.IsCancellationRequested) return false;
-            try { results.Add(One(item)); }
-            catch (OperationCanceledException) { return false; }
+            CaseResult result;
+            try { result = One(item); }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { return false; }
+            // A run the interruption fell in may have lost its implementation to it (exec targets are killed): not counted.
+            if (cancellation.IsCancellationRequested) return false;
+            results.Add(result);
             return true;
         }
 

@@ -44,6 +44,11 @@ public sealed record TargetChoice(string Name, Func<Profile, ITarget> Create, st
                     io.Fail("exec: needs a command, e.g. --target \"exec:adapters/lwip/build/udpconf-lwip\"");
                     return null;
                 }
+                if (!ExecTarget.TimeoutsFromEnvironment(out _, out _, out var badTimeout))
+                {
+                    io.Fail(badTimeout);
+                    return null;
+                }
                 var target = ExecTarget.Connect(command, out var failure);
                 if (target is null)
                 {

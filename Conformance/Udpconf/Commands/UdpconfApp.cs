@@ -128,6 +128,12 @@ public static class UdpconfApp
             else io.Fail(usage.Message);
             return ExitCodes.Usage;
         }
+        // An implementation that fails every handshake the same way: the run stops instead of timing out case by case.
+        if (exception is Udpconf.Suite.Targets.TargetStoppedException stopped)
+        {
+            io.Fail(stopped.Message);
+            return ExitCodes.Usage;
+        }
         if (exception is OperationCanceledException)
         {
             io.Fail("interrupted");
