@@ -33,23 +33,7 @@ public sealed class ImplementationProcess : IDisposable
     public (string Name, IReadOnlySet<string> Features) Handshake(TimeSpan timeout)
     {
         var reply = Ask(Protocol.Hello(), timeout, "the handshake");
-        if (reply["op"]?.ToString() != "hello") throw new ProtocolException($"the handshake reply is not a hello: {Protocol.Shorten(reply.ToJsonString())}");
-        if (reply["version"] is not { } version || version.GetValueKind() != JsonValueKind.Number || version.GetValue<int>() != Protocol.Version)
-            throw new ProtocolException($"the implementation speaks protocol version {Protocol.Shorten(reply["version"]?.ToJsonString() ?? "(none)")}; udpconf speaks {Protocol.Version}");
-        var name = reply["name"]?.GetValueKind() == JsonValueKind.String ? reply["name"]!.GetValue<string>() : "unnamed";
-        if (name.Length > Limits.NameCharacters)
-            throw new ProtocolException($"the name in the handshake has {name.Length} characters: more than the limit of {Limits.NameCharacters} " +
-                                        $"(it begins {SafeText.Line(name, 40)})", ProtocolException.Limit);
-        if (reply["features"] is JsonArray { Count: > Limits.Features } many)
-            throw new ProtocolException($"the handshake lists {many.Count} features: more than the limit of {Limits.Features}", ProtocolException.Limit);
-        var features = reply["features"] is JsonArray list
-            ? list.Select(f => f?.GetValueKind() == JsonValueKind.String ? f.GetValue<string>() : throw new ProtocolException("a feature is not a string")).ToArray()
-            : [];
-        if (features.FirstOrDefault(f => f.Length > Limits.FeatureCharacters) is { } longFeature)
-            throw new ProtocolException($"a feature in the handshake has {longFeature.Length} characters: more than the limit of {Limits.FeatureCharacters} " +
-                                        $"(it begins {SafeText.Line(longFeature, 40)})", ProtocolException.Limit);
-        // Shown in every report and on the terminal: control characters become visible escapes here, once.
-        return (SafeText.Line(name), features.Select(f => SafeText.Line(f)).ToHashSet());
+        return Protocol.ReadHelloReply(reply);
     }
 
     public JsonObject Ask(JsonObject request, TimeSpan timeout, string what)

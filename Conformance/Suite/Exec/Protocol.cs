@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
+using Udpconf.Suite.Reports;
 using Udpconf.Suite.Targets;
 
 namespace Udpconf.Suite.Exec;
@@ -40,6 +41,29 @@ public static class Protocol
         new() { ["op"] = "hello", ["version"] = Version, ["name"] = name, ["features"] = new JsonArray(features.Select(f => (JsonNode)f!).ToArray()) };
 
     public static JsonObject Bye() => new() { ["op"] = "bye" };
+
+    /// <summary>The name and features of a hello reply (the exec target's side of the handshake), with control
+    /// characters made visible; a ProtocolException naming what is wrong or over a limit.</summary>
+    public static (string Name, IReadOnlySet<string> Features) ReadHelloReply(JsonObject reply)
+    {
+        if (reply["op"]?.ToString() != "hello") throw new ProtocolException($"the handshake reply is not a hello: {Shorten(reply.ToJsonString())}");
+        if (reply["version"] is not { } version || version.GetValueKind() != JsonValueKind.Number || !version.AsValue().TryGetValue<int>(out var number) || number != Version)
+            throw new ProtocolException($"the implementation speaks protocol version {Shorten(reply["version"]?.ToJsonString() ?? "(none)")}; udpconf speaks {Version}");
+        var name = reply["name"]?.GetValueKind() == JsonValueKind.String ? reply["name"]!.GetValue<string>() : "unnamed";
+        if (name.Length > Limits.NameCharacters)
+            throw new ProtocolException($"the name in the handshake has {name.Length} characters: more than the limit of {Limits.NameCharacters} " +
+                                        $"(it begins {SafeText.Line(name, 40)})", ProtocolException.Limit);
+        if (reply["features"] is JsonArray { Count: > Limits.Features } many)
+            throw new ProtocolException($"the handshake lists {many.Count} features: more than the limit of {Limits.Features}", ProtocolException.Limit);
+        var features = reply["features"] is JsonArray list
+            ? list.Select(f => f?.GetValueKind() == JsonValueKind.String ? f.GetValue<string>() : throw new ProtocolException("a feature is not a string")).ToArray()
+            : [];
+        if (features.FirstOrDefault(f => f.Length > Limits.FeatureCharacters) is { } longFeature)
+            throw new ProtocolException($"a feature in the handshake has {longFeature.Length} characters: more than the limit of {Limits.FeatureCharacters} " +
+                                        $"(it begins {SafeText.Line(longFeature, 40)})", ProtocolException.Limit);
+        // Shown in every report and on the terminal: control characters become visible escapes here, once.
+        return (SafeText.Line(name), features.Select(f => SafeText.Line(f)).ToHashSet());
+    }
 
     /// <summary>Parses one line into a JSON object, or says why it is not one.</summary>
     public static JsonObject Parse(string line, string what)
@@ -235,7 +259,7 @@ public static class Protocol
         if (m["fault"] is { } fault) return new Observation(OutcomeKind.KernelFault, 0, null, [], Note: fault.ToString());
         if (m["blocks"]?.GetValueKind() == System.Text.Json.JsonValueKind.True) return new Observation(OutcomeKind.Blocks, 0, null, []);
         var packets = m["packets"] is JsonArray list ? Packets(list) : [];
-        ReadOnlyMemory<byte>? option = m["option"] is { } hex ? Hex(hex.GetValue<string>(), "option") : null;
+        ReadOnlyMemory<byte>? option = m["option"] is not null ? Hex(String(m, "option"), "option") : null;
         CounterDelta? delta = counters && m["counters"] is JsonObject c
             ? new CounterDelta(Int(c, "OutDatagrams"), Int(c, "OutDiscards"), Int(c, "SndbufErrors"), Int(c, "OutNoRoutes"))
             : null;
@@ -248,7 +272,9 @@ public static class Protocol
                     "local" => ErrorOrigin.Local, "icmp" => ErrorOrigin.Icmp,
                     var other => throw new ProtocolException($"unknown error-queue origin '{other}'"),
                 };
-                return new ErrorQueueEntry(Errno(o["errno"]!), origin, Int(o, "info"), Address(o, "address"), (ushort)Int(o, "port"));
+                var port = Int(o, "port");
+                if (port is < 0 or > ushort.MaxValue) throw new ProtocolException($"an error-queue entry's port {port} is not a port (0 to 65535)");
+                return new ErrorQueueEntry(Errno(o["errno"] ?? throw new ProtocolException("an error-queue entry has no errno")), origin, Int(o, "info"), Address(o, "address"), (ushort)port);
             }).ToArray()
             : null;
         if (m["errno"] is { } errno) return new Observation(OutcomeKind.Error, -1, Errno(errno), packets, option, delta, ErrorQueue: queue);
@@ -298,8 +324,11 @@ public static class Protocol
 
     private static Errno Errno(JsonNode node)
     {
-        var text = node.GetValueKind() == JsonValueKind.Number ? node.GetValue<int>().ToString(CultureInfo.InvariantCulture) : node.GetValue<string>();
-        return ErrnoNames.TryParse(text, out var errno) ? errno : throw new ProtocolException($"unknown errno '{text}'");
+        var text = node is JsonValue value && (value.TryGetValue<int>(out var number) ? number.ToString(CultureInfo.InvariantCulture)
+                                                : value.TryGetValue<string>(out var name) ? name : null) is { } read
+            ? read
+            : throw new ProtocolException($"the errno {Shorten(node.ToJsonString())} is neither a number nor a name");
+        return ErrnoNames.TryParse(text, out var errno) ? errno : throw new ProtocolException($"unknown errno '{Shorten(text)}'");
     }
 
     private static byte[] Hex(string text, string what)

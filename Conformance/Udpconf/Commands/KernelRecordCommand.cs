@@ -29,6 +29,15 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
             io.Fail("no Conformance.sln above the current folder");
             return ExitCodes.Usage;
         }
+        // Both files are written into the checkout: a root without them (a folder of one's own cases) is refused
+        // before the kernel runs anything.
+        var verification = Path.Combine(root, VerificationFile);
+        var json = KernelVerdicts.PathIn(root);
+        if (!Directory.Exists(Path.GetDirectoryName(verification)) || !Directory.Exists(Path.GetDirectoryName(json)))
+        {
+            io.Fail($"{io.Show(root)} is not a udpconf checkout (kernel-record writes {VerificationFile} and {KernelVerdicts.RelativePath})");
+            return ExitCodes.Usage;
+        }
         if (!KernelTarget.CanRun(out var why))
         {
             io.Fail($"the kernel target cannot run here: {why}");
@@ -52,12 +61,10 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
                     : CaseRunner.Malformed(file.Id, file.Path, file.Diagnostics, profile.Name, target.Name));
 
         var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results);
-        var json = KernelVerdicts.PathIn(root);
         File.WriteAllText(json, record.ToJson());
         io.Out.WriteLine($"wrote {io.Show(json)}");
 
         var linuxFailures = record.Failures(Profile.Linux.Name);
-        var verification = Path.Combine(root, VerificationFile);
         var source = VerificationSource(linuxFailures == 0 ? release : null);
         if (!File.Exists(verification) || File.ReadAllText(verification) != source)
         {
