@@ -34,6 +34,9 @@ public static class FailurePcap
 
     /// <summary>The readable companion of <see cref="Write"/>: per failing step its operation, the expected and
     /// observed results and the problems, then every record of the pcap labelled and dissected.</summary>
+    /// <summary>How many pcap records the text dissects.</summary>
+    public const int DissectedRecords = 1000;
+
     public static string Describe(CaseResult result)
     {
         var text = new StringBuilder();
@@ -41,6 +44,13 @@ public static class FailurePcap
         if (result.Clauses.Count > 0) text.AppendLine("# clauses: " + string.Join(" ", result.Clauses));
         if (result.Reason is not null) text.AppendLine(result.Reason);
         var records = Records(result).ToList();
+        // Where each step's records start, and how many it has of each side: one pass, not one per step.
+        var byStep = new Dictionary<StepVerdict, (int First, int Expected, int Observed)>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (first, expected, observed) = byStep.GetValueOrDefault(records[i].Step, (i, 0, 0));
+            byStep[records[i].Step] = records[i].Expected ? (first, expected + 1, observed) : (first, expected, observed + 1);
+        }
         foreach (var step in result.Steps.Where(ReportText.IsFailure))
         {
             text.AppendLine();
@@ -49,14 +59,17 @@ public static class FailurePcap
             if (step.Observed is { } observed) text.AppendLine($"  observed: {observed.Describe()}");
             if (step.Reason is not null) text.AppendLine($"  {step.Reason}");
             foreach (var problem in step.Problems) text.AppendLine("  " + ReportText.Describe(problem));
-            var first = records.FindIndex(r => ReferenceEquals(r.Step, step));
-            var mine = records.Where(r => ReferenceEquals(r.Step, step)).ToArray();
-            text.AppendLine(mine.Length == 0
+            var (first, expected, observedCount) = byStep.GetValueOrDefault(step, (-1, 0, 0));
+            text.AppendLine(first < 0
                 ? "  no packets expected or observed"
-                : $"  pcap records {first + 1}-{first + mine.Length}: {mine.Count(r => r.Expected)} expected, then {mine.Count(r => !r.Expected)} observed");
+                : $"  pcap records {first + 1}-{first + expected + observedCount}: {expected} expected, then {observedCount} observed");
         }
         text.AppendLine();
-        text.Append(Dissection.Describe(records.Select(r => r.Bytes).ToArray(), i => records[i].Label));
+        // Every record is in the pcap; the text dissects a bounded number of them (a hostile implementation may send
+        // thousands per step).
+        var shown = records.Take(DissectedRecords).Select(r => r.Bytes).ToArray();
+        text.Append(Dissection.Describe(shown, i => records[i].Label));
+        if (records.Count > DissectedRecords) text.AppendLine($"… {records.Count - DissectedRecords} more records: open the pcap");
         return text.ToString();
     }
 }

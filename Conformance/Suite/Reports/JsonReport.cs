@@ -133,8 +133,10 @@ public static class JsonReport
     private static void Packets(Utf8JsonWriter json, string name, IEnumerable<(string? Interface, byte[] Bytes)> packets)
     {
         json.WriteStartArray(name);
+        var count = 0;
         foreach (var (link, bytes) in packets)
         {
+            if (++count > ReportText.PacketsShown) continue;
             json.WriteStartObject();
             if (link is not null) json.WriteString("interface", link);
             json.WriteNumber("length", bytes.Length);
@@ -142,6 +144,8 @@ public static class JsonReport
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        // The rest is counted, not written (ReportText.PacketsShown); the failure pcap has every packet.
+        if (count > ReportText.PacketsShown) json.WriteNumber(name + "Omitted", count - ReportText.PacketsShown);
     }
 
     private static void Strings(Utf8JsonWriter json, string name, IEnumerable<string> values)

@@ -119,7 +119,10 @@ public static class MarkdownReport
             text.AppendLine("```");
             text.AppendLine();
         }
-        foreach (var step in result.Steps.Where(ReportText.IsFailure)) Step(text, step);
+        var failing = result.Steps.Where(ReportText.IsFailure).ToArray();
+        foreach (var step in failing.Take(ReportText.FailingStepsShown)) Step(text, step);
+        if (failing.Length > ReportText.FailingStepsShown)
+            text.AppendLine($"… and {failing.Length - ReportText.FailingStepsShown} more failing steps (report.json lists them all).").AppendLine();
     }
 
     private static void Step(StringBuilder text, StepVerdict step)
@@ -145,8 +148,8 @@ public static class MarkdownReport
         // GitHub and most renderers accept this HTML table; a Markdown table cannot hold multi-line cells.
         text.AppendLine("<table>");
         text.AppendLine($"<tr><th>expected (model): {step.ExpectedPackets.Count} packet(s)</th><th>observed ({(step.Observed is null ? "nothing" : "target")}): {observed.Count} packet(s)</th></tr>");
-        text.AppendLine($"<tr><td valign=\"top\"><pre>{Html(Dissection.Describe(step.ExpectedPackets))}</pre></td>" +
-                        $"<td valign=\"top\"><pre>{Html(Dissection.Describe(observed))}</pre></td></tr>");
+        text.AppendLine($"<tr><td valign=\"top\"><pre>{Html(Dissection.Describe(Shown(step.ExpectedPackets)))}{More(step.ExpectedPackets)}</pre></td>" +
+                        $"<td valign=\"top\"><pre>{Html(Dissection.Describe(Shown(observed)))}{More(observed)}</pre></td></tr>");
         text.AppendLine("</table>");
         text.AppendLine();
         Hex(text, "expected", step.ExpectedPackets);
@@ -160,12 +163,19 @@ public static class MarkdownReport
         text.AppendLine($"<details><summary>{label} bytes</summary>");
         text.AppendLine();
         text.AppendLine("```text");
-        for (var i = 0; i < packets.Count; i++) text.AppendLine($"{i + 1}: {ReportText.Hex(packets[i])}");
+        for (var i = 0; i < Math.Min(packets.Count, ReportText.PacketsShown); i++) text.AppendLine($"{i + 1}: {ReportText.Hex(packets[i])}");
+        if (More(packets) is { Length: > 0 } more) text.AppendLine(more.Trim());
         text.AppendLine("```");
         text.AppendLine();
         text.AppendLine("</details>");
         text.AppendLine();
     }
+
+    private static IReadOnlyList<byte[]> Shown(IReadOnlyList<byte[]> packets) =>
+        packets.Count <= ReportText.PacketsShown ? packets : packets.Take(ReportText.PacketsShown).ToArray();
+
+    private static string More(IReadOnlyList<byte[]> packets) =>
+        packets.Count <= ReportText.PacketsShown ? "" : $"\n… {packets.Count - ReportText.PacketsShown} more packets (the failure pcap has them all)";
 
     private static string Mark(bool differs) => differs ? "✗" : "";
 

@@ -67,6 +67,12 @@ public static class ReportText
         return end < 0 ? text : text[..end];
     }
 
+    /// <summary>How much of one step a report spells out: a hostile or broken implementation may answer one call with
+    /// thousands of packets, and a case may fail on thousands of steps. Beyond these a report says how many it left
+    /// out; the failure pcap keeps every packet. A legal datagram has at most 1,366 fragments (65,535 bytes at MTU 68),
+    /// so only such a datagram, or a stream of them, is ever cut.</summary>
+    public const int PacketsShown = 200, FailingStepsShown = 100;
+
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
 
     /// <summary>The packets a step's observation put on a captured link (lo is not one), as the comparison counts them.</summary>
