@@ -4,15 +4,19 @@ using Udpconf.Reference.Host;
 
 namespace Udpconf.Suite.Cases;
 
-/// <summary>A place in a case file, for messages of the form <c>file:line:column: problem</c>.</summary>
+/// <summary>A place in a case file, for messages of the form <c>file:line:column: problem</c>; the file's name is
+/// shown with its control characters escaped (<see cref="CaseText"/>).</summary>
 public readonly record struct SourcePosition(string File, int Line, int Column)
 {
-    public override string ToString() => $"{File}:{Line}:{Column}";
+    public override string ToString() => $"{CaseText.Escape(File)}:{Line}:{Column}";
 }
 
-/// <summary>A problem found in a case file.</summary>
+/// <summary>A problem found in a case file. The problem quotes words of the file: its control characters are
+/// escaped here, where every diagnostic is made, so that no diagnostic can carry one to a terminal or a report.</summary>
 public sealed record Diagnostic(SourcePosition Position, string Problem)
 {
+    public string Problem { get; init; } = CaseText.Escape(Problem);
+
     public override string ToString() => $"{Position}: {Problem}";
 }
 
