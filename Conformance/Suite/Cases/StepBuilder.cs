@@ -30,7 +30,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
             case "wire:":
             {
                 var count = reader.Next("none or a packet count");
-                packetCount = count.Text == "none" ? 0 : LineReader.ParseInt(count, "none or a packet count");
+                packetCount = count.Text == "none" ? 0 : LineReader.ParseInt(count, "a packet count");
                 if (packetCount < 0) throw new CaseSyntaxException(count.Column, "a packet count cannot be negative");
                 if (reader.TryTake("packets") || reader.TryTake("packet")) { }
                 reader.ExpectEnd();
