@@ -15,7 +15,10 @@ public readonly record struct SourcePosition(string File, int Line, int Column)
 /// escaped here, where every diagnostic is made, so that no diagnostic can carry one to a terminal or a report.</summary>
 public sealed record Diagnostic(SourcePosition Position, string Problem)
 {
-    public string Problem { get; init; } = CaseText.Escape(Problem);
+    private readonly string problem = CaseText.Escape(Problem);
+
+    /// <summary>Escaped however it is set (escaping twice changes nothing: the escapes are printable).</summary>
+    public string Problem { get => problem; init => problem = CaseText.Escape(value); }
 
     public override string ToString() => $"{Position}: {Problem}";
 }
