@@ -1,18 +1,26 @@
+using Udpconf.Suite.Reports;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 
 namespace Udpconf.Suite.Cases;
 
-/// <summary>A place in a case file, for messages of the form <c>file:line:column: problem</c>.</summary>
+/// <summary>A place in a case file, for messages of the form <c>file:line:column: problem</c>; the file's name is
+/// shown with its control characters escaped (<see cref="Udpconf.Suite.Reports.SafeText"/>).</summary>
 public readonly record struct SourcePosition(string File, int Line, int Column)
 {
-    public override string ToString() => $"{File}:{Line}:{Column}";
+    public override string ToString() => $"{SafeText.Line(File)}:{Line}:{Column}";
 }
 
-/// <summary>A problem found in a case file.</summary>
+/// <summary>A problem found in a case file. The problem quotes words of the file: its control characters are
+/// escaped here, where every diagnostic is made, so that no diagnostic can carry one to a terminal or a report.</summary>
 public sealed record Diagnostic(SourcePosition Position, string Problem)
 {
+    private readonly string problem = SafeText.Line(Problem);
+
+    /// <summary>Escaped however it is set (escaping twice changes nothing: the escapes are printable).</summary>
+    public string Problem { get => problem; init => problem = SafeText.Line(value); }
+
     public override string ToString() => $"{Position}: {Problem}";
 }
 

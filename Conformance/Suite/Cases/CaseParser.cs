@@ -1,3 +1,4 @@
+using Udpconf.Suite.Reports;
 using Udpconf.Reference;
 using Udpconf.Reference.Host;
 
@@ -13,17 +14,21 @@ public static class CaseParser
 
     public sealed record ParseResult(Case? Case, IReadOnlyList<Diagnostic> Diagnostics);
 
+    /// <summary>Reads and parses one case file; a file that is not a regular one, is larger than
+    /// <see cref="CaseLimits.FileBytes"/>, cannot be read or has a control character in its name gives a diagnostic
+    /// instead (<see cref="CaseFiles.Read"/>).</summary>
     public static ParseResult ParseFile(string path, string casesRoot)
     {
-        var id = Path.ChangeExtension(Path.GetRelativePath(casesRoot, path), null).Replace('\\', '/');
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return new ParseResult(null, [new Diagnostic(new SourcePosition(path, 0, 0), $"cannot read the file: {e.Message}")]);
-        }
-        return Parse(path, id, text);
+        var id = CaseLibrary.IdOf(casesRoot, path);
+        var name = Path.GetRelativePath(casesRoot, path);
+        if (SafeText.FirstForbidden(name) is var bad and >= 0)
+            return Failed(path, $"the file's name has a control character ({SafeText.Line(name[bad].ToString())}); rename it");
+        var (text, problem) = CaseFiles.Read(path);
+        return text is null ? Failed(path, problem!) : Parse(path, id, text);
     }
+
+    private static ParseResult Failed(string path, string problem) =>
+        new(null, [new Diagnostic(new SourcePosition(path, 0, 0), problem)]);
 
     public static ParseResult Parse(string file, string id, string text)
     {
@@ -39,10 +44,20 @@ public static class CaseParser
         var section = "header";
         StepBuilder? current = null;
         var sawContent = false;
+        var data = new DataBudget();
+        var operationFailed = false; // the expectations under a malformed operation say nothing more
 
-        for (var n = 0; n < lines.Length; n++)
+        var n = 0;
+        for (; n < lines.Length && diagnostics.Count < CaseLimits.Diagnostics; n++)
         {
             var raw = lines[n];
+            if (SafeText.FirstForbidden(raw) is var bad and >= 0)
+            {
+                // Never kept, so never echoed: a case that runs holds no control character in its title or steps.
+                diagnostics.Add(new Diagnostic(new SourcePosition(file, n + 1, bad + 1),
+                    $"control character {SafeText.Line(raw[bad].ToString())} in the line (write bytes as \\xHH inside quoted text)"));
+                continue;
+            }
             var line = StripComment(raw);
             var position = new SourcePosition(file, n + 1, 1);
             if (line.Trim().Length == 0)
@@ -92,13 +107,23 @@ public static class CaseParser
                     case "steps":
                         if (StepBuilder.IsExpectation(first.Text))
                         {
+                            if (current is null && operationFailed) break;
                             if (current is null) throw new CaseSyntaxException(first.Column, "an expectation must follow an operation");
                             current.AddExpectation(reader, position);
                         }
                         else
                         {
                             if (current is not null) steps.Add(current.Build());
-                            current = new StepBuilder(steps.Count, position with { Column = indent + 1 }, line.Trim(), OperationParser.Parse(reader));
+                            current = null;
+                            if (steps.Count >= CaseLimits.Steps)
+                            {
+                                diagnostics.Add(new Diagnostic(position with { Column = indent + 1 },
+                                    $"more than {CaseLimits.Steps} steps in one case (the limit); split the case"));
+                                break;
+                            }
+                            operationFailed = true;
+                            current = new StepBuilder(steps.Count, position with { Column = indent + 1 }, line.Trim(), OperationParser.Parse(reader, data));
+                            operationFailed = false;
                         }
                         break;
                     default:
@@ -109,7 +134,10 @@ public static class CaseParser
             {
                 diagnostics.Add(new Diagnostic(position with { Column = e.Column }, e.Message));
             }
+            if (steps.Count >= CaseLimits.Steps && current is null) break;
         }
+        if (diagnostics.Count >= CaseLimits.Diagnostics && n < lines.Length)
+            diagnostics.Add(new Diagnostic(diagnostics[^1].Position, $"{CaseLimits.Diagnostics} problems (the limit); the rest of the file was not read"));
         if (current is not null) steps.Add(current.Build());
 
         var lastContent = Array.FindLastIndex(lines, l => StripComment(l).Trim().Length > 0);

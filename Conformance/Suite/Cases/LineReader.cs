@@ -57,11 +57,23 @@ internal sealed class LineReader
         return ParseLong(token, what);
     }
 
-    public int Int(string what)
+    public int Int(string what) => ParseInt(Next(what), what);
+
+    /// <summary>An integer from <paramref name="min"/> to <paramref name="max"/>; outside is a diagnostic naming both.</summary>
+    public int Int(string what, int min, int max)
     {
         var token = Next(what);
         var value = ParseLong(token, what);
-        if (value < int.MinValue || value > int.MaxValue) throw new CaseSyntaxException(token.Column, $"{what} out of range: {token.Text}");
+        if (value < min || value > max) throw new CaseSyntaxException(token.Column, $"{what} must be {min} to {max}: {token.Text}");
+        return (int)value;
+    }
+
+    /// <summary>A 32-bit signed integer (the C int of a call); outside its range is a diagnostic, never a cast.</summary>
+    public static int ParseInt(Token token, string what)
+    {
+        var value = ParseLong(token, what);
+        if (value < int.MinValue || value > int.MaxValue)
+            throw new CaseSyntaxException(token.Column, $"{what} out of range (a 32-bit int, {int.MinValue} to {int.MaxValue}): {token.Text}");
         return (int)value;
     }
 
@@ -201,8 +213,9 @@ internal sealed class LineReader
         return result.ToString();
     }
 
-    /// <summary>A comma-separated list (an iov), commas inside quoted text kept; each part with its column.</summary>
-    public static IReadOnlyList<Token> List(Token token)
+    /// <summary>A comma-separated list (an iov), commas inside quoted text kept; each part with its column. More than
+    /// <paramref name="max"/> parts is a diagnostic (<paramref name="tooMany"/>) at the first one too many.</summary>
+    public static IReadOnlyList<Token> List(Token token, int max = int.MaxValue, string tooMany = "too many entries")
     {
         var parts = new List<Token>();
         var text = token.Text;
@@ -212,6 +225,7 @@ internal sealed class LineReader
         {
             if (i == text.Length || text[i] == ',')
             {
+                if (parts.Count == max) throw new CaseSyntaxException(token.Column + start, tooMany);
                 parts.Add(new Token(text[start..i], token.Column + start));
                 start = ++i;
                 continue;

@@ -23,7 +23,7 @@ internal static class OperationParser
         ["DONTWAIT"] = MsgFlags.DontWait, ["OOB"] = MsgFlags.Oob, ["NOSIGNAL"] = MsgFlags.NoSignal,
     };
 
-    public static Operation Parse(LineReader reader)
+    public static Operation Parse(LineReader reader, DataBudget data)
     {
         var verb = reader.Next("an operation");
         Operation operation = verb.Text switch
@@ -35,8 +35,8 @@ internal static class OperationParser
             "setsockopt" => SetOption(reader),
             "getsockopt" => GetOption(reader),
             "nonblock" => new SetNonblockOp(Fd(reader), OnOff(reader)),
-            "sendto" => SendTo(reader),
-            "sendmsg" => SendMsg(reader),
+            "sendto" => SendTo(reader, data),
+            "sendmsg" => SendMsg(reader, data),
             "close" => new CloseOp(Fd(reader)),
             "link" => HostChange(reader),
             _ => throw new CaseSyntaxException(verb.Column, $"unknown operation '{verb.Text}' (socket, open, bind, connect, setsockopt, getsockopt, nonblock, sendto, sendmsg, close, link)"),
@@ -69,7 +69,7 @@ internal static class OperationParser
     {
         var token = reader.Next("a descriptor (a name or #number)");
         return token.Text.StartsWith('#')
-            ? Udpconf.Reference.Api.Fd.Raw((int)LineReader.ParseLong(token with { Text = token.Text[1..] }, "a descriptor number"))
+            ? Udpconf.Reference.Api.Fd.Raw(LineReader.ParseInt(token with { Text = token.Text[1..], Column = token.Column + 1 }, "a descriptor number"))
             : Udpconf.Reference.Api.Fd.Named(token.Text);
     }
 
@@ -124,7 +124,7 @@ internal static class OperationParser
             {
                 case "addrlen": length = reader.Int("an address length"); break;
                 case "family":
-                    var family = reader.Int("a family");
+                    var family = reader.Int("a family", 0, 65535);
                     if (bytes is null || bytes.Length < 2) throw new CaseSyntaxException(next.Column, "family needs address bytes");
                     bytes[0] = (byte)family;
                     bytes[1] = (byte)(family >> 8);
@@ -172,7 +172,7 @@ internal static class OperationParser
         else if (token.Text.StartsWith("hex:")) value = LineReader.Hex(token);
         else if (HostBuilder.PmtuModes.TryGetValue(token.Text, out var mode)) value = BitConverter.GetBytes(mode);
         else if (token.Text.Count(c => c == '.') == 3 && Ipv4Address.TryParse(token.Text, out var address)) { value = new byte[4]; address.Write(value); }
-        else value = BitConverter.GetBytes(checked((int)LineReader.ParseLong(token, "a value")));
+        else value = BitConverter.GetBytes(LineReader.ParseInt(token, "a value"));
         var length = value?.Length ?? 0;
         var unreadable = false;
         while (reader.Peek is { } next && next.Text is "len" or "unreadable")
@@ -195,11 +195,16 @@ internal static class OperationParser
 
     /// <summary>N (N bytes counting 0, 1, 2, …), N*xx (N bytes of xx), hex:…, "text" (UTF-8, with the escapes \" \\ \n
     /// \t \xHH), N! (N unreadable bytes).</summary>
-    public static UserBuffer Data(Token token)
+    public static UserBuffer Data(Token token) => Data(token, new DataBudget());
+
+    /// <summary>Checks a DATA word without building its bytes.</summary>
+    public static void CheckData(Token token) => Data(token, DataBudget.CheckOnly());
+
+    internal static UserBuffer Data(Token token, DataBudget data)
     {
         var text = token.Text;
-        if (text.StartsWith('"')) return UserBuffer.Of(LineReader.QuotedBytes(token));
-        if (text.StartsWith("hex:")) return UserBuffer.Of(LineReader.Hex(token));
+        if (text.StartsWith('"')) return UserBuffer.Of(data.Held(LineReader.QuotedBytes(token), token.Column));
+        if (text.StartsWith("hex:")) return UserBuffer.Of(data.Held(LineReader.Hex(token), token.Column));
         if (text.EndsWith('!')) return UserBuffer.Unreadable(Length(token with { Text = text[..^1] }));
         var star = text.IndexOf('*');
         if (star > 0)
@@ -207,15 +212,16 @@ internal static class OperationParser
             var count = Length(token with { Text = text[..star] });
             var fill = LineReader.Hex(token with { Text = text[(star + 1)..], Column = token.Column + star + 1 });
             if (fill.Length != 1) throw new CaseSyntaxException(token.Column + star + 1, "N*xx repeats one byte xx");
-            return UserBuffer.Of(Enumerable.Repeat(fill[0], (int)count).ToArray());
+            return new UserBuffer(data.Fill(fill[0], (int)count, token.Column), count);
         }
-        return UserBuffer.Pattern((int)Length(token));
+        var length = Length(token);
+        return new UserBuffer(data.Pattern((int)length), length);
     }
 
     private static long Length(Token token)
     {
         var value = LineReader.ParseLong(token, "a length");
-        if (value is < 0 or > 1 << 20) throw new CaseSyntaxException(token.Column, $"data length must be 0 to 1048576: {token.Text}");
+        if (value is < 0 or > CaseLimits.DataLength) throw new CaseSyntaxException(token.Column, $"data length must be 0 to {CaseLimits.DataLength} (1 MiB, the limit): {token.Text}");
         return value;
     }
 
@@ -234,10 +240,10 @@ internal static class OperationParser
         return flags;
     }
 
-    private static Operation SendTo(LineReader reader)
+    private static Operation SendTo(LineReader reader, DataBudget budget)
     {
         var fd = Fd(reader);
-        var data = Data(reader.Next("data"));
+        var data = Data(reader.Next("data"), budget);
         UserBuffer? address = null;
         var addressLength = 0;
         var flags = MsgFlags.None;
@@ -258,15 +264,16 @@ internal static class OperationParser
         return new SendToOp(fd, data, flags, address, addressLength);
     }
 
-    private static Operation SendMsg(LineReader reader)
+    private static Operation SendMsg(LineReader reader, DataBudget data)
     {
         var fd = Fd(reader);
         if (!reader.TryTake("iov")) throw new CaseSyntaxException(reader.Column, "expected 'iov' and the data blocks");
         var blocksToken = reader.Next("data blocks");
         var iov = new List<UserBuffer>();
         if (blocksToken.Text != "none")
-            foreach (var part in LineReader.List(blocksToken))
-                iov.Add(Data(part));
+            foreach (var part in LineReader.List(blocksToken, CaseLimits.IovEntries,
+                         $"more than {CaseLimits.IovEntries} gather-list entries (the limit: the kernel's UIO_MAXIOV {CaseLimits.UioMaxIov}, and one more to see its EMSGSIZE)"))
+                iov.Add(Data(part, data));
         UserBuffer? name = null;
         var nameLength = 0;
         var flags = MsgFlags.None;
@@ -303,7 +310,10 @@ internal static class OperationParser
             case "ttl":
                 return ControlMessages.Encode((SolIp, IpTtl, ControlMessages.Int(reader.Int("a TTL"))));
             case "tos":
+                var tosToken = reader.Peek;
                 var tos = reader.Int("a TOS");
+                if (reader.Peek?.Text == "byte" && tos is < 0 or > 255)
+                    throw new CaseSyntaxException(tosToken!.Value.Column, $"a one-byte TOS must be 0 to 255: {tosToken.Value.Text}");
                 return reader.TryTake("byte")
                     ? ControlMessages.Encode((SolIp, IpTos, [(byte)tos]))
                     : ControlMessages.Encode((SolIp, IpTos, ControlMessages.Int(tos)));

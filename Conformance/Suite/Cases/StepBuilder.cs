@@ -30,7 +30,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
             case "wire:":
             {
                 var count = reader.Next("none or a packet count");
-                packetCount = count.Text == "none" ? 0 : (int)LineReader.ParseLong(count, "none or a packet count");
+                packetCount = count.Text == "none" ? 0 : LineReader.ParseInt(count, "a packet count");
                 if (packetCount < 0) throw new CaseSyntaxException(count.Column, "a packet count cannot be negative");
                 if (reader.TryTake("packets") || reader.TryTake("packet")) { }
                 reader.ExpectEnd();
@@ -49,7 +49,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
                     var name = field.Text[..eq];
                     if (!PacketFields.Contains(name)) throw new CaseSyntaxException(field.Column, $"unknown packet field '{name}' ({string.Join(", ", PacketFields)})");
                     var value = field.Text[(eq + 1)..];
-                    if (name == "payload") OperationParser.Data(new Token(value, field.Column + eq + 1));
+                    if (name == "payload") OperationParser.CheckData(new Token(value, field.Column + eq + 1));
                     fields[name] = value;
                 }
                 if (fields.Count == 0) throw new CaseSyntaxException(reader.EndColumn, "a packet line names at least one field=value");
@@ -63,7 +63,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
                     var eq = field.Text.IndexOf('=');
                     var name = eq > 0 ? field.Text[..eq] : field.Text;
                     if (!CounterNames.Contains(name)) throw new CaseSyntaxException(field.Column, $"unknown counter '{name}' ({string.Join(", ", CounterNames)})");
-                    counters[name] = (int)LineReader.ParseLong(new Token(eq > 0 ? field.Text[(eq + 1)..] : "", field.Column + eq + 1), "a count");
+                    counters[name] = LineReader.ParseInt(new Token(eq > 0 ? field.Text[(eq + 1)..] : "", field.Column + eq + 1), "a count");
                 }
                 break;
             case "errqueue:":
@@ -92,7 +92,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
         };
         var infoToken = reader.Next("info=N");
         if (!infoToken.Text.StartsWith("info=")) throw new CaseSyntaxException(infoToken.Column, $"expected info=N, found '{infoToken.Text}'");
-        var info = (int)LineReader.ParseLong(new Token(infoToken.Text[5..], infoToken.Column + 5), "a number");
+        var info = LineReader.ParseInt(new Token(infoToken.Text[5..], infoToken.Column + 5), "a number");
         var to = reader.Next("to");
         if (to.Text != "to") throw new CaseSyntaxException(to.Column, $"expected 'to A.B.C.D:PORT', found '{to.Text}'");
         var address = reader.Next("A.B.C.D:PORT");

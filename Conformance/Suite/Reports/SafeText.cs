@@ -43,9 +43,8 @@ public static class SafeText
                 continue;
             }
             if (keepNewlines && c is '\n' or '\t') replacement = null;
-            else if (c < 0x20 || c is >= '\x7f' and <= '\x9f') replacement = "\\x" + ((int)c).ToString("x2", CultureInfo.InvariantCulture);
-            else if (char.IsSurrogate(c) || c is '\ufffe' or '\uffff' or '\u2028' or '\u2029' or '\ufeff' || IsDirectionControl(c))
-                replacement = "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture);
+            else if (c <= 0xff && NeedsEscape(text, i)) replacement = "\\x" + ((int)c).ToString("x2", CultureInfo.InvariantCulture);
+            else if (NeedsEscape(text, i)) replacement = "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture);
             if (replacement is null)
             {
                 escaped?.Append(c);
@@ -57,6 +56,27 @@ public static class SafeText
         return escaped?.ToString() ?? text;
     }
 
-    /// <summary>The bidirectional overrides, embeddings and isolates ("Trojan Source"): they reorder what follows.</summary>
-    private static bool IsDirectionControl(char c) => c is '\u200e' or '\u200f' or (>= '\u202a' and <= '\u202e') or (>= '\u2066' and <= '\u2069');
+    /// <summary>Whether the character at <paramref name="i"/> is one the escapes rewrite: C0 (tab and newline
+    /// included), DEL and C1; lone surrogates and the non-characters U+FFFE and U+FFFF; Unicode format characters
+    /// (the bidirectional overrides and isolates of "Trojan Source", zero-width ones, the byte-order mark) and the line
+    /// and paragraph separators.</summary>
+    public static bool NeedsEscape(string text, int i)
+    {
+        var c = text[i];
+        if (c < 0x20 || c is >= '\x7f' and <= '\x9f') return true;
+        if (char.IsHighSurrogate(c)) return i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]);
+        if (char.IsLowSurrogate(c)) return i == 0 || !char.IsHighSurrogate(text[i - 1]);
+        if (c < 0x80) return false;
+        return c is '\ufffe' or '\uffff' ||
+               CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+    }
+
+    /// <summary>The index of the first character of a line that may not be written raw (everything
+    /// <see cref="NeedsEscape"/> names but a tab), or -1: case files refuse such lines.</summary>
+    public static int FirstForbidden(string line)
+    {
+        for (var i = 0; i < line.Length; i++)
+            if (line[i] != '\t' && NeedsEscape(line, i)) return i;
+        return -1;
+    }
 }
