@@ -22,9 +22,17 @@ public static class JsonReport
     public static string Write(IReadOnlyList<CaseResult> results, string? partial = null)
     {
         using var buffer = new MemoryStream();
+        Write(buffer, results, partial);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Writes the report to <paramref name="stream"/> as it goes: a run of many long cases makes a report of
+    /// tens of MB, which is not held in memory twice (bytes, then a string).</summary>
+    public static void Write(Stream stream, IReadOnlyList<CaseResult> results, string? partial = null)
+    {
         // Relaxed escaping keeps '<', '>' and '+' readable in problem texts; the output is a file, never HTML.
         var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        using (var json = new Utf8JsonWriter(buffer, options))
+        using (var json = new Utf8JsonWriter(stream, options))
         {
             json.WriteStartObject();
             json.WriteNumber("format", FormatVersion);
@@ -39,11 +47,15 @@ public static class JsonReport
             json.WriteNumber("notApplicableSteps", tally.NotApplicableSteps);
             json.WriteEndObject();
             json.WriteStartArray("results");
-            foreach (var result in results) Result(json, result);
+            foreach (var result in results)
+            {
+                Result(json, result);
+                json.Flush();
+            }
             json.WriteEndArray();
             json.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+        stream.WriteByte((byte)'\n');
     }
 
     private static void Result(Utf8JsonWriter json, CaseResult result)
@@ -66,7 +78,11 @@ public static class JsonReport
             Strings(json, "features", c.Features);
         }
         json.WriteStartArray("steps");
-        foreach (var step in result.Steps) Step(json, step);
+        foreach (var step in result.Steps)
+        {
+            Step(json, step);
+            if (json.BytesPending > 1 << 20) json.Flush(); // out to the stream every MiB, not held to the end
+        }
         json.WriteEndArray();
         json.WriteEndObject();
     }

@@ -19,7 +19,7 @@ public static class ReportDirectory
         var written = new List<string>
         {
             Save(Path.Combine(folder, JUnit), JUnitReport.Write(results, partial)),
-            Save(Path.Combine(folder, Json), JsonReport.Write(results, partial)),
+            SaveJson(Path.Combine(folder, Json), results, partial),
             Save(Path.Combine(folder, Markdown), MarkdownReport.Write(results, partial)),
         };
         var failures = Path.Combine(folder, FailuresFolder);
@@ -34,6 +34,14 @@ public static class ReportDirectory
             written.Add(Save(stem + ".txt", FailurePcap.Describe(result)));
         }
         return written;
+    }
+
+    /// <summary>report.json, written as it is produced (it is the largest report).</summary>
+    public static string SaveJson(string path, IReadOnlyList<CaseResult> results, string? partial)
+    {
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            JsonReport.Write(file, results, partial);
+        return path;
     }
 
     private static string Save(string path, string text)

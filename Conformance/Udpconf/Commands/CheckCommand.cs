@@ -157,7 +157,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         {
             if (settings.ReportDir is { } dir) written.AddRange(ReportDirectory.Write(io.FullPath(dir), results, partial));
             if (settings.JUnit is { } junit) written.Add(Save(junit, JUnitReport.Write(results, partial)));
-            if (settings.Json is { } json) written.Add(Save(json, JsonReport.Write(results, partial)));
+            if (settings.Json is { } json) written.Add(ReportDirectory.SaveJson(io.FullPath(json), results, partial));
             if (settings.Markdown is { } markdown) written.Add(Save(markdown, MarkdownReport.Write(results, partial)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
