@@ -7,7 +7,7 @@ namespace Udpconf.Suite.Cases;
 internal sealed class StepBuilder(int index, SourcePosition position, string text, Operation operation)
 {
     /// <summary>The link a packet left on, then the fields of the one packet field table.</summary>
-    public static readonly string[] PacketFields = ["iface", .. Reference.Wire.PacketFields.CaseNames];
+    public static readonly string[] PacketFields = ["iface", .. Udpconf.Suite.Compare.PacketFields.CaseNames];
     public static readonly string[] CounterNames = ["OutDatagrams", "OutDiscards", "SndbufErrors", "OutNoRoutes"];
 
     private ResultExpectation? result;
