@@ -8,6 +8,7 @@ using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Wire;
 using Xunit;
+using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 

@@ -7,6 +7,7 @@ using Udpconf.Reference.Api;
 using Udpconf.Reference.Symbols;
 using Xunit;
 using Outcome = Udpconf.Reference.Outcome;
+using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 
@@ -172,8 +173,7 @@ public class CorkLaws
                 first.AsSpan(ihl, 4).CopyTo(segment); // the ports, as in the single send
                 BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(4), wrongLength);
                 c.Data.CopyTo(segment, 8);
-                var checksum = (ushort)~Rfc1071.ReceiverSum(Session.Local, Session.Remote, wrongLength, segment);
-                if (checksum == 0) checksum = 0xFFFF;
+                var checksum = Rfc1071.UdpChecksumField(Session.Local, Session.Remote, wrongLength, segment);
                 BinaryPrimitives.WriteUInt16BigEndian(first.AsSpan(ihl + 4), wrongLength);
                 BinaryPrimitives.WriteUInt16BigEndian(first.AsSpan(ihl + 6), checksum);
             }

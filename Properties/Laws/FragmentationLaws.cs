@@ -5,6 +5,7 @@ using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Xunit;
 using Outcome = Udpconf.Reference.Outcome;
+using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 

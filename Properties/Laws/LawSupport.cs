@@ -5,55 +5,12 @@ using Outcome = Udpconf.Reference.Outcome;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
+using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 
 // Shared by the law families. Nothing here is a test (no test attribute), so spec-map.md attributes no clause to it:
 // every law names its clauses itself.
-
-/// <summary>
-/// The Internet checksum written out plainly from RFC 1071 §1 and §4.1, independent of Reference/Wire: the data as
-/// 16-bit big-endian words, an odd last byte padded with a zero low byte, added with end-around carry.
-/// </summary>
-public static class Rfc1071
-{
-    /// <summary>The one's complement sum of the words, folded to 16 bits, not complemented.</summary>
-    public static ushort Sum(ReadOnlySpan<byte> data, ulong initial = 0)
-    {
-        var sum = initial;
-        for (var i = 0; i < data.Length; i += 2)
-        {
-            var high = data[i];
-            var low = i + 1 < data.Length ? data[i + 1] : 0;
-            sum += (ulong)((high << 8) | low);
-        }
-        while (sum > 0xFFFF) sum = (sum & 0xFFFF) + (sum >> 16);
-        return (ushort)sum;
-    }
-
-    /// <summary>The checksum as RFC 1071 defines it: the complement of the sum.</summary>
-    public static ushort Checksum(ReadOnlySpan<byte> data) => (ushort)~Sum(data);
-
-    /// <summary>The 12 bytes of the RFC 768 pseudo-header: source, destination, zero, protocol 17, UDP length.</summary>
-    public static byte[] PseudoHeader(Ipv4Address source, Ipv4Address destination, int udpLength)
-    {
-        var bytes = new byte[12];
-        source.Write(bytes);
-        destination.Write(bytes.AsSpan(4));
-        bytes[9] = 17;
-        bytes[10] = (byte)(udpLength >> 8);
-        bytes[11] = (byte)udpLength;
-        return bytes;
-    }
-
-    /// <summary>The one's complement sum a receiver computes over pseudo-header and UDP segment, checksum field as
-    /// sent: 0xFFFF when the checksum is right (RFC 768, RFC 1071 §1 (3)).</summary>
-    public static ushort ReceiverSum(Ipv4Address source, Ipv4Address destination, int pseudoLength, ReadOnlySpan<byte> segment)
-    {
-        var pseudo = PseudoHeader(source, destination, pseudoLength);
-        return Sum(segment, Sum(pseudo));
-    }
-}
 
 /// <summary>Collects the ways a case broke a law; a property holds when there are none.</summary>
 public sealed class Verdict

@@ -59,7 +59,6 @@ public sealed record Datagram(
         var header = new UdpHeader(sourcePort, DestinationPort, UdpLength, 0);
         var source = PseudoSource ?? Source;
         var destination = PseudoDestination ?? Destination;
-        var pseudo = InternetChecksum.PseudoHeaderSum(source, destination, Ipv4Header.ProtocolUdp, UdpLength);
         ushort checksum;
         switch (ChecksumMode)
         {
@@ -67,18 +66,17 @@ public sealed record Datagram(
                 checksum = 0;
                 break;
             case UdpChecksumMode.PseudoHeaderOnly:
-                checksum = InternetChecksum.Fold(pseudo);
+                checksum = UdpHeader.PartialChecksumField(source, destination, UdpLength);
                 break;
             default:
                 var headerBytes = new byte[UdpHeader.Length];
                 header.Emit(headerBytes);
                 var accumulator = new ChecksumAccumulator();
-                accumulator.AddSum(pseudo);
+                accumulator.AddSum(InternetChecksum.PseudoHeaderSum(source, destination, Ipv4Header.ProtocolUdp, UdpLength));
                 accumulator.Add(headerBytes);
                 accumulator.AddSum(DataSum ?? InternetChecksum.Sum(Data.Span));
-                checksum = (ushort)~InternetChecksum.Fold(accumulator.Sum);
                 // spec: udp_push.checksum_zero
-                if (checksum == 0) checksum = 0xFFFF;
+                checksum = UdpHeader.ChecksumField(accumulator.Sum);
                 break;
         }
         var transport = new byte[TransportLength];

@@ -6,8 +6,8 @@ namespace Udpconf.Suite.Cases;
 /// <summary>An operation line and the expectation lines under it.</summary>
 internal sealed class StepBuilder(int index, SourcePosition position, string text, Operation operation)
 {
-    public static readonly string[] PacketFields =
-        ["iface", "src", "dst", "tos", "ttl", "df", "mf", "offset", "id", "len", "ihl", "proto", "options", "sport", "dport", "ulen", "csum", "payload"];
+    /// <summary>The link a packet left on, then the fields of the one packet field table.</summary>
+    public static readonly string[] PacketFields = ["iface", .. Udpconf.Suite.Compare.PacketFields.CaseNames];
     public static readonly string[] CounterNames = ["OutDatagrams", "OutDiscards", "SndbufErrors", "OutNoRoutes"];
 
     private ResultExpectation? result;

@@ -136,43 +136,20 @@ public static class CaseExpectations
     /// <summary>A field of an observed packet as text, in the form case files write it.</summary>
     public static string Field(ObservedPacket packet, string field)
     {
-        var bytes = packet.Bytes;
         if (field == "iface") return packet.Interface;
-        if (!Ipv4Header.TryParse(bytes, out var ip, out var problem)) return $"(not IPv4: {problem})";
-        var payload = bytes.AsSpan(Math.Min(ip.HeaderLength, bytes.Length));
-        var first = ip.FragmentOffsetBytes == 0 && payload.Length >= 8;
-        return field switch
-        {
-            "src" => ip.Source.ToString(),
-            "dst" => ip.Destination.ToString(),
-            "tos" => ip.Tos.ToString(),
-            "ttl" => ip.Ttl.ToString(),
-            "df" => ip.DontFragment ? "1" : "0",
-            "mf" => ip.MoreFragments ? "1" : "0",
-            "offset" => ip.FragmentOffsetBytes.ToString(),
-            "id" => ip.Identification.ToString(),
-            "len" => ip.TotalLength.ToString(),
-            "ihl" => (ip.HeaderLength / 4).ToString(),
-            "proto" => ip.Protocol.ToString(),
-            "options" => "hex:" + Convert.ToHexString(ip.Options.Span).ToLowerInvariant(),
-            "sport" => first ? BinaryPrimitives.ReadUInt16BigEndian(payload).ToString() : "(no UDP header)",
-            "dport" => first ? BinaryPrimitives.ReadUInt16BigEndian(payload[2..]).ToString() : "(no UDP header)",
-            "ulen" => first ? BinaryPrimitives.ReadUInt16BigEndian(payload[4..]).ToString() : "(no UDP header)",
-            "csum" => first ? $"0x{BinaryPrimitives.ReadUInt16BigEndian(payload[6..]):x4}" : "(no UDP header)",
-            "payload" => $"{(first ? payload.Length - 8 : payload.Length)} bytes",
-            _ => "?",
-        };
+        var view = Packet.Parse(packet.Bytes);
+        if (!view.IsIpv4) return $"(not IPv4: {view.Problem})";
+        return PacketFields.ByName(field)?.Read(view) ?? "?";
     }
 
     private static bool Matches(string field, string wanted, string actual, byte[] bytes)
     {
         if (field == "payload")
         {
-            if (!Ipv4Header.TryParse(bytes, out var ip, out _)) return false;
-            var payload = bytes.AsSpan(ip.HeaderLength);
-            if (ip.FragmentOffsetBytes == 0 && payload.Length >= 8) payload = payload[8..];
+            var view = Packet.Parse(bytes);
+            if (!view.IsIpv4) return false;
             var data = OperationParser.Data(new Token(wanted, 0));
-            return data.Readable.Span.SequenceEqual(payload);
+            return data.Readable.Span.SequenceEqual(view.Data.Span);
         }
         if (field == "options") return string.Equals(NormalizeHex(wanted), actual, StringComparison.OrdinalIgnoreCase);
         if (actual.StartsWith("0x") || wanted.StartsWith("0x"))
@@ -192,11 +169,12 @@ public static class CaseExpectations
     /// datagram whose fragments are not all there, or overlap, is not valid, and the observed text says why.</summary>
     public static (bool Valid, string Observed) ChecksumOf(IReadOnlyList<ObservedPacket> packets, int index)
     {
-        var bytes = packets[index].Bytes;
-        if (!Ipv4Header.TryParse(bytes, out var ip, out var problem)) return (false, $"(not IPv4: {problem})");
+        var packet = Packet.Parse(packets[index].Bytes);
+        if (!packet.IsIpv4) return (false, $"(not IPv4: {packet.Problem})");
+        var ip = packet.Ip;
         ReadOnlySpan<byte> udp;
         var over = "";
-        if (!ip.MoreFragments && ip.FragmentOffsetBytes == 0) udp = bytes.AsSpan(Math.Min(ip.HeaderLength, bytes.Length));
+        if (!ip.MoreFragments && ip.FragmentOffsetBytes == 0) udp = packet.Payload.Span;
         else
         {
             var (datagram, fragments, why) = Reassemble(packets, ip);
@@ -204,13 +182,15 @@ public static class CaseExpectations
             udp = datagram;
             over = $" over the datagram reassembled from {fragments} fragments";
         }
-        if (udp.Length < 8) return (false, "(no UDP header)");
-        var field = BinaryPrimitives.ReadUInt16BigEndian(udp[6..]);
-        if (field == 0) return (false, "0x0000 (no checksum computed)");
-        var sum = InternetChecksum.Sum(udp, InternetChecksum.PseudoHeaderSum(ip.Source, ip.Destination, Ipv4Header.ProtocolUdp, (ushort)udp.Length));
-        return InternetChecksum.Fold(sum) == 0xFFFF
-            ? (true, $"0x{field:x4} (valid{over})")
-            : (false, $"0x{field:x4} (does not verify{over})");
+        if (udp.Length < UdpHeader.Length) return (false, "(no UDP header)");
+        var field = BinaryPrimitives.ReadUInt16BigEndian(udp[UdpHeader.ChecksumOffset..]);
+        // RFC 768: under a source route the pseudo-header holds the final destination, not the next hop.
+        return UdpHeader.Verify(ip.Source, packet.FinalDestination, udp) switch
+        {
+            UdpChecksumStatus.Zero => (false, "0x0000 (no checksum computed)"),
+            UdpChecksumStatus.Valid => (true, $"0x{field:x4} (valid{over})"),
+            _ => (false, $"0x{field:x4} (does not verify{over})"),
+        };
     }
 
     /// <summary>The IP payload of the datagram <paramref name="fragment"/> belongs to, put together from the packets
@@ -240,16 +220,6 @@ public static class CaseExpectations
         return (whole.ToArray(), parts.Count, "");
     }
 
-    private static string ClauseFor(string field) => field switch
-    {
-        "ttl" => ClauseId.Ttl,
-        "df" => ClauseId.Df,
-        "mf" or "offset" or "len" or "payload" => ClauseId.FragmentLayout,
-        "options" or "ihl" => ClauseId.IpOptions,
-        "sport" or "dport" or "ulen" => ClauseId.UdpHeader,
-        "csum" => ClauseId.Checksum,
-        "src" => ClauseId.SourceFromRoute,
-        "iface" => ClauseId.Route,
-        _ => ClauseId.IpHeader,
-    };
+    private static string ClauseFor(string field) =>
+        field == "iface" ? ClauseId.Route : PacketFields.ByName(field)?.Clause ?? ClauseId.IpHeader;
 }

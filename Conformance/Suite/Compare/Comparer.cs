@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Udpconf.Reference;
 using Udpconf.Reference.Ip;
 using Udpconf.Reference.Symbols;
@@ -87,17 +86,17 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
     /// <summary>Binds the datagram's symbols to the first observed fragment's identification and source port.</summary>
     private void Bind(Datagram datagram, byte[] observed, List<Problem> problems)
     {
-        if (observed.Length < Ipv4Header.MinimumLength) return;
+        var packet = Packet.Parse(observed);
+        if (!packet.IsIpv4) return;
         if (datagram.Ident.Symbol is { } identName && byName.TryGetValue(identName, out var ident))
         {
-            var value = BinaryPrimitives.ReadUInt16BigEndian(observed.AsSpan(Ipv4Header.IdentificationOffset));
+            var value = packet.Ip.Identification;
             if (!bindings.TryBind(ident, datagram.Ident, value))
                 problems.Add(new Problem("model", "identification", Explain(ident, datagram.Ident.Step), $"0x{value:x4}", ClauseId.IpHeader));
         }
-        var headerLength = (observed[0] & 0x0F) * 4;
-        if (datagram.SourcePort.Symbol is { } portName && byName.TryGetValue(portName, out var port) && observed.Length >= headerLength + 2)
+        if (datagram.SourcePort.Symbol is { } portName && byName.TryGetValue(portName, out var port) && packet.Udp is { } udp)
         {
-            var value = BinaryPrimitives.ReadUInt16BigEndian(observed.AsSpan(headerLength));
+            var value = udp.SourcePort;
             if (!bindings.TryBind(port, value))
                 problems.Add(new Problem("model", "source port", Explain(port, 0), value.ToString(), ClauseId.Autobind));
         }

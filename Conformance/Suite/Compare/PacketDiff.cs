@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Udpconf.Reference;
 using Udpconf.Reference.Wire;
 
@@ -15,53 +14,34 @@ public static class PacketDiff
     {
         var result = new List<FieldDifference>();
         if (expected.AsSpan().SequenceEqual(observed)) return result;
-        string? problem = null;
-        if (!Ipv4Header.TryParse(expected, out var e, out _) || !Ipv4Header.TryParse(observed, out var o, out problem))
+        var e = Packet.Parse(expected);
+        var o = Packet.Parse(observed);
+        if (!e.IsIpv4 || !o.IsIpv4)
         {
+            var problem = e.IsIpv4 ? o.Problem : null;
             result.Add(new FieldDifference("bytes", Convert.ToHexString(expected), Convert.ToHexString(observed) + (problem is null ? "" : $" ({problem})"), ClauseId.IpHeader));
             return result;
         }
-        void Check<T>(string field, T a, T b, string clause)
+        var udp = e.Udp is not null && o.Udp is not null;
+        foreach (var field in PacketFields.Table)
         {
-            if (!EqualityComparer<T>.Default.Equals(a, b)) result.Add(new FieldDifference(field, $"{a}", $"{b}", clause));
+            if (field.Layer == PacketLayer.Data || (field.Layer == PacketLayer.Udp && !udp)) continue;
+            var (a, b) = (field.Read(e), field.Read(o));
+            if (a != b) result.Add(new FieldDifference(field.Label, a, b, field.Clause));
         }
-        Check("ihl", e.HeaderLength, o.HeaderLength, ClauseId.IpOptions);
-        Check("tos", e.Tos, o.Tos, ClauseId.IpHeader);
-        Check("total length", e.TotalLength, o.TotalLength, ClauseId.FragmentLayout);
-        Check("identification", e.Identification, o.Identification, ClauseId.IpHeader);
-        Check("DF", e.DontFragment, o.DontFragment, ClauseId.Df);
-        Check("MF", e.MoreFragments, o.MoreFragments, ClauseId.FragmentLayout);
-        Check("fragment offset", e.FragmentOffsetBytes, o.FragmentOffsetBytes, ClauseId.FragmentLayout);
-        Check("ttl", e.Ttl, o.Ttl, ClauseId.Ttl);
-        Check("protocol", e.Protocol, o.Protocol, ClauseId.IpHeader);
-        Check("header checksum", $"0x{e.HeaderChecksum:x4}", $"0x{o.HeaderChecksum:x4}", ClauseId.HeaderChecksum);
-        Check("source", e.Source, o.Source, ClauseId.SourceFromRoute);
-        Check("destination", e.Destination, o.Destination, ClauseId.IpHeader);
-        Check("options", Convert.ToHexString(e.Options.Span), Convert.ToHexString(o.Options.Span), ClauseId.IpOptions);
 
-        var ePayload = expected.AsSpan(Math.Min(e.HeaderLength, expected.Length));
-        var oPayload = observed.AsSpan(Math.Min(o.HeaderLength, observed.Length));
-        var udp = e.FragmentOffsetBytes == 0 && o.FragmentOffsetBytes == 0 && ePayload.Length >= 8 && oPayload.Length >= 8;
-        if (udp)
-        {
-            Check("UDP source port", Port(ePayload, 0), Port(oPayload, 0), ClauseId.UdpHeader);
-            Check("UDP destination port", Port(ePayload, 2), Port(oPayload, 2), ClauseId.UdpHeader);
-            Check("UDP length", Port(ePayload, 4), Port(oPayload, 4), ClauseId.UdpHeader);
-            Check("UDP checksum", $"0x{Port(ePayload, 6):x4}", $"0x{Port(oPayload, 6):x4}", ClauseId.Checksum);
-            ePayload = ePayload[8..];
-            oPayload = oPayload[8..];
-        }
+        var data = PacketFields.Table.Single(f => f.Layer == PacketLayer.Data);
+        var ePayload = (udp ? e.Data : e.Payload).Span;
+        var oPayload = (udp ? o.Data : o.Payload).Span;
         var first = FirstDifference(ePayload, oPayload);
         if (first >= 0)
-            result.Add(new FieldDifference(udp ? "data" : "fragment data",
+            result.Add(new FieldDifference(udp ? data.Label : "fragment " + data.Label,
                 $"{ePayload.Length} bytes, byte {first} = {Byte(ePayload, first)}",
-                $"{oPayload.Length} bytes, byte {first} = {Byte(oPayload, first)}", ClauseId.FragmentLayout));
+                $"{oPayload.Length} bytes, byte {first} = {Byte(oPayload, first)}", data.Clause));
         if (result.Count == 0)
             result.Add(new FieldDifference("bytes", Convert.ToHexString(expected), Convert.ToHexString(observed), ClauseId.IpHeader));
         return result;
     }
-
-    private static ushort Port(ReadOnlySpan<byte> udp, int offset) => BinaryPrimitives.ReadUInt16BigEndian(udp[offset..]);
 
     private static int FirstDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {

@@ -3,6 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
+using Udpconf.Reference.Wire;
 
 namespace Udpconf.Suite.Fuzz;
 
@@ -139,26 +140,18 @@ public static class FuzzGenerators
     /// <summary>A payload of <paramref name="length"/> bytes (even, at least 2) whose UDP checksum, from
     /// <paramref name="source"/>:<paramref name="sport"/> to <paramref name="destination"/>:<paramref name="dport"/>,
     /// computes to 0: the bytes count up from <paramref name="seed"/> and the last two make the one's-complement
-    /// sum of pseudo-header, header and data 0xFFFF. Computed here from RFC 768 and 1071, not by the model.</summary>
+    /// sum of pseudo-header, header and data 0xFFFF, with the one checksum arithmetic of Reference/Wire (no decision
+    /// of the model is involved, and a wrong sum would show as a field other than 0xFFFF).</summary>
     public static byte[] ZeroChecksumPayload(Ipv4Address source, ushort sport, Ipv4Address destination, ushort dport, int length, byte seed)
     {
         if (length < 2 || length % 2 != 0) throw new ArgumentOutOfRangeException(nameof(length), "an even length of at least 2");
         var data = UserBuffer.Pattern(length, seed).Readable.ToArray();
         data[^1] = data[^2] = 0;
-        var udpLength = 8 + data.Length;
-        var words = new byte[12 + udpLength];
-        source.Write(words);
-        destination.Write(words.AsSpan(4));
-        words[9] = 17;
-        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(10), (ushort)udpLength);
-        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(12), sport);
-        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(14), dport);
-        BinaryPrimitives.WriteUInt16BigEndian(words.AsSpan(16), (ushort)udpLength);
-        data.CopyTo(words, 20);
-        uint sum = 0;
-        for (var i = 0; i < words.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(words.AsSpan(i));
-        while (sum > 0xFFFF) sum = (sum & 0xFFFF) + (sum >> 16);
-        BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(data.Length - 2), (ushort)~sum);
+        var udpLength = (ushort)(UdpHeader.Length + data.Length);
+        // The header's words (checksum field 0) on top of the pseudo-header: at most 9 words, no 32-bit overflow.
+        var sum = InternetChecksum.Sum(data, InternetChecksum.PseudoHeaderSum(source, destination, Ipv4Header.ProtocolUdp, udpLength)
+                                             + sport + dport + udpLength);
+        BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(data.Length - 2), (ushort)~InternetChecksum.Fold(sum));
         return data;
     }
 }

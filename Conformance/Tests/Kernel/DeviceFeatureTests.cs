@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Targets;
 using Xunit;
@@ -25,10 +26,8 @@ public class DeviceFeatureTests
     private static ushort PseudoHeaderSum(byte[] packet)
     {
         var ihl = (packet[0] & 15) * 4;
-        uint sum = 17u + BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(ihl + 4));
-        for (var i = 12; i < 20; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(i));
-        while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-        return (ushort)sum;
+        return Rfc1071.Sum(Rfc1071.PseudoHeader(Ipv4Address.Read(packet.AsSpan(12)), Ipv4Address.Read(packet.AsSpan(16)),
+            BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(ihl + 4))));
     }
 
     private static ushort UdpChecksum(byte[] packet) => BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan((packet[0] & 15) * 4 + 6));

@@ -6,8 +6,8 @@ using Xunit;
 namespace Udpconf.Tests.Model;
 
 /// <summary>
-/// Wire arithmetic for the send-path tests, written independently of the model's own checksum code so that the
-/// tests judge the model's bytes rather than repeat them.
+/// Wire arithmetic for the send-path tests, through the tests' one independent checksum oracle (<see cref="Rfc1071"/>),
+/// so that the tests judge the model's bytes rather than repeat them.
 /// </summary>
 internal static class Frames
 {
@@ -45,47 +45,21 @@ internal static class Frames
         return whole.ToArray();
     }
 
-    /// <summary>Big-endian 16-bit words; an odd last byte is the high byte of a word (RFC 1071 §4.1).</summary>
-    public static IEnumerable<long> Words(byte[] bytes)
-    {
-        for (var i = 0; i < bytes.Length; i += 2)
-            yield return (bytes[i] << 8) | (i + 1 < bytes.Length ? bytes[i + 1] : 0);
-    }
+    /// <summary>The folded sum of the RFC 768 pseudo-header: what the stack leaves in the checksum field for a device
+    /// that finishes the checksum (offload).</summary>
+    public static ushort PseudoHeaderSum(Ipv4Address source, Ipv4Address destination, int udpLength) =>
+        Rfc1071.Sum(Rfc1071.PseudoHeader(source, destination, udpLength));
 
-    /// <summary>One's complement sum of 16-bit words, folded to 16 bits (RFC 1071).</summary>
-    public static ushort Fold(IEnumerable<long> words)
-    {
-        var sum = words.Sum();
-        while ((sum >> 16) != 0) sum = (sum & 0xFFFF) + (sum >> 16);
-        return (ushort)sum;
-    }
+    /// <summary>The raw UDP checksum (complemented sum, before 0 is replaced); see <see cref="Rfc1071.RawUdpChecksum"/>.</summary>
+    public static ushort RawUdpChecksum(Ipv4Address source, Ipv4Address destination, int pseudoLength, byte[] transport) =>
+        Rfc1071.RawUdpChecksum(source, destination, pseudoLength, transport);
 
-    /// <summary>The words of the RFC 768 pseudo-header.</summary>
-    public static IEnumerable<long> PseudoHeader(Ipv4Address source, Ipv4Address destination, int udpLength) =>
-        [source.Value >> 16, source.Value & 0xFFFF, destination.Value >> 16, destination.Value & 0xFFFF, 17, udpLength];
-
-    /// <summary>The raw UDP checksum (complemented sum, before 0 is replaced) of a UDP header plus data, its
-    /// checksum field taken as 0, with <paramref name="pseudoLength"/> in the pseudo-header.</summary>
-    public static ushort RawUdpChecksum(Ipv4Address source, Ipv4Address destination, int pseudoLength, byte[] transport)
-    {
-        var zeroed = (byte[])transport.Clone();
-        zeroed[6] = zeroed[7] = 0;
-        return (ushort)~Fold(PseudoHeader(source, destination, pseudoLength).Concat(Words(zeroed)));
-    }
-
-    /// <summary>The checksum field udp_push_pending_frames writes (L439-442): a computed 0 goes out as 0xFFFF.</summary>
-    public static ushort UdpChecksum(Ipv4Address source, Ipv4Address destination, int pseudoLength, byte[] transport)
-    {
-        var raw = RawUdpChecksum(source, destination, pseudoLength, transport);
-        return raw == 0 ? (ushort)0xFFFF : raw;
-    }
+    /// <summary>The checksum field udp_push_pending_frames writes (L439-442); see <see cref="Rfc1071.UdpChecksumField"/>.</summary>
+    public static ushort UdpChecksum(Ipv4Address source, Ipv4Address destination, int pseudoLength, byte[] transport) =>
+        Rfc1071.UdpChecksumField(source, destination, pseudoLength, transport);
 
     /// <summary>The receiver's test of an IP header checksum: the header's words sum to 0xFFFF.</summary>
-    public static bool HeaderChecksumValid(byte[] packet)
-    {
-        var headerLength = (packet[0] & 0x0F) * 4;
-        return Fold(Words(packet[..headerLength])) == 0xFFFF;
-    }
+    public static bool HeaderChecksumValid(byte[] packet) => Rfc1071.HeaderChecksumValid(packet);
 
     /// <summary>The UDP checksum field of a datagram's bytes (its first fragment).</summary>
     public static ushort ChecksumField(byte[] firstPacket) => Sim.Udp(firstPacket).Checksum;
