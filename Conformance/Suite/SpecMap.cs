@@ -89,7 +89,8 @@ public static partial class SpecMap
         text.AppendLine("running every case and the differential machine's sampled sequences under both profiles. **profiles**: the behavior switches");
         text.AppendLine("measured to change it (each flipped alone from either profile, every case run: the clauses whose trace entry appears or");
         text.AppendLine("vanishes, or under which the switch was read, where a case's observations first differ), as `switch: spec → linux` (`linux` is " + (Profile.Linux.IsVerified ? $"verified against {Profile.Linux.VerifiedAgainst}" : "unverified: read from kernel sources, not yet measured on a live kernel") + ").");
-        text.AppendLine("**tests**: test methods that name the clause (a `[Trait(\"clause\", …)]` or a `ClauseId` in their body).");
+        text.AppendLine("**tests**: test methods that cover the clause: a `[Trait(\"clause\", …)]`, or an explicit assertion of it in their body");
+        text.AppendLine("(`Expect.Error`/`Value`/`Passed(…, ClauseId.X)`, `Assert.Equal(ClauseId.X, ….Clause)`; see `SpecMap.ClauseAssertion`).");
         text.AppendLine("**cases**: conformance cases (`Conformance/cases/…`) whose `clauses:` header names it. **golden**: their golden");
         text.AppendLine("pcaps under `Fixtures/` (one per case and profile, with a `.verified.txt` dissection beside each).");
         text.AppendLine("**live kernel**: read from `" + KernelVerdicts.RelativePath + "`, which `./udpconf kernel-record` writes from a run of every");
@@ -199,12 +200,19 @@ public static partial class SpecMap
         .Where(f => f.IsLiteral)
         .ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!);
 
-    [GeneratedRegex(@"ClauseId\.(\w+)")] private static partial Regex ClauseConstant();
+    /// <summary>An explicit assertion of a clause in a test's body, on one line: <c>Expect.Error(…, ClauseId.X)</c>,
+    /// <c>Expect.Value(…, ClauseId.X)</c> or <c>Expect.Passed(…, ClauseId.X)</c> with the clause as the last argument (the
+    /// outcome was decided by X, or passed X), or <c>Assert.Equal(ClauseId.X, ….Clause)</c>. <c>Expect.NotPassed</c> and
+    /// any other mention of a ClauseId (a case written, a list compared) do not cover the clause.</summary>
+    [GeneratedRegex(@"(?:\bExpect\.(?:Error|Value|Passed)\([^;]*?,\s*ClauseId\.(\w+)\s*\)|\bAssert\.Equal\(ClauseId\.(\w+),\s*[\w.\[\]^]+\.Clause\s*\))")]
+    private static partial Regex ClauseAssertion();
     [GeneratedRegex(@"^\s*(?:public|private|internal)\s+(?:static\s+)?(?:partial\s+)?[\w<>\[\]?,.() ]+?\s(\w+)\s*\(")] private static partial Regex MemberStart();
     [GeneratedRegex(@"\[Trait\(""clause"",\s*""([^""]+)""\)\]")] private static partial Regex ClauseTrait();
     [GeneratedRegex(@"^\s*\[(Fact|Theory|Property)\b")] private static partial Regex TestAttribute();
 
-    /// <summary>Test methods in Conformance/Tests and Properties, with the clauses each names.</summary>
+    /// <summary>Test methods in Conformance/Tests and Properties, by the clauses each covers: those its
+    /// <c>[Trait("clause", …)]</c> attributes name and those its body asserts explicitly (<see cref="ClauseAssertion"/>).
+    /// A ClauseId that merely appears in the body covers nothing.</summary>
     public static Dictionary<string, List<TestRef>> TestsByClause(string root)
     {
         var result = new Dictionary<string, List<TestRef>>();
@@ -231,8 +239,8 @@ public static partial class SpecMap
                     if (j >= lines.Length) break;
                     var method = MemberStart().Match(lines[j]).Groups[1].Value;
                     for (var k = j; k < lines.Length && (k == j || !TestAttribute().IsMatch(lines[k])); k++)
-                        foreach (Match u in ClauseConstant().Matches(lines[k]))
-                            if (IdByConstant.TryGetValue(u.Groups[1].Value, out var id)) ids.Add(id);
+                        foreach (Match u in ClauseAssertion().Matches(lines[k]))
+                            if (IdByConstant.TryGetValue((u.Groups[1].Success ? u.Groups[1] : u.Groups[2]).Value, out var id)) ids.Add(id);
                     foreach (var id in ids) Add(result, id, new TestRef(relative, method, isProperty));
                 }
             }

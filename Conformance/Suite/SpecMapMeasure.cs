@@ -40,10 +40,8 @@ public static partial class SpecMap
             sites = baseline.Sites.ToDictionary(entry => entry.Key,
                 entry => new SortedSet<string>(entry.Value.Select(site => RelativeSite(root, site)), SiteOrder.Instance));
         }
-        // Each switch on its own thread, with its own recorder; the runs above are only read.
-        Parallel.ForEach(Profile.Switches, @switch =>
-        {
-            using var recorder = ClauseRecorder.Start();
+        using var recorder = ClauseRecorder.Start();
+        foreach (var @switch in Profile.Switches)
             foreach (var profile in Profile.All)
             {
                 var other = Profile.All.First(p => p != profile);
@@ -66,15 +64,13 @@ public static partial class SpecMap
                         foreach (var step in new[] { before[i], after[i] })
                             foreach (var (clause, read) in step.Reads)
                                 if (read.Contains(@switch.Name)) changed.Add(clause);
-                    lock (switches)
-                        foreach (var clause in changed)
-                        {
-                            if (!switches.TryGetValue(clause, out var names)) switches[clause] = names = new(StringComparer.Ordinal);
-                            names.Add(@switch.Name);
-                        }
+                    foreach (var clause in changed)
+                    {
+                        if (!switches.TryGetValue(clause, out var names)) switches[clause] = names = new(StringComparer.Ordinal);
+                        names.Add(@switch.Name);
+                    }
                 }
             }
-        });
         return new Measurement(sites, switches);
     }
 
