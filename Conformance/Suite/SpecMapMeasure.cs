@@ -98,12 +98,16 @@ public static partial class SpecMap
     /// <summary>Everything a target observes of an outcome (bytes bound from a fixed seed), with its trace.</summary>
     private static string Fingerprint(Outcome outcome, Model model)
     {
-        var seen = Targets.ModelTarget.Observe(outcome, Bindings.FromSeed(1, model.Symbols));
         var text = new StringBuilder();
-        text.Append(seen.Kind).Append(' ').Append(seen.Value).Append(' ').Append(seen.Error).Append(' ').Append(seen.Counters).Append(' ').Append(seen.Note);
-        foreach (var packet in seen.Packets) text.Append(" p").Append(packet.Interface).Append(':').Append(Convert.ToHexString(packet.Bytes));
-        if (seen.OptionValue is { } option) text.Append(" o:").Append(Convert.ToHexString(option.Span));
-        foreach (var entry in seen.ErrorQueue ?? []) text.Append(" e:").Append(entry);
+        text.Append(outcome.Kind).Append(' ').Append(outcome.Value).Append(' ').Append(outcome.Error).Append(' ').Append(outcome.Counters).Append(' ').Append(outcome.Note);
+        if (outcome.Datagrams.Count > 0)
+        {
+            var bindings = Bindings.FromSeed(1, model.Symbols);
+            foreach (var datagram in outcome.Datagrams)
+                foreach (var bytes in datagram.Render(bindings)) text.Append(" p").Append(datagram.Interface).Append(':').Append(Convert.ToHexString(bytes));
+        }
+        if (outcome.OptionValue is { } option) text.Append(" o:").Append(Convert.ToHexString(option.Span));
+        foreach (var entry in outcome.ErrorQueue) text.Append(" e:").Append(entry);
         foreach (var neighbour in outcome.ConfirmedNeighbours) text.Append(" c:").Append(neighbour);
         foreach (var alternative in outcome.Alternatives) text.Append(" a:").Append(alternative);
         text.Append(" t:").AppendJoin(',', outcome.Trace);
