@@ -7,9 +7,10 @@ using Udpconf.Reference;
 namespace Udpconf.Suite;
 
 /// <summary>
-/// Writes spec-map.md from the tree itself: for every clause id, where the model decides or passes it, how the
-/// profiles differ (the switches' actual values), and which tests name it. Nothing in the table is typed by hand
-/// except the reasons a clause cannot be observed.
+/// Writes spec-map.md from the tree itself: for every clause id, the sites where running the model recorded it
+/// (<see cref="Measure(string, IReadOnlyList{IReadOnlyList{Reference.Api.Operation}})"/>), the profile switches measured
+/// to change it (with their actual values), and which tests cover it (<see cref="TestsByClause"/>). Nothing in the table
+/// is typed by hand except the reasons a clause cannot be observed.
 /// </summary>
 public static partial class SpecMap
 {
