@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Ip;
 
@@ -5,7 +6,7 @@ namespace Udpconf.Reference;
 
 /// <summary>
 /// What one operation has done so far: the clauses it passed, the datagrams it emitted and its side effects.
-/// The model's functions add to it and finish it with <see cref="Return"/>, <see cref="Fail"/> and friends.
+/// The model's functions add to it and finish it with <see cref="Return"/>, <c>Fail</c> and friends.
 /// </summary>
 public sealed class Call
 {
@@ -19,8 +20,12 @@ public sealed class Call
     public IReadOnlyList<Datagram> Datagrams => datagrams;
 
     /// <summary>Records that the call passed a clause (kept once, in first-passed order).</summary>
-    public void Pass(string clause)
+    public void Pass(string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Pass(clause, new ClauseSite(file, line, member));
+
+    /// <summary>Records that the call passed a clause decided at <paramref name="decidedAt"/> (the caller, when unknown).</summary>
+    public void Pass(string clause, ClauseSite decidedAt)
     {
+        ClauseRecorder.Clause(clause, decidedAt);
         if (!trace.Contains(clause)) trace.Add(clause);
     }
 
@@ -29,20 +34,26 @@ public sealed class Call
     public void Confirm(Ipv4Address neighbour) => confirmed.Add(neighbour);
     public void Count(CounterDelta delta) => Counters += delta;
 
-    public Outcome Return(long value, string clause, ReadOnlyMemory<byte>? option = null) =>
-        Finish(OutcomeKind.Value, clause) with { Value = value, OptionValue = option };
+    public Outcome Return(long value, string clause, ReadOnlyMemory<byte>? option = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+        Finish(OutcomeKind.Value, clause, new(file, line, member)) with { Value = value, OptionValue = option };
 
-    public Outcome Fail(Errno errno, string clause) => Finish(OutcomeKind.Error, clause) with { Error = errno };
+    public Outcome Fail(Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Fail(errno, clause, new ClauseSite(file, line, member));
 
-    public Outcome Fault(string clause, string note) => Finish(OutcomeKind.KernelFault, clause) with { Note = note };
+    /// <summary>Fails with a clause decided elsewhere (a result that carried it here), recorded at <paramref name="decidedAt"/>.</summary>
+    public Outcome Fail(Errno errno, string clause, ClauseSite decidedAt) => Finish(OutcomeKind.Error, clause, decidedAt) with { Error = errno };
 
-    public Outcome Blocks(string clause, string note) => Finish(OutcomeKind.Blocks, clause) with { Note = note };
+    public Outcome Fault(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.KernelFault, clause, new(file, line, member)) with { Note = note };
 
-    public Outcome Unmodeled(string clause, string note) => Finish(OutcomeKind.Unmodeled, clause) with { Note = note };
+    public Outcome Blocks(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.Blocks, clause, new(file, line, member)) with { Note = note };
 
-    private Outcome Finish(OutcomeKind kind, string clause)
+    public Outcome Unmodeled(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Unmodeled(clause, note, new ClauseSite(file, line, member));
+
+    /// <summary>Unmodeled, with a clause decided elsewhere and recorded at <paramref name="decidedAt"/>.</summary>
+    public Outcome Unmodeled(string clause, string note, ClauseSite decidedAt) => Finish(OutcomeKind.Unmodeled, clause, decidedAt) with { Note = note };
+
+    private Outcome Finish(OutcomeKind kind, string clause, ClauseSite site)
     {
-        Pass(clause);
+        Pass(clause, site);
         return new Outcome
         {
             Kind = kind,

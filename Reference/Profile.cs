@@ -41,68 +41,68 @@ public sealed record Profile
 
     /// <summary>MSG_PROBE|MSG_MORE leaves a datagram pending with nothing queued; the next send crashes
     /// (CVE-2009-2698). Fixed kernels clear the pending mark when nothing was queued.</summary>
-    public bool ProbeMoreLeavesPending { get; init; }
+    public bool ProbeMoreLeavesPending { get => Read(field); init; }
 
     /// <summary>The UDP length field comes from the cork's length counter, which a MSG_PROBE append increases
     /// (udp_sendmsg.probe_length_counted); current kernels take the length from the queued data.</summary>
-    public bool UdpLengthFromCounter { get; init; }
+    public bool UdpLengthFromCounter { get => Read(field); init; }
 
     /// <summary>Every successful sendmsg counts an OutDatagram, corked or not (2.6); otherwise one is counted per
     /// datagram handed to IP.</summary>
-    public bool OutDatagramsPerCall { get; init; }
+    public bool OutDatagramsPerCall { get => Read(field); init; }
 
     /// <summary>ENOBUFS and full-queue drops count UDP SndbufErrors (not in 2.6).</summary>
-    public bool CountsSndbufErrors { get; init; }
+    public bool CountsSndbufErrors { get => Read(field); init; }
 
     /// <summary>A positive device status (queue drop) counts an OutDiscard even when it is not reported to the caller.</summary>
-    public bool QueueDropAlwaysDiscards { get; init; }
+    public bool QueueDropAlwaysDiscards { get => Read(field); init; }
 
     /// <summary>Modes that keep DF (DO, PROBE, INTERFACE) refuse an oversized datagram in ip_append_data with the MTU
     /// as the bound; in 2.6 the datagram is built and refused when it cannot be fragmented.</summary>
-    public bool StrictPmtuAtAppend { get; init; }
+    public bool StrictPmtuAtAppend { get => Read(field); init; }
 
     /// <summary>The highest IP_MTU_DISCOVER value accepted (2 in 2.6: DONT, WANT, DO; 5 now: PROBE, INTERFACE, OMIT).</summary>
-    public int MaxPmtuMode { get; init; }
+    public int MaxPmtuMode { get => Read(field); init; }
 
     /// <summary>IP_TTL and IP_TOS control messages are understood (otherwise an unknown SOL_IP type: EINVAL).</summary>
-    public bool CmsgTtlTos { get; init; }
+    public bool CmsgTtlTos { get => Read(field); init; }
 
     /// <summary>SOL_SOCKET control messages are parsed (an unknown type fails with EINVAL); 2.6 skips every level but SOL_IP.</summary>
-    public bool CmsgSocketLevel { get; init; }
+    public bool CmsgSocketLevel { get => Read(field); init; }
 
     /// <summary>sendmsg clamps a msg_namelen above 128 to 128 instead of failing with EINVAL.</summary>
-    public bool SendmsgClampsNameLength { get; init; }
+    public bool SendmsgClampsNameLength { get => Read(field); init; }
 
     /// <summary>bind() checks the address family (AF_INET, or AF_UNSPEC with INADDR_ANY).</summary>
-    public bool BindChecksFamily { get; init; }
+    public bool BindChecksFamily { get => Read(field); init; }
 
-    public IdentPolicy Ident { get; init; }
+    public IdentPolicy Ident { get => Read(field); init; }
 
     /// <summary>Devices may offer UDP fragmentation offload (removed from current kernels).</summary>
-    public bool SupportsUfo { get; init; }
+    public bool SupportsUfo { get => Read(field); init; }
 
     /// <summary>The TOS bits that take part in the route lookup (RT_TOS: 0x1E in 2.6; the DSCP bits 0xFC now).</summary>
-    public byte RouteTosMask { get; init; }
+    public byte RouteTosMask { get => Read(field); init; }
 
     /// <summary>The neighbour is confirmed when MSG_CONFIRM is seen (2.6), not only when a packet leaves.</summary>
-    public bool ConfirmBeforeSend { get; init; }
+    public bool ConfirmBeforeSend { get => Read(field); init; }
 
     /// <summary>An unroutable send counts IP OutNoRoutes.</summary>
-    public bool CountsOutNoRoutes { get; init; }
+    public bool CountsOutNoRoutes { get => Read(field); init; }
 
     /// <summary>The smallest send buffer SO_SNDBUF can set (SOCK_MIN_SNDBUF).</summary>
-    public int MinSndbuf { get; init; }
+    public int MinSndbuf { get => Read(field); init; }
 
     /// <summary>Bytes charged per socket buffer beyond its data (sk_buff and shared info); an approximation.</summary>
-    public int SkbOverhead { get; init; }
+    public int SkbOverhead { get => Read(field); init; }
 
     /// <summary>A route lookup from a source address the host does not own fails with ENETUNREACH (current
     /// kernels, measured); 2.6 gives EINVAL.</summary>
-    public bool NonLocalSourceUnreachable { get; init; }
+    public bool NonLocalSourceUnreachable { get => Read(field); init; }
 
     /// <summary>The UDP pseudo-header uses the flow's destination, the first hop of a source route (current kernels,
     /// measured); 2.6 uses the final destination, as RFC 768/1122 ask.</summary>
-    public bool PseudoHeaderUsesFirstHop { get; init; }
+    public bool PseudoHeaderUsesFirstHop { get => Read(field); init; }
 
     /// <summary>
     /// The SOL_IP option numbers of multicast routing (MRT_INIT 200 to MRT_FLUSH 212) answer by the kernel's build:
@@ -113,14 +113,14 @@ public sealed record Profile
     /// ENOPROTOOPT for 199 and 213, on get and set alike; a 6.18.44 build without CONFIG_IP_MROUTE answers ENOPROTOOPT
     /// for all of them. 2.6 as documented: ENOPROTOOPT (the switch is off).
     /// </summary>
-    public bool MulticastRoutingOptionsByBuild { get; init; }
+    public bool MulticastRoutingOptionsByBuild { get => Read(field); init; }
 
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
-    public bool HardwareChecksumOnlyUncorked { get; init; }
+    public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
 
     /// <summary>The error queue entry of a local EMSGSIZE reports the MTU less the option length (else the MTU).</summary>
-    public bool LocalErrorInfoLessOptions { get; init; }
+    public bool LocalErrorInfoLessOptions { get => Read(field); init; }
 
     /// <summary>The socket has one flow, the cork's (inet->cork.fl), shared by everything that reads or writes it
     /// (current kernels; measured, each effect found by the differential machine): a corked send fills it with its
@@ -130,23 +130,23 @@ public sealed record Profile
     /// there; the IP header's addresses and a local EMSGSIZE's error-queue address come from the datagram's flow.
     /// 2.6 keeps the cork's flow for the pending datagram only, connect looks its route up in a flow of its own, and
     /// the IP header's addresses come from the route.</summary>
-    public bool SharedCorkFlow { get; init; }
+    public bool SharedCorkFlow { get => Read(field); init; }
 
     /// <summary>The IP header's TOS is the socket's when the datagram was started, not when it is pushed (current
     /// kernels: ipcm_init_sk records it in the cork; measured, found by the differential machine). 2.6 writes
     /// inet->tos at push time.</summary>
-    public bool TosFixedAtCork { get; init; }
+    public bool TosFixedAtCork { get => Read(field); init; }
 
     /// <summary>Releasing the socket lock (setsockopt, a corked or pending send) looks an obsolete cached route of a
     /// connected socket up again and caches it (ip4_datagram_release_cb, current kernels): the next connected send then
     /// finds a valid route, and with it the cork flow (found by the differential machine). 2.6 has no such callback:
     /// the next send looks the route up itself.</summary>
-    public bool ReleaseRevalidatesRoute { get; init; }
+    public bool ReleaseRevalidatesRoute { get => Read(field); init; }
 
     /// <summary>The UDP header's source port is the socket's port when the datagram is pushed (0 after a disconnect
     /// released an automatic port; current kernels, udp_send_skb; measured, found by the differential machine). 2.6
     /// writes the port recorded in the cork when the datagram was started.</summary>
-    public bool PushUsesSocketPort { get; init; }
+    public bool PushUsesSocketPort { get => Read(field); init; }
 
     /// <summary>The documented Linux 2.6 behavior, bugs included.</summary>
     public static Profile Spec { get; } = new()
@@ -222,37 +222,23 @@ public sealed record Profile
 
     public bool IsVerified => VerifiedAgainst is not null;
 
-    /// <summary>Which switches change which clause: spec-map.md shows their values in each profile.</summary>
-    public static IReadOnlyDictionary<string, string[]> SwitchesByClause { get; } = new Dictionary<string, string[]>
+    /// <summary>The behavior switches, by name: every property but <see cref="Name"/> and <see cref="VerifiedAgainst"/>.
+    /// spec-map flips each alone to measure which clauses it changes.</summary>
+    public static IReadOnlyList<System.Reflection.PropertyInfo> Switches { get; } = typeof(Profile).GetProperties()
+        .Where(p => p.CanWrite && p.Name is not nameof(Name) and not nameof(VerifiedAgainst)).ToArray();
+
+    /// <summary>A copy of this profile with one switch set to <paramref name="value"/> (a <c>with</c> by reflection).</summary>
+    public Profile With(System.Reflection.PropertyInfo @switch, object? value)
     {
-        [ClauseId.AddrCopy] = [nameof(SendmsgClampsNameLength)],
-        [ClauseId.Cmsg] = [nameof(CmsgTtlTos), nameof(CmsgSocketLevel)],
-        [ClauseId.RouteTos] = [nameof(RouteTosMask)],
-        [ClauseId.Route] = [nameof(CountsOutNoRoutes), nameof(NonLocalSourceUnreachable)],
-        [ClauseId.SourceRoute] = [nameof(PseudoHeaderUsesFirstHop)],
-        [ClauseId.Checksum] = [nameof(PseudoHeaderUsesFirstHop)],
-        [ClauseId.Connect] = [nameof(CountsOutNoRoutes), nameof(SharedCorkFlow)],
-        [ClauseId.ConnectedRouteCache] = [nameof(SharedCorkFlow), nameof(ReleaseRevalidatesRoute)],
-        [ClauseId.Confirm] = [nameof(ConfirmBeforeSend)],
-        [ClauseId.Probe] = [nameof(OutDatagramsPerCall)],
-        [ClauseId.ProbeMorePending] = [nameof(ProbeMoreLeavesPending)],
-        [ClauseId.ProbeLengthCounted] = [nameof(UdpLengthFromCounter)],
-        [ClauseId.UdpResult] = [nameof(OutDatagramsPerCall), nameof(CountsSndbufErrors)],
-        [ClauseId.UdpHeader] = [nameof(UdpLengthFromCounter), nameof(PushUsesSocketPort)],
-        [ClauseId.LocalFragment] = [nameof(StrictPmtuAtAppend), nameof(MaxPmtuMode)],
-        [ClauseId.Df] = [nameof(StrictPmtuAtAppend), nameof(MaxPmtuMode)],
-        [ClauseId.Ttl] = [nameof(CmsgTtlTos)],
-        [ClauseId.IpHeader] = [nameof(Ident), nameof(CmsgTtlTos), nameof(SharedCorkFlow), nameof(TosFixedAtCork)],
-        [ClauseId.Netfilter] = [nameof(QueueDropAlwaysDiscards), nameof(CountsSndbufErrors)],
-        [ClauseId.OutDiscards] = [nameof(QueueDropAlwaysDiscards)],
-        [ClauseId.CorkInit] = [nameof(MaxPmtuMode)],
-        [ClauseId.EmsgsizeTotal] = [nameof(StrictPmtuAtAppend), nameof(LocalErrorInfoLessOptions)],
-        [ClauseId.Ufo] = [nameof(SupportsUfo)],
-        [ClauseId.HwChecksum] = [nameof(HardwareChecksumOnlyUncorked)],
-        [ClauseId.ChecksumOffload] = [nameof(HardwareChecksumOnlyUncorked)],
-        [ClauseId.Sndbuf] = [nameof(MinSndbuf), nameof(SkbOverhead), nameof(CountsSndbufErrors)],
-        [ClauseId.Bind] = [nameof(BindChecksFamily)],
-        [ClauseId.SetSockOpt] = [nameof(MaxPmtuMode), nameof(MinSndbuf), nameof(MulticastRoutingOptionsByBuild)],
-        [ClauseId.GetSockOpt] = [nameof(MulticastRoutingOptionsByBuild)],
-    };
+        var copy = this with { };
+        @switch.SetValue(copy, value);
+        return copy;
+    }
+
+    /// <summary>Reports a switch read to the thread's <see cref="ClauseRecorder"/>, if any.</summary>
+    private static T Read<T>(T value, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
+    {
+        ClauseRecorder.SwitchRead(name);
+        return value;
+    }
 }

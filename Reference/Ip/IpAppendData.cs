@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Socket;
@@ -6,7 +7,7 @@ namespace Udpconf.Reference.Ip;
 
 /// <summary>What an append did: nothing to report, an error to flush on, or an outcome that ends the call at once
 /// (a kernel fault, a send that blocks).</summary>
-public readonly record struct AppendResult(Errno? Error, string Clause, Outcome? Outcome)
+public readonly record struct AppendResult(Errno? Error, string Clause, Outcome? Outcome, ClauseSite Site = default)
 {
     public static AppendResult Ok => new(null, ClauseId.FragmentLayout, null);
 }
@@ -103,7 +104,7 @@ public static class IpAppendData
                 sock.ErrorQueue.Add(entry);
                 call.QueueError(entry);
             }
-            return new AppendResult(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal, null);
+            return new AppendResult(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal, null, ClauseSite.Decided(ClauseId.EmsgsizeTotal));
         }
         call.Pass(ClauseId.EmsgsizeTotal);
 
@@ -245,15 +246,17 @@ public static class IpAppendData
 
     /// <summary>spec: ip_append_data.error_unwind — the failed append's remaining length comes off the cork and an
     /// OutDiscard is counted.</summary>
-    private static AppendResult Unwind(Call call, Profile profile, Cork cork, int remaining, Errno errno, string clause)
+    private static AppendResult Unwind(Call call, Profile profile, Cork cork, int remaining, Errno errno, string clause,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
+        var decided = ClauseSite.Decided(clause, file, line, member);
         cork.Length -= remaining;
         // Current kernels: udp_sendmsg counts a SndbufError for ENOBUFS, and for EAGAIN from a full send buffer
         // (SOCK_NOSPACE), on top of ip_append_data's OutDiscard.
         var sndbufError = profile.CountsSndbufErrors && (errno == Errno.ENOBUFS || (errno == Errno.EAGAIN && clause == ClauseId.Sndbuf));
         call.Count(new CounterDelta(0, 1, sndbufError ? 1 : 0, 0));
         call.Pass(ClauseId.ErrorUnwind);
-        return new AppendResult(errno, clause, null);
+        return new AppendResult(errno, clause, null, decided);
     }
 
     private static int TrueSize(Profile profile, int alloclen) =>

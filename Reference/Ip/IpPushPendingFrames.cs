@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Socket;
@@ -7,7 +8,7 @@ namespace Udpconf.Reference.Ip;
 
 /// <summary>What the IP push gave: an error or none, the deciding clause, whether a datagram left, and why the model
 /// cannot say what left when it cannot.</summary>
-public readonly record struct IpPushResult(Errno? Error, string Clause, bool Sent, string? Unmodeled = null);
+public readonly record struct IpPushResult(Errno? Error, string Clause, bool Sent, string? Unmodeled = null, ClauseSite Site = default);
 
 /// <summary>ip_push_pending_frames: the queued buffers become one IP datagram, get their header and leave.</summary>
 public static class IpPushPendingFrames
@@ -36,7 +37,7 @@ public static class IpPushPendingFrames
         if (model.UnmodeledPath(route.Destination) is { } why)
         {
             sock.Unmodeled = why;
-            return new IpPushResult(null, ClauseId.PmtuLearnedFromSelf, false, why);
+            return new IpPushResult(null, ClauseId.PmtuLearnedFromSelf, false, why, ClauseSite.Decided(ClauseId.PmtuLearnedFromSelf));
         }
 
         // spec: ip_push.coalesce
@@ -77,7 +78,7 @@ public static class IpPushPendingFrames
             later = IpOptions.ForLaterFragments(first);
             call.Pass(ClauseId.IpOptions);
             if (options.NeedsTimestamp)
-                return new IpPushResult(null, ClauseId.IpOptions, false, "a timestamp option is filled with the current time");
+                return new IpPushResult(null, ClauseId.IpOptions, false, "a timestamp option is filled with the current time", ClauseSite.Decided(ClauseId.IpOptions));
         }
 
         // spec: ip_push.header, ip_push.header_checksum (computed when the bytes are rendered)
@@ -129,7 +130,7 @@ public static class IpPushPendingFrames
             {
                 call.Count(new CounterDelta(0, 1, 1, 0));
                 call.Pass(ClauseId.OutDiscards);
-                return sock.RecvErr ? new IpPushResult(Errno.ENOBUFS, ClauseId.Netfilter, false) : new IpPushResult(null, ClauseId.Netfilter, false);
+                return sock.RecvErr ? new IpPushResult(Errno.ENOBUFS, ClauseId.Netfilter, false, Site: ClauseSite.Decided(ClauseId.Netfilter)) : new IpPushResult(null, ClauseId.Netfilter, false);
             }
             return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : new IpPushResult(null, ClauseId.Netfilter, false);
         }
@@ -184,10 +185,11 @@ public static class IpPushPendingFrames
     }
 
     // spec: ip_push.outdiscards
-    private static IpPushResult Fail(Call call, Errno errno, string clause)
+    private static IpPushResult Fail(Call call, Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
+        var decided = ClauseSite.Decided(clause, file, line, member);
         call.Count(new CounterDelta(0, 1, 0, 0));
         call.Pass(ClauseId.OutDiscards);
-        return new IpPushResult(errno, clause, false);
+        return new IpPushResult(errno, clause, false, Site: decided);
     }
 }

@@ -119,6 +119,9 @@ public static class SysSendto
     }
 
     // spec: sys_sendto.result — the call returns what the protocol's send returned; the deciding clause stays.
-    private static Outcome Finish(Call call, Outcome outcome) =>
-        outcome with { Trace = outcome.Trace.Contains(ClauseId.SysResult) ? outcome.Trace : [.. outcome.Trace, ClauseId.SysResult] };
+    private static Outcome Finish(Call call, Outcome outcome)
+    {
+        ClauseSite.Decided(ClauseId.SysResult);
+        return outcome with { Trace = outcome.Trace.Contains(ClauseId.SysResult) ? outcome.Trace : [.. outcome.Trace, ClauseId.SysResult] };
+    }
 }

@@ -5,7 +5,7 @@ using Udpconf.Reference.Socket;
 namespace Udpconf.Reference.Udp;
 
 /// <summary>What a push gave: null or an error, and the clause that decided.</summary>
-public readonly record struct PushResult(Errno? Error, string Clause, string? Unmodeled = null);
+public readonly record struct PushResult(Errno? Error, string Clause, string? Unmodeled = null, ClauseSite Site = default);
 
 /// <summary>udp_push_pending_frames: the UDP header and checksum of the corked datagram, then IP's push.</summary>
 public static class UdpPushPendingFrames
@@ -32,7 +32,7 @@ public static class UdpPushPendingFrames
         if (sock.Pending == AddressFamily.Inet6)
         {
             Reset(call, sock);
-            return new PushResult(null, ClauseId.Ipv6Unmodeled, "the pending datagram is an IPv6 one");
+            return new PushResult(null, ClauseId.Ipv6Unmodeled, "the pending datagram is an IPv6 one", ClauseSite.Decided(ClauseId.Ipv6Unmodeled));
         }
 
         // spec: udp_push.header
@@ -66,7 +66,7 @@ public static class UdpPushPendingFrames
         if (!model.Profile.OutDatagramsPerCall && result.Error is null && result.Sent)
             call.Count(new CounterDelta(1, 0, 0, 0));
         Reset(call, sock);
-        return new PushResult(result.Error, result.Clause, result.Unmodeled);
+        return new PushResult(result.Error, result.Clause, result.Unmodeled, result.Site);
     }
 
     /// <summary>udp_flush_pending_frames: drop everything pending without sending it.</summary>

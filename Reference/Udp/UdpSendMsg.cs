@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Ip;
@@ -82,7 +83,7 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.append_error_flush — every pending piece goes, not just this call's.
             UdpPushPendingFrames.Flush(sock);
             call.Pass(ClauseId.AppendErrorFlush);
-            return (call.Fail(error.Value, appended.Clause), locked);
+            return (call.Fail(error.Value, appended.Clause, appended.Site), locked);
         }
         var decidedBy = ClauseId.UdpResult;
         if (!corkreq)
@@ -90,8 +91,8 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.push_uncorked
             call.Pass(ClauseId.PushUncorked);
             var pushed = PushPending(model, call, sock);
-            if (pushed.Unmodeled is { } note) return (call.Unmodeled(pushed.Clause, note), locked);
-            if (pushed.Error is { } pushError) return (call.Fail(pushError, pushed.Clause), locked);
+            if (pushed.Unmodeled is { } note) return (call.Unmodeled(pushed.Clause, note, pushed.Site), locked);
+            if (pushed.Error is { } pushError) return (call.Fail(pushError, pushed.Clause, pushed.Site), locked);
         }
         else if (!profile.ProbeMoreLeavesPending && sock.Cork.Queue.Count == 0)
         {
@@ -280,5 +281,6 @@ public static class UdpSendMsg
         return new Prepared(route, null);
     }
 
-    private static Prepared Fail(Call call, Errno errno, string clause) => new(null, call.Fail(errno, clause));
+    private static Prepared Fail(Call call, Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+        new(null, call.Fail(errno, clause, new ClauseSite(file, line, member)));
 }

@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+
+namespace Udpconf.Reference;
+
+/// <summary>Where in the model a clause was decided or passed: the source file (as the compiler saw it), line and
+/// member of the call that recorded it.</summary>
+public readonly record struct ClauseSite(string File, int Line, string Member)
+{
+    /// <summary>Where a result that carries <paramref name="clause"/> to be recorded later (AppendResult, PushResult,
+    /// IpPushResult) decided it: the caller. The site is reported at once, so the switches read before it are credited
+    /// to this clause and the outcome names where the clause was decided, not where it was relayed.</summary>
+    public static ClauseSite Decided(string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+    {
+        var site = new ClauseSite(file, line, member);
+        ClauseRecorder.Clause(clause, site);
+        return site;
+    }
+
+    public bool IsKnown => File.Length != 0;
+}
+
+/// <summary>
+/// Listens to the model while it runs, for spec-map: the site of every clause recorded (<see cref="Call"/> reports
+/// them) and the profile switches read before each (<see cref="Profile"/> reports the reads). The model states a
+/// clause after the code that decides it, so a switch read is credited to the next clause the same thread records.
+/// Nothing listens outside spec-map: the thread's recorder is then null and the model pays one null check.
+/// </summary>
+public sealed class ClauseRecorder : IDisposable
+{
+    [ThreadStatic] private static ClauseRecorder? current;
+
+    private readonly ClauseRecorder? outer;
+    private readonly HashSet<string> pendingReads = [];
+
+    /// <summary>Every site each clause was recorded at.</summary>
+    public Dictionary<string, HashSet<ClauseSite>> Sites { get; } = new();
+
+    /// <summary>The switches read under each clause.</summary>
+    public Dictionary<string, HashSet<string>> ReadsUnder { get; } = new();
+
+    private ClauseRecorder() => outer = current;
+
+    /// <summary>Starts listening on this thread until the recorder is disposed.</summary>
+    public static ClauseRecorder Start() => current = new ClauseRecorder();
+
+    public void Dispose() => current = outer;
+
+    /// <summary>Forgets the reads credited so far (ReadsUnder); sites are kept.</summary>
+    public void ClearReads()
+    {
+        ReadsUnder.Clear();
+        pendingReads.Clear();
+    }
+
+    /// <summary>Credits reads made after the last recorded clause of an operation to the clause that decided it.</summary>
+    public void EndOperation(string decidingClause) => Credit(decidingClause);
+
+    internal static void Clause(string clause, ClauseSite site)
+    {
+        if (current is not { } recorder) return;
+        if (!recorder.Sites.TryGetValue(clause, out var sites)) recorder.Sites[clause] = sites = [];
+        sites.Add(site);
+        recorder.Credit(clause);
+    }
+
+    internal static void SwitchRead(string name) => current?.pendingReads.Add(name);
+
+    private void Credit(string clause)
+    {
+        if (pendingReads.Count == 0) return;
+        if (!ReadsUnder.TryGetValue(clause, out var reads)) ReadsUnder[clause] = reads = [];
+        reads.UnionWith(pendingReads);
+        pendingReads.Clear();
+    }
+}
