@@ -64,23 +64,4 @@ public static class SocketOption
     public const int PmtuProbe = 3;
     public const int PmtuInterface = 4;
     public const int PmtuOmit = 5;
-
-    /// <summary>Readable names for reports: (level, name) to "IP_TTL" and so on.</summary>
-    public static string Name(int level, int name) => (level, name) switch
-    {
-        (SolSocket, SoDontRoute) => "SO_DONTROUTE",
-        (SolSocket, SoBroadcast) => "SO_BROADCAST",
-        (SolSocket, SoSndbuf) => "SO_SNDBUF",
-        (SolSocket, SoNoCheck) => "SO_NO_CHECK",
-        (SolIp, IpTos) => "IP_TOS",
-        (SolIp, IpTtl) => "IP_TTL",
-        (SolIp, IpOptions) => "IP_OPTIONS",
-        (SolIp, IpMtuDiscover) => "IP_MTU_DISCOVER",
-        (SolIp, IpRecvErr) => "IP_RECVERR",
-        (SolIp, IpMtu) => "IP_MTU",
-        (SolIp, IpMulticastIf) => "IP_MULTICAST_IF",
-        (SolIp, IpMulticastTtl) => "IP_MULTICAST_TTL",
-        (SolUdp, UdpCork) => "UDP_CORK",
-        _ => $"{level}/{name}",
-    };
 }

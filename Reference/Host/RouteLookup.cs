@@ -10,15 +10,15 @@ public readonly record struct FlowKey(Ipv4Address Destination, Ipv4Address Sourc
 /// <summary>The route chosen for a flow.</summary>
 /// <param name="Destination">rt_dst: the address the IP header carries.</param>
 /// <param name="NextHop">The neighbour that MSG_CONFIRM confirms: the gateway, or the destination itself.</param>
-/// <param name="Mtu">dst_mtu: the route's MTU metric, else the device MTU.</param>
 /// <param name="MtuLocked">The MTU metric is locked (no DF under IP_PMTUDISC_WANT).</param>
+/// <param name="MetricMtu">The route's MTU metric, when it has one. There is no MTU of the route as a whole here: the
+/// device's MTU is read when it is needed (Model.Mtus), since a cached copy went stale when the link MTU changed.</param>
 public sealed record RouteResult(
     RouteType Type,
     Interface Device,
     Ipv4Address Source,
     Ipv4Address Destination,
     Ipv4Address NextHop,
-    int Mtu,
     bool MtuLocked,
     byte? HopLimit,
     int? MetricMtu = null)
@@ -129,7 +129,7 @@ public static class RouteLookup
     }
 
     private static RouteResult Make(RouteType type, Interface device, Ipv4Address source, Ipv4Address destination, Ipv4Address nextHop, Route? route) =>
-        new(type, device, source, destination, nextHop, route?.Mtu ?? device.Mtu, route?.MtuLocked ?? false, route?.HopLimit, route?.Mtu);
+        new(type, device, source, destination, nextHop, route?.MtuLocked ?? false, route?.HopLimit, route?.Mtu);
 
     private static Interface Loopback(HostConfig host) => host.InterfaceByName("lo") ?? HostConfig.LoopbackInterface;
 
