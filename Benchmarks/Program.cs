@@ -73,18 +73,16 @@ try
     {
         Console.WriteLine();
         var files = CaseLibrary.Load(CaseLibrary.DefaultFolder(root));
-        var linux = files.Where(f => f.Case is null || f.Case.AppliesTo(Profile.Linux.Name)).ToArray();
+        var linux = CaseRunner.Runs(files, [Profile.Linux]);
         var results = new List<CaseResult>();
         var suiteTime = Time(() =>
         {
             var suiteTarget = new KernelTarget();
-            foreach (var f in linux)
-                results.Add(f.Case is { } cs ? CaseRunner.Run(cs, Profile.Linux, suiteTarget)
-                    : CaseRunner.Malformed(f.Id, f.Path, f.Diagnostics, Profile.Linux.Name, suiteTarget.Name));
+            results.AddRange(CaseRunner.RunAll(files, [Profile.Linux], _ => suiteTarget));
         });
         var tally = string.Join(", ", results.GroupBy(r => r.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}"));
         Console.WriteLine(string.Format(inv, "whole suite on the kernel target (linux profile): {0} cases in {1:F2} s (goal < 30 s): {2}",
-            linux.Length, suiteTime, tally));
+            linux.Count, suiteTime, tally));
         foreach (var slow in results.OrderByDescending(r => r.Duration).Take(5))
             Console.WriteLine(string.Format(inv, "  slowest: {0} {1:F0} ms ({2} steps)", slow.CaseId, slow.Duration.TotalMilliseconds, slow.Case?.Steps.Count ?? 0));
         var applicable = results.Where(r => r.Kind != VerdictKind.NotApplicable).ToArray();

@@ -91,6 +91,28 @@ public static class CaseRunner
             : "; the case expects nothing of it that could be checked without the model") +
         (own.Unchecked.Count > 0 ? $"; not checked: {string.Join(", ", own.Unchecked)}" : "");
 
+    /// <summary>The runs of <paramref name="cases"/> under <paramref name="profiles"/>, profile by profile, in the
+    /// cases' order. A case written for one profile only is not run under the other: it is not "not applicable" there,
+    /// it is simply not a case of that profile. Malformed files are kept for every profile, so that every report names
+    /// them.</summary>
+    public static IReadOnlyList<(Profile Profile, CaseFile File)> Runs(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles) =>
+        profiles.SelectMany(profile => cases
+                .Where(file => file.Case is null || file.Case.AppliesTo(profile.Name))
+                .Select(file => (profile, file)))
+            .ToArray();
+
+    /// <summary>One case file on one target: the case's verdict, or the error verdict of a file that did not parse.</summary>
+    public static CaseResult Run(CaseFile file, Profile profile, ITarget target, CancellationToken cancellation = default) =>
+        file.Case is { } @case
+            ? Run(@case, profile, target, cancellation)
+            : Malformed(file.Id, file.Path, file.Diagnostics, profile.Name, target.Name);
+
+    /// <summary>Every run of <see cref="Runs"/>, one after the other, each on the target <paramref name="target"/> gives
+    /// for its profile; lazily, so that a caller can show progress or stop between runs.</summary>
+    public static IEnumerable<CaseResult> RunAll(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, Func<Profile, ITarget> target,
+        CancellationToken cancellation = default) =>
+        Runs(cases, profiles).Select(run => Run(run.File, run.Profile, target(run.Profile), cancellation));
+
     /// <summary>A case file that did not parse: an error verdict carrying every diagnostic.</summary>
     public static CaseResult Malformed(string id, string file, IReadOnlyList<Diagnostic> diagnostics, string profile, string target) =>
         new(id, file, null, profile, target, VerdictKind.Error, [], string.Join(Environment.NewLine, diagnostics), TimeSpan.Zero);

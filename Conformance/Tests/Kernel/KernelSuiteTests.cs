@@ -24,11 +24,8 @@ public class KernelSuiteTests
         var target = new KernelTarget();
         var failures = new List<string>();
         var passed = 0;
-        foreach (var file in files.Where(f => f.Case is null || f.Case.AppliesTo(Profile.Linux.Name)))
+        foreach (var result in CaseRunner.RunAll(files, [Profile.Linux], _ => target, TestContext.Current.CancellationToken))
         {
-            var result = file.Case is { } @case
-                ? CaseRunner.Run(@case, Profile.Linux, target, TestContext.Current.CancellationToken)
-                : CaseRunner.Malformed(file.Id, file.Path, file.Diagnostics, Profile.Linux.Name, target.Name);
             if (ReportText.IsFailure(result)) failures.Add($"{result.CaseId}: {result.Kind}: {ReportText.FirstProblem(result)}");
             else if (result.Kind == VerdictKind.Pass) passed++;
         }

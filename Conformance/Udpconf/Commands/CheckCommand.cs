@@ -77,15 +77,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         return results.Any(ReportText.IsFailure) ? ExitCodes.Failed : ExitCodes.Passed;
     }
 
-    /// <summary>A case written for one profile only is not run under the other: it is not "not applicable" there, it
-    /// is simply not a case of that profile. Malformed files are kept for every profile so they are reported.</summary>
-    private static (Profile Profile, CaseFile File)[] Work(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles) =>
-        profiles.SelectMany(profile => cases
-                .Where(file => file.Case is null || file.Case.AppliesTo(profile.Name))
-                .Select(file => (Profile: profile, File: file)))
-            .ToArray();
-
-    private static int Runs(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles) => Work(cases, profiles).Length;
+    private static int Runs(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles) => CaseRunner.Runs(cases, profiles).Count;
 
     /// <summary>How often a run whose stderr is not a terminal says how far it got, so that a CI log shows life.</summary>
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
@@ -93,16 +85,10 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
     /// <summary>The results of the runs that finished, and whether the run was interrupted before the end.</summary>
     private (List<CaseResult> Results, bool Interrupted) Run(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, TargetChoice choice, CancellationToken cancellation)
     {
-        var work = Work(cases, profiles);
+        var work = CaseRunner.Runs(cases, profiles);
         var targets = profiles.ToDictionary(p => p.Name, choice.Create);
-        var results = new List<CaseResult>(work.Length);
-        CaseResult One((Profile Profile, CaseFile File) item)
-        {
-            var target = targets[item.Profile.Name];
-            return item.File.Case is { } @case
-                ? CaseRunner.Run(@case, item.Profile, target, cancellation)
-                : CaseRunner.Malformed(item.File.Id, item.File.Path, item.File.Diagnostics, item.Profile.Name, target.Name);
-        }
+        var results = new List<CaseResult>(work.Count);
+        CaseResult One((Profile Profile, CaseFile File) item) => CaseRunner.Run(item.File, item.Profile, targets[item.Profile.Name], cancellation);
 
         // One run at a time; an interruption stops at the run it falls in (that run is not counted).
         bool Next((Profile Profile, CaseFile File) item)
@@ -117,7 +103,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
             return true;
         }
 
-        if (!io.Interactive || work.Length < ProgressThreshold)
+        if (!io.Interactive || work.Count < ProgressThreshold)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var said = TimeSpan.Zero;
@@ -127,7 +113,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
                 if (!io.Interactive && clock.Elapsed - said >= ProgressEvery)
                 {
                     said = clock.Elapsed;
-                    io.Error.WriteLine($"udpconf check: {results.Count}/{work.Length} runs, {(int)said.TotalSeconds} s");
+                    io.Error.WriteLine($"udpconf check: {results.Count}/{work.Count} runs, {(int)said.TotalSeconds} s");
                 }
             }
             return (results, false);
@@ -138,7 +124,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(progress =>
             {
-                var task = progress.AddTask($"checking {cases.Count} cases", maxValue: work.Length);
+                var task = progress.AddTask($"checking {cases.Count} cases", maxValue: work.Count);
                 foreach (var item in work)
                 {
                     task.Description = Markup.Escape($"{item.Profile.Name} {item.File.Id}");

@@ -53,12 +53,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
 
         var target = new KernelTarget();
         var release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        var results = new List<CaseResult>();
-        foreach (var profile in Profile.All)
-            foreach (var file in cases.Where(f => f.Case is null || f.Case.AppliesTo(profile.Name)))
-                results.Add(file.Case is { } @case
-                    ? CaseRunner.Run(@case, profile, target, cancellation)
-                    : CaseRunner.Malformed(file.Id, file.Path, file.Diagnostics, profile.Name, target.Name));
+        var results = CaseRunner.RunAll(cases, Profile.All, _ => target, cancellation).ToList();
 
         var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results);
         File.WriteAllText(json, record.ToJson());

@@ -159,14 +159,11 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
         void RunColumn(int index, Action<CaseFile>? before = null, Action? after = null)
         {
             var column = columns[index];
-            // As check does: a case written for one profile only is not run under the other (the matrix shows n.a.
-            // where none of a clause's cases ran); malformed files are kept so that every report names them.
-            foreach (var file in cases.Where(f => f.Case is null || f.Case.AppliesTo(column.Profile.Name)))
+            // As check does (CaseRunner.Runs): the matrix shows n.a. where none of a clause's cases ran.
+            foreach (var (profile, file) in CaseRunner.Runs(cases, [column.Profile]))
             {
                 before?.Invoke(file);
-                results[index].Add(file.Case is { } @case
-                    ? CaseRunner.Run(@case, column.Profile, column.Target, cancellation)
-                    : CaseRunner.Malformed(file.Id, file.Path, file.Diagnostics, column.Profile.Name, column.Target.Name));
+                results[index].Add(CaseRunner.Run(file, profile, column.Target, cancellation));
                 after?.Invoke();
             }
         }

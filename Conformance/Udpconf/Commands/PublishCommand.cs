@@ -46,11 +46,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
         if (choice is null) return ExitCodes.Usage;
         var target = choice.Create(Profile.Linux);
         var cases = CaseLibrary.Load(CaseLibrary.DefaultFolder(root));
-        var results = cases.Where(f => f.Case is null || f.Case.AppliesTo(Profile.Linux.Name))
-            .Select(f => f.Case is { } @case
-                ? CaseRunner.Run(@case, Profile.Linux, target, cancellation)
-                : CaseRunner.Malformed(f.Id, f.Path, f.Diagnostics, Profile.Linux.Name, target.Name))
-            .ToList();
+        var results = CaseRunner.RunAll(cases, [Profile.Linux], _ => target, cancellation).ToList();
         var name = target.Name.StartsWith("exec:", StringComparison.Ordinal) ? target.Name["exec:".Length..] : target.Name;
         var record = KernelVerdicts.From(name, DateOnly.FromDateTime(DateTime.UtcNow), results);
         var json = io.FullPath(settings.Out!);
