@@ -30,7 +30,6 @@ public sealed class OptionGuardTests
     [Fact]
     public void A_negative_value_where_the_option_takes_one_is_a_value()
     {
-        using var cases = new TempCases().With("own/passing", TempCases.Passing).AsRepository();
         Assert.Null(OptionGuard.Check(["predict", "own/passing", "--seed", "-1"]));
     }
 

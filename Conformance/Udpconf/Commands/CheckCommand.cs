@@ -62,9 +62,9 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         if (target is null) return ExitCodes.Usage;
         var cases = selection.Cases;
         var profiles = target.Profiles(settings.Profile);
-        var (results, interrupted) = Run(cases, profiles, target, cancellation);
+        var (results, planned, interrupted) = Run(cases, profiles, target, cancellation);
         // Interrupted (Ctrl-C, SIGTERM): the cases that finished are summarised and reported, marked partial.
-        var partial = interrupted ? $"interrupted after {results.Count} of {Runs(cases, profiles)} runs" : null;
+        var partial = interrupted ? $"interrupted after {results.Count} of {planned} runs" : null;
         if (partial is not null) io.Fail(partial);
 
         CheckSummary.Render(io, results, cases, selection.Source);
@@ -77,25 +77,22 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         return results.Any(ReportText.IsFailure) ? ExitCodes.Failed : ExitCodes.Passed;
     }
 
-    private static int Runs(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles) => CaseRunner.Runs(cases, profiles).Count;
-
     /// <summary>How often a run whose stderr is not a terminal says how far it got, so that a CI log shows life.</summary>
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
 
-    /// <summary>The results of the runs that finished, and whether the run was interrupted before the end.</summary>
-    private (List<CaseResult> Results, bool Interrupted) Run(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, TargetChoice choice, CancellationToken cancellation)
+    /// <summary>The results of the runs that finished, how many runs there were to do, and whether the run was
+    /// interrupted before the end.</summary>
+    private (List<CaseResult> Results, int Planned, bool Interrupted) Run(IReadOnlyList<CaseFile> cases, IReadOnlyList<Profile> profiles, TargetChoice choice, CancellationToken cancellation)
     {
         var work = CaseRunner.Runs(cases, profiles);
         var targets = profiles.ToDictionary(p => p.Name, choice.Create);
         var results = new List<CaseResult>(work.Count);
-        CaseResult One((Profile Profile, CaseFile File) item) => CaseRunner.Run(item.File, item.Profile, targets[item.Profile.Name], cancellation);
-
         // One run at a time; an interruption stops at the run it falls in (that run is not counted).
         bool Next((Profile Profile, CaseFile File) item)
         {
             if (cancellation.IsCancellationRequested) return false;
             CaseResult result;
-            try { result = One(item); }
+            try { result = CaseRunner.Run(item.File, item.Profile, targets[item.Profile.Name], cancellation); }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { return false; }
             // A run the interruption fell in may have lost its implementation to it (exec targets are killed): not counted.
             if (cancellation.IsCancellationRequested) return false;
@@ -109,14 +106,14 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
             var said = TimeSpan.Zero;
             foreach (var item in work)
             {
-                if (!Next(item)) return (results, true);
+                if (!Next(item)) return (results, work.Count, true);
                 if (!io.Interactive && clock.Elapsed - said >= ProgressEvery)
                 {
                     said = clock.Elapsed;
                     io.Error.WriteLine($"udpconf check: {results.Count}/{work.Count} runs, {(int)said.TotalSeconds} s");
                 }
             }
-            return (results, false);
+            return (results, work.Count, false);
         }
         var interrupted = false;
         io.Out.Progress()
@@ -132,7 +129,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
                     task.Increment(1);
                 }
             });
-        return (results, interrupted);
+        return (results, work.Count, interrupted);
     }
 
     /// <summary>Writes the reports asked for; null (after saying why) when one cannot be written.</summary>

@@ -58,7 +58,7 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
             return ExitCodes.Usage;
         }
 
-        var runs = columns.Select(c => cases.Count(f => f.Case is null || f.Case.AppliesTo(c.Profile.Name))).ToArray();
+        var runs = columns.Select(c => CaseRunner.Runs(cases, [c.Profile]).Count).ToArray();
         List<CaseResult>[] results;
         try
         {
