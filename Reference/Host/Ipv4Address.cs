@@ -31,6 +31,14 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
     /// <summary>Writes the address in network byte order.</summary>
     public void Write(Span<byte> destination) => BinaryPrimitives.WriteUInt32BigEndian(destination, Value);
 
+    /// <summary>The four bytes in network order.</summary>
+    public byte[] ToBytes()
+    {
+        var bytes = new byte[4];
+        Write(bytes);
+        return bytes;
+    }
+
     public static Ipv4Address Read(ReadOnlySpan<byte> source) => new(BinaryPrimitives.ReadUInt32BigEndian(source));
 
     public static Ipv4Address Parse(string text) =>

@@ -171,7 +171,7 @@ internal static class OperationParser
         if (token.Text == "null") value = null;
         else if (token.Text.StartsWith("hex:")) value = LineReader.Hex(token);
         else if (HostBuilder.PmtuModes.TryGetValue(token.Text, out var mode)) value = BitConverter.GetBytes(mode);
-        else if (token.Text.Count(c => c == '.') == 3 && Ipv4Address.TryParse(token.Text, out var address)) { value = new byte[4]; address.Write(value); }
+        else if (token.Text.Count(c => c == '.') == 3 && Ipv4Address.TryParse(token.Text, out var address)) value = address.ToBytes();
         else value = BitConverter.GetBytes(LineReader.ParseInt(token, "a value"));
         var length = value?.Length ?? 0;
         var unreadable = false;

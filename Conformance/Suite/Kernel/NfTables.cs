@@ -122,14 +122,11 @@ public static class NfTables
     public static NftExpression[] Drop(OutputDropRule rule)
     {
         var mask = Ipv4Address.Mask(rule.PrefixLength);
-        var network = new byte[4];
-        new Ipv4Address(rule.Destination.Value & mask).Write(network);
+        var network = new Ipv4Address(rule.Destination.Value & mask).ToBytes();
         var expressions = new List<NftExpression> { Payload(PayloadNetworkHeader, Ipv4DestinationOffset, Ipv4AddressLength, "") };
         if (rule.PrefixLength < 32)
         {
-            var maskBytes = new byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(maskBytes, mask);
-            expressions.Add(Mask(maskBytes));
+            expressions.Add(Mask(new Ipv4Address(mask).ToBytes()));
         }
         expressions.Add(Equal(network, $"ip daddr {rule.Destination}/{rule.PrefixLength}"));
         if (rule.DestinationPort is { } port)

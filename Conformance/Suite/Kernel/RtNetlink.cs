@@ -22,8 +22,7 @@ public sealed record RouteSpec(
     /// blackhole, via a gateway).</summary>
     public static RouteSpec From(Route r, Func<string, int> ifindex)
     {
-        var destination = new byte[4];
-        r.Destination.Write(destination);
+        var destination = r.Destination.ToBytes();
         var type = r.Kind switch
         {
             RouteKind.Unreachable => RtNetlink.RtnUnreachable,
@@ -33,11 +32,10 @@ public sealed record RouteSpec(
             _ => RtNetlink.RtnUnicast,
         };
         byte[]? gateway = null;
-        if (r.Kind == RouteKind.Unicast && r.Gateway is { } g) { gateway = new byte[4]; g.Write(gateway); }
+        if (r.Kind == RouteKind.Unicast && r.Gateway is { } g) gateway = g.ToBytes();
         var scope = type == RtNetlink.RtnBroadcast || (type == RtNetlink.RtnUnicast && gateway is null)
             ? RtNetlink.ScopeLink : RtNetlink.ScopeUniverse;
-        byte[]? source = null;
-        if (r.PreferredSource is { } s) { source = new byte[4]; s.Write(source); }
+        var source = r.PreferredSource?.ToBytes();
         var device = type is RtNetlink.RtnUnicast or RtNetlink.RtnBroadcast ? r.Device : null;
         return new RouteSpec(RtNetlink.AfInet, destination, r.PrefixLength, type,
             type == RtNetlink.RtnBroadcast ? RtNetlink.TableLocal : RtNetlink.TableMain, scope,
@@ -140,11 +138,7 @@ public sealed class RtNetlink : IDisposable
         Write32(header[IfAddrIndex..], (uint)index);
         message.Attribute(IfaLocal, bytes).Attribute(IfaAddress, bytes);
         if (v4 && broadcast && Interface.SubnetBroadcast(Ipv4Address.Read(bytes), prefixLength) is { } b)
-        {
-            var brd = new byte[4];
-            b.Write(brd);
-            message.Attribute(IfaBroadcast, brd);
-        }
+            message.Attribute(IfaBroadcast, b.ToBytes());
         return message;
     }
 

@@ -174,7 +174,7 @@ public sealed class Sandbox : IDisposable
             // datagram cut at MTU 68 has up to ~8000 fragments, and the marker must still come after them.
             rtnetlink.Request(RtNetlink.SetLink(index, link.Name, link.Mtu, TunQueueLength, up: true));
             foreach (var (address, prefix) in link.Addresses)
-                rtnetlink.Request(RtNetlink.AddAddress(index, link.Name, new IPAddress(Bytes(address)), prefix));
+                rtnetlink.Request(RtNetlink.AddAddress(index, link.Name, new IPAddress(address.ToBytes()), prefix));
             rtnetlink.Request(RtNetlink.NewRoute(MarkerRoute(link), RouteVerb.Add));
         }
         // append, not add: a second route to the same prefix (two defaults over two links) is kept after the first,
@@ -217,13 +217,6 @@ public sealed class Sandbox : IDisposable
         fixed (byte* a = sockaddr)
             if (Native.bind(markerSocket, (nint)a, 16) != 0) throw new InvalidOperationException($"marker bind: {SystemError.Describe(Native.Errno)}");
         Capture(); // anything the configuration itself caused is not the first operation's
-    }
-
-    private static byte[] Bytes(Ipv4Address address)
-    {
-        var bytes = new byte[4];
-        address.Write(bytes);
-        return bytes;
     }
 
     /// <summary>The marker's route out of a link: a default route in the marker table, metric the link's index.</summary>
