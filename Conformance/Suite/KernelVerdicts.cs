@@ -11,9 +11,19 @@ public sealed record KernelProblem(int Step, string What, string Expected, strin
 
 /// <summary>The verdict of one case under one profile on the live kernel: pass, fail, error or not-applicable
 /// (with the reason), and for a failure its first problem.</summary>
-public sealed record KernelVerdict(string Case, string Profile, string Verdict, string? Reason = null, KernelProblem? Problem = null)
+public sealed record KernelVerdict(string Case, string Profile, [property: JsonConverter(typeof(VerdictNameConverter))] VerdictKind Verdict,
+    string? Reason = null, KernelProblem? Problem = null)
 {
-    [JsonIgnore] public bool IsFailure => Verdict is "fail" or "error";
+    [JsonIgnore] public bool IsFailure => Verdict is VerdictKind.Fail or VerdictKind.Error;
+}
+
+/// <summary>A verdict in JSON as its name (<see cref="VerdictNames"/>); another word is refused.</summary>
+public sealed class VerdictNameConverter : JsonConverter<VerdictKind>
+{
+    public override VerdictKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        VerdictNames.Parse(reader.GetString()) ?? throw new JsonException($"'{reader.GetString()}' is not a verdict ({string.Join(", ", VerdictNames.All.Select(k => k.Name()))})");
+
+    public override void Write(Utf8JsonWriter writer, VerdictKind value, JsonSerializerOptions options) => writer.WriteStringValue(value.Name());
 }
 
 /// <summary>
@@ -35,8 +45,6 @@ public sealed record KernelVerdicts(string Implementation, string Date, IReadOnl
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static readonly string[] VerdictNames = ["pass", "fail", "error", "not-applicable"];
-
     /// <summary>The record of a run: entries sorted by case id then profile, counts per profile and verdict.</summary>
     public static KernelVerdicts From(string release, DateOnly date, IEnumerable<CaseResult> results)
     {
@@ -44,13 +52,13 @@ public sealed record KernelVerdicts(string Implementation, string Date, IReadOnl
             .OrderBy(v => v.Case, StringComparer.Ordinal).ThenBy(v => v.Profile, StringComparer.Ordinal).ToArray();
         var counts = new SortedDictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
         foreach (var profile in cases.Select(v => v.Profile).Distinct())
-            counts[profile] = VerdictNames.ToDictionary(n => n, n => cases.Count(v => v.Profile == profile && v.Verdict == n));
+            counts[profile] = VerdictNames.All.ToDictionary(k => k.Name(), k => cases.Count(v => v.Profile == profile && v.Verdict == k));
         return new KernelVerdicts(release, date.ToString("yyyy-MM-dd"), counts, cases);
     }
 
     private static KernelVerdict Entry(CaseResult result)
     {
-        var verdict = JsonReport.Name(result.Kind);
+        var verdict = result.Kind;
         switch (result.Kind)
         {
             case VerdictKind.Pass:

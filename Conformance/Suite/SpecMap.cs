@@ -1,3 +1,4 @@
+using Udpconf.Suite.Compare;
 using FsCheck.Fluent;
 using System.Reflection;
 using System.Text;
@@ -143,15 +144,15 @@ public static partial class SpecMap
         var ids = caseList.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         var entries = kernel.Cases.Where(v => ids.Contains(v.Case)).OrderBy(v => v.Case, StringComparer.Ordinal).ToArray();
         var linux = entries.Where(v => v.Profile == Profile.Linux.Name).ToArray();
-        var notApplicable = linux.Count(v => v.Verdict == "not-applicable");
+        var notApplicable = linux.Count(v => v.Verdict == VerdictKind.NotApplicable);
         var run = linux.Length - notApplicable;
         var cell = linux.Length == 0
             ? $"no linux case on {kernel.Implementation}"
-            : $"linux {linux.Count(v => v.Verdict == "pass")}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "") + $" on {kernel.Implementation}";
+            : $"linux {linux.Count(v => v.Verdict == VerdictKind.Pass)}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "") + $" on {kernel.Implementation}";
         var linuxFailures = linux.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
         if (linuxFailures.Length > 0) cell += "<br>**linux fails**: " + Limited(linuxFailures);
         var differs = entries.Where(v => v.Profile == Profile.Spec.Name && v.IsFailure)
-            .Select(v => $"{Escape(v.Problem?.What ?? v.Verdict)} (`{v.Case}`)").ToArray();
+            .Select(v => $"{Escape(v.Problem?.What ?? v.Verdict.Name())} (`{v.Case}`)").ToArray();
         if (differs.Length > 0) cell += "<br>differs from spec: " + Limited(differs);
         return cell;
     }
@@ -172,9 +173,9 @@ public static partial class SpecMap
         {
             var linux = record.Cases.Where(v => v.Profile == Profile.Linux.Name && ids.Contains(v.Case)).ToArray();
             if (linux.Length == 0) return " — |";
-            var notApplicable = linux.Count(v => v.Verdict == "not-applicable");
+            var notApplicable = linux.Count(v => v.Verdict == VerdictKind.NotApplicable);
             var run = linux.Length - notApplicable;
-            var cell = run == 0 ? "n.a." : $"{linux.Count(v => v.Verdict == "pass")}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "");
+            var cell = run == 0 ? "n.a." : $"{linux.Count(v => v.Verdict == VerdictKind.Pass)}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "");
             var failing = linux.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
             if (failing.Length > 0) cell += "<br>fails: " + Limited(failing);
             return $" {cell} |";

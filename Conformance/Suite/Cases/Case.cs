@@ -55,7 +55,7 @@ public sealed record StepExpectation
     public int? PacketCount { get; init; }
     public IReadOnlyList<PacketExpectation> Packets { get; init; } = [];
     /// <summary>Counter changes this step must cause (OutDatagrams, OutDiscards, SndbufErrors, OutNoRoutes).</summary>
-    public IReadOnlyDictionary<string, int> Counters { get; init; } = new Dictionary<string, int>();
+    public IReadOnlyDictionary<Counter, int> Counters { get; init; } = new Dictionary<Counter, int>();
     /// <summary>The entries this step must leave on the socket's error queue (IP_RECVERR), in order; empty for
     /// <c>errqueue: none</c>; null: not said.</summary>
     public IReadOnlyList<ErrorQueueEntry>? ErrorQueue { get; init; }

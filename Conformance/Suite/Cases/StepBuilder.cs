@@ -8,12 +8,11 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
 {
     /// <summary>The link a packet left on, then the fields of the one packet field table.</summary>
     public static readonly string[] PacketFields = ["iface", .. Udpconf.Suite.Compare.PacketFields.CaseNames];
-    public static readonly string[] CounterNames = ["OutDatagrams", "OutDiscards", "SndbufErrors", "OutNoRoutes"];
 
     private ResultExpectation? result;
     private int? packetCount;
     private readonly List<PacketExpectation> packets = [];
-    private readonly Dictionary<string, int> counters = new();
+    private readonly Dictionary<Counter, int> counters = new();
     private List<ErrorQueueEntry>? errorQueue;
 
     public static bool IsExpectation(string word) => word is "=>" or "wire:" or "packet" or "counters:" or "errqueue:";
@@ -62,8 +61,9 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
                     var field = reader.Next("Counter=N");
                     var eq = field.Text.IndexOf('=');
                     var name = eq > 0 ? field.Text[..eq] : field.Text;
-                    if (!CounterNames.Contains(name)) throw new CaseSyntaxException(field.Column, $"unknown counter '{name}' ({string.Join(", ", CounterNames)})");
-                    counters[name] = LineReader.ParseInt(new Token(eq > 0 ? field.Text[(eq + 1)..] : "", field.Column + eq + 1), "a count");
+                    if (Counters.Parse(name) is not { } counter)
+                        throw new CaseSyntaxException(field.Column, $"unknown counter '{name}' ({string.Join(", ", Counters.All)})");
+                    counters[counter] = LineReader.ParseInt(new Token(eq > 0 ? field.Text[(eq + 1)..] : "", field.Column + eq + 1), "a count");
                 }
                 break;
             case "errqueue:":

@@ -45,14 +45,14 @@ public static class CaseExpectations
         {
             done++;
             if (count != packets.Length)
-                problems.Add(new Problem("case", "packets", $"{count} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
+                problems.Add(new Problem(ProblemSource.Case, "packets", $"{count} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
         }
         foreach (var packet in expectation.Packets)
         {
             done++;
             if (packet.Index >= packets.Length)
             {
-                problems.Add(new Problem("case", $"packet {packet.Index + 1}", "a packet", $"only {packets.Length} packet(s)", predicted.Clause));
+                problems.Add(new Problem(ProblemSource.Case, $"packet {packet.Index + 1}", "a packet", $"only {packets.Length} packet(s)", predicted.Clause));
                 continue;
             }
             foreach (var (field, wanted) in packet.Fields)
@@ -61,10 +61,10 @@ public static class CaseExpectations
                 if (field == "csum" && wanted == "valid")
                 {
                     var (valid, observedText) = ChecksumOf(packets, packet.Index);
-                    if (!valid) problems.Add(new Problem("case", $"packet {packet.Index + 1} {field}", wanted, observedText, ClauseFor(field)));
+                    if (!valid) problems.Add(new Problem(ProblemSource.Case, $"packet {packet.Index + 1} {field}", wanted, observedText, ClauseFor(field)));
                 }
                 else if (!Matches(field, wanted, actual, packets[packet.Index].Bytes))
-                    problems.Add(new Problem("case", $"packet {packet.Index + 1} {field}", wanted, actual, ClauseFor(field)));
+                    problems.Add(new Problem(ProblemSource.Case, $"packet {packet.Index + 1} {field}", wanted, actual, ClauseFor(field)));
             }
         }
         if (expectation.Counters.Count > 0)
@@ -75,16 +75,10 @@ public static class CaseExpectations
             else
             {
                 done++;
-                foreach (var (name, wanted) in expectation.Counters)
+                foreach (var (counter, wanted) in expectation.Counters)
                 {
-                    var actual = name switch
-                    {
-                        "OutDatagrams" => known.OutDatagrams,
-                        "OutDiscards" => known.OutDiscards,
-                        "SndbufErrors" => known.SndbufErrors,
-                        _ => known.OutNoRoutes,
-                    };
-                    if (actual != wanted) problems.Add(new Problem("case", $"counter {name}", wanted.ToString(), actual.ToString(), ClauseId.UdpResult));
+                    var actual = known.Of(counter);
+                    if (actual != wanted) problems.Add(new Problem(ProblemSource.Case, $"counter {counter}", wanted.ToString(), actual.ToString(), ClauseId.UdpResult));
                 }
             }
         }
@@ -96,7 +90,7 @@ public static class CaseExpectations
             {
                 done++;
                 if (!queue.SequenceEqual(wantedQueue))
-                    problems.Add(new Problem("case", "error queue", Comparer.ErrorQueue(wantedQueue), Comparer.ErrorQueue(queue), predicted.Clause));
+                    problems.Add(new Problem(ProblemSource.Case, "error queue", Comparer.ErrorQueue(wantedQueue), Comparer.ErrorQueue(queue), predicted.Clause));
             }
         }
         return new ExpectationCheck(problems, done, skipped);
@@ -112,12 +106,12 @@ public static class CaseExpectations
             OutcomeKind.Error => observed.Kind == OutcomeKind.Error && observed.Error is { } e && result.Errnos.Contains(e),
             _ => observed.Kind == result.Kind,
         };
-        if (!ok) problems.Add(new Problem("case", "result", result.ToString(), observed.Describe(), result.Clause ?? predicted.Clause));
+        if (!ok) problems.Add(new Problem(ProblemSource.Case, "result", result.ToString(), observed.Describe(), result.Clause ?? predicted.Clause));
         if (result.OptionValue is { } option)
         {
             done++;
             if (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span))
-                problems.Add(new Problem("case", "option value", Convert.ToHexString(option.Span), observed.OptionValue is { } v ? Convert.ToHexString(v.Span) : "none", ClauseId.GetSockOpt));
+                problems.Add(new Problem(ProblemSource.Case, "option value", Convert.ToHexString(option.Span), observed.OptionValue is { } v ? Convert.ToHexString(v.Span) : "none", ClauseId.GetSockOpt));
         }
         if (result.Clause is { } clause)
         {
@@ -127,7 +121,7 @@ public static class CaseExpectations
             {
                 done++;
                 if (clause != predicted.Clause)
-                    problems.Add(new Problem("case", "deciding clause (model)", clause, predicted.Clause, clause));
+                    problems.Add(new Problem(ProblemSource.Case, "deciding clause (model)", clause, predicted.Clause, clause));
             }
         }
         return done;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Udpconf.Reference;
-using Udpconf.Reference.Symbols;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Targets;
 
@@ -34,46 +33,8 @@ public static class CaseRunner
         }
         if (run.Failure is not null) return Result(VerdictKind.Error, [], run.Failure);
 
-        var bindings = new Bindings();
-        var comparer = new Comparer(model.Symbols, bindings);
-        var verdicts = new List<StepVerdict>();
-        for (var i = 0; i < @case.Steps.Count; i++)
-        {
-            var step = @case.Steps[i];
-            var predicted = predictions[i];
-            if (i >= run.Observations.Count)
-            {
-                verdicts.Add(new StepVerdict(step, VerdictKind.Error, [], predicted, [], null, $"{target.Name} gave no observation"));
-                continue;
-            }
-            var observed = run.Observations[i];
-            if (observed.Kind == OutcomeKind.Unmodeled)
-            {
-                // Nothing was observed: neither the model's prediction nor the case's own expectations can be checked.
-                var why = predicted.Kind != OutcomeKind.Unmodeled ? $"{target.Name} could not run it: {observed.Note}"
-                    : observed.Note == predicted.Note ? $"the model does not say, and {target.Name} did not run it: {predicted.Note}"
-                    : $"the model does not say: {predicted.Note}; {target.Name} could not run it: {observed.Note}";
-                var stated = CaseExpectations.Count(step);
-                if (stated > 0) why += $"; {stated} expectation(s) of the case not checked: nothing was observed";
-                verdicts.Add(new StepVerdict(step, VerdictKind.NotApplicable, [], predicted, [], observed, why));
-                continue;
-            }
-            var own = CaseExpectations.Evaluate(step, predicted, observed);
-            if (predicted.Kind == OutcomeKind.Unmodeled)
-            {
-                // The model says nothing, so there is nothing to compare with; the case's own expectations need no
-                // model and are checked against what the target did: one that fails fails the step.
-                var why = $"the model does not say: {predicted.Note}" + OwnChecks(own);
-                verdicts.Add(new StepVerdict(step, own.Problems.Count == 0 ? VerdictKind.NotApplicable : VerdictKind.Fail,
-                    own.Problems, predicted, [], observed, why, own.Checked));
-                continue;
-            }
-            var (problems, expected, notes) = comparer.Compare(predicted, observed);
-            problems.AddRange(own.Problems);
-            // A build-dependent answer is a pass, and says so: reports show the note as the step's reason.
-            verdicts.Add(new StepVerdict(step, problems.Count == 0 ? VerdictKind.Pass : VerdictKind.Fail, problems, predicted, expected, observed,
-                notes.Count == 0 ? null : string.Join("; ", notes), own.Checked));
-        }
+        var judge = new StepJudge(model.Symbols, target.Name);
+        var verdicts = @case.Steps.Select((step, i) => judge.Judge(step, predictions[i], i < run.Observations.Count ? run.Observations[i] : null)).ToList();
         // A case passes when something was checked and held: a step compared with the model, or a case's own
         // expectation on a step the model does not say. One whose every check was skipped is not applicable.
         if (verdicts.Any(v => v.Kind == VerdictKind.Error)) return Result(VerdictKind.Error, verdicts, null);
@@ -84,12 +45,6 @@ public static class CaseRunner
             "nothing could be checked: every step is not applicable and none has an expectation of the case that could be checked" +
             (first is null ? "" : $" (step {first.Step.Index + 1}: {first.Reason})"));
     }
-
-    private static string OwnChecks(ExpectationCheck own) =>
-        (own.Problems.Count > 0 ? $"; the case's own expectations were checked against the target ({own.Problems.Count} problem(s))"
-            : own.Checked > 0 ? $"; the case's own expectations held ({own.Checked} checked)"
-            : "; the case expects nothing of it that could be checked without the model") +
-        (own.Unchecked.Count > 0 ? $"; not checked: {string.Join(", ", own.Unchecked)}" : "");
 
     /// <summary>The runs of <paramref name="cases"/> under <paramref name="profiles"/>, profile by profile, in the
     /// cases' order. A case written for one profile only is not run under the other: it is not "not applicable" there,

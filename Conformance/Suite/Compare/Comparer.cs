@@ -9,10 +9,19 @@ namespace Udpconf.Suite.Compare;
 /// <summary>
 /// Compares the model's prediction for a step with what a target did: the result, then every packet byte for byte
 /// after binding the prediction's symbols (identification, ephemeral port) to the values the target chose.
+/// <paramref name="symbols"/> is the model's own list, which grows as a run goes on: a comparer made before the
+/// predictions (a differential run predicts step by step) still finds every symbol.
 /// </summary>
 public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
 {
-    private readonly Dictionary<string, Symbol> byName = symbols.ToDictionary(s => s.Name);
+    private readonly Dictionary<string, Symbol> byName = [];
+    private int indexed;
+
+    private bool TryFind(string name, out Symbol symbol)
+    {
+        for (; indexed < symbols.Count; indexed++) byName.Add(symbols[indexed].Name, symbols[indexed]);
+        return byName.TryGetValue(name, out symbol!);
+    }
 
     /// <summary>Packets on lo never reach a captured link, so neither side's count them.</summary>
     public static bool OnWire(string link) => link != "lo";
@@ -29,7 +38,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         var packets = observed.Packets.Where(p => OnWire(p.Interface)).ToArray();
         var expectedCount = datagrams.Sum(d => d.GsoSize is null ? d.FragmentPayloads.Count : 1);
         if (expectedCount != packets.Length)
-            problems.Add(new Problem("model", "packets", $"{expectedCount} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
+            problems.Add(new Problem(ProblemSource.Model, "packets", $"{expectedCount} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
 
         var expected = new List<byte[]>();
         var at = 0;
@@ -46,16 +55,16 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
                 expected.Add(rendered[i]);
                 if (at >= packets.Length) continue;
                 if (packets[at].Interface != datagram.Interface)
-                    problems.Add(new Problem("model", $"packet {at + 1} link", datagram.Interface, packets[at].Interface, ClauseId.Route));
+                    problems.Add(new Problem(ProblemSource.Model, $"packet {at + 1} link", datagram.Interface, packets[at].Interface, ClauseId.Route));
                 foreach (var difference in PacketDiff.Differences(rendered[i], packets[at].Bytes))
-                    problems.Add(new Problem("model", $"packet {at + 1} {difference.Field}", difference.Expected, difference.Observed, difference.Clause));
+                    problems.Add(new Problem(ProblemSource.Model, $"packet {at + 1} {difference.Field}", difference.Expected, difference.Observed, difference.Clause));
             }
         }
 
         if (observed.Counters is { } counters && counters != predicted.Counters)
-            problems.Add(new Problem("model", "counters", Counters(predicted.Counters), Counters(counters), ClauseId.UdpResult));
+            problems.Add(new Problem(ProblemSource.Model, "counters", Cases.Counters.Describe(predicted.Counters), Cases.Counters.Describe(counters), ClauseId.UdpResult));
         if (observed.ErrorQueue is { } queue && !queue.SequenceEqual(predicted.ErrorQueue))
-            problems.Add(new Problem("model", "error queue", ErrorQueue(predicted.ErrorQueue), ErrorQueue(queue), predicted.Clause));
+            problems.Add(new Problem(ProblemSource.Model, "error queue", ErrorQueue(predicted.ErrorQueue), ErrorQueue(queue), predicted.Clause));
         return (problems, expected, notes);
     }
 
@@ -77,9 +86,9 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         if (expected != observed.Describe() && predicted.Alternatives.FirstOrDefault(a => a.Error.ToString() == observed.Describe()) is { } allowed)
             notes.Add($"{allowed.Error} instead of {expected} [{predicted.Clause}]: allowed, the answer of {allowed.DependsOn}");
         else if (expected != observed.Describe())
-            problems.Add(new Problem("model", "result", expected, observed.Describe(), predicted.Clause));
+            problems.Add(new Problem(ProblemSource.Model, "result", expected, observed.Describe(), predicted.Clause));
         else if (predicted.OptionValue is { } option && (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span)))
-            problems.Add(new Problem("model", "option value", Convert.ToHexString(option.Span),
+            problems.Add(new Problem(ProblemSource.Model, "option value", Convert.ToHexString(option.Span),
                 observed.OptionValue is { } value ? Convert.ToHexString(value.Span) : "none", predicted.Clause));
     }
 
@@ -88,31 +97,28 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
     {
         var packet = Packet.Parse(observed);
         if (!packet.IsIpv4) return;
-        if (datagram.Ident.Symbol is { } identName && byName.TryGetValue(identName, out var ident))
+        if (datagram.Ident.Symbol is { } identName && TryFind(identName, out var ident))
         {
             var value = packet.Ip.Identification;
             if (!bindings.TryBind(ident, datagram.Ident, value))
-                problems.Add(new Problem("model", "identification", Explain(ident, datagram.Ident.Step), $"0x{value:x4}", ClauseId.IpHeader));
+                problems.Add(new Problem(ProblemSource.Model, "identification", Explain(ident, datagram.Ident.Step), $"0x{value:x4}", ClauseId.IpHeader));
         }
-        if (datagram.SourcePort.Symbol is { } portName && byName.TryGetValue(portName, out var port) && packet.Udp is { } udp)
+        if (datagram.SourcePort.Symbol is { } portName && TryFind(portName, out var port) && packet.Udp is { } udp)
         {
             var value = udp.SourcePort;
             if (!bindings.TryBind(port, value))
-                problems.Add(new Problem("model", "source port", Explain(port, 0), value.ToString(), ClauseId.Autobind));
+                problems.Add(new Problem(ProblemSource.Model, "source port", Explain(port, 0), value.ToString(), ClauseId.Autobind));
         }
     }
 
     private IEnumerable<Symbol> SymbolsOf(Datagram datagram)
     {
-        if (datagram.Ident.Symbol is { } ident && byName.TryGetValue(ident, out var identSymbol)) yield return identSymbol;
-        if (datagram.SourcePort.Symbol is { } port && byName.TryGetValue(port, out var portSymbol)) yield return portSymbol;
+        if (datagram.Ident.Symbol is { } ident && TryFind(ident, out var identSymbol)) yield return identSymbol;
+        if (datagram.SourcePort.Symbol is { } port && TryFind(port, out var portSymbol)) yield return portSymbol;
     }
 
     private string Explain(Symbol symbol, int step) =>
         bindings.IsBound(symbol.Name)
             ? $"{symbol.Name}+{step} = 0x{(ushort)(bindings[symbol.Name] + step):x4}"
             : $"{symbol.Name} in {symbol.Low}..{symbol.High}";
-
-    private static string Counters(CounterDelta c) =>
-        $"OutDatagrams={c.OutDatagrams} OutDiscards={c.OutDiscards} SndbufErrors={c.SndbufErrors} OutNoRoutes={c.OutNoRoutes}";
 }

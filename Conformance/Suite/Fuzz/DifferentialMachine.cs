@@ -4,7 +4,6 @@ using FsCheck.Fluent;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
-using Udpconf.Reference.Symbols;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Targets;
@@ -18,20 +17,20 @@ public sealed record DifferentialStep(Operation Operation, Outcome Predicted, Ob
 
 /// <summary>
 /// The "actual" side of the differential machine: a live session of the target under test, with the reference model
-/// running beside it as the oracle. Every operation goes to both; the target's answer and packets are compared with
-/// the model's prediction exactly as a case's steps are (<see cref="Comparer"/>: symbols bound to what the target
-/// chose, every byte compared).
+/// running beside it as the oracle. Every operation goes to both and is judged by the same <see cref="StepJudge"/>
+/// as a case's steps are (symbols bound to what the target chose, every byte compared).
 /// </summary>
 public sealed class DifferentialRun : IDisposable
 {
     private readonly Model oracle;
     private readonly ITargetSession session;
-    private readonly Bindings bindings = new();
+    private readonly StepJudge judge;
     private readonly List<DifferentialStep> steps = [];
 
     public DifferentialRun(ITarget target, Profile profile, HostConfig host)
     {
         oracle = new Model(host, profile);
+        judge = new StepJudge(oracle.Symbols, target.Name);
         session = target.Open(host);
     }
 
@@ -48,14 +47,15 @@ public sealed class DifferentialRun : IDisposable
         {
             // The target broke (a crash, a hang, a namespace that could not be set up): a disagreement like any other.
             var broken = new DifferentialStep(operation, predicted, new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: e.Message),
-                [new Problem("target", "target failure", "an answer", e.Message, predicted.Clause)]);
+                [new Problem(ProblemSource.Target, "target failure", "an answer", e.Message, predicted.Clause)]);
             steps.Add(broken);
             Failed = true;
             return broken;
         }
-        IReadOnlyList<Problem> problems = predicted.Kind == OutcomeKind.Unmodeled || observed.Kind == OutcomeKind.Unmodeled
-            ? []
-            : new Comparer(oracle.Symbols, bindings).Compare(predicted, observed).Problems;
+        // A fuzz step is a case step with no expectations of its own: the judge compares it with the model only.
+        var index = steps.Count;
+        var asCaseStep = new Step(index, new SourcePosition("fuzz", index + 1, 1), CaseWriter.Operation(operation), operation, new StepExpectation());
+        var problems = judge.Judge(asCaseStep, predicted, observed).Problems;
         var step = new DifferentialStep(operation, predicted, observed, problems);
         steps.Add(step);
         Failed |= problems.Count > 0;

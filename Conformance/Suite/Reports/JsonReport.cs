@@ -67,7 +67,7 @@ public static class JsonReport
         if (result.Case is { } @case) json.WriteString("title", @case.Title);
         json.WriteString("profile", result.Profile);
         json.WriteString("target", result.Target);
-        json.WriteString("verdict", Name(result.Kind));
+        json.WriteString("verdict", result.Kind.Name());
         json.WriteString("reason", result.Reason);
         json.WriteNumber("notApplicableSteps", ReportText.NotApplicableSteps(result).Count);
         json.WriteNumber("durationMs", Math.Round(result.Duration.TotalMilliseconds, 3));
@@ -94,7 +94,7 @@ public static class JsonReport
         json.WriteString("position", step.Step.Position.ToString());
         json.WriteNumber("line", step.Step.Position.Line);
         json.WriteString("operation", step.Step.Text);
-        json.WriteString("verdict", Name(step.Kind));
+        json.WriteString("verdict", step.Kind.Name());
         json.WriteString("reason", step.Reason);
         json.WriteNumber("caseChecks", step.CaseChecks);
         Strings(json, "clauses", step.Clauses);
@@ -135,7 +135,7 @@ public static class JsonReport
         foreach (var problem in step.Problems)
         {
             json.WriteStartObject();
-            json.WriteString("source", problem.Source);
+            json.WriteString("source", problem.SourceName);
             json.WriteString("what", problem.What);
             json.WriteString("expected", problem.Expected);
             json.WriteString("observed", problem.Observed);
@@ -180,12 +180,4 @@ public static class JsonReport
         _ => outcome.Kind.ToString(),
     };
 
-    /// <summary>Verdict names as tools match them: pass, fail, error, not-applicable.</summary>
-    public static string Name(VerdictKind kind) => kind switch
-    {
-        VerdictKind.Pass => "pass",
-        VerdictKind.Fail => "fail",
-        VerdictKind.Error => "error",
-        _ => "not-applicable",
-    };
 }

@@ -63,7 +63,7 @@ public static class MarkdownReport
             var why = result.Kind == VerdictKind.NotApplicable
                 ? ReportText.FirstLine(ReportText.Reason(result) ?? "not applicable")
                 : ReportText.NotApplicableStepsText(result);
-            text.AppendLine($"| `{result.CaseId}` | {result.Profile} | {JsonReport.Name(result.Kind)} | {Escape(why)} |");
+            text.AppendLine($"| `{result.CaseId}` | {result.Profile} | {result.Kind.Name()} | {Escape(why)} |");
         }
     }
 
@@ -108,7 +108,7 @@ public static class MarkdownReport
 
     private static void Failure(StringBuilder text, CaseResult result)
     {
-        text.AppendLine($"### `{result.CaseId}` ({result.Profile}) on `{result.Target}`: {JsonReport.Name(result.Kind)}");
+        text.AppendLine($"### `{result.CaseId}` ({result.Profile}) on `{result.Target}`: {result.Kind.Name()}");
         text.AppendLine();
         text.AppendLine($"File `{result.File}`" + (result.Clauses.Count == 0 ? "." : "; clauses " + string.Join(", ", result.Clauses.Select(c => $"`{c}`")) + "."));
         text.AppendLine();
@@ -134,13 +134,13 @@ public static class MarkdownReport
         // marked ✗ is one that differs.
         text.AppendLine("| | check | expected | observed | clause |");
         text.AppendLine("|---|---|---|---|---|");
-        bool Differs(string source) => step.Problems.Any(p => p.Source == source && p.What == "result");
+        bool Differs(ProblemSource source) => step.Problems.Any(p => p.Source == source && p.What == "result");
         if (step.Predicted is not null || step.Observed is not null)
-            text.AppendLine($"| {Mark(Differs("model"))} | result (model) | {Escape(step.Predicted?.ToString() ?? "—")} | {Escape(step.Observed?.Describe() ?? "—")} | {Clause(step.Predicted?.Clause)} |");
+            text.AppendLine($"| {Mark(Differs(ProblemSource.Model))} | result (model) | {Escape(step.Predicted?.ToString() ?? "—")} | {Escape(step.Observed?.Describe() ?? "—")} | {Clause(step.Predicted?.Clause)} |");
         if (step.Step.Expectation.Result is { } own)
-            text.AppendLine($"| {Mark(Differs("case"))} | result (case) | {Escape(own.ToString())} | {Escape(step.Observed?.Describe() ?? "—")} | {Clause(own.Clause ?? step.Predicted?.Clause)} |");
+            text.AppendLine($"| {Mark(Differs(ProblemSource.Case))} | result (case) | {Escape(own.ToString())} | {Escape(step.Observed?.Describe() ?? "—")} | {Clause(own.Clause ?? step.Predicted?.Clause)} |");
         foreach (var problem in step.Problems.Where(p => p.What != "result"))
-            text.AppendLine($"| ✗ | {Escape($"{problem.What} ({problem.Source})")} | {Escape(problem.Expected)} | {Escape(problem.Observed)} | {Clause(problem.Clause)} |");
+            text.AppendLine($"| ✗ | {Escape($"{problem.What} ({problem.SourceName})")} | {Escape(problem.Expected)} | {Escape(problem.Observed)} | {Clause(problem.Clause)} |");
         text.AppendLine();
 
         var observed = ReportText.ObservedOnWire(step.Observed);

@@ -172,7 +172,7 @@ public static class Matrix
         var prefix = folder.Length == 0 ? "" : folder + "/";
         return hasFailureFile
             ? $"{prefix}{ReportDirectory.FailuresFolder}/{Uri.EscapeDataString(ReportText.FileStem(result) + ".txt")}"
-            : $"{prefix}{ReportDirectory.Markdown}#{Uri.EscapeDataString(Anchor($"{result.CaseId} ({result.Profile}) on {result.Target}: {JsonReport.Name(result.Kind)}"))}";
+            : $"{prefix}{ReportDirectory.Markdown}#{Uri.EscapeDataString(Anchor($"{result.CaseId} ({result.Profile}) on {result.Target}: {result.Kind.Name()}"))}";
     }
 
     /// <summary>The anchor GitHub (and most Markdown renderers) give a heading: its text in lower case, spaces as

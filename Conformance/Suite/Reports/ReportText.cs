@@ -22,7 +22,7 @@ public static class ReportText
     public static bool IsFailure(StepVerdict step) => step.Kind is VerdictKind.Fail or VerdictKind.Error;
 
     public static string Describe(Problem problem) =>
-        $"[{problem.Source}] {problem.What}: expected {problem.Expected}, observed {problem.Observed}" +
+        $"[{problem.SourceName}] {problem.What}: expected {problem.Expected}, observed {problem.Observed}" +
         (problem.Clause is null ? "" : $" ({problem.Clause})");
 
     public static string StepTitle(StepVerdict step) => $"step {step.Step.Index + 1} at {step.Step.Position}: {step.Step.Text}";

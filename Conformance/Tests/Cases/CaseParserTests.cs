@@ -67,7 +67,7 @@ public class CaseParserTests
         Assert.Equal(28, msg.NameLength);
         Assert.Equal(2 * ControlMessages.SpaceFor(12) - ControlMessages.SpaceFor(12) + ControlMessages.SpaceFor(4), msg.ControlLength);
         Assert.Equal("valid", Assert.Single(@case.Steps[3].Expectation.Packets).Fields["csum"]);
-        Assert.Equal(1, @case.Steps[3].Expectation.Counters["OutDatagrams"]);
+        Assert.Equal(1, @case.Steps[3].Expectation.Counters[Counter.OutDatagrams]);
         Assert.Equal(17, @case.Steps[3].Position.Line);
     }
 

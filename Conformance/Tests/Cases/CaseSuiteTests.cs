@@ -27,7 +27,7 @@ public class CaseSuiteTests
             var result = CaseRunner.Run(file.Case, profile, new ModelTarget(profile), TestContext.Current.CancellationToken);
             var problems = result.Steps.Where(s => s.Kind != VerdictKind.Pass)
                 .Select(s => $"{s.Step.Position} {s.Step.Text}: {s.Kind} {s.Reason} " +
-                             string.Join("; ", s.Problems.Select(p => $"[{p.Source}] {p.What}: expected {p.Expected}, observed {p.Observed}")));
+                             string.Join("; ", s.Problems.Select(p => $"[{p.SourceName}] {p.What}: expected {p.Expected}, observed {p.Observed}")));
             Assert.True(result.Kind is VerdictKind.Pass, $"{profile.Name}: {result.Kind} {result.Reason}{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
         }
     }

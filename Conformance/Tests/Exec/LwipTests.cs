@@ -50,7 +50,7 @@ public class LwipTests
         var published = KernelVerdicts.Parse(File.ReadAllText(Path.Combine(root, "reports", "lwip-2.1.3.json")));
 
         // No case may end in an error: that would be the adapter or the protocol failing, not lwIP answering.
-        Assert.Empty(fresh.Cases.Where(v => v.Verdict == "error").Select(v => $"{v.Case}: {v.Reason}"));
+        Assert.Empty(fresh.Cases.Where(v => v.Verdict == VerdictKind.Error).Select(v => $"{v.Case}: {v.Reason}"));
         var differences = fresh.Cases.Zip(published.Cases)
             .Where(p => p.First.Case != p.Second.Case || p.First.Verdict != p.Second.Verdict || p.First.Problem?.What != p.Second.Problem?.What)
             .Select(p => $"{p.First.Case}: now {p.First.Verdict} {p.First.Problem?.What}, published {p.Second.Case} {p.Second.Verdict} {p.Second.Problem?.What}")

@@ -55,7 +55,7 @@ public class KernelVerdictsTests
         var record = Recorded();
         Assert.False(string.IsNullOrWhiteSpace(record.Implementation), "the recorded run names no kernel release");
         Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", record.Date);
-        Assert.All(record.Cases, v => Assert.Contains(v.Verdict, KernelVerdicts.VerdictNames));
+        Assert.All(record.Cases, v => Assert.Contains(v.Verdict, VerdictNames.All));
 
         var expected = CaseLibrary.Load(CaseLibrary.DefaultFolder(Root))
             .SelectMany(f => Profile.All.Where(p => f.Case is null || f.Case.AppliesTo(p.Name)).Select(p => $"{f.Id} {p.Name}"))
@@ -72,8 +72,8 @@ public class KernelVerdictsTests
             .ToArray();
         Assert.True(linuxFailures.Length == 0, $"linux cases failed on kernel {record.Implementation}:{Environment.NewLine}{string.Join(Environment.NewLine, linuxFailures)}");
         foreach (var (profile, counts) in record.Counts)
-            foreach (var name in KernelVerdicts.VerdictNames)
-                Assert.Equal(record.Cases.Count(v => v.Profile == profile && v.Verdict == name), counts.GetValueOrDefault(name));
+            foreach (var kind in VerdictNames.All)
+                Assert.Equal(record.Cases.Count(v => v.Profile == profile && v.Verdict == kind), counts.GetValueOrDefault(kind.Name()));
     }
 
     [Fact]

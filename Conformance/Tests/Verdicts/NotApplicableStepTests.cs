@@ -46,7 +46,7 @@ public class NotApplicableStepTests
         var step = result.Steps[1];
         Assert.Equal(VerdictKind.Fail, step.Kind);
         var problem = Assert.Single(step.Problems);
-        Assert.Equal(("case", "packet 1 dst", "2001:db8::2"), (problem.Source, problem.What, problem.Expected));
+        Assert.Equal((ProblemSource.Case, "packet 1 dst", "2001:db8::2"), (problem.Source, problem.What, problem.Expected));
         Assert.StartsWith("(not IPv4", problem.Observed);
         Assert.Contains("the model does not say", step.Reason);
         Assert.Equal(VerdictKind.Pass, result.Steps[0].Kind);
@@ -142,7 +142,7 @@ public class NotApplicableStepTests
 
         // A byte of the last fragment's data changed (the IP header checksum is not what csum checks): no longer valid.
         var broken = CaseRunner.Run(parsed.Case, Profile.Linux, new LastByteFlipped(new ModelTarget(Profile.Linux)), TestContext.Current.CancellationToken);
-        var problems = broken.Steps[1].Problems.Where(p => p.Source == "case").ToArray();
+        var problems = broken.Steps[1].Problems.Where(p => p.Source == ProblemSource.Case).ToArray();
         Assert.Equal(["packet 1 csum", "packet 3 csum"], problems.Select(p => p.What));
         Assert.All(problems, p => Assert.Contains("does not verify over the datagram reassembled from 3 fragments", p.Observed));
     }

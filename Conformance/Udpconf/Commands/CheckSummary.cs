@@ -23,7 +23,7 @@ public static class CheckSummary
         verdicts.AddColumn(new TableColumn("total").RightAligned());
         foreach (var kind in new[] { VerdictKind.Pass, VerdictKind.Fail, VerdictKind.Error, VerdictKind.NotApplicable })
         {
-            var row = new List<IRenderable> { new Text(JsonReport.Name(kind)) };
+            var row = new List<IRenderable> { new Text(kind.Name()) };
             row.AddRange(profiles.Select(p => Count(results.Count(r => r.Profile == p && r.Kind == kind), kind)));
             row.Add(Count(results.Count(r => r.Kind == kind), kind));
             verdicts.AddRow(row);
@@ -72,5 +72,5 @@ public static class CheckSummary
         : new Text(count.ToString());
 
     private static IRenderable Verdict(VerdictKind kind) =>
-        new Text(JsonReport.Name(kind), new Style(kind switch { VerdictKind.Fail => Color.Red, VerdictKind.Pass => Color.Green, _ => Color.Yellow }));
+        new Text(kind.Name(), new Style(kind switch { VerdictKind.Fail => Color.Red, VerdictKind.Pass => Color.Green, _ => Color.Yellow }));
 }

@@ -68,7 +68,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         }
 
         foreach (var (profile, counts) in record.Counts)
-            io.Out.WriteLine($"{profile}: " + string.Join(", ", KernelVerdicts.VerdictNames.Select(n => $"{counts.GetValueOrDefault(n)} {n}")));
+            io.Out.WriteLine($"{profile}: " + string.Join(", ", VerdictNames.All.Select(k => $"{counts.GetValueOrDefault(k.Name())} {k.Name()}")));
         foreach (var failure in record.Cases.Where(v => v.IsFailure && v.Profile == Profile.Linux.Name))
             io.Out.WriteLine($"linux fails {failure.Case}: " + (failure.Problem is { } p
                 ? $"step {p.Step}: {p.What}: expected {p.Expected}, observed {p.Observed}" + (p.Clause is null ? "" : $" ({p.Clause})")

@@ -57,7 +57,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
         io.Out.WriteLine($"wrote {io.Show(json)}");
         io.Out.WriteLine($"wrote {io.Show(markdown)}");
         foreach (var (profile, counts) in record.Counts)
-            io.Out.WriteLine($"udpconf publish: {name}, {profile}: " + string.Join(", ", KernelVerdicts.VerdictNames.Select(n => $"{counts.GetValueOrDefault(n)} {n}")));
+            io.Out.WriteLine($"udpconf publish: {name}, {profile}: " + string.Join(", ", VerdictNames.All.Select(k => $"{counts.GetValueOrDefault(k.Name())} {k.Name()}")));
         return ExitCodes.Passed;
     }
 
@@ -72,7 +72,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
         text.AppendLine("or a host it cannot set up, is not applicable.");
         text.AppendLine();
         foreach (var (profile, counts) in record.Counts)
-            text.AppendLine($"- {profile}: " + string.Join(", ", KernelVerdicts.VerdictNames.Select(n => $"{counts.GetValueOrDefault(n)} {n}")));
+            text.AppendLine($"- {profile}: " + string.Join(", ", VerdictNames.All.Select(k => $"{counts.GetValueOrDefault(k.Name())} {k.Name()}")));
         text.AppendLine();
         text.AppendLine("## By clause");
         text.AppendLine();
@@ -85,7 +85,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
             var verdicts = cases.Select(c => byCase.GetValueOrDefault(c.Id)).OfType<KernelVerdict>().ToArray();
             if (verdicts.Length == 0) continue;
             var failing = verdicts.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
-            text.AppendLine($"| `{id}` | {verdicts.Count(v => v.Verdict == "pass")} | {failing.Length} | {verdicts.Count(v => v.Verdict == "not-applicable")} | {string.Join(" ", failing)} |");
+            text.AppendLine($"| `{id}` | {verdicts.Count(v => v.Verdict == VerdictKind.Pass)} | {failing.Length} | {verdicts.Count(v => v.Verdict == VerdictKind.NotApplicable)} | {string.Join(" ", failing)} |");
         }
         text.AppendLine();
         text.AppendLine("## Failures");
@@ -95,7 +95,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
             text.Append($"- `{v.Case}`: ");
             text.AppendLine(v.Problem is { } p
                 ? $"step {p.Step}, {Escape(p.What)}: expected `{Escape(p.Expected)}`, observed `{Escape(p.Observed)}`" + (p.Clause is null ? "" : $" ({p.Clause})")
-                : Escape(v.Reason ?? v.Verdict));
+                : Escape(v.Reason ?? v.Verdict.Name()));
         }
         return text.ToString();
     }

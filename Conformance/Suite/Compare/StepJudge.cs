@@ -1,0 +1,55 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Symbols;
+using Udpconf.Suite.Cases;
+using Udpconf.Suite.Targets;
+
+namespace Udpconf.Suite.Compare;
+
+/// <summary>
+/// Judges the steps of one run, one after the other: the model's prediction and the case's own expectations
+/// against what the target did. One judge per run, because the symbols the prediction leaves open (identification,
+/// ephemeral port) are bound to the target's values at their first packet and held for the rest of the run. The
+/// case runner and the differential machine both judge through it, so a step means the same in a case and in a fuzz run.
+/// </summary>
+public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName)
+{
+    private readonly Comparer comparer = new(symbols, new Bindings());
+
+    /// <summary>The verdict of <paramref name="step"/>: NotApplicable when the target observed nothing, or when the
+    /// model does not say and the case's own expectations (checked against the target) hold; Fail on any problem;
+    /// Pass otherwise, with a note when the target gave an answer that depends on its build.</summary>
+    public StepVerdict Judge(Step step, Outcome predicted, Observation? observed)
+    {
+        if (observed is null) return new StepVerdict(step, VerdictKind.Error, [], predicted, [], null, $"{targetName} gave no observation");
+        if (observed.Kind == OutcomeKind.Unmodeled)
+        {
+            // Nothing was observed: neither the model's prediction nor the case's own expectations can be checked.
+            var why = predicted.Kind != OutcomeKind.Unmodeled ? $"{targetName} could not run it: {observed.Note}"
+                : observed.Note == predicted.Note ? $"the model does not say, and {targetName} did not run it: {predicted.Note}"
+                : $"the model does not say: {predicted.Note}; {targetName} could not run it: {observed.Note}";
+            var stated = CaseExpectations.Count(step);
+            if (stated > 0) why += $"; {stated} expectation(s) of the case not checked: nothing was observed";
+            return new StepVerdict(step, VerdictKind.NotApplicable, [], predicted, [], observed, why);
+        }
+        var own = CaseExpectations.Evaluate(step, predicted, observed);
+        if (predicted.Kind == OutcomeKind.Unmodeled)
+        {
+            // The model says nothing, so there is nothing to compare with; the case's own expectations need no
+            // model and are checked against what the target did: one that fails fails the step.
+            var why = $"the model does not say: {predicted.Note}" + OwnChecks(own);
+            return new StepVerdict(step, own.Problems.Count == 0 ? VerdictKind.NotApplicable : VerdictKind.Fail,
+                own.Problems, predicted, [], observed, why, own.Checked);
+        }
+        var (problems, expected, notes) = comparer.Compare(predicted, observed);
+        problems.AddRange(own.Problems);
+        // A build-dependent answer is a pass, and says so: reports show the note as the step's reason.
+        return new StepVerdict(step, problems.Count == 0 ? VerdictKind.Pass : VerdictKind.Fail, problems, predicted, expected, observed,
+            notes.Count == 0 ? null : string.Join("; ", notes), own.Checked);
+    }
+
+    private static string OwnChecks(ExpectationCheck own) =>
+        (own.Problems.Count > 0 ? $"; the case's own expectations were checked against the target ({own.Problems.Count} problem(s))"
+            : own.Checked > 0 ? $"; the case's own expectations held ({own.Checked} checked)"
+            : "; the case expects nothing of it that could be checked without the model") +
+        (own.Unchecked.Count > 0 ? $"; not checked: {string.Join(", ", own.Unchecked)}" : "");
+}
