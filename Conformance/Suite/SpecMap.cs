@@ -10,7 +10,7 @@ namespace Udpconf.Suite;
 /// <summary>
 /// Writes spec-map.md from the tree itself: for every clause id, the sites where running the model recorded it
 /// (<see cref="Measure(string, IReadOnlyList{IReadOnlyList{Reference.Api.Operation}})"/>), the profile switches measured
-/// to change it (with their actual values), and which tests cover it (<see cref="TestsByClause"/>). Nothing in the table
+/// to change it (with their actual values), and which tests cover it (<see cref="TestCoverage"/>). Nothing in the table
 /// is typed by hand except the reasons a clause cannot be observed.
 /// </summary>
 public static partial class SpecMap
@@ -77,7 +77,7 @@ public static partial class SpecMap
         var catalog = catalogIds.ToArray();
         var sequences = MachineSequences();
         var measured = Measure(root, sequences);
-        var tests = TestsByClause(root);
+        var tests = TestCoverage.ByClause(root);
         var cases = CasesByClause(root);
         var kernel = KernelVerdicts.Read(root);
         var reach = MachineReach(sequences);
@@ -187,67 +187,19 @@ public static partial class SpecMap
 
     private static string Escape(string text) => text.Replace("|", "\\|");
 
+    /// <summary>The profiles cell: each switch measured to change the clause with its value under spec and linux, then
+    /// the switches read under it whose flip changed nothing the cases and sequences observe.</summary>
     private static string Profiles(Measurement measured, string id)
     {
-        if (!measured.Switches.TryGetValue(id, out var switches)) return "same";
-        return string.Join("<br>", switches.Select(name =>
+        var switches = measured.Switches.GetValueOrDefault(id) ?? [];
+        var quiet = (measured.Reads.GetValueOrDefault(id) ?? []).Where(name => !switches.Contains(name)).ToArray();
+        var lines = switches.Select(name =>
         {
             var property = typeof(Profile).GetProperty(name)!;
             return $"{name}: {property.GetValue(Profile.Spec)} → {property.GetValue(Profile.Linux)}";
-        }));
-    }
-
-    private static readonly Dictionary<string, string> IdByConstant = typeof(ClauseId)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Where(f => f.IsLiteral)
-        .ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!);
-
-    /// <summary>An explicit assertion of a clause in a test's body, on one line: <c>Expect.Error(…, ClauseId.X)</c>,
-    /// <c>Expect.Value(…, ClauseId.X)</c> or <c>Expect.Passed(…, ClauseId.X)</c> with the clause as the last argument (the
-    /// outcome was decided by X, or passed X), or <c>Assert.Equal(ClauseId.X, ….Clause)</c>. <c>Expect.NotPassed</c> and
-    /// any other mention of a ClauseId (a case written, a list compared) do not cover the clause.</summary>
-    [GeneratedRegex(@"(?:\bExpect\.(?:Error|Value|Passed)\([^;]*?,\s*ClauseId\.(\w+)\s*\)|\bAssert\.Equal\(ClauseId\.(\w+),\s*[\w.\[\]^]+\.Clause\s*\))")]
-    private static partial Regex ClauseAssertion();
-    [GeneratedRegex(@"^\s*(?:public|private|internal)\s+(?:static\s+)?(?:partial\s+)?[\w<>\[\]?,.() ]+?\s(\w+)\s*\(")] private static partial Regex MemberStart();
-    [GeneratedRegex(@"\[Trait\(""clause"",\s*""([^""]+)""\)\]")] private static partial Regex ClauseTrait();
-    [GeneratedRegex(@"^\s*\[(Fact|Theory|Property)\b")] private static partial Regex TestAttribute();
-
-    /// <summary>Test methods in Conformance/Tests and Properties, by the clauses each covers: those its
-    /// <c>[Trait("clause", …)]</c> attributes name and those its body asserts explicitly (<see cref="ClauseAssertion"/>).
-    /// A ClauseId that merely appears in the body covers nothing.</summary>
-    public static Dictionary<string, List<TestRef>> TestsByClause(string root)
-    {
-        var result = new Dictionary<string, List<TestRef>>();
-        foreach (var folder in new[] { Path.Combine(root, "Conformance", "Tests"), Path.Combine(root, "Properties") })
-        {
-            if (!Directory.Exists(folder)) continue;
-            foreach (var path in Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                if (path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") || path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")) continue;
-                var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-                var lines = File.ReadAllLines(path);
-                for (var i = 0; i < lines.Length; i++)
-                {
-                    if (TestAttribute().Match(lines[i]) is not { Success: true } attribute) continue;
-                    var isProperty = attribute.Groups[1].Value == "Property";
-                    var ids = new HashSet<string>();
-                    var j = i;
-                    // Attributes up to the method line, then the body up to the next test attribute.
-                    while (j < lines.Length && !MemberStart().IsMatch(lines[j]))
-                    {
-                        foreach (Match t in ClauseTrait().Matches(lines[j])) ids.Add(t.Groups[1].Value);
-                        j++;
-                    }
-                    if (j >= lines.Length) break;
-                    var method = MemberStart().Match(lines[j]).Groups[1].Value;
-                    for (var k = j; k < lines.Length && (k == j || !TestAttribute().IsMatch(lines[k])); k++)
-                        foreach (Match u in ClauseAssertion().Matches(lines[k]))
-                            if (IdByConstant.TryGetValue((u.Groups[1].Success ? u.Groups[1] : u.Groups[2]).Value, out var id)) ids.Add(id);
-                    foreach (var id in ids) Add(result, id, new TestRef(relative, method, isProperty));
-                }
-            }
-        }
-        return result;
+        }).ToList();
+        if (quiet.Length > 0) lines.Add($"read, no measured change: {string.Join(", ", quiet)}");
+        return lines.Count == 0 ? "same" : string.Join("<br>", lines);
     }
 
     /// <summary>The well-formed cases under Conformance/cases, by the clauses their header names.</summary>

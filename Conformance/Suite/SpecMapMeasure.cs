@@ -9,7 +9,9 @@ public static partial class SpecMap
     /// <summary>What running the model measured: the sites each clause was recorded at, and the switches that change it.</summary>
     /// <param name="Sites">For each clause, the sites <see cref="Call"/> recorded it at (file relative to the root).</param>
     /// <param name="Switches">For each clause, the <see cref="Profile.Switches"/> that change it.</param>
-    public sealed record Measurement(Dictionary<string, SortedSet<string>> Sites, Dictionary<string, SortedSet<string>> Switches);
+    /// <param name="Reads">For each clause, every switch the model read under it in the runs (changing anything or not).</param>
+    public sealed record Measurement(Dictionary<string, SortedSet<string>> Sites, Dictionary<string, SortedSet<string>> Switches,
+        Dictionary<string, SortedSet<string>> Reads);
 
     /// <summary>One operation as run: what a target observes plus the trace (a fingerprint to compare), and the
     /// switches read under each clause while it ran.</summary>
@@ -33,10 +35,17 @@ public static partial class SpecMap
             .Concat(sequences).ToArray();
         var runs = new Dictionary<(string Profile, int Run), StepRun[]>();
         Dictionary<string, SortedSet<string>> sites;
+        var reads = new Dictionary<string, SortedSet<string>>();
         using (var baseline = ClauseRecorder.Start())
         {
             foreach (var profile in Profile.All)
                 for (var i = 0; i < all.Length; i++) runs[(profile.Name, i)] = Run(baseline, profile, all[i].Host, all[i].Operations);
+            foreach (var step in runs.Values.SelectMany(steps => steps))
+                foreach (var (clause, names) in step.Reads)
+                {
+                    if (!reads.TryGetValue(clause, out var read)) reads[clause] = read = new(StringComparer.Ordinal);
+                    read.UnionWith(names);
+                }
             sites = baseline.Sites.ToDictionary(entry => entry.Key,
                 entry => new SortedSet<string>(entry.Value.Select(site => RelativeSite(root, site)), SiteOrder.Instance));
         }
@@ -71,7 +80,7 @@ public static partial class SpecMap
                     }
                 }
             }
-        return new Measurement(sites, switches);
+        return new Measurement(sites, switches, reads);
     }
 
     private static bool ReadIn(StepRun[] before, StepRun[] after, int step, string name) =>

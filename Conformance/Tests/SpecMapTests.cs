@@ -58,7 +58,7 @@ public class SpecMapTests
     [Fact]
     public void Every_catalog_clause_is_named_by_at_least_one_test()
     {
-        var tests = SpecMap.TestsByClause(Root);
+        var tests = TestCoverage.ByClause(Root);
         var untested = Catalog().Where(id => !tests.ContainsKey(id)).ToArray();
         Assert.True(untested.Length == 0, "no test names: " + string.Join(", ", untested));
     }
@@ -97,6 +97,34 @@ public class SpecMapTests
         var row = File.ReadAllLines(Path.Combine(Root, "spec-map.md")).Single(l => l.StartsWith($"| `{clause}` |"));
         var profiles = row.Split(" | ")[2];
         Assert.All(switches, name => Assert.Contains(name + ":", profiles));
+    }
+
+    /// <summary>Where the model reads a profile switch under a clause, the clause's row names the switch: measured to
+    /// change it, or read with no measured change. Read here by running every case on the model under both profiles,
+    /// independently of the generator; a new switch read the map does not list fails until spec-map.md is regenerated.</summary>
+    [Fact]
+    public void A_switch_read_under_a_clause_is_listed_in_its_row()
+    {
+        var rows = File.ReadAllLines(Path.Combine(Root, "spec-map.md")).Where(l => l.StartsWith("| `"))
+            .ToDictionary(l => l[3..l.IndexOf('`', 3)].TrimStart('+'), l => l.Split(" | ")[2]); // + marks the model's additions
+        var reads = new Dictionary<string, HashSet<string>>();
+        using (var recorder = ClauseRecorder.Start())
+            foreach (var @case in SpecMap.CasesByClause(Root).Values.SelectMany(c => c).Distinct())
+                foreach (var profile in Profile.All)
+                {
+                    var model = new Reference.Model(@case.Host, profile);
+                    foreach (var step in @case.Steps)
+                    {
+                        recorder.ClearReads();
+                        recorder.EndOperation(model.Run(step.Operation).Clause);
+                        foreach (var (clause, names) in recorder.ReadsUnder)
+                            (reads.TryGetValue(clause, out var set) ? set : reads[clause] = []).UnionWith(names);
+                    }
+                }
+        Assert.NotEmpty(reads);
+        var unlisted = reads.SelectMany(r => r.Value.Where(name => !rows.TryGetValue(r.Key, out var cell) || !cell.Contains(name)).Select(name => $"{name} under {r.Key}"))
+            .Order().ToArray();
+        Assert.True(unlisted.Length == 0, "read but not in spec-map.md: " + string.Join(", ", unlisted));
     }
 
     /// <summary>Model sites are recorded by running the model, so a clause no run reaches has none: that is allowed only
