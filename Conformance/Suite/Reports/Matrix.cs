@@ -59,7 +59,11 @@ public sealed record MatrixCell(MatrixStatus Status, int Pass, int Fail, int Not
 public sealed record MatrixRow(string Label, MatrixRowKind Kind, IReadOnlyList<string> Cases, IReadOnlyList<MatrixCell> Cells);
 
 /// <summary>A target's totals: its results by verdict and its rows by status.</summary>
-public sealed record MatrixTotals(ReportText.Tally Results, int PassRows, int FailRows, int NotApplicableRows);
+public sealed record MatrixTotals(ReportText.Tally Results, int PassRows, int FailRows, int NotApplicableRows)
+{
+    /// <summary>The clause rows by status, as both renderings write them.</summary>
+    public string Rows => $"{PassRows} pass, {FailRows} fail, {NotApplicableRows} n.a.";
+}
 
 /// <summary>A conformance table, clause by target, ready to render.</summary>
 /// <param name="Cases">How many distinct cases (malformed files included) the targets ran.</param>
@@ -70,7 +74,11 @@ public sealed record MatrixModel(
     IReadOnlyList<MatrixTotals> Totals,
     IReadOnlyList<MatrixRow> Rows,
     int Cases,
-    IReadOnlyList<string> Clauses);
+    IReadOnlyList<string> Clauses)
+{
+    /// <summary>Each target with its totals, in column order.</summary>
+    public IEnumerable<(MatrixTarget Target, MatrixTotals Totals)> Columns => Targets.Zip(Totals);
+}
 
 /// <summary>
 /// The conformance matrix of several targets: rows are clause ids (the catalog in the order of Reference/clauses.md, then the
@@ -224,5 +232,5 @@ public static class Matrix
 
     /// <summary>A target's totals in one line: its results, then its clause rows.</summary>
     public static string Summary(MatrixTotals totals) =>
-        $"{totals.Results}; clauses: {totals.PassRows} pass, {totals.FailRows} fail, {totals.NotApplicableRows} n.a.";
+        $"{totals.Results}; clauses: {totals.Rows}";
 }

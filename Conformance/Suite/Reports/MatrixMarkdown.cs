@@ -23,14 +23,9 @@ public static class MatrixMarkdown
         text.AppendLine();
         text.AppendLine("| column | target | profile | results | clauses | report |");
         text.AppendLine("|---|---|---|---|---|---|");
-        for (var i = 0; i < matrix.Targets.Count; i++)
-        {
-            var target = matrix.Targets[i];
-            var totals = matrix.Totals[i];
-            var report = target.Report;
+        foreach (var (target, totals) in matrix.Columns)
             text.AppendLine($"| {Code(target.Label)} | {Code(target.Name)} | {Cell(target.Profile)} | {totals.Results} | " +
-                            $"{totals.PassRows} pass, {totals.FailRows} fail, {totals.NotApplicableRows} n.a. | [{Code(report)}]({Href(report)}) |");
-        }
+                            $"{totals.Rows} | [{Code(target.Report)}]({Href(target.Report)}) |");
         text.AppendLine();
 
         text.AppendLine("## Clauses");

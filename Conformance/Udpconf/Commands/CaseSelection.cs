@@ -111,12 +111,7 @@ public static class CaseSelection
             io.Fail($"the case folder {option} does not exist");
             return null;
         }
-        var root = io.Root;
-        if (root is null)
-        {
-            io.Fail("no Conformance.sln above the current folder or udpconf: pass --cases DIR");
-            return null;
-        }
+        if (io.RootOrFail(" or udpconf: pass --cases DIR") is not { } root) return null;
         var found = CaseLibrary.DefaultFolder(root);
         if (Directory.Exists(found)) return found;
         io.Fail($"the case folder {found} does not exist");

@@ -57,6 +57,14 @@ public sealed record CliIo(IAnsiConsole Out, IAnsiConsole Error, bool Interactiv
     /// works from any folder); null outside a checkout.</summary>
     public string? Root => SpecMap.FindRoot(WorkingDirectory) ?? SpecMap.FindRoot(AppContext.BaseDirectory);
 
+    /// <summary>The repository root, or null after saying on stderr that there is none (with <paramref name="hint"/>).</summary>
+    public string? RootOrFail(string hint = "")
+    {
+        if (Root is { } root) return root;
+        Fail("no Conformance.sln above the current folder" + hint);
+        return null;
+    }
+
     public void Fail(string message) => Error.WriteLine("udpconf: " + message);
 }
 

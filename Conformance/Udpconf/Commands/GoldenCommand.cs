@@ -27,12 +27,7 @@ public sealed class GoldenCommand(CliIo io) : Command<GoldenSettings>
 {
     public override int Execute(CommandContext context, GoldenSettings settings, CancellationToken cancellation)
     {
-        var root = io.Root;
-        if (root is null)
-        {
-            io.Fail("no Conformance.sln above the current folder: golden files live in Fixtures/ of the repository");
-            return ExitCodes.Usage;
-        }
+        if (io.RootOrFail(": golden files live in Fixtures/ of the repository") is not { } root) return ExitCodes.Usage;
         var folder = CaseSelection.Folder(io, settings.Cases);
         if (folder is null) return ExitCodes.Usage;
         var cases = CaseLibrary.Load(folder);

@@ -23,12 +23,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var root = io.Root;
-        if (root is null)
-        {
-            io.Fail("no Conformance.sln above the current folder");
-            return ExitCodes.Usage;
-        }
+        if (io.RootOrFail() is not { } root) return ExitCodes.Usage;
         // Both files are written into the checkout: a root without them (a folder of one's own cases) is refused
         // before the kernel runs anything.
         var verification = Path.Combine(root, VerificationFile);

@@ -36,12 +36,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
     public override int Execute(CommandContext context, PublishSettings settings, CancellationToken cancellation)
     {
         if (!OutputPaths.Check(io, [], [("--out", settings.Out)])) return ExitCodes.Usage;
-        var root = io.Root;
-        if (root is null)
-        {
-            io.Fail("no Conformance.sln above the current folder");
-            return ExitCodes.Usage;
-        }
+        if (io.RootOrFail() is not { } root) return ExitCodes.Usage;
         var choice = TargetChoice.Resolve(settings.Target, io);
         if (choice is null) return ExitCodes.Usage;
         var target = choice.Create(Profile.Linux);

@@ -18,12 +18,7 @@ public sealed class SpecMapCommand(CliIo io) : Command<SpecMapSettings>
 {
     public override int Execute(CommandContext context, SpecMapSettings settings, CancellationToken cancellation)
     {
-        var root = io.Root;
-        if (root is null)
-        {
-            io.Fail("no Conformance.sln above the current folder");
-            return ExitCodes.Usage;
-        }
+        if (io.RootOrFail() is not { } root) return ExitCodes.Usage;
         var clauses = SpecMap.CatalogPath(root);
         if (!File.Exists(clauses))
         {
