@@ -5,7 +5,8 @@ using System.Text.RegularExpressions;
 using Udpconf.Reference;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
-using Udpconf.Suite.Kernel;
+using Udpconf.Suite.Targets.Kernel;
+using Udpconf.Suite.Targets.Model;
 using Udpconf.Suite.Targets;
 
 // The udpconf benchmark (BENCHMARKS.md): in one run, side by side and alternating,
