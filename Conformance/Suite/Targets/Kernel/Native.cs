@@ -5,7 +5,8 @@ namespace Udpconf.Suite.Targets.Kernel;
 /// <summary>
 /// The raw system calls the kernel target makes. Every call returns what libc returns and the errno it left, read
 /// with <see cref="Marshal.GetLastPInvokeError"/>: the suite compares errno numbers, so nothing may go through
-/// .NET's Socket class, which maps them to SocketError.
+/// .NET's Socket class, which maps them to SocketError. The structs they take are in NativeStructs.cs; the socket
+/// API's constants are Udpconf.Reference.Api's, and only those it has no name for are here.
 /// </summary>
 public static unsafe class Native
 {
@@ -15,10 +16,11 @@ public static unsafe class Native
     public const int ProtNone = 0, ProtRead = 1, ProtWrite = 2;
     public const int MapPrivate = 0x02, MapAnonymous = 0x20;
     public const int EAgain = 11;
-    public const int MsgDontwait = 0x40, MsgErrqueue = 0x2000;
-    /// <summary>SOL_IP / IP_RECVERR and SOL_IPV6 / IPV6_RECVERR: the control message that carries a struct
-    /// sock_extended_err on a read of the error queue.</summary>
-    public const int SolIp = 0, IpRecverr = 11, SolIpv6 = 41, Ipv6Recverr = 25;
+    /// <summary>MSG_ERRQUEUE, a flag of recvmsg (the send-path flags are <see cref="Udpconf.Reference.Api.MsgFlags"/>).</summary>
+    public const int MsgErrqueue = 0x2000;
+    /// <summary>SOL_IPV6 / IPV6_RECVERR: the control message that carries a struct sock_extended_err on a read of an
+    /// IPv6 socket's error queue (IPv4's SOL_IP / IP_RECVERR are <see cref="Udpconf.Reference.Api.SocketOption"/>'s).</summary>
+    public const int SolIpv6 = 41, Ipv6Recverr = 25;
     public const short PollIn = 1;
     public const uint TunSetIff = 0x400454ca;
     public const uint SiocGifIndex = 0x8933;
@@ -88,45 +90,5 @@ public static unsafe class Native
         bytes.CopyTo(ifr, 0);
         BitConverter.GetBytes(value).CopyTo(ifr, 16);
         return ifr;
-    }
-}
-
-/// <summary>
-/// User memory for one system call. Every buffer gets its own mapping whose last page is PROT_NONE, and its
-/// readable bytes end right before that guard page: the kernel copies the readable prefix and faults (EFAULT) on
-/// the first byte beyond it, which is what a <c>UserBuffer</c> whose length exceeds its readable prefix means.
-/// A fully unreadable buffer points at the guard page itself. Disposing unmaps everything.
-/// </summary>
-public sealed class GuardedMemory : IDisposable
-{
-    private static readonly int PageSize = Environment.SystemPageSize;
-    private readonly List<(nint Base, nuint Length)> mappings = [];
-
-    /// <summary>Places <paramref name="readable"/> right before a guard page and returns its address.</summary>
-    public unsafe nint Place(ReadOnlySpan<byte> readable)
-    {
-        var dataPages = (readable.Length + PageSize - 1) / PageSize;
-        var length = (nuint)((dataPages + 1) * PageSize);
-        var mapped = Native.mmap(0, length, Native.ProtRead | Native.ProtWrite, Native.MapPrivate | Native.MapAnonymous, -1, 0);
-        if (mapped == -1) throw new InvalidOperationException($"mmap failed: {SystemError.Describe(Native.Errno)}");
-        mappings.Add((mapped, length));
-        var guard = mapped + dataPages * PageSize;
-        if (Native.mprotect(guard, (nuint)PageSize, Native.ProtNone) != 0)
-            throw new InvalidOperationException($"mprotect failed: {SystemError.Describe(Native.Errno)}");
-        var start = guard - readable.Length;
-        readable.CopyTo(new Span<byte>((void*)start, readable.Length));
-        return start;
-    }
-
-    /// <summary>The address of a user buffer (0 for a null pointer).</summary>
-    public nint Place(Udpconf.Reference.Api.UserBuffer? buffer) => buffer is null ? 0 : Place(buffer.Readable.Span);
-
-    /// <summary>Writable memory of <paramref name="length"/> bytes (for getsockopt's result), guard page after it.</summary>
-    public nint Writable(int length) => Place(new byte[Math.Max(0, length)]);
-
-    public void Dispose()
-    {
-        foreach (var (b, l) in mappings) Native.munmap(b, l);
-        mappings.Clear();
     }
 }

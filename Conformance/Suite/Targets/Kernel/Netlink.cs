@@ -137,7 +137,7 @@ public sealed class NetlinkException(string request, int errno, string? detail)
 /// </summary>
 public sealed unsafe class Netlink : IDisposable
 {
-    public const int AfNetlink = 16, SockRaw = 3, NetlinkRoute = 0, NetlinkNetfilter = 12;
+    public const int AfNetlink = 16, NetlinkRoute = 0, NetlinkNetfilter = 12;
     public const int SolNetlink = 270, NetlinkCapAck = 10, NetlinkExtAck = 11;
     public const ushort FRequest = 0x1, FMulti = 0x2, FAck = 0x4;
     /// <summary>Modifiers of NEW requests.</summary>
@@ -156,7 +156,7 @@ public sealed unsafe class Netlink : IDisposable
 
     public Netlink(int protocol)
     {
-        fd = Native.socket(AfNetlink, SockRaw | Native.OCloexec, protocol);
+        fd = Native.socket(AfNetlink, Reference.Api.SocketType.Raw | Reference.Api.SocketType.CloexecFlag, protocol);
         if (fd < 0) throw new InvalidOperationException($"socket(AF_NETLINK, {protocol}): {SystemError.Describe(Native.Errno)}");
         var on = 1;
         // Best effort: older kernels lack them, and the ACK is read the same way either way.

@@ -67,7 +67,8 @@ public sealed record RouteSpec(
 public sealed class RtNetlink : IDisposable
 {
     public const ushort RtmNewLink = 16, RtmNewAddr = 20, RtmNewRoute = 24, RtmNewRule = 32, RtmNewQdisc = 36;
-    public const byte AfUnspec = 0, AfInet = 2, AfInet6 = 10;
+    /// <summary>The address families as the one-byte family fields of rtnetlink messages.</summary>
+    public const byte AfUnspec = Reference.Api.AddressFamily.Unspec, AfInet = Reference.Api.AddressFamily.Inet, AfInet6 = Reference.Api.AddressFamily.Inet6;
 
     /// <summary>struct ifinfomsg: u8 family, u8 pad, u16 type, s32 index, u32 flags, u32 change.</summary>
     public const int IfInfoLength = 16, IfInfoIndex = 4, IfInfoFlags = 8, IfInfoChange = 12;
