@@ -8,16 +8,6 @@ using Udpconf.Suite.Reports;
 
 namespace Udpconf.Suite.Targets.Exec;
 
-/// <summary>A line of the process protocol that is not what it must be; the message says what and where. It quotes
-/// the implementation's bytes, so control characters in it are made visible (<see cref="Reports.SafeText"/>).</summary>
-/// <param name="Kind">What sort of failure: timeout, closed (the implementation went away), limit (it passed one of
-/// <see cref="Limits"/>) or malformed; repeated handshake failures of one kind stop a target.</param>
-public sealed class ProtocolException(string message, string kind = ProtocolException.Malformed) : Exception(Reports.SafeText.Line(message))
-{
-    public const string Timeout = "timeout", Closed = "closed", Limit = "limit", Malformed = "malformed";
-    public string Kind { get; } = kind;
-}
-
 /// <summary>
 /// The udpconf process protocol, version 1 (Conformance/PROTOCOL.md): the JSON of the handshake, the host, the
 /// operations and the replies, both ways, so that the exec target (which sends operations) and serve-model (which
@@ -111,25 +101,29 @@ public static class Protocol
     public static HostConfig ReadHost(JsonObject message)
     {
         var defaults = new HostConfig();
-        var links = Array(message, "links").Select(node =>
+        var links = JsonField.Array(message, "links").Select(node =>
         {
-            var l = Object(node, "a link");
-            return new Interface(String(l, "name"), Int(l, "index"), Address(l, "address"), Int(l, "prefix"), Int(l, "mtu"),
-                Bool(l, "up", true), Bool(l, "offload", false), Bool(l, "ufo", false), Bool(l, "sg", true), Bool(l, "queueFull", false),
+            var l = JsonField.Object(node, "a link");
+            return new Interface(JsonField.String(l, "name"), JsonField.Int(l, "index"), JsonField.Address(l, "address"), JsonField.Int(l, "prefix"), JsonField.Int(l, "mtu"),
+                JsonField.Bool(l, "up", true), JsonField.Bool(l, "offload", false), JsonField.Bool(l, "ufo", false), JsonField.Bool(l, "sg", true), JsonField.Bool(l, "queueFull", false),
                 l["also"] is JsonArray also && also.Count > 0
-                    ? also.Select(a => (Address(Object(a, "an address"), "address"), Int(Object(a, "an address"), "prefix"))).ToArray()
+                    ? also.Select(a => (JsonField.Address(JsonField.Object(a, "an address"), "address"), JsonField.Int(JsonField.Object(a, "an address"), "prefix"))).ToArray()
                     : null);
         });
-        var routes = Array(message, "routes").Select(node =>
+        var routes = JsonField.Array(message, "routes").Select(node =>
         {
-            var r = Object(node, "a route");
-            var kind = Enum.TryParse<RouteKind>(String(r, "kind"), true, out var k) ? k : throw new ProtocolException($"unknown route kind '{r["kind"]}'");
-            return new Route(Address(r, "destination"), Int(r, "prefix"), kind, r["dev"]?.GetValue<string>(),
-                OptionalAddress(r, "gateway"), r["mtu"]?.GetValue<int>(), Bool(r, "lock", false), (byte)(r["tos"]?.GetValue<int>() ?? 0),
-                OptionalAddress(r, "src"), r["hoplimit"] is { } h ? (byte)h.GetValue<int>() : null);
+            var r = JsonField.Object(node, "a route");
+            var kind = Enum.TryParse<RouteKind>(JsonField.String(r, "kind"), true, out var k) ? k : throw new ProtocolException($"unknown route kind '{r["kind"]}'");
+            return new Route(JsonField.Address(r, "destination"), JsonField.Int(r, "prefix"), kind, r["dev"]?.GetValue<string>(),
+                JsonField.OptionalAddress(r, "gateway"), r["mtu"]?.GetValue<int>(), JsonField.Bool(r, "lock", false), (byte)(r["tos"]?.GetValue<int>() ?? 0),
+                JsonField.OptionalAddress(r, "src"), r["hoplimit"] is { } h ? (byte)h.GetValue<int>() : null);
         });
         var drops = message["drops"] is JsonArray d
-            ? d.Select(node => { var o = Object(node, "a drop"); return new OutputDropRule(Address(o, "destination"), Int(o, "prefix"), o["port"] is { } p ? (ushort)p.GetValue<int>() : null); }).ToArray()
+            ? d.Select(node =>
+            {
+                var o = JsonField.Object(node, "a drop");
+                return new OutputDropRule(JsonField.Address(o, "destination"), JsonField.Int(o, "prefix"), o["port"] is { } p ? (ushort)p.GetValue<int>() : null);
+            }).ToArray()
             : [];
         var ports = message["ports"] as JsonArray;
         var wmem = message["wmem"] as JsonArray;
@@ -144,8 +138,8 @@ public static class Protocol
             DefaultPmtuMode = message["pmtu"]?.GetValue<int>() ?? defaults.DefaultPmtuMode,
             WmemDefault = wmem?[0]?.GetValue<int>() ?? defaults.WmemDefault,
             WmemMax = wmem?[1]?.GetValue<int>() ?? defaults.WmemMax,
-            Privileged = Bool(message, "privileged", true),
-            SecurityVeto = message["veto"] is { } veto ? Errno(veto) : null,
+            Privileged = JsonField.Bool(message, "privileged", true),
+            SecurityVeto = message["veto"] is { } veto ? JsonField.Errno(veto) : null,
         };
     }
 
@@ -185,24 +179,24 @@ public static class Protocol
     /// <summary>The operation a request asks for, with descriptors as raw numbers (the implementation's own).</summary>
     public static Operation ReadRequest(JsonObject m)
     {
-        var op = String(m, "op");
-        Fd Descriptor() => Udpconf.Reference.Api.Fd.Raw(Int(m, "fd"));
+        var op = JsonField.String(m, "op");
+        Fd Descriptor() => Udpconf.Reference.Api.Fd.Raw(JsonField.Int(m, "fd"));
         return op switch
         {
-            "socket" => new SocketOp("s" + Int(m, "id"), Int(m, "domain"), Int(m, "type"), Int(m, "protocol")),
-            "open" => new OpenFileOp("f" + Int(m, "id")),
-            "bind" => new BindOp(Descriptor(), ReadBuffer(m["addr"]), Int(m, "addrlen")),
-            "connect" => new ConnectOp(Descriptor(), ReadBuffer(m["addr"]), Int(m, "addrlen")),
-            "setsockopt" => new SetSockOptOp(Descriptor(), Int(m, "level"), Int(m, "name"), ReadBuffer(m["value"]), Int(m, "optlen")),
-            "getsockopt" => new GetSockOptOp(Descriptor(), Int(m, "level"), Int(m, "name"), Int(m, "optlen")),
-            "nonblock" => new SetNonblockOp(Descriptor(), Bool(m, "on", false)),
-            "sendto" => new SendToOp(Descriptor(), ReadBuffer(m["data"]) ?? throw new ProtocolException("sendto needs data"), (MsgFlags)(uint)Long(m, "flags"),
-                ReadBuffer(m["addr"]), Int(m, "addrlen")),
-            "sendmsg" => new SendMsgOp(Descriptor(), ReadBuffer(m["name"]), Int(m, "namelen"),
-                Array(m, "iov").Select(b => ReadBuffer(b) ?? throw new ProtocolException("an iov entry is null")).ToArray(),
-                ReadBuffer(m["control"]), Long(m, "controllen"), (MsgFlags)(uint)Long(m, "flags")),
+            "socket" => new SocketOp("s" + JsonField.Int(m, "id"), JsonField.Int(m, "domain"), JsonField.Int(m, "type"), JsonField.Int(m, "protocol")),
+            "open" => new OpenFileOp("f" + JsonField.Int(m, "id")),
+            "bind" => new BindOp(Descriptor(), ReadBuffer(m["addr"]), JsonField.Int(m, "addrlen")),
+            "connect" => new ConnectOp(Descriptor(), ReadBuffer(m["addr"]), JsonField.Int(m, "addrlen")),
+            "setsockopt" => new SetSockOptOp(Descriptor(), JsonField.Int(m, "level"), JsonField.Int(m, "name"), ReadBuffer(m["value"]), JsonField.Int(m, "optlen")),
+            "getsockopt" => new GetSockOptOp(Descriptor(), JsonField.Int(m, "level"), JsonField.Int(m, "name"), JsonField.Int(m, "optlen")),
+            "nonblock" => new SetNonblockOp(Descriptor(), JsonField.Bool(m, "on", false)),
+            "sendto" => new SendToOp(Descriptor(), ReadBuffer(m["data"]) ?? throw new ProtocolException("sendto needs data"), (MsgFlags)(uint)JsonField.Long(m, "flags"),
+                ReadBuffer(m["addr"]), JsonField.Int(m, "addrlen")),
+            "sendmsg" => new SendMsgOp(Descriptor(), ReadBuffer(m["name"]), JsonField.Int(m, "namelen"),
+                JsonField.Array(m, "iov").Select(b => ReadBuffer(b) ?? throw new ProtocolException("an iov entry is null")).ToArray(),
+                ReadBuffer(m["control"]), JsonField.Long(m, "controllen"), (MsgFlags)(uint)JsonField.Long(m, "flags")),
             "close" => new CloseOp(Descriptor()),
-            "link" => new HostChangeOp(String(m, "name"), m["mtu"]?.GetValue<int>(), m["up"]?.GetValue<bool>()),
+            "link" => new HostChangeOp(JsonField.String(m, "name"), m["mtu"]?.GetValue<int>(), m["up"]?.GetValue<bool>()),
             _ => throw new ProtocolException($"unknown op '{op}'"),
         };
     }
@@ -216,8 +210,8 @@ public static class Protocol
     public static UserBuffer? ReadBuffer(JsonNode? node)
     {
         if (node is null) return null;
-        var o = Object(node, "a buffer");
-        var bytes = Hex(String(o, "hex"), "hex");
+        var o = JsonField.Object(node, "a buffer");
+        var bytes = JsonField.Hex(JsonField.String(o, "hex"), "hex");
         var length = o["length"]?.GetValue<long>() ?? bytes.Length;
         if (length < bytes.Length) throw new ProtocolException($"a buffer's length {length} is shorter than its {bytes.Length} bytes");
         return new UserBuffer(bytes, length);
@@ -258,27 +252,28 @@ public static class Protocol
         if (m["fault"] is { } fault) return new Observation(OutcomeKind.KernelFault, 0, null, [], Note: fault.ToString());
         if (m["blocks"]?.GetValueKind() == System.Text.Json.JsonValueKind.True) return new Observation(OutcomeKind.Blocks, 0, null, []);
         var packets = m["packets"] is JsonArray list ? Packets(list) : [];
-        ReadOnlyMemory<byte>? option = m["option"] is not null ? Hex(String(m, "option"), "option") : null;
+        ReadOnlyMemory<byte>? option = m["option"] is not null ? JsonField.Hex(JsonField.String(m, "option"), "option") : null;
         CounterDelta? delta = counters && m["counters"] is JsonObject c
-            ? new CounterDelta(Int(c, "OutDatagrams"), Int(c, "OutDiscards"), Int(c, "SndbufErrors"), Int(c, "OutNoRoutes"))
+            ? new CounterDelta(JsonField.Int(c, "OutDatagrams"), JsonField.Int(c, "OutDiscards"), JsonField.Int(c, "SndbufErrors"), JsonField.Int(c, "OutNoRoutes"))
             : null;
         IReadOnlyList<ErrorQueueEntry>? queue = errorQueue
             ? (m["errqueue"] as JsonArray ?? []).Select(e =>
             {
-                var o = Object(e, "an error-queue entry");
-                var origin = String(o, "origin") switch
+                var o = JsonField.Object(e, "an error-queue entry");
+                var origin = JsonField.String(o, "origin") switch
                 {
                     "local" => ErrorOrigin.Local, "icmp" => ErrorOrigin.Icmp,
                     var other => throw new ProtocolException($"unknown error-queue origin '{other}'"),
                 };
-                var port = Int(o, "port");
+                var port = JsonField.Int(o, "port");
                 if (port is < 0 or > ushort.MaxValue) throw new ProtocolException($"an error-queue entry's port {port} is not a port (0 to 65535)");
-                return new ErrorQueueEntry(Errno(o["errno"] ?? throw new ProtocolException("an error-queue entry has no errno")), origin, Int(o, "info"), Address(o, "address"), (ushort)port);
+                var entryErrno = JsonField.Errno(o["errno"] ?? throw new ProtocolException("an error-queue entry has no errno"));
+                return new ErrorQueueEntry(entryErrno, origin, JsonField.Int(o, "info"), JsonField.Address(o, "address"), (ushort)port);
             }).ToArray()
             : null;
-        if (m["errno"] is { } errno) return new Observation(OutcomeKind.Error, -1, Errno(errno), packets, option, delta, ErrorQueue: queue);
+        if (m["errno"] is { } errno) return new Observation(OutcomeKind.Error, -1, JsonField.Errno(errno), packets, option, delta, ErrorQueue: queue);
         if (m["ret"] is null) throw new ProtocolException("a reply has neither ret, errno nor unsupported");
-        return new Observation(OutcomeKind.Value, Long(m, "ret"), null, packets, option, delta, ErrorQueue: queue);
+        return new Observation(OutcomeKind.Value, JsonField.Long(m, "ret"), null, packets, option, delta, ErrorQueue: queue);
     }
 
     private static ObservedPacket[] Packets(JsonArray list)
@@ -288,51 +283,14 @@ public static class Protocol
                                         "(a datagram of 65,535 bytes at MTU 68 is 1,366 fragments)", ProtocolException.Limit);
         return list.Select((p, i) =>
         {
-            var o = Object(p, "a packet");
-            var hex = String(o, "hex");
+            var o = JsonField.Object(p, "a packet");
+            var hex = JsonField.String(o, "hex");
             if (hex.Length / 2 > Limits.PacketBytes)
                 throw new ProtocolException($"packet {i + 1} has {N(hex.Length / 2)} bytes: more than the limit of {N(Limits.PacketBytes)} " +
                                             "(an IPv4 packet has at most 65,535)", ProtocolException.Limit);
-            return new ObservedPacket(String(o, "link"), Hex(hex, "a packet's hex"));
+            return new ObservedPacket(JsonField.String(o, "link"), JsonField.Hex(hex, "a packet's hex"));
         }).ToArray();
     }
 
     private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
-
-    // ---- field readers: a missing or mistyped field is a ProtocolException naming it ----
-
-    private static JsonObject Object(JsonNode? node, string what) => node as JsonObject ?? throw new ProtocolException($"{what} is not a JSON object");
-
-    private static JsonArray Array(JsonObject m, string name) => m[name] as JsonArray ?? throw new ProtocolException($"'{name}' is missing or not a list");
-
-    private static T Get<T>(JsonObject m, string name)
-    {
-        try { return m[name] is { } node ? node.GetValue<T>() : throw new ProtocolException($"'{name}' is missing"); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException) { throw new ProtocolException($"'{name}' is not {(typeof(T) == typeof(string) ? "a string" : "a number")}: {m[name]}"); }
-    }
-
-    private static string String(JsonObject m, string name) => Get<string>(m, name);
-    private static int Int(JsonObject m, string name) => Get<int>(m, name);
-    private static long Long(JsonObject m, string name) => Get<long>(m, name);
-    private static bool Bool(JsonObject m, string name, bool missing) => m[name] is null ? missing : Get<bool>(m, name);
-
-    private static Ipv4Address Address(JsonObject m, string name) =>
-        Ipv4Address.TryParse(String(m, name), out var a) ? a : throw new ProtocolException($"'{name}' is not an IPv4 address: {m[name]}");
-
-    private static Ipv4Address? OptionalAddress(JsonObject m, string name) => m[name] is null ? null : Address(m, name);
-
-    private static Errno Errno(JsonNode node)
-    {
-        var text = node is JsonValue value && (value.TryGetValue<int>(out var number) ? number.ToString(CultureInfo.InvariantCulture)
-                                                : value.TryGetValue<string>(out var name) ? name : null) is { } read
-            ? read
-            : throw new ProtocolException($"the errno {Shorten(node.ToJsonString())} is neither a number nor a name");
-        return ErrnoNames.TryParse(text, out var errno) ? errno : throw new ProtocolException($"unknown errno '{Shorten(text)}'");
-    }
-
-    private static byte[] Hex(string text, string what)
-    {
-        try { return Convert.FromHexString(text); }
-        catch (FormatException) { throw new ProtocolException($"{what} is not hex: {Shorten(text)}"); }
-    }
 }
