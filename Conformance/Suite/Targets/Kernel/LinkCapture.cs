@@ -128,7 +128,7 @@ internal sealed class LinkCapture : IDisposable
 
     private static bool IsMarker(byte[] packet, byte[] payload)
     {
-        if (packet.Length < 28 || packet[0] >> 4 != 4 || packet[9] != 17) return false;
+        if (packet.Length < 28 || packet[0] >> 4 != 4 || packet[9] != Reference.Wire.Ipv4Header.ProtocolUdp) return false;
         var ihl = (packet[0] & 15) * 4;
         return Ipv4Address.Read(packet.AsSpan(16)) == MarkerAddress &&
                BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(ihl + 2)) == MarkerPort &&
