@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Udpconf.Reference;
+using Udpconf.Reference.Api;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
-using Udpconf.Suite.Kernel;
+using Udpconf.Suite.Targets.Kernel;
+using Udpconf.Suite.Targets.Model;
 using Udpconf.Suite.Targets;
 
 // The udpconf benchmark (BENCHMARKS.md): in one run, side by side and alternating,
@@ -133,7 +135,7 @@ static void Breakdown(Case big, int n, int size)
 static unsafe double InSandbox(Udpconf.Reference.Host.HostConfig host, int n, int size, bool capture, bool counters) =>
     Sandbox.Run(host, sandbox =>
     {
-        var s = Native.socket(2, 2 | Native.OCloexec, 0);
+        var s = Native.socket(AddressFamily.Inet, SocketType.Dgram | SocketType.CloexecFlag, 0);
         var address = new byte[16] { 2, 0, 0, 9, 198, 51, 100, 7, 0, 0, 0, 0, 0, 0, 0, 0 };
         var payload = new byte[size];
         var buffer = new byte[65536];
@@ -143,9 +145,9 @@ static unsafe double InSandbox(Udpconf.Reference.Host.HostConfig host, int n, in
         fixed (byte* a = address) fixed (byte* p = payload)
             for (var i = 0; i < n; i++)
             {
-                if (counters) Sandbox.ReadCounters();
+                if (counters) SnmpCounters.Read();
                 if (Native.sendto(s, (nint)p, (nuint)size, 0, (nint)a, 16) != size) throw new InvalidOperationException("sendto failed");
-                if (counters) Sandbox.ReadCounters();
+                if (counters) SnmpCounters.Read();
                 if (capture) { if (sandbox.Capture().Count != 1) throw new InvalidOperationException("expected one packet"); }
                 else ReadOne(tun, buffer);
             }

@@ -9,6 +9,7 @@ using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Model;
 using Xunit;
 
 namespace Udpconf.Properties;

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using Udpconf.Reference;
+using Udpconf.Suite.Targets.Model;
 
 namespace Udpconf.Suite;
 
@@ -57,7 +58,7 @@ public static partial class SpecMap
     /// (the machine runs on <see cref="Fuzz.FuzzGenerators.Host"/>).</summary>
     public static IReadOnlyList<IReadOnlyList<Reference.Api.Operation>> MachineSequences()
     {
-        var machine = new Fuzz.DifferentialMachine(new Targets.ModelTarget(Profile.Linux), Profile.Linux, 40);
+        var machine = new Fuzz.DifferentialMachine(new ModelTarget(Profile.Linux), Profile.Linux, 40);
         return FsCheck.Experimental.StateMachine.Generate(machine).Sample(MachineSample, new FsCheck.Rnd(20261125UL, 0x9E3779B97F4A7C15UL), 40)
             .Select(run => (IReadOnlyList<Reference.Api.Operation>)run.Operations.Select(step => ((Fuzz.DifferentialMachine.StepOperation)step.Item1).Operation).ToArray())
             .ToArray();

@@ -4,6 +4,8 @@ using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Fuzz;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Kernel;
+using Udpconf.Suite.Targets.Model;
 using Udpconf.Tests;
 using Xunit;
 

@@ -4,6 +4,7 @@ using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Model;
 
 namespace Udpconf.Properties.Differential;
 

@@ -44,6 +44,8 @@ public static class SocketOption
     public const int SoBroadcast = 6;
     public const int SoSndbuf = 7;
     public const int SoNoCheck = 11;
+    /// <summary>SO_MARK: the fwmark of a socket's packets (the kernel target marks its marker datagrams with it).</summary>
+    public const int SoMark = 36;
 
     public const int IpTos = 1;
     public const int IpTtl = 2;

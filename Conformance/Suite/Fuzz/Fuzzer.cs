@@ -7,6 +7,7 @@ using Udpconf.Reference;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Exec;
 using Outcome = Udpconf.Reference.Outcome;
 
 namespace Udpconf.Suite.Fuzz;

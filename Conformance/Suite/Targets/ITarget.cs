@@ -79,3 +79,8 @@ public interface ITargetSession : IDisposable
     /// unusable.</summary>
     Observation Run(Operation operation);
 }
+
+/// <summary>An implementation failed the handshake the same way <see cref="Exec.ExecTarget.StopAfter"/> times in a row: the
+/// run stops (the remaining cases are not run) and udpconf exits 2 with the message. A cancellation of the run, so that
+/// the case runner lets it through as it does Ctrl-C.</summary>
+public sealed class TargetStoppedException(string message) : OperationCanceledException(message);

@@ -4,6 +4,7 @@ using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Model;
 using Udpconf.Tests.Cli;
 using Xunit;
 

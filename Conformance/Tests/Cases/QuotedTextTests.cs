@@ -5,6 +5,7 @@ using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Reports;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Model;
 using Xunit;
 
 namespace Udpconf.Tests.Cases;

@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Udpconf.Suite.Pcap;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Kernel;
 using Xunit;
 
 namespace Udpconf.Tests.Cli;

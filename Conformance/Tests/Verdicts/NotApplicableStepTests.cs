@@ -8,6 +8,8 @@ using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Reports;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Kernel;
+using Udpconf.Suite.Targets.Model;
 using Udpconf.Tests.Cli;
 using Xunit;
 

@@ -2,7 +2,8 @@ using System.ComponentModel;
 using System.Text.Json.Nodes;
 using Spectre.Console.Cli;
 using Udpconf.Suite.Cases;
-using Udpconf.Suite.Exec;
+using Udpconf.Suite.Targets.Exec;
+using Udpconf.Suite.Targets.Model;
 using Udpconf.Suite.Targets;
 using Profile = Udpconf.Reference.Profile;
 

@@ -1,6 +1,9 @@
 using Spectre.Console;
 using Profile = Udpconf.Reference.Profile;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Kernel;
+using Udpconf.Suite.Targets.Exec;
+using Udpconf.Suite.Targets.Model;
 
 namespace Udpconf.Cli.Commands;
 

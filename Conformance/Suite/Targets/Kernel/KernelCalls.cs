@@ -1,0 +1,143 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+
+namespace Udpconf.Suite.Targets.Kernel;
+
+/// <summary>The system calls of one run. Descriptors are renumbered as the model numbers them (lowest free
+/// from 3), so that results compare; the real descriptor behind each is kept.</summary>
+internal sealed class KernelCalls : IDisposable
+{
+    private readonly Descriptors descriptors = new(1 << 29);
+    private readonly Sandbox sandbox;
+
+    /// <summary>Made on the namespace's thread. An unprivileged host: that thread loses CAP_NET_BIND_SERVICE and
+    /// CAP_NET_RAW, as a process of an ordinary user would lack them.</summary>
+    public KernelCalls(Sandbox sandbox, HostConfig host)
+    {
+        this.sandbox = sandbox;
+        if (!host.Privileged && Native.DropEffective(Native.CapNetBindService, Native.CapNetRaw) is var errno and not 0)
+            throw new InvalidOperationException($"capset (dropping CAP_NET_BIND_SERVICE and CAP_NET_RAW): {SystemError.Describe(errno)}");
+    }
+
+    /// <summary>One operation with everything observed about it: result, packets, counter changes, error queue.</summary>
+    public Observation Step(Operation operation)
+    {
+        var before = sandbox.Counters();
+        var (kind, value, errno, option) = Run(operation);
+        var after = sandbox.Counters();
+        var packets = sandbox.Capture();
+        var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams, after.OutDiscards - before.OutDiscards,
+            after.SndbufErrors - before.SndbufErrors, after.OutNoRoutes - before.OutNoRoutes);
+        return new Observation(kind, value, errno, packets, option, counters, ErrorQueue: DrainErrorQueue(operation));
+    }
+
+    /// <summary>The error queue of the socket an operation used (a send, or a setsockopt that pushed a corked datagram,
+    /// or a connect), read until empty; nothing for other operations.</summary>
+    private IReadOnlyList<ErrorQueueEntry> DrainErrorQueue(Operation operation) =>
+        operation is SendToOp or SendMsgOp or SetSockOptOp or ConnectOp ? ErrorQueue.Drain(Resolve(Operation.DescriptorOf(operation)!.Value)) : [];
+
+    private int Resolve(Fd fd) => descriptors.Resolve(fd);
+
+    private (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Install(string name, int fd, int errno) =>
+        fd < 0 ? Fail(errno) : (OutcomeKind.Value, descriptors.Install(name, fd), null, null);
+
+    private static (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Fail(int errno) => (OutcomeKind.Error, -1, (Errno)errno, null);
+
+    private static (OutcomeKind, long, Errno?, ReadOnlyMemory<byte>?) Result(long value, int errno) =>
+        value < 0 ? Fail(errno) : (OutcomeKind.Value, value, null, null);
+
+    private unsafe (OutcomeKind Kind, long Value, Errno? Error, ReadOnlyMemory<byte>? Option) Run(Operation operation)
+    {
+        using var memory = new GuardedMemory();
+        switch (operation)
+        {
+            case SocketOp op:
+            {
+                var fd = Native.socket(op.Domain, op.Type, op.Protocol);
+                return Install(op.Name, fd, Native.Errno);
+            }
+            case OpenFileOp op:
+            {
+                var fd = Native.open("/dev/null", Native.ORdwr | Native.OCloexec);
+                return Install(op.Name, fd, Native.Errno);
+            }
+            case BindOp op:
+            {
+                var r = Native.bind(Resolve(op.Fd), memory.Place(op.Address), op.AddressLength);
+                return Result(r, Native.Errno);
+            }
+            case ConnectOp op:
+            {
+                var r = Native.connect(Resolve(op.Fd), memory.Place(op.Address), op.AddressLength);
+                return Result(r, Native.Errno);
+            }
+            case SetSockOptOp op:
+            {
+                var r = Native.setsockopt(Resolve(op.Fd), op.Level, op.OptName, memory.Place(op.Value), op.OptLen);
+                return Result(r, Native.Errno);
+            }
+            case GetSockOptOp op:
+            {
+                var buffer = memory.Writable(Math.Max(0, op.OptLen));
+                var length = op.OptLen;
+                var r = Native.getsockopt(Resolve(op.Fd), op.Level, op.OptName, buffer, &length);
+                if (r < 0) return Fail(Native.Errno);
+                var bytes = new ReadOnlySpan<byte>((void*)buffer, Math.Clamp(length, 0, Math.Max(0, op.OptLen))).ToArray();
+                return (OutcomeKind.Value, length, null, bytes);
+            }
+            case SetNonblockOp op:
+            {
+                var fd = Resolve(op.Fd);
+                var flags = Native.fcntl(fd, Native.FGetfl, 0);
+                if (flags < 0) return Fail(Native.Errno);
+                var r = Native.fcntl(fd, Native.FSetfl, op.Nonblocking ? flags | Native.ONonblock : flags & ~Native.ONonblock);
+                return Result(r, Native.Errno);
+            }
+            case SendToOp op:
+            {
+                var data = memory.Place(op.Data);
+                var address = memory.Place(op.Address);
+                var r = Native.sendto(Resolve(op.Fd), data, (nuint)op.Data.Length, (int)op.Flags, address, op.AddressLength);
+                return Result(r, Native.Errno);
+            }
+            case SendMsgOp op:
+            {
+                var iov = (IoVec*)memory.Writable(sizeof(IoVec) * Math.Max(1, op.Iov.Count));
+                for (var i = 0; i < op.Iov.Count; i++)
+                    iov[i] = new IoVec { Base = memory.Place(op.Iov[i]), Length = (nuint)op.Iov[i].Length };
+                var msg = (MsgHdr*)memory.Writable(sizeof(MsgHdr));
+                *msg = new MsgHdr
+                {
+                    Name = memory.Place(op.Name), NameLength = op.NameLength,
+                    Iov = op.Iov.Count == 0 ? 0 : (nint)iov, IovLength = (nuint)op.Iov.Count,
+                    Control = memory.Place(op.Control), ControlLength = (nuint)op.ControlLength,
+                };
+                var r = Native.sendmsg(Resolve(op.Fd), (nint)msg, (int)op.Flags);
+                return Result(r, Native.Errno);
+            }
+            case CloseOp op:
+            {
+                var fd = Resolve(op.Fd);
+                var r = Native.close(fd);
+                var errno = Native.Errno;
+                if (r == 0) descriptors.Closed(fd);
+                return Result(r, errno);
+            }
+            case HostChangeOp op:
+                sandbox.Change(op.Interface, op.Mtu, op.Up);
+                return (OutcomeKind.Value, 0, null, null);
+            default:
+                return (OutcomeKind.Unmodeled, 0, null, null);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var fd in descriptors.Open.ToArray())
+        {
+            Native.close(fd);
+            descriptors.Closed(fd);
+        }
+    }
+}

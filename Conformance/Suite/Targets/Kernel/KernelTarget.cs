@@ -1,0 +1,138 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+
+namespace Udpconf.Suite.Targets.Kernel;
+
+/// <summary>
+/// The kernel of this machine as an implementation under test: each run gets a private network namespace with a
+/// TUN device per link (<see cref="Sandbox"/>), the operations are the real system calls with raw arguments
+/// (<see cref="KernelCalls"/>, through <see cref="Native"/>), the packets are what the kernel wrote to the TUN devices
+/// and the error queue is read after each send (<see cref="ErrorQueue"/>). This file is the target: whether it can
+/// run here, which host settings it cannot reproduce, and a run or session on a sandbox.
+/// </summary>
+public sealed class KernelTarget : ITarget
+{
+    public string Name { get; } = "kernel:" + Release();
+
+    /// <summary>What works: checksum-offload is a TUN device with IFF_VNET_HDR and TUN_F_CSUM (the virtio-net
+    /// header is stripped from the packet and kept in <see cref="ObservedPacket.Offload"/>); queue-full is a root
+    /// pfifo of limit 0, which drops every packet (NET_XMIT_DROP) and gets no marker; ipv6 turns IPv6 on for the
+    /// first link of a case that opens an IPv6 socket (2001:db8::1/64, 2001:db8::/32 routed out of it). Not here:
+    /// kernel-fault and security-module (no way to provoke them safely), ufo (gone from current kernels), neighbour
+    /// (a NOARP TUN device has no neighbour entries to confirm). error-queue: after a send, the socket's error queue is read
+    /// (recvmsg with MSG_ERRQUEUE) until it is empty.</summary>
+    public IReadOnlySet<string> Features { get; } = new HashSet<string> { "netfilter", "host-change", "multiple-links", "counters", "checksum-offload", "queue-full", "ipv6", "error-queue" };
+
+    private static readonly Lazy<string?> probe = new(Probe);
+
+    /// <summary>True when the kernel target really works here: probed once per process by doing what every case does
+    /// (a thread unshared into a new network namespace, a TUN device opened, created and configured, a marker sent
+    /// and read back), so that root without CAP_NET_ADMIN or CAP_SYS_ADMIN, a /dev/net/tun that is not the TUN
+    /// device, or a kernel without network namespaces is found before any case runs, with the reason.</summary>
+    public static bool CanRun(out string why)
+    {
+        why = probe.Value ?? "";
+        return probe.Value is null;
+    }
+
+    /// <summary>Null when the probe worked, else why not.</summary>
+    private static string? Probe()
+    {
+        if (!OperatingSystem.IsLinux()) return "the kernel target needs Linux";
+        if (!File.Exists("/dev/net/tun")) return "the kernel target needs /dev/net/tun (modprobe tun, or run the container with --device /dev/net/tun)";
+        try
+        {
+            Sandbox.Run(HostConfig.Default, sandbox => sandbox.Capture().Count);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or TimeoutException)
+        {
+            // ./udpconf re-executes itself in a user namespace (unshare --user --map-root-user) for an ordinary user
+            // where the system allows it, so euid 0 here may be root of that namespace only.
+            var hint = Native.geteuid() != 0
+                ? "it needs root, or a user namespace (unshare --user --map-root-user, which ./udpconf tries for an ordinary user)"
+                : "it needs CAP_NET_ADMIN and CAP_SYS_ADMIN (a container needs them besides --device /dev/net/tun) and a working /dev/net/tun";
+            return $"creating a network namespace with a TUN device failed: {e.Message}; {hint}; use --target model";
+        }
+    }
+
+    private static string Release()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+        catch (IOException) { return "unknown"; }
+    }
+
+    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
+    {
+        if (Unsupported(host) is { } unsupported)
+            return new TargetRun(operations.Select(_ => Unmodeled(unsupported)).ToArray());
+        // The whole case goes to the namespace's thread at once: no hand-over between threads per operation.
+        return Sandbox.Run(host, sandbox =>
+        {
+            using var calls = new KernelCalls(sandbox, host);
+            var observations = new List<Observation>(operations.Count);
+            foreach (var operation in operations)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                observations.Add(calls.Step(operation));
+            }
+            return new TargetRun(observations);
+        }, ipv6: operations.Any(o => o is SocketOp { Domain: AddressFamily.Inet6 }));
+    }
+
+    public ITargetSession Open(HostConfig host, bool ipv6 = false)
+    {
+        if (Unsupported(host) is { } unsupported) return new UnsupportedSession(unsupported);
+        var thread = Sandbox.Open(host, ipv6);
+        try { return new Session(thread, thread.Invoke(sandbox => new KernelCalls(sandbox, host))); }
+        catch { thread.Dispose(); throw; }
+    }
+
+    private static Observation Unmodeled(string why) => new(OutcomeKind.Unmodeled, 0, null, [], Note: why);
+
+    /// <summary>One namespace kept across operations; each goes to the namespace's thread.</summary>
+    private sealed class Session(NamespaceThread thread, KernelCalls calls) : ITargetSession
+    {
+        public Observation Run(Operation operation) => thread.Invoke(_ => calls.Step(operation));
+
+        public void Dispose()
+        {
+            try { thread.Invoke(_ => { calls.Dispose(); return 0; }); }
+            finally { thread.Dispose(); }
+        }
+    }
+
+    private sealed class UnsupportedSession(string why) : ITargetSession
+    {
+        public Observation Run(Operation operation) => Unmodeled(why);
+        public void Dispose() { }
+    }
+
+    /// <summary>Host settings this target cannot reproduce, so that a case needing them is reported as such.</summary>
+    private static string? Unsupported(HostConfig host)
+    {
+        if (host.SecurityVeto is not null) return "the kernel target has no security module to veto sends";
+        if (host.DefaultPmtuMode is not (0 or 1)) return "only the default PMTU modes dont and want have a sysctl (ip_no_pmtu_disc)";
+        // net.core.wmem_default/max are global (read-only inside a namespace): a case that sets them runs only where
+        // the machine has those values. A case that leaves the default runs with the machine's (a difference the
+        // report then shows, e.g. in SO_SNDBUF).
+        var defaults = new HostConfig();
+        if ((host.WmemDefault != defaults.WmemDefault || host.WmemMax != defaults.WmemMax) &&
+            (host.WmemDefault != ReadInt("/proc/sys/net/core/wmem_default") || host.WmemMax != ReadInt("/proc/sys/net/core/wmem_max")))
+            return "net.core.wmem_default/wmem_max are global: the kernel target does not change them";
+        if (host.Interfaces.FirstOrDefault(i => i.IsLoopback) is { } lo && lo.Index != 1) return "lo is always index 1";
+        var links = host.Interfaces.Where(i => !i.IsLoopback).OrderBy(i => i.Index).Select(i => i.Index).ToArray();
+        // TUN devices get the namespace's next ifindex (2, 3, ...): a case must number its links that way.
+        if (!links.SequenceEqual(Enumerable.Range(2, links.Length))) return "link indexes must be 2, 3, ... in order on the kernel target";
+        if (host.Interfaces.Any(i => i.UdpFragmentationOffload || !i.ScatterGather))
+            return "the kernel target's TUN devices have no UDP fragmentation offload or scatter-gather switch";
+        return null;
+    }
+
+    private static int ReadInt(string path)
+    {
+        try { return int.Parse(File.ReadAllText(path).Trim()); }
+        catch (Exception e) when (e is IOException or FormatException) { return -1; }
+    }
+}

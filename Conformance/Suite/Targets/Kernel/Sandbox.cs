@@ -1,0 +1,71 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Host;
+
+namespace Udpconf.Suite.Targets.Kernel;
+
+/// <summary>
+/// A private network namespace for one case, holding a TUN device per link of the case's host. Network namespaces
+/// belong to threads, so <see cref="Run{T}"/> starts a dedicated thread (<see cref="NamespaceThread"/>), unshares it
+/// into a fresh namespace and runs everything there: the configuration of the host (<see cref="HostSetup"/>: devices,
+/// sysctls, rtnetlink, nf_tables), the sockets of the case, the capture of what the links carry
+/// (<see cref="LinkCapture"/>) and the reads of the namespace's counters (<see cref="SnmpCounters"/>). When the thread
+/// ends and the descriptors are closed the namespace has no reference left and the kernel removes it with its
+/// devices, even if the process is killed.
+/// </summary>
+public sealed class Sandbox : IDisposable
+{
+    private readonly HostSetup setup;
+    private readonly HostConfig host;
+    private LinkCapture? capture;
+    private readonly SnmpCounters counters = new();
+
+    internal Sandbox(HostConfig host, bool ipv6)
+    {
+        this.host = host;
+        setup = new HostSetup(host, ipv6);
+    }
+
+    /// <summary>The links of the namespace: name, TUN descriptor, ifindex.</summary>
+    public IReadOnlyDictionary<string, (int Fd, int Index)> Links => setup.Links;
+
+    /// <summary>Runs <paramref name="body"/> on a new thread inside a new network namespace configured as
+    /// <paramref name="host"/>, and tears everything down before returning (or rethrowing).</summary>
+    /// <param name="ipv6">Turn IPv6 on for the first link (for a case with an IPv6 socket): an address and a route
+    /// of the documentation prefix, with router solicitation, DAD and the link-local address turned off, so that
+    /// the kernel sends nothing on its own but multicast listener reports, which capture drops.</param>
+    public static T Run<T>(HostConfig host, Func<Sandbox, T> body, bool ipv6 = false)
+    {
+        using var thread = Open(host, ipv6);
+        return thread.Invoke(body);
+    }
+
+    /// <summary>Starts the dedicated thread, unshares it into a fresh namespace configured as <paramref name="host"/>,
+    /// and keeps it there running work posted with <see cref="NamespaceThread.Invoke{T}"/> until disposed; then
+    /// everything is torn down. Throws what the setup threw.</summary>
+    public static NamespaceThread Open(HostConfig host, bool ipv6 = false) => new(host, ipv6);
+
+    /// <summary>On the namespace's thread: the host, then the marker socket, then a capture, so that anything the
+    /// configuration itself caused is not the first operation's.</summary>
+    internal void Configure()
+    {
+        setup.Configure();
+        capture = new LinkCapture(setup, host);
+        capture.Capture();
+    }
+
+    /// <summary>A HostChangeOp: the link's MTU, or up or down (<see cref="HostSetup.Change"/>).</summary>
+    public void Change(string link, int? mtu, bool? up) => setup.Change(link, mtu, up);
+
+    /// <summary>Everything the kernel wrote to the links since the last capture (<see cref="LinkCapture.Capture"/>).</summary>
+    public List<ObservedPacket> Capture(int timeoutMs = 5000) => capture!.Capture(timeoutMs);
+
+    /// <summary>The counters of this sandbox's namespace (<see cref="SnmpCounters.Current"/>).</summary>
+    public CounterDelta Counters() => counters.Current();
+
+    public void Dispose()
+    {
+        counters.Dispose();
+        capture?.Dispose();
+        setup.Dispose();
+    }
+}
