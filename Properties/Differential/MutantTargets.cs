@@ -1,3 +1,4 @@
+using Udpconf.Suite.Cases;
 using System.Buffers.Binary;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
@@ -15,7 +16,7 @@ namespace Udpconf.Properties.Differential;
 public abstract class MutantTarget(Profile profile, string mutation) : ITarget
 {
     public string Name => $"mutant:{mutation}";
-    public IReadOnlySet<string> Features { get; } = new ModelTarget(profile).Features;
+    public IReadOnlySet<Feature> Features { get; } = new ModelTarget(profile).Features;
 
     public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
     {

@@ -76,7 +76,7 @@ public sealed record Case
     public string Title { get; init; } = "";
     public IReadOnlyList<string> Clauses { get; init; } = [];
     public IReadOnlyList<string> Profiles { get; init; } = ["spec", "linux"];
-    public IReadOnlyList<string> Features { get; init; } = [];
+    public IReadOnlyList<Feature> Features { get; init; } = [];
     public HostConfig Host { get; init; } = HostConfig.Default;
     public IReadOnlyList<Step> Steps { get; init; } = [];
 

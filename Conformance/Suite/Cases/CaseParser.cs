@@ -10,7 +10,6 @@ namespace Udpconf.Suite.Cases;
 /// </summary>
 public static class CaseParser
 {
-    private static readonly string[] KnownFeatures = ["ipv6", "checksum-offload", "ufo", "netfilter", "queue-full", "kernel-fault", "security-module", "host-change", "multiple-links", "error-queue", "counters", "neighbour"];
 
     public sealed record ParseResult(Case? Case, IReadOnlyList<Diagnostic> Diagnostics);
 
@@ -37,7 +36,7 @@ public static class CaseParser
         var title = new List<string>();
         string[]? clauses = null;
         string[] profiles = ["spec", "linux"];
-        string[] features = [];
+        Feature[] features = [];
         var host = new HostBuilder();
         var hostGiven = false;
         var steps = new List<Step>();
@@ -194,12 +193,13 @@ public static class CaseParser
         return words.Select(w => w.Text).ToArray();
     }
 
-    private static string[] CheckFeatures(List<Token> words, SourcePosition position, List<Diagnostic> diagnostics)
+    private static Feature[] CheckFeatures(List<Token> words, SourcePosition position, List<Diagnostic> diagnostics)
     {
-        foreach (var word in words.Where(w => !KnownFeatures.Contains(w.Text)))
-            diagnostics.Add(new Diagnostic(position with { Column = word.Column }, $"unknown feature '{word.Text}' ({string.Join(", ", KnownFeatures)})"));
-        return words.Select(w => w.Text).ToArray();
+        var features = new List<Feature>();
+        foreach (var word in words)
+            if (Feature.Parse(word.Text) is { } feature) features.Add(feature);
+            else diagnostics.Add(new Diagnostic(position with { Column = word.Column }, $"unknown feature '{word.Text}' ({string.Join(", ", Feature.Known)})"));
+        return features.ToArray();
     }
 
-    public static IReadOnlyList<string> Features => KnownFeatures;
 }

@@ -61,7 +61,7 @@ public static class CaseWriter
         string title,
         IReadOnlyList<string> clauses,
         IReadOnlyList<string> profiles,
-        IReadOnlyList<string> features,
+        IReadOnlyList<Feature> features,
         HostConfig host,
         IReadOnlyList<Operation> operations,
         IReadOnlyList<IReadOnlyList<string>>? expectationLines = null)
@@ -72,8 +72,8 @@ public static class CaseWriter
             throw new ArgumentException($"unknown clause id '{clause}'", nameof(clauses));
         foreach (var profile in profiles.Where(p => Profile.Find(p) is null))
             throw new ArgumentException($"unknown profile '{profile}' (spec, linux)", nameof(profiles));
-        foreach (var feature in features.Where(f => !CaseParser.Features.Contains(f)))
-            throw new ArgumentException($"unknown feature '{feature}' ({string.Join(", ", CaseParser.Features)})", nameof(features));
+        foreach (var feature in features.Where(f => !Feature.Known.Contains(f)))
+            throw new ArgumentException($"unknown feature '{feature}' ({string.Join(", ", Feature.Known)})", nameof(features));
         if (operations.Count == 0) throw new ArgumentException("a case has at least one step", nameof(operations));
         if (expectationLines is not null && expectationLines.Count != operations.Count)
             throw new ArgumentException($"{expectationLines.Count} lists of expectation lines for {operations.Count} operations", nameof(expectationLines));

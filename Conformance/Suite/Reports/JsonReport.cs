@@ -75,7 +75,7 @@ public static class JsonReport
         if (result.Case is { } c)
         {
             Strings(json, "profiles", c.Profiles);
-            Strings(json, "features", c.Features);
+            Strings(json, "features", c.Features.Select(f => f.Name));
         }
         json.WriteStartArray("steps");
         foreach (var step in result.Steps)

@@ -59,9 +59,9 @@ public sealed record TargetRun(IReadOnlyList<Observation> Observations, string? 
 public interface ITarget
 {
     string Name { get; }
-    /// <summary>The optional features of CaseParser.Features this target can run; a case needing another is
+    /// <summary>The optional features this target can run (of Feature.Known, and any other its implementation announces); a case needing another is
     /// not applicable to it.</summary>
-    IReadOnlySet<string> Features { get; }
+    IReadOnlySet<Cases.Feature> Features { get; }
     /// <summary>Runs a whole case: a fresh instance of the implementation on <paramref name="host"/>, the operations
     /// in order. A failure of the target itself is <see cref="TargetRun.Failure"/>, not an exception.</summary>
     TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default);

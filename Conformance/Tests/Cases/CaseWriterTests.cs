@@ -433,7 +433,7 @@ public class CaseWriterTests
         expectations[4] = ["=> 1473", "wire: 1", "packet 1 dst=198.51.100.7 df=1 csum=valid"];
         expectations[5] = ["=> EBADF"];
 
-        var text = CaseWriter.Write("A known sequence,\nwritten on two lines.", [ClauseId.DportZero], ["linux"], ["host-change"], host, operations, expectations);
+        var text = CaseWriter.Write("A known sequence,\nwritten on two lines.", [ClauseId.DportZero], ["linux"], [Feature.HostChange], host, operations, expectations);
 
         Assert.Equal("""
             # A known sequence,

@@ -29,7 +29,7 @@ public sealed class BuildDependentAnswerTests
     private sealed class Answering(Errno errno) : ITarget
     {
         public string Name => "fixed";
-        public IReadOnlySet<string> Features { get; } = new HashSet<string>();
+        public IReadOnlySet<Feature> Features { get; } = new HashSet<Feature>();
         public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default) =>
             new([new Observation(OutcomeKind.Value, 3, null, []), new Observation(OutcomeKind.Error, -1, errno, [])]);
         public ITargetSession Open(HostConfig host, bool ipv6 = false) => throw new NotSupportedException();

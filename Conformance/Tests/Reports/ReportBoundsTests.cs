@@ -18,7 +18,7 @@ public sealed class ReportBoundsTests
     private sealed class Flooding(int packets) : ITarget
     {
         public string Name => "flood";
-        public IReadOnlySet<string> Features { get; } = new HashSet<string>();
+        public IReadOnlySet<Feature> Features { get; } = new HashSet<Feature>();
         public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default) =>
             new(operations.Select(_ => new Observation(OutcomeKind.Value, 0, null,
                 Enumerable.Range(0, packets).Select(i => new ObservedPacket("tun0", new byte[28])).ToArray())).ToArray());

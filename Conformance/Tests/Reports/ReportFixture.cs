@@ -44,7 +44,7 @@ public static class ReportFixture
     private sealed class TtlOneTarget(ITarget inner) : ITarget
     {
         public string Name => inner.Name;
-        public IReadOnlySet<string> Features => inner.Features;
+        public IReadOnlySet<Feature> Features => inner.Features;
 
         public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
         {

@@ -243,7 +243,7 @@ public class NotApplicableStepTests
     {
         private readonly ModelTarget inner = new(Profile.Linux);
         public string Name => "sees-ipv6";
-        public IReadOnlySet<string> Features => inner.Features;
+        public IReadOnlySet<Feature> Features => inner.Features;
 
         public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
         {
@@ -281,7 +281,7 @@ public class NotApplicableStepTests
     private sealed class LastByteFlipped(ITarget inner) : ITarget
     {
         public string Name => inner.Name;
-        public IReadOnlySet<string> Features => inner.Features;
+        public IReadOnlySet<Feature> Features => inner.Features;
 
         public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
         {

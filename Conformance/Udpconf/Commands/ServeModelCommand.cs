@@ -48,7 +48,7 @@ public sealed class ServeModelCommand : Command<ServeModelSettings>
                     var op = request["op"]?.ToString();
                     if (op == "bye") break;
                     if (op == "hello")
-                        reply = Protocol.HelloReply($"udpconf model {profile.Name}", CaseParser.Features.Append(Protocol.UnreadableMemory));
+                        reply = Protocol.HelloReply($"udpconf model {profile.Name}", Feature.Known.Append(Protocol.UnreadableMemory));
                     else if (op == "host")
                     {
                         session?.Dispose();

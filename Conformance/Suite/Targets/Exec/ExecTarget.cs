@@ -1,3 +1,4 @@
+using Udpconf.Suite.Cases;
 using System.Globalization;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
@@ -30,7 +31,7 @@ public sealed class ExecTarget : ITarget
     private string? lastFailureKind;
     private int consecutiveFailures;
 
-    private ExecTarget(string command, string name, IReadOnlySet<string> features, TimeSpan operationTimeout, TimeSpan handshakeTimeout)
+    private ExecTarget(string command, string name, IReadOnlySet<Feature> features, TimeSpan operationTimeout, TimeSpan handshakeTimeout)
     {
         this.command = command;
         Name = "exec:" + name;
@@ -40,7 +41,7 @@ public sealed class ExecTarget : ITarget
     }
 
     public string Name { get; }
-    public IReadOnlySet<string> Features { get; }
+    public IReadOnlySet<Feature> Features { get; }
     public string Command => command;
 
     /// <summary>The per-operation limit: <c>UDPCONF_EXEC_TIMEOUT_MS</c>, else 5 s; the handshake's and the host's:
@@ -166,7 +167,7 @@ public sealed class ExecTarget : ITarget
         public void Dispose() { }
     }
 
-    private sealed class Session(ImplementationProcess process, IReadOnlySet<string> features, TimeSpan timeout) : ITargetSession
+    private sealed class Session(ImplementationProcess process, IReadOnlySet<Feature> features, TimeSpan timeout) : ITargetSession
     {
         private readonly Descriptors descriptors = new(1_000_000);
         private int id;
@@ -175,13 +176,13 @@ public sealed class ExecTarget : ITarget
         {
             if (!features.Contains(Protocol.UnreadableMemory) && Buffers(operation).Any(b => b is { FullyReadable: false }))
                 return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: "the implementation does not take unreadable memory");
-            if (operation is HostChangeOp && !features.Contains("host-change"))
+            if (operation is HostChangeOp && !features.Contains(Feature.HostChange))
                 return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: "the implementation cannot change the host between calls");
             var request = Protocol.Request(++id, operation, descriptors.Resolve);
             var reply = process.Ask(request, timeout, $"operation {id} ({request["op"]})");
             if (reply["id"] is not { } replyId || replyId.GetValueKind() != System.Text.Json.JsonValueKind.Number || replyId.GetValue<int>() != id)
                 throw new ProtocolException($"the reply to operation {id} carries id {reply["id"]?.ToJsonString() ?? "none"}: {Protocol.Shorten(reply.ToJsonString())}");
-            var observed = Protocol.ReadReply(reply, features.Contains("counters"), features.Contains("error-queue"));
+            var observed = Protocol.ReadReply(reply, features.Contains(Feature.Counters), features.Contains(Feature.ErrorQueue));
             if (observed.Note is { } note) observed = observed with { Note = SafeText.Line(note, Limits.QuotedCharacters) };
             switch (operation)
             {

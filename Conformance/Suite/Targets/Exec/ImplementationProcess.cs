@@ -1,3 +1,4 @@
+using Udpconf.Suite.Cases;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -30,7 +31,7 @@ public sealed class ImplementationProcess : IDisposable
         stderrPump = Task.Run(() => stderr.Pump(errors));
     }
 
-    public (string Name, IReadOnlySet<string> Features) Handshake(TimeSpan timeout)
+    public (string Name, IReadOnlySet<Feature> Features) Handshake(TimeSpan timeout)
     {
         var reply = Ask(Protocol.Hello(), timeout, "the handshake");
         return Protocol.ReadHelloReply(reply);

@@ -1,3 +1,4 @@
+using Udpconf.Suite.Cases;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,7 +19,7 @@ public static class Protocol
     public const int Version = 1;
 
     /// <summary>The optional abilities an implementation may declare: the case features, and unreadable memory.</summary>
-    public const string UnreadableMemory = "unreadable-memory";
+    public static readonly Feature UnreadableMemory = new("unreadable-memory");
 
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 
@@ -26,14 +27,14 @@ public static class Protocol
 
     public static JsonObject Hello() => new() { ["op"] = "hello", ["versions"] = new JsonArray(Version) };
 
-    public static JsonObject HelloReply(string name, IEnumerable<string> features) =>
-        new() { ["op"] = "hello", ["version"] = Version, ["name"] = name, ["features"] = new JsonArray(features.Select(f => (JsonNode)f!).ToArray()) };
+    public static JsonObject HelloReply(string name, IEnumerable<Feature> features) =>
+        new() { ["op"] = "hello", ["version"] = Version, ["name"] = name, ["features"] = new JsonArray(features.Select(f => (JsonNode)f.Name!).ToArray()) };
 
     public static JsonObject Bye() => new() { ["op"] = "bye" };
 
     /// <summary>The name and features of a hello reply (the exec target's side of the handshake), with control
     /// characters made visible; a ProtocolException naming what is wrong or over a limit.</summary>
-    public static (string Name, IReadOnlySet<string> Features) ReadHelloReply(JsonObject reply)
+    public static (string Name, IReadOnlySet<Feature> Features) ReadHelloReply(JsonObject reply)
     {
         if (reply["op"]?.ToString() != "hello") throw new ProtocolException($"the handshake reply is not a hello: {Shorten(reply.ToJsonString())}");
         if (reply["version"] is not { } version || version.GetValueKind() != JsonValueKind.Number || !version.AsValue().TryGetValue<int>(out var number) || number != Version)
@@ -51,7 +52,7 @@ public static class Protocol
             throw new ProtocolException($"a feature in the handshake has {longFeature.Length} characters: more than the limit of {Limits.FeatureCharacters} " +
                                         $"(it begins {SafeText.Line(longFeature, 40)})", ProtocolException.Limit);
         // Shown in every report and on the terminal: control characters become visible escapes here, once.
-        return (SafeText.Line(name), features.Select(f => SafeText.Line(f)).ToHashSet());
+        return (SafeText.Line(name), features.Select(f => new Feature(SafeText.Line(f))).ToHashSet());
     }
 
     /// <summary>Parses one line into a JSON object, or says why it is not one.</summary>

@@ -1,3 +1,4 @@
+using Udpconf.Suite.Cases;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
@@ -22,7 +23,8 @@ public sealed class KernelTarget : ITarget
     /// kernel-fault and security-module (no way to provoke them safely), ufo (gone from current kernels), neighbour
     /// (a NOARP TUN device has no neighbour entries to confirm). error-queue: after a send, the socket's error queue is read
     /// (recvmsg with MSG_ERRQUEUE) until it is empty.</summary>
-    public IReadOnlySet<string> Features { get; } = new HashSet<string> { "netfilter", "host-change", "multiple-links", "counters", "checksum-offload", "queue-full", "ipv6", "error-queue" };
+    public IReadOnlySet<Feature> Features { get; } = new HashSet<Feature>
+        { Feature.Netfilter, Feature.HostChange, Feature.MultipleLinks, Feature.Counters, Feature.ChecksumOffload, Feature.QueueFull, Feature.Ipv6, Feature.ErrorQueue };
 
     private static readonly Lazy<string?> probe = new(Probe);
 

@@ -13,7 +13,7 @@ namespace Udpconf.Suite.Targets.Model;
 public sealed class ModelTarget(Profile profile, int seed = 1) : ITarget
 {
     public string Name => $"model:{profile.Name}";
-    public IReadOnlySet<string> Features { get; } = CaseParser.Features.ToHashSet();
+    public IReadOnlySet<Feature> Features { get; } = Feature.Known.ToHashSet();
 
     public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
     {

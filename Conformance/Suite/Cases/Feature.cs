@@ -1,0 +1,32 @@
+namespace Udpconf.Suite.Cases;
+
+/// <summary>
+/// An optional capability: what a case needs beyond plain sockets on one link (its <c>features:</c> line) and what a
+/// target has (<see cref="Targets.ITarget.Features"/>). A case needing one its target lacks is not applicable there.
+/// Case files name only <see cref="Known"/> ones; an implementation behind the process protocol may announce others
+/// in its handshake (such as <c>unreadable-memory</c>).
+/// </summary>
+public readonly record struct Feature(string Name)
+{
+    public static readonly Feature Ipv6 = new("ipv6");
+    public static readonly Feature ChecksumOffload = new("checksum-offload");
+    public static readonly Feature Ufo = new("ufo");
+    public static readonly Feature Netfilter = new("netfilter");
+    public static readonly Feature QueueFull = new("queue-full");
+    public static readonly Feature KernelFault = new("kernel-fault");
+    public static readonly Feature SecurityModule = new("security-module");
+    public static readonly Feature HostChange = new("host-change");
+    public static readonly Feature MultipleLinks = new("multiple-links");
+    public static readonly Feature ErrorQueue = new("error-queue");
+    public static readonly Feature Counters = new("counters");
+    public static readonly Feature Neighbour = new("neighbour");
+
+    /// <summary>The features a case file may name, in the order CASES.md lists them.</summary>
+    public static readonly IReadOnlyList<Feature> Known =
+        [Ipv6, ChecksumOffload, Ufo, Netfilter, QueueFull, KernelFault, SecurityModule, HostChange, MultipleLinks, ErrorQueue, Counters, Neighbour];
+
+    /// <summary>The known feature a case file's word names, or null.</summary>
+    public static Feature? Parse(string word) => Known.Cast<Feature?>().FirstOrDefault(f => f!.Value.Name == word);
+
+    public override string ToString() => Name;
+}
