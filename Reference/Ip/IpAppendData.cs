@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
-using Udpconf.Reference.Socket;
 
 namespace Udpconf.Reference.Ip;
 
@@ -39,7 +38,7 @@ public static class IpAppendData
     /// approximation of truesize; the device consumes transmitted datagrams at once, so the first buffer of a
     /// datagram always finds the send buffer empty and never waits (EAGAIN / Blocks are unreachable).
     /// </summary>
-    public static AppendResult Append(Model model, Call call, Sock sock, IReadOnlyList<UserBuffer> iov, int length,
+    public static AppendResult Append(Net model, Call call, InetSock sock, IReadOnlyList<UserBuffer> iov, int length,
         int transhdrlen, IpcCookie ipc, RouteResult? route, MsgFlags flags)
     {
         // spec: ip_append_data.probe

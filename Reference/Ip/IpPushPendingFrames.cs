@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
-using Udpconf.Reference.Socket;
 using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference.Ip;
@@ -28,7 +27,7 @@ public static class IpPushPendingFrames
     /// count a queue drop as an OutDiscard (and a SndbufError) even when the send reports success.
     /// Model details: broadcast and multicast copies looped back to the host are not modeled.
     /// </summary>
-    public static IpPushResult Push(Model model, Call call, Sock sock, ushort udpLength, UdpChecksumMode checksumMode)
+    public static IpPushResult Push(Net model, Call call, InetSock sock, ushort udpLength, UdpChecksumMode checksumMode)
     {
         var profile = model.Profile;
         var cork = sock.Cork;
@@ -156,7 +155,7 @@ public static class IpPushPendingFrames
     /// multicast datagram (RFC 1122 3.2.2), and udp_err finds a connected socket only when the datagram went to its
     /// peer (both found by the differential machine). True when the socket received the error.
     /// </summary>
-    private static bool FragmentationNeededToSelf(Call call, Sock sock, RouteResult route, int mtu, Ipv4Address destination, ushort port)
+    private static bool FragmentationNeededToSelf(Call call, InetSock sock, RouteResult route, int mtu, Ipv4Address destination, ushort port)
     {
         call.Pass(ClauseId.FragNeededToSelf);
         if (route.Type is RouteType.Broadcast or RouteType.Multicast) return false;

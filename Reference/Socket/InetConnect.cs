@@ -15,7 +15,7 @@ public static class InetConnect
     /// Description: a connected socket keeps the peer, takes the route's source as its own and caches the route;
     /// its identification counter starts afresh.
     /// </summary>
-    public static Outcome Connect(Model model, ConnectOp op)
+    public static Outcome Connect(Process model, ConnectOp op)
     {
         var call = new Call();
         if (SocketCalls.SocketAndAddress(model, call, op.Fd, op.Address, op.AddressLength, ClauseId.Connect, out var sock, out var bytes) is { } ended)

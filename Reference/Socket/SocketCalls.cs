@@ -12,7 +12,7 @@ public static class SocketCalls
     /// EINVAL for a type out of range or unknown type flags; EPROTONOSUPPORT for a datagram protocol that is not UDP.
     /// Model details: stream, raw, ping and UDP-Lite sockets are outside the model (Unmodeled).
     /// </summary>
-    public static Outcome Create(Model model, SocketOp op)
+    public static Outcome Create(Process model, SocketOp op)
     {
         var call = new Call();
         if (op.Domain is not (AddressFamily.Inet or AddressFamily.Inet6)) return call.Fail(Errno.EAFNOSUPPORT, ClauseId.SocketCreate);
@@ -31,10 +31,10 @@ public static class SocketCalls
     }
 
     /// <summary>Outcome: a descriptor that is not a socket.</summary>
-    public static Outcome OpenFile(Model model, OpenFileOp op) => new Call().Return(model.Open(op.Name, new PlainFile()), ClauseId.OpenFile);
+    public static Outcome OpenFile(Process model, OpenFileOp op) => new Call().Return(model.Open(op.Name, new PlainFile()), ClauseId.OpenFile);
 
     /// <summary>Outcome: 0; EBADF for a descriptor that is not open. O_NONBLOCK later acts as MSG_DONTWAIT.</summary>
-    public static Outcome SetNonblock(Model model, SetNonblockOp op)
+    public static Outcome SetNonblock(Process model, SetNonblockOp op)
     {
         var call = new Call();
         if (model.File(model.Resolve(op.Fd)) is not { } file) return call.Fail(Errno.EBADF, ClauseId.SetNonblock);
@@ -46,7 +46,7 @@ public static class SocketCalls
     /// Outcome: 0; EBADF for a descriptor that is not open. Closing a socket discards a pending corked datagram
     /// without sending it and frees its port.
     /// </summary>
-    public static Outcome Close(Model model, CloseOp op)
+    public static Outcome Close(Process model, CloseOp op)
     {
         var call = new Call();
         var number = model.Resolve(op.Fd);
@@ -61,7 +61,7 @@ public static class SocketCalls
     }
 
     /// <summary>The socket behind a descriptor: EBADF when it is not open, ENOTSOCK when it is not a socket.</summary>
-    public static Result<Sock> Lookup(Model model, Fd fd)
+    public static Result<Sock> Lookup(Process model, Fd fd)
     {
         var file = model.File(model.Resolve(fd));
         if (file is null) return Errno.EBADF;
@@ -74,7 +74,7 @@ public static class SocketCalls
     /// copy in (EINVAL, EFAULT), and the socket must be AF_INET (a dual-stack socket's bind and connect are not
     /// modeled). Returns the outcome that ends the call, or null with the socket and the address bytes.
     /// </summary>
-    public static Outcome? SocketAndAddress(Model model, Call call, Fd fd, UserBuffer? address, int length, string clause,
+    public static Outcome? SocketAndAddress(Process model, Call call, Fd fd, UserBuffer? address, int length, string clause,
         out Sock sock, out byte[] bytes)
     {
         sock = null!;

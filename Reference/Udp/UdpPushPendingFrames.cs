@@ -1,6 +1,5 @@
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Ip;
-using Udpconf.Reference.Socket;
 
 namespace Udpconf.Reference.Udp;
 
@@ -19,7 +18,7 @@ public static class UdpPushPendingFrames
     /// Variation: current kernels take the UDP length from the queued data, so a corked MSG_PROBE does not change
     /// it, and count the OutDatagram here.
     /// </summary>
-    public static PushResult Push(Model model, Call call, Sock sock)
+    public static PushResult Push(Net model, Call call, UdpSock sock)
     {
         var cork = sock.Cork;
         if (cork.Queue.Count == 0)
@@ -70,7 +69,7 @@ public static class UdpPushPendingFrames
     }
 
     /// <summary>udp_flush_pending_frames: drop everything pending without sending it.</summary>
-    public static void Flush(Sock sock)
+    public static void Flush(UdpSock sock)
     {
         sock.UdpLength = 0;
         sock.Pending = 0;
@@ -80,7 +79,7 @@ public static class UdpPushPendingFrames
     private const int UdpHeaderLength = 8;
 
     // spec: udp_push.reset
-    private static void Reset(Call call, Sock sock)
+    private static void Reset(Call call, UdpSock sock)
     {
         Flush(sock);
         call.Pass(ClauseId.PushReset);

@@ -2,8 +2,6 @@ using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Ip;
-using Udpconf.Reference.Socket;
-using Udpconf.Reference.Syscall;
 
 namespace Udpconf.Reference.Udp;
 
@@ -23,7 +21,7 @@ public static class UdpSendMsg
     /// Variation: see <see cref="Profile"/>: counting of OutDatagrams, the CVE-2009-2698 crash, the UDP length
     /// taken from the cork's counter.
     /// </summary>
-    public static Outcome Send(Model model, Call call, Sock sock, KernelMsg msg)
+    public static Outcome Send(Net model, Call call, UdpSock sock, KernelMsg msg)
     {
         var profile = model.Profile;
         var flags = msg.Flags;
@@ -45,7 +43,7 @@ public static class UdpSendMsg
         return outcome;
     }
 
-    private static (Outcome Outcome, bool Locked) Append(Model model, Call call, Sock sock, KernelMsg msg, long len, MsgFlags flags, bool corkreq)
+    private static (Outcome Outcome, bool Locked) Append(Net model, Call call, UdpSock sock, KernelMsg msg, long len, MsgFlags flags, bool corkreq)
     {
         var profile = model.Profile;
         var ipc = new IpcCookie();
@@ -106,7 +104,7 @@ public static class UdpSendMsg
 
     /// <summary>udp_push_pending_frames, and then, in current kernels, the confirmation a MSG_CONFIRM on the
     /// datagram's first piece asked for, given only if the datagram left (2.6 confirmed when the flag was seen).</summary>
-    internal static PushResult PushPending(Model model, Call call, Sock sock)
+    internal static PushResult PushPending(Net model, Call call, UdpSock sock)
     {
         var confirmOnSend = sock.Cork.ConfirmOnSend;
         var sentBefore = call.Datagrams.Count;
@@ -120,7 +118,7 @@ public static class UdpSendMsg
 
     /// <summary>The part of udp_sendmsg that runs only for the first piece of a datagram: address, control
     /// messages, options, routing, confirmation and the cork's set-up.</summary>
-    private static Prepared Prepare(Model model, Call call, Sock sock, KernelMsg msg, IpcCookie ipc, long len, bool corkreq)
+    private static Prepared Prepare(Net model, Call call, UdpSock sock, KernelMsg msg, IpcCookie ipc, long len, bool corkreq)
     {
         var profile = model.Profile;
         var flags = msg.Flags;
