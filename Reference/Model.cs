@@ -8,6 +8,10 @@ namespace Udpconf.Reference;
 /// <summary>
 /// The executable model of the IPv4 UDP send path: one process on one host, answering socket calls as the
 /// profile's kernel would. <see cref="Run"/> never throws for any operation; modeled failures are values.
+/// Layers, each using only itself and those below (Conformance/Tests/Model/LayeringTests.cs enforces it): Model →
+/// Syscall → Socket → Udp → Ip → Base. Base is Host, Wire, Api, Symbols and the root types every layer needs (Errno,
+/// ClauseId, Profile, ClauseSite, Step and Stop, FileObject); Call and Outcome sit with Ip, whose datagrams an outcome
+/// carries. The state splits the same way: Net (Ip) ← Process (Socket) ← Model, InetSock (Ip) ← UdpSock (Udp) ← Sock.
 /// </summary>
 public sealed class Model : Process
 {

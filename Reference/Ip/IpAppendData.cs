@@ -4,13 +4,6 @@ using Udpconf.Reference.Host;
 
 namespace Udpconf.Reference.Ip;
 
-/// <summary>What an append did: nothing to report, an error to flush on, or an outcome that ends the call at once
-/// (a kernel fault, a send that blocks).</summary>
-public readonly record struct AppendResult(Errno? Error, string Clause, Outcome? Outcome, ClauseSite Site = default)
-{
-    public static AppendResult Ok => new(null, ClauseId.FragmentLayout, null);
-}
-
 /// <summary>
 /// ip_append_data: the datagram's data goes into the write queue, cut into buffers that are ready to leave as IP
 /// fragments.
@@ -38,7 +31,7 @@ public static class IpAppendData
     /// approximation of truesize; the device consumes transmitted datagrams at once, so the first buffer of a
     /// datagram always finds the send buffer empty and never waits (EAGAIN / Blocks are unreachable).
     /// </summary>
-    public static AppendResult Append(Net model, Call call, InetSock sock, IReadOnlyList<UserBuffer> iov, int length,
+    public static Step<Nothing> Append(Net model, Call call, InetSock sock, IReadOnlyList<UserBuffer> iov, int length,
         int transhdrlen, IpcCookie ipc, RouteResult? route, MsgFlags flags)
     {
         // spec: ip_append_data.probe
@@ -49,14 +42,14 @@ public static class IpAppendData
             call.Pass(ClauseId.Probe);
             // spec: udp_sendmsg.probe_length_counted — udp_sendmsg already added this length to the cork's counter.
             if (sock.Cork.Queue.Count > 0 && model.Profile.UdpLengthFromCounter) call.Pass(ClauseId.ProbeLengthCounted);
-            return AppendResult.Ok with { Clause = ClauseId.AppendProbe };
+            return default(Nothing);
         }
         var profile = model.Profile;
         var cork = sock.Cork;
         if ((route ?? cork.Route) is { } path && model.UnmodeledPath(path.Destination) is { } why)
         {
             sock.Unmodeled = why;
-            return new AppendResult(null, ClauseId.PmtuLearnedFromSelf, call.Unmodeled(ClauseId.PmtuLearnedFromSelf, why));
+            return Stop.Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         }
         RouteResult rt;
         int mtu;
@@ -64,8 +57,8 @@ public static class IpAppendData
         {
             // spec: udp_sendmsg.probe_more_pending — a datagram left pending by MSG_PROBE|MSG_MORE has no route.
             if (route is null)
-                return new AppendResult(null, ClauseId.ProbeMorePending, call.Fault(ClauseId.ProbeMorePending,
-                    "ip_append_data sets up the cork with the route that a pending MSG_PROBE|MSG_MORE send never looked up: a NULL dereference (CVE-2009-2698)"));
+                return Stop.Fault(ClauseId.ProbeMorePending,
+                    "ip_append_data sets up the cork with the route that a pending MSG_PROBE|MSG_MORE send never looked up: a NULL dereference (CVE-2009-2698)");
             // spec: ip_append_data.cork_init
             cork.Options = ipc.Options;
             cork.Address = ipc.Addr;
@@ -103,7 +96,7 @@ public static class IpAppendData
                 sock.ErrorQueue.Add(entry);
                 call.QueueError(entry);
             }
-            return new AppendResult(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal, null, ClauseSite.Decided(ClauseId.EmsgsizeTotal));
+            return Stop.Fail(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         }
         call.Pass(ClauseId.EmsgsizeTotal);
 
@@ -131,7 +124,7 @@ public static class IpAppendData
             skb.TrueSize += count;
             Copy(call, cork, data, 0, count);
             call.Pass(ClauseId.Ufo);
-            return AppendResult.Ok with { Clause = ClauseId.Ufo };
+            return default(Nothing);
         }
 
         // spec: ip_append_data.fragment_layout
@@ -163,7 +156,7 @@ public static class IpAppendData
                     if (memory >= sock.SendBuffer)
                     {
                         if (!flags.HasFlag(MsgFlags.DontWait))
-                            return new AppendResult(null, ClauseId.Sndbuf, call.Blocks(ClauseId.Sndbuf, "the first buffer waits for send-buffer space that nothing frees"));
+                            return Stop.Blocks(ClauseId.Sndbuf, "the first buffer waits for send-buffer space that nothing frees");
                         return Unwind(call, profile, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);
                     }
                 }
@@ -230,7 +223,7 @@ public static class IpAppendData
             length -= copy;
         }
         call.Pass(ClauseId.FragmentLayout);
-        return AppendResult.Ok;
+        return default(Nothing);
     }
 
     /// <summary>Copies user data into the cork, summing it as it goes (ip_generic_getfrag).</summary>
@@ -245,17 +238,17 @@ public static class IpAppendData
 
     /// <summary>spec: ip_append_data.error_unwind — the failed append's remaining length comes off the cork and an
     /// OutDiscard is counted.</summary>
-    private static AppendResult Unwind(Call call, Profile profile, Cork cork, int remaining, Errno errno, string clause,
+    private static Stop Unwind(Call call, Profile profile, Cork cork, int remaining, Errno errno, string clause,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        var decided = ClauseSite.Decided(clause, file, line, member);
+        var stop = Stop.Fail(errno, clause, file, line, member);
         cork.Length -= remaining;
         // Current kernels: udp_sendmsg counts a SndbufError for ENOBUFS, and for EAGAIN from a full send buffer
         // (SOCK_NOSPACE), on top of ip_append_data's OutDiscard.
         var sndbufError = profile.CountsSndbufErrors && (errno == Errno.ENOBUFS || (errno == Errno.EAGAIN && clause == ClauseId.Sndbuf));
         call.Count(new CounterDelta(0, 1, sndbufError ? 1 : 0, 0));
         call.Pass(ClauseId.ErrorUnwind);
-        return new AppendResult(errno, clause, null, decided);
+        return stop;
     }
 
     private static int TrueSize(Profile profile, int alloclen) =>

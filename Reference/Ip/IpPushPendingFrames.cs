@@ -5,10 +5,6 @@ using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference.Ip;
 
-/// <summary>What the IP push gave: an error or none, the deciding clause, whether a datagram left, and why the model
-/// cannot say what left when it cannot.</summary>
-public readonly record struct IpPushResult(Errno? Error, string Clause, bool Sent, string? Unmodeled = null, ClauseSite Site = default);
-
 /// <summary>ip_push_pending_frames: the queued buffers become one IP datagram, get their header and leave.</summary>
 public static class IpPushPendingFrames
 {
@@ -27,7 +23,8 @@ public static class IpPushPendingFrames
     /// count a queue drop as an OutDiscard (and a SndbufError) even when the send reports success.
     /// Model details: broadcast and multicast copies looped back to the host are not modeled.
     /// </summary>
-    public static IpPushResult Push(Net model, Call call, InetSock sock, ushort udpLength, UdpChecksumMode checksumMode)
+    /// <returns>Whether a datagram left (a full device queue drops it silently without IP_RECVERR).</returns>
+    public static Step<bool> Push(Net model, Call call, InetSock sock, ushort udpLength, UdpChecksumMode checksumMode)
     {
         var profile = model.Profile;
         var cork = sock.Cork;
@@ -36,7 +33,7 @@ public static class IpPushPendingFrames
         if (model.UnmodeledPath(route.Destination) is { } why)
         {
             sock.Unmodeled = why;
-            return new IpPushResult(null, ClauseId.PmtuLearnedFromSelf, false, why, ClauseSite.Decided(ClauseId.PmtuLearnedFromSelf));
+            return Stop.Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         }
 
         // spec: ip_push.coalesce
@@ -77,7 +74,7 @@ public static class IpPushPendingFrames
             later = IpOptions.ForLaterFragments(first);
             call.Pass(ClauseId.IpOptions);
             if (options.NeedsTimestamp)
-                return new IpPushResult(null, ClauseId.IpOptions, false, "a timestamp option is filled with the current time", ClauseSite.Decided(ClauseId.IpOptions));
+                return Stop.Unmodeled(ClauseId.IpOptions, "a timestamp option is filled with the current time");
         }
 
         // spec: ip_push.header, ip_push.header_checksum (computed when the bytes are rendered)
@@ -129,9 +126,9 @@ public static class IpPushPendingFrames
             {
                 call.Count(new CounterDelta(0, 1, 1, 0));
                 call.Pass(ClauseId.OutDiscards);
-                return sock.RecvErr ? new IpPushResult(Errno.ENOBUFS, ClauseId.Netfilter, false, Site: ClauseSite.Decided(ClauseId.Netfilter)) : new IpPushResult(null, ClauseId.Netfilter, false);
+                return sock.RecvErr ? Stop.Fail(Errno.ENOBUFS, ClauseId.Netfilter) : false;
             }
-            return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : new IpPushResult(null, ClauseId.Netfilter, false);
+            return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : false;
         }
 
         call.Emit(new Datagram(
@@ -142,7 +139,7 @@ public static class IpPushPendingFrames
             PseudoDestination = cork.FlowDestination,
             DataSum = cork.DataSum.Sum,
         });
-        return new IpPushResult(null, ClauseId.IpHeader, true);
+        return true;
     }
 
     /// <summary>
@@ -184,11 +181,11 @@ public static class IpPushPendingFrames
     }
 
     // spec: ip_push.outdiscards
-    private static IpPushResult Fail(Call call, Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+    private static Stop Fail(Call call, Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        var decided = ClauseSite.Decided(clause, file, line, member);
+        var stop = Stop.Fail(errno, clause, file, line, member);
         call.Count(new CounterDelta(0, 1, 0, 0));
         call.Pass(ClauseId.OutDiscards);
-        return new IpPushResult(errno, clause, false, Site: decided);
+        return stop;
     }
 }

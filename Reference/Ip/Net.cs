@@ -87,3 +87,18 @@ public abstract class Net
         RouteGeneration++;
     }
 }
+
+/// <summary>lock_sock ... release_sock around a part of a call: disposing it releases the socket (and runs
+/// <see cref="Net.ReleaseSocket"/>) only if the lock was taken. The release follows the answer, so it changes nothing
+/// the call already decided.</summary>
+public sealed class SockLock(Net net, InetSock sock) : IDisposable
+{
+    private bool held;
+
+    public void Take() => held = true;
+
+    public void Dispose()
+    {
+        if (held) net.ReleaseSocket(sock);
+    }
+}

@@ -19,8 +19,9 @@ public static class InetBind
     public static Outcome Bind(Process model, BindOp op)
     {
         var call = new Call();
-        if (SocketCalls.SocketAndAddress(model, call, op.Fd, op.Address, op.AddressLength, ClauseId.Bind, out var sock, out var bytes) is { } ended)
-            return ended;
+        var found = SocketCalls.SocketAndAddress(model, op.Fd, op.Address, op.AddressLength, ClauseId.Bind);
+        if (found.Stop is { } ended) return call.Finish(ended);
+        var (sock, bytes) = found.Value;
         if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Bind);
         var family = SockAddr.Family(bytes);
         var address = SockAddr.Address(bytes);

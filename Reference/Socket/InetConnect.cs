@@ -18,8 +18,9 @@ public static class InetConnect
     public static Outcome Connect(Process model, ConnectOp op)
     {
         var call = new Call();
-        if (SocketCalls.SocketAndAddress(model, call, op.Fd, op.Address, op.AddressLength, ClauseId.Connect, out var sock, out var bytes) is { } ended)
-            return ended;
+        var found = SocketCalls.SocketAndAddress(model, op.Fd, op.Address, op.AddressLength, ClauseId.Connect);
+        if (found.Stop is { } ended) return call.Finish(ended);
+        var (sock, bytes) = found.Value;
         if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(call, sock);
         if (!InetBind.Autobind(model, sock)) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);

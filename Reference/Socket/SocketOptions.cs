@@ -31,7 +31,7 @@ public static class SocketOptions
     {
         var call = new Call();
         var lookup = SocketCalls.Lookup(model, op.Fd);
-        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        if (lookup.Stop is { } stop) return call.Finish(stop);
         var sock = lookup.Value;
         var outcome = op.Level switch
         {
@@ -182,7 +182,7 @@ public static class SocketOptions
     {
         var call = new Call();
         var lookup = SocketCalls.Lookup(model, op.Fd);
-        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        if (lookup.Stop is { } stop) return call.Finish(stop);
         var sock = lookup.Value;
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
         int value;

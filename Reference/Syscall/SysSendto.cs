@@ -31,8 +31,8 @@ public static class SysSendto
         if (op.Address is not null)
         {
             // spec: sys_sendto.addr_copy
-            var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength);
-            if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.AddrCopy);
+            var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength, ClauseId.AddrCopy);
+            if (copied.Stop is { } stop) return call.Finish(stop);
             call.Pass(ClauseId.AddrCopy);
             name = copied.Value;
             nameLength = op.AddressLength;
@@ -70,8 +70,8 @@ public static class SysSendto
         byte[]? name = null;
         if (nameLength != 0)
         {
-            var copied = SocketCalls.CopyAddressIn(op.Name, nameLength);
-            if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.AddrCopy);
+            var copied = SocketCalls.CopyAddressIn(op.Name, nameLength, ClauseId.AddrCopy);
+            if (copied.Stop is { } stop) return call.Finish(stop);
             name = copied.Value;
         }
         else

@@ -46,6 +46,7 @@ public class LayeringTests
         ["OutcomeKind"] = Layer.Base,
         ["Step`1"] = Layer.Base,
         ["Stop"] = Layer.Base,
+        ["Nothing"] = Layer.Base,
         ["FileObject"] = Layer.Base,
         ["Call"] = Layer.Ip,
         ["Outcome"] = Layer.Ip,
