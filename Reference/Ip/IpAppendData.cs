@@ -63,9 +63,7 @@ public static class IpAppendData
             cork.Options = ipc.Options;
             cork.Address = ipc.Addr;
             cork.Route = rt = route;
-            var useDeviceMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe;
-            var (pathMtu, deviceMtu) = model.Mtus(route);
-            cork.FragSize = mtu = useDeviceMtu ? deviceMtu : pathMtu;
+            cork.FragSize = mtu = model.Pmtu(sock).FragmentMtu(model.Mtus(route));
             cork.Length = 0;
             cork.CurrentPage = -1;
             cork.PageOffset = 0;
@@ -85,8 +83,7 @@ public static class IpAppendData
         call.Pass(ClauseId.FragLen);
 
         // spec: ip_append_data.emsgsize_total
-        var ignoresDf = sock.PmtuMode < SocketOption.PmtuDo || sock.PmtuMode == SocketOption.PmtuOmit;
-        var bound = profile.StrictPmtuAtAppend && !ignoresDf ? mtu : 0xFFFF;
+        var bound = model.Pmtu(sock).AppendBound(mtu);
         if ((long)cork.Length + length > bound - fragheaderlen)
         {
             if (sock.RecvErr)

@@ -45,18 +45,13 @@ public static class IpPushPendingFrames
         // The MTUs now, which may differ from those the datagram was laid out for when the host changed meanwhile:
         // the route's (dst_mtu: its MTU metric, else the device's) decides DF; the one ip_skb_dst_mtu gives (the
         // device's for IP_PMTUDISC_PROBE and later modes in current kernels) decides fragmentation on output.
-        var (pathMtu, deviceMtu) = model.Mtus(route);
-        var outputMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe ? deviceMtu : pathMtu;
+        var pmtu = model.Pmtu(sock);
+        var mtus = model.Mtus(route);
+        var outputMtu = pmtu.FragmentMtu(mtus);
 
         // spec: ip_push.local_fragment, ip_push.df
-        var mode = sock.PmtuMode;
-        var ignoresDf = profile.StrictPmtuAtAppend
-            ? mode < SocketOption.PmtuDo || mode == SocketOption.PmtuOmit
-            : mode != SocketOption.PmtuDo;
-        var wantsDf = mode == SocketOption.PmtuDo || (mode == SocketOption.PmtuWant && !route.MtuLocked);
-        var dontFragment = mode == SocketOption.PmtuDo
-                           || (profile.StrictPmtuAtAppend && mode == SocketOption.PmtuProbe)
-                           || (total <= pathMtu && wantsDf);
+        var ignoresDf = pmtu.IgnoresDf;
+        var dontFragment = pmtu.DontFragment(total, mtus.Path, route.MtuLocked);
         call.Pass(ClauseId.Df);
 
         // spec: ip_push.ttl

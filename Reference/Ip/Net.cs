@@ -59,6 +59,9 @@ public abstract class Net
         return (route.MetricMtu ?? device.Mtu, device.Mtu);
     }
 
+    /// <summary>The path MTU discovery rules for <paramref name="sock"/>'s IP_MTU_DISCOVER mode now.</summary>
+    internal PmtuPolicy Pmtu(InetSock sock) => new(Profile, sock.PmtuMode);
+
     internal Symbol NewSymbol(string name, SymbolKind kind, ushort low = 0, ushort high = ushort.MaxValue)
     {
         var symbol = new Symbol(name, kind, low, high);
