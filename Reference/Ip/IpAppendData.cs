@@ -60,13 +60,9 @@ public static class IpAppendData
                 return Stop.Fault(ClauseId.ProbeMorePending,
                     "ip_append_data sets up the cork with the route that a pending MSG_PROBE|MSG_MORE send never looked up: a NULL dereference (CVE-2009-2698)");
             // spec: ip_append_data.cork_init
-            cork.Options = ipc.Options;
-            cork.Address = ipc.Addr;
-            cork.Route = rt = route;
-            cork.FragSize = mtu = model.Pmtu(sock).FragmentMtu(model.Mtus(route));
-            cork.Length = 0;
-            cork.CurrentPage = -1;
-            cork.PageOffset = 0;
+            rt = route;
+            mtu = model.Pmtu(sock).FragmentMtu(model.Mtus(route));
+            cork.Init(route, ipc.Options, ipc.Addr, mtu);
             call.Pass(ClauseId.CorkInit);
         }
         else
@@ -101,7 +97,7 @@ public static class IpAppendData
         var hardwareChecksum = transhdrlen > 0 && length + fragheaderlen <= mtu && rt.Device.ChecksumOffload &&
                                !(profile.HardwareChecksumOnlyUncorked && flags.HasFlag(MsgFlags.More));
         if (hardwareChecksum) call.Pass(ClauseId.HwChecksum);
-        cork.Length += length;
+        cork.Grow(length);
 
         var data = new UserData(iov);
         long offset = 0;
@@ -115,7 +111,7 @@ public static class IpAppendData
             if (skb is null)
             {
                 skb = new Skb { Length = fragheaderlen + transhdrlen, HardwareChecksum = true, Ufo = true, TrueSize = TrueSize(profile, fragheaderlen + transhdrlen + 20) };
-                cork.Queue.Add(skb);
+                cork.Enqueue(skb);
             }
             skb.Length += count;
             skb.TrueSize += count;
@@ -172,7 +168,7 @@ public static class IpAppendData
                 length -= datalen - fraggap;
                 transhdrlen = 0;
                 hardwareChecksum = false;
-                cork.Queue.Add(fresh);
+                cork.Enqueue(fresh);
                 current = fresh;
                 continue;
             }
@@ -197,8 +193,7 @@ public static class IpAppendData
                 else if (current.PageFragments < MaxSkbFrags)
                 {
                     copy = Math.Min(copy, PageSize);
-                    cork.CurrentPage = ++cork.PagesAllocated;
-                    cork.PageOffset = 0;
+                    cork.NewPage();
                     current.PageFragments++;
                     current.LastPage = cork.CurrentPage;
                     current.TrueSize += PageSize;
@@ -208,7 +203,7 @@ public static class IpAppendData
                     return Unwind(call, profile, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
                 }
                 if (!data.IsReadable(offset, copy)) return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
-                cork.PageOffset += copy;
+                cork.FillPage(copy);
             }
             else if (!data.IsReadable(offset, copy))
             {
@@ -227,9 +222,8 @@ public static class IpAppendData
     private static void Copy(Call call, Cork cork, UserData data, long offset, int count)
     {
         var bytes = data.Copy(offset, count);
-        cork.Data.AddRange(bytes);
         // spec: ip_generic_getfrag.checksum — piece by piece, odd lengths included.
-        cork.DataSum.Add(bytes);
+        cork.AddData(bytes);
         call.Pass(ClauseId.GetfragChecksum);
     }
 
@@ -239,7 +233,7 @@ public static class IpAppendData
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
         var stop = Stop.Fail(errno, clause, file, line, member);
-        cork.Length -= remaining;
+        cork.Unwind(remaining);
         // Current kernels: udp_sendmsg counts a SndbufError for ENOBUFS, and for EAGAIN from a full send buffer
         // (SOCK_NOSPACE), on top of ip_append_data's OutDiscard.
         var sndbufError = profile.CountsSndbufErrors && (errno == Errno.ENOBUFS || (errno == Errno.EAGAIN && clause == ClauseId.Sndbuf));

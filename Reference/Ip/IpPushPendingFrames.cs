@@ -132,7 +132,7 @@ public static class IpPushPendingFrames
         {
             PseudoSource = cork.FlowSource,
             PseudoDestination = cork.FlowDestination,
-            DataSum = cork.DataSum.Sum,
+            DataSum = cork.DataSum,
         });
         return true;
     }

@@ -71,9 +71,7 @@ public static class InetConnect
     {
         sock.CorkFlow = flow;
         if (sock.Pending != AddressFamily.Inet) return;
-        sock.Cork.FlowDestination = flow.Destination;
-        sock.Cork.FlowDestinationPort = flow.Port;
-        sock.Cork.FlowSource = flow.Source;
+        sock.Cork.SetFlow(flow);
     }
 
     private static Outcome Disconnect(Call call, Sock sock)

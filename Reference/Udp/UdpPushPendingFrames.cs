@@ -68,9 +68,7 @@ public static class UdpPushPendingFrames
     /// <summary>udp_flush_pending_frames: drop everything pending without sending it.</summary>
     public static void Flush(UdpSock sock)
     {
-        sock.UdpLength = 0;
-        sock.Pending = 0;
-        sock.Cork.Release();
+        sock.Flush();
     }
 
     private const int UdpHeaderLength = 8;

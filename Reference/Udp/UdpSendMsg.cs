@@ -67,7 +67,7 @@ public static class UdpSendMsg
         }
 
         // spec: udp_sendmsg.length_accumulates
-        sock.UdpLength += ulen;
+        sock.AddLength(ulen);
         call.Pass(ClauseId.LengthAccumulates);
         var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, ipc, route,
             corkreq ? flags | MsgFlags.More : flags);
@@ -87,10 +87,9 @@ public static class UdpSendMsg
             call.Pass(ClauseId.PushUncorked);
             if (PushPending(model, call, sock).Stop is { } stop) return call.Finish(stop);
         }
-        else if (!profile.ProbeMoreLeavesPending && sock.Cork.Queue.Count == 0)
+        else if (!profile.ProbeMoreLeavesPending)
         {
-            // The CVE-2009-2698 fix: a corked send that queued nothing leaves nothing pending.
-            sock.Pending = 0;
+            sock.ForgetEmptyPending();
         }
         // spec: udp_sendmsg.result
         if (profile.OutDatagramsPerCall) call.Count(new CounterDelta(1, 0, 0, 0));
@@ -247,7 +246,6 @@ public static class UdpSendMsg
         if (sock.Pending != 0) return Stop.Fail(Errno.EINVAL, ClauseId.CorkAppBug);
 
         // spec: udp_sendmsg.cork_setup
-        var cork = sock.Cork;
         // The pseudo-header's destination: the final one in 2.6. Current kernels sum the flow's: for a datagram sent
         // at once that is the route's flow, whose destination is the first hop of a source route; a corked one gets
         // the cork's flow, filled with the final destination (measured on the live kernel; the corked case found by
@@ -260,14 +258,7 @@ public static class UdpSendMsg
             if (corkreq) sock.CorkFlow = flow;
             else if (cached) flow = sock.CorkFlow;
         }
-        cork.FlowDestination = flow.Destination;
-        cork.FlowDestinationPort = flow.Port;
-        cork.FlowSource = flow.Source;
-        cork.FlowSourcePort = sock.LocalPort!.Value;
-        cork.Ttl = ipc.Ttl;
-        cork.Tos = profile.TosFixedAtCork ? ipc.Tos ?? sock.Tos : ipc.Tos;
-        cork.ConfirmOnSend = confirmOnSend;
-        sock.Pending = AddressFamily.Inet;
+        sock.SetUpPending(flow, ipc.Ttl, profile.TosFixedAtCork ? ipc.Tos ?? sock.Tos : ipc.Tos, confirmOnSend);
         call.Pass(ClauseId.CorkSetup);
         return route;
     }

@@ -43,8 +43,7 @@ public static class Udpv6SendMsg
         if (msg.Length > 0xFFFF) return call.Fail(Errno.EMSGSIZE, ClauseId.Ipv6Unmodeled);
         var corked = sock.CorkFlag || msg.Flags.HasFlag(MsgFlags.More);
         if (!corked) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "an IPv6 datagram would leave");
-        sock.Pending = AddressFamily.Inet6;
-        sock.Cork.Queue.Add(new Skb { Length = 48 + (int)msg.Length });
+        sock.PendIpv6((int)msg.Length);
         return call.Return(msg.Length, ClauseId.Ipv6Unmodeled) with { Note = "an IPv6 datagram is pending; its bytes are not modeled" };
     }
 }
