@@ -6,7 +6,8 @@ namespace Udpconf.Reference;
 
 /// <summary>
 /// What one operation has done so far: the clauses it passed, the datagrams it emitted and its side effects.
-/// The model's functions add to it and finish it with <see cref="Return"/>, <c>Fail</c> and friends.
+/// The model's functions add to it and finish it with <see cref="Return"/>, <c>Fail</c> and friends, or with the
+/// <see cref="Stop"/> a step gave (<see cref="Finish(Stop)"/>).
 /// </summary>
 public sealed class Call
 {
@@ -37,19 +38,18 @@ public sealed class Call
     public Outcome Return(long value, string clause, ReadOnlyMemory<byte>? option = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         Finish(OutcomeKind.Value, clause, new(file, line, member)) with { Value = value, OptionValue = option };
 
-    public Outcome Fail(Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Fail(errno, clause, new ClauseSite(file, line, member));
-
-    /// <summary>Fails with a clause decided elsewhere (a result that carried it here), recorded at <paramref name="decidedAt"/>.</summary>
-    public Outcome Fail(Errno errno, string clause, ClauseSite decidedAt) => Finish(OutcomeKind.Error, clause, decidedAt) with { Error = errno };
+    public Outcome Fail(Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+        Finish(OutcomeKind.Error, clause, new(file, line, member)) with { Error = errno };
 
     public Outcome Fault(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.KernelFault, clause, new(file, line, member)) with { Note = note };
 
     public Outcome Blocks(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.Blocks, clause, new(file, line, member)) with { Note = note };
 
-    public Outcome Unmodeled(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Unmodeled(clause, note, new ClauseSite(file, line, member));
+    public Outcome Unmodeled(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+        Finish(OutcomeKind.Unmodeled, clause, new(file, line, member)) with { Note = note };
 
-    /// <summary>Unmodeled, with a clause decided elsewhere and recorded at <paramref name="decidedAt"/>.</summary>
-    public Outcome Unmodeled(string clause, string note, ClauseSite decidedAt) => Finish(OutcomeKind.Unmodeled, clause, decidedAt) with { Note = note };
+    /// <summary>Ends the call where a step stopped it, with the clause and site the stop carries.</summary>
+    public Outcome Finish(Stop stop) => Finish(stop.Kind, stop.Clause, stop.Site) with { Error = stop.Error, Value = stop.Value, Note = stop.Note };
 
     private Outcome Finish(OutcomeKind kind, string clause, ClauseSite site)
     {

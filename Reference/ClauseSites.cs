@@ -6,8 +6,8 @@ namespace Udpconf.Reference;
 /// member of the call that recorded it.</summary>
 public readonly record struct ClauseSite(string File, int Line, string Member)
 {
-    /// <summary>Where a result that carries <paramref name="clause"/> to be recorded later (AppendResult, PushResult,
-    /// IpPushResult) decided it: the caller. The site is reported at once, so the switches read before it are credited
+    /// <summary>Where a <see cref="Stop"/> that carries <paramref name="clause"/> to be recorded later decided it: the
+    /// caller. The site is reported at once, so the switches read before it are credited
     /// to this clause and the outcome names where the clause was decided, not where it was relayed.</summary>
     public static ClauseSite Decided(string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {

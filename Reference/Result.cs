@@ -1,6 +1,8 @@
 namespace Udpconf.Reference;
 
-/// <summary>A value or an <see cref="Errno"/>: how the model's internal steps report modeled failures.</summary>
+/// <summary>A value or an <see cref="Errno"/>, for the leaf lookups that know no clause (RouteLookup, IpOptions.Compile;
+/// ReleaseSocket looks a route up outside any clause). Their callers name the clause and stop with a <see cref="Stop"/>;
+/// every step that decides a clause gives a <see cref="Step{T}"/>.</summary>
 public readonly struct Result<T>
 {
     private readonly T? value;

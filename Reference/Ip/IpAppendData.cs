@@ -1,16 +1,8 @@
 using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
-using Udpconf.Reference.Socket;
 
 namespace Udpconf.Reference.Ip;
-
-/// <summary>What an append did: nothing to report, an error to flush on, or an outcome that ends the call at once
-/// (a kernel fault, a send that blocks).</summary>
-public readonly record struct AppendResult(Errno? Error, string Clause, Outcome? Outcome, ClauseSite Site = default)
-{
-    public static AppendResult Ok => new(null, ClauseId.FragmentLayout, null);
-}
 
 /// <summary>
 /// ip_append_data: the datagram's data goes into the write queue, cut into buffers that are ready to leave as IP
@@ -39,7 +31,7 @@ public static class IpAppendData
     /// approximation of truesize; the device consumes transmitted datagrams at once, so the first buffer of a
     /// datagram always finds the send buffer empty and never waits (EAGAIN / Blocks are unreachable).
     /// </summary>
-    public static AppendResult Append(Model model, Call call, Sock sock, IReadOnlyList<UserBuffer> iov, int length,
+    public static Step<Nothing> Append(Net model, Call call, InetSock sock, IReadOnlyList<UserBuffer> iov, int length,
         int transhdrlen, IpcCookie ipc, RouteResult? route, MsgFlags flags)
     {
         // spec: ip_append_data.probe
@@ -50,14 +42,14 @@ public static class IpAppendData
             call.Pass(ClauseId.Probe);
             // spec: udp_sendmsg.probe_length_counted — udp_sendmsg already added this length to the cork's counter.
             if (sock.Cork.Queue.Count > 0 && model.Profile.UdpLengthFromCounter) call.Pass(ClauseId.ProbeLengthCounted);
-            return AppendResult.Ok with { Clause = ClauseId.AppendProbe };
+            return default(Nothing);
         }
         var profile = model.Profile;
         var cork = sock.Cork;
         if ((route ?? cork.Route) is { } path && model.UnmodeledPath(path.Destination) is { } why)
         {
             sock.Unmodeled = why;
-            return new AppendResult(null, ClauseId.PmtuLearnedFromSelf, call.Unmodeled(ClauseId.PmtuLearnedFromSelf, why));
+            return Stop.Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         }
         RouteResult rt;
         int mtu;
@@ -65,18 +57,12 @@ public static class IpAppendData
         {
             // spec: udp_sendmsg.probe_more_pending — a datagram left pending by MSG_PROBE|MSG_MORE has no route.
             if (route is null)
-                return new AppendResult(null, ClauseId.ProbeMorePending, call.Fault(ClauseId.ProbeMorePending,
-                    "ip_append_data sets up the cork with the route that a pending MSG_PROBE|MSG_MORE send never looked up: a NULL dereference (CVE-2009-2698)"));
+                return Stop.Fault(ClauseId.ProbeMorePending,
+                    "ip_append_data sets up the cork with the route that a pending MSG_PROBE|MSG_MORE send never looked up: a NULL dereference (CVE-2009-2698)");
             // spec: ip_append_data.cork_init
-            cork.Options = ipc.Options;
-            cork.Address = ipc.Addr;
-            cork.Route = rt = route;
-            var useDeviceMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe;
-            var (pathMtu, deviceMtu) = model.Mtus(route);
-            cork.FragSize = mtu = useDeviceMtu ? deviceMtu : pathMtu;
-            cork.Length = 0;
-            cork.CurrentPage = -1;
-            cork.PageOffset = 0;
+            rt = route;
+            mtu = model.Pmtu(sock).FragmentMtu(model.Mtus(route));
+            cork.Init(route, ipc.Options, ipc.Addr, mtu);
             call.Pass(ClauseId.CorkInit);
         }
         else
@@ -93,8 +79,7 @@ public static class IpAppendData
         call.Pass(ClauseId.FragLen);
 
         // spec: ip_append_data.emsgsize_total
-        var ignoresDf = sock.PmtuMode < SocketOption.PmtuDo || sock.PmtuMode == SocketOption.PmtuOmit;
-        var bound = profile.StrictPmtuAtAppend && !ignoresDf ? mtu : 0xFFFF;
+        var bound = model.Pmtu(sock).AppendBound(mtu);
         if ((long)cork.Length + length > bound - fragheaderlen)
         {
             if (sock.RecvErr)
@@ -104,7 +89,7 @@ public static class IpAppendData
                 sock.ErrorQueue.Add(entry);
                 call.QueueError(entry);
             }
-            return new AppendResult(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal, null, ClauseSite.Decided(ClauseId.EmsgsizeTotal));
+            return Stop.Fail(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         }
         call.Pass(ClauseId.EmsgsizeTotal);
 
@@ -112,7 +97,7 @@ public static class IpAppendData
         var hardwareChecksum = transhdrlen > 0 && length + fragheaderlen <= mtu && rt.Device.ChecksumOffload &&
                                !(profile.HardwareChecksumOnlyUncorked && flags.HasFlag(MsgFlags.More));
         if (hardwareChecksum) call.Pass(ClauseId.HwChecksum);
-        cork.Length += length;
+        cork.Grow(length);
 
         var data = new UserData(iov);
         long offset = 0;
@@ -126,13 +111,13 @@ public static class IpAppendData
             if (skb is null)
             {
                 skb = new Skb { Length = fragheaderlen + transhdrlen, HardwareChecksum = true, Ufo = true, TrueSize = TrueSize(profile, fragheaderlen + transhdrlen + 20) };
-                cork.Queue.Add(skb);
+                cork.Enqueue(skb);
             }
             skb.Length += count;
             skb.TrueSize += count;
             Copy(call, cork, data, 0, count);
             call.Pass(ClauseId.Ufo);
-            return AppendResult.Ok with { Clause = ClauseId.Ufo };
+            return default(Nothing);
         }
 
         // spec: ip_append_data.fragment_layout
@@ -164,7 +149,7 @@ public static class IpAppendData
                     if (memory >= sock.SendBuffer)
                     {
                         if (!flags.HasFlag(MsgFlags.DontWait))
-                            return new AppendResult(null, ClauseId.Sndbuf, call.Blocks(ClauseId.Sndbuf, "the first buffer waits for send-buffer space that nothing frees"));
+                            return Stop.Blocks(ClauseId.Sndbuf, "the first buffer waits for send-buffer space that nothing frees");
                         return Unwind(call, profile, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);
                     }
                 }
@@ -183,7 +168,7 @@ public static class IpAppendData
                 length -= datalen - fraggap;
                 transhdrlen = 0;
                 hardwareChecksum = false;
-                cork.Queue.Add(fresh);
+                cork.Enqueue(fresh);
                 current = fresh;
                 continue;
             }
@@ -208,8 +193,7 @@ public static class IpAppendData
                 else if (current.PageFragments < MaxSkbFrags)
                 {
                     copy = Math.Min(copy, PageSize);
-                    cork.CurrentPage = ++cork.PagesAllocated;
-                    cork.PageOffset = 0;
+                    cork.NewPage();
                     current.PageFragments++;
                     current.LastPage = cork.CurrentPage;
                     current.TrueSize += PageSize;
@@ -219,7 +203,7 @@ public static class IpAppendData
                     return Unwind(call, profile, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
                 }
                 if (!data.IsReadable(offset, copy)) return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
-                cork.PageOffset += copy;
+                cork.FillPage(copy);
             }
             else if (!data.IsReadable(offset, copy))
             {
@@ -231,32 +215,31 @@ public static class IpAppendData
             length -= copy;
         }
         call.Pass(ClauseId.FragmentLayout);
-        return AppendResult.Ok;
+        return default(Nothing);
     }
 
     /// <summary>Copies user data into the cork, summing it as it goes (ip_generic_getfrag).</summary>
     private static void Copy(Call call, Cork cork, UserData data, long offset, int count)
     {
         var bytes = data.Copy(offset, count);
-        cork.Data.AddRange(bytes);
         // spec: ip_generic_getfrag.checksum — piece by piece, odd lengths included.
-        cork.DataSum.Add(bytes);
+        cork.AddData(bytes);
         call.Pass(ClauseId.GetfragChecksum);
     }
 
     /// <summary>spec: ip_append_data.error_unwind — the failed append's remaining length comes off the cork and an
     /// OutDiscard is counted.</summary>
-    private static AppendResult Unwind(Call call, Profile profile, Cork cork, int remaining, Errno errno, string clause,
+    private static Stop Unwind(Call call, Profile profile, Cork cork, int remaining, Errno errno, string clause,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        var decided = ClauseSite.Decided(clause, file, line, member);
-        cork.Length -= remaining;
+        var stop = Stop.Fail(errno, clause, file, line, member);
+        cork.Unwind(remaining);
         // Current kernels: udp_sendmsg counts a SndbufError for ENOBUFS, and for EAGAIN from a full send buffer
         // (SOCK_NOSPACE), on top of ip_append_data's OutDiscard.
         var sndbufError = profile.CountsSndbufErrors && (errno == Errno.ENOBUFS || (errno == Errno.EAGAIN && clause == ClauseId.Sndbuf));
         call.Count(new CounterDelta(0, 1, sndbufError ? 1 : 0, 0));
         call.Pass(ClauseId.ErrorUnwind);
-        return new AppendResult(errno, clause, null, decided);
+        return stop;
     }
 
     private static int TrueSize(Profile profile, int alloclen) =>

@@ -30,7 +30,7 @@ public static class IpCmsgSend
     /// Model details: accepted SOL_SOCKET messages (SO_MARK, timestamping, SCM_TXTIME, SO_PRIORITY) change nothing
     /// the model emits.
     /// </summary>
-    public static Errno? Parse(Model model, ReadOnlyMemory<byte> control, long controlLength, IpcCookie ipc)
+    public static Errno? Parse(Net model, ReadOnlyMemory<byte> control, long controlLength, IpcCookie ipc)
     {
         foreach (var (message, malformed) in ControlMessages.Walk(control, controlLength))
         {

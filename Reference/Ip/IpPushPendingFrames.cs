@@ -1,14 +1,9 @@
 using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
-using Udpconf.Reference.Socket;
 using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference.Ip;
-
-/// <summary>What the IP push gave: an error or none, the deciding clause, whether a datagram left, and why the model
-/// cannot say what left when it cannot.</summary>
-public readonly record struct IpPushResult(Errno? Error, string Clause, bool Sent, string? Unmodeled = null, ClauseSite Site = default);
 
 /// <summary>ip_push_pending_frames: the queued buffers become one IP datagram, get their header and leave.</summary>
 public static class IpPushPendingFrames
@@ -28,7 +23,8 @@ public static class IpPushPendingFrames
     /// count a queue drop as an OutDiscard (and a SndbufError) even when the send reports success.
     /// Model details: broadcast and multicast copies looped back to the host are not modeled.
     /// </summary>
-    public static IpPushResult Push(Model model, Call call, Sock sock, ushort udpLength, UdpChecksumMode checksumMode)
+    /// <returns>Whether a datagram left (a full device queue drops it silently without IP_RECVERR).</returns>
+    public static Step<bool> Push(Net model, Call call, InetSock sock, ushort udpLength, UdpChecksumMode checksumMode)
     {
         var profile = model.Profile;
         var cork = sock.Cork;
@@ -37,7 +33,7 @@ public static class IpPushPendingFrames
         if (model.UnmodeledPath(route.Destination) is { } why)
         {
             sock.Unmodeled = why;
-            return new IpPushResult(null, ClauseId.PmtuLearnedFromSelf, false, why, ClauseSite.Decided(ClauseId.PmtuLearnedFromSelf));
+            return Stop.Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         }
 
         // spec: ip_push.coalesce
@@ -49,18 +45,13 @@ public static class IpPushPendingFrames
         // The MTUs now, which may differ from those the datagram was laid out for when the host changed meanwhile:
         // the route's (dst_mtu: its MTU metric, else the device's) decides DF; the one ip_skb_dst_mtu gives (the
         // device's for IP_PMTUDISC_PROBE and later modes in current kernels) decides fragmentation on output.
-        var (pathMtu, deviceMtu) = model.Mtus(route);
-        var outputMtu = profile.MaxPmtuMode > 2 && sock.PmtuMode >= SocketOption.PmtuProbe ? deviceMtu : pathMtu;
+        var pmtu = model.Pmtu(sock);
+        var mtus = model.Mtus(route);
+        var outputMtu = pmtu.FragmentMtu(mtus);
 
         // spec: ip_push.local_fragment, ip_push.df
-        var mode = sock.PmtuMode;
-        var ignoresDf = profile.StrictPmtuAtAppend
-            ? mode < SocketOption.PmtuDo || mode == SocketOption.PmtuOmit
-            : mode != SocketOption.PmtuDo;
-        var wantsDf = mode == SocketOption.PmtuDo || (mode == SocketOption.PmtuWant && !route.MtuLocked);
-        var dontFragment = mode == SocketOption.PmtuDo
-                           || (profile.StrictPmtuAtAppend && mode == SocketOption.PmtuProbe)
-                           || (total <= pathMtu && wantsDf);
+        var ignoresDf = pmtu.IgnoresDf;
+        var dontFragment = pmtu.DontFragment(total, mtus.Path, route.MtuLocked);
         call.Pass(ClauseId.Df);
 
         // spec: ip_push.ttl
@@ -78,7 +69,7 @@ public static class IpPushPendingFrames
             later = IpOptions.ForLaterFragments(first);
             call.Pass(ClauseId.IpOptions);
             if (options.NeedsTimestamp)
-                return new IpPushResult(null, ClauseId.IpOptions, false, "a timestamp option is filled with the current time", ClauseSite.Decided(ClauseId.IpOptions));
+                return Stop.Unmodeled(ClauseId.IpOptions, "a timestamp option is filled with the current time");
         }
 
         // spec: ip_push.header, ip_push.header_checksum (computed when the bytes are rendered)
@@ -130,9 +121,9 @@ public static class IpPushPendingFrames
             {
                 call.Count(new CounterDelta(0, 1, 1, 0));
                 call.Pass(ClauseId.OutDiscards);
-                return sock.RecvErr ? new IpPushResult(Errno.ENOBUFS, ClauseId.Netfilter, false, Site: ClauseSite.Decided(ClauseId.Netfilter)) : new IpPushResult(null, ClauseId.Netfilter, false);
+                return sock.RecvErr ? Stop.Fail(Errno.ENOBUFS, ClauseId.Netfilter) : false;
             }
-            return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : new IpPushResult(null, ClauseId.Netfilter, false);
+            return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : false;
         }
 
         call.Emit(new Datagram(
@@ -141,9 +132,9 @@ public static class IpPushPendingFrames
         {
             PseudoSource = cork.FlowSource,
             PseudoDestination = cork.FlowDestination,
-            DataSum = cork.DataSum.Sum,
+            DataSum = cork.DataSum,
         });
-        return new IpPushResult(null, ClauseId.IpHeader, true);
+        return true;
     }
 
     /// <summary>
@@ -156,7 +147,7 @@ public static class IpPushPendingFrames
     /// multicast datagram (RFC 1122 3.2.2), and udp_err finds a connected socket only when the datagram went to its
     /// peer (both found by the differential machine). True when the socket received the error.
     /// </summary>
-    private static bool FragmentationNeededToSelf(Call call, Sock sock, RouteResult route, int mtu, Ipv4Address destination, ushort port)
+    private static bool FragmentationNeededToSelf(Call call, InetSock sock, RouteResult route, int mtu, Ipv4Address destination, ushort port)
     {
         call.Pass(ClauseId.FragNeededToSelf);
         if (route.Type is RouteType.Broadcast or RouteType.Multicast) return false;
@@ -185,11 +176,11 @@ public static class IpPushPendingFrames
     }
 
     // spec: ip_push.outdiscards
-    private static IpPushResult Fail(Call call, Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+    private static Stop Fail(Call call, Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        var decided = ClauseSite.Decided(clause, file, line, member);
+        var stop = Stop.Fail(errno, clause, file, line, member);
         call.Count(new CounterDelta(0, 1, 0, 0));
         call.Pass(ClauseId.OutDiscards);
-        return new IpPushResult(errno, clause, false, Site: decided);
+        return stop;
     }
 }

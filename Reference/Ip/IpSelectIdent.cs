@@ -1,5 +1,4 @@
 using Udpconf.Reference.Host;
-using Udpconf.Reference.Socket;
 using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference.Ip;
@@ -14,7 +13,7 @@ public static class IpSelectIdent
     /// DF datagram that may not be fragmented 0, and everything else a fresh hashed value.
     /// Model details: counters are symbols whose base is bound by the first datagram seen; each datagram steps by 1.
     /// </summary>
-    public static IdentValue Select(Model model, Sock sock, RouteResult route, bool dontFragment, bool ignoresDf)
+    public static IdentValue Select(Net model, InetSock sock, RouteResult route, bool dontFragment, bool ignoresDf)
     {
         if (model.Profile.Ident == IdentPolicy.Linux26)
         {

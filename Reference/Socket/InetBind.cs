@@ -16,11 +16,12 @@ public static class InetBind
     /// Model details: SO_REUSEADDR is not modeled; an explicit port inside the local range may in reality collide
     /// with a symbolic ephemeral port of another socket, which the model cannot know.
     /// </summary>
-    public static Outcome Bind(Model model, BindOp op)
+    public static Outcome Bind(Process model, BindOp op)
     {
         var call = new Call();
-        if (SocketCalls.SocketAndAddress(model, call, op.Fd, op.Address, op.AddressLength, ClauseId.Bind, out var sock, out var bytes) is { } ended)
-            return ended;
+        var found = SocketCalls.SocketAndAddress(model, op.Fd, op.Address, op.AddressLength, ClauseId.Bind);
+        if (found.Stop is { } ended) return call.Finish(ended);
+        var (sock, bytes) = found.Value;
         if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Bind);
         var family = SockAddr.Family(bytes);
         var address = SockAddr.Address(bytes);
@@ -53,7 +54,7 @@ public static class InetBind
     }
 
     /// <summary>inet_autobind: a socket without a port gets an ephemeral one; false when the range is exhausted.</summary>
-    public static bool Autobind(Model model, Sock sock)
+    public static bool Autobind(Process model, Sock sock)
     {
         if (sock.LocalPort is not null) return true;
         if (Allocate(model, sock) is not { } port) return false;
@@ -62,7 +63,7 @@ public static class InetBind
     }
 
     /// <summary>An ephemeral port symbol, if the local range still has a free port.</summary>
-    private static PortValue? Allocate(Model model, Sock sock)
+    private static PortValue? Allocate(Process model, Sock sock)
     {
         var host = model.Host;
         var range = host.LocalPortHigh - host.LocalPortLow + 1;
@@ -73,7 +74,7 @@ public static class InetBind
         return PortValue.Of(model.NewSymbol(name, SymbolKind.EphemeralPort, host.LocalPortLow, host.LocalPortHigh));
     }
 
-    private static bool InUse(Model model, Sock self, Ipv4Address address, ushort port) =>
+    private static bool InUse(Process model, Sock self, Ipv4Address address, ushort port) =>
         model.Sockets.Any(s => s != self && s.LocalPort is { IsSymbolic: false } p && p.Concrete == port &&
                                (s.BoundAddress.IsZero || address.IsZero || s.BoundAddress == address));
 }

@@ -15,11 +15,12 @@ public static class InetConnect
     /// Description: a connected socket keeps the peer, takes the route's source as its own and caches the route;
     /// its identification counter starts afresh.
     /// </summary>
-    public static Outcome Connect(Model model, ConnectOp op)
+    public static Outcome Connect(Process model, ConnectOp op)
     {
         var call = new Call();
-        if (SocketCalls.SocketAndAddress(model, call, op.Fd, op.Address, op.AddressLength, ClauseId.Connect, out var sock, out var bytes) is { } ended)
-            return ended;
+        var found = SocketCalls.SocketAndAddress(model, op.Fd, op.Address, op.AddressLength, ClauseId.Connect);
+        if (found.Stop is { } ended) return call.Finish(ended);
+        var (sock, bytes) = found.Value;
         if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(call, sock);
         if (!InetBind.Autobind(model, sock)) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
@@ -70,9 +71,7 @@ public static class InetConnect
     {
         sock.CorkFlow = flow;
         if (sock.Pending != AddressFamily.Inet) return;
-        sock.Cork.FlowDestination = flow.Destination;
-        sock.Cork.FlowDestinationPort = flow.Port;
-        sock.Cork.FlowSource = flow.Source;
+        sock.Cork.SetFlow(flow);
     }
 
     private static Outcome Disconnect(Call call, Sock sock)

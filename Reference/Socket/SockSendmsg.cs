@@ -1,5 +1,4 @@
 using Udpconf.Reference.Api;
-using Udpconf.Reference.Syscall;
 using Udpconf.Reference.Udp;
 
 namespace Udpconf.Reference.Socket;
@@ -13,7 +12,7 @@ public static class SockSendmsg
     /// Description: credentials are recorded and not used. The automatic bind comes before any of UDP's checks,
     /// so even a send UDP refuses binds the socket.
     /// </summary>
-    public static Outcome Send(Model model, Call call, Sock sock, KernelMsg msg)
+    public static Outcome Send(Process model, Call call, Sock sock, KernelMsg msg)
     {
         // spec: sock_sendmsg.security_hook
         if (model.Host.SecurityVeto is { } veto) return call.Fail(veto, ClauseId.SecurityHook);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 
 namespace Udpconf.Reference.Socket;
@@ -12,7 +13,7 @@ public static class SocketCalls
     /// EINVAL for a type out of range or unknown type flags; EPROTONOSUPPORT for a datagram protocol that is not UDP.
     /// Model details: stream, raw, ping and UDP-Lite sockets are outside the model (Unmodeled).
     /// </summary>
-    public static Outcome Create(Model model, SocketOp op)
+    public static Outcome Create(Process model, SocketOp op)
     {
         var call = new Call();
         if (op.Domain is not (AddressFamily.Inet or AddressFamily.Inet6)) return call.Fail(Errno.EAFNOSUPPORT, ClauseId.SocketCreate);
@@ -31,10 +32,10 @@ public static class SocketCalls
     }
 
     /// <summary>Outcome: a descriptor that is not a socket.</summary>
-    public static Outcome OpenFile(Model model, OpenFileOp op) => new Call().Return(model.Open(op.Name, new PlainFile()), ClauseId.OpenFile);
+    public static Outcome OpenFile(Process model, OpenFileOp op) => new Call().Return(model.Open(op.Name, new PlainFile()), ClauseId.OpenFile);
 
     /// <summary>Outcome: 0; EBADF for a descriptor that is not open. O_NONBLOCK later acts as MSG_DONTWAIT.</summary>
-    public static Outcome SetNonblock(Model model, SetNonblockOp op)
+    public static Outcome SetNonblock(Process model, SetNonblockOp op)
     {
         var call = new Call();
         if (model.File(model.Resolve(op.Fd)) is not { } file) return call.Fail(Errno.EBADF, ClauseId.SetNonblock);
@@ -46,7 +47,7 @@ public static class SocketCalls
     /// Outcome: 0; EBADF for a descriptor that is not open. Closing a socket discards a pending corked datagram
     /// without sending it and frees its port.
     /// </summary>
-    public static Outcome Close(Model model, CloseOp op)
+    public static Outcome Close(Process model, CloseOp op)
     {
         var call = new Call();
         var number = model.Resolve(op.Fd);
@@ -60,42 +61,41 @@ public static class SocketCalls
         return call.Return(0, ClauseId.Close);
     }
 
-    /// <summary>The socket behind a descriptor: EBADF when it is not open, ENOTSOCK when it is not a socket.</summary>
-    public static Result<Sock> Lookup(Model model, Fd fd)
+    /// <summary>The socket behind a descriptor: EBADF when it is not open, ENOTSOCK when it is not a socket (both
+    /// decided by <paramref name="line"/>'s caller, under the fd lookup's clause).</summary>
+    public static Step<Sock> Lookup(Process model, Fd fd, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        var file = model.File(model.Resolve(fd));
-        if (file is null) return Errno.EBADF;
-        if (file is not Sock sock) return Errno.ENOTSOCK;
+        var found = model.File(model.Resolve(fd));
+        if (found is null) return Stop.Fail(Errno.EBADF, ClauseId.FdLookup, file, line, member);
+        if (found is not Sock sock) return Stop.Fail(Errno.ENOTSOCK, ClauseId.FdLookup, file, line, member);
         return sock;
     }
 
     /// <summary>
     /// The start of bind and connect: the descriptor must be an open socket (EBADF, ENOTSOCK), the address must
-    /// copy in (EINVAL, EFAULT), and the socket must be AF_INET (a dual-stack socket's bind and connect are not
-    /// modeled). Returns the outcome that ends the call, or null with the socket and the address bytes.
+    /// copy in (EINVAL, EFAULT, under <paramref name="clause"/>), and the socket must be AF_INET (a dual-stack
+    /// socket's bind and connect are not modeled). Gives the socket and the address bytes.
     /// </summary>
-    public static Outcome? SocketAndAddress(Model model, Call call, Fd fd, UserBuffer? address, int length, string clause,
-        out Sock sock, out byte[] bytes)
+    public static Step<(Sock Sock, byte[] Bytes)> SocketAndAddress(Process model, Fd fd, UserBuffer? address, int length, string clause)
     {
-        sock = null!;
-        bytes = [];
         var lookup = Lookup(model, fd);
-        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
-        sock = lookup.Value;
-        var copied = CopyAddressIn(address, length);
-        if (copied.IsError) return call.Fail(copied.Error!.Value, clause);
-        if (sock.Family != AddressFamily.Inet) return call.Unmodeled(ClauseId.Ipv6Unmodeled, $"{clause} of an AF_INET6 socket");
-        bytes = copied.Value!;
-        return null;
+        if (lookup.Stop is { } stop) return stop;
+        var sock = lookup.Value;
+        var copied = CopyAddressIn(address, length, clause);
+        if (copied.Stop is { } failed) return failed;
+        if (sock.Family != AddressFamily.Inet) return Stop.Unmodeled(ClauseId.Ipv6Unmodeled, $"{clause} of an AF_INET6 socket");
+        return (sock, copied.Value!);
     }
 
     /// <summary>Copies an address argument in (move_addr_to_kernel): EINVAL for a length below 0 or above 128,
-    /// EFAULT when the bytes cannot be read. A NULL pointer or a length of 0 gives no bytes.</summary>
-    public static Result<byte[]?> CopyAddressIn(UserBuffer? address, int length)
+    /// EFAULT when the bytes cannot be read, under the caller's <paramref name="clause"/>. A NULL pointer or a length
+    /// of 0 gives no bytes.</summary>
+    public static Step<byte[]?> CopyAddressIn(UserBuffer? address, int length, string clause,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        if (length < 0 || length > SockAddr.MaxLength) return Errno.EINVAL;
+        if (length < 0 || length > SockAddr.MaxLength) return Stop.Fail(Errno.EINVAL, clause, file, line, member);
         if (length == 0) return (byte[]?)Array.Empty<byte>();
-        if (address is null || address.Readable.Length < length) return Errno.EFAULT;
+        if (address is null || address.Readable.Length < length) return Stop.Fail(Errno.EFAULT, clause, file, line, member);
         return address.Readable[..length].ToArray();
     }
 }

@@ -27,11 +27,11 @@ public static class SocketOptions
         _ => true,
     };
 
-    public static Outcome Set(Model model, SetSockOptOp op)
+    public static Outcome Set(Process model, SetSockOptOp op)
     {
         var call = new Call();
         var lookup = SocketCalls.Lookup(model, op.Fd);
-        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        if (lookup.Stop is { } stop) return call.Finish(stop);
         var sock = lookup.Value;
         var outcome = op.Level switch
         {
@@ -44,7 +44,7 @@ public static class SocketOptions
         return outcome;
     }
 
-    private static Outcome SetSocketLevel(Model model, Call call, Sock sock, SetSockOptOp op)
+    private static Outcome SetSocketLevel(Process model, Call call, Sock sock, SetSockOptOp op)
     {
         if (op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck)) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
         if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
@@ -62,7 +62,7 @@ public static class SocketOptions
         return call.Return(0, ClauseId.SetSockOpt);
     }
 
-    private static Outcome SetUdpLevel(Model model, Call call, Sock sock, SetSockOptOp op)
+    private static Outcome SetUdpLevel(Process model, Call call, Sock sock, SetSockOptOp op)
     {
         if (op.OptName != UdpCork) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
         if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
@@ -79,7 +79,7 @@ public static class SocketOptions
         return call.Return(0, ClauseId.CorkOffPush);
     }
 
-    private static Outcome SetIpLevel(Model model, Call call, Sock sock, SetSockOptOp op)
+    private static Outcome SetIpLevel(Process model, Call call, Sock sock, SetSockOptOp op)
     {
         if (op.OptName == SocketOption.IpOptions)
         {
@@ -137,7 +137,7 @@ public static class SocketOptions
     }
 
     /// <summary>IP_MULTICAST_IF with struct ip_mreqn (12 bytes) or an in_addr (4 to 11 bytes); less: reset.</summary>
-    private static Outcome SetMulticastInterface(Model model, Call call, Sock sock, SetSockOptOp op)
+    private static Outcome SetMulticastInterface(Process model, Call call, Sock sock, SetSockOptOp op)
     {
         var address = Ipv4Address.Any;
         var index = 0;
@@ -178,11 +178,11 @@ public static class SocketOptions
     /// length; ENOTCONN for IP_MTU on an unconnected socket; ENOPROTOOPT for an option the model does not know.
     /// An IP-level value from 0 to 255 asked with fewer than 4 bytes is returned as one byte.
     /// </summary>
-    public static Outcome Get(Model model, GetSockOptOp op)
+    public static Outcome Get(Process model, GetSockOptOp op)
     {
         var call = new Call();
         var lookup = SocketCalls.Lookup(model, op.Fd);
-        if (lookup.IsError) return call.Fail(lookup.Error!.Value, ClauseId.FdLookup);
+        if (lookup.Stop is { } stop) return call.Finish(stop);
         var sock = lookup.Value;
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
         int value;
@@ -238,7 +238,7 @@ public static class SocketOptions
     /// <see cref="Profile.MulticastRoutingOptionsByBuild"/> EOPNOTSUPP for a multicast-routing number, with ENOPROTOOPT
     /// allowed as the answer of a kernel built without multicast routing.
     /// </summary>
-    private static Outcome UnknownIpOption(Model model, Call call, int optName, string clause)
+    private static Outcome UnknownIpOption(Process model, Call call, int optName, string clause)
     {
         if (!model.Profile.MulticastRoutingOptionsByBuild || optName is < MulticastRoutingFirst or > MulticastRoutingLast)
             return call.Fail(Errno.ENOPROTOOPT, clause);

@@ -4,18 +4,6 @@ using Udpconf.Reference.Udp;
 
 namespace Udpconf.Reference.Syscall;
 
-/// <summary>The message as the kernel holds it after the system call front end (struct msghdr, in kernel memory).</summary>
-/// <param name="Name">msg_name: null when no address is passed down.</param>
-/// <param name="Length">The total of the data blocks (the len of udp_sendmsg).</param>
-public sealed record KernelMsg(
-    byte[]? Name,
-    int NameLength,
-    IReadOnlyList<UserBuffer> Iov,
-    ReadOnlyMemory<byte> Control,
-    long ControlLength,
-    MsgFlags Flags,
-    long Length);
-
 /// <summary>sys_sendto and sys_sendmsg: from a descriptor and raw user arguments to sock_sendmsg.</summary>
 public static class SysSendto
 {
@@ -27,7 +15,7 @@ public static class SysSendto
     /// Description: one data block, no control messages; a NULL address passes no name down (a non-NULL one of
     /// length 0 passes an empty name); O_NONBLOCK adds MSG_DONTWAIT.
     /// </summary>
-    public static Outcome SendTo(Model model, SendToOp op)
+    public static Outcome SendTo(Process model, SendToOp op)
     {
         var call = new Call();
         var file = model.File(model.Resolve(op.Fd));
@@ -43,8 +31,8 @@ public static class SysSendto
         if (op.Address is not null)
         {
             // spec: sys_sendto.addr_copy
-            var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength);
-            if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.AddrCopy);
+            var copied = SocketCalls.CopyAddressIn(op.Address, op.AddressLength, ClauseId.AddrCopy);
+            if (copied.Stop is { } stop) return call.Finish(stop);
             call.Pass(ClauseId.AddrCopy);
             name = copied.Value;
             nameLength = op.AddressLength;
@@ -63,7 +51,7 @@ public static class SysSendto
     /// no name; EINVAL for a negative one; above 128: EINVAL in 2.6, clamped to 128 now; ENOBUFS for a
     /// msg_controllen above INT_MAX; EFAULT for control bytes that cannot be read.
     /// </summary>
-    public static Outcome SendMsg(Model model, SendMsgOp op)
+    public static Outcome SendMsg(Process model, SendMsgOp op)
     {
         var call = new Call();
         var file = model.File(model.Resolve(op.Fd));
@@ -82,8 +70,8 @@ public static class SysSendto
         byte[]? name = null;
         if (nameLength != 0)
         {
-            var copied = SocketCalls.CopyAddressIn(op.Name, nameLength);
-            if (copied.IsError) return call.Fail(copied.Error!.Value, ClauseId.AddrCopy);
+            var copied = SocketCalls.CopyAddressIn(op.Name, nameLength, ClauseId.AddrCopy);
+            if (copied.Stop is { } stop) return call.Finish(stop);
             name = copied.Value;
         }
         else

@@ -1,11 +1,7 @@
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Ip;
-using Udpconf.Reference.Socket;
 
 namespace Udpconf.Reference.Udp;
-
-/// <summary>What a push gave: null or an error, and the clause that decided.</summary>
-public readonly record struct PushResult(Errno? Error, string Clause, string? Unmodeled = null, ClauseSite Site = default);
 
 /// <summary>udp_push_pending_frames: the UDP header and checksum of the corked datagram, then IP's push.</summary>
 public static class UdpPushPendingFrames
@@ -19,7 +15,7 @@ public static class UdpPushPendingFrames
     /// Variation: current kernels take the UDP length from the queued data, so a corked MSG_PROBE does not change
     /// it, and count the OutDatagram here.
     /// </summary>
-    public static PushResult Push(Model model, Call call, Sock sock)
+    public static Step<Nothing> Push(Net model, Call call, UdpSock sock)
     {
         var cork = sock.Cork;
         if (cork.Queue.Count == 0)
@@ -27,12 +23,12 @@ public static class UdpPushPendingFrames
             // spec: udp_push.empty
             call.Pass(ClauseId.PushEmpty);
             Reset(call, sock);
-            return new PushResult(null, ClauseId.PushEmpty);
+            return default(Nothing);
         }
         if (sock.Pending == AddressFamily.Inet6)
         {
             Reset(call, sock);
-            return new PushResult(null, ClauseId.Ipv6Unmodeled, "the pending datagram is an IPv6 one", ClauseSite.Decided(ClauseId.Ipv6Unmodeled));
+            return Stop.Unmodeled(ClauseId.Ipv6Unmodeled, "the pending datagram is an IPv6 one");
         }
 
         // spec: udp_push.header
@@ -62,25 +58,23 @@ public static class UdpPushPendingFrames
             call.Pass(ClauseId.ChecksumZero);
         }
 
-        var result = IpPushPendingFrames.Push(model, call, sock, udpLength, mode);
-        if (!model.Profile.OutDatagramsPerCall && result.Error is null && result.Sent)
+        var sent = IpPushPendingFrames.Push(model, call, sock, udpLength, mode);
+        if (!model.Profile.OutDatagramsPerCall && sent.Stop is null && sent.Value)
             call.Count(new CounterDelta(1, 0, 0, 0));
         Reset(call, sock);
-        return new PushResult(result.Error, result.Clause, result.Unmodeled, result.Site);
+        return sent.Stop is { } stop ? stop : default(Nothing);
     }
 
     /// <summary>udp_flush_pending_frames: drop everything pending without sending it.</summary>
-    public static void Flush(Sock sock)
+    public static void Flush(UdpSock sock)
     {
-        sock.UdpLength = 0;
-        sock.Pending = 0;
-        sock.Cork.Release();
+        sock.Flush();
     }
 
     private const int UdpHeaderLength = 8;
 
     // spec: udp_push.reset
-    private static void Reset(Call call, Sock sock)
+    private static void Reset(Call call, UdpSock sock)
     {
         Flush(sock);
         call.Pass(ClauseId.PushReset);

@@ -1,9 +1,6 @@
-using System.Runtime.CompilerServices;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Ip;
-using Udpconf.Reference.Socket;
-using Udpconf.Reference.Syscall;
 
 namespace Udpconf.Reference.Udp;
 
@@ -23,7 +20,7 @@ public static class UdpSendMsg
     /// Variation: see <see cref="Profile"/>: counting of OutDatagrams, the CVE-2009-2698 crash, the UDP length
     /// taken from the cork's counter.
     /// </summary>
-    public static Outcome Send(Model model, Call call, Sock sock, KernelMsg msg)
+    public static Outcome Send(Net model, Call call, UdpSock sock, KernelMsg msg)
     {
         var profile = model.Profile;
         var flags = msg.Flags;
@@ -39,23 +36,22 @@ public static class UdpSendMsg
         if (corkreq) call.Pass(ClauseId.CorkReq);
 
         // Appending to a pending datagram, and a corked send once routed, run under the socket lock; its release may
-        // look an obsolete cached route up again (Model.ReleaseSocket).
-        var (outcome, locked) = Append(model, call, sock, msg, len, flags, corkreq);
-        if (locked) model.ReleaseSocket(sock);
-        return outcome;
+        // look an obsolete cached route up again (Net.ReleaseSocket), after the answer is decided.
+        using var socketLock = new SockLock(model, sock);
+        return Append(model, call, sock, msg, len, flags, corkreq, socketLock);
     }
 
-    private static (Outcome Outcome, bool Locked) Append(Model model, Call call, Sock sock, KernelMsg msg, long len, MsgFlags flags, bool corkreq)
+    private static Outcome Append(Net model, Call call, UdpSock sock, KernelMsg msg, long len, MsgFlags flags, bool corkreq, SockLock socketLock)
     {
         var profile = model.Profile;
         var ipc = new IpcCookie();
         RouteResult? route = null;
         var ulen = (int)len;
-        var locked = sock.Pending != 0;
         if (sock.Pending != 0)
         {
+            socketLock.Take();
             // spec: udp_sendmsg.pending_family
-            if (sock.Pending != AddressFamily.Inet) return (call.Fail(Errno.EINVAL, ClauseId.PendingFamily), locked);
+            if (sock.Pending != AddressFamily.Inet) return call.Fail(Errno.EINVAL, ClauseId.PendingFamily);
             // spec: udp_sendmsg.pending_append — address, control messages and routing are skipped.
             call.Pass(ClauseId.PendingAppend);
         }
@@ -65,48 +61,44 @@ public static class UdpSendMsg
             ulen += UdpHeaderLength;
             call.Pass(ClauseId.HeaderLen);
             var prepared = Prepare(model, call, sock, msg, ipc, len, corkreq);
-            if (prepared.Outcome is not null) return (prepared.Outcome, false);
-            route = prepared.Route;
-            locked = corkreq;
+            if (prepared.Stop is { } stop) return call.Finish(stop);
+            route = prepared.Value;
+            if (corkreq) socketLock.Take();
         }
 
         // spec: udp_sendmsg.length_accumulates
-        sock.UdpLength += ulen;
+        sock.AddLength(ulen);
         call.Pass(ClauseId.LengthAccumulates);
         var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, ipc, route,
             corkreq ? flags | MsgFlags.More : flags);
-        if (appended.Outcome is not null) return (appended.Outcome, locked);
-
-        Errno? error = appended.Error;
-        if (error is not null)
+        if (appended.Stop is { IsError: true } error)
         {
             // spec: udp_sendmsg.append_error_flush — every pending piece goes, not just this call's.
             UdpPushPendingFrames.Flush(sock);
             call.Pass(ClauseId.AppendErrorFlush);
-            return (call.Fail(error.Value, appended.Clause, appended.Site), locked);
+            return call.Finish(error);
         }
+        // A kernel fault, a send that blocks, a path the model does not follow: the call ends there.
+        if (appended.Stop is { } ended) return call.Finish(ended);
         var decidedBy = ClauseId.UdpResult;
         if (!corkreq)
         {
             // spec: udp_sendmsg.push_uncorked
             call.Pass(ClauseId.PushUncorked);
-            var pushed = PushPending(model, call, sock);
-            if (pushed.Unmodeled is { } note) return (call.Unmodeled(pushed.Clause, note, pushed.Site), locked);
-            if (pushed.Error is { } pushError) return (call.Fail(pushError, pushed.Clause, pushed.Site), locked);
+            if (PushPending(model, call, sock).Stop is { } stop) return call.Finish(stop);
         }
-        else if (!profile.ProbeMoreLeavesPending && sock.Cork.Queue.Count == 0)
+        else if (!profile.ProbeMoreLeavesPending)
         {
-            // The CVE-2009-2698 fix: a corked send that queued nothing leaves nothing pending.
-            sock.Pending = 0;
+            sock.ForgetEmptyPending();
         }
         // spec: udp_sendmsg.result
         if (profile.OutDatagramsPerCall) call.Count(new CounterDelta(1, 0, 0, 0));
-        return (call.Return(len, decidedBy), locked);
+        return call.Return(len, decidedBy);
     }
 
     /// <summary>udp_push_pending_frames, and then, in current kernels, the confirmation a MSG_CONFIRM on the
     /// datagram's first piece asked for, given only if the datagram left (2.6 confirmed when the flag was seen).</summary>
-    internal static PushResult PushPending(Model model, Call call, Sock sock)
+    internal static Step<Nothing> PushPending(Net model, Call call, UdpSock sock)
     {
         var confirmOnSend = sock.Cork.ConfirmOnSend;
         var sentBefore = call.Datagrams.Count;
@@ -116,11 +108,9 @@ public static class UdpSendMsg
         return pushed;
     }
 
-    private readonly record struct Prepared(RouteResult? Route, Outcome? Outcome);
-
     /// <summary>The part of udp_sendmsg that runs only for the first piece of a datagram: address, control
     /// messages, options, routing, confirmation and the cork's set-up.</summary>
-    private static Prepared Prepare(Model model, Call call, Sock sock, KernelMsg msg, IpcCookie ipc, long len, bool corkreq)
+    private static Step<RouteResult> Prepare(Net model, Call call, UdpSock sock, KernelMsg msg, IpcCookie ipc, long len, bool corkreq)
     {
         var profile = model.Profile;
         var flags = msg.Flags;
@@ -130,20 +120,20 @@ public static class UdpSendMsg
         if (msg.Name is not null)
         {
             // spec: udp_sendmsg.addr_short
-            if (msg.NameLength < SockAddr.InLength) return Fail(call, Errno.EINVAL, ClauseId.AddrShort);
+            if (msg.NameLength < SockAddr.InLength) return Stop.Fail(Errno.EINVAL, ClauseId.AddrShort);
             var family = SockAddr.Family(msg.Name);
             // spec: udp_sendmsg.addr_family — AF_UNSPEC is taken as AF_INET.
-            if (family != AddressFamily.Inet && family != AddressFamily.Unspec) return Fail(call, Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
+            if (family != AddressFamily.Inet && family != AddressFamily.Unspec) return Stop.Fail(Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
             call.Pass(ClauseId.AddrFamily);
             daddr = SockAddr.Address(msg.Name);
             dport = SockAddr.Port(msg.Name);
             // spec: udp_sendmsg.dport_zero — a destination address of 0 is allowed.
-            if (dport == 0) return Fail(call, Errno.EINVAL, ClauseId.DportZero);
+            if (dport == 0) return Stop.Fail(Errno.EINVAL, ClauseId.DportZero);
         }
         else
         {
             // spec: udp_sendmsg.no_dest
-            if (!sock.Connected) return Fail(call, Errno.EDESTADDRREQ, ClauseId.NoDest);
+            if (!sock.Connected) return Stop.Fail(Errno.EDESTADDRREQ, ClauseId.NoDest);
             // spec: udp_sendmsg.connected_dest
             daddr = sock.PeerAddress;
             dport = sock.PeerPort;
@@ -158,7 +148,7 @@ public static class UdpSendMsg
         if (msg.ControlLength != 0)
         {
             // spec: udp_sendmsg.cmsg
-            if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgError) return Fail(call, cmsgError, ClauseId.Cmsg);
+            if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgError) return Stop.Fail(cmsgError, ClauseId.Cmsg);
             call.Pass(ClauseId.Cmsg);
             connected = false;
         }
@@ -175,7 +165,7 @@ public static class UdpSendMsg
         if (ipc.Options is { HasSourceRoute: true } sourceRoute)
         {
             // spec: udp_sendmsg.source_route
-            if (daddr.IsZero) return Fail(call, Errno.EINVAL, ClauseId.SourceRoute);
+            if (daddr.IsZero) return Stop.Fail(Errno.EINVAL, ClauseId.SourceRoute);
             faddr = sourceRoute.FirstHop!.Value;
             connected = false;
             call.Pass(ClauseId.SourceRoute);
@@ -217,12 +207,12 @@ public static class UdpSendMsg
             if (lookup.IsError)
             {
                 if (lookup.Error == Errno.ENETUNREACH && profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-                return Fail(call, lookup.Error!.Value, ClauseId.Route);
+                return Stop.Fail(lookup.Error!.Value, ClauseId.Route);
             }
             call.Pass(ClauseId.Route);
             route = lookup.Value;
             // spec: udp_sendmsg.broadcast_eacces
-            if (route.IsBroadcast && !sock.Broadcast) return Fail(call, Errno.EACCES, ClauseId.BroadcastEacces);
+            if (route.IsBroadcast && !sock.Broadcast) return Stop.Fail(Errno.EACCES, ClauseId.BroadcastEacces);
             if (connected)
             {
                 sock.CachedRoute = route;
@@ -242,7 +232,7 @@ public static class UdpSendMsg
             if (flags.HasFlag(MsgFlags.Probe) && len == 0)
             {
                 if (profile.OutDatagramsPerCall) call.Count(new CounterDelta(1, 0, 0, 0));
-                return new Prepared(null, call.Return(0, ClauseId.Probe));
+                return Stop.Return(0, ClauseId.Probe);
             }
         }
 
@@ -253,10 +243,9 @@ public static class UdpSendMsg
 
         // spec: udp_sendmsg.cork_app_bug — only another thread could have corked the socket meanwhile; a model of
         // one thread never finds it so, but the guard stands where the text puts it.
-        if (sock.Pending != 0) return Fail(call, Errno.EINVAL, ClauseId.CorkAppBug);
+        if (sock.Pending != 0) return Stop.Fail(Errno.EINVAL, ClauseId.CorkAppBug);
 
         // spec: udp_sendmsg.cork_setup
-        var cork = sock.Cork;
         // The pseudo-header's destination: the final one in 2.6. Current kernels sum the flow's: for a datagram sent
         // at once that is the route's flow, whose destination is the first hop of a source route; a corked one gets
         // the cork's flow, filled with the final destination (measured on the live kernel; the corked case found by
@@ -269,18 +258,8 @@ public static class UdpSendMsg
             if (corkreq) sock.CorkFlow = flow;
             else if (cached) flow = sock.CorkFlow;
         }
-        cork.FlowDestination = flow.Destination;
-        cork.FlowDestinationPort = flow.Port;
-        cork.FlowSource = flow.Source;
-        cork.FlowSourcePort = sock.LocalPort!.Value;
-        cork.Ttl = ipc.Ttl;
-        cork.Tos = profile.TosFixedAtCork ? ipc.Tos ?? sock.Tos : ipc.Tos;
-        cork.ConfirmOnSend = confirmOnSend;
-        sock.Pending = AddressFamily.Inet;
+        sock.SetUpPending(flow, ipc.Ttl, profile.TosFixedAtCork ? ipc.Tos ?? sock.Tos : ipc.Tos, confirmOnSend);
         call.Pass(ClauseId.CorkSetup);
-        return new Prepared(route, null);
+        return route;
     }
-
-    private static Prepared Fail(Call call, Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
-        new(null, call.Fail(errno, clause, new ClauseSite(file, line, member)));
 }

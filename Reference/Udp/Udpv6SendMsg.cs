@@ -1,6 +1,5 @@
+using Udpconf.Reference.Ip;
 using Udpconf.Reference.Api;
-using Udpconf.Reference.Socket;
-using Udpconf.Reference.Syscall;
 
 namespace Udpconf.Reference.Udp;
 
@@ -14,7 +13,7 @@ public static class Udpv6SendMsg
     /// Model details: a corked native IPv6 send returns its length and leaves an AF_INET6 datagram pending, as a
     /// kernel with an IPv6 route does; any IPv6 datagram that would leave is Unmodeled.
     /// </summary>
-    public static Outcome Send(Model model, Call call, Sock sock, KernelMsg msg)
+    public static Outcome Send(Net model, Call call, UdpSock sock, KernelMsg msg)
     {
         if (msg.Name is not null)
         {
@@ -44,8 +43,7 @@ public static class Udpv6SendMsg
         if (msg.Length > 0xFFFF) return call.Fail(Errno.EMSGSIZE, ClauseId.Ipv6Unmodeled);
         var corked = sock.CorkFlag || msg.Flags.HasFlag(MsgFlags.More);
         if (!corked) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "an IPv6 datagram would leave");
-        sock.Pending = AddressFamily.Inet6;
-        sock.Cork.Queue.Add(new Skb { Length = 48 + (int)msg.Length });
+        sock.PendIpv6((int)msg.Length);
         return call.Return(msg.Length, ClauseId.Ipv6Unmodeled) with { Note = "an IPv6 datagram is pending; its bytes are not modeled" };
     }
 }

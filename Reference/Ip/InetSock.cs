@@ -1,0 +1,61 @@
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
+
+namespace Udpconf.Reference.Ip;
+
+/// <summary>
+/// The IP-level state of a socket (struct sock and inet_sock of the text): addresses, options, the cached route, the
+/// error queue and the cork. IP's functions see a socket only through this; UDP's state is <c>UdpSock</c>'s, the
+/// descriptor's bookkeeping <c>Sock</c>'s.
+/// </summary>
+public abstract class InetSock : FileObject
+{
+    protected InetSock(HostConfig host)
+    {
+        PmtuMode = host.DefaultPmtuMode;
+        SendBuffer = host.WmemDefault;
+    }
+
+    // Binding (inet->num, sport, rcv_saddr, saddr).
+    public PortValue? LocalPort { get; set; }
+    public Ipv4Address BoundAddress { get; set; }
+    public Ipv4Address SourceAddress { get; set; }
+
+    // Connection (sk_state, daddr, dport, the cached route).
+    public bool Connected { get; set; }
+    public Ipv4Address PeerAddress { get; set; }
+    public ushort PeerPort { get; set; }
+    public RouteResult? CachedRoute { get; set; }
+    public int CachedRouteGeneration { get; set; }
+    /// <summary>The per-socket identification counter (inet->id) of the current connection, and how many
+    /// datagrams have used it.</summary>
+    public Symbol? IdentCounter { get; set; }
+    public int IdentUses { get; set; }
+
+    // Options.
+    public int PmtuMode { get; set; }
+    /// <summary>IP_TTL; -1: the route's or the host's default.</summary>
+    public int UnicastTtl { get; set; } = -1;
+    public byte Tos { get; set; }
+    /// <summary>sk_err: an error an ICMP message left for the socket, reported (and cleared) by the next send's first
+    /// buffer.</summary>
+    public Errno? Error { get; set; }
+    /// <summary>Why the model no longer says what this socket does (it met a path the model does not follow).</summary>
+    public string? Unmodeled { get; set; }
+    /// <summary>The cork's flow as current kernels keep it on the socket (inet->cork.fl), written by corked sends and
+    /// connect and read by connected sends (Profile.SharedCorkFlow).</summary>
+    public (Ipv4Address Destination, ushort Port, Ipv4Address Source) CorkFlow { get; set; }
+    public IpOptions? Options { get; set; }
+    public byte MulticastTtl { get; set; } = 1;
+    public int MulticastIndex { get; set; }
+    public Ipv4Address MulticastAddress { get; set; }
+    public bool Broadcast { get; set; }
+    public bool NoCheck { get; set; }
+    public bool DontRoute { get; set; }
+    public int SendBuffer { get; set; }
+    public bool RecvErr { get; set; }
+
+    public Cork Cork { get; } = new();
+
+    public List<ErrorQueueEntry> ErrorQueue { get; } = [];
+}

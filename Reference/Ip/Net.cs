@@ -1,0 +1,107 @@
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
+
+namespace Udpconf.Reference.Ip;
+
+/// <summary>
+/// The host as IP and UDP see it (struct net, and the kernel's shared generators): the configuration and profile,
+/// the route generation, the symbols introduced so far and the path MTUs learned. <see cref="Model"/> adds the
+/// process's descriptors and the dispatch of operations on top.
+/// </summary>
+public abstract class Net
+{
+    private readonly List<Symbol> symbols = [];
+    private readonly Dictionary<Ipv4Address, (Symbol Symbol, int Uses)> destinationCounters = new();
+    private readonly HashSet<Ipv4Address> learnedPmtu = [];
+    private readonly HashSet<Ipv4Address> stalePmtu = [];
+    private int freeIdents;
+
+    protected Net(HostConfig host, Profile profile)
+    {
+        Host = host;
+        Profile = profile;
+    }
+
+    public HostConfig Host { get; private set; }
+    public Profile Profile { get; }
+    /// <summary>Bumped by every host change: cached routes of connected sockets are then looked up again.</summary>
+    public int RouteGeneration { get; private set; }
+    /// <summary>Every symbol the model has introduced so far, in order.</summary>
+    public IReadOnlyList<Symbol> Symbols => symbols;
+
+    /// <summary>ip_fragment's ICMP to this host taught the route to <paramref name="destination"/> a path MTU (a
+    /// next-hop exception, equal to the MTU of the moment).</summary>
+    internal void LearnPmtu(Ipv4Address destination) => learnedPmtu.Add(destination);
+
+    /// <summary>Why the model cannot say what a datagram to <paramref name="destination"/> does: its learned path MTU
+    /// outlived a change of the link MTU, and how such an exception and the routes cached from it follow the link is
+    /// route-cache detail the model does not follow. Null when it can.</summary>
+    internal string? UnmodeledPath(Ipv4Address destination) => stalePmtu.Contains(destination)
+        ? $"the path MTU to {destination} was learned from this host's own ICMP \"fragmentation needed\" and the link MTU changed since"
+        : null;
+
+    /// <summary>release_sock's callback (Profile.ReleaseRevalidatesRoute): a connected socket whose cached route went
+    /// obsolete gets it looked up again, from its peer, bound source and TOS, or none when that fails.</summary>
+    internal void ReleaseSocket(InetSock sock)
+    {
+        if (!Profile.ReleaseRevalidatesRoute || !sock.Connected || sock.CachedRoute is null || sock.CachedRouteGeneration == RouteGeneration) return;
+        var destination = sock.Options is { HasSourceRoute: true } options ? options.FirstHop!.Value : sock.PeerAddress;
+        var route = RouteLookup.Lookup(Host, new FlowKey(destination, sock.SourceAddress, 0, sock.Tos, false), Profile);
+        sock.CachedRoute = route.IsError ? null : route.Value;
+        sock.CachedRouteGeneration = RouteGeneration;
+    }
+
+    /// <summary>A route's MTUs now: the path MTU (dst_mtu: the route's MTU metric, else its device's) and its device's,
+    /// which follow the host's changes after the route was looked up.</summary>
+    internal (int Path, int Device) Mtus(RouteResult route)
+    {
+        var device = Host.InterfaceByName(route.Device.Name) ?? route.Device;
+        return (route.MetricMtu ?? device.Mtu, device.Mtu);
+    }
+
+    /// <summary>The path MTU discovery rules for <paramref name="sock"/>'s IP_MTU_DISCOVER mode now.</summary>
+    internal PmtuPolicy Pmtu(InetSock sock) => new(Profile, sock.PmtuMode);
+
+    internal Symbol NewSymbol(string name, SymbolKind kind, ushort low = 0, ushort high = ushort.MaxValue)
+    {
+        var symbol = new Symbol(name, kind, low, high);
+        symbols.Add(symbol);
+        return symbol;
+    }
+
+    /// <summary>A fresh identification for one datagram (current kernels' hashed generator).</summary>
+    internal Symbol NewFreeIdent() => NewSymbol($"ipid#{++freeIdents}", SymbolKind.IdentFree);
+
+    /// <summary>2.6: the per-destination identification counter (inet_peer), and this datagram's step on it.</summary>
+    internal (Symbol Symbol, int Step) NextDestinationIdent(Ipv4Address destination)
+    {
+        if (!destinationCounters.TryGetValue(destination, out var counter))
+            counter = (NewSymbol($"ipid@{destination}", SymbolKind.IdentCounter), 0);
+        destinationCounters[destination] = (counter.Symbol, counter.Uses + 1);
+        return (counter.Symbol, counter.Uses);
+    }
+
+    /// <summary>A device's settings changed: cached routes go obsolete, and a path MTU learned before a change of the
+    /// link MTU goes stale.</summary>
+    internal void ChangeInterface(Interface device, Interface changed)
+    {
+        Host = Host.WithInterface(changed);
+        if (changed.Mtu != device.Mtu) stalePmtu.UnionWith(learnedPmtu);
+        RouteGeneration++;
+    }
+}
+
+/// <summary>lock_sock ... release_sock around a part of a call: disposing it releases the socket (and runs
+/// <see cref="Net.ReleaseSocket"/>) only if the lock was taken. The release follows the answer, so it changes nothing
+/// the call already decided.</summary>
+public sealed class SockLock(Net net, InetSock sock) : IDisposable
+{
+    private bool held;
+
+    public void Take() => held = true;
+
+    public void Dispose()
+    {
+        if (held) net.ReleaseSocket(sock);
+    }
+}
