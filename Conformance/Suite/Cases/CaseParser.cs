@@ -37,7 +37,7 @@ public static class CaseParser
         string[]? clauses = null;
         string[] profiles = ["spec", "linux"];
         Feature[] features = [];
-        var host = new HostBuilder();
+        var host = new HostLines();
         var hostGiven = false;
         var steps = new List<Step>();
         var section = "header";
@@ -90,7 +90,7 @@ public static class CaseParser
                                 case "clauses": clauses = CheckClauses(words, position, diagnostics); break;
                                 case "profiles": profiles = CheckProfiles(words, position, diagnostics); break;
                                 case "features": features = CheckFeatures(words, position, diagnostics); break;
-                                case "title": title = [string.Join(' ', words.Select(LineReader.Unquoted))]; break;
+                                case "title": title = [string.Join(' ', words.Select(QuotedText.Unquoted))]; break;
                             }
                             continue;
                         default:
@@ -121,7 +121,7 @@ public static class CaseParser
                                 break;
                             }
                             operationFailed = true;
-                            current = new StepBuilder(steps.Count, position with { Column = indent + 1 }, line.Trim(), OperationParser.Parse(reader, data));
+                            current = new StepBuilder(steps.Count, position with { Column = indent + 1 }, line.Trim(), OperationLines.Read(reader, data));
                             operationFailed = false;
                         }
                         break;

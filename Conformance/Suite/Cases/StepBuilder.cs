@@ -48,7 +48,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
                     var name = field.Text[..eq];
                     if (!PacketFields.Contains(name)) throw new CaseSyntaxException(field.Column, $"unknown packet field '{name}' ({string.Join(", ", PacketFields)})");
                     var value = field.Text[(eq + 1)..];
-                    if (name == "payload") OperationParser.CheckData(new Token(value, field.Column + eq + 1));
+                    if (name == "payload") DataWords.Check(new Token(value, field.Column + eq + 1));
                     fields[name] = value;
                 }
                 if (fields.Count == 0) throw new CaseSyntaxException(reader.EndColumn, "a packet line names at least one field=value");

@@ -142,7 +142,7 @@ public static class CaseExpectations
         {
             var view = Packet.Parse(bytes);
             if (!view.IsIpv4) return false;
-            var data = OperationParser.Data(new Token(wanted, 0));
+            var data = DataWords.Read(new Token(wanted, 0));
             return data.Readable.Span.SequenceEqual(view.Data.Span);
         }
         if (field == "options") return string.Equals(NormalizeHex(wanted), actual, StringComparison.OrdinalIgnoreCase);

@@ -1,11 +1,14 @@
+using System.Text;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
+using static Udpconf.Suite.Cases.Words;
 
 namespace Udpconf.Suite.Cases;
 
-/// <summary>The host: section of a case: links, routes, output drops and settings.</summary>
-internal sealed class HostBuilder
+/// <summary>The host: section of a case: links, routes, output drops and settings; read (an instance collects the
+/// lines, <see cref="Build"/> makes the host) and written (<see cref="Write"/>).</summary>
+internal sealed class HostLines
 {
     private readonly List<Interface> links = [];
     private readonly List<(Route Route, int Line, int Column)> routes = [];
@@ -19,6 +22,8 @@ internal sealed class HostBuilder
         ["probe"] = SocketOption.PmtuProbe, ["interface"] = SocketOption.PmtuInterface, ["omit"] = SocketOption.PmtuOmit,
     };
 
+    public static string? PmtuWord(int mode) => PmtuModes.FirstOrDefault(m => m.Value == mode).Key;
+
     public void Add(LineReader reader)
     {
         var keyword = reader.Next("a host line");
@@ -31,7 +36,7 @@ internal sealed class HostBuilder
                 if (!reader.TryTake("to")) throw new CaseSyntaxException(reader.Column, "expected 'to' after 'drop'");
                 var (address, prefix) = reader.Prefix("a destination");
                 ushort? port = null;
-                if (reader.TryTake("port")) port = Port(reader);
+                if (reader.TryTake("port")) port = AddressWords.Port(reader.Next("a port"));
                 reader.ExpectEnd();
                 drops.Add(new OutputDropRule(address, prefix, port));
                 break;
@@ -70,6 +75,44 @@ internal sealed class HostBuilder
         }
     }
 
+    /// <summary>The lines of the host: section (<see cref="CaseWriter.Host"/>): links (after <c>lo</c>, which every
+    /// host has), routes, output drops, then the settings that differ from the defaults.</summary>
+    public static IEnumerable<string> Write(HostConfig host)
+    {
+        var lines = new List<string>();
+        if (host.Interfaces.Count == 0 || !IsLoopback(host.Interfaces[0]))
+            throw Unsupported("the host", $"its first interface must be the standard lo ({HostConfig.LoopbackInterface}); a case cannot change lo");
+        var links = host.Interfaces.Skip(1).ToArray();
+        for (var i = 0; i < links.Length; i++) lines.Add(WriteLink(links[i], i, links));
+        foreach (var route in host.Routes) lines.Add(WriteRoute(route, host));
+        foreach (var drop in host.OutputDrops)
+            lines.Add($"drop to {WritePrefix(drop.Destination, drop.PrefixLength, "a drop rule")}" + (drop.DestinationPort is { } port ? $" port {port}" : ""));
+
+        var defaults = new HostConfig();
+        if (host.DefaultTtl != defaults.DefaultTtl) lines.Add($"ttl {host.DefaultTtl}");
+        if (host.LocalPortLow != defaults.LocalPortLow || host.LocalPortHigh != defaults.LocalPortHigh)
+        {
+            if (host.LocalPortLow > host.LocalPortHigh) throw Unsupported("the host", $"the port range {host.LocalPortLow}-{host.LocalPortHigh} runs backwards");
+            lines.Add($"ports {host.LocalPortLow}-{host.LocalPortHigh}");
+        }
+        if (host.DefaultPmtuMode != defaults.DefaultPmtuMode)
+            lines.Add($"pmtu {PmtuWord(host.DefaultPmtuMode) ?? throw Unsupported("the host", $"the PMTU mode {host.DefaultPmtuMode} has no name")}");
+        if (host.WmemDefault != defaults.WmemDefault || host.WmemMax != defaults.WmemMax)
+            lines.Add(host.WmemDefault == host.WmemMax ? $"wmem {Num(host.WmemDefault)}" : $"wmem {Num(host.WmemDefault)} {Num(host.WmemMax)}");
+        if (host.SecurityVeto is { } veto) lines.Add($"veto {ErrnoWord(veto, "the host's security veto")}");
+        if (!host.Privileged) lines.Add("unprivileged");
+        return lines;
+    }
+
+    private static string ErrnoWord(Errno errno, string what) =>
+        Enum.IsDefined(errno) ? errno.ToString() : throw Unsupported("the host", $"{what} is errno {(int)errno}, which has no name");
+
+    private static bool IsLoopback(Interface link)
+    {
+        var lo = HostConfig.LoopbackInterface;
+        return link with { SecondaryAddresses = null } == lo && (link.SecondaryAddresses is null || link.SecondaryAddresses.Count == 0);
+    }
+
     private void AddLink(LineReader reader)
     {
         var name = reader.Next("a link name");
@@ -102,6 +145,25 @@ internal sealed class HostBuilder
     {
         secondary.Add(reader.Prefix("a second address/prefix"));
         return link;
+    }
+
+    private static string WriteLink(Interface link, int position, Interface[] links)
+    {
+        var what = $"link {link.Name}";
+        if (link.Name == "lo") throw Unsupported("the host", "a second interface named lo (lo always exists, index 1)");
+        if (links.Take(position).Any(l => l.Name == link.Name)) throw Unsupported("the host", $"two links named {link.Name}");
+        if (link.Index == 1 || links.Take(position).Any(l => l.Index == link.Index))
+            throw Unsupported("the host", $"{what} has index {link.Index}, which is taken");
+        var line = new StringBuilder($"link {Plain(link.Name, "the link name", what)} {WritePrefix(link.Address, link.PrefixLength, what)}");
+        if (link.Index != position + 2) line.Append(" index ").Append(Num(link.Index));
+        if (link.Mtu != 1500) line.Append(" mtu ").Append(WriteMtu(link.Mtu, what));
+        if (!link.Up) line.Append(" down");
+        if (link.ChecksumOffload) line.Append(" offload");
+        if (link.UdpFragmentationOffload) line.Append(" ufo");
+        if (!link.ScatterGather) line.Append(" nosg");
+        if (link.QueueFull) line.Append(" queue-full");
+        foreach (var (address, prefix) in link.SecondaryAddresses ?? []) line.Append(" also ").Append(WritePrefix(address, prefix, what));
+        return line.ToString();
     }
 
     private void AddRoute(LineReader reader)
@@ -140,6 +202,37 @@ internal sealed class HostBuilder
         routes.Add((route, currentLine, column));
     }
 
+    private static string WriteRoute(Route route, HostConfig host)
+    {
+        var destination = route.Destination == Ipv4Address.Any && route.PrefixLength == 0
+            ? "default"
+            : WritePrefix(route.Destination, route.PrefixLength, "a route");
+        var what = $"the route to {destination}";
+        var line = new StringBuilder($"route {destination}");
+        if (route.Kind is RouteKind.Unreachable or RouteKind.Prohibit or RouteKind.Blackhole)
+        {
+            if (route.Device is not null || route.Gateway is not null || route.Mtu is not null || route.MtuLocked || route.Tos != 0 ||
+                route.PreferredSource is not null || route.HopLimit is not null)
+                throw Unsupported("the host", $"{what} is {route.Kind} and has a device, gateway or attribute; a case's refusing route has none");
+            return line.Append(' ').Append(route.Kind.ToString().ToLowerInvariant()).ToString();
+        }
+        if (route.Device is null) throw Unsupported("the host", $"{what} ({route.Kind}) has no device");
+        if (host.InterfaceByName(route.Device) is null) throw Unsupported("the host", $"{what} names link '{route.Device}', which is not defined");
+        if (route.Kind == RouteKind.Unicast)
+            line.Append(" via ").Append(route.Gateway?.ToString() ?? throw Unsupported("the host", $"{what} is a gateway route without a gateway"));
+        else if (route.Gateway is not null)
+            throw Unsupported("the host", $"{what} ({route.Kind}) has a gateway; only a gateway route (via) has one");
+        if (route.Kind == RouteKind.Multicast) line.Append(" multicast");
+        if (route.Kind == RouteKind.Broadcast) line.Append(" broadcast");
+        line.Append(" dev ").Append(Plain(route.Device, "the device name", what));
+        if (route.Mtu is { } mtu) line.Append(" mtu ").Append(WriteMtu(mtu, what));
+        if (route.MtuLocked) line.Append(" lock");
+        if (route.Tos != 0) line.Append(" tos ").Append(route.Tos);
+        if (route.PreferredSource is { } source) line.Append(" src ").Append(source);
+        if (route.HopLimit is { } hopLimit) line.Append(" hoplimit ").Append(hopLimit);
+        return line.ToString();
+    }
+
     public HostConfig Build(string file, List<Diagnostic> diagnostics)
     {
         var interfaces = links.Prepend(HostConfig.LoopbackInterface).ToArray();
@@ -152,14 +245,6 @@ internal sealed class HostBuilder
     /// <summary>The line the next <see cref="Add"/> reads, for diagnostics found only when the host is built.</summary>
     public void AtLine(int line) => currentLine = line;
 
-    public static ushort Port(LineReader reader)
-    {
-        var token = reader.Next("a port");
-        var value = LineReader.ParseLong(token, "a port");
-        if (value is < 0 or > 65535) throw new CaseSyntaxException(token.Column, $"port out of range: {token.Text}");
-        return (ushort)value;
-    }
-
     private static int Mtu(LineReader reader)
     {
         var token = reader.Next("an MTU");
@@ -167,6 +252,12 @@ internal sealed class HostBuilder
         if (value is < 68 or > 65536) throw new CaseSyntaxException(token.Column, $"MTU must be 68 to 65536: {token.Text}");
         return (int)value;
     }
+
+    private static string WriteMtu(int mtu, string what) =>
+        mtu is >= 68 and <= 65536 ? Num(mtu) : throw Unsupported("the host", $"{what} has MTU {mtu}; a case's host MTU is 68 to 65536");
+
+    private static string WritePrefix(Ipv4Address address, int prefix, string what) =>
+        prefix is >= 0 and <= 32 ? $"{address}/{prefix}" : throw Unsupported("the host", $"{what} has prefix length {prefix}; a case's is 0 to 32");
 
     private static byte Byte(LineReader reader, string what)
     {

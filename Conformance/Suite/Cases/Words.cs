@@ -1,5 +1,6 @@
 using System.Globalization;
 using Udpconf.Reference;
+using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 
 namespace Udpconf.Suite.Cases;
@@ -125,7 +126,7 @@ internal sealed class LineReader
 
     /// <summary>Splits on blanks; a quoted part ("text", anywhere in a word: <c>"a b"</c>, <c>payload="a b"</c>,
     /// <c>"a,b",3</c>) keeps its blanks, so that the word is its text as written, quotes and escapes included (read by
-    /// <see cref="Quoted"/>). Checks every quoted part: terminated, known escapes only.</summary>
+    /// <see cref="QuotedText.Scan"/>). Checks every quoted part: terminated, known escapes only.</summary>
     private static List<Token> Split(string line)
     {
         var result = new List<Token>();
@@ -135,82 +136,10 @@ internal sealed class LineReader
             if (char.IsWhiteSpace(line[i])) { i++; continue; }
             var start = i;
             while (i < line.Length && !char.IsWhiteSpace(line[i]))
-                i = line[i] == '"' ? Quoted(line, i, 1, null) : i + 1;
+                i = line[i] == '"' ? QuotedText.Scan(line, i, 1, null) : i + 1;
             result.Add(new Token(line[start..i], start + 1));
         }
         return result;
-    }
-
-    /// <summary>The escapes of quoted text: \" \\ \n \t \xHH.</summary>
-    public const string Escapes = "\\\" \\\\ \\n \\t \\xHH";
-
-    /// <summary>Reads the quoted text that starts with the '"' at <paramref name="at"/> of <paramref name="text"/>,
-    /// appending its bytes (UTF-8, an \xHH escape one byte) to <paramref name="bytes"/> when given, and returns the
-    /// index after the closing quote. <paramref name="column"/> is the column of text[0], for errors.</summary>
-    public static int Quoted(string text, int at, int column, List<byte>? bytes)
-    {
-        var i = at + 1;
-        var run = i;
-        void Flush(int end)
-        {
-            if (bytes is not null && end > run) bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[run..end]));
-        }
-        while (i < text.Length)
-        {
-            var c = text[i];
-            if (c == '"')
-            {
-                Flush(i);
-                return i + 1;
-            }
-            if (c != '\\') { i++; continue; }
-            Flush(i);
-            if (i + 1 >= text.Length) break;
-            var escape = text[i + 1];
-            switch (escape)
-            {
-                case '"' or '\\': bytes?.Add((byte)escape); i += 2; break;
-                case 'n': bytes?.Add((byte)'\n'); i += 2; break;
-                case 't': bytes?.Add((byte)'\t'); i += 2; break;
-                case 'x':
-                    if (i + 3 >= text.Length || !char.IsAsciiHexDigit(text[i + 2]) || !char.IsAsciiHexDigit(text[i + 3]))
-                        throw new CaseSyntaxException(column + i, "\\x takes two hex digits (\\xHH)");
-                    bytes?.Add(Convert.ToByte(text.Substring(i + 2, 2), 16));
-                    i += 4;
-                    break;
-                default:
-                    throw new CaseSyntaxException(column + i, $"unknown escape '\\{escape}' in quoted text ({Escapes})");
-            }
-            run = i;
-        }
-        throw new CaseSyntaxException(column + at, "unterminated quoted text");
-    }
-
-    /// <summary>A word that is one quoted text, as bytes; an error when anything follows the closing quote.</summary>
-    public static byte[] QuotedBytes(Token token)
-    {
-        var bytes = new List<byte>();
-        var end = Quoted(token.Text, 0, token.Column, bytes);
-        if (end != token.Text.Length)
-            throw new CaseSyntaxException(token.Column + end, $"unexpected '{token.Text[end..]}' after the quoted text");
-        return bytes.ToArray();
-    }
-
-    /// <summary>A word with its quoted parts read (their quotes removed, escapes applied), as text.</summary>
-    public static string Unquoted(Token token)
-    {
-        var text = token.Text;
-        if (!text.Contains('"')) return text;
-        var result = new System.Text.StringBuilder();
-        var i = 0;
-        while (i < text.Length)
-        {
-            if (text[i] != '"') { result.Append(text[i++]); continue; }
-            var bytes = new List<byte>();
-            i = Quoted(text, i, token.Column, bytes);
-            result.Append(System.Text.Encoding.UTF8.GetString(bytes.ToArray()));
-        }
-        return result.ToString();
     }
 
     /// <summary>A comma-separated list (an iov), commas inside quoted text kept; each part with its column. More than
@@ -230,8 +159,46 @@ internal sealed class LineReader
                 start = ++i;
                 continue;
             }
-            i = text[i] == '"' ? Quoted(text, i, token.Column, null) : i + 1;
+            i = text[i] == '"' ? QuotedText.Scan(text, i, token.Column, null) : i + 1;
         }
         return parts;
+    }
+}
+
+/// <summary>The writer's side of the shared words: numbers, hex, plain words, and the exception for what a case
+/// cannot hold.</summary>
+internal static class Words
+{
+    /// <summary>The longest data counted by a length word (N, N*xx, N!): 1 MiB.</summary>
+    public const int MaxCountedLength = 1 << 20;
+
+    public static string Hex(ReadOnlySpan<byte> bytes) => "hex:" + Convert.ToHexStringLower(bytes);
+
+    public static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static bool IsZero(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyExcept((byte)0) < 0;
+
+    /// <summary>A name as one plain word: not empty, no blanks or quotes, not a lone '#' (a comment).</summary>
+    public static string Plain(string name, string what, object context) =>
+        name.Length == 0 || name == "#" || name.Any(c => char.IsWhiteSpace(c) || c == '"')
+            ? throw Unsupported(context, $"{what} '{name}' is not one plain word (no blanks or quotes)")
+            : name;
+
+    public static void CheckLength(UserBuffer buffer, string what, Operation op)
+    {
+        if (buffer.Length < 0 || buffer.Readable.Length > buffer.Length)
+            throw Unsupported(op, $"{what} has {buffer.Readable.Length} readable bytes of a length of {buffer.Length}");
+    }
+
+    /// <summary>Why <see cref="CaseWriter"/> cannot write <paramref name="context"/> (a string or an operation).</summary>
+    public static NotSupportedException Unsupported(object context, string why)
+    {
+        var what = context switch
+        {
+            string s => s,
+            Operation op => op.GetType().Name,
+            _ => context.ToString(),
+        };
+        return new NotSupportedException($"CaseWriter cannot write {what} as a case: {why}");
     }
 }

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text;
+using Udpconf.Reference.Api;
+using static Udpconf.Suite.Cases.Words;
+
+namespace Udpconf.Suite.Cases;
+
+/// <summary><c>sendto FD DATA [to ADDRESS] [flags F] [readable N]</c> and <c>sendmsg FD iov DATA,… [to ADDRESS]
+/// [namelen N] [cmsg …] [control hex:…] [controllen N] [flags F]</c>, with their flags (MORE|PROBE|…|0x…); read and
+/// written.</summary>
+internal static class SendLines
+{
+    public static readonly IReadOnlyDictionary<string, MsgFlags> FlagNames = new Dictionary<string, MsgFlags>
+    {
+        ["MORE"] = MsgFlags.More, ["PROBE"] = MsgFlags.Probe, ["CONFIRM"] = MsgFlags.Confirm, ["DONTROUTE"] = MsgFlags.DontRoute,
+        ["DONTWAIT"] = MsgFlags.DontWait, ["OOB"] = MsgFlags.Oob, ["NOSIGNAL"] = MsgFlags.NoSignal,
+    };
+
+    private static readonly string[] FlagOrder = ["MORE", "PROBE", "CONFIRM", "DONTROUTE", "DONTWAIT", "OOB", "NOSIGNAL"];
+
+    private static MsgFlags ReadFlags(LineReader reader)
+    {
+        var token = reader.Next("flags (MORE|PROBE|…)");
+        var flags = MsgFlags.None;
+        var column = token.Column;
+        foreach (var part in token.Text.Split('|'))
+        {
+            if (FlagNames.TryGetValue(part, out var flag)) flags |= flag;
+            else if (part.StartsWith("0x") && uint.TryParse(part[2..], NumberStyles.HexNumber, null, out var bits)) flags |= (MsgFlags)bits;
+            else throw new CaseSyntaxException(column, $"unknown flag '{part}' ({string.Join(", ", FlagNames.Keys)}, or 0x…)");
+            column += part.Length + 1;
+        }
+        return flags;
+    }
+
+    private static string WriteFlags(MsgFlags flags)
+    {
+        var words = new List<string>();
+        foreach (var name in FlagOrder)
+        {
+            var flag = FlagNames[name];
+            if ((flags & flag) == 0) continue;
+            words.Add(name);
+            flags &= ~flag;
+        }
+        if (flags != 0) words.Add("0x" + ((uint)flags).ToString("x", CultureInfo.InvariantCulture));
+        return string.Join('|', words);
+    }
+
+    public static Operation ReadSendTo(LineReader reader, DataBudget budget)
+    {
+        var fd = FdWords.Read(reader);
+        var data = DataWords.Read(reader.Next("data"), budget);
+        UserBuffer? address = null;
+        var addressLength = 0;
+        var flags = MsgFlags.None;
+        while (!reader.AtEnd)
+        {
+            var word = reader.Next("to, flags or readable");
+            switch (word.Text)
+            {
+                case "to": (address, addressLength) = AddressWords.Read(reader); break;
+                case "flags": flags = ReadFlags(reader); break;
+                case "readable":
+                    var readable = reader.Int("a readable length");
+                    data = new UserBuffer(data.Readable[..Math.Clamp(readable, 0, data.Readable.Length)], data.Length);
+                    break;
+                default: throw new CaseSyntaxException(word.Column, $"unexpected '{word.Text}' (to, flags, readable)");
+            }
+        }
+        return new SendToOp(fd, data, flags, address, addressLength);
+    }
+
+    public static string WriteSendTo(SendToOp op)
+    {
+        var line = new StringBuilder($"sendto {FdWords.Write(op.Fd, op)} ");
+        CheckLength(op.Data, "the data", op);
+        string? readable = null;
+        if (DataWords.WriteWhole(op.Data) is { } whole) line.Append(whole);
+        else
+        {
+            line.Append(DataWords.WritePrefix(op.Data.Readable.Span, op.Data.Length));
+            readable = $" readable {op.Data.Readable.Length}";
+        }
+        if (op.Address is not null || op.AddressLength != 0) line.Append(" to ").Append(AddressWords.WriteFixed(op.Address, op.AddressLength, op));
+        if (op.Flags != MsgFlags.None) line.Append(" flags ").Append(WriteFlags(op.Flags));
+        line.Append(readable);
+        return line.ToString();
+    }
+
+    public static Operation ReadSendMsg(LineReader reader, DataBudget data)
+    {
+        var fd = FdWords.Read(reader);
+        if (!reader.TryTake("iov")) throw new CaseSyntaxException(reader.Column, "expected 'iov' and the data blocks");
+        var blocksToken = reader.Next("data blocks");
+        var iov = new List<UserBuffer>();
+        if (blocksToken.Text != "none")
+            foreach (var part in LineReader.List(blocksToken, CaseLimits.IovEntries,
+                         $"more than {CaseLimits.IovEntries} gather-list entries (the limit: the kernel's UIO_MAXIOV {CaseLimits.UioMaxIov}, and one more to see its EMSGSIZE)"))
+                iov.Add(DataWords.Read(part, data));
+        UserBuffer? name = null;
+        var nameLength = 0;
+        var flags = MsgFlags.None;
+        var control = new List<byte>();
+        long? controlLength = null;
+        while (!reader.AtEnd)
+        {
+            var word = reader.Next("to, namelen, cmsg, control, controllen or flags");
+            switch (word.Text)
+            {
+                case "to": (name, nameLength) = AddressWords.Read(reader); break;
+                case "namelen": nameLength = reader.Int("a name length"); break;
+                case "flags": flags = ReadFlags(reader); break;
+                case "cmsg": control.AddRange(ControlWords.ReadMessage(reader)); break;
+                case "control": control.AddRange(LineReader.Hex(reader.Next("hex:…"))); break;
+                case "controllen": controlLength = reader.Long("a control length"); break;
+                default: throw new CaseSyntaxException(word.Column, $"unexpected '{word.Text}' (to, namelen, cmsg, control, controllen, flags)");
+            }
+        }
+        var bytes = control.ToArray();
+        return new SendMsgOp(fd, name, nameLength, iov, bytes.Length == 0 && controlLength is null ? null : UserBuffer.Of(bytes),
+            controlLength ?? bytes.Length, flags);
+    }
+
+    public static string WriteSendMsg(SendMsgOp op)
+    {
+        var line = new StringBuilder($"sendmsg {FdWords.Write(op.Fd, op)} iov ");
+        line.Append(op.Iov.Count == 0 ? "none" : string.Join(',', op.Iov.Select((block, i) => IovBlock(block, i, op))));
+
+        if (op.Name is null)
+        {
+            if (op.NameLength != 0) line.Append(" namelen ").Append(Num(op.NameLength));
+        }
+        else if (AddressWords.Write(op.Name, op.NameLength) is { } padded) line.Append(" to ").Append(padded);
+        else
+        {
+            // The bytes as they are (no padding to msg_namelen), then msg_namelen.
+            var exact = AddressWords.Write(op.Name, checked((int)op.Name.Length)) ?? throw Unsupported(op, AddressWords.Problem(op.Name, op.NameLength));
+            line.Append(" to ").Append(exact).Append(" namelen ").Append(Num(op.NameLength));
+        }
+
+        if (op.Control is null)
+        {
+            if (op.ControlLength != 0)
+                throw Unsupported(op, $"msg_control is NULL with msg_controllen {op.ControlLength}; a case gives 'controllen N' only with a control buffer (an empty one if no bytes)");
+        }
+        else
+        {
+            CheckLength(op.Control, "msg_control", op);
+            if (!op.Control.FullyReadable)
+                throw Unsupported(op, $"msg_control is partly or wholly unreadable ({op.Control.Readable.Length} of {op.Control.Length} bytes); a case's control bytes are all readable");
+            var bytes = op.Control.Readable.Span;
+            foreach (var part in ControlWords.Write(bytes)) line.Append(' ').Append(part);
+            if (bytes.Length == 0 || op.ControlLength != bytes.Length) line.Append(" controllen ").Append(Num(op.ControlLength));
+        }
+        if (op.Flags != MsgFlags.None) line.Append(" flags ").Append(WriteFlags(op.Flags));
+        return line.ToString();
+    }
+
+    private static string IovBlock(UserBuffer block, int index, SendMsgOp op)
+    {
+        CheckLength(block, $"iov block {index + 1}", op);
+        return DataWords.WriteWhole(block) ?? throw Unsupported(op, block.Readable.Length == 0
+            ? $"iov block {index + 1} is {block.Length} unreadable bytes; 'N!' goes up to {MaxCountedLength}"
+            : $"iov block {index + 1} is partly readable ({block.Readable.Length} of {block.Length} bytes); a case's iov block is readable whole (DATA) or not at all (N!)");
+    }
+}
