@@ -7,6 +7,15 @@ public readonly record struct Fd(string? Name, int Number)
     public static Fd Named(string name) => new(name, -1);
     public static Fd Raw(int number) => new(null, number);
     public override string ToString() => Name ?? Number.ToString();
+
+    /// <summary>The number a new file gets: the lowest one not in <paramref name="open"/>, from 3 (after stdin, stdout
+    /// and stderr). The model numbers its files so, and a target renumbers its implementation's descriptors so.</summary>
+    public static int LowestFree<T>(IReadOnlyDictionary<int, T> open)
+    {
+        var number = 3;
+        while (open.ContainsKey(number)) number++;
+        return number;
+    }
 }
 
 /// <summary>

@@ -27,8 +27,7 @@ public abstract class Process : Net
     /// <summary>Installs a file at the lowest free descriptor number (from 3, as after stdin/stdout/stderr).</summary>
     internal int Open(string name, FileObject file)
     {
-        var number = 3;
-        while (files.ContainsKey(number)) number++;
+        var number = Fd.LowestFree(files);
         files[number] = file;
         names[name] = number;
         return number;

@@ -23,8 +23,7 @@ public sealed class Descriptors(int unknownBase)
     /// <summary>Records a descriptor the implementation opened for <paramref name="name"/>; returns the model's number.</summary>
     public int Install(string name, int descriptor)
     {
-        var number = 3;
-        while (real.ContainsKey(number)) number++;
+        var number = Fd.LowestFree(real);
         real[number] = descriptor;
         names[name] = number;
         return number;
