@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace Udpconf.Tests;
+namespace Udpconf.TestSupport;
 
 /// <summary>
 /// Tests that need something the machine may lack (root, /dev/net/tun, tshark, the lwIP adapter) call

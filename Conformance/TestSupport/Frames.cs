@@ -1,18 +1,17 @@
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
+using Udpconf.Reference.Wire;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.TestSupport;
 
 /// <summary>
 /// Wire arithmetic for the send-path tests, through the tests' one independent checksum oracle (<see cref="Rfc1071"/>),
 /// so that the tests judge the model's bytes rather than repeat them.
 /// </summary>
-internal static class Frames
+public static class Frames
 {
-    public static readonly Ipv4Address RemoteNet = Ipv4Address.Parse("198.51.100.0");
-
     /// <summary>Deterministic pseudo-random bytes.</summary>
     public static byte[] Bytes(int count, int seed)
     {
@@ -64,27 +63,33 @@ internal static class Frames
     /// <summary>The UDP checksum field of a datagram's bytes (its first fragment).</summary>
     public static ushort ChecksumField(byte[] firstPacket) => Sim.Udp(firstPacket).Checksum;
 
-    /// <summary>tun0 192.0.2.1/24 with a route to 198.51.100.0/24 via 192.0.2.254 carrying the given metrics.</summary>
-    public static HostConfig Host(int mtu = 1500, int? routeMtu = null, bool mtuLocked = false, byte? hopLimit = null,
-        bool offload = false, bool ufo = false, bool sg = true, bool queueFull = false,
-        IReadOnlyList<OutputDropRule>? drops = null)
-    {
-        var host = Sim.OnLinkOnly(mtu, offload, ufo, sg) with
-        {
-            Routes = [new Route(RemoteNet, 24, RouteKind.Unicast, "tun0", Sim.Gateway, routeMtu, mtuLocked, HopLimit: hopLimit)],
-            OutputDrops = drops ?? [],
-        };
-        if (queueFull) host = host.WithInterface(host.InterfaceByName("tun0")! with { QueueFull = true });
-        return host;
-    }
-
     /// <summary>setsockopt(IP_OPTIONS) with the given option bytes.</summary>
     public static Outcome SetIpOptions(this Sim sim, string s, byte[] options) =>
         sim.Run(new SetSockOptOp(Fd.Named(s), SocketOption.SolIp, SocketOption.IpOptions, UserBuffer.Of(options), options.Length));
 
-    /// <summary>sendto of explicit bytes to <see cref="Sim.Remote"/>.</summary>
+    /// <summary>sendto of explicit bytes to <see cref="Hosts.Remote"/>.</summary>
     public static Outcome Send(this Sim sim, string s, byte[] data, MsgFlags flags = MsgFlags.None, ushort port = 9) =>
-        sim.SendTo(s, UserBuffer.Of(data), Sim.Remote, port, flags);
+        sim.SendTo(s, UserBuffer.Of(data), Hosts.Remote, port, flags);
+
+    /// <summary>The UDP checksum of a packet is right for the given pseudo-header addresses.</summary>
+    public static void AssertUdpChecksum(byte[] packet, Ipv4Address source, Ipv4Address destination)
+    {
+        var ip = Sim.Ip(packet);
+        var udp = Sim.Udp(packet);
+        var expected = UdpHeader.ComputeChecksum(source, destination, udp.DatagramLength, udp with { Checksum = 0 },
+            packet.AsSpan(ip.HeaderLength + UdpHeader.Length));
+        Assert.Equal(expected, udp.Checksum);
+    }
+
+    /// <summary>A source route option (LSRR 131 / SSRR 137) through the given hops, padded with END.</summary>
+    public static byte[] SourceRoute(byte type, params Ipv4Address[] hops)
+    {
+        var length = 3 + 4 * hops.Length;
+        var bytes = new byte[(length + 3) & ~3];
+        (bytes[0], bytes[1], bytes[2]) = (type, (byte)length, 4);
+        for (var i = 0; i < hops.Length; i++) hops[i].Write(bytes.AsSpan(3 + 4 * i));
+        return bytes;
+    }
 
     /// <summary>Record route with one slot (copied bit clear), then router alert (copied bit set), END-padded: 12
     /// bytes.</summary>

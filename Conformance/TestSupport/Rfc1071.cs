@@ -1,6 +1,6 @@
 using Udpconf.Reference.Host;
 
-namespace Udpconf.Tests;
+namespace Udpconf.TestSupport;
 
 // The tests' one independent oracle of RFC 1071 and RFC 768, shared by Conformance.Tests and Properties (linked into
 // the latter). It uses nothing of Reference/Wire, so that the tests judge the production checksum rather than repeat it.

@@ -5,28 +5,15 @@ using Udpconf.Reference.Symbols;
 using Udpconf.Reference.Wire;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.TestSupport;
 
-/// <summary>A model plus short-hands for writing one call per line in tests.</summary>
+/// <summary>The tests' one harness: a model plus short-hands for writing one call per line (hosts in <see cref="Hosts"/>).</summary>
 public sealed class Sim
 {
-    public static readonly Ipv4Address Local = Ipv4Address.Parse("192.0.2.1");
-    public static readonly Ipv4Address Gateway = Ipv4Address.Parse("192.0.2.254");
-    public static readonly Ipv4Address OnLinkPeer = Ipv4Address.Parse("192.0.2.7");
-    public static readonly Ipv4Address Remote = Ipv4Address.Parse("198.51.100.7");
-    public static readonly Ipv4Address Unroutable = Ipv4Address.Parse("203.0.113.9");
-
     public Sim(Profile profile, HostConfig? host = null) => Model = new Reference.Model(host ?? HostConfig.Default, profile);
 
     public static Sim Spec(HostConfig? host = null) => new(Profile.Spec, host);
     public static Sim Linux(HostConfig? host = null) => new(Profile.Linux, host);
-
-    /// <summary>tun0 192.0.2.1/24 with the given MTU and no default route (203.0.113.0/24 is then unroutable).</summary>
-    public static HostConfig OnLinkOnly(int mtu = 1500, bool offload = false, bool ufo = false, bool sg = true) => new()
-    {
-        Interfaces = [HostConfig.LoopbackInterface, new Interface("tun0", 2, Local, 24, mtu, ChecksumOffload: offload, UdpFragmentationOffload: ufo, ScatterGather: sg)],
-        Routes = [new Route(Ipv4Address.Parse("198.51.100.0"), 24, RouteKind.Unicast, "tun0", Gateway)],
-    };
 
     public Reference.Model Model { get; }
 

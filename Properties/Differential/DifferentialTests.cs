@@ -6,7 +6,6 @@ using Udpconf.Suite.Fuzz;
 using Udpconf.Suite.Targets;
 using Udpconf.Suite.Targets.Kernel;
 using Udpconf.Suite.Targets.Model;
-using Udpconf.Tests;
 using Xunit;
 
 namespace Udpconf.Properties.Differential;

@@ -8,7 +8,6 @@ using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Wire;
 using Xunit;
-using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 
@@ -180,12 +179,12 @@ public class ChecksumLaws
         var data = ForcingZeroChecksum(input);
         // The construction is checked with the reference before the model is asked anything.
         var segment = Segment(Session.LocalPort, input.DestinationPort, data, checksum: 0);
-        var computed = (ushort)~Rfc1071.ReceiverSum(Session.Local, input.Destination, segment.Length, segment);
+        var computed = (ushort)~Rfc1071.ReceiverSum(Hosts.Local, input.Destination, segment.Length, segment);
         if (computed != 0) return false.Label($"test construction: the checksum of the chosen payload is 0x{computed:X4}, not 0");
 
         foreach (var profile in Profiles)
         {
-            var session = Session.Open(Session.Tun0(1500), profile);
+            var session = Session.Open(Hosts.Tun0(1500), profile);
             var pieces = Payload.Split(data, input.Cuts);
             Outcome? last = null;
             for (var i = 0; i < pieces.Length; i++)
@@ -199,7 +198,7 @@ public class ChecksumLaws
             var transport = RawPacket.Reassemble(packets, out var problem);
             if (transport is null) { verdict.Fail($"{profile.Name}: {problem}"); continue; }
             var field = BinaryPrimitives.ReadUInt16BigEndian(transport.AsSpan(6));
-            var received = Rfc1071.ReceiverSum(Session.Local, input.Destination, transport.Length, transport);
+            var received = Rfc1071.ReceiverSum(Hosts.Local, input.Destination, transport.Length, transport);
             verdict.Require(field == 0xFFFF, () => $"{profile.Name}: checksum field 0x{field:X4}, expected 0xFFFF ({packets.Count} fragments)");
             verdict.Require(received == 0xFFFF, () => $"{profile.Name}: the receiver's sum is 0x{received:X4}");
         }
@@ -214,7 +213,7 @@ public class ChecksumLaws
         var data = new byte[n];
         input.Prefix.CopyTo(data, 0);
         var segment = Segment(Session.LocalPort, input.DestinationPort, data, checksum: 0);
-        var sum = Rfc1071.ReceiverSum(Session.Local, input.Destination, segment.Length, segment);
+        var sum = Rfc1071.ReceiverSum(Hosts.Local, input.Destination, segment.Length, segment);
         var word = (ushort)(0xFFFF - sum);
         if (n % 2 == 0)
         {
@@ -361,7 +360,7 @@ public static class ChecksumArbitraries
     public static Arbitrary<ZeroSumInput> ZeroSums()
     {
         var gen =
-            from destination in Unicast().Where(d => d.Value != 0xC00002FF && d.Value != Session.Local.Value)
+            from destination in Unicast().Where(d => d.Value != 0xC00002FF && d.Value != Hosts.Local.Value)
             from port in Port()
             from prefix in Gen.Frequency((3, Bytes(200)), (1, Bytes(4000)))
             from cuts in Cuts(prefix.Length + 2)

@@ -7,7 +7,6 @@ using Udpconf.Reference.Api;
 using Udpconf.Reference.Symbols;
 using Xunit;
 using Outcome = Udpconf.Reference.Outcome;
-using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 
@@ -173,7 +172,7 @@ public class CorkLaws
                 first.AsSpan(ihl, 4).CopyTo(segment); // the ports, as in the single send
                 BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(4), wrongLength);
                 c.Data.CopyTo(segment, 8);
-                var checksum = Rfc1071.UdpChecksumField(Session.Local, Session.Remote, wrongLength, segment);
+                var checksum = Rfc1071.UdpChecksumField(Hosts.Local, Hosts.Remote, wrongLength, segment);
                 BinaryPrimitives.WriteUInt16BigEndian(first.AsSpan(ihl + 4), wrongLength);
                 BinaryPrimitives.WriteUInt16BigEndian(first.AsSpan(ihl + 6), checksum);
             }
@@ -184,7 +183,7 @@ public class CorkLaws
 
     private static Session Open(CorkCase c, Profile profile)
     {
-        var session = Session.Open(Session.Tun0(c.Mtu, scatterGather: c.ScatterGather), profile);
+        var session = Session.Open(Hosts.Tun0(c.Mtu, scatterGather: c.ScatterGather), profile);
         if (c.Options.Length > 0)
         {
             var set = session.SetBytes(SocketOption.SolIp, SocketOption.IpOptions, c.Options.Given);

@@ -5,7 +5,6 @@ using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Xunit;
 using Outcome = Udpconf.Reference.Outcome;
-using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 
@@ -64,7 +63,7 @@ public class FragmentationLaws
         foreach (var profile in Profiles)
         {
             var linux = profile == Profile.Linux;
-            var session = Session.Open(Session.Tun0(c.Mtu, c.RouteMtu, mtuLocked: c.MtuLocked), profile);
+            var session = Session.Open(Hosts.Tun0(c.Mtu, c.RouteMtu, mtuLocked: c.MtuLocked), profile);
             if (c.Options.Length > 0)
             {
                 var set = session.SetBytes(SocketOption.SolIp, SocketOption.IpOptions, c.Options.Given);
@@ -123,7 +122,7 @@ public class FragmentationLaws
                          && ((header[2] << 8) | header[3]) == Session.RemotePort && ((header[4] << 8) | header[5]) == 8 + c.PayloadLength,
                     () => $"{run.Profile.Name}: UDP header {Convert.ToHexString(header)}")
                 .Require(transport.Length >= 8 && transport.AsSpan(8).SequenceEqual(run.Payload), () => $"{run.Profile.Name}: the payload differs")
-                .Require(transport.Length >= 8 && Rfc1071.ReceiverSum(Session.Local, Session.Remote, transport.Length, transport) == 0xFFFF,
+                .Require(transport.Length >= 8 && Rfc1071.ReceiverSum(Hosts.Local, Hosts.Remote, transport.Length, transport) == 0xFFFF,
                     () => $"{run.Profile.Name}: the UDP checksum does not verify");
         });
 
@@ -198,7 +197,7 @@ public class FragmentationLaws
             var first = run.Packets[0];
             verdict.Require(run.Packets.All(p => p.Identification == first.Identification && p.Ttl == first.Ttl && p.Tos == first.Tos
                                                  && p.Protocol == 17 && p.Version == 4
-                                                 && p.Source == Session.Local && p.Destination == Session.Remote),
+                                                 && p.Source == Hosts.Local && p.Destination == Hosts.Remote),
                 () => $"{run.Profile.Name}: identifications [{string.Join(",", run.Packets.Select(p => p.Identification).Distinct())}], " +
                       $"TTLs [{string.Join(",", run.Packets.Select(p => p.Ttl).Distinct())}], protocols [{string.Join(",", run.Packets.Select(p => p.Protocol).Distinct())}]");
         });

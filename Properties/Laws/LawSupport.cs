@@ -5,7 +5,6 @@ using Outcome = Udpconf.Reference.Outcome;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
-using Udpconf.Tests;
 
 namespace Udpconf.Properties.Laws;
 
@@ -29,76 +28,6 @@ public sealed class Verdict
     public void Fail(string problem) => problems.Add(problem);
 
     public Property ToProperty() => Ok.Label(string.Join(Environment.NewLine, problems));
-}
-
-/// <summary>One socket named "s" on a fresh model, with short-hands for the calls the laws make.</summary>
-public sealed class Session
-{
-    public static readonly Ipv4Address Local = Ipv4Address.Parse("192.0.2.1");
-    public static readonly Ipv4Address Gateway = Ipv4Address.Parse("192.0.2.254");
-    public static readonly Ipv4Address Remote = Ipv4Address.Parse("198.51.100.7");
-    public const ushort LocalPort = 5000;
-    public const ushort RemotePort = 9;
-    private static readonly Fd S = Fd.Named("s");
-
-    public Session(HostConfig host, Profile profile)
-    {
-        Model = new Model(host, profile);
-        Profile = profile;
-    }
-
-    public Model Model { get; }
-    public Profile Profile { get; }
-
-    /// <summary>tun0 192.0.2.1/24 with the given device MTU and a default route via 192.0.2.254, which may carry an
-    /// MTU metric (the path MTU), locked or not. The send buffer is 16 MiB, so that no datagram of at most 64 KiB runs
-    /// into ENOBUFS even when an MTU of 68 cuts it into thousands of fragments.</summary>
-    public static HostConfig Tun0(int mtu, int? routeMtu = null, bool scatterGather = true, bool mtuLocked = false) => new()
-    {
-        Interfaces = [HostConfig.LoopbackInterface, new Interface("tun0", 2, Local, 24, mtu, ScatterGather: scatterGather)],
-        Routes = [new Route(Ipv4Address.Any, 0, RouteKind.Unicast, "tun0", Gateway, Mtu: routeMtu, MtuLocked: mtuLocked)],
-        WmemDefault = 1 << 24,
-        WmemMax = 1 << 24,
-    };
-
-    /// <summary>socket() then bind() to <paramref name="address"/>:<paramref name="port"/>; both must succeed.</summary>
-    public static Session Open(HostConfig host, Profile profile, Ipv4Address? address = null, ushort port = LocalPort)
-    {
-        var session = new Session(host, profile);
-        var socket = session.Model.Run(new SocketOp("s"));
-        if (socket.Kind != OutcomeKind.Value) throw new InvalidOperationException($"socket(): {socket}");
-        var bind = session.Model.Run(new BindOp(S, UserBuffer.Of(SockAddr.In(address ?? Local, port)), SockAddr.InLength));
-        if (bind.Kind != OutcomeKind.Value) throw new InvalidOperationException($"bind(): {bind}");
-        return session;
-    }
-
-    public Outcome SetInt(int level, int name, int value) =>
-        Model.Run(new SetSockOptOp(S, level, name, UserBuffer.Of(BitConverter.GetBytes(value)), 4));
-
-    public Outcome SetBytes(int level, int name, byte[] value) =>
-        Model.Run(new SetSockOptOp(S, level, name, UserBuffer.Of(value), value.Length));
-
-    public Outcome SendTo(ReadOnlyMemory<byte> data, MsgFlags flags = MsgFlags.None, Ipv4Address? to = null, ushort port = RemotePort) =>
-        Model.Run(new SendToOp(S, UserBuffer.Of(data), flags, UserBuffer.Of(SockAddr.In(to ?? Remote, port)), SockAddr.InLength));
-
-    /// <summary>sendto whose length argument is <paramref name="length"/>, with that many readable zero bytes up to
-    /// 70000 (beyond 65535 nothing is read: the length check comes first).</summary>
-    public Outcome SendLength(long length, MsgFlags flags = MsgFlags.None) =>
-        Model.Run(new SendToOp(S, new UserBuffer(Zeros.AsMemory(0, (int)Math.Min(length, Zeros.Length)), length), flags,
-            UserBuffer.Of(SockAddr.In(Remote, RemotePort)), SockAddr.InLength));
-
-    public Outcome SendMsg(IEnumerable<ReadOnlyMemory<byte>> iov, MsgFlags flags = MsgFlags.None, Ipv4Address? to = null, ushort port = RemotePort) =>
-        Model.Run(new SendMsgOp(S, UserBuffer.Of(SockAddr.In(to ?? Remote, port)), SockAddr.InLength,
-            iov.Select(b => UserBuffer.Of(b)).ToArray(), null, 0, flags));
-
-    /// <summary>Every packet of the outcome's datagrams, symbols bound from <paramref name="seed"/>.</summary>
-    public IReadOnlyList<byte[]> Packets(Outcome outcome, int seed = 1)
-    {
-        var bindings = Bindings.FromSeed(seed, Model.Symbols);
-        return outcome.Datagrams.SelectMany(d => d.Render(bindings)).ToList();
-    }
-
-    private static readonly byte[] Zeros = new byte[70000];
 }
 
 /// <summary>Bytes that do not repeat with any short period (a pattern of period 256 would hide data moved by 256).</summary>

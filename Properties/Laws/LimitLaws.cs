@@ -156,7 +156,7 @@ public class LimitLaws
     /// socket then stays in WANT.</summary>
     private static Session? Setup(Profile profile, int mtu, int optionsLength, int mode, Verdict verdict)
     {
-        var session = Session.Open(Session.Tun0(mtu), profile);
+        var session = Session.Open(Hosts.Tun0(mtu), profile);
         if (optionsLength > 0)
         {
             // NOPs, then an END: options the compiler passes unchanged.

@@ -20,7 +20,7 @@ public class CheckOrderTests
         public int AddressLength { get; init; } = SockAddr.InLength;
         public bool NullAddress { get; init; }
         public ushort Family { get; init; } = AddressFamily.Inet;
-        public Ipv4Address Destination { get; init; } = Sim.Remote;
+        public Ipv4Address Destination { get; init; } = Hosts.Remote;
         public ushort Port { get; init; } = 9;
         public long Length { get; init; } = 100;
         public bool DataUnreadable { get; init; }
@@ -35,12 +35,12 @@ public class CheckOrderTests
 
         public Outcome Run(Profile profile)
         {
-            var host = Sim.OnLinkOnly() with
+            var host = Hosts.OnLinkOnly() with
             {
                 SecurityVeto = SecurityVeto ? Errno.EPERM : null,
                 LocalPortLow = PortsExhausted ? (ushort)40000 : (ushort)32768,
                 LocalPortHigh = PortsExhausted ? (ushort)40000 : (ushort)60999,
-                OutputDrops = OutputDrop ? [new OutputDropRule(Sim.Remote, 32)] : [],
+                OutputDrops = OutputDrop ? [new OutputDropRule(Hosts.Remote, 32)] : [],
             };
             var sim = new Sim(profile, host);
             if (PortsExhausted)
@@ -97,7 +97,7 @@ public class CheckOrderTests
         new("no address, unconnected", Errno.EDESTADDRREQ, ClauseId.NoDest, ["addrlen", "family", "port", "destination"], s => s with { NullAddress = true }),
         new("malformed cmsg", Errno.EINVAL, ClauseId.Cmsg, ["control"], s => s with { Control = Malformed() }),
         new("source route to 0", Errno.EINVAL, ClauseId.SourceRoute, ["destination", "options"], s => s with { Destination = Ipv4Address.Any, IpOptions = LooseSourceRoute }),
-        new("unroutable", Errno.ENETUNREACH, ClauseId.Route, ["destination"], s => s with { Destination = Sim.Unroutable }),
+        new("unroutable", Errno.ENETUNREACH, ClauseId.Route, ["destination"], s => s with { Destination = Hosts.Unroutable }),
         new("broadcast without SO_BROADCAST", Errno.EACCES, ClauseId.BroadcastEacces, ["destination"], s => s with { Destination = Ipv4Address.Parse("192.0.2.255") }),
         new("length 65508", Errno.EMSGSIZE, ClauseId.EmsgsizeTotal, ["length"], s => s with { Length = 65508 }),
         new("send buffer too small", Errno.ENOBUFS, ClauseId.Sndbuf, ["length", "sndbuf"], s => s with { Length = 60000, SmallSendBuffer = true }),
@@ -179,9 +179,9 @@ public class CheckOrderTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Value(sim.SendTo("s", 10, Sim.Remote, 9, MsgFlags.More), 10);
+        Expect.Value(sim.SendTo("s", 10, Hosts.Remote, 9, MsgFlags.More), 10);
         // Port 0 and an unroutable address would both fail an uncorked send: here they are not even read.
-        Expect.Value(sim.SendTo("s", 10, Sim.Unroutable, 0), 10, ClauseId.UdpResult);
+        Expect.Value(sim.SendTo("s", 10, Hosts.Unroutable, 0), 10, ClauseId.UdpResult);
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public class CheckOrderTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Error(sim.SendHuge("s", 70000, Sim.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
+        Expect.Error(sim.SendHuge("s", 70000, Hosts.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
         // The socket now has a port: binding it again is EINVAL.
         Expect.Error(sim.Bind("s", Ipv4Address.Any, 5000), Errno.EINVAL, ClauseId.Bind);
     }
@@ -212,7 +212,7 @@ public class CheckOrderTests
     }
 
     private static SendToOp MappedSend(long length, MsgFlags flags) =>
-        new(Fd.Named("s"), new UserBuffer(new byte[Math.Min(length, 70000)], length), flags, UserBuffer.Of(SockAddr.In6Mapped(Sim.Remote, 9)), SockAddr.In6Length);
+        new(Fd.Named("s"), new UserBuffer(new byte[Math.Min(length, 70000)], length), flags, UserBuffer.Of(SockAddr.In6Mapped(Hosts.Remote, 9)), SockAddr.In6Length);
 
     private static byte[] Malformed()
     {

@@ -4,20 +4,20 @@ using Xunit;
 
 namespace Udpconf.Tests.Model;
 
-public class FirstLightTests
+public class ModelTests
 {
     [Fact]
     public void A_plain_sendto_emits_one_datagram_with_correct_headers()
     {
         var sim = Sim.Spec();
         Expect.Value(sim.Socket(), 3);
-        var outcome = sim.SendTo("s", 100, Sim.Remote, 9);
+        var outcome = sim.SendTo("s", 100, Hosts.Remote, 9);
         Expect.Value(outcome, 100, ClauseId.UdpResult);
         var packet = Assert.Single(sim.Packets(outcome));
         var ip = Sim.Ip(packet);
         Assert.Equal(128, ip.TotalLength);
-        Assert.Equal(Sim.Local, ip.Source);
-        Assert.Equal(Sim.Remote, ip.Destination);
+        Assert.Equal(Hosts.Local, ip.Source);
+        Assert.Equal(Hosts.Remote, ip.Destination);
         Assert.Equal(64, ip.Ttl);
         Assert.True(ip.DontFragment);
         Assert.Equal(ip.ComputeChecksum(), ip.HeaderChecksum);

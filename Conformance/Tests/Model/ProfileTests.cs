@@ -8,7 +8,7 @@ namespace Udpconf.Tests.Model;
 
 /// <summary>Switches of the linux profile that a run on the live kernel (6.18) settled where the kernel differs
 /// from the documented 2.6 behavior; each case that showed it is named.</summary>
-public class MeasuredLinuxTests
+public class ProfileTests
 {
     [Fact]
     [Trait("clause", "udp_sendmsg.route")]
@@ -18,8 +18,8 @@ public class MeasuredLinuxTests
         foreach (var (profile, errno) in new[] { (Profile.Spec, Errno.EINVAL), (Profile.Linux, Errno.ENETUNREACH) })
         {
             var sim = Sim.WithSocket(profile);
-            var control = ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, Sim.Remote)));
-            Expect.Error(sim.SendMsg("s", Sim.Remote, [UserBuffer.Pattern(10)], control), errno, ClauseId.Route);
+            var control = ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, Hosts.Remote)));
+            Expect.Error(sim.SendMsg("s", Hosts.Remote, [UserBuffer.Pattern(10)], control), errno, ClauseId.Route);
         }
     }
 
@@ -34,10 +34,10 @@ public class MeasuredLinuxTests
         {
             var sim = Sim.WithSocket(profile);
             Expect.Value(sim.Run(new SetSockOptOp(Fd.Named("s"), SocketOption.SolIp, SocketOption.IpOptions, UserBuffer.Of(lsrr), lsrr.Length)), 0);
-            var packet = Assert.Single(sim.Packets(sim.SendTo("s", 10, Sim.Remote)));
+            var packet = Assert.Single(sim.Packets(sim.SendTo("s", 10, Hosts.Remote)));
             var ip = Sim.Ip(packet);
             Assert.Equal(Ipv4Address.Parse("192.0.2.7"), ip.Destination);
-            var pseudoDestination = profile == Profile.Spec ? Sim.Remote : ip.Destination;
+            var pseudoDestination = profile == Profile.Spec ? Hosts.Remote : ip.Destination;
             var sum = InternetChecksum.Sum(packet.AsSpan(ip.HeaderLength), InternetChecksum.PseudoHeaderSum(ip.Source, pseudoDestination, 17, 18));
             Assert.Equal(0xFFFF, InternetChecksum.Fold(sum));
         }
@@ -50,8 +50,8 @@ public class MeasuredLinuxTests
         // Shown by socket/connect_refused.
         foreach (var (profile, count) in new[] { (Profile.Spec, 0), (Profile.Linux, 1) })
         {
-            var sim = Sim.WithSocket(profile, Sim.OnLinkOnly());
-            var outcome = sim.Connect("s", Sim.Unroutable, 53);
+            var sim = Sim.WithSocket(profile, Hosts.OnLinkOnly());
+            var outcome = sim.Connect("s", Hosts.Unroutable, 53);
             Expect.Error(outcome, Errno.ENETUNREACH, ClauseId.Connect);
             Assert.Equal(count, outcome.Counters.OutNoRoutes);
         }

@@ -4,11 +4,11 @@ using Udpconf.Reference.Host;
 using Xunit;
 using static Udpconf.Reference.Api.SocketOption;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Ip;
 
 /// <summary>ip_append_data's failures: the 64 KiB limit, the send buffer, unreadable memory, page fragments, the
 /// unwind (L833-836, L912-927, L954-1000, L1040-1043), and the current kernels' strict path MTU.</summary>
-public class AppendLimitsTests
+public class IpAppendDataLimitsTests
 {
     [Fact]
     [Trait("clause", "ip_append_data.emsgsize_total")]
@@ -16,14 +16,14 @@ public class AppendLimitsTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         // L833: 0 + 65507 + 8 = 65515 = 0xFFFF - 20 is allowed.
-        var largest = sim.SendTo("s", 65507, Sim.Remote);
+        var largest = sim.SendTo("s", 65507, Hosts.Remote);
         Expect.Value(largest, 65507, ClauseId.UdpResult);
         Expect.Passed(largest, ClauseId.EmsgsizeTotal);
         var packets = sim.Packets(largest);
         Assert.Equal(45, packets.Count);
         Assert.Equal(65515, Frames.Reassemble(packets).Length);
 
-        var over = sim.SendTo("s", 65508, Sim.Remote);
+        var over = sim.SendTo("s", 65508, Hosts.Remote);
         Expect.Error(over, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         Assert.Empty(over.Datagrams);
         Assert.True(over.Counters.IsZero); // returns before the error label: no OutDiscard
@@ -38,12 +38,12 @@ public class AppendLimitsTests
         var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.SetIpOptions("s", Frames.FortyBytesOfOptions), 0);
         // fragheaderlen = 60: 65467 + 8 = 65475 = 0xFFFF - 60.
-        var largest = sim.SendTo("s", 65467, Sim.Remote);
+        var largest = sim.SendTo("s", 65467, Hosts.Remote);
         Expect.Value(largest, 65467);
         var packets = sim.Packets(largest);
         Assert.All(packets, p => Assert.Equal(0x4F, p[0]));
         Assert.Equal(65475, Frames.Reassemble(packets).Length);
-        Expect.Error(sim.SendTo("s", 65468, Sim.Remote), Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
+        Expect.Error(sim.SendTo("s", 65468, Hosts.Remote), Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
     }
 
     [Fact]
@@ -53,14 +53,14 @@ public class AppendLimitsTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         sim.Cork("s", true);
-        Expect.Value(sim.SendTo("s", 30000, Sim.Remote), 30000);
-        Expect.Value(sim.SendTo("s", 35507, Sim.Remote), 35507); // cork.length 30008 + 35507 = 65515
+        Expect.Value(sim.SendTo("s", 30000, Hosts.Remote), 30000);
+        Expect.Value(sim.SendTo("s", 35507, Hosts.Remote), 35507); // cork.length 30008 + 35507 = 65515
         var pushed = sim.Cork("s", false);
         Assert.Equal(65515, Frames.Reassemble(sim.Packets(pushed)).Length);
 
         sim.Cork("s", true);
-        Expect.Value(sim.SendTo("s", 30000, Sim.Remote), 30000);
-        Expect.Error(sim.SendTo("s", 35508, Sim.Remote), Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
+        Expect.Value(sim.SendTo("s", 30000, Hosts.Remote), 30000);
+        Expect.Error(sim.SendTo("s", 35508, Hosts.Remote), Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
     }
 
     [Fact]
@@ -69,11 +69,11 @@ public class AppendLimitsTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.SetInt("s", SolIp, IpRecvErr, 1), 0);
-        var over = sim.SendTo("s", 65508, Sim.Remote);
+        var over = sim.SendTo("s", 65508, Hosts.Remote);
         Expect.Error(over, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         // L834: ip_local_error(sk, EMSGSIZE, rt->rt_dst, inet->dport, mtu - exthdrlen); unconnected: port 0.
         var entry = Assert.Single(over.ErrorQueue);
-        Assert.Equal(new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1500, Sim.Remote, 0), entry);
+        Assert.Equal(new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1500, Hosts.Remote, 0), entry);
     }
 
     [Fact]
@@ -84,9 +84,9 @@ public class AppendLimitsTests
         var sim = Sim.WithSocket(Profile.Linux);
         sim.SetInt("s", SolIp, IpRecvErr, 1);
         sim.SetIpOptions("s", Frames.FortyBytesOfOptions);
-        var over = sim.SendTo("s", 65468, Sim.Remote);
+        var over = sim.SendTo("s", 65468, Hosts.Remote);
         Expect.Error(over, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
-        Assert.Equal(new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1460, Sim.Remote, 0), Assert.Single(over.ErrorQueue));
+        Assert.Equal(new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1460, Hosts.Remote, 0), Assert.Single(over.ErrorQueue));
     }
 
     [Theory]
@@ -99,11 +99,11 @@ public class AppendLimitsTests
         // Profile.Linux.StrictPmtuAtAppend: the bound is the MTU (1500 - 20 - 8 = 1472 bytes of data).
         var sim = Sim.WithSocket(Profile.Linux, pmtu: mode);
         sim.SetInt("s", SolIp, IpRecvErr, 1);
-        Assert.Single(sim.Packets(sim.SendTo("s", 1472, Sim.Remote)));
-        var over = sim.SendTo("s", 1473, Sim.Remote);
+        Assert.Single(sim.Packets(sim.SendTo("s", 1472, Hosts.Remote)));
+        var over = sim.SendTo("s", 1473, Hosts.Remote);
         Expect.Error(over, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         Assert.True(over.Counters.IsZero);
-        Assert.Equal(new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1500, Sim.Remote, 0), Assert.Single(over.ErrorQueue));
+        Assert.Equal(new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1500, Hosts.Remote, 0), Assert.Single(over.ErrorQueue));
     }
 
     [Theory]
@@ -113,8 +113,8 @@ public class AppendLimitsTests
     public void Linux_modes_that_ignore_df_still_allow_65507(int mode)
     {
         var sim = Sim.WithSocket(Profile.Linux, pmtu: mode);
-        Expect.Value(sim.SendTo("s", 65507, Sim.Remote), 65507);
-        Expect.Error(sim.SendTo("s", 65508, Sim.Remote), Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
+        Expect.Value(sim.SendTo("s", 65507, Hosts.Remote), 65507);
+        Expect.Error(sim.SendTo("s", 65508, Hosts.Remote), Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
     }
 
     [Theory]
@@ -127,8 +127,8 @@ public class AppendLimitsTests
     public void Linux_probe_and_interface_use_the_device_mtu_not_the_route_mtu(int mode, bool whole, bool df)
     {
         // Route MTU 1000 on a 1500-byte device; 1400 bytes of data make a 1428-byte datagram.
-        var sim = Sim.WithSocket(Profile.Linux, Frames.Host(mtu: 1500, routeMtu: 1000), mode);
-        var outcome = sim.SendTo("s", 1400, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Linux, Hosts.OnLink(mtu: 1500, routeMtu: 1000), mode);
+        var outcome = sim.SendTo("s", 1400, Hosts.Remote);
         if (mode == PmtuDo)
         {
             Expect.Error(outcome, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
@@ -152,13 +152,13 @@ public class AppendLimitsTests
         Assert.Equal(Profile.Spec.MinSndbuf, BitConverter.ToInt32(size.OptionValue!.Value.Span));
         // L918-924: later fragments are refused once the socket holds more than twice its 2048-byte buffer; each
         // fragment holds about 1500 bytes, so this happens long before the 45th.
-        var outcome = sim.SendTo("s", 65507, Sim.Remote);
+        var outcome = sim.SendTo("s", 65507, Hosts.Remote);
         Expect.Error(outcome, Errno.ENOBUFS, ClauseId.Sndbuf);
         Expect.Passed(outcome, ClauseId.ErrorUnwind);
         Assert.Empty(outcome.Datagrams);
         Assert.Equal(new CounterDelta(0, 1, 0, 0), outcome.Counters); // L1042
         // A small datagram still fits.
-        Expect.Value(sim.SendTo("s", 100, Sim.Remote), 100);
+        Expect.Value(sim.SendTo("s", 100, Hosts.Remote), 100);
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public class AppendLimitsTests
     public void The_default_send_buffer_holds_a_65507_byte_datagram()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var outcome = sim.SendTo("s", 65507, Sim.Remote);
+        var outcome = sim.SendTo("s", 65507, Hosts.Remote);
         Expect.Value(outcome, 65507, ClauseId.UdpResult);
         Assert.Equal(45, sim.Packets(outcome).Count);
     }
@@ -178,7 +178,7 @@ public class AppendLimitsTests
         // Profile.Linux.CountsSndbufErrors: udp_sendmsg counts ENOBUFS as a SndbufError on top of the OutDiscard.
         var sim = Sim.WithSocket(Profile.Linux);
         sim.SetInt("s", SolSocket, SoSndbuf, 0);
-        var outcome = sim.SendTo("s", 65507, Sim.Remote);
+        var outcome = sim.SendTo("s", 65507, Hosts.Remote);
         Expect.Error(outcome, Errno.ENOBUFS, ClauseId.Sndbuf);
         Assert.Equal(new CounterDelta(0, 1, 1, 0), outcome.Counters);
     }
@@ -189,7 +189,7 @@ public class AppendLimitsTests
     public void Unreadable_user_memory_is_efault_and_a_discard()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var outcome = sim.SendTo("s", new UserBuffer(Frames.Bytes(10, 1), 100), Sim.Remote);
+        var outcome = sim.SendTo("s", new UserBuffer(Frames.Bytes(10, 1), 100), Hosts.Remote);
         Expect.Error(outcome, Errno.EFAULT, ClauseId.AppendEfault);
         Expect.Passed(outcome, ClauseId.ErrorUnwind);
         Assert.Empty(outcome.Datagrams);
@@ -201,12 +201,12 @@ public class AppendLimitsTests
     public void A_fault_in_a_later_block_or_fragment_sends_nothing()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var gathered = sim.SendMsg("s", Sim.Remote, [UserBuffer.Of(Frames.Bytes(50, 1)), UserBuffer.Unreadable(50)]);
+        var gathered = sim.SendMsg("s", Hosts.Remote, [UserBuffer.Of(Frames.Bytes(50, 1)), UserBuffer.Unreadable(50)]);
         Expect.Error(gathered, Errno.EFAULT, ClauseId.AppendEfault);
         Assert.Empty(gathered.Datagrams);
 
         // The fault is in the second fragment's data; the first fragment, already queued, is flushed with it.
-        var late = sim.SendTo("s", new UserBuffer(Frames.Bytes(2000, 2), 3000), Sim.Remote);
+        var late = sim.SendTo("s", new UserBuffer(Frames.Bytes(2000, 2), 3000), Hosts.Remote);
         Expect.Error(late, Errno.EFAULT, ClauseId.AppendEfault);
         Assert.Empty(late.Datagrams);
         Assert.Equal(new CounterDelta(0, 1, 0, 0), late.Counters);
@@ -218,18 +218,18 @@ public class AppendLimitsTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         sim.Cork("s", true);
-        sim.SendTo("s", 30000, Sim.Remote);
-        var fault = sim.SendTo("s", new UserBuffer(Frames.Bytes(10, 3), 20000), Sim.Remote);
+        sim.SendTo("s", 30000, Hosts.Remote);
+        var fault = sim.SendTo("s", new UserBuffer(Frames.Bytes(10, 3), 20000), Hosts.Remote);
         Expect.Error(fault, Errno.EFAULT, ClauseId.AppendEfault);
         Expect.Passed(fault, ClauseId.ErrorUnwind);
         Assert.Equal(new CounterDelta(0, 1, 0, 0), fault.Counters);
 
         // L1041 and the flush leave no length behind: the next datagram may again be 65507 bytes.
-        Expect.Value(sim.SendTo("s", 65507, Sim.Remote), 65507);
+        Expect.Value(sim.SendTo("s", 65507, Hosts.Remote), 65507);
         Assert.Equal(65515, Frames.Reassemble(sim.Packets(sim.Cork("s", false))).Length);
 
         // The 64 KiB check (L833-836) returns directly: no unwind, no discard.
-        var over = sim.SendTo("s", 65508, Sim.Remote);
+        var over = sim.SendTo("s", 65508, Hosts.Remote);
         Expect.Error(over, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         Expect.NotPassed(over, ClauseId.ErrorUnwind);
         Assert.True(over.Counters.IsZero);
@@ -244,7 +244,7 @@ public class AppendLimitsTests
         // is only left when full (L994-996), a fresh datagram starting without a page (L813). So an skb holds at most
         // ceil(65507 / 4096) = 16 page fragments, 17 if its first page were shared with an earlier skb: never 18.
         // The tightest case: the whole datagram in one skb on a 65535-byte MTU, from 3-byte MSG_MORE appends.
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 65535, sg: true));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 65535, sg: true));
         var data = Frames.Bytes(65507, 14);
         for (var at = 0; at < 65505; at += 3)
         {

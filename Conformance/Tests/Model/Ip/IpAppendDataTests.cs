@@ -4,10 +4,10 @@ using Udpconf.Reference.Host;
 using Xunit;
 using static Udpconf.Reference.Api.SocketOption;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Ip;
 
 /// <summary>ip_append_data: cork set-up, fragment sizes, offloads and layout (pp. 51-61, L771-1044, L677-692).</summary>
-public class AppendDataTests
+public class IpAppendDataTests
 {
     private static int[] Payloads(Sim sim, Outcome outcome) =>
         sim.Packets(outcome).Select(p => Frames.IpPayload(p).Length).ToArray();
@@ -17,7 +17,7 @@ public class AppendDataTests
     public void Msg_probe_appends_nothing()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var probe = sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.Probe);
+        var probe = sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.Probe);
         Expect.Value(probe, 100, ClauseId.UdpResult);
         Expect.Passed(probe, ClauseId.AppendProbe);
         Expect.Passed(probe, ClauseId.PushEmpty); // L791-792: the queue stays empty, so the push finds nothing
@@ -27,7 +27,7 @@ public class AppendDataTests
         var a = Frames.Bytes(10, 1);
         var b = Frames.Bytes(5, 2);
         sim.Send("s", a, MsgFlags.More);
-        Expect.Passed(sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.Probe | MsgFlags.More), ClauseId.AppendProbe);
+        Expect.Passed(sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.Probe | MsgFlags.More), ClauseId.AppendProbe);
         var packet = Assert.Single(sim.Packets(sim.Send("s", b)));
         Assert.Equal(20 + 8 + 15, Sim.Ip(packet).TotalLength);
         Assert.Equal([.. a, .. b], Frames.IpPayload(packet)[8..]);
@@ -39,20 +39,20 @@ public class AppendDataTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.SetIpOptions("s", Frames.RouterAlert), 0);
-        var first = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More);
+        var first = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More);
         Expect.Passed(first, ClauseId.CorkInit);
         // L799-807 copies the options into the cork; L821-822 uses the cork's for later appends.
         Expect.Value(sim.Run(new SetSockOptOp(Fd.Named("s"), SolIp, IpOptions, null, 0)), 0);
-        var last = sim.SendTo("s", 10, Sim.Remote);
+        var last = sim.SendTo("s", 10, Hosts.Remote);
         Expect.NotPassed(last, ClauseId.CorkInit);
         var packet = Assert.Single(sim.Packets(last));
         Assert.Equal(0x46, packet[0]);
         Assert.Equal(Frames.RouterAlert, Sim.Ip(packet).Options.ToArray());
 
         // And the other way round: options set mid-datagram do not apply to it.
-        sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More);
+        sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More);
         sim.SetIpOptions("s", Frames.RouterAlert);
-        Assert.Equal(0x45, Assert.Single(sim.Packets(sim.SendTo("s", 10, Sim.Remote)))[0]);
+        Assert.Equal(0x45, Assert.Single(sim.Packets(sim.SendTo("s", 10, Hosts.Remote)))[0]);
     }
 
     [Fact]
@@ -61,8 +61,8 @@ public class AppendDataTests
     public void The_route_mtu_not_the_device_mtu_sizes_the_fragments()
     {
         // L810: cork.fragsize = dst_mtu(path): a route MTU of 1006 on a 1500-byte device.
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 1500, routeMtu: 1006));
-        Assert.Equal([984, 984, 40], Payloads(sim, sim.SendTo("s", 2000, Sim.Remote)));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 1500, routeMtu: 1006));
+        Assert.Equal([984, 984, 40], Payloads(sim, sim.SendTo("s", 2000, Hosts.Remote)));
     }
 
     [Theory]
@@ -74,8 +74,8 @@ public class AppendDataTests
     {
         // L830-831: fragheaderlen 20, maxfraglen ((1006 - 20) & ~7) + 20 = 1004: 984 bytes of payload per fragment;
         // a datagram of exactly 1006 bytes is not fragmented (L872-874: the MTU bounds the last piece).
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 1006));
-        var outcome = sim.SendTo("s", length, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 1006));
+        var outcome = sim.SendTo("s", length, Hosts.Remote);
         Expect.Passed(outcome, ClauseId.FragLen);
         Assert.Equal(payloads, Payloads(sim, outcome));
     }
@@ -86,9 +86,9 @@ public class AppendDataTests
     public void Four_bytes_of_options_give_maxfraglen_1000_at_mtu_1006()
     {
         // fragheaderlen 24, maxfraglen ((1006 - 24) & ~7) + 24 = 1000: 976 bytes of payload per fragment.
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 1006));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 1006));
         sim.SetIpOptions("s", Frames.RouterAlert);
-        var outcome = sim.SendTo("s", 2000, Sim.Remote);
+        var outcome = sim.SendTo("s", 2000, Hosts.Remote);
         Assert.Equal([976, 976, 56], Payloads(sim, outcome));
         Assert.Equal([1000, 1000, 80], sim.Packets(outcome).Select(p => (int)Sim.Ip(p).TotalLength));
         Assert.All(sim.Packets(outcome), p => Assert.Equal(0x46, p[0]));
@@ -99,36 +99,36 @@ public class AppendDataTests
     [Trait("clause", "udp_push.checksum_offload")]
     public void Hardware_checksum_needs_the_first_piece_to_fit_the_mtu()
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(offload: true));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(offload: true));
         // L842-846: 1472 + 8 + 20 = 1500 <= mtu: CHECKSUM_HW, the field keeps the pseudo-header sum.
-        var fits = sim.SendTo("s", 1472, Sim.Remote);
+        var fits = sim.SendTo("s", 1472, Hosts.Remote);
         Expect.Passed(fits, ClauseId.HwChecksum);
-        Assert.Equal(Frames.PseudoHeaderSum(Sim.Local, Sim.Remote, 1480), Sim.Udp(Assert.Single(sim.Packets(fits))).Checksum);
+        Assert.Equal(Frames.PseudoHeaderSum(Hosts.Local, Hosts.Remote, 1480), Sim.Udp(Assert.Single(sim.Packets(fits))).Checksum);
 
         // One byte more: no hardware checksum, the full sum over both fragments.
-        var over = sim.SendTo("s", 1473, Sim.Remote);
+        var over = sim.SendTo("s", 1473, Hosts.Remote);
         Expect.NotPassed(over, ClauseId.HwChecksum);
         var packets = sim.Packets(over);
         Assert.Equal(2, packets.Count);
-        Assert.Equal(Frames.UdpChecksum(Sim.Local, Sim.Remote, 1481, Frames.Reassemble(packets)), Sim.Udp(packets[0]).Checksum);
+        Assert.Equal(Frames.UdpChecksum(Hosts.Local, Hosts.Remote, 1481, Frames.Reassemble(packets)), Sim.Udp(packets[0]).Checksum);
     }
 
     [Fact]
     [Trait("clause", "ip_append_data.hw_checksum")]
     public void Without_offload_the_checksum_is_always_computed()
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(offload: false));
-        var outcome = sim.SendTo("s", 100, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(offload: false));
+        var outcome = sim.SendTo("s", 100, Hosts.Remote);
         Expect.NotPassed(outcome, ClauseId.HwChecksum);
         var packet = Assert.Single(sim.Packets(outcome));
-        Assert.Equal(Frames.UdpChecksum(Sim.Local, Sim.Remote, 108, Frames.IpPayload(packet)), Sim.Udp(packet).Checksum);
+        Assert.Equal(Frames.UdpChecksum(Hosts.Local, Hosts.Remote, 108, Frames.IpPayload(packet)), Sim.Udp(packet).Checksum);
     }
 
     [Fact]
     [Trait("clause", "ip_append_data.ufo")]
     public void Spec_ufo_hands_a_datagram_above_the_mtu_over_whole()
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(offload: true, ufo: true));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(offload: true, ufo: true));
         var data = Frames.Bytes(3000, 6);
         var outcome = sim.Send("s", data);
         Expect.Passed(outcome, ClauseId.Ufo);
@@ -146,8 +146,8 @@ public class AppendDataTests
     [Trait("clause", "ip_append_data.ufo")]
     public void Spec_ufo_gso_size_is_the_mtu_less_the_header_even_off_a_multiple_of_8()
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 1006, offload: true, ufo: true));
-        var outcome = sim.SendTo("s", 3000, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 1006, offload: true, ufo: true));
+        var outcome = sim.SendTo("s", 3000, Hosts.Remote);
         Assert.Equal(986, Assert.Single(outcome.Datagrams).GsoSize);
     }
 
@@ -157,8 +157,8 @@ public class AppendDataTests
     {
         // L849: length is the UDP length (1488 <= 1500), so UFO is not used although 1508 bytes of IP datagram
         // exceed the MTU: software fragments.
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(offload: true, ufo: true));
-        var outcome = sim.SendTo("s", 1480, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(offload: true, ufo: true));
+        var outcome = sim.SendTo("s", 1480, Hosts.Remote);
         Expect.NotPassed(outcome, ClauseId.Ufo);
         Assert.Null(Assert.Single(outcome.Datagrams).GsoSize);
         Assert.Equal([1480, 8], Payloads(sim, outcome));
@@ -169,8 +169,8 @@ public class AppendDataTests
     public void Linux_ignores_ufo_and_fragments_in_software()
     {
         // Profile.Linux.SupportsUfo = false.
-        var sim = Sim.WithSocket(Profile.Linux, Frames.Host(offload: true, ufo: true));
-        var outcome = sim.SendTo("s", 3000, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Linux, Hosts.OnLink(offload: true, ufo: true));
+        var outcome = sim.SendTo("s", 3000, Hosts.Remote);
         Expect.NotPassed(outcome, ClauseId.Ufo);
         Assert.Equal([1480, 1480, 48], Payloads(sim, outcome));
     }
@@ -189,7 +189,7 @@ public class AppendDataTests
         var transport = Frames.Reassemble(packets);
         Assert.Equal(data, transport[8..]);
         Assert.Equal(5008, Sim.Udp(packets[0]).DatagramLength);
-        Assert.Equal(Frames.UdpChecksum(Sim.Local, Sim.Remote, 5008, transport), Sim.Udp(packets[0]).Checksum);
+        Assert.Equal(Frames.UdpChecksum(Hosts.Local, Hosts.Remote, 5008, transport), Sim.Udp(packets[0]).Checksum);
         Assert.All(packets, p => Assert.True(Frames.HeaderChecksumValid(p)));
     }
 
@@ -199,7 +199,7 @@ public class AppendDataTests
     [Trait("clause", "ip_append_data.fragment_layout")]
     public void A_corked_append_past_maxfraglen_moves_the_overhang_to_a_new_fragment(bool sg)
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 1006, sg: sg));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 1006, sg: sg));
         var a = Frames.Bytes(977, 8);
         // 20 + 8 + 977 = 1005: fits the MTU (L872-873), one byte past maxfraglen 1004.
         sim.Send("s", a, MsgFlags.More);
@@ -215,7 +215,7 @@ public class AppendDataTests
         Assert.Equal([984, 101], packets.Select(p => Frames.IpPayload(p).Length));
         var transport = Frames.Reassemble(packets);
         Assert.Equal([.. a, .. b], transport[8..]);
-        Assert.Equal(Frames.UdpChecksum(Sim.Local, Sim.Remote, 1085, transport), Sim.Udp(packets[0]).Checksum);
+        Assert.Equal(Frames.UdpChecksum(Hosts.Local, Hosts.Remote, 1085, transport), Sim.Udp(packets[0]).Checksum);
     }
 
     [Theory]
@@ -227,7 +227,7 @@ public class AppendDataTests
     [Trait("clause", "ip_generic_getfrag.checksum")]
     public void Every_fragment_but_the_last_carries_a_multiple_of_8(int[] pieces)
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 1006));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 1006));
         var data = Frames.Bytes(pieces.Sum(), pieces.Length);
         var at = 0;
         Outcome last = null!;
@@ -242,14 +242,14 @@ public class AppendDataTests
         Assert.InRange(payloads[^1], 1, 986);
         var transport = Frames.Reassemble(packets);
         Assert.Equal(data, transport[8..]);
-        Assert.Equal(Frames.UdpChecksum(Sim.Local, Sim.Remote, 8 + data.Length, transport), Sim.Udp(packets[0]).Checksum);
+        Assert.Equal(Frames.UdpChecksum(Hosts.Local, Hosts.Remote, 8 + data.Length, transport), Sim.Udp(packets[0]).Checksum);
     }
 
     [Fact]
     [Trait("clause", "ip_generic_getfrag.checksum")]
     public void Gathered_blocks_of_odd_length_sum_as_one_block()
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(mtu: 1006));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(mtu: 1006));
         var data = Frames.Bytes(3 + 5 + 7 + 1001 + 2, 10);
         int[] sizes = [3, 5, 7, 1001, 2];
         var iov = new List<UserBuffer>();
@@ -259,7 +259,7 @@ public class AppendDataTests
             iov.Add(UserBuffer.Of(data[at..(at + size)]));
             at += size;
         }
-        var outcome = sim.SendMsg("s", Sim.Remote, iov);
+        var outcome = sim.SendMsg("s", Hosts.Remote, iov);
         Expect.Value(outcome, data.Length, ClauseId.UdpResult);
         Expect.Passed(outcome, ClauseId.GetfragChecksum);
         var packets = sim.Packets(outcome);
@@ -267,7 +267,7 @@ public class AppendDataTests
         // L687-689: csum_block_add with the odd offset keeps byte order right across block and fragment edges.
         var transport = Frames.Reassemble(packets);
         Assert.Equal(data, transport[8..]);
-        Assert.Equal(Frames.UdpChecksum(Sim.Local, Sim.Remote, 8 + data.Length, transport), Sim.Udp(packets[0]).Checksum);
+        Assert.Equal(Frames.UdpChecksum(Hosts.Local, Hosts.Remote, 8 + data.Length, transport), Sim.Udp(packets[0]).Checksum);
         // The same data in one block: the same UDP bytes (the IP identification differs: fragments take the
         // destination's counter).
         Assert.Equal(transport, Frames.Reassemble(sim.Packets(sim.Send("s", data))));

@@ -5,20 +5,20 @@ using Udpconf.Reference.Symbols;
 using Xunit;
 using static Udpconf.Reference.Api.SocketOption;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Ip;
 
 /// <summary>ip_push_pending_frames: the IP header and the hand-over to netfilter (pp. 44-48, L1192-1289), and
 /// ip_select_ident.</summary>
-public class IpPushTests
+public class IpPushPendingFramesTests
 {
     [Fact]
     [Trait("clause", "ip_push.coalesce")]
     public void Corked_pieces_become_one_ip_datagram()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.More);
-        sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.More);
-        var last = sim.SendTo("s", 100, Sim.Remote);
+        sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More);
+        sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More);
+        var last = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Passed(last, ClauseId.Coalesce);
         Assert.Single(last.Datagrams);
         var packet = Assert.Single(sim.Packets(last));
@@ -48,12 +48,12 @@ public class IpPushTests
     {
         var sim = Sim.WithSocket(Profile.Spec, pmtu: PmtuDo);
         // L1227-1228: local_df stays 0 under IP_PMTUDISC_DO; the datagram is built and cannot leave.
-        var outcome = sim.SendTo("s", 2000, Sim.Remote);
+        var outcome = sim.SendTo("s", 2000, Hosts.Remote);
         Expect.Error(outcome, Errno.EMSGSIZE, ClauseId.LocalFragment);
         Assert.Empty(outcome.Datagrams);
         Assert.Equal(new CounterDelta(0, 1, 0, 0), outcome.Counters); // L1286-1288
         // At the MTU exactly it leaves whole.
-        var fits = sim.SendTo("s", 1472, Sim.Remote);
+        var fits = sim.SendTo("s", 1472, Hosts.Remote);
         Expect.Value(fits, 1472);
         Assert.Equal(1500, Sim.Ip(Assert.Single(sim.Packets(fits))).TotalLength);
     }
@@ -65,7 +65,7 @@ public class IpPushTests
     public void Spec_other_modes_fragment_locally(int mode)
     {
         var sim = Sim.WithSocket(Profile.Spec, pmtu: mode);
-        var outcome = sim.SendTo("s", 2000, Sim.Remote);
+        var outcome = sim.SendTo("s", 2000, Hosts.Remote);
         Expect.Value(outcome, 2000, ClauseId.UdpResult);
         Expect.Passed(outcome, ClauseId.LocalFragment);
         var packets = sim.Packets(outcome);
@@ -80,11 +80,11 @@ public class IpPushTests
     {
         // Profile.Linux.StrictPmtuAtAppend: the bound is the MTU, checked before anything is queued; no OutDiscard.
         var sim = Sim.WithSocket(Profile.Linux, pmtu: PmtuDo);
-        var outcome = sim.SendTo("s", 1473, Sim.Remote);
+        var outcome = sim.SendTo("s", 1473, Hosts.Remote);
         Expect.Error(outcome, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         Expect.NotPassed(outcome, ClauseId.LocalFragment);
         Assert.True(outcome.Counters.IsZero);
-        Assert.True(Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 1472, Sim.Remote)))).DontFragment);
+        Assert.True(Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 1472, Hosts.Remote)))).DontFragment);
     }
 
     [Theory]
@@ -100,8 +100,8 @@ public class IpPushTests
     public void Spec_df_follows_the_discovery_mode_the_route_and_the_size(int mode, bool mtuLocked, int length, bool df)
     {
         // L1233-1236 with ip_dont_fragment: DO, or WANT on a route whose MTU is not locked when the datagram fits.
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(routeMtu: 1500, mtuLocked: mtuLocked), mode);
-        var outcome = sim.SendTo("s", length, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(routeMtu: 1500, mtuLocked: mtuLocked), mode);
+        var outcome = sim.SendTo("s", length, Hosts.Remote);
         Expect.Passed(outcome, ClauseId.Df);
         var packets = sim.Packets(outcome);
         Assert.Equal(length + 28 > 1500 ? (length + 8 + 1479) / 1480 : 1, packets.Count);
@@ -114,8 +114,8 @@ public class IpPushTests
     [Trait("clause", "ip_push.df")]
     public void Linux_probe_sets_df_even_on_a_locked_route_and_interface_never_does(int mode, bool df)
     {
-        var sim = Sim.WithSocket(Profile.Linux, Frames.Host(routeMtu: 1500, mtuLocked: true), mode);
-        Assert.Equal(df, Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 100, Sim.Remote)))).DontFragment);
+        var sim = Sim.WithSocket(Profile.Linux, Hosts.OnLink(routeMtu: 1500, mtuLocked: true), mode);
+        Assert.Equal(df, Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 100, Hosts.Remote)))).DontFragment);
     }
 
     [Fact]
@@ -149,9 +149,9 @@ public class IpPushTests
     public void Unicast_ttl_is_ip_ttl_else_the_routes_hop_limit_else_64(int? ipTtl, byte? hopLimit, int expected)
     {
         // L1244: ip_select_ttl: inet->uc_ttl, else the route's hoplimit metric (ip_default_ttl unless set).
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(hopLimit: hopLimit));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(hopLimit: hopLimit));
         if (ipTtl is { } ttl) Expect.Value(sim.SetInt("s", SolIp, IpTtl, ttl), 0);
-        var outcome = sim.SendTo("s", 10, Sim.Remote);
+        var outcome = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Passed(outcome, ClauseId.Ttl);
         Assert.Equal(expected, Sim.Ip(Assert.Single(sim.Packets(outcome))).Ttl);
     }
@@ -177,7 +177,7 @@ public class IpPushTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         Expect.Value(sim.SetInt("s", SolIp, IpTos, 0x10), 0);
-        var outcome = sim.SendTo("s", 100, Sim.Remote);
+        var outcome = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Passed(outcome, ClauseId.IpHeader);
         Expect.Passed(outcome, ClauseId.HeaderChecksum);
         var packet = Assert.Single(sim.Packets(outcome));
@@ -200,13 +200,13 @@ public class IpPushTests
     [Trait("clause", "ip_push.outdiscards")]
     public void A_netfilter_drop_fails_the_send_with_eperm(string profile)
     {
-        var sim = Sim.WithSocket(Profile.Find(profile)!, Frames.Host(drops: [new OutputDropRule(Sim.Remote, 32, 9)]));
-        var outcome = sim.SendTo("s", 100, Sim.Remote, 9);
+        var sim = Sim.WithSocket(Profile.Find(profile)!, Hosts.OnLink(drops: [new OutputDropRule(Hosts.Remote, 32, 9)]));
+        var outcome = sim.SendTo("s", 100, Hosts.Remote, 9);
         Expect.Error(outcome, Errno.EPERM, ClauseId.Netfilter);
         Assert.Empty(outcome.Datagrams);
         Assert.Equal(new CounterDelta(0, 1, 0, 0), outcome.Counters);
         // The rule names port 9 only.
-        Expect.Value(sim.SendTo("s", 100, Sim.Remote, 10), 100);
+        Expect.Value(sim.SendTo("s", 100, Hosts.Remote, 10), 100);
     }
 
     [Theory]
@@ -216,9 +216,9 @@ public class IpPushTests
     [Trait("clause", "ip_push.outdiscards")]
     public void Spec_a_full_device_queue_is_an_error_only_with_ip_recverr(bool recverr)
     {
-        var sim = Sim.WithSocket(Profile.Spec, Frames.Host(queueFull: true));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(queueFull: true));
         if (recverr) sim.SetInt("s", SolIp, IpRecvErr, 1);
-        var outcome = sim.SendTo("s", 100, Sim.Remote);
+        var outcome = sim.SendTo("s", 100, Hosts.Remote);
         Assert.Empty(outcome.Datagrams);
         // L1269-1273: a positive status becomes net_xmit_errno (ENOBUFS) only under inet->recverr.
         if (recverr)
@@ -241,9 +241,9 @@ public class IpPushTests
     public void Linux_a_full_device_queue_always_counts_a_discard_and_a_sndbuf_error(bool recverr)
     {
         // Profile.Linux.QueueDropAlwaysDiscards and CountsSndbufErrors; nothing was sent, so no OutDatagram.
-        var sim = Sim.WithSocket(Profile.Linux, Frames.Host(queueFull: true));
+        var sim = Sim.WithSocket(Profile.Linux, Hosts.OnLink(queueFull: true));
         if (recverr) sim.SetInt("s", SolIp, IpRecvErr, 1);
-        var outcome = sim.SendTo("s", 100, Sim.Remote);
+        var outcome = sim.SendTo("s", 100, Hosts.Remote);
         Assert.Empty(outcome.Datagrams);
         if (recverr) Expect.Error(outcome, Errno.ENOBUFS, ClauseId.Netfilter);
         else Expect.Value(outcome, 100, ClauseId.UdpResult);
@@ -255,7 +255,7 @@ public class IpPushTests
     public void A_successful_push_counts_no_discard()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var outcome = sim.SendTo("s", 3000, Sim.Remote);
+        var outcome = sim.SendTo("s", 3000, Hosts.Remote);
         Expect.NotPassed(outcome, ClauseId.OutDiscards);
         Assert.Equal(new CounterDelta(1, 0, 0, 0), outcome.Counters);
     }
@@ -268,8 +268,8 @@ public class IpPushTests
     public void Spec_an_unconnected_df_datagram_has_identification_0()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var a = sim.SendTo("s", 10, Sim.Remote);
-        var b = sim.SendTo("s", 10, Sim.Remote);
+        var a = sim.SendTo("s", 10, Hosts.Remote);
+        var b = sim.SendTo("s", 10, Hosts.Remote);
         foreach (var seed in new[] { 1, 2 })
             foreach (var outcome in new[] { a, b })
             {
@@ -288,7 +288,7 @@ public class IpPushTests
     public void A_connected_socket_numbers_its_datagrams_consecutively(string profile, int mode)
     {
         var sim = Sim.WithSocket(Profile.Find(profile)!, pmtu: mode);
-        Expect.Value(sim.Connect("s", Sim.Remote, 9), 0);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 9), 0);
         var a = sim.SendTo("s", 10, to: null);
         var b = sim.SendTo("s", 10, to: null);
         Assert.NotNull(a.Datagrams[0].Ident.Symbol);
@@ -308,7 +308,7 @@ public class IpPushTests
     public void The_fragments_of_a_datagram_share_one_identification(string profile)
     {
         var sim = Sim.WithSocket(Profile.Find(profile)!);
-        var outcome = sim.SendTo("s", 5000, Sim.Remote);
+        var outcome = sim.SendTo("s", 5000, Hosts.Remote);
         foreach (var seed in new[] { 1, 2 })
         {
             var ids = sim.Packets(outcome, seed).Select(p => Sim.Ip(p).Identification).ToList();
@@ -322,8 +322,8 @@ public class IpPushTests
     public void Spec_fragmented_datagrams_to_one_destination_step_its_counter()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var a = sim.SendTo("s", 3000, Sim.Remote);
-        var b = sim.SendTo("s", 3000, Sim.Remote);
+        var a = sim.SendTo("s", 3000, Hosts.Remote);
+        var b = sim.SendTo("s", 3000, Hosts.Remote);
         foreach (var seed in new[] { 1, 2 })
             Assert.Equal((ushort)(Sim.Ip(sim.Packets(a, seed)[0]).Identification + 1), Sim.Ip(sim.Packets(b, seed)[0]).Identification);
     }
@@ -338,7 +338,7 @@ public class IpPushTests
         // IdentPolicy.Modern: DF that local fragmentation may not ignore (DO, PROBE) gives 0; WANT sets DF but
         // ignores it, so the hashed generator chooses.
         var sim = Sim.WithSocket(Profile.Linux, pmtu: mode);
-        var outcome = sim.SendTo("s", 10, Sim.Remote);
+        var outcome = sim.SendTo("s", 10, Hosts.Remote);
         Assert.True(Sim.Ip(Assert.Single(sim.Packets(outcome))).DontFragment);
         var ident = outcome.Datagrams[0].Ident;
         if (zero)

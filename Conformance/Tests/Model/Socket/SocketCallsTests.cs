@@ -4,14 +4,14 @@ using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Socket;
 
 /// <summary>
 /// The calls around the send path that the text assumes but does not print (the model's own clauses): socket(),
 /// bind() (inet_bind), connect() (ip4_datagram_connect), AF_UNSPEC disconnect (udp_disconnect) and close().
 /// Expectations follow the Linux 2.6 functions named in each comment.
 /// </summary>
-public class SocketCallTests
+public class SocketCallsTests
 {
     private static Outcome MtuOf(Sim sim, string s) =>
         sim.Run(new GetSockOptOp(Fd.Named(s), SocketOption.SolIp, SocketOption.IpMtu, 4));
@@ -42,7 +42,7 @@ public class SocketCallTests
     {
         var sim = Sim.Spec();
         Expect.Error(sim.Socket("s", domain, type, protocol), errno, ClauseId.SocketCreate);
-        Expect.Error(sim.SendTo("s", 10, Sim.Remote), Errno.EBADF, ClauseId.BadFd); // no descriptor was made
+        Expect.Error(sim.SendTo("s", 10, Hosts.Remote), Errno.EBADF, ClauseId.BadFd); // no descriptor was made
     }
 
     // ---- inet_bind.* (inet_bind, udp_v4_get_port) ----
@@ -54,9 +54,9 @@ public class SocketCallTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Value(sim.Bind("s", Sim.Local, 5000), 0, ClauseId.Bind);
-        var sent = sim.SendTo("s", 10, Sim.Remote);
-        Assert.Equal(Sim.Local, Assert.Single(sent.Datagrams).Source);
+        Expect.Value(sim.Bind("s", Hosts.Local, 5000), 0, ClauseId.Bind);
+        var sent = sim.SendTo("s", 10, Hosts.Remote);
+        Assert.Equal(Hosts.Local, Assert.Single(sent.Datagrams).Source);
         Assert.Equal(5000, Sim.Udp(Assert.Single(sim.Packets(sent))).SourcePort);
     }
 
@@ -66,7 +66,7 @@ public class SocketCallTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Error(sim.Bind("s", Sim.Remote, 5000), Errno.EADDRNOTAVAIL, ClauseId.BindAddress);
+        Expect.Error(sim.Bind("s", Hosts.Remote, 5000), Errno.EADDRNOTAVAIL, ClauseId.BindAddress);
         Expect.Value(sim.Bind("s", Ipv4Address.Parse("127.0.0.2"), 5000), 0, ClauseId.Bind); // 127/8 is local
     }
 
@@ -76,14 +76,14 @@ public class SocketCallTests
     {
         var host = HostConfig.Default with
         {
-            Interfaces = [HostConfig.LoopbackInterface, new Interface("tun0", 2, Sim.Local, 24, 1500, SecondaryAddresses: [(Ipv4Address.Parse("192.0.2.2"), 24)])],
+            Interfaces = [HostConfig.LoopbackInterface, new Interface("tun0", 2, Hosts.Local, 24, 1500, SecondaryAddresses: [(Ipv4Address.Parse("192.0.2.2"), 24)])],
         };
         var sim = Sim.Spec(host);
         sim.Socket("a");
         sim.Socket("b");
         sim.Socket("c");
-        Expect.Value(sim.Bind("a", Sim.Local, 5000), 0, ClauseId.Bind);
-        Expect.Error(sim.Bind("b", Sim.Local, 5000), Errno.EADDRINUSE, ClauseId.BindInUse);
+        Expect.Value(sim.Bind("a", Hosts.Local, 5000), 0, ClauseId.Bind);
+        Expect.Error(sim.Bind("b", Hosts.Local, 5000), Errno.EADDRINUSE, ClauseId.BindInUse);
         Expect.Error(sim.Bind("b", Ipv4Address.Any, 5000), Errno.EADDRINUSE, ClauseId.BindInUse); // wildcard overlaps
         Expect.Value(sim.Bind("c", Ipv4Address.Parse("192.0.2.2"), 5000), 0, ClauseId.Bind);  // distinct addresses
     }
@@ -132,7 +132,7 @@ public class SocketCallTests
         var sim = Sim.Linux();
         sim.Socket("a");
         Expect.Error(BindRaw(sim, "a", SockAddr.In(Ipv4Address.Any, 5000, AddressFamily.Inet6), 16), Errno.EAFNOSUPPORT, ClauseId.Bind);
-        Expect.Error(BindRaw(sim, "a", SockAddr.In(Sim.Local, 5000, AddressFamily.Unspec), 16), Errno.EAFNOSUPPORT, ClauseId.Bind);
+        Expect.Error(BindRaw(sim, "a", SockAddr.In(Hosts.Local, 5000, AddressFamily.Unspec), 16), Errno.EAFNOSUPPORT, ClauseId.Bind);
         Expect.Value(BindRaw(sim, "a", SockAddr.In(Ipv4Address.Any, 5000, AddressFamily.Unspec), 16), 0, ClauseId.Bind);
     }
 
@@ -146,23 +146,23 @@ public class SocketCallTests
         var sim = Sim.Spec();
         sim.Socket();
         Expect.Error(MtuOf(sim, "s"), Errno.ENOTCONN, ClauseId.GetSockOpt);
-        Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect);
         var mtu = MtuOf(sim, "s");
         Expect.Value(mtu, 4, ClauseId.GetSockOpt);
         Assert.Equal(1500, BitConverter.ToInt32(mtu.OptionValue!.Value.Span));
         var datagram = Assert.Single(sim.SendTo("s", 10, null).Datagrams);
-        Assert.Equal((Sim.Local, Sim.Remote, (ushort)53), (datagram.Source, datagram.Destination, datagram.DestinationPort));
+        Assert.Equal((Hosts.Local, Hosts.Remote, (ushort)53), (datagram.Source, datagram.Destination, datagram.DestinationPort));
     }
 
     [Fact]
     [Trait("clause", "ip4_datagram_connect.connect")]
     public void Connect_fails_for_a_short_or_foreign_address_no_route_or_broadcast_without_SO_BROADCAST()
     {
-        var sim = Sim.Spec(Sim.OnLinkOnly());
+        var sim = Sim.Spec(Hosts.OnLinkOnly());
         sim.Socket();
-        Expect.Error(sim.Run(new ConnectOp(Fd.Named("s"), Sim.Addr(Sim.Remote, 53), 8)), Errno.EINVAL, ClauseId.Connect);
-        Expect.Error(sim.Run(new ConnectOp(Fd.Named("s"), Sim.Addr(Sim.Remote, 53, AddressFamily.Inet6), 16)), Errno.EAFNOSUPPORT, ClauseId.Connect);
-        Expect.Error(sim.Connect("s", Sim.Unroutable, 53), Errno.ENETUNREACH, ClauseId.Connect);
+        Expect.Error(sim.Run(new ConnectOp(Fd.Named("s"), Sim.Addr(Hosts.Remote, 53), 8)), Errno.EINVAL, ClauseId.Connect);
+        Expect.Error(sim.Run(new ConnectOp(Fd.Named("s"), Sim.Addr(Hosts.Remote, 53, AddressFamily.Inet6), 16)), Errno.EAFNOSUPPORT, ClauseId.Connect);
+        Expect.Error(sim.Connect("s", Hosts.Unroutable, 53), Errno.ENETUNREACH, ClauseId.Connect);
         var broadcast = Ipv4Address.Parse("192.0.2.255");
         Expect.Error(sim.Connect("s", broadcast, 53), Errno.EACCES, ClauseId.Connect);
         Expect.Value(sim.SetInt("s", SocketOption.SolSocket, SocketOption.SoBroadcast, 1), 0, ClauseId.SetSockOpt);
@@ -179,7 +179,7 @@ public class SocketCallTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect); // autobinds
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect); // autobinds
         Expect.Value(sim.Disconnect("s"), 0, ClauseId.Disconnect);
         Expect.Error(MtuOf(sim, "s"), Errno.ENOTCONN, ClauseId.GetSockOpt);
         // The port was not locked by the user: udp_disconnect unhashes it, so bind() is allowed again.
@@ -194,12 +194,12 @@ public class SocketCallTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Value(sim.Bind("s", Sim.Local, 5000), 0, ClauseId.Bind);
-        Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
+        Expect.Value(sim.Bind("s", Hosts.Local, 5000), 0, ClauseId.Bind);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect);
         Expect.Value(sim.Disconnect("s"), 0, ClauseId.Disconnect);
         Expect.Error(sim.Bind("s", Ipv4Address.Any, 0), Errno.EINVAL, ClauseId.Bind);
-        var datagram = Assert.Single(sim.SendTo("s", 10, Sim.OnLinkPeer).Datagrams);
-        Assert.Equal(Sim.Local, datagram.Source);
+        var datagram = Assert.Single(sim.SendTo("s", 10, Hosts.OnLinkPeer).Datagrams);
+        Assert.Equal(Hosts.Local, datagram.Source);
         Assert.Equal(PortValue.Of(5000), datagram.SourcePort);
     }
 
@@ -214,7 +214,7 @@ public class SocketCallTests
         sim.Socket("a");
         Expect.Value(sim.Bind("a", Ipv4Address.Any, 5000), 0, ClauseId.Bind);
         Expect.Value(sim.Run(new CloseOp(Fd.Named("a"))), 0, ClauseId.Close);
-        Expect.Error(sim.SendTo("a", 10, Sim.Remote), Errno.EBADF, ClauseId.BadFd);
+        Expect.Error(sim.SendTo("a", 10, Hosts.Remote), Errno.EBADF, ClauseId.BadFd);
         Expect.Error(sim.Run(new CloseOp(Fd.Named("a"))), Errno.EBADF, ClauseId.Close);
         Expect.Value(sim.Socket("b"), 3, ClauseId.SocketCreate);
         Expect.Value(sim.Bind("b", Ipv4Address.Any, 5000), 0, ClauseId.Bind);
@@ -226,7 +226,7 @@ public class SocketCallTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Value(sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More), 10);
+        Expect.Value(sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More), 10);
         var closed = sim.Run(new CloseOp(Fd.Named("s")));
         Expect.Value(closed, 0, ClauseId.Close);
         Assert.Empty(closed.Datagrams);

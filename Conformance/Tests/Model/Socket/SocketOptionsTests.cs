@@ -4,13 +4,13 @@ using Udpconf.Reference.Host;
 using Xunit;
 using static Udpconf.Reference.Api.SocketOption;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Socket;
 
 /// <summary>
 /// setsockopt/getsockopt round trips for every option the model knows (Reference/Socket/SocketOptions.cs). UDP_CORK
 /// is p. 24 (L1232-1240); the others follow Linux 2.6 sock_setsockopt, ip_setsockopt and do_ip_getsockopt.
 /// </summary>
-public class SocketOptionTests
+public class SocketOptionsTests
 {
     private static Outcome Get(Sim sim, int level, int name, int optlen = 4) =>
         sim.Run(new GetSockOptOp(Fd.Named("s"), level, name, optlen));
@@ -95,7 +95,7 @@ public class SocketOptionTests
         var asByte = Get(sim, SolIp, IpTtl, optlen: 1);
         Expect.Value(asByte, 1, ClauseId.GetSockOpt);
         Assert.Equal(new byte[] { 200 }, asByte.OptionValue!.Value.ToArray());
-        Assert.Equal(200, Assert.Single(sim.SendTo("s", 10, Sim.Remote).Datagrams).Ttl);
+        Assert.Equal(200, Assert.Single(sim.SendTo("s", 10, Hosts.Remote).Datagrams).Ttl);
         Expect.Value(sim.SetInt("s", SolIp, IpTtl, -1), 0, ClauseId.SetSockOpt);
         Assert.Equal(64, GetInt(sim, SolIp, IpTtl));
     }
@@ -109,7 +109,7 @@ public class SocketOptionTests
         Assert.Equal(0, GetInt(sim, SolIp, IpTos));
         Expect.Value(sim.SetInt("s", SolIp, IpTos, 0x10), 0, ClauseId.SetSockOpt);
         Assert.Equal(0x10, GetInt(sim, SolIp, IpTos));
-        Assert.Equal(0x10, Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 10, Sim.Remote)))).Tos); // L1253
+        Assert.Equal(0x10, Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 10, Hosts.Remote)))).Tos); // L1253
     }
 
     [Fact]
@@ -152,13 +152,13 @@ public class SocketOptionTests
     {
         var sim = WithSocket(Sim.Spec());
         var local = new byte[4];
-        Sim.Local.Write(local);
+        Hosts.Local.Write(local);
         Expect.Value(SetBytes(sim, SolIp, IpMulticastIf, local), 0, ClauseId.SetSockOpt);
         var read = Get(sim, SolIp, IpMulticastIf);
         Expect.Value(read, 4, ClauseId.GetSockOpt);
         Assert.Equal(local, read.OptionValue!.Value.ToArray());
         var foreign = new byte[4];
-        Sim.Remote.Write(foreign);
+        Hosts.Remote.Write(foreign);
         Expect.Error(SetBytes(sim, SolIp, IpMulticastIf, foreign), Errno.EADDRNOTAVAIL, ClauseId.SetSockOpt);
         Expect.Value(SetBytes(sim, SolIp, IpMulticastIf, new byte[4]), 0, ClauseId.SetSockOpt); // INADDR_ANY resets
         Assert.Equal(new byte[4], Get(sim, SolIp, IpMulticastIf).OptionValue!.Value.ToArray());
@@ -221,11 +221,11 @@ public class SocketOptionTests
     [Trait("clause", "getsockopt.option")]
     public void IP_MTU_is_ENOTCONN_unconnected_and_the_route_MTU_when_connected()
     {
-        var sim = WithSocket(Sim.Spec(Sim.OnLinkOnly(mtu: 1400)));
+        var sim = WithSocket(Sim.Spec(Hosts.OnLinkOnly(mtu: 1400)));
         Expect.Error(Get(sim, SolIp, IpMtu), Errno.ENOTCONN, ClauseId.GetSockOpt);
-        sim.SendTo("s", 10, Sim.Remote); // an unconnected send caches no route
+        sim.SendTo("s", 10, Hosts.Remote); // an unconnected send caches no route
         Expect.Error(Get(sim, SolIp, IpMtu), Errno.ENOTCONN, ClauseId.GetSockOpt);
-        Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect);
         Assert.Equal(1400, GetInt(sim, SolIp, IpMtu));
         Expect.Error(sim.SetInt("s", SolIp, IpMtu, 1000), Errno.ENOPROTOOPT, ClauseId.SetSockOpt); // read-only
     }

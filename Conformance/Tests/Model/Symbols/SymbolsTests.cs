@@ -4,11 +4,11 @@ using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Symbols;
 
 /// <summary>What the kernel chooses is a symbol with constraints; a comparison binds it once and then every
 /// byte must agree.</summary>
-public class SymbolTests
+public class SymbolsTests
 {
     [Fact]
     public void An_ephemeral_port_is_one_symbol_per_socket_bound_within_the_local_range()
@@ -17,9 +17,9 @@ public class SymbolTests
         var sim = Sim.Spec(host);
         sim.Socket("a");
         sim.Socket("b");
-        var first = sim.SendTo("a", 10, Sim.Remote);
-        var second = sim.SendTo("a", 10, Sim.Remote);
-        var other = sim.SendTo("b", 10, Sim.Remote);
+        var first = sim.SendTo("a", 10, Hosts.Remote);
+        var second = sim.SendTo("a", 10, Hosts.Remote);
+        var other = sim.SendTo("b", 10, Hosts.Remote);
         Assert.Equal(first.Datagrams[0].SourcePort, second.Datagrams[0].SourcePort);
         Assert.NotEqual(first.Datagrams[0].SourcePort, other.Datagrams[0].SourcePort);
         var ports = sim.Model.Symbols.Where(s => s.Kind == SymbolKind.EphemeralPort).ToArray();
@@ -68,7 +68,7 @@ public class SymbolTests
             var sim = new Sim(profile);
             sim.Socket();
             sim.SetInt("s", SocketOption.SolIp, SocketOption.IpMtuDiscover, SocketOption.PmtuDo);
-            Expect.Value(sim.Connect("s", Sim.Remote, 9), 0);
+            Expect.Value(sim.Connect("s", Hosts.Remote, 9), 0);
             var idents = Enumerable.Range(0, 3).Select(_ => sim.SendTo("s", 10).Datagrams.Single().Ident).ToArray();
             Assert.All(idents, i => Assert.Equal(idents[0].Symbol, i.Symbol));
             Assert.Equal([0, 1, 2], idents.Select(i => i.Step));
@@ -84,7 +84,7 @@ public class SymbolTests
     {
         var sim = Sim.Linux();
         sim.Socket();
-        var outcome = sim.SendTo("s", 3000, Sim.Remote);
+        var outcome = sim.SendTo("s", 3000, Hosts.Remote);
         Assert.Equal(sim.Packets(outcome, 5), sim.Packets(outcome, 5));
         Assert.Contains(Enumerable.Range(6, 20), seed => !sim.Packets(outcome, seed)[0].SequenceEqual(sim.Packets(outcome, 5)[0]));
     }

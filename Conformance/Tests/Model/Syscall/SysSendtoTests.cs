@@ -4,13 +4,13 @@ using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Syscall;
 
 /// <summary>
 /// The system call front end (sys_sendto, pp. 5-7) and the socket layer above UDP (sock_sendmsg, scm_send,
 /// inet_sendmsg, pp. 12-18). "p. N" and "Lnnnn" cite the lecture notes as Reference/clauses.md does.
 /// </summary>
-public class FrontEndTests
+public class SysSendtoTests
 {
     private static Outcome SendToRaw(Sim sim, string s, UserBuffer? address, int addressLength, int length = 10,
         MsgFlags flags = MsgFlags.None) =>
@@ -30,10 +30,10 @@ public class FrontEndTests
         var sim = Sim.Spec();
         foreach (var fd in new[] { Fd.Raw(-1), Fd.Raw(9999), Fd.Named("never-opened") })
         {
-            var outcome = sim.Run(new SendToOp(fd, UserBuffer.Pattern(10), MsgFlags.None, Sim.Addr(Sim.Remote, 9), SockAddr.InLength));
+            var outcome = sim.Run(new SendToOp(fd, UserBuffer.Pattern(10), MsgFlags.None, Sim.Addr(Hosts.Remote, 9), SockAddr.InLength));
             Expect.Error(outcome, Errno.EBADF, ClauseId.BadFd);
             Assert.Empty(outcome.Datagrams);
-            var viaSendmsg = sim.Run(new SendMsgOp(fd, Sim.Addr(Sim.Remote, 9), SockAddr.InLength, [UserBuffer.Pattern(10)], null, 0, MsgFlags.None));
+            var viaSendmsg = sim.Run(new SendMsgOp(fd, Sim.Addr(Hosts.Remote, 9), SockAddr.InLength, [UserBuffer.Pattern(10)], null, 0, MsgFlags.None));
             Expect.Error(viaSendmsg, Errno.EBADF, ClauseId.BadFd);
         }
     }
@@ -44,9 +44,9 @@ public class FrontEndTests
     {
         var sim = Sim.Spec();
         Expect.Value(sim.Run(new OpenFileOp("devnull")), 3, ClauseId.OpenFile);
-        Expect.Error(sim.SendTo("devnull", 10, Sim.Remote), Errno.ENOTSOCK, ClauseId.NotSocket);
+        Expect.Error(sim.SendTo("devnull", 10, Hosts.Remote), Errno.ENOTSOCK, ClauseId.NotSocket);
         // The socket is found (L1579) before the address is copied (L1590): a bad address length does not matter.
-        Expect.Error(SendToRaw(sim, "devnull", Sim.Addr(Sim.Remote, 9), -1), Errno.ENOTSOCK, ClauseId.NotSocket);
+        Expect.Error(SendToRaw(sim, "devnull", Sim.Addr(Hosts.Remote, 9), -1), Errno.ENOTSOCK, ClauseId.NotSocket);
     }
 
     // ---- sys_sendto.addr_copy (L1590-1593: move_addr_to_kernel) ----
@@ -61,7 +61,7 @@ public class FrontEndTests
         var sim = Sim.Spec();
         sim.Socket();
         var bytes = new byte[129];
-        SockAddr.In(Sim.Remote, 9).CopyTo(bytes, 0);
+        SockAddr.In(Hosts.Remote, 9).CopyTo(bytes, 0);
         var outcome = SendToRaw(sim, "s", UserBuffer.Of(bytes), length);
         Expect.Error(outcome, Errno.EINVAL, ClauseId.AddrCopy);
         Assert.Empty(outcome.Datagrams);
@@ -76,12 +76,12 @@ public class FrontEndTests
         var sim = Sim.Spec();
         sim.Socket();
         var bytes = new byte[SockAddr.MaxLength];
-        SockAddr.In(Sim.Remote, 4242).CopyTo(bytes, 0);
+        SockAddr.In(Hosts.Remote, 4242).CopyTo(bytes, 0);
         var outcome = SendToRaw(sim, "s", UserBuffer.Of(bytes), SockAddr.MaxLength);
         Expect.Value(outcome, 10, ClauseId.UdpResult);
         Expect.Passed(outcome, ClauseId.AddrCopy);
         var datagram = Assert.Single(outcome.Datagrams);
-        Assert.Equal(Sim.Remote, datagram.Destination);
+        Assert.Equal(Hosts.Remote, datagram.Destination);
         Assert.Equal(4242, datagram.DestinationPort);
     }
 
@@ -92,7 +92,7 @@ public class FrontEndTests
         var sim = Sim.Spec();
         sim.Socket();
         Expect.Error(SendToRaw(sim, "s", UserBuffer.Unreadable(16), 16), Errno.EFAULT, ClauseId.AddrCopy);
-        var halfReadable = new UserBuffer(SockAddr.In(Sim.Remote, 9).AsMemory(0, 8), 16);
+        var halfReadable = new UserBuffer(SockAddr.In(Hosts.Remote, 9).AsMemory(0, 8), 16);
         Expect.Error(SendToRaw(sim, "s", halfReadable, 16), Errno.EFAULT, ClauseId.AddrCopy);
         AssertUnbound(sim, "s");
     }
@@ -112,12 +112,12 @@ public class FrontEndTests
         Expect.Passed(unconnected, ClauseId.NoAddr);
         Expect.NotPassed(unconnected, ClauseId.AddrCopy);
 
-        Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect);
         var connected = SendToRaw(sim, "s", null, 129);
         Expect.Value(connected, 10, ClauseId.UdpResult);
         Expect.Passed(connected, ClauseId.NoAddr);
         var datagram = Assert.Single(connected.Datagrams);
-        Assert.Equal(Sim.Remote, datagram.Destination);
+        Assert.Equal(Hosts.Remote, datagram.Destination);
         Assert.Equal(53, datagram.DestinationPort);
     }
 
@@ -131,11 +131,11 @@ public class FrontEndTests
         sim.Socket();
         Expect.Value(sim.Bind("s", Ipv4Address.Any, 5000), 0);
         var data = UserBuffer.Pattern(100, seed: 7).Readable;
-        var single = sim.SendTo("s", UserBuffer.Of(data), Sim.Remote);
+        var single = sim.SendTo("s", UserBuffer.Of(data), Hosts.Remote);
         Expect.Value(single, 100, ClauseId.UdpResult);
         Expect.Passed(single, ClauseId.SingleIov);
         UserBuffer[] blocks = [UserBuffer.Of(data[..3]), UserBuffer.Of(ReadOnlyMemory<byte>.Empty), UserBuffer.Of(data[3..64]), UserBuffer.Of(data[64..])];
-        var gathered = sim.SendMsg("s", Sim.Remote, blocks);
+        var gathered = sim.SendMsg("s", Hosts.Remote, blocks);
         Expect.Value(gathered, 100, ClauseId.UdpResult);
         // Same socket, same destination, unconnected with DF (2.6 ident 0): the packets are identical byte for byte.
         Assert.Equal(Assert.Single(sim.Packets(single)), Assert.Single(sim.Packets(gathered)));
@@ -151,7 +151,7 @@ public class FrontEndTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect);
         var viaSendto = sim.SendTo("s", 10, null);
         Expect.Value(viaSendto, 10, ClauseId.UdpResult);
         Expect.Passed(viaSendto, ClauseId.NoControl);
@@ -164,7 +164,7 @@ public class FrontEndTests
         Expect.NotPassed(viaSendmsg, ClauseId.NoControl);
         Expect.Passed(viaSendmsg, ClauseId.Cmsg);
         Expect.NotPassed(viaSendmsg, ClauseId.ConnectedRouteCache);
-        Assert.Equal(Sim.Remote, Assert.Single(viaSendmsg.Datagrams).Destination);
+        Assert.Equal(Hosts.Remote, Assert.Single(viaSendmsg.Datagrams).Destination);
     }
 
     // ---- sys_sendto.nonblock (L1597-1598) ----
@@ -175,12 +175,12 @@ public class FrontEndTests
     {
         var blocking = Sim.Spec();
         blocking.Socket();
-        var withFlag = blocking.SendTo("s", 100, Sim.Remote, flags: MsgFlags.DontWait);
+        var withFlag = blocking.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.DontWait);
 
         var nonblocking = Sim.Spec();
         nonblocking.Socket();
         Expect.Value(nonblocking.Run(new SetNonblockOp(Fd.Named("s"), true)), 0, ClauseId.SetNonblock);
-        var withFile = nonblocking.SendTo("s", 100, Sim.Remote);
+        var withFile = nonblocking.SendTo("s", 100, Hosts.Remote);
 
         Expect.Passed(withFile, ClauseId.Nonblock);
         Expect.NotPassed(withFlag, ClauseId.Nonblock);
@@ -189,11 +189,11 @@ public class FrontEndTests
         Assert.Equal(Assert.Single(blocking.Packets(withFlag)), Assert.Single(nonblocking.Packets(withFile)));
 
         // sendmsg does the same; clearing O_NONBLOCK stops it; SOCK_NONBLOCK at socket() sets it.
-        Expect.Passed(nonblocking.SendMsg("s", Sim.Remote, [UserBuffer.Pattern(5)]), ClauseId.Nonblock);
+        Expect.Passed(nonblocking.SendMsg("s", Hosts.Remote, [UserBuffer.Pattern(5)]), ClauseId.Nonblock);
         Expect.Value(nonblocking.Run(new SetNonblockOp(Fd.Named("s"), false)), 0, ClauseId.SetNonblock);
-        Expect.NotPassed(nonblocking.SendTo("s", 5, Sim.Remote), ClauseId.Nonblock);
+        Expect.NotPassed(nonblocking.SendTo("s", 5, Hosts.Remote), ClauseId.Nonblock);
         nonblocking.Socket("n", type: SocketType.Dgram | SocketType.NonblockFlag);
-        Expect.Passed(nonblocking.SendTo("n", 5, Sim.Remote), ClauseId.Nonblock);
+        Expect.Passed(nonblocking.SendTo("n", 5, Hosts.Remote), ClauseId.Nonblock);
     }
 
     // ---- sys_sendto.result (L1600-1604) ----
@@ -204,10 +204,10 @@ public class FrontEndTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        var sent = sim.SendTo("s", 100, Sim.Remote);
+        var sent = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Value(sent, 100, ClauseId.UdpResult); // the user's length, not counting the 28 header bytes
         Assert.Equal(ClauseId.SysResult, sent.Trace[^1]);
-        var refused = sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.Oob);
+        var refused = sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.Oob);
         Expect.Error(refused, Errno.EOPNOTSUPP, ClauseId.Oob);
         Expect.Passed(refused, ClauseId.SysResult);
     }
@@ -220,7 +220,7 @@ public class FrontEndTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        var outcome = sim.SendTo("s", 10, Sim.Remote);
+        var outcome = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Value(outcome, 10, ClauseId.UdpResult);
         Expect.Passed(outcome, ClauseId.SecurityHook);
         Assert.Single(outcome.Datagrams);
@@ -233,11 +233,11 @@ public class FrontEndTests
     {
         var sim = Sim.Spec(HostConfig.Default with { SecurityVeto = Errno.EPERM });
         sim.Socket();
-        var vetoed = sim.SendTo("s", 10, Sim.Remote);
+        var vetoed = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Error(vetoed, Errno.EPERM, ClauseId.SecurityHook);
         Assert.Empty(vetoed.Datagrams);
         Assert.True(vetoed.Counters.IsZero);
-        Expect.Error(sim.SendMsg("s", Sim.Remote, [UserBuffer.Pattern(10)]), Errno.EPERM, ClauseId.SecurityHook);
+        Expect.Error(sim.SendMsg("s", Hosts.Remote, [UserBuffer.Pattern(10)]), Errno.EPERM, ClauseId.SecurityHook);
         // sys_sendto copies the address (L1591) before sock_sendmsg runs the hook (L592).
         Expect.Error(SendToRaw(sim, "s", UserBuffer.Unreadable(16), 16), Errno.EFAULT, ClauseId.AddrCopy);
         AssertUnbound(sim, "s"); // the hook (L592) comes before inet_sendmsg's autobind (L664)
@@ -251,7 +251,7 @@ public class FrontEndTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        var outcome = sim.SendTo("s", 10, Sim.Remote);
+        var outcome = sim.SendTo("s", 10, Hosts.Remote);
         var trace = outcome.Trace.ToList();
         Assert.True(trace.IndexOf(ClauseId.SecurityHook) < trace.IndexOf(ClauseId.Credentials));
         Assert.True(trace.IndexOf(ClauseId.Credentials) < trace.IndexOf(ClauseId.Autobind));
@@ -274,7 +274,7 @@ public class FrontEndTests
     {
         var sim = Sim.Spec(OnePortRange);
         sim.Socket();
-        var first = sim.SendTo("s", 10, Sim.Remote);
+        var first = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Passed(first, ClauseId.Autobind);
         var port = Assert.Single(first.Datagrams).SourcePort;
         Assert.True(port.IsSymbolic);
@@ -282,7 +282,7 @@ public class FrontEndTests
         Assert.Equal((SymbolKind.EphemeralPort, (ushort)40000, (ushort)40000), (symbol.Kind, symbol.Low, symbol.High));
         Assert.Equal(40000, Sim.Udp(Assert.Single(sim.Packets(first))).SourcePort);
         // The second send finds the port bound (inet->num != 0) and keeps it.
-        Assert.Equal(port, Assert.Single(sim.SendTo("s", 10, Sim.Remote).Datagrams).SourcePort);
+        Assert.Equal(port, Assert.Single(sim.SendTo("s", 10, Hosts.Remote).Datagrams).SourcePort);
         AssertBound(sim, "s");
     }
 
@@ -294,7 +294,7 @@ public class FrontEndTests
         sim.Socket("a");
         Expect.Value(sim.Bind("a", Ipv4Address.Any, 40000), 0, ClauseId.Bind);
         sim.Socket("b");
-        var outcome = sim.SendTo("b", 10, Sim.Remote);
+        var outcome = sim.SendTo("b", 10, Hosts.Remote);
         Expect.Error(outcome, Errno.EAGAIN, ClauseId.Autobind);
         Assert.Empty(outcome.Datagrams);
         Assert.True(outcome.Counters.IsZero);
@@ -302,9 +302,9 @@ public class FrontEndTests
         // Taken by another socket's own autobind the same way.
         var other = Sim.Spec(OnePortRange);
         other.Socket("a");
-        Expect.Value(other.SendTo("a", 10, Sim.Remote), 10);
+        Expect.Value(other.SendTo("a", 10, Hosts.Remote), 10);
         other.Socket("b");
-        Expect.Error(other.SendTo("b", 10, Sim.Remote), Errno.EAGAIN, ClauseId.Autobind);
+        Expect.Error(other.SendTo("b", 10, Hosts.Remote), Errno.EAGAIN, ClauseId.Autobind);
     }
 
     [Fact]
@@ -314,7 +314,7 @@ public class FrontEndTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        var outcome = sim.SendHuge("s", 65536, Sim.Remote);
+        var outcome = sim.SendHuge("s", 65536, Hosts.Remote);
         Expect.Error(outcome, Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
         Expect.Passed(outcome, ClauseId.Autobind);
         AssertBound(sim, "s"); // inet_autobind (L664) ran before udp_sendmsg's first check (L499)

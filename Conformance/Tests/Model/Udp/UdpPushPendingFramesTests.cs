@@ -4,10 +4,10 @@ using Udpconf.Reference.Host;
 using Udpconf.Reference.Wire;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Udp;
 
 /// <summary>udp_push_pending_frames: the UDP header and checksum (pp. 39-43, L402-475).</summary>
-public class PushTests
+public class UdpPushPendingFramesTests
 {
     [Fact]
     [Trait("clause", "udp_push.empty")]
@@ -30,7 +30,7 @@ public class PushTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        Expect.Value(sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Probe | MsgFlags.More), 10);
+        Expect.Value(sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.Probe | MsgFlags.More), 10);
         // L410-412 then L471-474: queue empty, but len and pending are still reset.
         var off = sim.Cork("s", false);
         Expect.Passed(off, ClauseId.PushEmpty);
@@ -64,11 +64,11 @@ public class PushTests
     [Trait("clause", "udp_push.no_check")]
     public void So_no_check_sends_a_zero_checksum(bool corked)
     {
-        var sim = Sim.Spec(Frames.Host(offload: true));
+        var sim = Sim.Spec(Hosts.OnLink(offload: true));
         sim.Socket();
         Expect.Value(sim.SetInt("s", SocketOption.SolSocket, SocketOption.SoNoCheck, 1), 0);
-        if (corked) sim.SendTo("s", 3000, Sim.Remote, flags: MsgFlags.More);
-        var outcome = sim.SendTo("s", 101, Sim.Remote);
+        if (corked) sim.SendTo("s", 3000, Hosts.Remote, flags: MsgFlags.More);
+        var outcome = sim.SendTo("s", 101, Hosts.Remote);
         Expect.Passed(outcome, ClauseId.NoCheck);
         var packets = sim.Packets(outcome);
         // L423-426: uh->check stays 0, for one buffer or several, offload or not.
@@ -132,7 +132,7 @@ public class PushTests
         for (var v = 0; v <= 0xFFFF && found is null; v++)
         {
             byte[] transport = [0x0F, 0xA0, 0, 9, 0, 10, 0, 0, (byte)(v >> 8), (byte)v];
-            if (Frames.RawUdpChecksum(Sim.Local, Sim.Remote, 10, transport) == 0) found = v;
+            if (Frames.RawUdpChecksum(Hosts.Local, Hosts.Remote, 10, transport) == 0) found = v;
         }
         Assert.NotNull(found);
         var outcome = sim.Send("s", [(byte)(found.Value >> 8), (byte)found.Value]);
@@ -149,28 +149,28 @@ public class PushTests
     [Trait("clause", "ip_append_data.hw_checksum")]
     public void With_offload_a_single_buffer_carries_the_folded_pseudo_header_sum()
     {
-        var sim = Sim.Spec(Frames.Host(offload: true));
+        var sim = Sim.Spec(Hosts.OnLink(offload: true));
         sim.Socket();
-        var outcome = sim.SendTo("s", 100, Sim.Remote);
+        var outcome = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Passed(outcome, ClauseId.HwChecksum);
         Expect.Passed(outcome, ClauseId.ChecksumOffload);
         var packet = Assert.Single(sim.Packets(outcome));
         // L432-435: ~csum_tcpudp_magic(..., 0) is the folded pseudo-header sum, not complemented; the data is left out.
-        Assert.Equal(Frames.PseudoHeaderSum(Sim.Local, Sim.Remote, 108), Sim.Udp(packet).Checksum);
+        Assert.Equal(Frames.PseudoHeaderSum(Hosts.Local, Hosts.Remote, 108), Sim.Udp(packet).Checksum);
     }
 
     [Fact]
     [Trait("clause", "udp_push.checksum_offload")]
     public void With_offload_corked_pieces_in_one_buffer_still_leave_the_sum_to_the_device()
     {
-        var sim = Sim.Spec(Frames.Host(offload: true));
+        var sim = Sim.Spec(Hosts.OnLink(offload: true));
         sim.Socket();
-        sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.More);
-        var outcome = sim.SendTo("s", 200, Sim.Remote);
+        sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More);
+        var outcome = sim.SendTo("s", 200, Hosts.Remote);
         // L428: one skb on the queue, marked CHECKSUM_HW by its first piece (L842-846).
         Expect.Passed(outcome, ClauseId.ChecksumOffload);
         var packet = Assert.Single(sim.Packets(outcome));
-        Assert.Equal(Frames.PseudoHeaderSum(Sim.Local, Sim.Remote, 308), Sim.Udp(packet).Checksum);
+        Assert.Equal(Frames.PseudoHeaderSum(Hosts.Local, Hosts.Remote, 308), Sim.Udp(packet).Checksum);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public class PushTests
     [Trait("clause", "udp_push.checksum")]
     public void With_offload_a_datagram_over_several_buffers_gets_the_full_checksum()
     {
-        var sim = Sim.Spec(Frames.Host(offload: true));
+        var sim = Sim.Spec(Hosts.OnLink(offload: true));
         sim.Socket();
         var data = Frames.Bytes(2100, 13);
         var first = sim.Send("s", data[..100], MsgFlags.More);
@@ -190,7 +190,7 @@ public class PushTests
         var packets = sim.Packets(last);
         Assert.Equal(2, packets.Count);
         var transport = Frames.Reassemble(packets);
-        Assert.Equal(Frames.UdpChecksum(Sim.Local, Sim.Remote, 2108, transport), Sim.Udp(packets[0]).Checksum);
+        Assert.Equal(Frames.UdpChecksum(Hosts.Local, Hosts.Remote, 2108, transport), Sim.Udp(packets[0]).Checksum);
     }
 
     [Fact]
@@ -199,19 +199,19 @@ public class PushTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.More);
-        var first = sim.SendTo("s", 100, Sim.Remote);
+        sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More);
+        var first = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Passed(first, ClauseId.PushReset);
         Assert.Equal(208, Sim.Udp(Assert.Single(sim.Packets(first))).DatagramLength);
 
         // L472-473: len = 0 and pending = 0, so the next send is a first piece again: its own destination and a
         // length that does not carry the previous datagram's.
-        var again = sim.SendTo("s", 30, Sim.OnLinkPeer, 77, MsgFlags.More);
+        var again = sim.SendTo("s", 30, Hosts.OnLinkPeer, 77, MsgFlags.More);
         Expect.Passed(again, ClauseId.CorkSetup);
         Expect.NotPassed(again, ClauseId.PendingAppend);
-        var second = sim.SendTo("s", 20, Sim.OnLinkPeer, 77);
+        var second = sim.SendTo("s", 20, Hosts.OnLinkPeer, 77);
         var packet = Assert.Single(sim.Packets(second));
-        Assert.Equal(Sim.OnLinkPeer, Sim.Ip(packet).Destination);
+        Assert.Equal(Hosts.OnLinkPeer, Sim.Ip(packet).Destination);
         Assert.Equal(77, Sim.Udp(packet).DestinationPort);
         Assert.Equal(58, Sim.Udp(packet).DatagramLength);
     }
@@ -221,15 +221,15 @@ public class PushTests
     [Trait("clause", "ip_push.netfilter")]
     public void A_failed_push_still_resets_the_cork()
     {
-        var sim = Sim.Spec(Frames.Host(drops: [new OutputDropRule(Sim.Remote, 32)]));
+        var sim = Sim.Spec(Hosts.OnLink(drops: [new OutputDropRule(Hosts.Remote, 32)]));
         sim.Socket();
-        sim.SendTo("s", 100, Sim.Remote, flags: MsgFlags.More);
-        Expect.Error(sim.SendTo("s", 100, Sim.Remote), Errno.EPERM, ClauseId.Netfilter);
+        sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More);
+        Expect.Error(sim.SendTo("s", 100, Hosts.Remote), Errno.EPERM, ClauseId.Netfilter);
         // L470-474: out: is reached from the error too.
-        var next = sim.SendTo("s", 10, Sim.OnLinkPeer);
+        var next = sim.SendTo("s", 10, Hosts.OnLinkPeer);
         Expect.Passed(next, ClauseId.CorkSetup);
         var packet = Assert.Single(sim.Packets(next));
-        Assert.Equal(Sim.OnLinkPeer, Sim.Ip(packet).Destination);
+        Assert.Equal(Hosts.OnLinkPeer, Sim.Ip(packet).Destination);
         Assert.Equal(18, Sim.Udp(packet).DatagramLength);
     }
 }
@@ -242,9 +242,9 @@ public class HardwareChecksumProfileTests
     {
         foreach (var (profile, partial) in new[] { (Profile.Spec, true), (Profile.Linux, false) })
         {
-            var sim = Sim.WithSocket(profile, Sim.OnLinkOnly(offload: true));
-            Expect.Value(sim.SendTo("s", 100, Sim.Remote, 9, MsgFlags.More), 100);
-            var outcome = sim.SendTo("s", 200, Sim.Remote, 9);
+            var sim = Sim.WithSocket(profile, Hosts.OnLinkOnly(offload: true));
+            Expect.Value(sim.SendTo("s", 100, Hosts.Remote, 9, MsgFlags.More), 100);
+            var outcome = sim.SendTo("s", 200, Hosts.Remote, 9);
             var datagram = Assert.Single(outcome.Datagrams);
             Assert.Equal(partial ? Udpconf.Reference.Ip.UdpChecksumMode.PseudoHeaderOnly : Udpconf.Reference.Ip.UdpChecksumMode.Computed, datagram.ChecksumMode);
         }

@@ -4,16 +4,16 @@ using Udpconf.Reference.Host;
 using Xunit;
 using static Udpconf.Reference.Api.SocketOption;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Udp;
 
 /// <summary>udp_sendmsg from its first checks to the options (pp. 25-30, L499-576).</summary>
-public class AddressAndRouteTests
+public class UdpSendMsgAddressTests
 {
     private static Outcome SendToAddress(Sim sim, UserBuffer address, int length, MsgFlags flags = MsgFlags.None) =>
         sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), flags, address, length));
 
     private static Outcome SendControl(Sim sim, byte[] control, Ipv4Address? to = null, ushort port = 9) =>
-        sim.SendMsg("s", to ?? Sim.Remote, [UserBuffer.Pattern(10)], control, port: port);
+        sim.SendMsg("s", to ?? Hosts.Remote, [UserBuffer.Pattern(10)], control, port: port);
 
     // ---- udp_sendmsg.len_over_0xffff (L499-500) ----
 
@@ -22,12 +22,12 @@ public class AddressAndRouteTests
     public void A_length_above_65535_is_EMSGSIZE_before_flags_and_address_are_looked_at()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        Expect.Error(sim.SendHuge("s", 65536, Sim.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
-        Expect.Error(sim.SendHuge("s", 65536, Sim.Remote, MsgFlags.Oob), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF); // before L506
-        var portZero = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Unreadable(1 << 20), MsgFlags.None, Sim.Addr(Sim.Remote, 0), 16));
+        Expect.Error(sim.SendHuge("s", 65536, Hosts.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
+        Expect.Error(sim.SendHuge("s", 65536, Hosts.Remote, MsgFlags.Oob), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF); // before L506
+        var portZero = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Unreadable(1 << 20), MsgFlags.None, Sim.Addr(Hosts.Remote, 0), 16));
         Expect.Error(portZero, Errno.EMSGSIZE, ClauseId.LenOver0xFFFF); // before L542; no data is read
         // 65535 passes this check and fails later, in ip_append_data (65535 + 8 > 0xFFFF - 20).
-        var atLimit = sim.SendHuge("s", 65535, Sim.Remote);
+        var atLimit = sim.SendHuge("s", 65535, Hosts.Remote);
         Expect.Error(atLimit, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         Expect.Passed(atLimit, ClauseId.LenOver0xFFFF);
     }
@@ -37,9 +37,9 @@ public class AddressAndRouteTests
     public void The_length_check_leaves_a_pending_corked_datagram_alone()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        Expect.Value(sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More), 10);
-        Expect.Error(sim.SendHuge("s", 65536, Sim.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
-        var last = sim.SendTo("s", 5, Sim.Remote);
+        Expect.Value(sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More), 10);
+        Expect.Error(sim.SendHuge("s", 65536, Hosts.Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
+        var last = sim.SendTo("s", 5, Hosts.Remote);
         var datagram = Assert.Single(last.Datagrams);
         Assert.Equal(15, datagram.Data.Length);
         Assert.Equal(23, datagram.UdpLength);
@@ -52,12 +52,12 @@ public class AddressAndRouteTests
     public void MSG_OOB_is_EOPNOTSUPP_before_the_address_is_checked_and_nothing_is_queued()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var outcome = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Oob);
+        var outcome = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.Oob);
         Expect.Error(outcome, Errno.EOPNOTSUPP, ClauseId.Oob);
         Assert.Empty(outcome.Datagrams);
-        Expect.Error(sim.SendTo("s", 10, Sim.Remote, port: 0, flags: MsgFlags.Oob), Errno.EOPNOTSUPP, ClauseId.Oob);
-        Expect.Error(sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Oob | MsgFlags.More), Errno.EOPNOTSUPP, ClauseId.Oob);
-        Assert.Equal(7, Assert.Single(sim.SendTo("s", 7, Sim.Remote).Datagrams).Data.Length);
+        Expect.Error(sim.SendTo("s", 10, Hosts.Remote, port: 0, flags: MsgFlags.Oob), Errno.EOPNOTSUPP, ClauseId.Oob);
+        Expect.Error(sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.Oob | MsgFlags.More), Errno.EOPNOTSUPP, ClauseId.Oob);
+        Assert.Equal(7, Assert.Single(sim.SendTo("s", 7, Hosts.Remote).Datagrams).Data.Length);
     }
 
     // ---- udp_sendmsg.addr_short (L533-534) ----
@@ -67,14 +67,14 @@ public class AddressAndRouteTests
     public void An_address_shorter_than_sockaddr_in_is_EINVAL()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 9), 15), Errno.EINVAL, ClauseId.AddrShort);
+        Expect.Error(SendToAddress(sim, Sim.Addr(Hosts.Remote, 9), 15), Errno.EINVAL, ClauseId.AddrShort);
         // A non-NULL address of length 0 is still passed down as msg_name (L1594-1595).
-        Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 9), 0), Errno.EINVAL, ClauseId.AddrShort);
-        var viaSendmsg = sim.Run(new SendMsgOp(Fd.Named("s"), Sim.Addr(Sim.Remote, 9), 8, [UserBuffer.Pattern(10)], null, 0, MsgFlags.None));
+        Expect.Error(SendToAddress(sim, Sim.Addr(Hosts.Remote, 9), 0), Errno.EINVAL, ClauseId.AddrShort);
+        var viaSendmsg = sim.Run(new SendMsgOp(Fd.Named("s"), Sim.Addr(Hosts.Remote, 9), 8, [UserBuffer.Pattern(10)], null, 0, MsgFlags.None));
         Expect.Error(viaSendmsg, Errno.EINVAL, ClauseId.AddrShort);
         // The length is checked before the family (L533 before L535).
-        Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 9, AddressFamily.Inet6), 15), Errno.EINVAL, ClauseId.AddrShort);
-        Expect.Value(SendToAddress(sim, Sim.Addr(Sim.Remote, 9), 16), 10, ClauseId.UdpResult);
+        Expect.Error(SendToAddress(sim, Sim.Addr(Hosts.Remote, 9, AddressFamily.Inet6), 15), Errno.EINVAL, ClauseId.AddrShort);
+        Expect.Value(SendToAddress(sim, Sim.Addr(Hosts.Remote, 9), 16), 10, ClauseId.UdpResult);
     }
 
     [Fact]
@@ -82,14 +82,14 @@ public class AddressAndRouteTests
     public void Spec_sendmsg_name_length_above_128_is_EINVAL_and_linux_clamps_it_to_128()
     {
         var name = new byte[200];
-        SockAddr.In(Sim.Remote, 9).CopyTo(name, 0);
+        SockAddr.In(Hosts.Remote, 9).CopyTo(name, 0);
         var op = new SendMsgOp(Fd.Named("s"), UserBuffer.Of(name), 200, [UserBuffer.Pattern(10)], null, 0, MsgFlags.None);
         Expect.Error(Sim.WithSocket(Profile.Spec).Run(op), Errno.EINVAL, ClauseId.AddrCopy);
         // Profile.Linux.SendmsgClampsNameLength.
         var linux = Sim.WithSocket(Profile.Linux);
         var clamped = linux.Run(op);
         Expect.Value(clamped, 10, ClauseId.UdpResult);
-        Assert.Equal(Sim.Remote, Assert.Single(clamped.Datagrams).Destination);
+        Assert.Equal(Hosts.Remote, Assert.Single(clamped.Datagrams).Destination);
     }
 
     // ---- udp_sendmsg.addr_family (L535-537) ----
@@ -102,8 +102,8 @@ public class AddressAndRouteTests
     public void A_family_other_than_AF_INET_or_AF_UNSPEC_is_EAFNOSUPPORT_before_the_port(int family)
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 9, (ushort)family), 16), Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
-        Expect.Error(SendToAddress(sim, Sim.Addr(Sim.Remote, 0, (ushort)family), 16), Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
+        Expect.Error(SendToAddress(sim, Sim.Addr(Hosts.Remote, 9, (ushort)family), 16), Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
+        Expect.Error(SendToAddress(sim, Sim.Addr(Hosts.Remote, 0, (ushort)family), 16), Errno.EAFNOSUPPORT, ClauseId.AddrFamily);
     }
 
     [Fact]
@@ -111,10 +111,10 @@ public class AddressAndRouteTests
     public void AF_UNSPEC_is_taken_as_AF_INET()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var outcome = SendToAddress(sim, Sim.Addr(Sim.Remote, 4242, AddressFamily.Unspec), 16);
+        var outcome = SendToAddress(sim, Sim.Addr(Hosts.Remote, 4242, AddressFamily.Unspec), 16);
         Expect.Value(outcome, 10, ClauseId.UdpResult);
         var datagram = Assert.Single(outcome.Datagrams);
-        Assert.Equal((Sim.Remote, (ushort)4242), (datagram.Destination, datagram.DestinationPort));
+        Assert.Equal((Hosts.Remote, (ushort)4242), (datagram.Destination, datagram.DestinationPort));
     }
 
     // ---- udp_sendmsg.dport_zero (L540-543) ----
@@ -125,7 +125,7 @@ public class AddressAndRouteTests
     public void Port_zero_is_EINVAL_but_address_zero_is_allowed()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        var refused = sim.SendTo("s", 10, Sim.Remote, port: 0);
+        var refused = sim.SendTo("s", 10, Hosts.Remote, port: 0);
         Expect.Error(refused, Errno.EINVAL, ClauseId.DportZero);
         Assert.Empty(refused.Datagrams);
         var toZero = sim.SendTo("s", 10, Ipv4Address.Any, port: 9);
@@ -152,16 +152,16 @@ public class AddressAndRouteTests
     public void A_connected_socket_without_address_sends_to_its_peer_and_an_address_overrides_it()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        Expect.Value(sim.Connect("s", Sim.Remote, 53), 0, ClauseId.Connect);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect);
         var toPeer = sim.SendTo("s", 10, null);
         Expect.Passed(toPeer, ClauseId.ConnectedDest);
         var datagram = Assert.Single(toPeer.Datagrams);
-        Assert.Equal((Sim.Remote, (ushort)53), (datagram.Destination, datagram.DestinationPort));
+        Assert.Equal((Hosts.Remote, (ushort)53), (datagram.Destination, datagram.DestinationPort));
         // msg_name given: daddr and dport come from it (L540-541), even on a connected socket.
-        var explicitly = sim.SendTo("s", 10, Sim.OnLinkPeer, port: 7);
+        var explicitly = sim.SendTo("s", 10, Hosts.OnLinkPeer, port: 7);
         Expect.NotPassed(explicitly, ClauseId.ConnectedDest);
         datagram = Assert.Single(explicitly.Datagrams);
-        Assert.Equal((Sim.OnLinkPeer, (ushort)7), (datagram.Destination, datagram.DestinationPort));
+        Assert.Equal((Hosts.OnLinkPeer, (ushort)7), (datagram.Destination, datagram.DestinationPort));
     }
 
     // ---- udp_sendmsg.bound_source (L554-556) ----
@@ -170,14 +170,14 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.bound_source")]
     public void A_socket_bound_to_a_secondary_address_sends_from_it()
     {
-        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
-        Expect.Value(sim.Bind("s", RouteHosts.Secondary, 0), 0, ClauseId.Bind);
-        var outcome = sim.SendTo("s", 10, Sim.Remote);
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.TwoLinks());
+        Expect.Value(sim.Bind("s", Hosts.Secondary, 0), 0, ClauseId.Bind);
+        var outcome = sim.SendTo("s", 10, Hosts.Remote);
         var datagram = Assert.Single(outcome.Datagrams);
-        Assert.Equal(("tun0", RouteHosts.Secondary), (datagram.Interface, datagram.Source));
+        Assert.Equal(("tun0", Hosts.Secondary), (datagram.Interface, datagram.Source));
         var packet = Assert.Single(sim.Packets(outcome));
-        Assert.Equal(RouteHosts.Secondary, Sim.Ip(packet).Source);
-        RouteHosts.AssertUdpChecksum(packet, RouteHosts.Secondary, Sim.Remote);
+        Assert.Equal(Hosts.Secondary, Sim.Ip(packet).Source);
+        Frames.AssertUdpChecksum(packet, Hosts.Secondary, Hosts.Remote);
     }
 
     // ---- udp_sendmsg.cmsg (L557-564; ip_cmsg_send) ----
@@ -186,23 +186,23 @@ public class AddressAndRouteTests
     [Trait("clause", "udp_sendmsg.cmsg")]
     public void IP_PKTINFO_chooses_the_source_address_and_the_output_interface()
     {
-        var sim = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
-        var bySource = SendControl(sim, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, RouteHosts.Secondary))));
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.TwoLinks());
+        var bySource = SendControl(sim, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, Hosts.Secondary))));
         Expect.Passed(bySource, ClauseId.Cmsg);
-        Assert.Equal(RouteHosts.Secondary, Assert.Single(bySource.Datagrams).Source);
+        Assert.Equal(Hosts.Secondary, Assert.Single(bySource.Datagrams).Source);
 
         var byInterface = SendControl(sim, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(3, Ipv4Address.Any))));
         var datagram = Assert.Single(byInterface.Datagrams);
-        Assert.Equal(("tun1", RouteHosts.Tun1Address, Sim.Remote), (datagram.Interface, datagram.Source, datagram.Destination));
-        Assert.Equal("tun0", Assert.Single(sim.SendTo("s", 10, Sim.Remote).Datagrams).Interface); // without it
+        Assert.Equal(("tun1", Hosts.Tun1Address, Hosts.Remote), (datagram.Interface, datagram.Source, datagram.Destination));
+        Assert.Equal("tun0", Assert.Single(sim.SendTo("s", 10, Hosts.Remote).Datagrams).Interface); // without it
 
         // ipi_spec_dst replaces even a bound source (ipc.addr is set at L554, then by ip_cmsg_send at L558).
-        var bound = Sim.WithSocket(Profile.Spec, RouteHosts.TwoLinks());
-        Expect.Value(bound.Bind("s", Sim.Local, 0), 0, ClauseId.Bind);
-        var replaced = SendControl(bound, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, RouteHosts.Secondary))));
-        Assert.Equal(RouteHosts.Secondary, Assert.Single(replaced.Datagrams).Source);
+        var bound = Sim.WithSocket(Profile.Spec, Hosts.TwoLinks());
+        Expect.Value(bound.Bind("s", Hosts.Local, 0), 0, ClauseId.Bind);
+        var replaced = SendControl(bound, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, Hosts.Secondary))));
+        Assert.Equal(Hosts.Secondary, Assert.Single(replaced.Datagrams).Source);
         // A source that is not ours fails in the route lookup (L606-608).
-        var foreign = SendControl(sim, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, Sim.Remote))));
+        var foreign = SendControl(sim, ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, Hosts.Remote))));
         Expect.Error(foreign, Errno.EINVAL, ClauseId.Route);
     }
 
@@ -231,7 +231,7 @@ public class AddressAndRouteTests
         }
         // The address is checked first (L542 before L558); a failed send leaves nothing pending.
         Expect.Error(SendControl(sim, tooShort, port: 0), Errno.EINVAL, ClauseId.DportZero);
-        Assert.Equal(10, Assert.Single(sim.SendTo("s", 10, Sim.Remote).Datagrams).Data.Length);
+        Assert.Equal(10, Assert.Single(sim.SendTo("s", 10, Hosts.Remote).Datagrams).Data.Length);
     }
 
     [Fact]
@@ -258,7 +258,7 @@ public class AddressAndRouteTests
         Assert.Equal(0x10, tos.Tos);
         Assert.Equal(0x20, Assert.Single(SendControl(sim, ControlMessages.Encode((SolIp, IpTos, new byte[] { 0x20 }))).Datagrams).Tos);
         Expect.Error(SendControl(sim, ControlMessages.Encode((SolIp, IpTtl, ControlMessages.Int(0)))), Errno.EINVAL, ClauseId.Cmsg);
-        var plain = Assert.Single(sim.SendTo("s", 10, Sim.Remote).Datagrams); // only that datagram
+        var plain = Assert.Single(sim.SendTo("s", 10, Hosts.Remote).Datagrams); // only that datagram
         Assert.Equal((64, 0), (plain.Ttl, plain.Tos));
     }
 
@@ -280,8 +280,8 @@ public class AddressAndRouteTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         byte[] routerAlert = [148, 4, 0, 0];
-        Expect.Value(RouteHosts.SetOptions(sim, "s", routerAlert), 0, ClauseId.SetSockOpt);
-        var withSocketOptions = sim.SendTo("s", 10, Sim.Remote);
+        Expect.Value(sim.SetIpOptions("s", routerAlert), 0, ClauseId.SetSockOpt);
+        var withSocketOptions = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Passed(withSocketOptions, ClauseId.SockoptIpOptions);
         var ip = Sim.Ip(Assert.Single(sim.Packets(withSocketOptions)));
         Assert.Equal(24, ip.HeaderLength); // ihl 6 (L1250)
@@ -294,7 +294,7 @@ public class AddressAndRouteTests
         Expect.NotPassed(overridden, ClauseId.SockoptIpOptions);
         Assert.Equal(nops, Sim.Ip(Assert.Single(sim.Packets(overridden))).Options.ToArray());
         // The message was for that send only.
-        Assert.Equal(routerAlert, Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 10, Sim.Remote)))).Options.ToArray());
+        Assert.Equal(routerAlert, Sim.Ip(Assert.Single(sim.Packets(sim.SendTo("s", 10, Hosts.Remote)))).Options.ToArray());
     }
 
     // ---- udp_sendmsg.source_route (L571-576) ----
@@ -305,18 +305,18 @@ public class AddressAndRouteTests
     {
         var sim = Sim.WithSocket(Profile.Spec);
         var secondHop = Ipv4Address.Parse("198.51.100.1");
-        Expect.Value(RouteHosts.SetOptions(sim, "s", RouteHosts.SourceRoute(131, Sim.OnLinkPeer, secondHop)), 0, ClauseId.SetSockOpt);
-        var outcome = sim.SendTo("s", 10, Sim.Remote);
+        Expect.Value(sim.SetIpOptions("s", Frames.SourceRoute(131, Hosts.OnLinkPeer, secondHop)), 0, ClauseId.SetSockOpt);
+        var outcome = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Passed(outcome, ClauseId.SourceRoute);
         var datagram = Assert.Single(outcome.Datagrams);
-        Assert.Equal(("tun0", Sim.OnLinkPeer), (datagram.Interface, datagram.Destination)); // faddr = first hop
+        Assert.Equal(("tun0", Hosts.OnLinkPeer), (datagram.Interface, datagram.Destination)); // faddr = first hop
         var packet = Assert.Single(sim.Packets(outcome));
         var ip = Sim.Ip(packet);
-        Assert.Equal(Sim.OnLinkPeer, ip.Destination);
-        byte[] expected = [131, 11, 4, .. RouteHosts.Bytes(secondHop), .. RouteHosts.Bytes(Sim.Remote), 0];
+        Assert.Equal(Hosts.OnLinkPeer, ip.Destination);
+        byte[] expected = [131, 11, 4, .. secondHop.ToBytes(), .. Hosts.Remote.ToBytes(), 0];
         Assert.Equal(expected, ip.Options.ToArray());
         // The UDP pseudo-header holds the final destination (cork.fl4_dst = daddr, L639).
-        RouteHosts.AssertUdpChecksum(packet, Sim.Local, Sim.Remote);
+        Frames.AssertUdpChecksum(packet, Hosts.Local, Hosts.Remote);
     }
 
     [Fact]
@@ -324,13 +324,13 @@ public class AddressAndRouteTests
     public void A_source_route_to_address_zero_is_EINVAL()
     {
         var sim = Sim.WithSocket(Profile.Spec);
-        Expect.Value(RouteHosts.SetOptions(sim, "s", RouteHosts.SourceRoute(131, Sim.OnLinkPeer)), 0, ClauseId.SetSockOpt);
+        Expect.Value(sim.SetIpOptions("s", Frames.SourceRoute(131, Hosts.OnLinkPeer)), 0, ClauseId.SetSockOpt);
         var outcome = sim.SendTo("s", 10, Ipv4Address.Any);
         Expect.Error(outcome, Errno.EINVAL, ClauseId.SourceRoute);
         Assert.Empty(outcome.Datagrams);
         // The same source route given as a control message.
         var plain = Sim.WithSocket(Profile.Spec);
-        var viaControl = SendControl(plain, ControlMessages.Encode((SolIp, IpRetOpts, RouteHosts.SourceRoute(131, Sim.OnLinkPeer))), Ipv4Address.Any);
+        var viaControl = SendControl(plain, ControlMessages.Encode((SolIp, IpRetOpts, Frames.SourceRoute(131, Hosts.OnLinkPeer))), Ipv4Address.Any);
         Expect.Error(viaControl, Errno.EINVAL, ClauseId.SourceRoute);
     }
 }

@@ -4,10 +4,10 @@ using Udpconf.Reference.Host;
 using Udpconf.Reference.Wire;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Udp;
 
 /// <summary>udp_sendmsg from the cork on (pp. 23-37, L497, L511-526, L626-664) and UDP_CORK (p. 24).</summary>
-public class CorkTests
+public class UdpSendMsgCorkTests
 {
     private static Outcome Uncork(Sim sim, string s = "s") => sim.Cork(s, false);
 
@@ -48,7 +48,7 @@ public class CorkTests
         // L497: up->corkflag makes corkreq true for sends without MSG_MORE.
         foreach (var length in new[] { 10, 20, 30 })
         {
-            var send = sim.SendTo("s", length, Sim.Remote);
+            var send = sim.SendTo("s", length, Hosts.Remote);
             Expect.Value(send, length, ClauseId.UdpResult);
             Expect.Passed(send, ClauseId.CorkReq);
             Assert.Empty(send.Datagrams);
@@ -62,23 +62,23 @@ public class CorkTests
     [Trait("clause", "udp_sendmsg.pending_append")]
     public void A_destination_given_while_corked_is_ignored()
     {
-        var sim = Sim.Spec(Sim.OnLinkOnly());
+        var sim = Sim.Spec(Hosts.OnLinkOnly());
         sim.Socket();
-        Expect.Value(sim.SendTo("s", UserBuffer.Of(Frames.Bytes(10, 1)), Sim.Remote, 9, MsgFlags.More), 10);
+        Expect.Value(sim.SendTo("s", UserBuffer.Of(Frames.Bytes(10, 1)), Hosts.Remote, 9, MsgFlags.More), 10);
 
         // L511-522: with data pending the call jumps to do_append_data: the address is never read, so another
         // destination, an unroutable one, even port 0 (otherwise EINVAL, L542) change nothing.
-        var elsewhere = sim.SendTo("s", UserBuffer.Of(Frames.Bytes(20, 2)), Sim.OnLinkPeer, 7777, MsgFlags.More);
+        var elsewhere = sim.SendTo("s", UserBuffer.Of(Frames.Bytes(20, 2)), Hosts.OnLinkPeer, 7777, MsgFlags.More);
         Expect.Value(elsewhere, 20, ClauseId.UdpResult);
         Expect.Passed(elsewhere, ClauseId.PendingAppend);
         Expect.NotPassed(elsewhere, ClauseId.HeaderLen);
         Expect.NotPassed(elsewhere, ClauseId.Route);
-        Expect.Value(sim.SendTo("s", UserBuffer.Of(Frames.Bytes(5, 3)), Sim.Unroutable, 9, MsgFlags.More), 5);
-        var last = sim.SendTo("s", UserBuffer.Of(Frames.Bytes(7, 4)), Sim.OnLinkPeer, 0);
+        Expect.Value(sim.SendTo("s", UserBuffer.Of(Frames.Bytes(5, 3)), Hosts.Unroutable, 9, MsgFlags.More), 5);
+        var last = sim.SendTo("s", UserBuffer.Of(Frames.Bytes(7, 4)), Hosts.OnLinkPeer, 0);
         Expect.Value(last, 7, ClauseId.UdpResult);
 
         var packet = Assert.Single(sim.Packets(last));
-        Assert.Equal(Sim.Remote, Sim.Ip(packet).Destination);
+        Assert.Equal(Hosts.Remote, Sim.Ip(packet).Destination);
         Assert.Equal(9, Sim.Udp(packet).DestinationPort);
         Assert.Equal(Concat(Frames.Bytes(10, 1), Frames.Bytes(20, 2), Frames.Bytes(5, 3), Frames.Bytes(7, 4)), Frames.IpPayload(packet)[8..]);
     }
@@ -99,7 +99,7 @@ public class CorkTests
 
         // L518-520: up->pending is AF_INET6, not AF_INET.
         var mapped = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(5), MsgFlags.None,
-            UserBuffer.Of(SockAddr.In6Mapped(Sim.Remote, 9)), SockAddr.In6Length));
+            UserBuffer.Of(SockAddr.In6Mapped(Hosts.Remote, 9)), SockAddr.In6Length));
         Expect.Error(mapped, Errno.EINVAL, ClauseId.PendingFamily);
         Assert.Empty(mapped.Datagrams);
         Assert.True(mapped.Counters.IsZero);
@@ -111,14 +111,14 @@ public class CorkTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        var single = sim.SendTo("s", 100, Sim.Remote);
+        var single = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Passed(single, ClauseId.HeaderLen);
         Assert.Equal(108, Sim.Udp(Assert.Single(sim.Packets(single))).DatagramLength);
 
         // L526: ulen += 8 only on the path that sets a datagram up; appends jump past it.
-        var first = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More);
+        var first = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More);
         Expect.Passed(first, ClauseId.HeaderLen);
-        var second = sim.SendTo("s", 20, Sim.Remote);
+        var second = sim.SendTo("s", 20, Hosts.Remote);
         Expect.NotPassed(second, ClauseId.HeaderLen);
         var packet = Assert.Single(sim.Packets(second));
         Assert.Equal(8 + 10 + 20, Sim.Udp(packet).DatagramLength);
@@ -132,13 +132,13 @@ public class CorkTests
         var sim = Sim.Spec();
         sim.Socket();
         // L636-643: the cork is set up (pending = AF_INET); L791-792: nothing is queued.
-        var probe = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Probe | MsgFlags.More);
+        var probe = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.Probe | MsgFlags.More);
         Expect.Value(probe, 10, ClauseId.UdpResult);
         Assert.Empty(probe.Datagrams);
 
         // L511-522 then L794-811: pending, so no route is looked up; the write queue is empty, so ip_append_data
         // sets the cork up from rt == NULL (CVE-2009-2698).
-        var next = sim.SendTo("s", 5, Sim.Remote);
+        var next = sim.SendTo("s", 5, Hosts.Remote);
         Assert.Equal(OutcomeKind.KernelFault, next.Kind);
         Assert.Equal(ClauseId.ProbeMorePending, next.Clause);
         Expect.Passed(next, ClauseId.PendingAppend);
@@ -152,7 +152,7 @@ public class CorkTests
         // Profile.Linux.ProbeMoreLeavesPending = false: the fix clears pending when nothing was queued.
         var sim = Sim.Linux();
         sim.Socket();
-        Expect.Value(sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Probe | MsgFlags.More), 10, ClauseId.UdpResult);
+        Expect.Value(sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.Probe | MsgFlags.More), 10, ClauseId.UdpResult);
         var next = sim.Send("s", Frames.Bytes(5, 9));
         Expect.Value(next, 5, ClauseId.UdpResult);
         Expect.Passed(next, ClauseId.HeaderLen);
@@ -171,7 +171,7 @@ public class CorkTests
         var data = Frames.Bytes(10, 5);
         Expect.Value(sim.Send("s", data), 10);
         // L645-646: up->len += 5 although L791-792 appends nothing.
-        var probe = sim.SendTo("s", 5, Sim.Remote, flags: MsgFlags.Probe);
+        var probe = sim.SendTo("s", 5, Hosts.Remote, flags: MsgFlags.Probe);
         Expect.Value(probe, 5, ClauseId.UdpResult);
         Expect.Passed(probe, ClauseId.ProbeLengthCounted);
 
@@ -199,7 +199,7 @@ public class CorkTests
         sim.Cork("s", true);
         var data = Frames.Bytes(10, 5);
         sim.Send("s", data);
-        Expect.Value(sim.SendTo("s", 5, Sim.Remote, flags: MsgFlags.Probe), 5);
+        Expect.Value(sim.SendTo("s", 5, Hosts.Remote, flags: MsgFlags.Probe), 5);
         var packet = Assert.Single(sim.Packets(Uncork(sim)));
         var ip = Sim.Ip(packet);
         var udp = Sim.Udp(packet);
@@ -218,11 +218,11 @@ public class CorkTests
         var sim = new Sim(Profile.Find(profile)!);
         sim.Socket();
         sim.Cork("s", true);
-        var first = sim.SendTo("s", 10, Sim.Remote);
+        var first = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Passed(first, ClauseId.CorkSetup);
         for (var i = 0; i < 3; i++)
         {
-            var next = sim.SendTo("s", 10, Sim.Remote);
+            var next = sim.SendTo("s", 10, Hosts.Remote);
             Expect.Value(next, 10, ClauseId.UdpResult);
             Expect.Passed(next, ClauseId.PendingAppend);
             Expect.NotPassed(next, ClauseId.CorkAppBug);
@@ -247,8 +247,8 @@ public class CorkTests
         var packet = Assert.Single(sim.Packets(last));
         var ip = Sim.Ip(packet);
         var udp = Sim.Udp(packet);
-        Assert.Equal(Sim.Local, ip.Source);
-        Assert.Equal(Sim.Remote, ip.Destination);
+        Assert.Equal(Hosts.Local, ip.Source);
+        Assert.Equal(Hosts.Remote, ip.Destination);
         Assert.Equal(4000, udp.SourcePort);
         Assert.Equal(4242, udp.DestinationPort);
     }
@@ -279,9 +279,9 @@ public class CorkTests
         var sim = Sim.Spec();
         sim.Socket();
         sim.Cork("s", true);
-        Expect.Value(sim.SendTo("s", 1000, Sim.Remote), 1000);
+        Expect.Value(sim.SendTo("s", 1000, Hosts.Remote), 1000);
         // L833: 1008 + 65000 > 65535 - 20.
-        var over = sim.SendTo("s", 65000, Sim.Remote);
+        var over = sim.SendTo("s", 65000, Hosts.Remote);
         Expect.Error(over, Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);
         Expect.Passed(over, ClauseId.AppendErrorFlush);
         Assert.True(over.Counters.IsZero); // L833-836 returns before the error label: no OutDiscard.
@@ -301,8 +301,8 @@ public class CorkTests
         var sim = Sim.Spec();
         sim.Socket();
         sim.Cork("s", true);
-        Expect.Value(sim.SendTo("s", 100, Sim.Remote), 100);
-        var fault = sim.SendTo("s", new UserBuffer(Frames.Bytes(10, 1), 100), Sim.Remote);
+        Expect.Value(sim.SendTo("s", 100, Hosts.Remote), 100);
+        var fault = sim.SendTo("s", new UserBuffer(Frames.Bytes(10, 1), 100), Hosts.Remote);
         Expect.Error(fault, Errno.EFAULT, ClauseId.AppendEfault);
         Expect.Passed(fault, ClauseId.AppendErrorFlush);
         Assert.Equal(new CounterDelta(0, 1, 0, 0), fault.Counters);
@@ -322,7 +322,7 @@ public class CorkTests
         var data = Frames.Bytes(100, 7);
         sim.Send("s", data);
         // L499-500 return before L511: nothing is appended, nothing flushed.
-        var huge = sim.SendHuge("s", 70000, Sim.Remote);
+        var huge = sim.SendHuge("s", 70000, Hosts.Remote);
         Expect.Error(huge, Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
         Expect.NotPassed(huge, ClauseId.AppendErrorFlush);
         var packet = Assert.Single(sim.Packets(Uncork(sim)));

@@ -3,11 +3,11 @@ using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Xunit;
 
-namespace Udpconf.Tests.Model;
+namespace Udpconf.Tests.Model.Udp;
 
 /// <summary>How a corked or uncorked send ends: the push (L652-653), the result and its counting (L656-664), and
 /// UDP_CORK 0 (L1235-1240).</summary>
-public class CorkResultTests
+public class UdpSendMsgResultTests
 {
     [Fact]
     [Trait("clause", "udp_sendmsg.push_uncorked")]
@@ -15,13 +15,13 @@ public class CorkResultTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        var corked = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More);
+        var corked = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More);
         Expect.NotPassed(corked, ClauseId.PushUncorked);
         Assert.Empty(corked.Datagrams);
-        var plain = sim.SendTo("s", 10, Sim.Remote);
+        var plain = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Passed(plain, ClauseId.PushUncorked);
         Assert.Single(plain.Datagrams);
-        var again = sim.SendTo("s", 10, Sim.Remote);
+        var again = sim.SendTo("s", 10, Hosts.Remote);
         Expect.Passed(again, ClauseId.PushUncorked);
         Assert.Equal(18, Sim.Udp(Assert.Single(sim.Packets(again))).DatagramLength);
     }
@@ -32,27 +32,27 @@ public class CorkResultTests
     {
         var sim = Sim.Spec();
         sim.Socket();
-        var plain = sim.SendTo("s", 100, Sim.Remote);
+        var plain = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Value(plain, 100, ClauseId.UdpResult); // L662: len, not ulen
         Assert.Equal(new CounterDelta(1, 0, 0, 0), plain.Counters);
 
         // L660-661 runs for every successful call: corked pieces and probes count too.
         for (var i = 0; i < 3; i++)
         {
-            var corked = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More);
+            var corked = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More);
             Expect.Value(corked, 10, ClauseId.UdpResult);
             Assert.Equal(new CounterDelta(1, 0, 0, 0), corked.Counters);
         }
-        var last = sim.SendTo("s", 10, Sim.Remote);
+        var last = sim.SendTo("s", 10, Hosts.Remote);
         Assert.Equal(new CounterDelta(1, 0, 0, 0), last.Counters);
         Assert.Single(last.Datagrams);
-        var probe = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Probe);
+        var probe = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.Probe);
         Expect.Value(probe, 10, ClauseId.UdpResult);
         Assert.Equal(new CounterDelta(1, 0, 0, 0), probe.Counters);
         Assert.Empty(probe.Datagrams);
 
         sim.Cork("s", true);
-        sim.SendTo("s", 10, Sim.Remote);
+        sim.SendTo("s", 10, Hosts.Remote);
         var uncork = sim.Cork("s", false);
         Assert.Single(uncork.Datagrams);
         Assert.True(uncork.Counters.IsZero); // setsockopt is not udp_sendmsg
@@ -66,22 +66,22 @@ public class CorkResultTests
         // Profile.Linux.OutDatagramsPerCall = false.
         var sim = Sim.Linux();
         sim.Socket();
-        var plain = sim.SendTo("s", 100, Sim.Remote);
+        var plain = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Value(plain, 100, ClauseId.UdpResult);
         Assert.Equal(new CounterDelta(1, 0, 0, 0), plain.Counters);
         for (var i = 0; i < 3; i++)
         {
-            var corked = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.More);
+            var corked = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.More);
             Expect.Value(corked, 10, ClauseId.UdpResult);
             Assert.True(corked.Counters.IsZero);
         }
-        Assert.Equal(new CounterDelta(1, 0, 0, 0), sim.SendTo("s", 10, Sim.Remote).Counters);
-        var probe = sim.SendTo("s", 10, Sim.Remote, flags: MsgFlags.Probe);
+        Assert.Equal(new CounterDelta(1, 0, 0, 0), sim.SendTo("s", 10, Hosts.Remote).Counters);
+        var probe = sim.SendTo("s", 10, Hosts.Remote, flags: MsgFlags.Probe);
         Expect.Value(probe, 10);
         Assert.True(probe.Counters.IsZero);
 
         sim.Cork("s", true);
-        Assert.True(sim.SendTo("s", 10, Sim.Remote).Counters.IsZero);
+        Assert.True(sim.SendTo("s", 10, Hosts.Remote).Counters.IsZero);
         var uncork = sim.Cork("s", false);
         Assert.Single(uncork.Datagrams);
         Assert.Equal(new CounterDelta(1, 0, 0, 0), uncork.Counters);
@@ -94,10 +94,10 @@ public class CorkResultTests
     [Trait("clause", "udp_setsockopt.cork_off_push")]
     public void Uncorking_pushes_and_returns_0_even_when_the_push_fails(string profile)
     {
-        var sim = new Sim(Profile.Find(profile)!, Frames.Host(drops: [new OutputDropRule(Sim.Remote, 32)]));
+        var sim = new Sim(Profile.Find(profile)!, Hosts.OnLink(drops: [new OutputDropRule(Hosts.Remote, 32)]));
         sim.Socket();
         sim.Cork("s", true);
-        sim.SendTo("s", 10, Sim.Remote);
+        sim.SendTo("s", 10, Hosts.Remote);
         // L1235-1240: the push's error (EPERM from the drop, L1267-1273) is not returned.
         var off = sim.Cork("s", false);
         Expect.Value(off, 0, ClauseId.CorkOffPush);
@@ -108,9 +108,9 @@ public class CorkResultTests
 
         // With the path open, the same sequence transmits.
         sim.Cork("s", true);
-        sim.SendTo("s", 10, Sim.OnLinkPeer);
+        sim.SendTo("s", 10, Hosts.OnLinkPeer);
         var sent = sim.Cork("s", false);
         Expect.Value(sent, 0, ClauseId.CorkOffPush);
-        Assert.Equal(Sim.OnLinkPeer, Sim.Ip(Assert.Single(sim.Packets(sent))).Destination);
+        Assert.Equal(Hosts.OnLinkPeer, Sim.Ip(Assert.Single(sim.Packets(sent))).Destination);
     }
 }

@@ -2,7 +2,7 @@ using Udpconf.Reference.Host;
 using Udpconf.Reference.Wire;
 using Xunit;
 
-namespace Udpconf.Tests.Wire;
+namespace Udpconf.Tests.Model.Wire;
 
 public class Ipv4HeaderTests
 {

@@ -5,7 +5,7 @@ using Udpconf.Reference.Host;
 using Udpconf.Reference.Wire;
 using Xunit;
 
-namespace Udpconf.Tests.Wire;
+namespace Udpconf.Tests.Model.Wire;
 
 /// <summary>
 /// Checks our wire code against PacketDotNet 1.4.8, an implementation written without reference

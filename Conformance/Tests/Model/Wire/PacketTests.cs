@@ -4,7 +4,7 @@ using Udpconf.Suite.Compare;
 using Udpconf.Suite.Targets;
 using Xunit;
 
-namespace Udpconf.Tests.Wire;
+namespace Udpconf.Tests.Model.Wire;
 
 /// <summary>The one packet view: fields, the final destination under a source route, and the checksum status,
 /// judged against the tests' own RFC 1071 oracle.</summary>
