@@ -20,8 +20,8 @@ public class GeneratorReachTests
             foreach (var op in sequence.Operations)
             {
                 var outcome = model.Run(op);
-                passed.UnionWith(outcome.Trace);
-                deciding.Add(outcome.Clause);
+                passed.UnionWith(outcome.Trace.Select(c => c.Id));
+                deciding.Add(outcome.Clause.Id);
                 kinds.Add(outcome.Kind);
             }
         }

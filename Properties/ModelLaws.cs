@@ -33,9 +33,9 @@ public class ModelLaws
         foreach (var operation in sequence.Operations)
         {
             var outcome = model.Run(operation);
-            if (!known.Contains(outcome.Clause)) return false;
+            if (!known.Contains(outcome.Clause.Id)) return false;
             if (outcome.Kind == OutcomeKind.Error != outcome.Error.HasValue) return false;
-            if (outcome.Trace.Any(id => !known.Contains(id))) return false;
+            if (outcome.Trace.Any(id => !known.Contains(id.Id))) return false;
             var bindings = Bindings.FromSeed(7, model.Symbols);
             foreach (var datagram in outcome.Datagrams)
                 foreach (var packet in datagram.Render(bindings))

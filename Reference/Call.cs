@@ -11,22 +11,22 @@ namespace Udpconf.Reference;
 /// </summary>
 public sealed class Call
 {
-    private readonly List<string> trace = [];
+    private readonly List<Clause> trace = [];
     private readonly List<Datagram> datagrams = [];
     private readonly List<ErrorQueueEntry> errors = [];
     private readonly List<Ipv4Address> confirmed = [];
 
     public CounterDelta Counters { get; set; }
-    public IReadOnlyList<string> Trace => trace;
+    public IReadOnlyList<Clause> Trace => trace;
     public IReadOnlyList<Datagram> Datagrams => datagrams;
 
     /// <summary>Records that the call passed a clause (kept once, in first-passed order).</summary>
-    public void Pass(string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Pass(clause, new ClauseSite(file, line, member));
+    public void Pass(Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Pass(clause, new ClauseSite(file, line, member));
 
     /// <summary>Records that the call passed a clause decided at <paramref name="decidedAt"/> (the caller, when unknown).</summary>
-    public void Pass(string clause, ClauseSite decidedAt)
+    public void Pass(Clause clause, ClauseSite decidedAt)
     {
-        ClauseRecorder.Clause(clause, decidedAt);
+        ClauseRecorder.Record(clause, decidedAt);
         if (!trace.Contains(clause)) trace.Add(clause);
     }
 
@@ -35,23 +35,23 @@ public sealed class Call
     public void Confirm(Ipv4Address neighbour) => confirmed.Add(neighbour);
     public void Count(CounterDelta delta) => Counters += delta;
 
-    public Outcome Return(long value, string clause, ReadOnlyMemory<byte>? option = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public Outcome Return(long value, Clause clause, ReadOnlyMemory<byte>? option = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         Finish(OutcomeKind.Value, clause, new(file, line, member)) with { Value = value, OptionValue = option };
 
-    public Outcome Fail(Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public Outcome Fail(Errno errno, Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         Finish(OutcomeKind.Error, clause, new(file, line, member)) with { Error = errno };
 
-    public Outcome Fault(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.KernelFault, clause, new(file, line, member)) with { Note = note };
+    public Outcome Fault(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.KernelFault, clause, new(file, line, member)) with { Note = note };
 
-    public Outcome Blocks(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.Blocks, clause, new(file, line, member)) with { Note = note };
+    public Outcome Blocks(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.Blocks, clause, new(file, line, member)) with { Note = note };
 
-    public Outcome Unmodeled(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public Outcome Unmodeled(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         Finish(OutcomeKind.Unmodeled, clause, new(file, line, member)) with { Note = note };
 
     /// <summary>Ends the call where a step stopped it, with the clause and site the stop carries.</summary>
     public Outcome Finish(Stop stop) => Finish(stop.Kind, stop.Clause, stop.Site) with { Error = stop.Error, Value = stop.Value, Note = stop.Note };
 
-    private Outcome Finish(OutcomeKind kind, string clause, ClauseSite site)
+    private Outcome Finish(OutcomeKind kind, Clause clause, ClauseSite site)
     {
         Pass(clause, site);
         return new Outcome

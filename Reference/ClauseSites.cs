@@ -9,10 +9,10 @@ public readonly record struct ClauseSite(string File, int Line, string Member)
     /// <summary>Where a <see cref="Stop"/> that carries <paramref name="clause"/> to be recorded later decided it: the
     /// caller. The site is reported at once, so the switches read before it are credited
     /// to this clause and the outcome names where the clause was decided, not where it was relayed.</summary>
-    public static ClauseSite Decided(string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+    public static ClauseSite Decided(Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
         var site = new ClauseSite(file, line, member);
-        ClauseRecorder.Clause(clause, site);
+        ClauseRecorder.Record(clause, site);
         return site;
     }
 
@@ -33,10 +33,10 @@ public sealed class ClauseRecorder : IDisposable
     private readonly HashSet<string> pendingReads = [];
 
     /// <summary>Every site each clause was recorded at.</summary>
-    public Dictionary<string, HashSet<ClauseSite>> Sites { get; } = new();
+    public Dictionary<Clause, HashSet<ClauseSite>> Sites { get; } = new();
 
     /// <summary>The switches read under each clause.</summary>
-    public Dictionary<string, HashSet<string>> ReadsUnder { get; } = new();
+    public Dictionary<Clause, HashSet<string>> ReadsUnder { get; } = new();
 
     private ClauseRecorder() => outer = current;
 
@@ -53,9 +53,9 @@ public sealed class ClauseRecorder : IDisposable
     }
 
     /// <summary>Credits reads made after the last recorded clause of an operation to the clause that decided it.</summary>
-    public void EndOperation(string decidingClause) => Credit(decidingClause);
+    public void EndOperation(Clause decidingClause) => Credit(decidingClause);
 
-    internal static void Clause(string clause, ClauseSite site)
+    internal static void Record(Clause clause, ClauseSite site)
     {
         if (current is not { } recorder) return;
         if (!recorder.Sites.TryGetValue(clause, out var sites)) recorder.Sites[clause] = sites = [];
@@ -65,7 +65,7 @@ public sealed class ClauseRecorder : IDisposable
 
     internal static void SwitchRead(string name) => current?.pendingReads.Add(name);
 
-    private void Credit(string clause)
+    private void Credit(Clause clause)
     {
         if (pendingReads.Count == 0) return;
         if (!ReadsUnder.TryGetValue(clause, out var reads)) ReadsUnder[clause] = reads = [];

@@ -53,8 +53,8 @@ public sealed record Outcome
     public long Value { get; init; }
     public Errno? Error { get; init; }
     /// <summary>The clause id that decided the result.</summary>
-    public required string Clause { get; init; }
-    public IReadOnlyList<string> Trace { get; init; } = [];
+    public required Clause Clause { get; init; }
+    public IReadOnlyList<Clause> Trace { get; init; } = [];
     public IReadOnlyList<Datagram> Datagrams { get; init; } = [];
     public CounterDelta Counters { get; init; }
     /// <summary>The entries the call left on its socket's error queue (IP_RECVERR). They are read at once, as a target

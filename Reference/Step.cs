@@ -14,7 +14,7 @@ public readonly record struct Nothing;
 /// </summary>
 public sealed record Stop
 {
-    private Stop(OutcomeKind kind, string clause, ClauseSite site)
+    private Stop(OutcomeKind kind, Clause clause, ClauseSite site)
     {
         Kind = kind;
         Clause = clause;
@@ -23,7 +23,7 @@ public sealed record Stop
 
     public OutcomeKind Kind { get; }
     /// <summary>The clause id that decided the stop.</summary>
-    public string Clause { get; }
+    public Clause Clause { get; }
     /// <summary>Where in the model it was decided.</summary>
     public ClauseSite Site { get; }
     public Errno? Error { get; private init; }
@@ -35,20 +35,20 @@ public sealed record Stop
     public bool IsError => Kind == OutcomeKind.Error;
 
     /// <summary>The call fails with <paramref name="errno"/>.</summary>
-    public static Stop Fail(Errno errno, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public static Stop Fail(Errno errno, Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         new(OutcomeKind.Error, clause, ClauseSite.Decided(clause, file, line, member)) { Error = errno };
 
     /// <summary>The call returns <paramref name="value"/> early.</summary>
-    public static Stop Return(long value, string clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public static Stop Return(long value, Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         new(OutcomeKind.Value, clause, ClauseSite.Decided(clause, file, line, member)) { Value = value };
 
-    public static Stop Fault(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public static Stop Fault(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         new(OutcomeKind.KernelFault, clause, ClauseSite.Decided(clause, file, line, member)) { Note = note };
 
-    public static Stop Blocks(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public static Stop Blocks(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         new(OutcomeKind.Blocks, clause, ClauseSite.Decided(clause, file, line, member)) { Note = note };
 
-    public static Stop Unmodeled(string clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
+    public static Stop Unmodeled(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
         new(OutcomeKind.Unmodeled, clause, ClauseSite.Decided(clause, file, line, member)) { Note = note };
 }
 

@@ -71,7 +71,7 @@ public sealed record KernelVerdicts(string Implementation, string Date, IReadOnl
                     {
                         var p = step.Problems[0];
                         return new KernelVerdict(result.CaseId, result.Profile, verdict,
-                            Problem: new KernelProblem(step.Step.Index + 1, p.What, p.Expected, p.Observed, p.Clause));
+                            Problem: new KernelProblem(step.Step.Index + 1, p.What, p.Expected, p.Observed, p.Clause?.Id));
                     }
                 return new KernelVerdict(result.CaseId, result.Profile, verdict, ReportText.FirstProblem(result));
         }

@@ -45,8 +45,8 @@ public static partial class SpecMap
                 foreach (var operation in run)
                 {
                     var outcome = model.Run(operation);
-                    passed.UnionWith(outcome.Trace);
-                    passed.Add(outcome.Clause);
+                    passed.UnionWith(outcome.Trace.Select(c => c.Id));
+                    passed.Add(outcome.Clause.Id);
                 }
             }
             foreach (var id in passed) reach[id] = reach.GetValueOrDefault(id) + 1;

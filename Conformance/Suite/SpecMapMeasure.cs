@@ -46,7 +46,7 @@ public static partial class SpecMap
                     if (!reads.TryGetValue(clause, out var read)) reads[clause] = read = new(StringComparer.Ordinal);
                     read.UnionWith(names);
                 }
-            sites = baseline.Sites.ToDictionary(entry => entry.Key,
+            sites = baseline.Sites.ToDictionary(entry => entry.Key.Id,
                 entry => new SortedSet<string>(entry.Value.Select(site => RelativeSite(root, site)), SiteOrder.Instance));
         }
         using var recorder = ClauseRecorder.Start();
@@ -98,7 +98,7 @@ public static partial class SpecMap
             recorder.ClearReads();
             var outcome = model.Run(operations[i]);
             recorder.EndOperation(outcome.Clause);
-            steps.Add(new StepRun(Fingerprint(outcome, model), recorder.ReadsUnder.ToDictionary(e => e.Key, e => e.Value.ToHashSet())));
+            steps.Add(new StepRun(Fingerprint(outcome, model), recorder.ReadsUnder.ToDictionary(e => e.Key.Id, e => e.Value.ToHashSet())));
             if (until is not null && steps[i].Fingerprint != until[i].Fingerprint) return steps.ToArray();
         }
         return steps.ToArray();

@@ -118,7 +118,7 @@ public class SpecMapTests
                         recorder.ClearReads();
                         recorder.EndOperation(model.Run(step.Operation).Clause);
                         foreach (var (clause, names) in recorder.ReadsUnder)
-                            (reads.TryGetValue(clause, out var set) ? set : reads[clause] = []).UnionWith(names);
+                            (reads.TryGetValue(clause.Id, out var set) ? set : reads[clause.Id] = []).UnionWith(names);
                     }
                 }
         Assert.NotEmpty(reads);

@@ -30,7 +30,7 @@ public sealed record ResultExpectation(
     long? Value,
     IReadOnlyList<Errno> Errnos,
     OutcomeKind Kind,
-    string? Clause,
+    Clause? Clause,
     ReadOnlyMemory<byte>? OptionValue = null)
 {
     public override string ToString() => Kind switch

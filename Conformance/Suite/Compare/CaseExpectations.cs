@@ -121,7 +121,7 @@ public static class CaseExpectations
             {
                 done++;
                 if (clause != predicted.Clause)
-                    problems.Add(new Problem(ProblemSource.Case, "deciding clause (model)", clause, predicted.Clause, clause));
+                    problems.Add(new Problem(ProblemSource.Case, "deciding clause (model)", clause.Id, predicted.Clause.Id, clause));
             }
         }
         return done;
@@ -214,6 +214,6 @@ public static class CaseExpectations
         return (whole.ToArray(), parts.Count, "");
     }
 
-    private static string ClauseFor(string field) =>
+    private static Clause ClauseFor(string field) =>
         field == "iface" ? ClauseId.Route : PacketFields.ByName(field)?.Clause ?? ClauseId.IpHeader;
 }

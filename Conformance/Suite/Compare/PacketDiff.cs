@@ -4,7 +4,7 @@ using Udpconf.Reference.Wire;
 namespace Udpconf.Suite.Compare;
 
 /// <summary>A field that differs between an expected and an observed packet, with the clause that sets it.</summary>
-public sealed record FieldDifference(string Field, string Expected, string Observed, string Clause);
+public sealed record FieldDifference(string Field, string Expected, string Observed, Clause Clause);
 
 /// <summary>Decodes two IPv4 packets and names the fields in which they differ, so that a failure reads as
 /// "ttl: expected 64, observed 1 [ip_push.ttl]" rather than as two hex dumps.</summary>

@@ -5,7 +5,7 @@ namespace Udpconf.Suite.Compare;
 
 /// <summary>A packet field: its name in case files (null: case files cannot name it), its label in diffs, the
 /// clause that sets it, and how it reads as text (the form case files write).</summary>
-public sealed record PacketField(string? CaseName, string Label, string Clause, PacketLayer Layer, Func<Packet, string> Read);
+public sealed record PacketField(string? CaseName, string Label, Clause Clause, PacketLayer Layer, Func<Packet, string> Read);
 
 /// <summary>Which part of a packet a field is in: the IP header, the UDP header (first fragments only), or the
 /// data after the headers.</summary>

@@ -38,7 +38,7 @@ public enum ProblemSource
 
 /// <summary>One difference found at a step: which clause it concerns and what was expected and observed.</summary>
 /// <param name="Source">Who expected it.</param>
-public sealed record Problem(ProblemSource Source, string What, string Expected, string Observed, string? Clause)
+public sealed record Problem(ProblemSource Source, string What, string Expected, string Observed, Clause? Clause)
 {
     /// <summary>The source as reports write it: model, case, target.</summary>
     public string SourceName => Source.ToString().ToLowerInvariant();
@@ -59,8 +59,8 @@ public sealed record StepVerdict(
     int CaseChecks = 0)
 {
     /// <summary>The clauses this step bears on: the deciding clause of the prediction and those of the problems.</summary>
-    public IReadOnlyList<string> Clauses =>
-        Problems.Select(p => p.Clause).Append(Predicted?.Clause).OfType<string>().Distinct().ToArray();
+    public IReadOnlyList<Clause> Clauses =>
+        Problems.Select(p => p.Clause).Append(Predicted?.Clause).OfType<Clause>().Distinct().ToArray();
 }
 
 /// <summary>The verdict of one case on one target under one profile.</summary>

@@ -57,7 +57,7 @@ public static class Fuzzer
         var targetOption = target is ExecTarget exec ? "exec:" + exec.Command : target.Name.StartsWith("kernel", StringComparison.Ordinal) ? "kernel" : target.Name;
         var title = $"Found by udpconf fuzz --target {targetOption} --seed {seed} (profile {profile.Name}) on {target.Name}: at step {steps.Count}, " +
                     string.Join("; ", failing.Problems.Select(p => $"{p.What}: model {p.Expected}, target {p.Observed}"));
-        var clauses = failing.Problems.Select(p => p.Clause).Append(failing.Predicted.Clause).OfType<string>().Distinct().ToArray();
+        var clauses = failing.Problems.Select(p => p.Clause).Append(failing.Predicted.Clause).OfType<Clause>().Distinct().Select(c => c.Id).ToArray();
         var expectations = steps.Select(step => (IReadOnlyList<string>)Expectations(step.Predicted)).ToArray();
         return CaseWriter.Write(title, clauses, [profile.Name], [], FuzzGenerators.Host, steps.Select(s => s.Operation).ToArray(), expectations);
     }

@@ -97,7 +97,7 @@ public static class JsonReport
         json.WriteString("verdict", step.Kind.Name());
         json.WriteString("reason", step.Reason);
         json.WriteNumber("caseChecks", step.CaseChecks);
-        Strings(json, "clauses", step.Clauses);
+        Strings(json, "clauses", step.Clauses.Select(c => c.Id));
 
         var expectation = step.Step.Expectation;
         json.WriteStartObject("caseExpects");
@@ -111,9 +111,9 @@ public static class JsonReport
             json.WriteStartObject("predicted");
             json.WriteString("kind", predicted.Kind.ToString());
             json.WriteString("result", ResultText(predicted));
-            json.WriteString("clause", predicted.Clause);
+            json.WriteString("clause", predicted.Clause.Id);
             json.WriteString("note", predicted.Note);
-            Strings(json, "trace", predicted.Trace);
+            Strings(json, "trace", predicted.Trace.Select(c => c.Id));
             json.WriteEndObject();
         }
         else json.WriteNull("predicted");
@@ -139,7 +139,7 @@ public static class JsonReport
             json.WriteString("what", problem.What);
             json.WriteString("expected", problem.Expected);
             json.WriteString("observed", problem.Observed);
-            json.WriteString("clause", problem.Clause);
+            json.WriteString("clause", problem.Clause?.Id);
             json.WriteEndObject();
         }
         json.WriteEndArray();

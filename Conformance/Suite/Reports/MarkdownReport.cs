@@ -179,7 +179,7 @@ public static class MarkdownReport
 
     private static string Mark(bool differs) => differs ? "✗" : "";
 
-    private static string Clause(string? clause) => clause is null ? "—" : $"`{clause}`";
+    private static string Clause(Reference.Clause? clause) => clause is null ? "—" : $"`{clause}`";
 
     private static string Escape(string text) => text.Replace("|", "\\|").Replace("\r", "").Replace("\n", "<br>");
 

@@ -8,7 +8,7 @@ namespace Udpconf.Tests.Model;
 /// <summary>
 /// The model's layers form a DAG, as the kernel's do: Model → Syscall → Socket → Udp → Ip → Base. A type may use
 /// types of its own layer and of lower ones, never of a higher one. Base is Host, Wire, Api and Symbols, and the
-/// root types every layer needs (Errno, ClauseId, Profile, the clause sites, Step and Stop, FileObject). Call and
+/// root types every layer needs (Errno, ClauseId and Clause, Profile, the clause sites, Step and Stop, FileObject). Call and
 /// Outcome (and the records an outcome carries) sit with Ip: an outcome carries Ip's datagrams, and Ip records its
 /// clauses on the call. Model, the dispatcher of operations, sits on top. A new root type must be given a layer
 /// here before the test passes.
@@ -37,6 +37,7 @@ public class LayeringTests
         ["Errno"] = Layer.Base,
         ["ErrnoNames"] = Layer.Base,
         ["ClauseId"] = Layer.Base,
+        ["Clause"] = Layer.Base,
         ["ClauseSite"] = Layer.Base,
         ["ClauseRecorder"] = Layer.Base,
         ["Profile"] = Layer.Base,
