@@ -26,8 +26,8 @@ public sealed class Model : Process
     public Outcome Run(Operation operation)
     {
         // Close still releases the descriptor of a socket the model no longer follows.
-        if (operation is not CloseOp && Operation.DescriptorOf(operation) is { } fd && File(Resolve(fd)) is Sock { Unmodeled: { } why })
-            return new Call().Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
+        if (operation is not CloseOp && Operation.DescriptorOf(operation) is { } fd && File(Resolve(fd)) is Sock { Unmodeled: { } unmodeled })
+            return new Call().Unmodeled(unmodeled.Clause, unmodeled.Why);
         var outcome = operation switch
         {
             SocketOp op => SocketCalls.Create(this, op),

@@ -40,8 +40,9 @@ public abstract class InetSock : FileObject
     /// <summary>sk_err: an error an ICMP message left for the socket, reported (and cleared) by the next send's first
     /// buffer.</summary>
     public Errno? Error { get; set; }
-    /// <summary>Why the model no longer says what this socket does (it met a path the model does not follow).</summary>
-    public string? Unmodeled { get; set; }
+    /// <summary>Why the model no longer says what this socket does (it met a path or an option the model does not
+    /// follow), and the clause that met it: every later call on the socket but close is unmodeled under that clause.</summary>
+    public NotModeled? Unmodeled { get; set; }
     /// <summary>The cork's flow as current kernels keep it on the socket (inet->cork.fl), written by corked sends and
     /// connect and read by connected sends (Profile.SharedCorkFlow).</summary>
     public (Ipv4Address Destination, ushort Port, Ipv4Address Source) CorkFlow { get; set; }
@@ -59,3 +60,6 @@ public abstract class InetSock : FileObject
 
     public List<ErrorQueueEntry> ErrorQueue { get; } = [];
 }
+
+/// <summary>A socket the model stopped following: the clause where it happened and why.</summary>
+public sealed record NotModeled(Clause Clause, string Why);

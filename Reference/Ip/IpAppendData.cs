@@ -48,7 +48,7 @@ public static class IpAppendData
         var cork = sock.Cork;
         if ((route ?? cork.Route) is { } path && model.UnmodeledPath(path.Destination) is { } why)
         {
-            sock.Unmodeled = why;
+            sock.Unmodeled = new NotModeled(ClauseId.PmtuLearnedFromSelf, why);
             return Stop.Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         }
         RouteResult rt;

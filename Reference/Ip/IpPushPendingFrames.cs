@@ -32,7 +32,7 @@ public static class IpPushPendingFrames
         var options = cork.Options;
         if (model.UnmodeledPath(route.Destination) is { } why)
         {
-            sock.Unmodeled = why;
+            sock.Unmodeled = new NotModeled(ClauseId.PmtuLearnedFromSelf, why);
             return Stop.Unmodeled(ClauseId.PmtuLearnedFromSelf, why);
         }
 

@@ -1,3 +1,4 @@
+using Udpconf.Reference.Ip;
 using System.Buffers.Binary;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
@@ -11,8 +12,9 @@ public static class SocketOptions
 {
     /// <summary>
     /// Outcome: 0. EINVAL for a value of the wrong size or out of range; EFAULT for an unreadable value;
-    /// ENOPROTOOPT for an option the model does not know. UDP_CORK 0 pushes what is pending and still returns 0
-    /// whatever the push gave.
+    /// ENOPROTOOPT for an option current kernels do not know either (<see cref="LinuxOptions"/>); one they know and the
+    /// model does not follow is unmodeled, and so is the socket from then on. UDP_CORK 0 pushes what is pending and
+    /// still returns 0 whatever the push gave.
     /// Variation: IP_MTU_DISCOVER accepts 0-2 in 2.6 and 0-5 now.
     /// </summary>
     /// <summary>Whether setsockopt takes the socket lock (whose release may revalidate a cached route): SOL_SOCKET
@@ -40,6 +42,13 @@ public static class SocketOptions
             SolIp => SetIpLevel(model, call, sock, op),
             _ => call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt),
         };
+        if (outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsSet(op.Level, op.OptName))
+        {
+            // Current kernels know the option: what it does to this socket is outside the model from here on.
+            var why = LinuxOptions.Why("setsockopt", op.Level, op.OptName);
+            sock.Unmodeled = new NotModeled(ClauseId.SetSockOpt, why);
+            outcome = new Call().Unmodeled(ClauseId.SetSockOpt, why);
+        }
         if (TakesSocketLock(op)) model.ReleaseSocket(sock);
         return outcome;
     }
@@ -175,10 +184,20 @@ public static class SocketOptions
 
     /// <summary>
     /// Outcome: the length written, with the bytes in <see cref="Outcome.OptionValue"/>. EINVAL for a negative
-    /// length; ENOTCONN for IP_MTU on an unconnected socket; ENOPROTOOPT for an option the model does not know.
+    /// length; ENOTCONN for IP_MTU on an unconnected socket; ENOPROTOOPT for an option current kernels do not know
+    /// either, unmodeled for one they know and the model does not follow (<see cref="LinuxOptions"/>).
     /// An IP-level value from 0 to 255 asked with fewer than 4 bytes is returned as one byte.
     /// </summary>
     public static Outcome Get(Process model, GetSockOptOp op)
+    {
+        var outcome = GetOption(model, op);
+        // An option current kernels know and the model does not follow: the model does not say what it reads.
+        return outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsGet(op.Level, op.OptName)
+            ? new Call().Unmodeled(ClauseId.GetSockOpt, LinuxOptions.Why("getsockopt", op.Level, op.OptName))
+            : outcome;
+    }
+
+    private static Outcome GetOption(Process model, GetSockOptOp op)
     {
         var call = new Call();
         var lookup = SocketCalls.Lookup(model, op.Fd);
