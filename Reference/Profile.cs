@@ -28,7 +28,8 @@ public enum IdentPolicy
 /// <see cref="TosFixedAtCork"/>, <see cref="ReleaseRevalidatesRoute"/> and <see cref="PushUsesSocketPort"/> are
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
-/// the answer to those), none between builds.
+/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/> was measured on the 6.18.44 build
+/// only (no other build run yet).
 /// </para>
 /// </summary>
 public sealed record Profile
@@ -115,6 +116,12 @@ public sealed record Profile
     /// </summary>
     public bool MulticastRoutingOptionsByBuild { get => Read(field); init; }
 
+    /// <summary>IP_MULTICAST_IF with 8 to 11 bytes is a struct ip_mreq (group, interface address): the interface is
+    /// its second field. Measured on 6.18.44 (socket/sockopt_multicast_mreq): (239.1.2.3, 192.0.2.1) sets 192.0.2.1,
+    /// (192.0.2.1, 0.0.0.0) resets it, (192.0.2.1, 198.51.100.7) is EADDRNOTAVAIL. 2.6 read any length below 12 as
+    /// a struct in_addr, its first 4 bytes (the switch is off).</summary>
+    public bool MulticastIfTakesIpMreq { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -180,6 +187,7 @@ public sealed record Profile
         NonLocalSourceUnreachable = false,
         PseudoHeaderUsesFirstHop = false,
         MulticastRoutingOptionsByBuild = false,
+        MulticastIfTakesIpMreq = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -214,6 +222,7 @@ public sealed record Profile
         NonLocalSourceUnreachable = true,
         PseudoHeaderUsesFirstHop = true,
         MulticastRoutingOptionsByBuild = true,
+        MulticastIfTakesIpMreq = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

@@ -156,6 +156,12 @@ public static class SocketOptions
             address = Ipv4Address.Read(op.Value.Readable.Span[4..]);
             index = BinaryPrimitives.ReadInt32LittleEndian(op.Value.Readable.Span[8..]);
         }
+        else if (op.OptLen >= 8 && model.Profile.MulticastIfTakesIpMreq)
+        {
+            // struct ip_mreq { imr_multiaddr; imr_interface }: the interface address is the second field.
+            if (op.Value is null || op.Value.Readable.Length < 8) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+            address = Ipv4Address.Read(op.Value.Readable.Span[4..]);
+        }
         else if (op.OptLen >= 4)
         {
             if (op.Value is null || op.Value.Readable.Length < 4) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);

@@ -268,4 +268,17 @@ public class SocketOptionsTests
             Expect.Value(sim.Run(new CloseOp(Fd.Named("s"))), 0, ClauseId.Close);
         }
     }
+
+    /// <summary>Profile.MulticastIfTakesIpMreq: 8 bytes are a struct ip_mreq now (the interface is the second field),
+    /// an in_addr in 2.6 (the first field, here a group, which is no local address).</summary>
+    [Fact]
+    [Trait("clause", "setsockopt.option")]
+    public void IP_MULTICAST_IF_takes_the_interface_of_an_ip_mreq_now_and_the_first_field_in_2_6()
+    {
+        byte[] mreq = [239, 1, 2, 3, 192, 0, 2, 1];
+        var linux = WithSocket(Sim.Linux());
+        Expect.Value(SetBytes(linux, SolIp, IpMulticastIf, mreq), 0, ClauseId.SetSockOpt);
+        Assert.Equal("C0000201", Convert.ToHexString(Get(linux, SolIp, IpMulticastIf).OptionValue!.Value.Span));
+        Expect.Error(SetBytes(WithSocket(Sim.Spec()), SolIp, IpMulticastIf, mreq), Errno.EADDRNOTAVAIL, ClauseId.SetSockOpt);
+    }
 }
