@@ -28,8 +28,8 @@ public enum IdentPolicy
 /// <see cref="TosFixedAtCork"/>, <see cref="ReleaseRevalidatesRoute"/> and <see cref="PushUsesSocketPort"/> are
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
-/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/> was measured on the 6.18.44 build
-/// only (no other build run yet).
+/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/> and <see cref="CmsgUdpLevel"/> were
+/// measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
 public sealed record Profile
@@ -122,6 +122,11 @@ public sealed record Profile
     /// a struct in_addr, its first 4 bytes (the switch is off).</summary>
     public bool MulticastIfTakesIpMreq { get => Read(field); init; }
 
+    /// <summary>SOL_UDP control messages are parsed (udp_cmsg_send, before ip_cmsg_send): UDP_SEGMENT with a u16, any
+    /// other SOL_UDP type EINVAL. Measured on 6.18.44 (udp_sendmsg/cmsg_udp_level_linux). 2.6 skipped SOL_UDP
+    /// messages like every level but SOL_IP (the switch is off).</summary>
+    public bool CmsgUdpLevel { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -188,6 +193,7 @@ public sealed record Profile
         PseudoHeaderUsesFirstHop = false,
         MulticastRoutingOptionsByBuild = false,
         MulticastIfTakesIpMreq = false,
+        CmsgUdpLevel = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -223,6 +229,7 @@ public sealed record Profile
         PseudoHeaderUsesFirstHop = true,
         MulticastRoutingOptionsByBuild = true,
         MulticastIfTakesIpMreq = true,
+        CmsgUdpLevel = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

@@ -59,6 +59,8 @@ public static class SocketOption
     public const int IpMulticastTtl = 33;
 
     public const int UdpCork = 1;
+    /// <summary>UDP_SEGMENT: the GSO segment size, as an option and (a u16) as a SOL_UDP control message.</summary>
+    public const int UdpSegment = 103;
 
     public const int PmtuDont = 0;
     public const int PmtuWant = 1;

@@ -148,7 +148,15 @@ public static class UdpSendMsg
         if (msg.ControlLength != 0)
         {
             // spec: udp_sendmsg.cmsg
-            if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgError) return Stop.Fail(cmsgError, ClauseId.Cmsg);
+            if (model.Profile.CmsgUdpLevel)
+            {
+                var gso = UdpCmsgSend.Parse(msg.Control, msg.ControlLength);
+                if (gso.Stop is { } udpStop) return udpStop;
+                // udp_send_skb segments a datagram longer than the size (and checks it against the MTU and the segment
+                // count): UDP GSO is not modeled.
+                if (gso.Value != 0) return Stop.Unmodeled(ClauseId.Cmsg, $"UDP_SEGMENT {gso.Value} (UDP GSO) is not modeled");
+            }
+            if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgStop) return cmsgStop;
             call.Pass(ClauseId.Cmsg);
             connected = false;
         }

@@ -1,0 +1,29 @@
+using System.Buffers.Binary;
+using Udpconf.Reference.Api;
+using static Udpconf.Reference.Api.SocketOption;
+
+namespace Udpconf.Reference.Udp;
+
+/// <summary>udp_cmsg_send (current kernels, Profile.CmsgUdpLevel): the SOL_UDP control messages, read before
+/// ip_cmsg_send sees the others.</summary>
+public static class UdpCmsgSend
+{
+    /// <summary>
+    /// Outcome: the GSO segment size the messages set (0: none). EINVAL for a malformed message, a SOL_UDP message of
+    /// another type than UDP_SEGMENT, or a UDP_SEGMENT whose data is not a u16. Measured on kernel 6.18.44: a 4-byte
+    /// UDP_SEGMENT and SOL_UDP types 0-127 with 4 bytes are EINVAL; a 2-byte UDP_SEGMENT of 0 or 500 sends 10 bytes
+    /// as one datagram, and 1200 bytes at 500 as three.
+    /// </summary>
+    public static Step<int> Parse(ReadOnlyMemory<byte> control, long controlLength)
+    {
+        var gso = 0;
+        foreach (var (message, malformed) in ControlMessages.Walk(control, controlLength))
+        {
+            if (malformed) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
+            if (message!.Level != SolUdp) continue;
+            if (message.Type != UdpSegment || message.DeclaredLength != ControlMessages.LengthFor(2)) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
+            gso = BinaryPrimitives.ReadUInt16LittleEndian(message.Data.Span);
+        }
+        return gso;
+    }
+}
