@@ -28,8 +28,8 @@ public enum IdentPolicy
 /// <see cref="TosFixedAtCork"/>, <see cref="ReleaseRevalidatesRoute"/> and <see cref="PushUsesSocketPort"/> are
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
-/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/> and <see cref="CmsgUdpLevel"/> were
-/// measured on the 6.18.44 build only (no other build run yet).
+/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/> and
+/// <see cref="UdpSegmentOption"/> were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
 public sealed record Profile
@@ -127,6 +127,11 @@ public sealed record Profile
     /// messages like every level but SOL_IP (the switch is off).</summary>
     public bool CmsgUdpLevel { get => Read(field); init; }
 
+    /// <summary>The UDP_SEGMENT socket option (SOL_UDP 103): an int 0 to 65535, read back as set, the segment size of
+    /// every later send (a nonzero one is unmodeled: UDP GSO is not modelled yet). Measured on 6.18.44
+    /// (udp_sendmsg/udp_segment_option_linux). 2.6 had no such option (the switch is off).</summary>
+    public bool UdpSegmentOption { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -194,6 +199,7 @@ public sealed record Profile
         MulticastRoutingOptionsByBuild = false,
         MulticastIfTakesIpMreq = false,
         CmsgUdpLevel = false,
+        UdpSegmentOption = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -230,6 +236,7 @@ public sealed record Profile
         MulticastRoutingOptionsByBuild = true,
         MulticastIfTakesIpMreq = true,
         CmsgUdpLevel = true,
+        UdpSegmentOption = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

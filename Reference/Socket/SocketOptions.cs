@@ -73,9 +73,17 @@ public static class SocketOptions
 
     private static Outcome SetUdpLevel(Process model, Call call, Sock sock, SetSockOptOp op)
     {
-        if (op.OptName != UdpCork) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+        var segment = op.OptName == UdpSegment && model.Profile.UdpSegmentOption;
+        if (op.OptName != UdpCork && !segment) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
         if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
         if (ReadInt(op.Value, 4) is not { } value) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+        if (segment)
+        {
+            // udp_lib_setsockopt: a segment size is 0 to USHRT_MAX.
+            if (value is < 0 or > ushort.MaxValue) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+            sock.GsoSize = value;
+            return call.Return(0, ClauseId.SetSockOpt);
+        }
         if (value != 0)
         {
             // spec: udp_setsockopt.cork_on
@@ -218,6 +226,7 @@ public static class SocketOptions
             case (SolSocket, SoNoCheck): value = sock.NoCheck ? 1 : 0; break;
             case (SolSocket, SoSndbuf): value = sock.SendBuffer; break;
             case (SolUdp, UdpCork): value = sock.CorkFlag ? 1 : 0; break;
+            case (SolUdp, UdpSegment) when model.Profile.UdpSegmentOption: value = sock.GsoSize; break;
             case (SolIp, IpTos): value = sock.Tos; break;
             case (SolIp, IpTtl): value = sock.UnicastTtl == -1 ? model.Host.DefaultTtl : sock.UnicastTtl; break;
             case (SolIp, IpMtuDiscover): value = sock.PmtuMode; break;

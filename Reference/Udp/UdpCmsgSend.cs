@@ -9,14 +9,14 @@ namespace Udpconf.Reference.Udp;
 public static class UdpCmsgSend
 {
     /// <summary>
-    /// Outcome: the GSO segment size the messages set (0: none). EINVAL for a malformed message, a SOL_UDP message of
+    /// Outcome: the GSO segment size a UDP_SEGMENT message sets (null: none; 0 turns the socket's off for this send). EINVAL for a malformed message, a SOL_UDP message of
     /// another type than UDP_SEGMENT, or a UDP_SEGMENT whose data is not a u16. Measured on kernel 6.18.44: a 4-byte
     /// UDP_SEGMENT and SOL_UDP types 0-127 with 4 bytes are EINVAL; a 2-byte UDP_SEGMENT of 0 or 500 sends 10 bytes
     /// as one datagram, and 1200 bytes at 500 as three.
     /// </summary>
-    public static Step<int> Parse(ReadOnlyMemory<byte> control, long controlLength)
+    public static Step<int?> Parse(ReadOnlyMemory<byte> control, long controlLength)
     {
-        var gso = 0;
+        int? gso = null;
         foreach (var (message, malformed) in ControlMessages.Walk(control, controlLength))
         {
             if (malformed) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);

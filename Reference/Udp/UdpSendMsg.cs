@@ -145,6 +145,8 @@ public static class UdpSendMsg
         ipc.Addr = sock.SourceAddress;
         call.Pass(ClauseId.BoundSource);
 
+        // ipc.gso_size: the socket's UDP_SEGMENT, which a UDP_SEGMENT message replaces for this send.
+        var segmentSize = sock.GsoSize;
         if (msg.ControlLength != 0)
         {
             // spec: udp_sendmsg.cmsg
@@ -152,14 +154,15 @@ public static class UdpSendMsg
             {
                 var gso = UdpCmsgSend.Parse(msg.Control, msg.ControlLength);
                 if (gso.Stop is { } udpStop) return udpStop;
-                // udp_send_skb segments a datagram longer than the size (and checks it against the MTU and the segment
-                // count): UDP GSO is not modeled.
-                if (gso.Value != 0) return Stop.Unmodeled(ClauseId.Cmsg, $"UDP_SEGMENT {gso.Value} (UDP GSO) is not modeled");
+                if (gso.Value is { } size) segmentSize = size;
             }
             if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgStop) return cmsgStop;
             call.Pass(ClauseId.Cmsg);
             connected = false;
         }
+        // udp_send_skb segments a datagram longer than the size, after checking it against the MTU and the segment
+        // count: UDP GSO is not modeled yet.
+        if (segmentSize != 0) return Stop.Unmodeled(ClauseId.Cmsg, $"a UDP_SEGMENT size of {segmentSize} (UDP GSO) is not modeled");
         if (ipc.Options is null && sock.Options is not null)
         {
             // spec: udp_sendmsg.sockopt_ip_options

@@ -15,6 +15,8 @@ public abstract class UdpSock : InetSock
     }
 
     public bool CorkFlag { get; set; }
+    /// <summary>up->gso_size: UDP_SEGMENT's segment size for every send (0: none), current kernels only.</summary>
+    public int GsoSize { get; set; }
 
     /// <summary>up->pending: 0, AF_INET or AF_INET6.</summary>
     public int Pending { get; private set; }
