@@ -36,15 +36,7 @@ public class OptionCoverageTests
             ($"getsockopt {l.Name} {n}", fd => new GetSockOptOp(fd, l.Level, n, 64)),
         })).ToArray();
 
-        var kernel = new List<Observation>();
-        using (var session = new KernelTarget().Open(HostConfig.Default))
-            for (var i = 0; i < probes.Length; i++)
-            {
-                var fd = Fd.Named($"p{i}");
-                Assert.Equal(OutcomeKind.Value, session.Run(new SocketOp($"p{i}")).Kind);
-                kernel.Add(session.Run(probes[i].Make(fd)));
-                session.Run(new CloseOp(fd));
-            }
+        var kernel = OnKernel(probes.Select(p => p.Make).ToArray());
 
         var wrong = new List<string>();
         var known = 0;
@@ -53,9 +45,7 @@ public class OptionCoverageTests
             var observed = kernel[i];
             if (observed is { Kind: OutcomeKind.Error, Error: Errno.ENOPROTOOPT }) continue;
             known++;
-            var model = new Reference.Model(HostConfig.Default, Profile.Linux);
-            model.Run(new SocketOp("s"));
-            var predicted = model.Run(probes[i].Make(Fd.Named("s")));
+            var predicted = OnModel(probes[i].Make);
             if (predicted.IsError(Errno.ENOPROTOOPT) || (observed.Kind == OutcomeKind.Value && predicted.IsError(Errno.EINVAL)))
                 wrong.Add($"{probes[i].What}: kernel {observed.Describe()}, model {predicted}");
         }
@@ -77,23 +67,13 @@ public class OptionCoverageTests
             Make: (Func<Fd, Operation>)(fd => new SendMsgOp(fd, remote, SockAddr.InLength, [UserBuffer.Pattern(10)],
                 UserBuffer.Of(ControlMessages.Encode((l.Level, type, new byte[4]))), ControlMessages.SpaceFor(4), MsgFlags.None))))).ToArray();
 
-        var kernel = new List<Observation>();
-        using (var session = new KernelTarget().Open(HostConfig.Default))
-            for (var i = 0; i < probes.Length; i++)
-            {
-                var fd = Fd.Named($"p{i}");
-                Assert.Equal(OutcomeKind.Value, session.Run(new SocketOp($"p{i}")).Kind);
-                kernel.Add(session.Run(probes[i].Make(fd)));
-                session.Run(new CloseOp(fd));
-            }
+        var kernel = OnKernel(probes.Select(p => p.Make).ToArray());
 
         var wrong = new List<string>();
         var accepted = 0;
         for (var i = 0; i < probes.Length; i++)
         {
-            var model = new Reference.Model(HostConfig.Default, Profile.Linux);
-            model.Run(new SocketOp("s"));
-            var predicted = model.Run(probes[i].Make(Fd.Named("s")));
+            var predicted = OnModel(probes[i].Make);
             if (kernel[i].Kind == OutcomeKind.Value) accepted++;
             if ((kernel[i].Kind == OutcomeKind.Value && predicted.Kind == OutcomeKind.Error) ||
                 (kernel[i].Kind == OutcomeKind.Error && predicted.Kind == OutcomeKind.Value))
@@ -101,5 +81,28 @@ public class OptionCoverageTests
         }
         Assert.True(accepted >= 5, $"only {accepted} control messages were accepted by the kernel: the probe proves little");
         Assert.True(wrong.Count == 0, $"{wrong.Count} control messages answered the other way by the model:\n" + string.Join("\n", wrong));
+    }
+
+    /// <summary>Each probe on a fresh socket of one live-kernel namespace: socket, the probe, close.</summary>
+    private static IReadOnlyList<Observation> OnKernel(IReadOnlyList<Func<Fd, Operation>> probes)
+    {
+        var observations = new List<Observation>();
+        using var session = new KernelTarget().Open(HostConfig.Default);
+        for (var i = 0; i < probes.Count; i++)
+        {
+            var fd = Fd.Named($"p{i}");
+            Assert.Equal(OutcomeKind.Value, session.Run(new SocketOp($"p{i}")).Kind);
+            observations.Add(session.Run(probes[i](fd)));
+            session.Run(new CloseOp(fd));
+        }
+        return observations;
+    }
+
+    /// <summary>One probe on a fresh socket of a fresh model (linux profile).</summary>
+    private static Outcome OnModel(Func<Fd, Operation> probe)
+    {
+        var model = new Reference.Model(HostConfig.Default, Profile.Linux);
+        model.Run(new SocketOp("s"));
+        return model.Run(probe(Fd.Named("s")));
     }
 }
