@@ -85,7 +85,9 @@ public static class IpCmsgSend
     /// refused; SCM_TXTIME is EINVAL (it needs SO_TXTIME, and a socket with that option is not modeled); another type
     /// is EINVAL. What the model does not follow is unmodeled: nonzero timestamping flags, and SO_MARK or a priority
     /// above 6 from an unprivileged host (they need CAP_NET_RAW or CAP_NET_ADMIN). Accepted messages change nothing
-    /// the model emits.</summary>
+    /// the model emits. Version: the same probe on Debian's 6.1.192 and 6.12.107 refuses SO_PRIORITY and SCM_TS_OPT_ID
+    /// messages (EINVAL) that 6.18.44 accepts: the linux profile is the newest kernel's (issue: a profile per kernel
+    /// line).</summary>
     private static Stop? SocketLevel(Net model, ControlMessage m)
     {
         const int ScmRights = 1, ScmCredentials = 2, SoPriority = 12, SoMark = 36, TimestampingOld = 37, ScmTxtime = 61,

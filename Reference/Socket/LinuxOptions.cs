@@ -11,6 +11,11 @@ namespace Udpconf.Reference.Socket;
 /// 200-212 multicast routing (<see cref="Profile.MulticastRoutingOptionsByBuild"/>), SO_DEVMEM_* and the like on
 /// configuration. An option here that the model does not follow is answered "unmodeled", never ENOPROTOOPT: a stack
 /// that accepts it like Linux must not be reported as failing.
+/// <para>The same probe (a static program booted under qemu, and run on this host in a fresh network namespace)
+/// on Debian's 6.1.192 and 6.12.107 cloud kernels: both lack the netfilter numbers (no module loaded), SOL_IP 83 and
+/// SOL_SOCKET 82, 83; 6.1 also lacks SOL_SOCKET 76, 77, 80 and the getsockopt of SOL_IP 5. Every number they know,
+/// 6.18.44 knows: the table is the newest kernel's, and an older one answering ENOPROTOOPT where the model says
+/// "unmodeled" is never reported as a failure of the kernel.</para>
 /// </summary>
 internal static class LinuxOptions
 {
