@@ -90,8 +90,8 @@ public static class IpCmsgSend
     /// line).</summary>
     private static Stop? SocketLevel(Net model, ControlMessage m)
     {
-        const int ScmRights = 1, ScmCredentials = 2, SoPriority = 12, SoMark = 36, TimestampingOld = 37, ScmTxtime = 61,
-            TimestampingNew = 65, ScmTsOptId = 79;
+        const int ScmRights = 1, ScmCredentials = 2, SoPriority = 12, SoMark = 36, TimestampingOld = 37, TimestampingNew = 65,
+            ScmTsOptId = 79;
         var u32 = m.DeclaredLength == ControlMessages.LengthFor(4);
         var value = u32 ? BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span) : 0;
         switch (m.Type)
@@ -110,8 +110,7 @@ public static class IpCmsgSend
                 return value == 0 ? null : Stop.Unmodeled(ClauseId.Cmsg, "timestamping flags in a control message are not modeled");
             case ScmTsOptId:
                 return null;
-            case ScmTxtime:
-            default:
+            default: // SCM_TXTIME (61) among them
                 return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
         }
     }
