@@ -95,6 +95,9 @@ public static class ClauseId
     public const string ErrorUnwind = "ip_append_data.error_unwind";
     public const string GetfragChecksum = "ip_generic_getfrag.checksum";
 
+    // Part 2 of the catalog: current Linux beyond the lecture notes (each row names the kernel function that decides it).
+    // The first id of this part must stay first: BeyondNotes starts at it.
+
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";
     public const string SocketUnsupported = "socket.unsupported";
@@ -128,6 +131,10 @@ public static class ClauseId
         .Select(f => (string)f.GetRawConstantValue()!)
         .TakeWhile(id => id != SocketCreate)
         .ToArray();
+
+    /// <summary>The catalog's second part, current Linux beyond the lecture notes, in its order: the ids from the first
+    /// one declared after <see cref="GetfragChecksum"/>.</summary>
+    public static IReadOnlyList<string> BeyondNotes { get; } = Catalog.SkipWhile(id => id != GetfragChecksum).Skip(1).ToArray();
 
     /// <summary>The model's own ids, beyond the catalog.</summary>
     public static IReadOnlyList<string> Additions { get; } = typeof(ClauseId)

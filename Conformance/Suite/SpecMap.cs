@@ -226,16 +226,26 @@ public static partial class SpecMap
     /// <summary>The clause catalog in the repository at <paramref name="root"/>.</summary>
     public static string CatalogPath(string root) => Path.Combine(root, "Reference", "clauses.md");
 
-    /// <summary>One row of the catalog: its id, the behavior in words, and where the lecture notes document it.</summary>
-    public sealed record CatalogRow(string Id, string Behavior, string Where);
+    /// <summary>One row of the catalog: its id, the behavior in words, and where it is documented: a page of the
+    /// lecture notes in part 1, the kernel function that decides it in part 2 (<see cref="SecondPartHeading"/>).</summary>
+    public sealed record CatalogRow(string Id, string Behavior, string Where, int Part);
+
+    /// <summary>The heading that opens the catalog's second part: current Linux beyond the lecture notes.</summary>
+    public const string SecondPartHeading = "# Part 2: current Linux beyond the lecture notes";
 
     /// <summary>The rows of the clause catalog, in order.</summary>
-    public static IReadOnlyList<CatalogRow> ReadCatalogRows(string clausesMd) =>
-        File.ReadLines(clausesMd)
-            .Select(line => Regex.Match(line, @"^\| ([a-z_]+\.[a-z_0-9]+) \|(.*)\|(.*)\|\s*$"))
-            .Where(m => m.Success)
-            .Select(m => new CatalogRow(m.Groups[1].Value, m.Groups[2].Value.Trim(), m.Groups[3].Value.Trim()))
-            .ToArray();
+    public static IReadOnlyList<CatalogRow> ReadCatalogRows(string clausesMd)
+    {
+        var rows = new List<CatalogRow>();
+        var part = 1;
+        foreach (var line in File.ReadLines(clausesMd))
+        {
+            if (line.TrimEnd() == SecondPartHeading) part = 2;
+            var m = Regex.Match(line, @"^\| ([a-z_]+\.[a-z_0-9]+) \|(.*)\|(.*)\|\s*$");
+            if (m.Success) rows.Add(new CatalogRow(m.Groups[1].Value, m.Groups[2].Value.Trim(), m.Groups[3].Value.Trim(), part));
+        }
+        return rows;
+    }
 
     /// <summary>The clause ids listed in the catalog, in order.</summary>
     public static IReadOnlyList<string> ReadCatalog(string clausesMd) =>

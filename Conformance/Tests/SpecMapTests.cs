@@ -35,7 +35,7 @@ public class SpecMapTests
     {
         // The pages are those of the lecture notes the header names by title.
         Assert.Contains("\"UDP and the sendto Socket API\"", File.ReadAllText(SpecMap.CatalogPath(Root)));
-        var rows = SpecMap.ReadCatalogRows(SpecMap.CatalogPath(Root));
+        var rows = SpecMap.ReadCatalogRows(SpecMap.CatalogPath(Root)).Where(row => row.Part == 1).ToArray();
         Assert.NotEmpty(rows);
         Assert.All(rows, row =>
         {
@@ -44,6 +44,23 @@ public class SpecMapTests
             Assert.True(pages.Length > 0, $"{row.Id} cites no page (p. N) of the notes: '{row.Where}'");
             // The notes have 61 numbered pages.
             Assert.All(pages, page => Assert.InRange(int.Parse(page.Groups[page.Groups[2].Success ? 2 : 1].Value), 1, 61));
+        });
+    }
+
+    /// <summary>The second part (current Linux beyond the notes) cites the kernel function that decides each behavior,
+    /// with its source file, and its ids are <see cref="ClauseId.BeyondNotes"/>, after every id of the first part.</summary>
+    [Fact]
+    public void Every_second_part_row_names_its_kernel_function_and_source_file()
+    {
+        var rows = SpecMap.ReadCatalogRows(SpecMap.CatalogPath(Root));
+        var second = rows.Where(row => row.Part == 2).ToArray();
+        Assert.Equal(second.Select(row => row.Id), ClauseId.BeyondNotes);
+        Assert.Equal(rows.Select(row => row.Part).Order(), rows.Select(row => row.Part));
+        Assert.All(second, row =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(row.Behavior), $"{row.Id} has no behavior");
+            Assert.Matches(@"`[a-z_0-9]+`", row.Where);
+            Assert.Matches(@"\((?:net|include)/[a-z_0-9/]+\.[ch]\)", row.Where);
         });
     }
 
