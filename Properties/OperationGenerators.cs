@@ -88,6 +88,10 @@ public static class OperationGenerators
             ControlMessages.Encode((t.Item1 == 2 ? 17 : t.Item1, t.Item2, data))))),
         (2, Gen.Elements(Addresses).Select(a => ControlMessages.Encode((0, 8, ControlMessages.PktInfo(2, a))))),
         (1, Gen.Elements(1, 64, 255, 0, 256, -1).Select(v => ControlMessages.Encode((0, 2, ControlMessages.Int(v)), (0, 1, ControlMessages.Int(v))))),
+        // UDP GSO (current kernels): a segment size alone, or beside an IP message.
+        (2, Gen.Elements(0, 1, 10, 100, 1000, 1472, 1473, 65535).SelectMany(size => Gen.Elements(
+            ControlMessages.Encode((17, 103, [(byte)size, (byte)(size >> 8)])),
+            ControlMessages.Encode((17, 103, [(byte)size, (byte)(size >> 8)]), (0, 2, ControlMessages.Int(64)))))),
         (1, Bytes(48)));
 
     private static Gen<Operation> SocketOps() => Gen.Frequency(
@@ -100,6 +104,7 @@ public static class OperationGenerators
     /// <summary>Options that matter to the send path, with values that matter, plus arbitrary ones.</summary>
     private static Gen<(int Level, int Name, byte[] Value)> MeaningfulOption() => Gen.OneOf(
         Gen.Elements(0, 1).Select(v => (17, 1, BitConverter.GetBytes(v))),
+        Gen.Elements(0, 10, 1000, 1473, 65535, 65536, -1).Select(v => (17, 103, BitConverter.GetBytes(v))),
         Gen.Choose(-1, 6).Select(v => (0, 10, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (0, 11, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (1, 11, BitConverter.GetBytes(v))),

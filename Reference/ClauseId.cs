@@ -98,6 +98,19 @@ public static class ClauseId
     // Part 2 of the catalog: current Linux beyond the lecture notes (each row names the kernel function that decides it).
     // The first id of this part must stay first: BeyondNotes starts at it.
 
+    // udp_gso: UDP segmentation offload (net/ipv4/udp.c, net/ipv4/udp_offload.c)
+    public const string GsoOption = "udp_gso.option";
+    public const string GsoCmsg = "udp_gso.cmsg";
+    public const string GsoCorkSize = "udp_gso.cork_size";
+    public const string GsoLength = "udp_gso.length";
+    public const string GsoSegmentFitsMtu = "udp_gso.segment_fits_mtu";
+    public const string GsoMaxSegments = "udp_gso.max_segments";
+    public const string GsoNoCheck = "udp_gso.no_check";
+    public const string GsoIdentSpent = "udp_gso.ident_spent";
+    public const string GsoSingle = "udp_gso.single";
+    public const string GsoSegments = "udp_gso.segments";
+    public const string GsoChecksum = "udp_gso.checksum";
+
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";
     public const string SocketUnsupported = "socket.unsupported";

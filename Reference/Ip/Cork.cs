@@ -32,6 +32,8 @@ public sealed class Cork
     /// <summary>cork.addr: the final destination, written into a source route's last slot.</summary>
     public Ipv4Address Address { get; private set; }
     public int FragSize { get; private set; }
+    /// <summary>cork.gso_size: the UDP segment size in force when the datagram's first piece was appended (0: none).</summary>
+    public int GsoSize { get; private set; }
     /// <summary>cork.length: bytes appended so far, UDP header included.</summary>
     public int Length { get; private set; }
 
@@ -79,8 +81,9 @@ public sealed class Cork
 
     /// <summary>ip_setup_cork: the first append of a datagram records its options, route and MTU; length and pages
     /// start afresh.</summary>
-    internal void Init(RouteResult route, IpOptions? options, Ipv4Address address, int fragSize)
+    internal void Init(RouteResult route, IpOptions? options, Ipv4Address address, int fragSize, int gsoSize)
     {
+        GsoSize = gsoSize;
         Options = options;
         Address = address;
         Route = route;

@@ -25,6 +25,9 @@ public enum UdpChecksumMode
 /// <param name="FragmentPayloads">IP payload bytes of each fragment, in order; one entry when not fragmented.</param>
 /// <param name="GsoSize">Set when the datagram is handed to the device whole (UDP fragmentation offload): the
 /// fragment payload size the device will use.</param>
+/// <param name="SegmentSize">UDP segmentation (GSO, current kernels: udp_gso.segments): the data leaves as datagrams
+/// of this many bytes each, the last holding the rest, each with the whole IP header (options included), its own UDP
+/// header and checksum, and the identification that follows the previous one's. Null: one datagram.</param>
 public sealed record Datagram(
     string Interface,
     Ipv4Address Source,
@@ -41,8 +44,23 @@ public sealed record Datagram(
     UdpChecksumMode ChecksumMode,
     ReadOnlyMemory<byte> Data,
     IReadOnlyList<int> FragmentPayloads,
-    int? GsoSize = null)
+    int? GsoSize = null,
+    int? SegmentSize = null)
 {
+    /// <summary>The packets this datagram puts on its link: its fragments, one for UFO, its segments for UDP GSO.</summary>
+    public int PacketCount => SegmentSize is { } size
+        ? Segments(size).Sum(length => FragmentPayloads.Count > 1 ? Cut(UdpHeader.Length + length, FragmentPayloads[0]).Length : 1)
+        : GsoSize is null ? FragmentPayloads.Count : 1;
+
+    /// <summary>The data bytes of each UDP GSO segment: one segment when the data fits the size.</summary>
+    private IReadOnlyList<int> Segments(int size)
+    {
+        if (Data.Length <= size) return [Data.Length];
+        var pieces = new List<int>();
+        for (var left = Data.Length; left > 0; left -= size) pieces.Add(Math.Min(size, left));
+        return pieces;
+    }
+
     /// <summary>The addresses of the UDP pseudo-header (the cork's flow): the final destination even when a source
     /// route sends the datagram to its first hop.</summary>
     public Ipv4Address? PseudoSource { get; init; }
@@ -53,10 +71,13 @@ public sealed record Datagram(
     public int TransportLength => UdpHeader.Length + Data.Length;
 
     /// <summary>The UDP header and data as the first fragment carries them, symbols bound.</summary>
-    public byte[] RenderTransport(Bindings bindings)
+    public byte[] RenderTransport(Bindings bindings) => RenderTransport(bindings, Data, UdpLength, DataSum);
+
+    /// <summary>A UDP header and <paramref name="data"/> with the datagram's ports and checksum mode.</summary>
+    private byte[] RenderTransport(Bindings bindings, ReadOnlyMemory<byte> data, ushort udpLength, uint? dataSum)
     {
         var sourcePort = SourcePort.Resolve(bindings);
-        var header = new UdpHeader(sourcePort, DestinationPort, UdpLength, 0);
+        var header = new UdpHeader(sourcePort, DestinationPort, udpLength, 0);
         var source = PseudoSource ?? Source;
         var destination = PseudoDestination ?? Destination;
         ushort checksum;
@@ -66,31 +87,67 @@ public sealed record Datagram(
                 checksum = 0;
                 break;
             case UdpChecksumMode.PseudoHeaderOnly:
-                checksum = UdpHeader.PartialChecksumField(source, destination, UdpLength);
+                checksum = UdpHeader.PartialChecksumField(source, destination, udpLength);
                 break;
             default:
                 var headerBytes = new byte[UdpHeader.Length];
                 header.Emit(headerBytes);
                 var accumulator = new ChecksumAccumulator();
-                accumulator.AddSum(InternetChecksum.PseudoHeaderSum(source, destination, Ipv4Header.ProtocolUdp, UdpLength));
+                accumulator.AddSum(InternetChecksum.PseudoHeaderSum(source, destination, Ipv4Header.ProtocolUdp, udpLength));
                 accumulator.Add(headerBytes);
-                accumulator.AddSum(DataSum ?? InternetChecksum.Sum(Data.Span));
+                accumulator.AddSum(dataSum ?? InternetChecksum.Sum(data.Span));
                 // spec: udp_push.checksum_zero
                 checksum = UdpHeader.ChecksumField(accumulator.Sum);
                 break;
         }
-        var transport = new byte[TransportLength];
+        var transport = new byte[UdpHeader.Length + data.Length];
         (header with { Checksum = checksum }).Emit(transport);
-        Data.Span.CopyTo(transport.AsSpan(UdpHeader.Length));
+        data.Span.CopyTo(transport.AsSpan(UdpHeader.Length));
         return transport;
+    }
+
+    /// <summary>UDP GSO (__udp_gso_segment): each segment is a datagram of its own, the IP header copied whole (options,
+    /// TOS, TTL, DF), the identification stepping by one from the datagram's. When the output MTU fell below a segment
+    /// since the datagram was corked, <see cref="FragmentPayloads"/> holds the fragmentation of a whole segment, and
+    /// every segment is cut the same way (ip_finish_output_gso, then ip_fragment).</summary>
+    private IReadOnlyList<byte[]> RenderSegments(Bindings bindings, int size)
+    {
+        var ident = Ident.Resolve(bindings);
+        var packets = new List<byte[]>();
+        var offset = 0;
+        var segments = Segments(size);
+        for (var k = 0; k < segments.Count; k++)
+        {
+            var transport = RenderTransport(bindings, Data.Slice(offset, segments[k]), (ushort)(UdpHeader.Length + segments[k]), null);
+            var payloads = FragmentPayloads.Count > 1 ? Cut(transport.Length, FragmentPayloads[0]) : [transport.Length];
+            packets.AddRange(Fragments(transport, payloads, unchecked((ushort)(ident + k))));
+            offset += segments[k];
+        }
+        return packets;
+    }
+
+    /// <summary>ip_fragment's slow path: every fragment but the last carries the room after the header rounded down to
+    /// 8 bytes; the last carries what is left, up to the whole room (found by the differential machine).</summary>
+    public static int[] Cut(int length, int room)
+    {
+        var pieces = new List<int>();
+        var left = length;
+        for (; left > room; left -= room & ~7) pieces.Add(room & ~7);
+        pieces.Add(left);
+        return pieces.ToArray();
     }
 
     /// <summary>Every packet on the wire, in order, as bytes (IP header included).</summary>
     public IReadOnlyList<byte[]> Render(Bindings bindings)
     {
+        if (SegmentSize is { } size) return RenderSegments(bindings, size);
         var transport = RenderTransport(bindings);
-        var ident = Ident.Resolve(bindings);
-        var payloads = GsoSize is null ? FragmentPayloads : [transport.Length];
+        return Fragments(transport, GsoSize is null ? FragmentPayloads : [transport.Length], Ident.Resolve(bindings));
+    }
+
+    /// <summary>The IP packets carrying <paramref name="transport"/> in pieces of <paramref name="payloads"/> bytes.</summary>
+    private List<byte[]> Fragments(byte[] transport, IReadOnlyList<int> payloads, ushort ident)
+    {
         var packets = new List<byte[]>(payloads.Count);
         var offset = 0;
         for (var i = 0; i < payloads.Count; i++)

@@ -14,6 +14,7 @@ public static class IpAppendData
     private const int PageSize = 4096;
     private const int MaxSkbFrags = 18;
     private const int LinkReserve = 16;
+    private const int IpMaxMtu = 0xFFFF;
 
     /// <summary>
     /// Outcome: nothing (the data is queued), or EMSGSIZE when the datagram would pass 65535 bytes with its IP
@@ -62,14 +63,24 @@ public static class IpAppendData
             // spec: ip_append_data.cork_init
             rt = route;
             mtu = model.Pmtu(sock).FragmentMtu(model.Mtus(route));
-            cork.Init(route, ipc.Options, ipc.Addr, mtu);
+            cork.Init(route, ipc.Options, ipc.Addr, mtu, ipc.GsoSize);
             call.Pass(ClauseId.CorkInit);
+            // udp_gso.cork_size: the segment size is the one this first piece came with.
+            if (ipc.GsoSize != 0) call.Pass(ClauseId.GsoCorkSize);
         }
         else
         {
             rt = cork.Route!;
             transhdrlen = 0;
             mtu = cork.FragSize;
+        }
+
+        if (cork.GsoSize != 0)
+        {
+            // udp_gso.length: a datagram to be segmented is laid out for IP_MAX_MTU (one buffer, no fragments), so its
+            // bound is 65535 whatever the discovery mode; udp_send_skb checks the segments against the MTU.
+            mtu = IpMaxMtu;
+            call.Pass(ClauseId.GsoLength);
         }
 
         // spec: ip_append_data.fraglen

@@ -14,6 +14,8 @@ public sealed class IpcCookie
     public IpOptions? Options { get; set; }
     public int? Ttl { get; set; }
     public int? Tos { get; set; }
+    /// <summary>ipc.gso_size: the UDP segment size of this send (the socket's UDP_SEGMENT or a message's); 0: none.</summary>
+    public int GsoSize { get; set; }
 }
 
 /// <summary>ip_cmsg_send: the control messages of a sendmsg call.</summary>

@@ -90,7 +90,29 @@ public static class IpPushPendingFrames
 
         IReadOnlyList<int> payloads = [transportLength];
         int? gsoSize = null;
-        if (cork.Queue.Count == 1 && cork.Queue[0].Ufo)
+        int? segmentSize = null;
+        if (cork.GsoSize != 0 && cork.Data.Count > cork.GsoSize)
+        {
+            // spec: udp_gso.segments — the datagram goes down whole and is segmented on output (ip_finish_output_gso).
+            segmentSize = cork.GsoSize;
+            call.Pass(ClauseId.GsoSegments);
+            if (fragheaderlen + 8 + cork.GsoSize > outputMtu)
+            {
+                // The output MTU fell since the datagram was corked: ip_finish_output_gso fragments each segment
+                // (found by the differential machine on the live kernel). A segment that may not be fragmented would be
+                // answered with an ICMP to this host, per segment: not modeled.
+                if (dontFragment && !ignoresDf)
+                    return Stop.Unmodeled(ClauseId.GsoSegments, $"segments of {cork.GsoSize} bytes with DF over an output MTU of {outputMtu}, lowered since the datagram was corked");
+                call.Pass(ClauseId.LocalFragment);
+                payloads = Datagram.Cut(8 + cork.GsoSize, outputMtu - fragheaderlen);
+            }
+        }
+        else if (cork.GsoSize != 0 && total <= outputMtu)
+        {
+            // spec: udp_gso.single
+            call.Pass(ClauseId.GsoSingle);
+        }
+        else if (cork.Queue.Count == 1 && cork.Queue[0].Ufo)
         {
             // spec: ip_append_data.ufo — ip_ufo_append_data is given the MTU itself (L852-854), not maxfraglen, and
             // hands the device fragments of MTU less the header: not necessarily a multiple of 8.
@@ -111,7 +133,7 @@ public static class IpPushPendingFrames
             // shrink since); otherwise the datagram is cut again into pieces of that MTU, 8-byte aligned.
             payloads = cork.Queue.All(skb => skb.Length <= outputMtu)
                 ? cork.Queue.Select(skb => skb.Length - fragheaderlen).ToArray()
-                : Cut(transportLength, outputMtu - fragheaderlen);
+                : Datagram.Cut(transportLength, outputMtu - fragheaderlen);
         }
 
         if (route.Device.QueueFull && !route.Device.IsLoopback)
@@ -128,7 +150,7 @@ public static class IpPushPendingFrames
 
         call.Emit(new Datagram(
             route.Device.Name, source, destination, tos, ttl, dontFragment, ident, first, later,
-            profile.PushUsesSocketPort ? sock.LocalPort ?? PortValue.Of(0) : cork.FlowSourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize)
+            profile.PushUsesSocketPort ? sock.LocalPort ?? PortValue.Of(0) : cork.FlowSourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize, segmentSize)
         {
             PseudoSource = cork.FlowSource,
             PseudoDestination = cork.FlowDestination,
@@ -162,17 +184,6 @@ public static class IpPushPendingFrames
         }
         if (sock.Connected) sock.Error = Errno.EMSGSIZE;
         return true;
-    }
-
-    /// <summary>ip_fragment's slow path: every fragment but the last carries the room after the header rounded down to
-    /// 8 bytes; the last carries what is left, up to the whole room (found by the differential machine).</summary>
-    private static int[] Cut(int length, int room)
-    {
-        var pieces = new List<int>();
-        var left = length;
-        for (; left > room; left -= room & ~7) pieces.Add(room & ~7);
-        pieces.Add(left);
-        return pieces.ToArray();
     }
 
     // spec: ip_push.outdiscards

@@ -26,4 +26,12 @@ public static class IpSelectIdent
         if (dontFragment && !ignoresDf) return IdentValue.Of(0);
         return IdentValue.Free(model.NewFreeIdent());
     }
+
+    /// <summary>An identification chosen for a datagram that is then refused (current kernels choose it when the IP
+    /// header is made, before UDP's last checks): only a connected socket's counter shows it, moving on by one; the
+    /// hashed generator's values are not predicted, so taking one is not observable in the model.</summary>
+    public static void Spend(InetSock sock)
+    {
+        if (sock.Connected && sock.IdentCounter is not null) sock.IdentUses++;
+    }
 }

@@ -75,14 +75,14 @@ public static class SocketOptions
     {
         var segment = op.OptName == UdpSegment && model.Profile.UdpSegmentOption;
         if (op.OptName != UdpCork && !segment) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
-        if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+        if (op.OptLen < 4) return call.Fail(Errno.EINVAL, segment ? ClauseId.GsoOption : ClauseId.SetSockOpt);
         if (ReadInt(op.Value, 4) is not { } value) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
         if (segment)
         {
-            // udp_lib_setsockopt: a segment size is 0 to USHRT_MAX.
-            if (value is < 0 or > ushort.MaxValue) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+            // spec: udp_gso.option — udp_lib_setsockopt: a segment size is 0 to USHRT_MAX.
+            if (value is < 0 or > ushort.MaxValue) return call.Fail(Errno.EINVAL, ClauseId.GsoOption);
             sock.GsoSize = value;
-            return call.Return(0, ClauseId.SetSockOpt);
+            return call.Return(0, ClauseId.GsoOption);
         }
         if (value != 0)
         {
@@ -92,7 +92,8 @@ public static class SocketOptions
         }
         // spec: udp_setsockopt.cork_off_push — the push's own result is not returned.
         sock.CorkFlag = false;
-        UdpSendMsg.PushPending(model, call, sock);
+        // A push the model does not follow leaves the call, and what went out, unpredicted.
+        if (UdpSendMsg.PushPending(model, call, sock).Stop is { Kind: OutcomeKind.Unmodeled } unmodeled) return call.Finish(unmodeled);
         return call.Return(0, ClauseId.CorkOffPush);
     }
 

@@ -38,7 +38,21 @@ public static class UdpPushPendingFrames
         if (udpLength != dataLength) call.Pass(ClauseId.ProbeLengthCounted);
 
         UdpChecksumMode mode;
-        if (sock.NoCheck)
+        if (cork.GsoSize != 0)
+        {
+            // udp_send_skb's segmentation checks come before the checksum's choice, once the IP header (and its
+            // identification) is made.
+            if (UdpGso.Check(model, call, sock) is { } refused)
+            {
+                Reset(call, sock);
+                return refused;
+            }
+            // spec: udp_gso.checksum — udp_send_skb leaves the checksum partial; the device, or the stack for a device
+            // that does not offload checksums, finishes each segment's.
+            mode = cork.Route!.Device.ChecksumOffload ? UdpChecksumMode.PseudoHeaderOnly : UdpChecksumMode.Computed;
+            call.Pass(ClauseId.GsoChecksum);
+        }
+        else if (sock.NoCheck)
         {
             // spec: udp_push.no_check
             mode = UdpChecksumMode.Disabled;

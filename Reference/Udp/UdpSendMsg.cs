@@ -150,19 +150,30 @@ public static class UdpSendMsg
         if (msg.ControlLength != 0)
         {
             // spec: udp_sendmsg.cmsg
+            var needIp = true;
             if (model.Profile.CmsgUdpLevel)
             {
-                var gso = UdpCmsgSend.Parse(msg.Control, msg.ControlLength);
-                if (gso.Stop is { } udpStop) return udpStop;
-                if (gso.Value is { } size) segmentSize = size;
+                var udp = UdpCmsgSend.Parse(msg.Control, msg.ControlLength);
+                if (udp.Stop is { } udpStop) return udpStop;
+                if (udp.Value.GsoSize is { } size)
+                {
+                    // spec: udp_gso.cmsg — the message's size replaces the socket's for this send.
+                    segmentSize = size;
+                    call.Pass(ClauseId.GsoCmsg);
+                }
+                needIp = udp.Value.NeedIp;
             }
-            if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgStop) return cmsgStop;
+            if (needIp)
+            {
+                if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgStop) return cmsgStop;
+                connected = false;
+            }
+            // spec: udp_gso.cmsg — only SOL_UDP messages: ip_cmsg_send is not called and a connected socket keeps
+            // its cached route (found by the differential machine on the live kernel).
+            else call.Pass(ClauseId.GsoCmsg);
             call.Pass(ClauseId.Cmsg);
-            connected = false;
         }
-        // udp_send_skb segments a datagram longer than the size, after checking it against the MTU and the segment
-        // count: UDP GSO is not modeled yet.
-        if (segmentSize != 0) return Stop.Unmodeled(ClauseId.Cmsg, $"a UDP_SEGMENT size of {segmentSize} (UDP GSO) is not modeled");
+        ipc.GsoSize = segmentSize;
         if (ipc.Options is null && sock.Options is not null)
         {
             // spec: udp_sendmsg.sockopt_ip_options

@@ -36,7 +36,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
 
         var datagrams = predicted.Datagrams.Where(d => OnWire(d.Interface)).ToArray();
         var packets = observed.Packets.Where(p => OnWire(p.Interface)).ToArray();
-        var expectedCount = datagrams.Sum(d => d.GsoSize is null ? d.FragmentPayloads.Count : 1);
+        var expectedCount = datagrams.Sum(d => d.PacketCount);
         if (expectedCount != packets.Length)
             problems.Add(new Problem(ProblemSource.Model, "packets", $"{expectedCount} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
 
@@ -44,7 +44,6 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         var at = 0;
         foreach (var datagram in datagrams)
         {
-            var count = datagram.GsoSize is null ? datagram.FragmentPayloads.Count : 1;
             if (at < packets.Length) Bind(datagram, packets[at].Bytes, problems);
             // Only this datagram's own symbols need a placeholder: completing every symbol made the comparison
             // quadratic in the case's length (BENCHMARKS.md).

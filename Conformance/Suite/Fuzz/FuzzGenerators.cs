@@ -10,7 +10,7 @@ namespace Udpconf.Suite.Fuzz;
 /// <summary>
 /// The operations of the differential machine, aimed by the generation state: cork on and off, sendto and sendmsg
 /// with lengths around every limit (MTU, 65507, 65535), flags, valid and invalid addresses, connect and disconnect,
-/// IP options, PMTU modes, MTU changes and close. Only what every target can run on the fuzz host: IPv4 sockets on
+/// IP options, PMTU modes, UDP GSO segment sizes (option and message), SO_NO_CHECK, MTU changes and close. Only what every target can run on the fuzz host: IPv4 sockets on
 /// one TUN link; no send-buffer sizes (a blocked send would hang a live target).
 /// </summary>
 public static class FuzzGenerators
@@ -97,7 +97,13 @@ public static class FuzzGenerators
         (4, Gen.Constant<byte[]?>(null)),
         (1, Gen.Elements(1, 64, 255, 0, 256).Select(ttl => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTtl, ControlMessages.Int(ttl))))),
         (1, Gen.Elements(0, 0x10, 0xB8, 256).Select(tos => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTos, ControlMessages.Int(tos))))),
-        (1, Gen.Elements(Local, Ipv4Address.Parse("192.0.2.99")).Select(a => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, a))))));
+        (1, Gen.Elements(Local, Ipv4Address.Parse("192.0.2.99")).Select(a => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, a))))),
+        (2, Gen.Elements(SegmentSizes).Select(size => (byte[]?)ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, [(byte)size, (byte)(size >> 8)])))),
+        (1, Gen.Constant<byte[]?>(ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, ControlMessages.Int(500))))));
+
+    /// <summary>UDP GSO segment sizes around its limits: one byte (128 bytes of data at most), the MTU less the
+    /// headers with and without options, above the MTU, the largest.</summary>
+    private static readonly int[] SegmentSizes = [0, 1, 8, 100, 500, 1000, 1464, 1468, 1472, 1473, 1500, 65535];
 
     private static Operation SetInt(string name, int level, int option, int value) =>
         new SetSockOptOp(Fd.Named(name), level, option, UserBuffer.Of(BitConverter.GetBytes(value)), 4);
@@ -118,7 +124,9 @@ public static class FuzzGenerators
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoBroadcast, on))),
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpRecvErr, on))),
         (1, Gen.Elements(1, 64, 255).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpTtl, ttl))),
-        (1, Gen.Elements(0, 0x10, 0x28).Select(tos => SetInt(name, SocketOption.SolIp, SocketOption.IpTos, tos))));
+        (1, Gen.Elements(0, 0x10, 0x28).Select(tos => SetInt(name, SocketOption.SolIp, SocketOption.IpTos, tos))),
+        (2, Gen.Elements(SegmentSizes.Append(-1).Append(70000).ToArray()).Select(size => SetInt(name, SocketOption.SolUdp, SocketOption.UdpSegment, size))),
+        (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoNoCheck, on))));
 
     private static Gen<Operation> Connect(string name) => Gen.Frequency(
         (3, Address().Where(a => a.Address is not null).Select(a => (Operation)new ConnectOp(Fd.Named(name), a.Address, a.Length))),

@@ -71,7 +71,7 @@ public static class Fuzzer
             case OutcomeKind.Error: lines.Add($"=> {predicted.Error}"); break;
             default: return lines;
         }
-        var packets = predicted.Datagrams.Where(d => Comparer.OnWire(d.Interface)).Sum(d => d.GsoSize is null ? d.FragmentPayloads.Count : 1);
+        var packets = predicted.Datagrams.Where(d => Comparer.OnWire(d.Interface)).Sum(d => d.PacketCount);
         lines.Add(packets == 0 ? "wire: none" : $"wire: {packets}");
         return lines;
     }

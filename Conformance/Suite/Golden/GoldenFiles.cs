@@ -4,6 +4,7 @@ using DiffPlex.Renderer;
 using Udpconf.Reference;
 using Udpconf.Reference.Ip;
 using Udpconf.Reference.Symbols;
+using Udpconf.Reference.Wire;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Pcap;
@@ -33,7 +34,12 @@ public sealed record GoldenResult(string CaseId, string Profile, GoldenStatus St
 /// <param name="Frame">Its frame number in the pcap (from 1, as Wireshark counts).</param>
 /// <param name="Step">The step (from 1) whose call emitted it.</param>
 /// <param name="Fragment">Its index among the packets of <paramref name="Datagram"/> (from 0).</param>
-public sealed record GoldenFrame(int Frame, int Step, Datagram Datagram, int Fragment, int FragmentCount, byte[] Bytes)
+/// <param name="Fragment">Which fragment of its IP datagram this packet is (0 when not fragmented).</param>
+/// <param name="FragmentCount">How many fragments that IP datagram has.</param>
+/// <param name="Segment">Which UDP GSO segment of the model's datagram the packet carries (0 without GSO): every
+/// segment is an IP datagram of its own.</param>
+/// <param name="ReassembledLength">The IP payload bytes of the whole IP datagram this packet belongs to.</param>
+public sealed record GoldenFrame(int Frame, int Step, Datagram Datagram, int Fragment, int FragmentCount, byte[] Bytes, int Segment = 0, int ReassembledLength = 0)
 {
     public bool IsLastFragment => Fragment == FragmentCount - 1;
 }
@@ -105,9 +111,21 @@ public static class GoldenFiles
         for (var s = 0; s < outcomes.Count; s++)
             foreach (var datagram in outcomes[s].Datagrams.Where(d => Comparer.OnWire(d.Interface)))
             {
+                // The packets group into IP datagrams: one, its fragments, or (UDP GSO) one per segment, each perhaps
+                // fragmented; a group starts at fragment offset 0.
                 var packets = datagram.Render(bindings);
-                for (var f = 0; f < packets.Count; f++)
-                    frames.Add(new GoldenFrame(frames.Count + 1, s + 1, datagram, f, packets.Count, packets[f]));
+                var groups = new List<List<byte[]>>();
+                foreach (var packet in packets)
+                {
+                    if (groups.Count == 0 || Ipv4Header.TryParse(packet, out var ip, out _) && ip.FragmentOffsetBytes == 0) groups.Add([]);
+                    groups[^1].Add(packet);
+                }
+                for (var g = 0; g < groups.Count; g++)
+                {
+                    var payload = groups[g].Sum(p => Ipv4Header.TryParse(p, out var ip, out _) ? ip.TotalLength - ip.HeaderLength : 0);
+                    for (var f = 0; f < groups[g].Count; f++)
+                        frames.Add(new GoldenFrame(frames.Count + 1, s + 1, datagram, f, groups[g].Count, groups[g][f], g, payload));
+                }
             }
         return new GoldenRun(@case, profile, seed, model, outcomes, bindings, frames);
     }
@@ -160,6 +178,7 @@ public static class GoldenFiles
     private static string Label(GoldenFrame frame)
     {
         var label = $"frame {frame.Frame}, {frame.Datagram.Interface}";
+        if (frame.Datagram.SegmentSize is { } segment) label += $", udp gso segment {frame.Segment + 1} (size {segment})";
         if (frame.FragmentCount > 1) label += $", fragment {frame.Fragment + 1}/{frame.FragmentCount}";
         if (frame.Datagram.GsoSize is { } gso) label += $", ufo gso_size={gso}";
         return frame.Datagram.ChecksumMode switch

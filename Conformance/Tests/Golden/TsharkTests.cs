@@ -153,7 +153,7 @@ public class TsharkTests
         if (frame.FragmentCount > 1)
         {
             Same("ip.fragment.count", frame.FragmentCount.ToString(CultureInfo.InvariantCulture));
-            Same("ip.reassembled.length", frame.Datagram.TransportLength.ToString(CultureInfo.InvariantCulture));
+            Same("ip.reassembled.length", frame.ReassembledLength.ToString(CultureInfo.InvariantCulture));
         }
         else
         {

@@ -281,20 +281,4 @@ public class SocketOptionsTests
         Assert.Equal("C0000201", Convert.ToHexString(Get(linux, SolIp, IpMulticastIf).OptionValue!.Value.Span));
         Expect.Error(SetBytes(WithSocket(Sim.Spec()), SolIp, IpMulticastIf, mreq), Errno.EADDRNOTAVAIL, ClauseId.SetSockOpt);
     }
-
-    /// <summary>Profile.UdpSegmentOption: UDP_SEGMENT takes an int 0-65535 and reads back; a send with a nonzero
-    /// size is unmodeled (GSO), with 0 it is an ordinary send again.</summary>
-    [Fact]
-    [Trait("clause", "setsockopt.option")]
-    public void UDP_SEGMENT_is_validated_and_read_back_and_its_sends_are_unmodeled()
-    {
-        var sim = WithSocket(Sim.Linux());
-        Expect.Error(sim.SetInt("s", SolUdp, UdpSegment, 70000), Errno.EINVAL, ClauseId.SetSockOpt);
-        Expect.Error(sim.SetInt("s", SolUdp, UdpSegment, -1), Errno.EINVAL, ClauseId.SetSockOpt);
-        Expect.Value(sim.SetInt("s", SolUdp, UdpSegment, 500), 0, ClauseId.SetSockOpt);
-        Assert.Equal("F4010000", Convert.ToHexString(Get(sim, SolUdp, UdpSegment).OptionValue!.Value.Span));
-        Assert.Equal(OutcomeKind.Unmodeled, sim.SendTo("s", 1200, Hosts.Remote).Kind);
-        Expect.Value(sim.SetInt("s", SolUdp, UdpSegment, 0), 0, ClauseId.SetSockOpt);
-        Expect.Value(sim.SendTo("s", 1200, Hosts.Remote), 1200);
-    }
 }
