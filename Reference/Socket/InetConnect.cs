@@ -24,6 +24,11 @@ public static class InetConnect
         if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(call, sock);
         if (!InetBind.Autobind(model, sock)) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
+        // ip4_datagram_connect holds the socket lock from here: its release looks an obsolete cached route up again,
+        // so even a connect refused for its address's length or family revalidates the old peer's route (found by the
+        // differential machine on the live kernel). After sk_dst_reset below there is no route left to revalidate.
+        using var socketLock = new Ip.SockLock(model, sock);
+        socketLock.Take();
         if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) != AddressFamily.Inet) return call.Fail(Errno.EAFNOSUPPORT, ClauseId.Connect);
 
