@@ -105,6 +105,9 @@ public static class OperationGenerators
     private static Gen<(int Level, int Name, byte[] Value)> MeaningfulOption() => Gen.OneOf(
         Gen.Elements(0, 1).Select(v => (17, 1, BitConverter.GetBytes(v))),
         Gen.Elements(0, 10, 1000, 1473, 65535, 65536, -1).Select(v => (17, 103, BitConverter.GetBytes(v))),
+        Gen.Elements<byte[]>([.. "tun0"u8, 0], [.. "lo"u8], [0], [.. "nosuch"u8, 0]).Select(v => (1, 25, v)),
+        Gen.Elements(0, 1, 2, 99, -1).Select(v => (1, 62, BitConverter.GetBytes(v))),
+        Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)),
         Gen.Choose(-1, 6).Select(v => (0, 10, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (0, 11, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (1, 11, BitConverter.GetBytes(v))),

@@ -111,6 +111,16 @@ public static class ClauseId
     public const string GsoSegments = "udp_gso.segments";
     public const string GsoChecksum = "udp_gso.checksum";
 
+    // bind_device: device binding (net/core/sock.c, net/ipv4/ip_sockglue.c, net/ipv4/udp.c, net/ipv4/datagram.c)
+    public const string BindDeviceByName = "bind_device.by_name";
+    public const string BindDeviceByIndex = "bind_device.by_index";
+    public const string BindDeviceRead = "bind_device.read";
+    public const string BindDeviceRoute = "bind_device.route";
+    public const string BindDeviceConnect = "bind_device.connect";
+    public const string BindDeviceDisconnect = "bind_device.disconnect";
+    public const string BindDevicePktinfo = "bind_device.pktinfo";
+    public const string UnicastIf = "bind_device.unicast_if";
+
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";
     public const string SocketUnsupported = "socket.unsupported";

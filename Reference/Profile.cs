@@ -29,7 +29,7 @@ public enum IdentPolicy
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
 /// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/> and
-/// <see cref="UdpSegmentOption"/> were measured on the 6.18.44 build only (no other build run yet).
+/// <see cref="UdpSegmentOption"/> and <see cref="DeviceBinding"/> were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
 public sealed record Profile
@@ -128,9 +128,14 @@ public sealed record Profile
     public bool CmsgUdpLevel { get => Read(field); init; }
 
     /// <summary>The UDP_SEGMENT socket option (SOL_UDP 103): an int 0 to 65535, read back as set, the segment size of
-    /// every later send (a nonzero one is unmodeled: UDP GSO is not modelled yet). Measured on 6.18.44
-    /// (udp_sendmsg/udp_segment_option_linux). 2.6 had no such option (the switch is off).</summary>
+    /// every later send (UDP GSO, udp_gso.*). Measured on 6.18.44 (udp_gso/option_linux). 2.6 had no such option
+    /// (the switch is off).</summary>
     public bool UdpSegmentOption { get => Read(field); init; }
+
+    /// <summary>Device binding as current kernels do it (bind_device.*): SO_BINDTODEVICE, SO_BINDTOIFINDEX and
+    /// IP_UNICAST_IF, the bound device as the route's output device, its reset by an AF_UNSPEC disconnect. Measured on
+    /// 6.18.44 (bind_device/*_linux). The notes' 2.6 profile does not follow these options (off: unmodeled).</summary>
+    public bool DeviceBinding { get => Read(field); init; }
 
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
@@ -200,6 +205,7 @@ public sealed record Profile
         MulticastIfTakesIpMreq = false,
         CmsgUdpLevel = false,
         UdpSegmentOption = false,
+        DeviceBinding = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -237,6 +243,7 @@ public sealed record Profile
         MulticastIfTakesIpMreq = true,
         CmsgUdpLevel = true,
         UdpSegmentOption = true,
+        DeviceBinding = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

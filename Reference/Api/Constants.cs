@@ -46,6 +46,9 @@ public static class SocketOption
     public const int SoNoCheck = 11;
     /// <summary>SO_MARK: the fwmark of a socket's packets (the kernel target marks its marker datagrams with it).</summary>
     public const int SoMark = 36;
+    public const int SoBindToDevice = 25;
+    public const int SoBindToIfindex = 62;
+    public const int IpUnicastIf = 50;
 
     public const int IpTos = 1;
     public const int IpTtl = 2;

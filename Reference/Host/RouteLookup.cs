@@ -102,9 +102,17 @@ public static class RouteLookup
 
         if (match is null)
         {
-            // With an output interface but no route, the destination is assumed to be on that link.
+            // With an output interface but no route, the destination is assumed to be on that link, from an address of
+            // link scope (inet_select_addr): lo's 127.0.0.1 is of host scope, so through lo the source is the first
+            // other device's address (found by the differential machine: IP_UNICAST_IF lo, connect, then a
+            // multicast send leaves tun0 from 192.0.2.1).
             if (outputDevice is not null)
-                return Classify(new Route(destination, 32, RouteKind.OnLink, outputDevice.Name), outputDevice, source, destination);
+            {
+                var linkScope = outputDevice.IsLoopback
+                    ? host.Interfaces.FirstOrDefault(i => i.Up && !i.IsLoopback)?.Address
+                    : null;
+                return Classify(new Route(destination, 32, RouteKind.OnLink, outputDevice.Name, PreferredSource: linkScope), outputDevice, source, destination);
+            }
             return Errno.ENETUNREACH;
         }
 

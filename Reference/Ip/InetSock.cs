@@ -49,6 +49,10 @@ public abstract class InetSock : FileObject
     public IpOptions? Options { get; set; }
     public byte MulticastTtl { get; set; } = 1;
     public int MulticastIndex { get; set; }
+    /// <summary>sk_bound_dev_if: the device the socket is bound to (SO_BINDTODEVICE, SO_BINDTOIFINDEX); 0: none.</summary>
+    public int BoundDevice { get; set; }
+    /// <summary>inet->uc_index: IP_UNICAST_IF, the output device of unicast sends that name none; 0: none.</summary>
+    public int UnicastIndex { get; set; }
     public Ipv4Address MulticastAddress { get; set; }
     public bool Broadcast { get; set; }
     public bool NoCheck { get; set; }

@@ -53,7 +53,10 @@ public static class IpCmsgSend
                 }
                 case IpPktInfo:
                     if (m.DeclaredLength != ControlMessages.LengthFor(12)) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
-                    ipc.OutputInterface = BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span);
+                    // An interface index of 0 leaves the output device as it was: the bound one, if any (found by the
+                    // differential machine on the live kernel: bound to a missing index, the send is still ENODEV).
+                    var index = BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span);
+                    if (index != 0) ipc.OutputInterface = index;
                     ipc.Addr = Ipv4Address.Read(m.Data.Span[4..]);
                     break;
                 case IpTtl when model.Profile.CmsgTtlTos:

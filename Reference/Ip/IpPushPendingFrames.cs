@@ -47,7 +47,7 @@ public static class IpPushPendingFrames
         // device's for IP_PMTUDISC_PROBE and later modes in current kernels) decides fragmentation on output.
         var pmtu = model.Pmtu(sock);
         var mtus = model.Mtus(route);
-        var outputMtu = pmtu.FragmentMtu(mtus);
+        var outputMtu = Net.OutputMtu(pmtu.FragmentMtu(mtus));
 
         // spec: ip_push.local_fragment, ip_push.df
         var ignoresDf = pmtu.IgnoresDf;
@@ -125,7 +125,8 @@ public static class IpPushPendingFrames
             if (dontFragment && !ignoresDf)
             {
                 // udp_err also teaches the route the MTU of the ICMP (ipv4_sk_update_pmtu), unless its MTU is locked.
-                if (FragmentationNeededToSelf(call, sock, route, outputMtu, destination, cork.FlowDestinationPort) && !route.MtuLocked)
+                var boundElsewhere = profile.DeviceBinding && sock.BoundDevice != 0 && model.Host.InterfaceByIndex(sock.BoundDevice) is not { IsLoopback: true };
+                if (FragmentationNeededToSelf(call, sock, route, outputMtu, destination, cork.FlowDestinationPort, boundElsewhere) && !route.MtuLocked)
                     model.LearnPmtu(route.Destination);
                 return Fail(call, Errno.EMSGSIZE, ClauseId.LocalFragment);
             }
@@ -169,10 +170,13 @@ public static class IpPushPendingFrames
     /// multicast datagram (RFC 1122 3.2.2), and udp_err finds a connected socket only when the datagram went to its
     /// peer (both found by the differential machine). True when the socket received the error.
     /// </summary>
-    private static bool FragmentationNeededToSelf(Call call, InetSock sock, RouteResult route, int mtu, Ipv4Address destination, ushort port)
+    private static bool FragmentationNeededToSelf(Call call, InetSock sock, RouteResult route, int mtu, Ipv4Address destination, ushort port, bool boundElsewhere)
     {
         call.Pass(ClauseId.FragNeededToSelf);
         if (route.Type is RouteType.Broadcast or RouteType.Multicast) return false;
+        // The ICMP arrives through lo: udp_err's lookup (udp_sk_bound_dev_eq) skips a socket bound to another device,
+        // which so never hears of it (found by the differential machine on the live kernel).
+        if (boundElsewhere) return false;
         if (sock.Connected && (sock.PeerAddress != destination || sock.PeerPort != port)) return false;
         if (sock.PmtuMode == SocketOption.PmtuDont) return true;
         if (sock.RecvErr)

@@ -46,17 +46,27 @@ public abstract class Net
     {
         if (!Profile.ReleaseRevalidatesRoute || !sock.Connected || sock.CachedRoute is null || sock.CachedRouteGeneration == RouteGeneration) return;
         var destination = sock.Options is { HasSourceRoute: true } options ? options.FirstHop!.Value : sock.PeerAddress;
-        var route = RouteLookup.Lookup(Host, new FlowKey(destination, sock.SourceAddress, 0, sock.Tos, false), Profile);
+        var route = RouteLookup.Lookup(Host, new FlowKey(destination, sock.SourceAddress, Profile.DeviceBinding ? sock.BoundDevice : 0, sock.Tos, false), Profile);
         sock.CachedRoute = route.IsError ? null : route.Value;
         sock.CachedRouteGeneration = RouteGeneration;
     }
 
     /// <summary>A route's MTUs now: the path MTU (dst_mtu: the route's MTU metric, else its device's) and its device's,
     /// which follow the host's changes after the route was looked up.</summary>
+    private const int IpMaxMtu = 0xFFFF;
+
+    /// <summary>The MTU ip_finish_output fragments at (ip_skb_dst_mtu): the policy's choice, capped at IP_MAX_MTU
+    /// (found by the differential machine: bound to lo under IP_PMTUDISC_PROBE, 65508 bytes pass ip_append_data against
+    /// lo's 65536 and fail on output with EMSGSIZE and an OutDiscard).</summary>
+    internal static int OutputMtu(int fragmentMtu) => Math.Min(fragmentMtu, IpMaxMtu);
+
     internal (int Path, int Device) Mtus(RouteResult route)
     {
+        // dst_mtu (ipv4_mtu) caps the path MTU at IP_MAX_MTU (65535): through lo, whose MTU is 65536, a 65508-byte
+        // datagram under IP_PMTUDISC_DO is EMSGSIZE (found by the differential machine). The device's own MTU, which
+        // ip_setup_cork takes for PROBE and later modes, is not capped there; the output's is (OutputMtu).
         var device = Host.InterfaceByName(route.Device.Name) ?? route.Device;
-        return (route.MetricMtu ?? device.Mtu, device.Mtu);
+        return (Math.Min(route.MetricMtu ?? device.Mtu, IpMaxMtu), device.Mtu);
     }
 
     /// <summary>The path MTU discovery rules for <paramref name="sock"/>'s IP_MTU_DISCOVER mode now.</summary>

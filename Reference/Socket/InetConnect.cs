@@ -22,7 +22,7 @@ public static class InetConnect
         if (found.Stop is { } ended) return call.Finish(ended);
         var (sock, bytes) = found.Value;
         if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
-        if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(call, sock);
+        if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(model, call, sock);
         if (!InetBind.Autobind(model, sock)) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
         // ip4_datagram_connect holds the socket lock from here: its release looks an obsolete cached route up again,
         // so even a connect refused for its address's length or family revalidates the old peer's route (found by the
@@ -37,11 +37,20 @@ public static class InetConnect
         sock.CachedRoute = null;
         var destination = SockAddr.Address(bytes);
         var source = sock.SourceAddress;
-        var oif = 0;
+        // spec: bind_device.connect — the bound device is the route's output device; else a multicast peer takes
+        // IP_MULTICAST_IF's, a unicast one IP_UNICAST_IF's.
+        var binding = model.Profile.DeviceBinding;
+        var oif = binding ? sock.BoundDevice : 0;
+        if (oif != 0) call.Pass(ClauseId.BindDeviceConnect);
         if (destination.IsMulticast)
         {
-            oif = sock.MulticastIndex;
+            if (oif == 0) oif = sock.MulticastIndex;
             if (source.IsZero) source = sock.MulticastAddress;
+        }
+        else if (oif == 0 && binding && sock.UnicastIndex != 0)
+        {
+            oif = sock.UnicastIndex;
+            call.Pass(ClauseId.UnicastIf);
         }
         // Current kernels look the route up in the cork's own flow (Profile.SharedCorkFlow): it holds the peer from
         // now on, from the source the lookup picks (the bound one, 0 when unbound, if the lookup fails), and a
@@ -79,8 +88,14 @@ public static class InetConnect
         sock.Cork.SetFlow(flow);
     }
 
-    private static Outcome Disconnect(Call call, Sock sock)
+    private static Outcome Disconnect(Process model, Call call, Sock sock)
     {
+        if (model.Profile.DeviceBinding && sock.BoundDevice != 0)
+        {
+            // spec: bind_device.disconnect — __udp_disconnect unbinds the device too.
+            sock.BoundDevice = 0;
+            call.Pass(ClauseId.BindDeviceDisconnect);
+        }
         sock.Connected = false;
         sock.PeerAddress = Ipv4Address.Any;
         sock.PeerPort = 0;

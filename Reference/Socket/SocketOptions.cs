@@ -35,7 +35,7 @@ public static class SocketOptions
         var lookup = SocketCalls.Lookup(model, op.Fd);
         if (lookup.Stop is { } stop) return call.Finish(stop);
         var sock = lookup.Value;
-        var outcome = op.Level switch
+        var outcome = DeviceBinding.Handles(model.Profile, op.Level, op.OptName) ? DeviceBinding.Set(model, call, sock, op) : op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
             SolUdp => SetUdpLevel(model, call, sock, op),
@@ -219,9 +219,13 @@ public static class SocketOptions
         if (lookup.Stop is { } stop) return call.Finish(stop);
         var sock = lookup.Value;
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
+        if (DeviceBinding.Handles(model.Profile, op.Level, op.OptName) && DeviceBinding.Get(model, call, sock, op) is { } bound) return bound;
         int value;
         switch (op.Level, op.OptName)
         {
+            case (SolSocket, SoBindToIfindex) or (SolIp, IpUnicastIf) when model.Profile.DeviceBinding:
+                value = DeviceBinding.IntValue(sock, op.Level);
+                break;
             case (SolSocket, SoDontRoute): value = sock.DontRoute ? 1 : 0; break;
             case (SolSocket, SoBroadcast): value = sock.Broadcast ? 1 : 0; break;
             case (SolSocket, SoNoCheck): value = sock.NoCheck ? 1 : 0; break;

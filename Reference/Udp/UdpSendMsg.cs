@@ -144,6 +144,10 @@ public static class UdpSendMsg
         // spec: udp_sendmsg.bound_source
         ipc.Addr = sock.SourceAddress;
         call.Pass(ClauseId.BoundSource);
+        // ipcm_init_sk: the bound device is the output device unless a message names another (bind_device.route,
+        // bind_device.pktinfo).
+        var bound = profile.DeviceBinding ? sock.BoundDevice : 0;
+        ipc.OutputInterface = bound;
 
         // ipc.gso_size: the socket's UDP_SEGMENT, which a UDP_SEGMENT message replaces for this send.
         var segmentSize = sock.GsoSize;
@@ -203,6 +207,12 @@ public static class UdpSendMsg
             connected = false;
             call.Pass(ClauseId.OnLink);
         }
+        if (bound != 0)
+        {
+            // spec: bind_device.pktinfo — an IP_PKTINFO interface replaces the bound device for this send.
+            if (ipc.OutputInterface != bound) call.Pass(ClauseId.BindDevicePktinfo);
+            else call.Pass(ClauseId.BindDeviceRoute);
+        }
         if (daddr.IsMulticast)
         {
             // spec: udp_sendmsg.multicast
@@ -211,6 +221,15 @@ public static class UdpSendMsg
             connected = false;
             call.Pass(ClauseId.Multicast);
         }
+        else if (profile.DeviceBinding && ipc.OutputInterface == 0 && sock.UnicastIndex != 0)
+        {
+            // spec: bind_device.unicast_if — a unicast send that names no device goes out of IP_UNICAST_IF's.
+            ipc.OutputInterface = sock.UnicastIndex;
+            call.Pass(ClauseId.UnicastIf);
+        }
+        // To 255.255.255.255 with a device named, IP_UNICAST_IF's replaces it only when the named one is its L3 master
+        // (VRF), which the model's hosts do not have: the named device stays (measured: bound to tun0 with
+        // IP_UNICAST_IF tun1, the broadcast leaves by tun0).
 
         RouteResult? route = null;
         var cached = false;

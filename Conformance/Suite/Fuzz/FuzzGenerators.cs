@@ -10,7 +10,8 @@ namespace Udpconf.Suite.Fuzz;
 /// <summary>
 /// The operations of the differential machine, aimed by the generation state: cork on and off, sendto and sendmsg
 /// with lengths around every limit (MTU, 65507, 65535), flags, valid and invalid addresses, connect and disconnect,
-/// IP options, PMTU modes, UDP GSO segment sizes (option and message), SO_NO_CHECK, MTU changes and close. Only what every target can run on the fuzz host: IPv4 sockets on
+/// IP options, PMTU modes, UDP GSO segment sizes (option and message), SO_NO_CHECK, device binding, MTU changes and
+/// close. Only what every target can run on the fuzz host: IPv4 sockets on
 /// one TUN link; no send-buffer sizes (a blocked send would hang a live target).
 /// </summary>
 public static class FuzzGenerators
@@ -126,7 +127,12 @@ public static class FuzzGenerators
         (1, Gen.Elements(1, 64, 255).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpTtl, ttl))),
         (1, Gen.Elements(0, 0x10, 0x28).Select(tos => SetInt(name, SocketOption.SolIp, SocketOption.IpTos, tos))),
         (2, Gen.Elements(SegmentSizes.Append(-1).Append(70000).ToArray()).Select(size => SetInt(name, SocketOption.SolUdp, SocketOption.UdpSegment, size))),
-        (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoNoCheck, on))));
+        (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoNoCheck, on))),
+        // Device binding: lo (1), tun0 (2), an index no device has, none.
+        (1, Gen.Elements(0, 1, 2, 99).Select(index => SetInt(name, SocketOption.SolSocket, SocketOption.SoBindToIfindex, index))),
+        (1, Gen.Elements("tun0", "lo", "", "nosuch").Select(device => (Operation)new SetSockOptOp(Fd.Named(name), SocketOption.SolSocket, SocketOption.SoBindToDevice,
+            UserBuffer.Of(System.Text.Encoding.ASCII.GetBytes(device + "\0")), device.Length + 1))),
+        (1, Gen.Elements(0, 1, 2, 99).Select(index => SetInt(name, SocketOption.SolIp, SocketOption.IpUnicastIf, BinaryPrimitives.ReverseEndianness(index)))));
 
     private static Gen<Operation> Connect(string name) => Gen.Frequency(
         (3, Address().Where(a => a.Address is not null).Select(a => (Operation)new ConnectOp(Fd.Named(name), a.Address, a.Length))),
