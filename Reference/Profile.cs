@@ -132,6 +132,14 @@ public sealed record Profile
     /// (udp_sendmsg/udp_segment_option_linux). 2.6 had no such option (the switch is off).</summary>
     public bool UdpSegmentOption { get => Read(field); init; }
 
+    /// <summary>shutdown() is modeled (inet_shutdown, and the EPIPE of a send after SHUT_WR): measured on 6.18.44
+    /// (Conformance/cases/shutdown/). The lecture notes do not document shutdown: under 2.6 it is unmodeled (off).</summary>
+    public bool ShutdownCall { get => Read(field); init; }
+
+    /// <summary>sendmmsg() is modeled (__sys_sendmmsg, each entry through the sendmsg path): measured on 6.18.44
+    /// (Conformance/cases/sys_sendmmsg/). It came with Linux 3.0, after the notes' 2.6: unmodeled there (off).</summary>
+    public bool SendmmsgCall { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -200,6 +208,8 @@ public sealed record Profile
         MulticastIfTakesIpMreq = false,
         CmsgUdpLevel = false,
         UdpSegmentOption = false,
+        ShutdownCall = false,
+        SendmmsgCall = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -237,6 +247,8 @@ public sealed record Profile
         MulticastIfTakesIpMreq = true,
         CmsgUdpLevel = true,
         UdpSegmentOption = true,
+        ShutdownCall = true,
+        SendmmsgCall = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];
