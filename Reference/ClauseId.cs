@@ -111,6 +111,7 @@ public static class ClauseId
     public const string SendmmsgVlenZero = "sys_sendmmsg.vlen_zero";
     public const string SendmmsgEntry = "sys_sendmmsg.entry";
     public const string SendmmsgCount = "sys_sendmmsg.count";
+    public const string SendmmsgDataLeft = "sys_sendmmsg.data_left";
     public const string SendmmsgFirstError = "sys_sendmmsg.first_error";
     public const string SendmmsgPartial = "sys_sendmmsg.partial";
     public const string SendmmsgFault = "sys_sendmmsg.efault";

@@ -13,7 +13,8 @@ public static class SysSendmmsg
     /// Outcome: the number of entries sent; the first entry's error when it fails; EBADF, ENOTSOCK for the descriptor
     /// (before anything else); EFAULT for an entry that cannot be read, when it is the first.
     /// Description: vlen is clamped to 1024 and 0 sends nothing. Each entry goes through sendmsg's path with the
-    /// call's flags; once an entry after the first fails, the call returns how many were sent and the error is lost.
+    /// call's flags; once an entry after the first fails, the call returns how many were sent and the error is lost;
+    /// an entry that leaves data untaken (MSG_PROBE) ends the call after it.
     /// The msg_len of each entry sent is written back: <see cref="Outcome.OptionValue"/> holds those fields, 4 bytes
     /// (little-endian) each, in order.
     /// Model details: unmodeled under a profile without <see cref="Profile.SendmmsgCall"/> (the notes' 2.6). The kernel
@@ -60,6 +61,10 @@ public static class SysSendmmsg
                     var field = new byte[4];
                     BinaryPrimitives.WriteUInt32LittleEndian(field, unchecked((uint)entry.Value));
                     lengths.AddRange(field);
+                    // spec: sys_sendmmsg.data_left — msg_data_left(): MSG_PROBE returns the length without taking the
+                    // data, and an entry that leaves data ends the call.
+                    if (op.Flags.HasFlag(MsgFlags.Probe) && op.Messages[i].Iov.Sum(block => block.Length) > 0)
+                        return call.Return(sent, ClauseId.SendmmsgDataLeft, lengths.ToArray());
                     continue;
                 case OutcomeKind.Error when sent == 0:
                     // spec: sys_sendmmsg.first_error — the entry's own clause decides; this one is passed.

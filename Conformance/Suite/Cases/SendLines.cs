@@ -95,6 +95,7 @@ internal static class SendLines
         var header = ReadHeader(reader, data, word =>
         {
             if (word.Text != "flags") return false;
+            reader.Next("flags");
             flags = ReadFlags(reader);
             return true;
         }, "flags");
