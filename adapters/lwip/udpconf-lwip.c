@@ -1013,7 +1013,10 @@ static void handle_hello(const struct jval *m)
     sb_init(&b);
     sb_puts(&b, protocol_version == 1 ? "{\"op\":\"hello\",\"version\":1,\"name\":" : "{\"op\":\"hello\",\"version\":2,\"name\":");
     sb_json_string(&b, ADAPTER_NAME);
-    sb_puts(&b, ",\"features\":[\"host-change\",\"multiple-links\"]}");
+    /* Of version 2's operations lwIP performs shutdown; it has no sendmmsg (not listed: its cases are not
+     * applicable here, and a request that comes anyway is answered unsupported). */
+    sb_puts(&b, protocol_version == 1 ? ",\"features\":[\"host-change\",\"multiple-links\"]}"
+                                      : ",\"features\":[\"host-change\",\"multiple-links\",\"shutdown\"]}");
     send_line(&b);
     sb_free(&b);
 }

@@ -181,7 +181,7 @@ public sealed class ExecTarget : ITarget
             // A case calling an operation of version 2 is not applicable to a version 1 implementation (CaseRunner); a
             // caller that runs operations without a case (the fuzzer) gets a step it could not run, never the request.
             if (Feature.ImpliedBy(operation).FirstOrDefault(f => !features.Contains(f)) is { Name: { } missing })
-                return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: $"the implementation speaks protocol version 1, which has no {missing}");
+                return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: $"the implementation does not perform {missing} (it does not list it, or speaks protocol version 1)");
             if (operation is HostChangeOp && !features.Contains(Feature.HostChange))
                 return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: "the implementation cannot change the host between calls");
             var request = Protocol.Request(++id, operation, descriptors.Resolve);

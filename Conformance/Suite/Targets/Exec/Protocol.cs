@@ -13,8 +13,8 @@ namespace Udpconf.Suite.Targets.Exec;
 /// The udpconf process protocol, version 2 (Conformance/PROTOCOL.md): the JSON of the handshake, the host, the
 /// operations and the replies, both ways, so that the exec target (which sends operations) and serve-model (which
 /// answers them) share one definition. Descriptors travel as the implementation's own numbers. Version 2 adds the
-/// operations shutdown and sendmmsg; an implementation that answers version 1 has neither (<see cref="V2Features"/>),
-/// and a case calling one is not applicable to it.
+/// operations shutdown and sendmmsg, each performed by an implementation that lists it among its features
+/// (<see cref="V2Features"/>); one that answers version 1 has neither, and a case calling one is not applicable to it.
 /// </summary>
 public static class Protocol
 {
@@ -24,7 +24,7 @@ public static class Protocol
     /// <summary>The versions udpconf offers in its hello.</summary>
     public static readonly IReadOnlyList<int> Versions = [1, 2];
 
-    /// <summary>What speaking version 2 gives an implementation: its operations, as the features a case needs for them.</summary>
+    /// <summary>The operations of version 2, as the features a case needs for them and an implementation lists.</summary>
     public static readonly IReadOnlyList<Feature> V2Features = [Feature.Shutdown, Feature.Sendmmsg];
 
     /// <summary>The optional abilities an implementation may declare: the case features, and unreadable memory.</summary>
@@ -74,10 +74,10 @@ public static class Protocol
             throw new ProtocolException($"a feature in the handshake has {longFeature.Length} characters: more than the limit of {Limits.FeatureCharacters} " +
                                         $"(it begins {SafeText.Line(longFeature, 40)})", ProtocolException.Limit);
         // Shown in every report and on the terminal: control characters become visible escapes here, once. The
-        // operations of version 2 are features of every implementation that speaks it, and of none that does not.
+        // operations of version 2 are features an implementation speaking it lists when it performs them; one that
+        // speaks version 1 has none of them, whatever it lists.
         var set = features.Select(f => new Feature(SafeText.Line(f))).ToHashSet();
-        if (number >= 2) set.UnionWith(V2Features);
-        else set.ExceptWith(V2Features);
+        if (number < 2) set.ExceptWith(V2Features);
         return (SafeText.Line(name), set);
     }
 
