@@ -126,6 +126,22 @@ public class InetShutdownTests
         Expect.Error(sim.SendMsg("s", null, [UserBuffer.Pattern(4), UserBuffer.Pattern(6)]), Errno.EPIPE, ClauseId.SendShutdown);
     }
 
+    /// <summary>sock_alloc_send_pskb looks at sk_err before sk_shutdown (Conformance/cases/shutdown/socket_error_first).</summary>
+    [Fact]
+    [Trait("clause", "sock_alloc_send_pskb.send_shutdown")]
+    [Trait("clause", "sock_alloc_send_skb.socket_error")]
+    public void A_pending_socket_error_is_reported_before_the_shutdown()
+    {
+        var sim = Connected();
+        Expect.Value(sim.SetInt("s", SocketOption.SolIp, SocketOption.IpMtuDiscover, 2), 0);
+        Expect.Value(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(1400), MsgFlags.More, null, 0)), 1400);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 1006)), 0, ClauseId.HostChange);
+        Expect.Error(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.None, null, 0)), Errno.EMSGSIZE, ClauseId.LocalFragment);
+        Expect.Value(Shutdown(sim, "s", 1), 0, ClauseId.ShutdownConnected);
+        Expect.Error(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.None, null, 0)), Errno.EMSGSIZE, ClauseId.SocketError);
+        Expect.Error(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.None, null, 0)), Errno.EPIPE, ClauseId.SendShutdown);
+    }
+
     [Fact]
     public void The_notes_2_6_does_not_document_shutdown_so_spec_leaves_it_unmodeled()
     {
