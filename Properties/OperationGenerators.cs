@@ -17,6 +17,7 @@ public sealed record OperationSequence(IReadOnlyList<Operation> Operations)
         BindOp b => $"Bind({b.Fd}, {Hex(b.Address)}, {b.AddressLength})",
         ConnectOp c => $"Connect({c.Fd}, {Hex(c.Address)}, {c.AddressLength})",
         SetSockOptOp o => $"SetSockOpt({o.Fd}, {o.Level}, {o.OptName}, {Hex(o.Value)}, {o.OptLen})",
+        SendMmsgOp m => $"SendMmsg({m.Fd}, [{string.Join(", ", m.Messages.Select(e => $"({Hex(e.Name)}, {e.NameLength}, [{string.Join(", ", e.Iov)}], {Hex(e.Control)}, {e.ControlLength})"))}], {m.Vlen}, {m.Flags})",
         _ => op.ToString(),
     };
 
@@ -145,7 +146,14 @@ public static class OperationGenerators
                 Gen.Frequency((5, Gen.Constant((long)(u.Item2?.Length ?? 0))), (1, Interesting(-1, 8, 16, 1000).Select(x => (long)x)))
                     .Select(controlLength => (Operation)new SendMsgOp(t.Item1, u.Item1.Address, u.Item1.Length, t.Item2.ToArray(),
                         u.Item2 is null ? null : UserBuffer.Of(u.Item2), controlLength, t.Item3))));
-        return Gen.Frequency((3, sendto), (2, sendmsg));
+        var entry = Gen.Zip(Gen.ListOf(Data(), 2), Address()).SelectMany(t =>
+            Gen.Frequency((3, Gen.Constant<byte[]?>(null)), (1, Control().Select(c => (byte[]?)c))).Select(control =>
+                new MmsgEntry(t.Item2.Address, t.Item2.Length, t.Item1.ToArray(), control is null ? null : UserBuffer.Of(control), control?.Length ?? 0)));
+        // vlen: mostly the entries given, else around them (past them the vector faults), 0, and above UIO_MAXIOV.
+        var sendmmsg = Zip(Fd(), Gen.Choose(0, 4).SelectMany(n => Gen.ListOf(entry, n)), Flags()).SelectMany(t =>
+            Gen.Frequency((6, Gen.Constant((uint)t.Item2.Count)), (1, Gen.Elements(0u, 1u, 2u, 1025u, uint.MaxValue)))
+                .Select(vlen => (Operation)new SendMmsgOp(t.Item1, t.Item2.ToArray(), vlen, t.Item3)));
+        return Gen.Frequency((6, sendto), (4, sendmsg), (2, sendmmsg));
     }
 
     public static Gen<Operation> Operation() => Gen.Frequency(
@@ -156,6 +164,7 @@ public static class OperationGenerators
         (1, Gen.Zip(Fd(), ArbMap.Default.GeneratorFor<bool>()).Select(t => (Operation)new SetNonblockOp(t.Item1, t.Item2))),
         (8, SendOps()),
         (1, Fd().Select(fd => (Operation)new CloseOp(fd))),
+        (1, Gen.Zip(Fd(), Interesting(0, 1, 2, -1, 3)).Select(t => (Operation)new ShutdownOp(t.Item1, t.Item2))),
         (1, Zip(Gen.Elements("tun0", "lo", "eth9"), Gen.Elements<int?>(null, 68, 576, 1006, 1500, 9000, 65535, 67, 70000), Gen.Elements<bool?>(null, true, false))
             .Select(t => (Operation)new HostChangeOp(t.Item1, t.Item2, t.Item3))));
 

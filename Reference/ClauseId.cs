@@ -120,6 +120,23 @@ public static class ClauseId
     public const string BindDeviceDisconnect = "bind_device.disconnect";
     public const string BindDevicePktinfo = "bind_device.pktinfo";
     public const string UnicastIf = "bind_device.unicast_if";
+    // shutdown: inet_shutdown (net/ipv4/af_inet.c) and the send that meets it (sock_alloc_send_pskb, net/core/sock.c)
+    public const string ShutdownHow = "inet_shutdown.how";
+    public const string ShutdownNotConnected = "inet_shutdown.not_connected";
+    public const string ShutdownConnected = "inet_shutdown.connected";
+    public const string ShutdownKept = "inet_shutdown.kept";
+    public const string SendShutdown = "sock_alloc_send_pskb.send_shutdown";
+
+    // sendmmsg: __sys_sendmmsg (net/socket.c)
+    public const string SendmmsgDescriptor = "sys_sendmmsg.descriptor";
+    public const string SendmmsgVlenClamp = "sys_sendmmsg.vlen_clamp";
+    public const string SendmmsgVlenZero = "sys_sendmmsg.vlen_zero";
+    public const string SendmmsgEntry = "sys_sendmmsg.entry";
+    public const string SendmmsgCount = "sys_sendmmsg.count";
+    public const string SendmmsgDataLeft = "sys_sendmmsg.data_left";
+    public const string SendmmsgFirstError = "sys_sendmmsg.first_error";
+    public const string SendmmsgPartial = "sys_sendmmsg.partial";
+    public const string SendmmsgFault = "sys_sendmmsg.efault";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

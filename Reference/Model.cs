@@ -39,6 +39,8 @@ public sealed class Model : Process
             SetNonblockOp op => SocketCalls.SetNonblock(this, op),
             SendToOp op => SysSendto.SendTo(this, op),
             SendMsgOp op => SysSendto.SendMsg(this, op),
+            SendMmsgOp op => SysSendmmsg.SendMmsg(this, op),
+            ShutdownOp op => InetShutdown.Shutdown(this, op),
             CloseOp op => SocketCalls.Close(this, op),
             HostChangeOp op => ChangeHost(op),
             _ => new Call().Unmodeled(ClauseId.SocketUnsupported, $"operation {operation.GetType().Name} is not modeled"),

@@ -28,8 +28,9 @@ public enum IdentPolicy
 /// <see cref="TosFixedAtCork"/>, <see cref="ReleaseRevalidatesRoute"/> and <see cref="PushUsesSocketPort"/> are
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
-/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/> and
-/// <see cref="UdpSegmentOption"/> and <see cref="DeviceBinding"/> were measured on the 6.18.44 build only (no other build run yet).
+/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
+/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="ShutdownCall"/> and <see cref="SendmmsgCall"/>
+/// were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
 public sealed record Profile
@@ -136,6 +137,13 @@ public sealed record Profile
     /// IP_UNICAST_IF, the bound device as the route's output device, its reset by an AF_UNSPEC disconnect. Measured on
     /// 6.18.44 (bind_device/*_linux). The notes' 2.6 profile does not follow these options (off: unmodeled).</summary>
     public bool DeviceBinding { get => Read(field); init; }
+    /// <summary>shutdown() is modeled (inet_shutdown, and the EPIPE of a send after SHUT_WR): measured on 6.18.44
+    /// (Conformance/cases/shutdown/). The lecture notes do not document shutdown: under 2.6 it is unmodeled (off).</summary>
+    public bool ShutdownCall { get => Read(field); init; }
+
+    /// <summary>sendmmsg() is modeled (__sys_sendmmsg, each entry through the sendmsg path): measured on 6.18.44
+    /// (Conformance/cases/sys_sendmmsg/). It came with Linux 3.0, after the notes' 2.6: unmodeled there (off).</summary>
+    public bool SendmmsgCall { get => Read(field); init; }
 
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
@@ -206,6 +214,8 @@ public sealed record Profile
         CmsgUdpLevel = false,
         UdpSegmentOption = false,
         DeviceBinding = false,
+        ShutdownCall = false,
+        SendmmsgCall = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -244,6 +254,8 @@ public sealed record Profile
         CmsgUdpLevel = true,
         UdpSegmentOption = true,
         DeviceBinding = true,
+        ShutdownCall = true,
+        SendmmsgCall = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

@@ -67,6 +67,8 @@ public static class Structural
         (null, _) or (_, null) => false,
         (UserBuffer e, UserBuffer a) => e.Length == a.Length && e.Readable.Span.SequenceEqual(a.Readable.Span),
         (IReadOnlyList<UserBuffer> e, IReadOnlyList<UserBuffer> a) => e.Count == a.Count && e.Zip(a).All(t => ValueEquals(t.First, t.Second)),
+        (IReadOnlyList<MmsgEntry> e, IReadOnlyList<MmsgEntry> a) => e.Count == a.Count && e.Zip(a).All(t =>
+            Properties(typeof(MmsgEntry)).All(p => ValueEquals(p.GetValue(t.First), p.GetValue(t.Second)))),
         _ => Equals(expected, actual),
     };
 

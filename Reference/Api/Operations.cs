@@ -40,6 +40,7 @@ public abstract record Operation
     {
         BindOp op => op.Fd, ConnectOp op => op.Fd, SetSockOptOp op => op.Fd, GetSockOptOp op => op.Fd,
         SetNonblockOp op => op.Fd, SendToOp op => op.Fd, SendMsgOp op => op.Fd, CloseOp op => op.Fd,
+        ShutdownOp op => op.Fd, SendMmsgOp op => op.Fd,
         _ => null,
     };
 }
@@ -83,6 +84,23 @@ public sealed record SendMsgOp(
     UserBuffer? Control,
     long ControlLength,
     MsgFlags Flags) : Operation;
+
+/// <summary>shutdown(fd, how): <paramref name="How"/> as given (0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR, anything else).</summary>
+public sealed record ShutdownOp(Fd Fd, int How) : Operation;
+
+/// <summary>One entry of a sendmmsg vector: a struct mmsghdr's msghdr with every field raw, as in <see cref="SendMsgOp"/>
+/// (msg_flags is 0: the kernel ignores it for a send). Its msg_len is written back by the call.</summary>
+public sealed record MmsgEntry(
+    UserBuffer? Name,
+    int NameLength,
+    IReadOnlyList<UserBuffer> Iov,
+    UserBuffer? Control,
+    long ControlLength);
+
+/// <summary>sendmmsg(fd, vec, vlen, flags). The vector holds <paramref name="Messages"/> readable entries; any entry the
+/// call reaches beyond them cannot be read (EFAULT), so that no messages and a positive vlen is a vector that faults at
+/// once (a NULL pointer behaves the same). <paramref name="Vlen"/> is the unsigned int as given.</summary>
+public sealed record SendMmsgOp(Fd Fd, IReadOnlyList<MmsgEntry> Messages, uint Vlen, MsgFlags Flags) : Operation;
 
 /// <summary>close(fd).</summary>
 public sealed record CloseOp(Fd Fd) : Operation;

@@ -26,6 +26,9 @@ public abstract class InetSock : FileObject
     public Ipv4Address PeerAddress { get; set; }
     public ushort PeerPort { get; set; }
     public RouteResult? CachedRoute { get; set; }
+    /// <summary>sk_shutdown: what shutdown() recorded, RCV_SHUTDOWN (1) and SEND_SHUTDOWN (2); nothing clears it.</summary>
+    public int Shutdown { get; set; }
+    public const int RcvShutdown = 1, SendShutdown = 2;
     public int CachedRouteGeneration { get; set; }
     /// <summary>The per-socket identification counter (inet->id) of the current connection, and how many
     /// datagrams have used it.</summary>

@@ -157,6 +157,9 @@ public static class IpAppendData
                         sock.Error = null;
                         return Unwind(call, profile, cork, length, pending, ClauseId.SocketError);
                     }
+                    // spec: sock_alloc_send_pskb.send_shutdown — only here, at a datagram's first buffer: appends to a
+                    // pending datagram take their buffers elsewhere and succeed.
+                    if ((sock.Shutdown & InetSock.SendShutdown) != 0) return Unwind(call, profile, cork, length, Errno.EPIPE, ClauseId.SendShutdown);
                     if (memory >= sock.SendBuffer)
                     {
                         if (!flags.HasFlag(MsgFlags.DontWait))

@@ -77,6 +77,8 @@ public static class InetConnect
         sock.Connections++;
         sock.IdentCounter = model.NewSymbol($"ipid#s{sock.Id}.c{sock.Connections}", SymbolKind.IdentCounter);
         sock.IdentUses = 0;
+        // spec: inet_shutdown.kept — connect leaves sk_shutdown as it was.
+        if (sock.Shutdown != 0) call.Pass(ClauseId.ShutdownKept);
         return call.Return(0, ClauseId.Connect);
     }
 
@@ -106,6 +108,8 @@ public static class InetConnect
             sock.SourceAddress = Ipv4Address.Any;
         }
         if (!sock.PortLocked) sock.LocalPort = null;
+        // spec: inet_shutdown.kept — so does the disconnect.
+        if (sock.Shutdown != 0) call.Pass(ClauseId.ShutdownKept);
         return call.Return(0, ClauseId.Disconnect);
     }
 }

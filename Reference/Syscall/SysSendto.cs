@@ -57,6 +57,13 @@ public static class SysSendto
         var file = model.File(model.Resolve(op.Fd));
         if (file is null) return call.Fail(Errno.EBADF, ClauseId.BadFd);
         if (file is not Sock sock) return call.Fail(Errno.ENOTSOCK, ClauseId.NotSocket);
+        return SendHeader(model, call, sock, new MmsgEntry(op.Name, op.NameLength, op.Iov, op.Control, op.ControlLength), op.Flags);
+    }
+
+    /// <summary>The msghdr part of sendmsg (___sys_sendmsg after the descriptor lookup), for sendmsg and each entry of
+    /// sendmmsg: the header's checks, then sock_sendmsg, recorded on <paramref name="call"/>.</summary>
+    internal static Outcome SendHeader(Process model, Call call, Sock sock, MmsgEntry op, MsgFlags flags)
+    {
         if (op.Iov.Count > UioMaxIov) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgHeader);
         call.Pass(ClauseId.SingleIov);
 
@@ -94,7 +101,7 @@ public static class SysSendto
             if (op.Control is null || op.Control.Readable.Length < op.ControlLength) return call.Fail(Errno.EFAULT, ClauseId.SendmsgHeader);
             control = op.Control.Readable[..(int)op.ControlLength];
         }
-        var msg = new KernelMsg(name, nameLength, op.Iov, control, op.ControlLength, WithNonblock(call, sock, op.Flags), total);
+        var msg = new KernelMsg(name, nameLength, op.Iov, control, op.ControlLength, WithNonblock(call, sock, flags), total);
         return Finish(call, SockSendmsg.Send(model, call, sock, msg));
     }
 

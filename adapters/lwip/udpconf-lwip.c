@@ -1,8 +1,9 @@
-/* udpconf-lwip: the udpconf process protocol, version 1 (Conformance/PROTOCOL.md), over lwIP 2.1.3.
+/* udpconf-lwip: the udpconf process protocol, version 2 (Conformance/PROTOCOL.md), over lwIP 2.1.3.
  *
  * Requests come as JSON lines on stdin, replies go as JSON lines to stdout. Every socket operation is lwIP's
  * own socket API (lwip_socket, lwip_bind, lwip_connect, lwip_setsockopt, lwip_getsockopt, lwip_fcntl,
- * lwip_sendto, lwip_sendmsg, lwip_close) over one lwIP netif per link of the host. The netifs' output
+ * lwip_sendto, lwip_sendmsg, lwip_shutdown, lwip_close) over one lwIP netif per link of the host; lwIP has no
+ * sendmmsg, which is answered "unsupported". The netifs' output
  * callbacks copy every IPv4 packet into a capture list that the reply carries. Nothing touches a real
  * network device or socket. See README.md for the mapping and what is not supported. */
 #define _GNU_SOURCE
@@ -915,6 +916,21 @@ static void op_sendmsg(long long id, const struct jval *m)
     ubuf_free(&control);
 }
 
+/* Version 2. lwip_shutdown is lwIP's own answer, whatever it is (README.md says what 2.1.3 answers for UDP). */
+static void op_shutdown(long long id, const struct jval *m)
+{
+    int fd, how;
+    if (!need_int(m, "fd", &fd) || !need_int(m, "how", &how)) {
+        reply_unsupported(json_get(m, "id"), why);
+        return;
+    }
+    errno = 0;
+    int r = lwip_shutdown(fd, how);
+    int e = errno;
+    settle();
+    reply_result(id, r != 0, r, e, NULL, 0);
+}
+
 static void op_close(long long id, const struct jval *m)
 {
     int fd;
@@ -979,19 +995,28 @@ static void op_link(long long id, const struct jval *m)
 
 /* ------------------------------------------------------------------------------------------------------------ */
 
+/* The version the hello agreed on: 2 (shutdown, sendmmsg) unless the suite offers only 1. */
+static int protocol_version = 2;
+
 static void handle_hello(const struct jval *m)
 {
     const struct jval *versions = json_get(m, "versions");
-    int have_1 = 0;
+    int have_1 = 0, have_2 = 0;
     for (size_t i = 0; versions != NULL && versions->type == J_ARRAY && i < versions->length; i++)
-        if (versions->items[i]->type == J_NUMBER && versions->items[i]->is_integer && versions->items[i]->integer == 1)
-            have_1 = 1;
-    if (!have_1) logf_("the suite does not offer version 1; answering with version 1 anyway");
+        if (versions->items[i]->type == J_NUMBER && versions->items[i]->is_integer) {
+            if (versions->items[i]->integer == 1) have_1 = 1;
+            if (versions->items[i]->integer == 2) have_2 = 1;
+        }
+    if (!have_1 && !have_2) logf_("the suite offers neither version 1 nor 2; answering with version 2 anyway");
+    protocol_version = have_1 && !have_2 ? 1 : 2;
     struct sbuf b;
     sb_init(&b);
-    sb_puts(&b, "{\"op\":\"hello\",\"version\":1,\"name\":");
+    sb_puts(&b, protocol_version == 1 ? "{\"op\":\"hello\",\"version\":1,\"name\":" : "{\"op\":\"hello\",\"version\":2,\"name\":");
     sb_json_string(&b, ADAPTER_NAME);
-    sb_puts(&b, ",\"features\":[\"host-change\",\"multiple-links\"]}");
+    /* Of version 2's operations lwIP performs shutdown; it has no sendmmsg (not listed: its cases are not
+     * applicable here, and a request that comes anyway is answered unsupported). */
+    sb_puts(&b, protocol_version == 1 ? ",\"features\":[\"host-change\",\"multiple-links\"]}"
+                                      : ",\"features\":[\"host-change\",\"multiple-links\",\"shutdown\"]}");
     send_line(&b);
     sb_free(&b);
 }
@@ -1040,6 +1065,9 @@ static int handle_line(const char *line, size_t length)
         else if (strcmp(o, "sendto") == 0) op_sendto(n, m);
         else if (strcmp(o, "sendmsg") == 0) op_sendmsg(n, m);
         else if (strcmp(o, "close") == 0) op_close(n, m);
+        else if (protocol_version >= 2 && strcmp(o, "shutdown") == 0) op_shutdown(n, m);
+        else if (protocol_version >= 2 && strcmp(o, "sendmmsg") == 0)
+            reply_unsupported(id, "lwIP 2.1.3 has no sendmmsg (its socket API ends at lwip_sendmsg)");
         else if (strcmp(o, "link") == 0) op_link(n, m);
         else {
             snprintf(why, sizeof why, "unknown op '%.100s'", o);

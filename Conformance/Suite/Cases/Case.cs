@@ -81,4 +81,8 @@ public sealed record Case
     public IReadOnlyList<Step> Steps { get; init; } = [];
 
     public bool AppliesTo(string profile) => Profiles.Contains(profile);
+
+    /// <summary>The features a target must have to run the case: those it names, and those its operations imply
+    /// (<see cref="Feature.ImpliedBy"/>: the operations of protocol version 2).</summary>
+    public IReadOnlyList<Feature> Requires => Features.Concat(Steps.SelectMany(step => Feature.ImpliedBy(step.Operation))).Distinct().ToArray();
 }

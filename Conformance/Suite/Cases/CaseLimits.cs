@@ -17,6 +17,10 @@ public static class CaseLimits
     public const int UioMaxIov = 1024;
     public const int IovEntries = UioMaxIov + 1;
 
+    /// <summary>Messages of one sendmmsg: the kernel sends at most UIO_MAXIOV (1024) of a vector; a case may write one
+    /// more (to see it left unsent), no more.</summary>
+    public const int MmsgEntries = UioMaxIov + 1;
+
     /// <summary>The length of one data block (N, N*xx, N!), 1 MiB.</summary>
     public const int DataLength = 1 << 20;
 

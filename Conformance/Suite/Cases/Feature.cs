@@ -20,10 +20,22 @@ public readonly record struct Feature(string Name)
     public static readonly Feature ErrorQueue = new("error-queue");
     public static readonly Feature Counters = new("counters");
     public static readonly Feature Neighbour = new("neighbour");
+    /// <summary>The operations of protocol version 2: a case that calls one needs it (<see cref="ImpliedBy"/>), so an
+    /// implementation speaking version 1 finds the case not applicable.</summary>
+    public static readonly Feature Shutdown = new("shutdown");
+    public static readonly Feature Sendmmsg = new("sendmmsg");
 
     /// <summary>The features a case file may name, in the order CASES.md lists them.</summary>
     public static readonly IReadOnlyList<Feature> Known =
-        [Ipv6, ChecksumOffload, Ufo, Netfilter, QueueFull, KernelFault, SecurityModule, HostChange, MultipleLinks, ErrorQueue, Counters, Neighbour];
+        [Ipv6, ChecksumOffload, Ufo, Netfilter, QueueFull, KernelFault, SecurityModule, HostChange, MultipleLinks, ErrorQueue, Counters, Neighbour, Shutdown, Sendmmsg];
+
+    /// <summary>The features an operation needs of whoever runs it, whether or not the case names them.</summary>
+    public static IEnumerable<Feature> ImpliedBy(Reference.Api.Operation operation) => operation switch
+    {
+        Reference.Api.ShutdownOp => [Shutdown],
+        Reference.Api.SendMmsgOp => [Sendmmsg],
+        _ => [],
+    };
 
     /// <summary>The known feature a case file's word names, or null.</summary>
     public static Feature? Parse(string word) => Known.Cast<Feature?>().FirstOrDefault(f => f!.Value.Name == word);

@@ -5,8 +5,8 @@ using static Udpconf.Suite.Cases.Words;
 namespace Udpconf.Suite.Cases;
 
 /// <summary>The operation lines of a case's steps: section (grammar in Conformance/CASES.md): the verb dispatch and
-/// the small operations (socket, open, bind, connect, nonblock, close, link changes); read and written.
-/// setsockopt/getsockopt are in <see cref="OptionLines"/>, sendto/sendmsg in <see cref="SendLines"/>.</summary>
+/// the small operations (socket, open, bind, connect, nonblock, shutdown, close, link changes); read and written.
+/// setsockopt/getsockopt are in <see cref="OptionLines"/>, sendto/sendmsg/sendmmsg in <see cref="SendLines"/>.</summary>
 internal static class OperationLines
 {
     public static Operation Read(LineReader reader, DataBudget data)
@@ -23,9 +23,11 @@ internal static class OperationLines
             "nonblock" => new SetNonblockOp(FdWords.Read(reader), ReadOnOff(reader)),
             "sendto" => SendLines.ReadSendTo(reader, data),
             "sendmsg" => SendLines.ReadSendMsg(reader, data),
+            "sendmmsg" => SendLines.ReadSendMmsg(reader, data),
+            "shutdown" => new ShutdownOp(FdWords.Read(reader), ReadHow(reader)),
             "close" => new CloseOp(FdWords.Read(reader)),
             "link" => ReadHostChange(reader),
-            _ => throw new CaseSyntaxException(verb.Column, $"unknown operation '{verb.Text}' (socket, open, bind, connect, setsockopt, getsockopt, nonblock, sendto, sendmsg, close, link)"),
+            _ => throw new CaseSyntaxException(verb.Column, $"unknown operation '{verb.Text}' (socket, open, bind, connect, setsockopt, getsockopt, nonblock, sendto, sendmsg, sendmmsg, shutdown, close, link)"),
         };
         reader.ExpectEnd();
         return operation;
@@ -43,6 +45,8 @@ internal static class OperationLines
         SetNonblockOp n => $"nonblock {FdWords.Write(n.Fd, op)} {(n.Nonblocking ? "on" : "off")}",
         SendToOp s => SendLines.WriteSendTo(s),
         SendMsgOp m => SendLines.WriteSendMsg(m),
+        SendMmsgOp m => SendLines.WriteSendMmsg(m),
+        ShutdownOp d => $"shutdown {FdWords.Write(d.Fd, op)} {WriteHow(d.How)}",
         CloseOp c => $"close {FdWords.Write(c.Fd, op)}",
         HostChangeOp h => WriteHostChange(h),
         _ => throw Unsupported(op, $"the case format has no operation {op.GetType().Name}"),
@@ -81,6 +85,18 @@ internal static class OperationLines
         if (op.Protocol != 0) line.Append(" protocol ").Append(Num(op.Protocol));
         return line.ToString();
     }
+
+    private static readonly string[] HowNames = ["rd", "wr", "rdwr"];
+
+    /// <summary>shutdown's how: <c>rd</c>, <c>wr</c>, <c>rdwr</c> (SHUT_RD, SHUT_WR, SHUT_RDWR) or any C int.</summary>
+    private static int ReadHow(LineReader reader)
+    {
+        var token = reader.Next("rd, wr, rdwr or a number");
+        var named = Array.IndexOf(HowNames, token.Text);
+        return named >= 0 ? named : LineReader.ParseInt(token, "rd, wr, rdwr or a number");
+    }
+
+    private static string WriteHow(int how) => how is >= 0 and < 3 ? HowNames[how] : Num(how);
 
     private static bool ReadOnOff(LineReader reader)
     {

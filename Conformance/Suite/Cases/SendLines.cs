@@ -5,9 +5,9 @@ using static Udpconf.Suite.Cases.Words;
 
 namespace Udpconf.Suite.Cases;
 
-/// <summary><c>sendto FD DATA [to ADDRESS] [flags F] [readable N]</c> and <c>sendmsg FD iov DATA,… [to ADDRESS]
-/// [namelen N] [cmsg …] [control hex:…] [controllen N] [flags F]</c>, with their flags (MORE|PROBE|…|0x…); read and
-/// written.</summary>
+/// <summary><c>sendto FD DATA [to ADDRESS] [flags F] [readable N]</c>, <c>sendmsg FD iov DATA,… [to ADDRESS]
+/// [namelen N] [cmsg …] [control hex:…] [controllen N] [flags F]</c> and <c>sendmmsg FD [msg iov …]… [vlen N]
+/// [flags F]</c>, with their flags (MORE|PROBE|…|0x…); read and written.</summary>
 internal static class SendLines
 {
     public static readonly IReadOnlyDictionary<string, MsgFlags> FlagNames = new Dictionary<string, MsgFlags>
@@ -91,6 +91,23 @@ internal static class SendLines
     public static Operation ReadSendMsg(LineReader reader, DataBudget data)
     {
         var fd = FdWords.Read(reader);
+        var flags = MsgFlags.None;
+        var header = ReadHeader(reader, data, word =>
+        {
+            if (word.Text != "flags") return false;
+            reader.Next("flags");
+            flags = ReadFlags(reader);
+            return true;
+        }, "flags");
+        return new SendMsgOp(fd, header.Name, header.NameLength, header.Iov, header.Control, header.ControlLength, flags);
+    }
+
+    /// <summary><c>iov DATA,… [to ADDRESS] [namelen N] [cmsg …]… [control hex:…] [controllen N]</c>: a msghdr, up to
+    /// the end of the line or a word that is not one of its own; <paramref name="other"/> is offered every such word
+    /// (true: it took it) and <paramref name="others"/> names them for the diagnostic; the header ends before
+    /// <paramref name="stopAt"/> (the next entry of a sendmmsg).</summary>
+    private static MmsgEntry ReadHeader(LineReader reader, DataBudget data, Func<Token, bool> other, string others, string? stopAt = null)
+    {
         if (!reader.TryTake("iov")) throw new CaseSyntaxException(reader.Column, "expected 'iov' and the data blocks");
         var blocksToken = reader.Next("data blocks");
         var iov = new List<UserBuffer>();
@@ -100,32 +117,90 @@ internal static class SendLines
                 iov.Add(DataWords.Read(part, data));
         UserBuffer? name = null;
         var nameLength = 0;
-        var flags = MsgFlags.None;
         var control = new List<byte>();
         long? controlLength = null;
-        while (!reader.AtEnd)
+        while (!reader.AtEnd && reader.Peek!.Value.Text != stopAt)
         {
-            var word = reader.Next("to, namelen, cmsg, control, controllen or flags");
-            switch (word.Text)
+            switch (reader.Peek!.Value.Text)
             {
-                case "to": (name, nameLength) = AddressWords.Read(reader); break;
-                case "namelen": nameLength = reader.Int("a name length"); break;
-                case "flags": flags = ReadFlags(reader); break;
-                case "cmsg": control.AddRange(ControlWords.ReadMessage(reader)); break;
-                case "control": control.AddRange(LineReader.Hex(reader.Next("hex:…"))); break;
-                case "controllen": controlLength = reader.Long("a control length"); break;
-                default: throw new CaseSyntaxException(word.Column, $"unexpected '{word.Text}' (to, namelen, cmsg, control, controllen, flags)");
+                case "to": reader.Next("to"); (name, nameLength) = AddressWords.Read(reader); break;
+                case "namelen": reader.Next("namelen"); nameLength = reader.Int("a name length"); break;
+                case "cmsg": reader.Next("cmsg"); control.AddRange(ControlWords.ReadMessage(reader)); break;
+                case "control": reader.Next("control"); control.AddRange(LineReader.Hex(reader.Next("hex:…"))); break;
+                case "controllen": reader.Next("controllen"); controlLength = reader.Long("a control length"); break;
+                default:
+                    var word = reader.Peek!.Value;
+                    if (other(word)) break;
+                    throw new CaseSyntaxException(word.Column, $"unexpected '{word.Text}' (to, namelen, cmsg, control, controllen, {others})");
             }
         }
         var bytes = control.ToArray();
-        return new SendMsgOp(fd, name, nameLength, iov, bytes.Length == 0 && controlLength is null ? null : UserBuffer.Of(bytes),
-            controlLength ?? bytes.Length, flags);
+        return new MmsgEntry(name, nameLength, iov, bytes.Length == 0 && controlLength is null ? null : UserBuffer.Of(bytes), controlLength ?? bytes.Length);
+    }
+
+    /// <summary><c>sendmmsg FD [msg iov … [to …] [namelen N] [cmsg …] [control hex:…] [controllen N]]… [vlen N]
+    /// [flags F]</c>: each <c>msg</c> starts an entry of the vector; vlen defaults to the number of entries.</summary>
+    public static Operation ReadSendMmsg(LineReader reader, DataBudget data)
+    {
+        var fd = FdWords.Read(reader);
+        var messages = new List<MmsgEntry>();
+        var flags = MsgFlags.None;
+        long? vlen = null;
+        bool CallWord(Token word)
+        {
+            switch (word.Text)
+            {
+                case "flags": reader.Next("flags"); flags = ReadFlags(reader); return true;
+                case "vlen":
+                    reader.Next("vlen");
+                    var token = reader.Next("a vector length");
+                    var value = LineReader.ParseLong(token, "a vector length");
+                    if (value is < 0 or > uint.MaxValue) throw new CaseSyntaxException(token.Column, $"a vector length must be 0 to {uint.MaxValue} (an unsigned int): {token.Text}");
+                    vlen = value;
+                    return true;
+                case "msg":
+                    var at = reader.Next("msg");
+                    if (messages.Count == CaseLimits.MmsgEntries)
+                        throw new CaseSyntaxException(at.Column, $"more than {CaseLimits.MmsgEntries} messages (the limit: the kernel sends at most UIO_MAXIOV {CaseLimits.UioMaxIov} of them, and one more to see it unsent)");
+                    messages.Add(ReadHeader(reader, data, CallWord, "msg, vlen, flags", stopAt: "msg"));
+                    return true;
+                default: return false;
+            }
+        }
+        while (!reader.AtEnd)
+        {
+            var word = reader.Peek!.Value;
+            if (!CallWord(word)) throw new CaseSyntaxException(word.Column, $"unexpected '{word.Text}' (msg, vlen, flags)");
+        }
+        return new SendMmsgOp(fd, messages, (uint)(vlen ?? messages.Count), flags);
+    }
+
+    public static string WriteSendMmsg(SendMmsgOp op)
+    {
+        var line = new StringBuilder($"sendmmsg {FdWords.Write(op.Fd, op)}");
+        if (op.Messages.Count > CaseLimits.MmsgEntries)
+            throw Unsupported(op, $"{op.Messages.Count} messages: a case holds at most {CaseLimits.MmsgEntries}");
+        foreach (var entry in op.Messages) line.Append(" msg ").Append(WriteHeader(entry, op));
+        if (op.Vlen != op.Messages.Count) line.Append(" vlen ").Append(Num(op.Vlen));
+        if (op.Flags != MsgFlags.None) line.Append(" flags ").Append(WriteFlags(op.Flags));
+        return line.ToString();
     }
 
     public static string WriteSendMsg(SendMsgOp op)
     {
-        var line = new StringBuilder($"sendmsg {FdWords.Write(op.Fd, op)} iov ");
-        line.Append(op.Iov.Count == 0 ? "none" : string.Join(',', op.Iov.Select((block, i) => IovBlock(block, i, op))));
+        var line = new StringBuilder($"sendmsg {FdWords.Write(op.Fd, op)} ");
+        line.Append(WriteHeader(new MmsgEntry(op.Name, op.NameLength, op.Iov, op.Control, op.ControlLength), op));
+        if (op.Flags != MsgFlags.None) line.Append(" flags ").Append(WriteFlags(op.Flags));
+        return line.ToString();
+    }
+
+    /// <summary>A msghdr's words, from <c>iov</c> on (<paramref name="context"/> is the operation, for messages).</summary>
+    private static string WriteHeader(MmsgEntry op, Operation context)
+    {
+        var line = new StringBuilder("iov ");
+        if (op.Iov.Count > CaseLimits.IovEntries)
+            throw Unsupported(context, $"{op.Iov.Count} gather-list entries: a case holds at most {CaseLimits.IovEntries}");
+        line.Append(op.Iov.Count == 0 ? "none" : string.Join(',', op.Iov.Select((block, i) => IovBlock(block, i, context))));
 
         if (op.Name is null)
         {
@@ -135,29 +210,28 @@ internal static class SendLines
         else
         {
             // The bytes as they are (no padding to msg_namelen), then msg_namelen.
-            var exact = AddressWords.Write(op.Name, checked((int)op.Name.Length)) ?? throw Unsupported(op, AddressWords.Problem(op.Name, op.NameLength));
+            var exact = AddressWords.Write(op.Name, checked((int)op.Name.Length)) ?? throw Unsupported(context, AddressWords.Problem(op.Name, op.NameLength));
             line.Append(" to ").Append(exact).Append(" namelen ").Append(Num(op.NameLength));
         }
 
         if (op.Control is null)
         {
             if (op.ControlLength != 0)
-                throw Unsupported(op, $"msg_control is NULL with msg_controllen {op.ControlLength}; a case gives 'controllen N' only with a control buffer (an empty one if no bytes)");
+                throw Unsupported(context, $"msg_control is NULL with msg_controllen {op.ControlLength}; a case gives 'controllen N' only with a control buffer (an empty one if no bytes)");
         }
         else
         {
-            CheckLength(op.Control, "msg_control", op);
+            CheckLength(op.Control, "msg_control", context);
             if (!op.Control.FullyReadable)
-                throw Unsupported(op, $"msg_control is partly or wholly unreadable ({op.Control.Readable.Length} of {op.Control.Length} bytes); a case's control bytes are all readable");
+                throw Unsupported(context, $"msg_control is partly or wholly unreadable ({op.Control.Readable.Length} of {op.Control.Length} bytes); a case's control bytes are all readable");
             var bytes = op.Control.Readable.Span;
             foreach (var part in ControlWords.Write(bytes)) line.Append(' ').Append(part);
             if (bytes.Length == 0 || op.ControlLength != bytes.Length) line.Append(" controllen ").Append(Num(op.ControlLength));
         }
-        if (op.Flags != MsgFlags.None) line.Append(" flags ").Append(WriteFlags(op.Flags));
         return line.ToString();
     }
 
-    private static string IovBlock(UserBuffer block, int index, SendMsgOp op)
+    private static string IovBlock(UserBuffer block, int index, Operation op)
     {
         CheckLength(block, $"iov block {index + 1}", op);
         return DataWords.WriteWhole(block) ?? throw Unsupported(op, block.Readable.Length == 0

@@ -111,7 +111,7 @@ public static class CaseExpectations
         {
             done++;
             if (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span))
-                problems.Add(new Problem(ProblemSource.Case, "option value", Convert.ToHexString(option.Span), observed.OptionValue is { } v ? Convert.ToHexString(v.Span) : "none", ClauseId.GetSockOpt));
+                problems.Add(new Problem(ProblemSource.Case, "option value", Convert.ToHexString(option.Span), observed.OptionValue is { } v ? Convert.ToHexString(v.Span) : "none", result.Clause ?? predicted.Clause));
         }
         if (result.Clause is { } clause)
         {

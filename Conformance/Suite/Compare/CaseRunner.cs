@@ -16,7 +16,7 @@ public static class CaseRunner
             new(@case.Id, @case.File, @case, profile.Name, target.Name, kind, steps, reason, clock.Elapsed);
 
         if (!@case.AppliesTo(profile.Name)) return Result(VerdictKind.NotApplicable, [], $"the case is not for profile {profile.Name}");
-        var missing = @case.Features.Where(f => !target.Features.Contains(f)).ToArray();
+        var missing = @case.Requires.Where(f => !target.Features.Contains(f)).ToArray();
         if (missing.Length > 0) return Result(VerdictKind.NotApplicable, [], $"{target.Name} lacks {string.Join(", ", missing)}");
 
         var model = new Model(@case.Host, profile);

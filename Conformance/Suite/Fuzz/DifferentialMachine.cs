@@ -80,7 +80,7 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
     public override TearDown<DifferentialRun> TearDown => new RunTearDown();
 
     public override Gen<Operation<DifferentialRun, FuzzState>> Next(FuzzState state) =>
-        FuzzGenerators.Next(state).Select(operation => (Operation<DifferentialRun, FuzzState>)new StepOperation(operation, onFailure, onOperation));
+        FuzzGenerators.Next(state).Select(operation => (Operation<DifferentialRun, FuzzState>)new StepOperation(operation, onFailure, onOperation, target.Features));
 
     private sealed class RunSetup(ITarget target, Profile profile) : Setup<DifferentialRun, FuzzState>
     {
@@ -96,11 +96,14 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
     }
 
     /// <summary>One operation of the run; prints as the line a case file would have.</summary>
-    public sealed class StepOperation(Operation operation, Action<IReadOnlyList<DifferentialStep>>? onFailure, Action? onOperation) : Operation<DifferentialRun, FuzzState>
+    /// <param name="features">The target's: an operation needing one it lacks (shutdown and sendmmsg of an
+    /// implementation speaking protocol version 1) is never run.</param>
+    public sealed class StepOperation(Operation operation, Action<IReadOnlyList<DifferentialStep>>? onFailure, Action? onOperation,
+        IReadOnlySet<Feature>? features = null) : Operation<DifferentialRun, FuzzState>
     {
         public Operation Operation { get; } = operation;
 
-        public override bool Pre(FuzzState state) => Operation switch
+        public override bool Pre(FuzzState state) => Feature.ImpliedBy(Operation).All(f => features?.Contains(f) != false) && Operation switch
         {
             SocketOp op => !state.Sockets.ContainsKey(op.Name),
             HostChangeOp => true,

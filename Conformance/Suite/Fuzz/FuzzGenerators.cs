@@ -8,10 +8,10 @@ using Udpconf.Reference.Wire;
 namespace Udpconf.Suite.Fuzz;
 
 /// <summary>
-/// The operations of the differential machine, aimed by the generation state: cork on and off, sendto and sendmsg
-/// with lengths around every limit (MTU, 65507, 65535), flags, valid and invalid addresses, connect and disconnect,
-/// IP options, PMTU modes, UDP GSO segment sizes (option and message), SO_NO_CHECK, device binding, MTU changes and
-/// close. Only what every target can run on the fuzz host: IPv4 sockets on
+/// The operations of the differential machine, aimed by the generation state: cork on and off, sendto, sendmsg and
+/// sendmmsg with lengths around every limit (MTU, 65507, 65535), flags, valid and invalid addresses, connect and
+/// disconnect, IP options, PMTU modes, UDP GSO segment sizes (option and message), SO_NO_CHECK, device binding, MTU
+/// changes, shutdown and close. Only what every target can run on the fuzz host: IPv4 sockets on
 /// one TUN link; no send-buffer sizes (a blocked send would hang a live target).
 /// </summary>
 public static class FuzzGenerators
@@ -47,6 +47,8 @@ public static class FuzzGenerators
         {
             (12, open.SelectMany(name => SendTo(name))),
             (5, open.SelectMany(name => SendMsg(name))),
+            (3, open.SelectMany(name => SendMmsg(name))),
+            (1, open.SelectMany(name => Shutdown(name))),
             (4, open.SelectMany(name => Cork(name))),
             (3, open.SelectMany(name => Option(name))),
             (2, open.SelectMany(name => Connect(name))),
@@ -57,7 +59,7 @@ public static class FuzzGenerators
         };
         var unused = state.Sockets.Where(s => !s.Value.Used).Select(s => s.Key).ToArray();
         if (unused.Length > 0) choices.Add((4, Gen.Elements(unused).SelectMany(Bind)));
-        var known = state.Sockets.Where(s => s.Value is { Port: not 0, Options: false, MaybePending: false }).Select(s => s.Key).ToArray();
+        var known = state.Sockets.Where(s => s.Value is { Port: not 0, Options: false, MaybePending: false, ShutWrite: false }).Select(s => s.Key).ToArray();
         if (known.Length > 0) choices.Add((4, Gen.Elements(known).SelectMany(name => ZeroChecksum(name, state.Sockets[name].Port))));
         var closed = Names.Where(n => !state.Sockets.ContainsKey(n)).ToArray();
         if (closed.Length > 0) choices.Add((2, Gen.Elements(closed).Select(n => (Operation)new SocketOp(n))));
@@ -93,6 +95,25 @@ public static class FuzzGenerators
             return (Operation)new SendMsgOp(Fd.Named(name), u.Item1.Address, u.Item1.Length, iov,
                 u.Item2 is null ? null : UserBuffer.Of(u.Item2), u.Item2?.Length ?? 0, flags);
         }));
+
+    /// <summary>sendmmsg of one to three entries shaped as <see cref="SendMsg"/>'s, with the call's flags; now and then a
+    /// vlen one past them (the vector then ends: EFAULT there), or 0.</summary>
+    private static Gen<Operation> SendMmsg(string name) =>
+        Gen.Zip(Gen.Choose(1, 3), Flags()).SelectMany(t => Gen.ListOf(Entry(), t.Item1).SelectMany(entries =>
+            Gen.Frequency((8, Gen.Constant((uint)entries.Count)), (1, Gen.Constant((uint)entries.Count + 1)), (1, Gen.Constant(0u)))
+                .Select(vlen => (Operation)new SendMmsgOp(Fd.Named(name), entries.ToArray(), vlen, t.Item2))));
+
+    private static Gen<MmsgEntry> Entry() =>
+        Zip(Length(), Gen.Choose(1, 2), Address()).SelectMany(t => Control().Select(control =>
+        {
+            var (length, pieces, address) = t;
+            var iov = Enumerable.Range(0, pieces).Select(i => UserBuffer.Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
+            return new MmsgEntry(address.Address, address.Length, iov, control is null ? null : UserBuffer.Of(control), control?.Length ?? 0);
+        }));
+
+    /// <summary>shutdown with each how, and now and then one that is not (EINVAL).</summary>
+    private static Gen<Operation> Shutdown(string name) =>
+        Gen.Frequency((6, Gen.Choose(0, 2)), (1, Gen.Elements(-1, 3))).Select(how => (Operation)new ShutdownOp(Fd.Named(name), how));
 
     private static Gen<byte[]?> Control() => Gen.Frequency(
         (4, Gen.Constant<byte[]?>(null)),

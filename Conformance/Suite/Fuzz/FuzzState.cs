@@ -9,7 +9,9 @@ namespace Udpconf.Suite.Fuzz;
 /// <param name="Port">The port of an explicit bind made before anything else used the socket (0: none known); the
 /// generator then knows the UDP pseudo-header and can craft a payload whose checksum computes to 0.</param>
 /// <param name="MaybePending">A MSG_MORE or corked send may have left data pending.</param>
-public sealed record FuzzSocket(ushort Port = 0, bool Used = false, bool Corked = false, bool MaybePending = false, bool Connected = false, bool Options = false);
+/// <param name="ShutWrite">A shutdown with SHUT_WR or SHUT_RDWR was made: every datagram it starts fails (EPIPE).</param>
+public sealed record FuzzSocket(ushort Port = 0, bool Used = false, bool Corked = false, bool MaybePending = false, bool Connected = false, bool Options = false,
+    bool ShutWrite = false);
 
 /// <summary>The generation state of the differential machine: the open sockets by name and the link MTU. Immutable:
 /// FsCheck keeps the state after every operation to shrink.</summary>
@@ -47,6 +49,9 @@ public sealed record FuzzState(ImmutableSortedDictionary<string, FuzzSocket> Soc
                 return With(op.Fd, s => s with { Options = op.OptLen > 0 });
             case SendToOp op: return With(op.Fd, s => Sent(s, op.Flags));
             case SendMsgOp op: return With(op.Fd, s => Sent(s, op.Flags));
+            case SendMmsgOp op: return op.Messages.Count == 0 || op.Vlen == 0 ? this : With(op.Fd, s => Sent(s, op.Flags));
+            // Recorded even when the answer is ENOTCONN or EINVAL would leave it out: how 1 and 2 shut sends.
+            case ShutdownOp { How: 1 or 2 } op: return With(op.Fd, s => s with { ShutWrite = true });
             case HostChangeOp { Mtu: { } mtu }: return this with { Mtu = mtu };
             default: return this;
         }

@@ -89,6 +89,13 @@ public class CaseParserTests
     [InlineData("steps:\n  socket s\n", 1, 1, "missing 'clauses:' header")]
     [InlineData("clauses: udp_sendmsg.oob\n", 1, 1, "no steps")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendto s \"open\n", 3, 12, "unterminated quoted text")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmmsg s msg\n", 3, 17, "expected 'iov' and the data blocks")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmmsg s vlen -1\n", 3, 19, "a vector length must be 0 to 4294967295")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmmsg s to 1.2.3.4:5\n", 3, 14, "unexpected 'to' (msg, vlen, flags)")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmmsg s msg iov 1 bogus\n", 3, 24, "unexpected 'bogus'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov 1 msg iov 2\n", 3, 19, "unexpected 'msg'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  shutdown s xx\n", 3, 14, "expected rd, wr, rdwr or a number, found 'xx'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  shutdown s 99999999999\n", 3, 14, "rd, wr, rdwr or a number out of range")]
     public void A_malformed_line_gives_file_line_column_and_the_problem(string text, int line, int column, string problem)
     {
         var result = CaseParser.Parse("bad.case", "bad", text);

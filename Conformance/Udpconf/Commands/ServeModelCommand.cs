@@ -37,6 +37,7 @@ public sealed class ServeModelCommand : Command<ServeModelSettings>
         using var input = new StreamReader(Console.OpenStandardInput());
         using var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true, NewLine = "\n" };
         ITargetSession? session = null;
+        var version = Protocol.Version;
         try
         {
             while (input.ReadLine() is { } line)
@@ -48,7 +49,12 @@ public sealed class ServeModelCommand : Command<ServeModelSettings>
                     var op = request["op"]?.ToString();
                     if (op == "bye") break;
                     if (op == "hello")
-                        reply = Protocol.HelloReply($"udpconf model {profile.Name}", Feature.Known.Append(Protocol.UnreadableMemory));
+                    {
+                        // The newest version offered; one it cannot agree on is answered with its own, for the
+                        // client to refuse.
+                        version = Protocol.Agree(request) ?? Protocol.Version;
+                        reply = Protocol.HelloReply($"udpconf model {profile.Name}", Feature.Known.Append(Protocol.UnreadableMemory), version);
+                    }
                     else if (op == "host")
                     {
                         session?.Dispose();
@@ -59,7 +65,10 @@ public sealed class ServeModelCommand : Command<ServeModelSettings>
                     {
                         var id = request["id"]?.GetValue<int>() ?? 0;
                         if (session is null) throw new ProtocolException("an operation before the host");
-                        reply = Protocol.Reply(id, session.Run(Protocol.ReadRequest(request)));
+                        var operation = Protocol.ReadRequest(request);
+                        reply = version < 2 && Feature.ImpliedBy(operation).Any()
+                            ? new JsonObject { ["id"] = id, ["unsupported"] = $"'{op}' is an operation of protocol version 2; this session speaks {version}" }
+                            : Protocol.Reply(id, session.Run(operation));
                     }
                 }
                 catch (Exception e) when (e is ProtocolException or InvalidOperationException or FormatException)

@@ -174,8 +174,14 @@ public sealed class ExecTarget : ITarget
 
         public Observation Run(Operation operation)
         {
-            if (!features.Contains(Protocol.UnreadableMemory) && Buffers(operation).Any(b => b is { FullyReadable: false }))
+            // A sendmmsg vector that ends before vlen (capped at 1024) entries is unreadable memory too.
+            var unreadableVector = operation is SendMmsgOp { } mmsg && Math.Min(mmsg.Vlen, 1024u) > mmsg.Messages.Count;
+            if (!features.Contains(Protocol.UnreadableMemory) && (unreadableVector || Buffers(operation).Any(b => b is { FullyReadable: false })))
                 return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: "the implementation does not take unreadable memory");
+            // A case calling an operation of version 2 is not applicable to a version 1 implementation (CaseRunner); a
+            // caller that runs operations without a case (the fuzzer) gets a step it could not run, never the request.
+            if (Feature.ImpliedBy(operation).FirstOrDefault(f => !features.Contains(f)) is { Name: { } missing })
+                return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: $"the implementation does not perform {missing} (it does not list it, or speaks protocol version 1)");
             if (operation is HostChangeOp && !features.Contains(Feature.HostChange))
                 return new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: "the implementation cannot change the host between calls");
             var request = Protocol.Request(++id, operation, descriptors.Resolve);
@@ -205,6 +211,7 @@ public sealed class ExecTarget : ITarget
             SetSockOptOp op => [op.Value],
             SendToOp op => [op.Data, op.Address],
             SendMsgOp op => [op.Name, op.Control, .. op.Iov],
+            SendMmsgOp op => op.Messages.SelectMany(e => (UserBuffer?[])[e.Name, e.Control, .. e.Iov]),
             _ => [],
         };
 

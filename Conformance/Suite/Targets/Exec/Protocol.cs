@@ -10,13 +10,22 @@ using Udpconf.Suite.Reports;
 namespace Udpconf.Suite.Targets.Exec;
 
 /// <summary>
-/// The udpconf process protocol, version 1 (Conformance/PROTOCOL.md): the JSON of the handshake, the host, the
+/// The udpconf process protocol, version 2 (Conformance/PROTOCOL.md): the JSON of the handshake, the host, the
 /// operations and the replies, both ways, so that the exec target (which sends operations) and serve-model (which
-/// answers them) share one definition. Descriptors travel as the implementation's own numbers.
+/// answers them) share one definition. Descriptors travel as the implementation's own numbers. Version 2 adds the
+/// operations shutdown and sendmmsg, each performed by an implementation that lists it among its features
+/// (<see cref="V2Features"/>); one that answers version 1 has neither, and a case calling one is not applicable to it.
 /// </summary>
 public static class Protocol
 {
-    public const int Version = 1;
+    /// <summary>The version serve-model answers, the latest.</summary>
+    public const int Version = 2;
+
+    /// <summary>The versions udpconf offers in its hello.</summary>
+    public static readonly IReadOnlyList<int> Versions = [1, 2];
+
+    /// <summary>The operations of version 2, as the features a case needs for them and an implementation lists.</summary>
+    public static readonly IReadOnlyList<Feature> V2Features = [Feature.Shutdown, Feature.Sendmmsg];
 
     /// <summary>The optional abilities an implementation may declare: the case features, and unreadable memory.</summary>
     public static readonly Feature UnreadableMemory = new("unreadable-memory");
@@ -25,10 +34,23 @@ public static class Protocol
 
     public static string Line(JsonObject message) => message.ToJsonString(Compact);
 
-    public static JsonObject Hello() => new() { ["op"] = "hello", ["versions"] = new JsonArray(Version) };
+    public static JsonObject Hello() => new() { ["op"] = "hello", ["versions"] = new JsonArray(Versions.Select(v => (JsonNode)v).ToArray()) };
 
-    public static JsonObject HelloReply(string name, IEnumerable<Feature> features) =>
-        new() { ["op"] = "hello", ["version"] = Version, ["name"] = name, ["features"] = new JsonArray(features.Select(f => (JsonNode)f.Name!).ToArray()) };
+    /// <summary>serve-model's hello: the newest version the request offers (<paramref name="offered"/>; 1 when it offers
+    /// none that udpconf knows but 1), and the features, less those of version 2 when it answers 1.</summary>
+    public static JsonObject HelloReply(string name, IEnumerable<Feature> features, int version = Version) =>
+        new()
+        {
+            ["op"] = "hello", ["version"] = version, ["name"] = name,
+            ["features"] = new JsonArray(features.Where(f => version >= 2 || !V2Features.Contains(f)).Select(f => (JsonNode)f.Name!).ToArray()),
+        };
+
+    /// <summary>The newest version both a hello request offers and udpconf speaks; null when they share none.</summary>
+    public static int? Agree(JsonObject hello) =>
+        hello["versions"] is JsonArray offered
+            ? offered.Where(v => v?.GetValueKind() == JsonValueKind.Number && v.AsValue().TryGetValue<int>(out _)).Select(v => v!.GetValue<int>())
+                .Where(Versions.Contains).Cast<int?>().Max()
+            : null;
 
     public static JsonObject Bye() => new() { ["op"] = "bye" };
 
@@ -37,8 +59,8 @@ public static class Protocol
     public static (string Name, IReadOnlySet<Feature> Features) ReadHelloReply(JsonObject reply)
     {
         if (reply["op"]?.ToString() != "hello") throw new ProtocolException($"the handshake reply is not a hello: {Shorten(reply.ToJsonString())}");
-        if (reply["version"] is not { } version || version.GetValueKind() != JsonValueKind.Number || !version.AsValue().TryGetValue<int>(out var number) || number != Version)
-            throw new ProtocolException($"the implementation speaks protocol version {Shorten(reply["version"]?.ToJsonString() ?? "(none)")}; udpconf speaks {Version}");
+        if (reply["version"] is not { } version || version.GetValueKind() != JsonValueKind.Number || !version.AsValue().TryGetValue<int>(out var number) || !Versions.Contains(number))
+            throw new ProtocolException($"the implementation speaks protocol version {Shorten(reply["version"]?.ToJsonString() ?? "(none)")}; udpconf speaks {string.Join(" and ", Versions)}");
         var name = reply["name"]?.GetValueKind() == JsonValueKind.String ? reply["name"]!.GetValue<string>() : "unnamed";
         if (name.Length > Limits.NameCharacters)
             throw new ProtocolException($"the name in the handshake has {name.Length} characters: more than the limit of {Limits.NameCharacters} " +
@@ -51,8 +73,12 @@ public static class Protocol
         if (features.FirstOrDefault(f => f.Length > Limits.FeatureCharacters) is { } longFeature)
             throw new ProtocolException($"a feature in the handshake has {longFeature.Length} characters: more than the limit of {Limits.FeatureCharacters} " +
                                         $"(it begins {SafeText.Line(longFeature, 40)})", ProtocolException.Limit);
-        // Shown in every report and on the terminal: control characters become visible escapes here, once.
-        return (SafeText.Line(name), features.Select(f => new Feature(SafeText.Line(f))).ToHashSet());
+        // Shown in every report and on the terminal: control characters become visible escapes here, once. The
+        // operations of version 2 are features an implementation speaking it lists when it performs them; one that
+        // speaks version 1 has none of them, whatever it lists.
+        var set = features.Select(f => new Feature(SafeText.Line(f))).ToHashSet();
+        if (number < 2) set.ExceptWith(V2Features);
+        return (SafeText.Line(name), set);
     }
 
     /// <summary>Parses one line into a JSON object, or says why it is not one.</summary>
@@ -170,6 +196,16 @@ public static class Protocol
                 m["iov"] = new JsonArray(op.Iov.Select(Buffer).ToArray()); m["control"] = Buffer(op.Control); m["controllen"] = op.ControlLength;
                 m["flags"] = (long)op.Flags;
                 break;
+            case ShutdownOp op: m["op"] = "shutdown"; m["fd"] = fd(op.Fd); m["how"] = op.How; break;
+            case SendMmsgOp op:
+                m["op"] = "sendmmsg"; m["fd"] = fd(op.Fd);
+                m["msgs"] = new JsonArray(op.Messages.Select(e => (JsonNode)new JsonObject
+                {
+                    ["name"] = Buffer(e.Name), ["namelen"] = e.NameLength, ["iov"] = new JsonArray(e.Iov.Select(Buffer).ToArray()),
+                    ["control"] = Buffer(e.Control), ["controllen"] = e.ControlLength,
+                }).ToArray());
+                m["vlen"] = op.Vlen; m["flags"] = (long)op.Flags;
+                break;
             case CloseOp op: m["op"] = "close"; m["fd"] = fd(op.Fd); break;
             case HostChangeOp op: m["op"] = "link"; m["name"] = op.Interface; m["mtu"] = op.Mtu; m["up"] = op.Up; break;
             default: throw new ArgumentException($"no protocol request for {operation.GetType().Name}");
@@ -196,11 +232,23 @@ public static class Protocol
             "sendmsg" => new SendMsgOp(Descriptor(), ReadBuffer(m["name"]), JsonField.Int(m, "namelen"),
                 JsonField.Array(m, "iov").Select(b => ReadBuffer(b) ?? throw new ProtocolException("an iov entry is null")).ToArray(),
                 ReadBuffer(m["control"]), JsonField.Long(m, "controllen"), (MsgFlags)(uint)JsonField.Long(m, "flags")),
+            "shutdown" => new ShutdownOp(Descriptor(), JsonField.Int(m, "how")),
+            "sendmmsg" => new SendMmsgOp(Descriptor(), JsonField.Array(m, "msgs").Select(node =>
+                {
+                    var e = JsonField.Object(node, "a message");
+                    return new MmsgEntry(ReadBuffer(e["name"]), JsonField.Int(e, "namelen"),
+                        JsonField.Array(e, "iov").Select(b => ReadBuffer(b) ?? throw new ProtocolException("an iov entry is null")).ToArray(),
+                        ReadBuffer(e["control"]), JsonField.Long(e, "controllen"));
+                }).ToArray(),
+                Vlen(JsonField.Long(m, "vlen")),
+                (MsgFlags)(uint)JsonField.Long(m, "flags")),
             "close" => new CloseOp(Descriptor()),
             "link" => new HostChangeOp(JsonField.String(m, "name"), m["mtu"]?.GetValue<int>(), m["up"]?.GetValue<bool>()),
             _ => throw new ProtocolException($"unknown op '{op}'"),
         };
     }
+
+    private static uint Vlen(long vlen) => vlen is >= 0 and <= uint.MaxValue ? (uint)vlen : throw new ProtocolException($"vlen {vlen} is not an unsigned int (0 to {uint.MaxValue})");
 
     public static JsonNode? Buffer(UserBuffer? buffer) => buffer is null ? null : new JsonObject
     {

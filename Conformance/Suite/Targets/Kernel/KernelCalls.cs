@@ -35,7 +35,7 @@ internal sealed class KernelCalls : IDisposable
     /// <summary>The error queue of the socket an operation used (a send, or a setsockopt that pushed a corked datagram,
     /// or a connect), read until empty; nothing for other operations.</summary>
     private IReadOnlyList<ErrorQueueEntry> DrainErrorQueue(Operation operation) =>
-        operation is SendToOp or SendMsgOp or SetSockOptOp or ConnectOp ? ErrorQueue.Drain(Resolve(Operation.DescriptorOf(operation)!.Value)) : [];
+        operation is SendToOp or SendMsgOp or SendMmsgOp or SetSockOptOp or ConnectOp ? ErrorQueue.Drain(Resolve(Operation.DescriptorOf(operation)!.Value)) : [];
 
     private int Resolve(Fd fd) => descriptors.Resolve(fd);
 
@@ -103,17 +103,29 @@ internal sealed class KernelCalls : IDisposable
             }
             case SendMsgOp op:
             {
-                var iov = (IoVec*)memory.Writable(sizeof(IoVec) * Math.Max(1, op.Iov.Count));
-                for (var i = 0; i < op.Iov.Count; i++)
-                    iov[i] = new IoVec { Base = memory.Place(op.Iov[i]), Length = (nuint)op.Iov[i].Length };
                 var msg = (MsgHdr*)memory.Writable(sizeof(MsgHdr));
-                *msg = new MsgHdr
-                {
-                    Name = memory.Place(op.Name), NameLength = op.NameLength,
-                    Iov = op.Iov.Count == 0 ? 0 : (nint)iov, IovLength = (nuint)op.Iov.Count,
-                    Control = memory.Place(op.Control), ControlLength = (nuint)op.ControlLength,
-                };
+                *msg = Header(memory, new MmsgEntry(op.Name, op.NameLength, op.Iov, op.Control, op.ControlLength));
                 var r = Native.sendmsg(Resolve(op.Fd), (nint)msg, (int)op.Flags);
+                return Result(r, Native.Errno);
+            }
+            case SendMmsgOp op:
+            {
+                // The vector's readable entries end right before a guard page: an entry the call reaches beyond them
+                // faults, as the operation says. A SIGPIPE would not end the process: .NET ignores the signal.
+                var entries = new MmsgHdr[op.Messages.Count];
+                for (var k = 0; k < entries.Length; k++) entries[k].Header = Header(memory, op.Messages[k]);
+                var vector = memory.Place(System.Runtime.InteropServices.MemoryMarshal.AsBytes(entries.AsSpan()));
+                var r = Native.sendmmsg(Resolve(op.Fd), vector, op.Vlen, (int)op.Flags);
+                if (r < 0) return Fail(Native.Errno);
+                // msg_len of each entry sent, as the kernel wrote it.
+                var sent = new ReadOnlySpan<MmsgHdr>((void*)vector, Math.Min(r, entries.Length));
+                var lengths = new byte[sent.Length * 4];
+                for (var k = 0; k < sent.Length; k++) System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(lengths.AsSpan(k * 4), sent[k].Length);
+                return (OutcomeKind.Value, r, null, lengths);
+            }
+            case ShutdownOp op:
+            {
+                var r = Native.shutdown(Resolve(op.Fd), op.How);
                 return Result(r, Native.Errno);
             }
             case CloseOp op:
@@ -130,6 +142,20 @@ internal sealed class KernelCalls : IDisposable
             default:
                 return (OutcomeKind.Unmodeled, 0, null, null);
         }
+    }
+
+    /// <summary>A msghdr whose buffers are placed in <paramref name="memory"/> (msg_flags 0).</summary>
+    private static unsafe MsgHdr Header(GuardedMemory memory, MmsgEntry entry)
+    {
+        var iov = (IoVec*)memory.Writable(sizeof(IoVec) * Math.Max(1, entry.Iov.Count));
+        for (var i = 0; i < entry.Iov.Count; i++)
+            iov[i] = new IoVec { Base = memory.Place(entry.Iov[i]), Length = (nuint)entry.Iov[i].Length };
+        return new MsgHdr
+        {
+            Name = memory.Place(entry.Name), NameLength = entry.NameLength,
+            Iov = entry.Iov.Count == 0 ? 0 : (nint)iov, IovLength = (nuint)entry.Iov.Count,
+            Control = memory.Place(entry.Control), ControlLength = (nuint)entry.ControlLength,
+        };
     }
 
     public void Dispose()

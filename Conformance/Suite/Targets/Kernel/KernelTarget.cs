@@ -24,7 +24,8 @@ public sealed class KernelTarget : ITarget
     /// (a NOARP TUN device has no neighbour entries to confirm). error-queue: after a send, the socket's error queue is read
     /// (recvmsg with MSG_ERRQUEUE) until it is empty.</summary>
     public IReadOnlySet<Feature> Features { get; } = new HashSet<Feature>
-        { Feature.Netfilter, Feature.HostChange, Feature.MultipleLinks, Feature.Counters, Feature.ChecksumOffload, Feature.QueueFull, Feature.Ipv6, Feature.ErrorQueue };
+        { Feature.Netfilter, Feature.HostChange, Feature.MultipleLinks, Feature.Counters, Feature.ChecksumOffload, Feature.QueueFull, Feature.Ipv6, Feature.ErrorQueue,
+          Feature.Shutdown, Feature.Sendmmsg };
 
     private static readonly Lazy<string?> probe = new(Probe);
 

@@ -41,6 +41,8 @@ public static unsafe class Native
     [DllImport("libc", SetLastError = true)] public static extern nint sendto(int fd, nint buf, nuint len, int flags, nint addr, int addrlen);
     [DllImport("libc", SetLastError = true)] public static extern nint sendmsg(int fd, nint msg, int flags);
     [DllImport("libc", SetLastError = true)] public static extern nint recvmsg(int fd, nint msg, int flags);
+    [DllImport("libc", SetLastError = true)] public static extern int sendmmsg(int fd, nint vector, uint vlen, int flags);
+    [DllImport("libc", SetLastError = true)] public static extern int shutdown(int fd, int how);
     [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
     [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)] public static extern int open(string path, int flags);
     [DllImport("libc", SetLastError = true)] public static extern nint read(int fd, byte* buf, nuint count);

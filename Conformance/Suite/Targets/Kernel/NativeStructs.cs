@@ -14,6 +14,14 @@ public struct IoVec
     public nuint Length;
 }
 
+/// <summary>struct mmsghdr (64 bytes): msg_hdr (0), msg_len (56, then 4 bytes of padding).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct MmsgHdr
+{
+    public MsgHdr Header;
+    public uint Length;
+}
+
 /// <summary>struct msghdr (56 bytes): msg_name (0), msg_namelen (8, then 4 bytes of padding), msg_iov (16),
 /// msg_iovlen (24), msg_control (32), msg_controllen (40), msg_flags (48, then 4 bytes of padding).</summary>
 [StructLayout(LayoutKind.Sequential)]

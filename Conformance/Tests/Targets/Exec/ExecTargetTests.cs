@@ -106,7 +106,7 @@ public class ExecTargetTests
     }
 
     [Theory]
-    [InlineData("version 2", "read l; echo '{\"op\":\"hello\",\"version\":2,\"name\":\"future\",\"features\":[]}'", "speaks protocol version 2; udpconf speaks 1")]
+    [InlineData("version 3", "read l; echo '{\"op\":\"hello\",\"version\":3,\"name\":\"future\",\"features\":[]}'", "speaks protocol version 3; udpconf speaks 1 and 2")]
     [InlineData("no hello", "read l; echo '{\"op\":\"nope\"}'", "the handshake reply is not a hello")]
     [InlineData("silent exit", "exit 0", "closed its output instead of answering the handshake")]
     [InlineData("not a program", "exec /nonexistent/adapter", "closed its output instead of answering the handshake (exit code 127)")]
@@ -115,6 +115,52 @@ public class ExecTargetTests
         var target = ExecTarget.Connect(Script(script), out var why, TimeSpan.FromMilliseconds(300));
         Assert.True(target is null, $"{what}: the handshake was accepted");
         Assert.Contains(expected, why);
+    }
+
+    /// <summary>Protocol version 2: an implementation answering version 1 keeps working, and a case calling shutdown or
+    /// sendmmsg is not applicable to it, even when it lists them; the requests never reach it (the fake answers one
+    /// operation, socket, and would be an error verdict on a second).</summary>
+    [Theory]
+    [InlineData("shutdown s wr", "shutdown")]
+    [InlineData("sendmmsg s msg iov 10 to 198.51.100.7:9", "sendmmsg")]
+    public void A_case_calling_a_version_2_operation_is_not_applicable_to_a_version_1_implementation(string line, string feature)
+    {
+        var script = Script("read l; echo '{\"op\":\"hello\",\"version\":1,\"name\":\"old\",\"features\":[\"shutdown\",\"sendmmsg\"]}'; " +
+                            $"{HostOk}; read l; echo '{{\"id\":1,\"ret\":5,\"packets\":[]}}'; read l");
+        var target = ExecTarget.Connect(script, out var why, TimeSpan.FromMilliseconds(2000));
+        Assert.True(target is not null, why);
+        Assert.DoesNotContain(new Feature(feature), target!.Features);
+        var token = TestContext.Current.CancellationToken;
+        var plain = CaseParser.Parse("x.case", "exec/v1", "clauses: socket.create\nsteps:\n  socket s\n    => 3\n").Case!;
+        Assert.Equal(VerdictKind.Pass, CaseRunner.Run(plain, Profile.Linux, target, token).Kind);
+        var @case = CaseParser.Parse("x.case", "exec/v2op", $"clauses: socket.create\nsteps:\n  socket s\n    => 3\n  {line}\n").Case!;
+        var result = CaseRunner.Run(@case, Profile.Linux, target, token);
+        Assert.Equal(VerdictKind.NotApplicable, result.Kind);
+        Assert.Contains($"lacks {feature}", result.Reason);
+    }
+
+    /// <summary>A version 2 implementation performs what it lists: serve-model lists both and answers them as the
+    /// model does; offered only version 1 it answers 1, without them, and refuses their requests.</summary>
+    [Fact]
+    public void Serve_model_answers_version_2_with_both_operations_and_version_1_without()
+    {
+        var exec = ExecTarget.Connect(ServeModel("linux"), out var why);
+        Assert.True(exec is not null, why);
+        Assert.Contains(Feature.Shutdown, exec!.Features);
+        Assert.Contains(Feature.Sendmmsg, exec.Features);
+        var run = exec.Run(Host, [new SocketOp("s"), new ShutdownOp(Fd.Named("s"), 1), .. SendTen().Skip(1)], TestContext.Current.CancellationToken);
+        Assert.Null(run.Failure);
+        Assert.Equal([Errno.ENOTCONN, Errno.EPIPE], run.Observations.Skip(1).Select(o => o.Error!.Value));
+
+        using var process = new ImplementationProcess(ServeModel("linux"));
+        var hello = process.Ask(new System.Text.Json.Nodes.JsonObject { ["op"] = "hello", ["versions"] = new System.Text.Json.Nodes.JsonArray(1) }, TimeSpan.FromSeconds(10), "the handshake");
+        Assert.Equal(1, hello["version"]!.GetValue<int>());
+        var (_, features) = Protocol.ReadHelloReply(hello);
+        Assert.DoesNotContain(Feature.Shutdown, features);
+        process.Ask(Protocol.Host(Host), TimeSpan.FromSeconds(10), "the host");
+        process.Ask(Protocol.Request(1, new SocketOp("s"), _ => 0), TimeSpan.FromSeconds(10), "socket");
+        var refused = process.Ask(Protocol.Request(2, new ShutdownOp(Fd.Named("s"), 1), _ => 3), TimeSpan.FromSeconds(10), "shutdown");
+        Assert.Contains("version 2", refused["unsupported"]!.GetValue<string>());
     }
 
     [Fact]
