@@ -74,9 +74,9 @@ public static class RouteLookup
             if (destination.IsLocalMulticast || destination.IsLimitedBroadcast)
             {
                 var type = destination.IsMulticast ? RouteType.Multicast : RouteType.Broadcast;
-                return Make(type, outputDevice, source.IsZero ? outputDevice.Address : source, destination, destination, null);
+                return Make(type, outputDevice, source.IsZero ? SelectAddress(host, outputDevice) : source, destination, destination, null);
             }
-            if (source.IsZero && destination.IsMulticast) source = outputDevice.Address;
+            if (source.IsZero && destination.IsMulticast) source = SelectAddress(host, outputDevice);
         }
 
         if (destination.IsZero)
@@ -107,12 +107,7 @@ public static class RouteLookup
             // other device's address (found by the differential machine: IP_UNICAST_IF lo, connect, then a
             // multicast send leaves tun0 from 192.0.2.1).
             if (outputDevice is not null)
-            {
-                var linkScope = outputDevice.IsLoopback
-                    ? host.Interfaces.FirstOrDefault(i => i.Up && !i.IsLoopback)?.Address
-                    : null;
-                return Classify(new Route(destination, 32, RouteKind.OnLink, outputDevice.Name, PreferredSource: linkScope), outputDevice, source, destination);
-            }
+                return Classify(new Route(destination, 32, RouteKind.OnLink, outputDevice.Name, PreferredSource: SelectAddress(host, outputDevice)), outputDevice, source, destination);
             return Errno.ENETUNREACH;
         }
 
@@ -138,6 +133,12 @@ public static class RouteLookup
 
     private static RouteResult Make(RouteType type, Interface device, Ipv4Address source, Ipv4Address destination, Ipv4Address nextHop, Route? route) =>
         new(type, device, source, destination, nextHop, route?.MtuLocked ?? false, route?.HopLimit, route?.Mtu);
+
+    /// <summary>inet_select_addr for a flow out of <paramref name="device"/> (link or universe scope): the device's
+    /// address; lo's 127.0.0.1 is of host scope, so through lo it is the first other device's (found by the
+    /// differential machine: bound to lo, a connect to 224.0.0.1 takes 192.0.2.1).</summary>
+    private static Ipv4Address SelectAddress(HostConfig host, Interface device) =>
+        device.IsLoopback ? host.Interfaces.FirstOrDefault(i => i.Up && !i.IsLoopback)?.Address ?? device.Address : device.Address;
 
     private static Interface Loopback(HostConfig host) => host.InterfaceByName("lo") ?? HostConfig.LoopbackInterface;
 
