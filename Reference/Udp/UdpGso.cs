@@ -6,7 +6,7 @@ namespace Udpconf.Reference.Udp;
 /// <summary>udp_send_skb's checks of a datagram with a UDP segment size (current kernels: UDP GSO).</summary>
 public static class UdpGso
 {
-    /// <summary>UDP_MAX_SEGMENTS: 128 on 6.18.44 (1281 bytes at a size of 10 is EINVAL, 1280 leave as 128 datagrams).</summary>
+    /// <summary>UDP_MAX_SEGMENTS: 128 on 6.18.44, 6.12.107 and 6.1.192 (1281 bytes at a size of 10 are EINVAL; Conformance/probes).</summary>
     public const int MaxSegments = 128;
 
     private const int IpHeaderLength = 20;
