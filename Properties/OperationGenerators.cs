@@ -87,7 +87,7 @@ public static class OperationGenerators
     private static Gen<byte[]> Control() => Gen.Frequency(
         (3, Gen.Zip(Gen.Choose(0, 2), Gen.Elements(1, 2, 4, 7, 8, 99)).SelectMany(t => Bytes(16).Select(data =>
             ControlMessages.Encode((t.Item1 == 2 ? 17 : t.Item1, t.Item2, data))))),
-        (2, Gen.Elements(Addresses).Select(a => ControlMessages.Encode((0, 8, ControlMessages.PktInfo(2, a))))),
+        (4, Gen.Zip(Gen.Elements(0, 1, 2, 3), Gen.Elements(Addresses)).Select(t => ControlMessages.Encode((0, 8, ControlMessages.PktInfo(t.Item1, t.Item2))))),
         (1, Gen.Elements(1, 64, 255, 0, 256, -1).Select(v => ControlMessages.Encode((0, 2, ControlMessages.Int(v)), (0, 1, ControlMessages.Int(v))))),
         // UDP GSO (current kernels): a segment size alone, or beside an IP message.
         (2, Gen.Elements(0, 1, 10, 100, 1000, 1472, 1473, 65535).SelectMany(size => Gen.Elements(
@@ -102,13 +102,12 @@ public static class OperationGenerators
             Interesting(0, 17, 1, 6, 136).Select(p => (Operation)new SocketOp(t.Item1, t.Item2, t.Item3, p)))),
         (1, Gen.Constant((Operation)new OpenFileOp("f"))));
 
-    /// <summary>Options that matter to the send path, with values that matter, plus arbitrary ones.</summary>
-    private static Gen<(int Level, int Name, byte[] Value)> MeaningfulOption() => Gen.OneOf(
+    /// <summary>Options that matter to the send path, with values that matter: the notes' (2.6) options as often as
+    /// before the current kernels' ones came, which do not dilute them.</summary>
+    private static Gen<(int Level, int Name, byte[] Value)> MeaningfulOption() => Gen.Frequency((3, NotesOption()), (2, CurrentOption()));
+
+    private static Gen<(int Level, int Name, byte[] Value)> NotesOption() => Gen.OneOf(
         Gen.Elements(0, 1).Select(v => (17, 1, BitConverter.GetBytes(v))),
-        Gen.Elements(0, 10, 1000, 1473, 65535, 65536, -1).Select(v => (17, 103, BitConverter.GetBytes(v))),
-        Gen.Elements<byte[]>([.. "tun0"u8, 0], [.. "lo"u8], [0], [.. "nosuch"u8, 0]).Select(v => (1, 25, v)),
-        Gen.Elements(0, 1, 2, 99, -1).Select(v => (1, 62, BitConverter.GetBytes(v))),
-        Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)),
         Gen.Choose(-1, 6).Select(v => (0, 10, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (0, 11, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (1, 11, BitConverter.GetBytes(v))),
@@ -122,6 +121,22 @@ public static class OperationGenerators
         Gen.Elements<byte[]>(
             [131, 7, 4, 198, 51, 100, 1], [137, 11, 4, 192, 0, 2, 7, 198, 51, 100, 1], [7, 7, 4, 0, 0, 0, 0], [7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0],
             [1, 1, 1, 0], [68, 8, 5, 0, 0, 0, 0, 0], [148, 4, 0, 0], [131, 3, 4], [], [0], [30, 2]).Select(v => (0, 4, v)));
+
+    /// <summary>Current kernels' options (catalog part 2): UDP_SEGMENT, device binding (bound sockets often, for
+    /// bind_device.pktinfo), membership, loop and all, a multicast TTL of 0, IP_UNICAST_IF.</summary>
+    private static Gen<(int Level, int Name, byte[] Value)> CurrentOption() => Gen.Frequency(
+        (4, Gen.Elements(1, 2).Select(v => (1, 62, BitConverter.GetBytes(v)))),
+        (7, CurrentOptions()));
+
+    private static Gen<(int Level, int Name, byte[] Value)> CurrentOptions() => Gen.OneOf(
+        Gen.Elements(0, 10, 1000, 1473, 65535, 65536, -1).Select(v => (17, 103, BitConverter.GetBytes(v))),
+        Gen.Elements<byte[]>([.. "tun0"u8, 0], [.. "lo"u8], [0], [.. "nosuch"u8, 0]).Select(v => (1, 25, v)),
+        Gen.Elements(0, 1, 2, 2, 99, -1).Select(v => (1, 62, BitConverter.GetBytes(v))),
+        Gen.Elements<byte[]>([239, 1, 2, 3, 192, 0, 2, 1], [239, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0], [239, 1, 2, 3], [198, 51, 100, 7, 192, 0, 2, 1], [239, 1, 2, 3, 203, 0, 113, 9])
+            .SelectMany(v => Gen.Elements(35, 36).Select(name => (0, name, v))),
+        Gen.Elements(0, 1, 2).SelectMany(v => Gen.Elements(34, 49).Select(name => (0, name, BitConverter.GetBytes(v)))),
+        Gen.Constant((0, 33, BitConverter.GetBytes(0))),
+        Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)));
 
     private static Gen<Operation> OptionOps()
     {
@@ -160,6 +175,8 @@ public static class OperationGenerators
         (3, SocketOps()),
         (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new BindOp(t.Item1, t.Item2.Address, t.Item2.Length))),
         (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new ConnectOp(t.Item1, t.Item2.Address, t.Item2.Length))),
+        // An AF_UNSPEC disconnect (which also unbinds a device: bind_device.disconnect).
+        (1, Fd().Select(fd => (Operation)new ConnectOp(fd, UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 0, AddressFamily.Unspec)), 16))),
         (4, OptionOps()),
         (1, Gen.Zip(Fd(), ArbMap.Default.GeneratorFor<bool>()).Select(t => (Operation)new SetNonblockOp(t.Item1, t.Item2))),
         (8, SendOps()),

@@ -120,6 +120,13 @@ public static class ClauseId
     public const string BindDeviceDisconnect = "bind_device.disconnect";
     public const string BindDevicePktinfo = "bind_device.pktinfo";
     public const string UnicastIf = "bind_device.unicast_if";
+    // multicast: group membership and the multicast options (net/ipv4/igmp.c, net/ipv4/ip_sockglue.c)
+    public const string MulticastJoin = "multicast.join";
+    public const string MulticastLeave = "multicast.leave";
+    public const string MulticastLoop = "multicast.loop";
+    public const string MulticastAll = "multicast.all";
+    public const string MulticastTtlZero = "multicast.ttl_zero";
+
     // shutdown: inet_shutdown (net/ipv4/af_inet.c) and the send that meets it (sock_alloc_send_pskb, net/core/sock.c)
     public const string ShutdownHow = "inet_shutdown.how";
     public const string ShutdownNotConnected = "inet_shutdown.not_connected";

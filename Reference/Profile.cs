@@ -29,7 +29,7 @@ public enum IdentPolicy
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
 /// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
-/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="ShutdownCall"/> and <see cref="SendmmsgCall"/>
+/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="MulticastMembership"/>, <see cref="ShutdownCall"/> and <see cref="SendmmsgCall"/>
 /// were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
@@ -137,6 +137,12 @@ public sealed record Profile
     /// IP_UNICAST_IF, the bound device as the route's output device, its reset by an AF_UNSPEC disconnect. Measured on
     /// 6.18.44 (bind_device/*_linux). The notes' 2.6 profile does not follow these options (off: unmodeled).</summary>
     public bool DeviceBinding { get => Read(field); init; }
+
+    /// <summary>Multicast group membership as current kernels keep it (multicast.*): IP_ADD_MEMBERSHIP and
+    /// IP_DROP_MEMBERSHIP in their ip_mreq and ip_mreqn forms, IP_MULTICAST_LOOP, IP_MULTICAST_ALL, and a TTL-0
+    /// datagram to a group this host joined on the output device staying on the host. Measured on 6.18.44
+    /// (multicast/*_linux). The notes do not document membership: under 2.6 the options are unmodeled (off).</summary>
+    public bool MulticastMembership { get => Read(field); init; }
     /// <summary>shutdown() is modeled (inet_shutdown, and the EPIPE of a send after SHUT_WR): measured on 6.18.44
     /// (Conformance/cases/shutdown/). The lecture notes do not document shutdown: under 2.6 it is unmodeled (off).</summary>
     public bool ShutdownCall { get => Read(field); init; }
@@ -214,6 +220,7 @@ public sealed record Profile
         CmsgUdpLevel = false,
         UdpSegmentOption = false,
         DeviceBinding = false,
+        MulticastMembership = false,
         ShutdownCall = false,
         SendmmsgCall = false,
     };
@@ -254,6 +261,7 @@ public sealed record Profile
         CmsgUdpLevel = true,
         UdpSegmentOption = true,
         DeviceBinding = true,
+        MulticastMembership = true,
         ShutdownCall = true,
         SendmmsgCall = true,
     };

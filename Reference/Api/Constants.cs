@@ -60,6 +60,10 @@ public static class SocketOption
     public const int IpMtu = 14;
     public const int IpMulticastIf = 32;
     public const int IpMulticastTtl = 33;
+    public const int IpMulticastLoop = 34;
+    public const int IpAddMembership = 35;
+    public const int IpDropMembership = 36;
+    public const int IpMulticastAll = 49;
 
     public const int UdpCork = 1;
     /// <summary>UDP_SEGMENT: the GSO segment size, as an option and (a u16) as a SOL_UDP control message.</summary>

@@ -56,6 +56,12 @@ public abstract class InetSock : FileObject
     public int BoundDevice { get; set; }
     /// <summary>inet->uc_index: IP_UNICAST_IF, the output device of unicast sends that name none; 0: none.</summary>
     public int UnicastIndex { get; set; }
+    /// <summary>inet->mc_list: the groups joined, each on a device (as resolved when joined) and with the interface
+    /// address the join named (0 when none).</summary>
+    public List<(Ipv4Address Group, int Ifindex, Ipv4Address Address)> Memberships { get; } = [];
+    /// <summary>IP_MULTICAST_LOOP (on by default) and IP_MULTICAST_ALL (on by default).</summary>
+    public bool MulticastLoop { get; set; } = true;
+    public bool MulticastAll { get; set; } = true;
     public Ipv4Address MulticastAddress { get; set; }
     public bool Broadcast { get; set; }
     public bool NoCheck { get; set; }

@@ -22,6 +22,17 @@ public abstract class Net
         Profile = profile;
     }
 
+    /// <summary>Every open socket of the host.</summary>
+    protected abstract IEnumerable<InetSock> InetSockets { get; }
+
+    /// <summary>ip_check_mc_rcu: the device is a member of <paramref name="group"/>: every device is of 224.0.0.1
+    /// (IGMP_ALL_HOSTS, joined by ip_mc_up; found by the differential machine), any other group once some socket of
+    /// this host joined it on the device.</summary>
+    internal bool Joined(Ipv4Address group, int ifindex) =>
+        group == AllHosts || InetSockets.Any(s => s.Memberships.Any(m => m.Group == group && m.Ifindex == ifindex));
+
+    private static readonly Ipv4Address AllHosts = Ipv4Address.Parse("224.0.0.1");
+
     public HostConfig Host { get; private set; }
     public Profile Profile { get; }
     /// <summary>Bumped by every host change: cached routes of connected sockets are then looked up again.</summary>

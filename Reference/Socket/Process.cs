@@ -24,6 +24,8 @@ public abstract class Process : Net
 
     public IEnumerable<Sock> Sockets => files.Values.OfType<Sock>();
 
+    protected override IEnumerable<InetSock> InetSockets => Sockets;
+
     /// <summary>Installs a file at the lowest free descriptor number (from 3, as after stdin/stdout/stderr).</summary>
     internal int Open(string name, FileObject file)
     {

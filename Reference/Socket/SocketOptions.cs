@@ -35,7 +35,9 @@ public static class SocketOptions
         var lookup = SocketCalls.Lookup(model, op.Fd);
         if (lookup.Stop is { } stop) return call.Finish(stop);
         var sock = lookup.Value;
-        var outcome = DeviceBinding.Handles(model.Profile, op.Level, op.OptName) ? DeviceBinding.Set(model, call, sock, op) : op.Level switch
+        var outcome = DeviceBinding.Handles(model.Profile, op.Level, op.OptName) ? DeviceBinding.Set(model, call, sock, op)
+            : MulticastMembership.Handles(model.Profile, op.Level, op.OptName) ? MulticastMembership.Set(model, call, sock, op)
+            : op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
             SolUdp => SetUdpLevel(model, call, sock, op),
@@ -225,6 +227,9 @@ public static class SocketOptions
         {
             case (SolSocket, SoBindToIfindex) or (SolIp, IpUnicastIf) when model.Profile.DeviceBinding:
                 value = DeviceBinding.IntValue(sock, op.Level);
+                break;
+            case (SolIp, IpMulticastLoop or IpMulticastAll) when model.Profile.MulticastMembership:
+                value = MulticastMembership.IntValue(sock, op.OptName)!.Value;
                 break;
             case (SolSocket, SoDontRoute): value = sock.DontRoute ? 1 : 0; break;
             case (SolSocket, SoBroadcast): value = sock.Broadcast ? 1 : 0; break;

@@ -30,7 +30,7 @@ public static class FuzzGenerators
     private static readonly (Ipv4Address Address, ushort Port)[] Destinations =
     [
         (Ipv4Address.Parse("198.51.100.7"), 9), (Ipv4Address.Parse("192.0.2.7"), 53), (Ipv4Address.Parse("203.0.113.9"), 4000),
-        (Ipv4Address.Parse("192.0.2.255"), 9), (Ipv4Address.Parse("224.0.0.1"), 9),
+        (Ipv4Address.Parse("192.0.2.255"), 9), (Ipv4Address.Parse("224.0.0.1"), 9), (Ipv4Address.Parse("239.1.2.3"), 9),
     ];
 
     private static readonly int[] Lengths = [0, 1, 7, 8, 100, 1472, 1473, 1480, 1500, 2000, 2952, 2953, 65467, 65468, 65507, 65508, 65527, 65535, 65536];
@@ -153,7 +153,19 @@ public static class FuzzGenerators
         (1, Gen.Elements(0, 1, 2, 99).Select(index => SetInt(name, SocketOption.SolSocket, SocketOption.SoBindToIfindex, index))),
         (1, Gen.Elements("tun0", "lo", "", "nosuch").Select(device => (Operation)new SetSockOptOp(Fd.Named(name), SocketOption.SolSocket, SocketOption.SoBindToDevice,
             UserBuffer.Of(System.Text.Encoding.ASCII.GetBytes(device + "\0")), device.Length + 1))),
-        (1, Gen.Elements(0, 1, 2, 99).Select(index => SetInt(name, SocketOption.SolIp, SocketOption.IpUnicastIf, BinaryPrimitives.ReverseEndianness(index)))));
+        (1, Gen.Elements(0, 1, 2, 99).Select(index => SetInt(name, SocketOption.SolIp, SocketOption.IpUnicastIf, BinaryPrimitives.ReverseEndianness(index)))),
+        // Multicast: membership of the groups the runs send to (by the host's address, by route, by index), loop,
+        // all, and a TTL of 0 or 1.
+        (2, Zip(Gen.Elements(SocketOption.IpAddMembership, SocketOption.IpDropMembership), Gen.Elements(Groups), Gen.Elements<byte[]>([192, 0, 2, 1], [0, 0, 0, 0], [0, 0, 0, 0, 2, 0, 0, 0], [0, 0, 0, 0, 9, 0, 0, 0])).Select(t =>
+        {
+            byte[] value = [.. t.Item2, .. t.Item3];
+            return (Operation)new SetSockOptOp(Fd.Named(name), SocketOption.SolIp, t.Item1, UserBuffer.Of(value), value.Length);
+        })),
+        (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastLoop, on))),
+        (1, Gen.Elements(0, 1, 2).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastAll, on))),
+        (1, Gen.Elements(0, 1).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastTtl, ttl))));
+
+    private static readonly byte[][] Groups = [[224, 0, 0, 1], [239, 1, 2, 3]];
 
     private static Gen<Operation> Connect(string name) => Gen.Frequency(
         (3, Address().Where(a => a.Address is not null).Select(a => (Operation)new ConnectOp(Fd.Named(name), a.Address, a.Length))),
