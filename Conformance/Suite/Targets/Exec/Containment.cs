@@ -38,7 +38,23 @@ public static class Containment
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
         // Not cancelled: the signal's default action (ending udpconf) follows once the boxes are emptied.
         foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP })
-            Handlers.Add(PosixSignalRegistration.Create(signal, _ => KillAll()));
+            Handlers.Add(PosixSignalRegistration.Create(signal, _ =>
+            {
+                if (signal != PosixSignal.SIGHUP && interruptsHandled) return;
+                KillAll();
+            }));
+    }
+
+    private static volatile bool interruptsHandled;
+
+    /// <summary>The host program turns SIGINT and SIGTERM into a cancellation of <paramref name="interruption"/> and
+    /// goes on to report what finished: the boxes are emptied when that token is cancelled, so after it is, never
+    /// before. (Killed first, the run in progress would fail and be counted before the interruption is seen; signal
+    /// handlers of one signal run in no promised order.)</summary>
+    public static void EmptyOn(CancellationToken interruption)
+    {
+        interruptsHandled = true;
+        interruption.Register(KillAll);
     }
 
     /// <summary>How to start <paramref name="command"/> (a /bin/sh command line) in a box.</summary>
