@@ -111,7 +111,7 @@ public static class FuzzGenerators
             (1, Gen.Elements(5L, 40L, 70000L).Select(n => new UserBuffer(UserBuffer.Pattern(4).Readable, n))));
         var iov = Gen.Frequency(
             (6, Gen.Choose(0, 3).SelectMany(n => Gen.ListOf(entry, n)).Select(l => (IReadOnlyList<UserBuffer>)l.ToArray())),
-            (1, Gen.Elements(1023, 1024, 1025, 1100).Select(n => (IReadOnlyList<UserBuffer>)Enumerable.Range(0, n).Select(_ => UserBuffer.Pattern(1)).ToArray())));
+            (1, Gen.Elements(1023, 1024, 1025).Select(n => (IReadOnlyList<UserBuffer>)Enumerable.Range(0, n).Select(_ => UserBuffer.Pattern(1)).ToArray())));
         var name_ = Gen.Frequency(
             (6, Address()),
             (1, Gen.Elements(-1, 0, 16, 128, 129, 1000).Select(n => ((UserBuffer?)null, n))),
