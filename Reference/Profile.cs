@@ -29,7 +29,8 @@ public enum IdentPolicy
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
 /// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
-/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="ShutdownCall"/> and <see cref="SendmmsgCall"/>
+/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="ShutdownCall"/>, <see cref="SendmmsgCall"/> and
+/// <see cref="SendmsgFrontEnd"/> (its optmem_max of 131072 is a sysctl default, not a build option)
 /// were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
