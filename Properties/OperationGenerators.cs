@@ -46,8 +46,11 @@ public static class OperationGenerators
     public static Gen<int> Interesting(params int[] values) =>
         Gen.Frequency((3, Gen.Elements(values)), (1, Gen.Choose(-3, 70000)), (1, ArbMap.Default.GeneratorFor<int>()));
 
+    /// <summary>Mostly "a": the state one operation leaves (an option, a cork, a connection) matters to the next
+    /// operation on the same socket, and the clauses that need two or three such steps in a row are reached only
+    /// when the steps meet on one socket often enough.</summary>
     private static Gen<Fd> Fd() => Gen.Frequency(
-        (8, Gen.Elements(Names).Select(Udpconf.Reference.Api.Fd.Named)),
+        (8, Gen.Frequency((5, Gen.Constant("a")), (3, Gen.Constant("b")), (1, Gen.Constant("c"))).Select(Udpconf.Reference.Api.Fd.Named)),
         (1, Gen.Elements("f", "nope").Select(Udpconf.Reference.Api.Fd.Named)),
         (1, Interesting(-1, 0, 1, 3, 4, 99, 1024).Select(Udpconf.Reference.Api.Fd.Raw)));
 
@@ -168,7 +171,21 @@ public static class OperationGenerators
         var sendmmsg = Zip(Fd(), Gen.Choose(0, 4).SelectMany(n => Gen.ListOf(entry, n)), Flags()).SelectMany(t =>
             Gen.Frequency((6, Gen.Constant((uint)t.Item2.Count)), (1, Gen.Elements(0u, 1u, 2u, 1025u, uint.MaxValue)))
                 .Select(vlen => (Operation)new SendMmsgOp(t.Item1, t.Item2.ToArray(), vlen, t.Item3)));
-        return Gen.Frequency((6, sendto), (4, sendmsg), (2, sendmmsg));
+        // The front end's limits (sys_sendmsg.*): explicit gather-list entries, iov counts around UIO_MAXIOV, control
+        // lengths around the on-stack buffer, optmem_max and INT_MAX, MSG_CMSG_COMPAT.
+        var explicitEntry = Gen.Frequency(
+            (3, Gen.Elements(0, 1, 9).Select(n => UserBuffer.Pattern(n))),
+            (1, Gen.Elements(0L, 5L, 70000L, -1L, long.MinValue, 1L << 47, 1L << 62).Select(UserBuffer.Null)),
+            (1, Gen.Elements(3L, 70000L, -1L, 1L << 47, 1L << 62).Select(UserBuffer.Unreadable)));
+        var frontIov = Gen.Frequency(
+            (4, Gen.Choose(0, 3).SelectMany(n => Gen.ListOf(explicitEntry, n)).Select(l => l.ToArray())),
+            (1, Gen.Elements(1024, 1025).Select(n => Enumerable.Range(0, n).Select(_ => UserBuffer.Pattern(1)).ToArray())));
+        var front = Zip(Fd(), frontIov, Address()).SelectMany(t =>
+            Gen.Zip(Interesting(0, 8, 36, 37, 131071, 131072, int.MaxValue).Select(x => (long)x),
+                    Gen.Frequency((6, Flags()), (1, Gen.Constant((MsgFlags)0x80000000))))
+                .Select(u => (Operation)new SendMsgOp(t.Item1, t.Item3.Address, t.Item3.Length, t.Item2,
+                    u.Item1 == 0 ? null : UserBuffer.Of(new byte[Math.Clamp(u.Item1, 0, 8)]), u.Item1 == int.MaxValue ? 1L << 31 : u.Item1, u.Item2)));
+        return Gen.Frequency((12, sendto), (8, sendmsg), (4, sendmmsg), (1, front));
     }
 
     public static Gen<Operation> Operation() => Gen.Frequency(

@@ -145,6 +145,16 @@ public static class ClauseId
     public const string SendmmsgPartial = "sys_sendmmsg.partial";
     public const string SendmmsgFault = "sys_sendmmsg.efault";
 
+    // sendmsg's front end: __sys_sendmsg, ___sys_sendmsg, __copy_msghdr, ____sys_sendmsg (net/socket.c), import_iovec (lib/iov_iter.c)
+    public const string SendmsgCompatFlag = "sys_sendmsg.compat_flag";
+    public const string SendmsgNameLength = "sys_sendmsg.namelen";
+    public const string SendmsgIovLength = "sys_sendmsg.iovlen";
+    public const string SendmsgIovRead = "sys_sendmsg.iov_read";
+    public const string SendmsgIovRange = "sys_sendmsg.iov_range";
+    public const string SendmsgControlLength = "sys_sendmsg.control_length";
+    public const string SendmsgControlAlloc = "sys_sendmsg.control_alloc";
+    public const string SendmsgControlCopy = "sys_sendmsg.control_copy";
+
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";
     public const string SocketUnsupported = "socket.unsupported";

@@ -29,7 +29,8 @@ public enum IdentPolicy
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
 /// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
-/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="MulticastMembership"/>, <see cref="ShutdownCall"/> and <see cref="SendmmsgCall"/>
+/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="MulticastMembership"/>, <see cref="ShutdownCall"/>,
+/// <see cref="SendmmsgCall"/> and <see cref="SendmsgFrontEnd"/> (its optmem_max of 131072 is a sysctl default, not a build option)
 /// were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
@@ -151,6 +152,12 @@ public sealed record Profile
     /// (Conformance/cases/sys_sendmmsg/). It came with Linux 3.0, after the notes' 2.6: unmodeled there (off).</summary>
     public bool SendmmsgCall { get => Read(field); init; }
 
+    /// <summary>sendmsg's front end as a current kernel checks it (Conformance/cases/sys_sendmsg/, measured on
+    /// 6.18.44): MSG_CMSG_COMPAT refused before the descriptor, __copy_msghdr's name checks before msg_iovlen's,
+    /// import_iovec's per-entry checks, the control buffer's allocation. The notes' 2.6 did not describe that order:
+    /// off keeps the model's earlier, unmeasured reading (unmodeled rather than guessed).</summary>
+    public bool SendmsgFrontEnd { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -223,6 +230,7 @@ public sealed record Profile
         MulticastMembership = false,
         ShutdownCall = false,
         SendmmsgCall = false,
+        SendmsgFrontEnd = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -264,6 +272,7 @@ public sealed record Profile
         MulticastMembership = true,
         ShutdownCall = true,
         SendmmsgCall = true,
+        SendmsgFrontEnd = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

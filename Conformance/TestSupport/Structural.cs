@@ -65,7 +65,7 @@ public static class Structural
     {
         (null, null) => true,
         (null, _) or (_, null) => false,
-        (UserBuffer e, UserBuffer a) => e.Length == a.Length && e.Readable.Span.SequenceEqual(a.Readable.Span),
+        (UserBuffer e, UserBuffer a) => e.Length == a.Length && e.NullBase == a.NullBase && e.Readable.Span.SequenceEqual(a.Readable.Span),
         (IReadOnlyList<UserBuffer> e, IReadOnlyList<UserBuffer> a) => e.Count == a.Count && e.Zip(a).All(t => ValueEquals(t.First, t.Second)),
         (IReadOnlyList<MmsgEntry> e, IReadOnlyList<MmsgEntry> a) => e.Count == a.Count && e.Zip(a).All(t =>
             Properties(typeof(MmsgEntry)).All(p => ValueEquals(p.GetValue(t.First), p.GetValue(t.Second)))),
@@ -75,7 +75,7 @@ public static class Structural
     private static string Show(object? value) => value switch
     {
         null => "null",
-        UserBuffer b => $"[{b.Length} bytes, {b.Readable.Length} readable: {Hex(b.Readable.Span)}]",
+        UserBuffer b => $"[{(b.NullBase ? "NULL, " : "")}{b.Length} bytes, {b.Readable.Length} readable: {Hex(b.Readable.Span)}]",
         IEnumerable<UserBuffer> list => "[" + string.Join(", ", list.Select(Show)) + "]",
         string s => s,
         IEnumerable e => "[" + string.Join(", ", e.Cast<object?>().Select(Show)) + "]",

@@ -60,7 +60,7 @@ public class SpecMapTests
         {
             Assert.False(string.IsNullOrWhiteSpace(row.Behavior), $"{row.Id} has no behavior");
             Assert.Matches(@"`[a-z_0-9]+`", row.Where);
-            Assert.Matches(@"\((?:net|include)/[a-z_0-9/]+\.[ch]\)", row.Where);
+            Assert.Matches(@"\((?:net|include|lib)/[a-z_0-9/]+\.[ch]\)", row.Where);
         });
     }
 

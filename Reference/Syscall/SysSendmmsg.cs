@@ -25,6 +25,8 @@ public static class SysSendmmsg
         var call = new Call();
         if (!model.Profile.SendmmsgCall)
             return call.Unmodeled(ClauseId.SocketUnsupported, $"sendmmsg is not documented for profile {model.Profile.Name}");
+        // spec: sys_sendmsg.compat_flag
+        if (SysSendto.CompatFlag(model, call, op.Flags) is { } refused) return refused;
         // spec: sys_sendmmsg.descriptor
         var file = model.File(model.Resolve(op.Fd));
         if (file is null) return call.Fail(Errno.EBADF, ClauseId.SendmmsgDescriptor);

@@ -54,6 +54,8 @@ public static class SysSendto
     public static Outcome SendMsg(Process model, SendMsgOp op)
     {
         var call = new Call();
+        // spec: sys_sendmsg.compat_flag
+        if (CompatFlag(model, call, op.Flags) is { } refused) return refused;
         var file = model.File(model.Resolve(op.Fd));
         if (file is null) return call.Fail(Errno.EBADF, ClauseId.BadFd);
         if (file is not Sock sock) return call.Fail(Errno.ENOTSOCK, ClauseId.NotSocket);
@@ -64,6 +66,7 @@ public static class SysSendto
     /// sendmmsg: the header's checks, then sock_sendmsg, recorded on <paramref name="call"/>.</summary>
     internal static Outcome SendHeader(Process model, Call call, Sock sock, MmsgEntry op, MsgFlags flags)
     {
+        if (model.Profile.SendmsgFrontEnd) return SendHeaderNow(model, call, sock, op, flags);
         if (op.Iov.Count > UioMaxIov) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgHeader);
         call.Pass(ClauseId.SingleIov);
 
@@ -99,6 +102,91 @@ public static class SysSendto
         if (op.ControlLength > 0)
         {
             if (op.Control is null || op.Control.Readable.Length < op.ControlLength) return call.Fail(Errno.EFAULT, ClauseId.SendmsgHeader);
+            control = op.Control.Readable[..(int)op.ControlLength];
+        }
+        var msg = new KernelMsg(name, nameLength, op.Iov, control, op.ControlLength, WithNonblock(call, sock, flags), total);
+        return Finish(call, SockSendmsg.Send(model, call, sock, msg));
+    }
+
+    /// <summary>MSG_CMSG_COMPAT (bit 31) among a 64-bit caller's flags: EINVAL before the descriptor is looked up
+    /// (__sys_sendmsg and __sys_sendmmsg with forbid_cmsg_compat); null when the call goes on.</summary>
+    internal static Outcome? CompatFlag(Process model, Call call, MsgFlags flags)
+    {
+        if (!model.Profile.SendmsgFrontEnd) return null;
+        if (((uint)flags & CmsgCompat) != 0) return call.Fail(Errno.EINVAL, ClauseId.SendmsgCompatFlag);
+        call.Pass(ClauseId.SendmsgCompatFlag);
+        return null;
+    }
+
+    private const uint CmsgCompat = 0x80000000;
+    /// <summary>MAX_RW_COUNT: INT_MAX rounded down to a page.</summary>
+    private const long MaxRwCount = 0x7ffff000;
+    /// <summary>The top of the x86-64 user address space (4-level paging, TASK_SIZE_MAX = 2^47 - 4096): no buffer of
+    /// this length or more passes access_ok, whatever its base.</summary>
+    private const long UserSpaceTop = (1L << 47) - 4096;
+    /// <summary>The on-stack control buffer of ____sys_sendmsg: sizeof(struct cmsghdr) + 20 (x86-64: 36 bytes).</summary>
+    private const long StackControl = 16 + 20;
+    /// <summary>net.core.optmem_max's default (131072 on 6.18): sock_kmalloc refuses size + sk_omem_alloc at or above it.</summary>
+    private const long OptmemMax = 131072;
+
+    /// <summary>The msghdr checks of a current kernel, in its order: __copy_msghdr (msg_namelen, the name,
+    /// msg_iovlen), import_iovec (the array, each length, access_ok, the MAX_RW_COUNT clamp), ____sys_sendmsg (the
+    /// control buffer), then sock_sendmsg. Model details: the socket's sk_omem_alloc is taken as 0 (the model
+    /// allocates no socket option memory), so a control buffer of 131072 bytes or more is refused.</summary>
+    private static Outcome SendHeaderNow(Process model, Call call, Sock sock, MmsgEntry op, MsgFlags flags)
+    {
+        call.Pass(ClauseId.SingleIov);
+        // spec: sys_sendmsg.namelen
+        var nameLength = op.Name is null ? 0 : op.NameLength;
+        if (nameLength < 0) return call.Fail(Errno.EINVAL, ClauseId.SendmsgNameLength);
+        nameLength = Math.Min(nameLength, Api.SockAddr.MaxLength);
+        call.Pass(ClauseId.SendmsgNameLength);
+        byte[]? name = null;
+        if (nameLength != 0)
+        {
+            var copied = SocketCalls.CopyAddressIn(op.Name, nameLength, ClauseId.AddrCopy);
+            if (copied.Stop is { } stop) return call.Finish(stop);
+            name = copied.Value;
+        }
+        else
+        {
+            call.Pass(ClauseId.NoAddr);
+        }
+
+        // spec: sys_sendmsg.iovlen
+        if (op.Iov.Count > UioMaxIov) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgIovLength);
+        call.Pass(ClauseId.SendmsgIovLength);
+
+        // spec: sys_sendmsg.iov_read — the array is copied entry by entry; a length negative as ssize_t stops it
+        foreach (var block in op.Iov)
+            if (block.Length < 0) return call.Fail(Errno.EINVAL, ClauseId.SendmsgIovRead);
+        if (op.Iov.Count > 0) call.Pass(ClauseId.SendmsgIovRead);
+
+        // spec: sys_sendmsg.iov_range — one entry is clamped before access_ok, several are checked unclamped
+        long total = 0;
+        foreach (var block in op.Iov)
+        {
+            var length = block.Length;
+            if (op.Iov.Count > 1 && length >= UserSpaceTop) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
+            total += Math.Min(length, MaxRwCount - total);
+        }
+        if (op.Iov.Count > 0) call.Pass(ClauseId.SendmsgIovRange);
+
+        // spec: sys_sendmsg.control_length
+        if (op.ControlLength > int.MaxValue || op.ControlLength < 0) return call.Fail(Errno.ENOBUFS, ClauseId.SendmsgControlLength);
+        var control = ReadOnlyMemory<byte>.Empty;
+        if (op.ControlLength > 0)
+        {
+            call.Pass(ClauseId.SendmsgControlLength);
+            // spec: sys_sendmsg.control_alloc
+            if (op.ControlLength > StackControl)
+            {
+                if (op.ControlLength >= OptmemMax) return call.Fail(Errno.ENOBUFS, ClauseId.SendmsgControlAlloc);
+                call.Pass(ClauseId.SendmsgControlAlloc);
+            }
+            // spec: sys_sendmsg.control_copy
+            if (op.Control is null || op.Control.Readable.Length < op.ControlLength) return call.Fail(Errno.EFAULT, ClauseId.SendmsgControlCopy);
+            call.Pass(ClauseId.SendmsgControlCopy);
             control = op.Control.Readable[..(int)op.ControlLength];
         }
         var msg = new KernelMsg(name, nameLength, op.Iov, control, op.ControlLength, WithNonblock(call, sock, flags), total);

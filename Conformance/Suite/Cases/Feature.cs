@@ -24,16 +24,20 @@ public readonly record struct Feature(string Name)
     /// implementation speaking version 1 finds the case not applicable.</summary>
     public static readonly Feature Shutdown = new("shutdown");
     public static readonly Feature Sendmmsg = new("sendmmsg");
+    /// <summary>Gather-list entries with an explicit length and base (<c>len=N/base=null|unreadable|DATA</c>): a NULL
+    /// base, a length negative as ssize_t or beyond the mapped bytes; a feature of protocol version 2.</summary>
+    public static readonly Feature IovLength = new("iov-length");
 
     /// <summary>The features a case file may name, in the order CASES.md lists them.</summary>
     public static readonly IReadOnlyList<Feature> Known =
-        [Ipv6, ChecksumOffload, Ufo, Netfilter, QueueFull, KernelFault, SecurityModule, HostChange, MultipleLinks, ErrorQueue, Counters, Neighbour, Shutdown, Sendmmsg];
+        [Ipv6, ChecksumOffload, Ufo, Netfilter, QueueFull, KernelFault, SecurityModule, HostChange, MultipleLinks, ErrorQueue, Counters, Neighbour, Shutdown, Sendmmsg, IovLength];
 
     /// <summary>The features an operation needs of whoever runs it, whether or not the case names them.</summary>
     public static IEnumerable<Feature> ImpliedBy(Reference.Api.Operation operation) => operation switch
     {
         Reference.Api.ShutdownOp => [Shutdown],
-        Reference.Api.SendMmsgOp => [Sendmmsg],
+        Reference.Api.SendMmsgOp op => op.Messages.Any(e => e.Iov.Any(SendLines.NeedsExplicitLength)) ? [Sendmmsg, IovLength] : [Sendmmsg],
+        Reference.Api.SendMsgOp op when op.Iov.Any(SendLines.NeedsExplicitLength) => [IovLength],
         _ => [],
     };
 

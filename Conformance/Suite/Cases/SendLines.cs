@@ -114,7 +114,7 @@ internal static class SendLines
         if (blocksToken.Text != "none")
             foreach (var part in LineReader.List(blocksToken, CaseLimits.IovEntries,
                          $"more than {CaseLimits.IovEntries} gather-list entries (the limit: the kernel's UIO_MAXIOV {CaseLimits.UioMaxIov}, and one more to see its EMSGSIZE)"))
-                iov.Add(DataWords.Read(part, data));
+                iov.Add(ReadIovEntry(part, data));
         UserBuffer? name = null;
         var nameLength = 0;
         var control = new List<byte>();
@@ -231,11 +231,55 @@ internal static class SendLines
         return line.ToString();
     }
 
+    /// <summary>An iov entry: DATA, or <c>len=N/base=null|unreadable|DATA</c>: iov_len N (a size_t: 0 to
+    /// 18446744073709551615, or negative as ssize_t, -1 being 2^64-1) at a NULL base, at an unreadable one, or at DATA's
+    /// bytes followed by unreadable memory up to N.</summary>
+    private static UserBuffer ReadIovEntry(Token part, DataBudget data)
+    {
+        if (!part.Text.StartsWith("len=")) return DataWords.Read(part, data);
+        var slash = part.Text.IndexOf('/');
+        if (slash < 0) throw new CaseSyntaxException(part.Column + part.Text.Length, "an entry 'len=N' needs its base: '/base=null', '/base=unreadable' or '/base=DATA'");
+        var lengthToken = new Token(part.Text[4..slash], part.Column + 4);
+        var length = ReadSizeT(lengthToken);
+        var rest = part.Text[(slash + 1)..];
+        var restColumn = part.Column + slash + 1;
+        if (!rest.StartsWith("base=")) throw new CaseSyntaxException(restColumn, $"expected 'base=null', 'base=unreadable' or 'base=DATA' after 'len={lengthToken.Text}/', found '{rest}'");
+        var baseToken = new Token(rest[5..], restColumn + 5);
+        switch (baseToken.Text)
+        {
+            case "null": return UserBuffer.Null(length);
+            case "unreadable": return UserBuffer.Unreadable(length);
+            case "": throw new CaseSyntaxException(baseToken.Column, "expected a base after 'base=' (null, unreadable or DATA)");
+        }
+        var bytes = DataWords.Read(baseToken, data);
+        if (!bytes.FullyReadable) throw new CaseSyntaxException(baseToken.Column, $"a base of DATA is readable bytes ('{baseToken.Text}' is not); 'base=unreadable' is an unreadable one");
+        if ((ulong)length < (ulong)bytes.Length)
+            throw new CaseSyntaxException(lengthToken.Column, $"len={lengthToken.Text} is shorter than the {bytes.Length} bytes of its base (give only the bytes the entry covers)");
+        return new UserBuffer(bytes.Readable, length);
+    }
+
+    /// <summary>A size_t as a case writes it: 0 to 18446744073709551615, or -9223372036854775808 to -1 (its ssize_t
+    /// reading); the bits in a long.</summary>
+    private static long ReadSizeT(Token token)
+    {
+        if (token.Text.StartsWith('-') && long.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var signed)) return signed;
+        if (!token.Text.StartsWith('-') && ulong.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var unsigned)) return unchecked((long)unsigned);
+        throw new CaseSyntaxException(token.Column, $"expected an iov length (0 to 18446744073709551615, or -9223372036854775808 to -1 as ssize_t), found '{token.Text}'");
+    }
+
+    /// <summary>An iov entry that only <c>len=N/base=…</c> says: a NULL base, a length negative as ssize_t, a partly
+    /// readable one, or an unreadable one beyond what <c>N!</c> says.</summary>
+    public static bool NeedsExplicitLength(UserBuffer block) =>
+        block.NullBase || block.Length < 0 || block.Readable.Length > block.Length || DataWords.WriteWhole(block) is null;
+
     private static string IovBlock(UserBuffer block, int index, Operation op)
     {
-        CheckLength(block, $"iov block {index + 1}", op);
-        return DataWords.WriteWhole(block) ?? throw Unsupported(op, block.Readable.Length == 0
-            ? $"iov block {index + 1} is {block.Length} unreadable bytes; 'N!' goes up to {MaxCountedLength}"
-            : $"iov block {index + 1} is partly readable ({block.Readable.Length} of {block.Length} bytes); a case's iov block is readable whole (DATA) or not at all (N!)");
+        if (!NeedsExplicitLength(block)) return DataWords.WriteWhole(block)!;
+        var length = Num(block.Length); // a size_t of 2^63 or more as its negative ssize_t reading
+        if (block.NullBase) return $"len={length}/base=null";
+        if (block.Readable.Length == 0) return $"len={length}/base=unreadable";
+        if (block.Length >= 0 && block.Readable.Length > block.Length)
+            throw Unsupported(op, $"iov block {index + 1} has {block.Readable.Length} readable bytes of a length of {block.Length}");
+        return $"len={length}/base={DataWords.Write(block.Readable.Span, allowText: true)}";
     }
 }

@@ -88,13 +88,49 @@ public static class FuzzGenerators
             (Operation)new SendToOp(Fd.Named(name), UserBuffer.Pattern(t.Item1), t.Item2, t.Item3.Address, t.Item3.Length));
 
     private static Gen<Operation> SendMsg(string name) =>
-        Zip(Length(), Gen.Choose(1, 3), Flags()).SelectMany(t => Gen.Zip(Address(), Control()).Select(u =>
-        {
-            var (length, pieces, flags) = t;
-            var iov = Enumerable.Range(0, pieces).Select(i => UserBuffer.Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
-            return (Operation)new SendMsgOp(Fd.Named(name), u.Item1.Address, u.Item1.Length, iov,
-                u.Item2 is null ? null : UserBuffer.Of(u.Item2), u.Item2?.Length ?? 0, flags);
-        }));
+        Gen.Frequency(
+            (12, Zip(Length(), Gen.Choose(1, 3), Flags()).SelectMany(t => Gen.Zip(Address(), Control()).Select(u =>
+            {
+                var (length, pieces, flags) = t;
+                var iov = Enumerable.Range(0, pieces).Select(i => UserBuffer.Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
+                return (Operation)new SendMsgOp(Fd.Named(name), u.Item1.Address, u.Item1.Length, iov,
+                    u.Item2 is null ? null : UserBuffer.Of(u.Item2), u.Item2?.Length ?? 0, flags);
+            }))),
+            (2, FrontEnd(name)));
+
+    /// <summary>sendmsg at the front end's limits (sys_sendmsg.*): iov counts around UIO_MAXIOV, gather-list entries with
+    /// explicit lengths (NULL bases, lengths negative as ssize_t, past user space, beyond the mapped bytes), control
+    /// lengths around the on-stack buffer, optmem_max and INT_MAX, names of odd lengths, MSG_CMSG_COMPAT. Lengths
+    /// between MAX_RW_COUNT and 2^47 are left out: whether access_ok takes them depends on where the buffer lies.</summary>
+    private static Gen<Operation> FrontEnd(string name)
+    {
+        var entry = Gen.Frequency(
+            (6, Gen.Elements(0, 1, 7, 100).Select(n => UserBuffer.Pattern(n))),
+            (1, Gen.Elements(0L, 5L, 70000L, -1L, long.MinValue, 1L << 47, 1L << 62).Select(UserBuffer.Null)),
+            (1, Gen.Elements(3L, 70000L, -1L, 1L << 47, 1L << 62).Select(UserBuffer.Unreadable)),
+            (1, Gen.Elements(5L, 40L, 70000L).Select(n => new UserBuffer(UserBuffer.Pattern(4).Readable, n))));
+        var iov = Gen.Frequency(
+            (6, Gen.Choose(0, 3).SelectMany(n => Gen.ListOf(entry, n)).Select(l => (IReadOnlyList<UserBuffer>)l.ToArray())),
+            (1, Gen.Elements(1023, 1024, 1025).Select(n => (IReadOnlyList<UserBuffer>)Enumerable.Range(0, n).Select(_ => UserBuffer.Pattern(1)).ToArray())));
+        var name_ = Gen.Frequency(
+            (6, Address()),
+            (1, Gen.Elements(-1, 0, 16, 128, 129, 1000).Select(n => ((UserBuffer?)null, n))),
+            (1, Gen.Elements(-1, 127, 128, 129, 4096).Select(n => ((UserBuffer?)UserBuffer.Of(Pad(SockAddr.In(Destinations[0].Address, Destinations[0].Port), 128)), n))));
+        var control = Gen.Frequency(
+            (4, Control().Select(c => (Buffer: c is null ? null : UserBuffer.Of(c), Length: (long)(c?.Length ?? 0)))),
+            (2, Gen.Elements(8L, 16L, 36L, 37L, 131071L, 131072L, 2147483647L, 2147483648L, -1L).Select(n => (Buffer: (UserBuffer?)UserBuffer.Of(Array.Empty<byte>()), Length: n))),
+            (1, Gen.Constant((Buffer: (UserBuffer?)UserBuffer.Of(new byte[8]), Length: 8L))));
+        var flags = Gen.Frequency((8, Flags()), (1, Gen.Constant((MsgFlags)0x80000000)));
+        return Zip(iov, name_, control).SelectMany(t => flags.Select(f =>
+            (Operation)new SendMsgOp(Fd.Named(name), t.Item2.Item1, t.Item2.Item2, t.Item1, t.Item3.Buffer, t.Item3.Length, f)));
+    }
+
+    private static byte[] Pad(byte[] bytes, int length)
+    {
+        var padded = new byte[length];
+        bytes.CopyTo(padded, 0);
+        return padded;
+    }
 
     /// <summary>sendmmsg of one to three entries shaped as <see cref="SendMsg"/>'s, with the call's flags; now and then a
     /// vlen one past them (the vector then ends: EFAULT there), or 0.</summary>

@@ -94,6 +94,13 @@ public class CaseParserTests
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmmsg s to 1.2.3.4:5\n", 3, 14, "unexpected 'to' (msg, vlen, flags)")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmmsg s msg iov 1 bogus\n", 3, 24, "unexpected 'bogus'")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov 1 msg iov 2\n", 3, 19, "unexpected 'msg'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov len=5\n", 3, 22, "an entry 'len=N' needs its base")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov len=x/base=null\n", 3, 21, "expected an iov length")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov 1,len=18446744073709551616/base=null\n", 3, 23, "expected an iov length")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov len=5/bass=null\n", 3, 23, "expected 'base=null', 'base=unreadable' or 'base=DATA'")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov len=5/base=\n", 3, 28, "expected a base after 'base='")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov len=2/base=4\n", 3, 21, "len=2 is shorter than the 4 bytes of its base")]
+    [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  sendmsg s iov len=9/base=4!\n", 3, 28, "a base of DATA is readable bytes")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  shutdown s xx\n", 3, 14, "expected rd, wr, rdwr or a number, found 'xx'")]
     [InlineData("clauses: udp_sendmsg.oob\nsteps:\n  shutdown s 99999999999\n", 3, 14, "rd, wr, rdwr or a number out of range")]
     public void A_malformed_line_gives_file_line_column_and_the_problem(string text, int line, int column, string problem)

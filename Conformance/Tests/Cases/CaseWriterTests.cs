@@ -485,7 +485,7 @@ public class CaseWriterTests
         ["both"] = new HostChangeOp("tun0", 1006, false),
         ["neither"] = new HostChangeOp("tun0"),
         ["msg_control is NULL"] = new SendMsgOp(Fd.Named("s"), null, 0, [], null, 8, MsgFlags.None),
-        ["iov block 2 is partly readable"] = new SendMsgOp(Fd.Named("s"), null, 0, [UserBuffer.Pattern(1), new UserBuffer(new byte[3], 10)], null, 0, MsgFlags.None),
+        ["iov block 2 has 3 readable bytes of a length of 2"] = new SendMsgOp(Fd.Named("s"), null, 0, [UserBuffer.Pattern(1), new UserBuffer(new byte[3], 2)], null, 0, MsgFlags.None),
         ["msg_control is partly or wholly unreadable"] = new SendMsgOp(Fd.Named("s"), null, 0, [], UserBuffer.Unreadable(16), 16, MsgFlags.None),
         ["the address is partly readable"] = new ConnectOp(Fd.Named("s"), new UserBuffer(SockAddr.In(Ipv4Address.Loopback, 9), 20), 20),
         ["shorter than its length 28"] = new SendToOp(Fd.Named("s"), UserBuffer.Pattern(1), MsgFlags.None, UserBuffer.Of(SockAddr.In(Ipv4Address.Loopback, 9)), 28),
@@ -504,6 +504,27 @@ public class CaseWriterTests
     {
         var e = Assert.Throws<NotSupportedException>(() => CaseWriter.Operation(UnwritableShapes[reason]));
         Assert.Contains(reason, e.Message);
+    }
+
+    [Theory]
+    [InlineData("sendmsg s iov 4,len=-1/base=null,len=20/base=10,len=140737488355328/base=unreadable,len=0/base=null to 198.51.100.7:9")]
+    [InlineData("sendmmsg s msg iov len=-1/base=2*ff to 198.51.100.7:9 msg iov len=5/base=null")]
+    [InlineData("sendmsg s iov len=2000000/base=unreadable,len=9/base=\"ab\"")]
+    public void An_iov_entry_with_an_explicit_length_and_base_reads_back_the_same(string line)
+    {
+        var op = ParseOne(line);
+        Assert.Equal(line, CaseWriter.Operation(op));
+        Assert.Null(Structural.OperationDifference(op, ParseOne(CaseWriter.Operation(op))));
+    }
+
+    [Fact]
+    public void Only_what_DATA_cannot_say_is_written_with_len()
+    {
+        var op = new SendMsgOp(Fd.Named("s"), null, 0, [UserBuffer.Pattern(3), UserBuffer.Unreadable(7), UserBuffer.Null(-2), new UserBuffer(new byte[] { 1 }, 4)], null, 0, MsgFlags.None);
+        Assert.Equal("sendmsg s iov 3,7!,len=-2/base=null,len=4/base=hex:01", CaseWriter.Operation(op));
+        var again = (SendMsgOp)ParseOne(CaseWriter.Operation(op));
+        Assert.True(again.Iov[2].NullBase);
+        Assert.Equal(-2, again.Iov[2].Length);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public static class Protocol
     public static readonly IReadOnlyList<int> Versions = [1, 2];
 
     /// <summary>The operations of version 2, as the features a case needs for them and an implementation lists.</summary>
-    public static readonly IReadOnlyList<Feature> V2Features = [Feature.Shutdown, Feature.Sendmmsg];
+    public static readonly IReadOnlyList<Feature> V2Features = [Feature.Shutdown, Feature.Sendmmsg, Feature.IovLength];
 
     /// <summary>The optional abilities an implementation may declare: the case features, and unreadable memory.</summary>
     public static readonly Feature UnreadableMemory = new("unreadable-memory");
@@ -193,7 +193,7 @@ public static class Protocol
                 break;
             case SendMsgOp op:
                 m["op"] = "sendmsg"; m["fd"] = fd(op.Fd); m["name"] = Buffer(op.Name); m["namelen"] = op.NameLength;
-                m["iov"] = new JsonArray(op.Iov.Select(Buffer).ToArray()); m["control"] = Buffer(op.Control); m["controllen"] = op.ControlLength;
+                m["iov"] = new JsonArray(op.Iov.Select(IovEntry).ToArray()); m["control"] = Buffer(op.Control); m["controllen"] = op.ControlLength;
                 m["flags"] = (long)op.Flags;
                 break;
             case ShutdownOp op: m["op"] = "shutdown"; m["fd"] = fd(op.Fd); m["how"] = op.How; break;
@@ -201,7 +201,7 @@ public static class Protocol
                 m["op"] = "sendmmsg"; m["fd"] = fd(op.Fd);
                 m["msgs"] = new JsonArray(op.Messages.Select(e => (JsonNode)new JsonObject
                 {
-                    ["name"] = Buffer(e.Name), ["namelen"] = e.NameLength, ["iov"] = new JsonArray(e.Iov.Select(Buffer).ToArray()),
+                    ["name"] = Buffer(e.Name), ["namelen"] = e.NameLength, ["iov"] = new JsonArray(e.Iov.Select(IovEntry).ToArray()),
                     ["control"] = Buffer(e.Control), ["controllen"] = e.ControlLength,
                 }).ToArray());
                 m["vlen"] = op.Vlen; m["flags"] = (long)op.Flags;
@@ -230,14 +230,14 @@ public static class Protocol
             "sendto" => new SendToOp(Descriptor(), ReadBuffer(m["data"]) ?? throw new ProtocolException("sendto needs data"), (MsgFlags)(uint)JsonField.Long(m, "flags"),
                 ReadBuffer(m["addr"]), JsonField.Int(m, "addrlen")),
             "sendmsg" => new SendMsgOp(Descriptor(), ReadBuffer(m["name"]), JsonField.Int(m, "namelen"),
-                JsonField.Array(m, "iov").Select(b => ReadBuffer(b) ?? throw new ProtocolException("an iov entry is null")).ToArray(),
+                JsonField.Array(m, "iov").Select(ReadIovEntry).ToArray(),
                 ReadBuffer(m["control"]), JsonField.Long(m, "controllen"), (MsgFlags)(uint)JsonField.Long(m, "flags")),
             "shutdown" => new ShutdownOp(Descriptor(), JsonField.Int(m, "how")),
             "sendmmsg" => new SendMmsgOp(Descriptor(), JsonField.Array(m, "msgs").Select(node =>
                 {
                     var e = JsonField.Object(node, "a message");
                     return new MmsgEntry(ReadBuffer(e["name"]), JsonField.Int(e, "namelen"),
-                        JsonField.Array(e, "iov").Select(b => ReadBuffer(b) ?? throw new ProtocolException("an iov entry is null")).ToArray(),
+                        JsonField.Array(e, "iov").Select(ReadIovEntry).ToArray(),
                         ReadBuffer(e["control"]), JsonField.Long(e, "controllen"));
                 }).ToArray(),
                 Vlen(JsonField.Long(m, "vlen")),
@@ -255,6 +255,35 @@ public static class Protocol
         ["hex"] = Convert.ToHexString(buffer.Readable.Span).ToLowerInvariant(),
         ["length"] = buffer.Length,
     };
+
+    /// <summary>A gather-list entry: a buffer whose <c>length</c> is a size_t (0 to 2^64-1, written unsigned), and
+    /// <c>"null": true</c> for a NULL base (feature <c>iov-length</c>).</summary>
+    public static JsonNode IovEntry(UserBuffer buffer)
+    {
+        var o = new JsonObject { ["hex"] = Convert.ToHexString(buffer.Readable.Span).ToLowerInvariant(), ["length"] = unchecked((ulong)buffer.Length) };
+        if (buffer.NullBase) o["null"] = true;
+        return o;
+    }
+
+    public static UserBuffer ReadIovEntry(JsonNode? node)
+    {
+        if (node is null) throw new ProtocolException("an iov entry is null (a NULL base is {\"hex\": \"\", \"length\": N, \"null\": true})");
+        var o = JsonField.Object(node, "an iov entry");
+        var bytes = JsonField.Hex(JsonField.String(o, "hex"), "hex");
+        long length = bytes.Length;
+        if (o["length"] is JsonValue value)
+        {
+            if (value.GetValueKind() != JsonValueKind.Number) throw new ProtocolException("an iov entry's length is not a number");
+            if (value.TryGetValue<ulong>(out var unsigned)) length = unchecked((long)unsigned);
+            else if (value.TryGetValue<long>(out var signed)) length = signed;
+            else throw new ProtocolException($"an iov entry's length {Shorten(value.ToJsonString())} is not a size_t (0 to 18446744073709551615)");
+        }
+        else if (o["length"] is not null) throw new ProtocolException("an iov entry's length is not a number");
+        var isNull = o["null"] is JsonValue n && n.GetValueKind() == JsonValueKind.True;
+        if (isNull && bytes.Length > 0) throw new ProtocolException("an iov entry with a NULL base holds bytes");
+        if (length >= 0 && length < bytes.Length) throw new ProtocolException($"an iov entry's length {length} is shorter than its {bytes.Length} bytes");
+        return isNull ? UserBuffer.Null(length) : new UserBuffer(bytes, length);
+    }
 
     public static UserBuffer? ReadBuffer(JsonNode? node)
     {

@@ -149,7 +149,7 @@ internal sealed class KernelCalls : IDisposable
     {
         var iov = (IoVec*)memory.Writable(sizeof(IoVec) * Math.Max(1, entry.Iov.Count));
         for (var i = 0; i < entry.Iov.Count; i++)
-            iov[i] = new IoVec { Base = memory.Place(entry.Iov[i]), Length = (nuint)entry.Iov[i].Length };
+            iov[i] = new IoVec { Base = entry.Iov[i].NullBase ? 0 : memory.Place(entry.Iov[i]), Length = unchecked((nuint)entry.Iov[i].Length) };
         return new MsgHdr
         {
             Name = memory.Place(entry.Name), NameLength = entry.NameLength,
