@@ -138,6 +138,13 @@ public static class ClauseId
     public const string SendmmsgPartial = "sys_sendmmsg.partial";
     public const string SendmmsgFault = "sys_sendmmsg.efault";
 
+    public const string LocalListener = "local_delivery.listener";
+    public const string LocalPortUnreachable = "local_delivery.port_unreachable";
+    public const string LocalConnectedError = "local_delivery.connected_error";
+    public const string LocalRecvErr = "local_delivery.recverr";
+    public const string LocalSoError = "local_delivery.so_error";
+    public const string LoopbackBroadcast = "local_delivery.loopback_broadcast";
+
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";
     public const string SocketUnsupported = "socket.unsupported";

@@ -29,8 +29,8 @@ public enum IdentPolicy
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
 /// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
-/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="ShutdownCall"/> and <see cref="SendmmsgCall"/>
-/// were measured on the 6.18.44 build only (no other build run yet).
+/// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="ShutdownCall"/>, <see cref="SendmmsgCall"/> and
+/// <see cref="LocalDelivery"/> were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
 public sealed record Profile
@@ -145,6 +145,13 @@ public sealed record Profile
     /// (Conformance/cases/sys_sendmmsg/). It came with Linux 3.0, after the notes' 2.6: unmodeled there (off).</summary>
     public bool SendmmsgCall { get => Read(field); init; }
 
+    /// <summary>Local delivery is modeled (local_delivery.*): a datagram to an address of this host reaches a socket
+    /// bound to its port, or comes back as an ICMP port unreachable that udp_err gives the sender (ECONNREFUSED as a
+    /// connected socket's error, an error-queue entry under IP_RECVERR); getsockopt SO_ERROR reads and clears the
+    /// socket error; 127.255.255.255 is lo's broadcast. Measured on 6.18.44 (Conformance/cases/local_delivery/). The
+    /// lecture notes model the send path only: under 2.6 a datagram delivered locally is unmodeled (off).</summary>
+    public bool LocalDelivery { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -216,6 +223,7 @@ public sealed record Profile
         DeviceBinding = false,
         ShutdownCall = false,
         SendmmsgCall = false,
+        LocalDelivery = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -256,6 +264,7 @@ public sealed record Profile
         DeviceBinding = true,
         ShutdownCall = true,
         SendmmsgCall = true,
+        LocalDelivery = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

@@ -149,14 +149,23 @@ public static class IpPushPendingFrames
             return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : false;
         }
 
+        var sourcePort = profile.PushUsesSocketPort ? sock.LocalPort ?? PortValue.Of(0) : cork.FlowSourcePort;
         call.Emit(new Datagram(
             route.Device.Name, source, destination, tos, ttl, dontFragment, ident, first, later,
-            profile.PushUsesSocketPort ? sock.LocalPort ?? PortValue.Of(0) : cork.FlowSourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize, segmentSize)
+            sourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize, segmentSize)
         {
             PseudoSource = cork.FlowSource,
             PseudoDestination = cork.FlowDestination,
             DataSum = cork.DataSum,
         });
+
+        // A datagram to this host comes back through lo: delivered to a socket bound to its port, or answered with an
+        // ICMP port unreachable that udp_err gives the sender.
+        if (route.Type == RouteType.Local &&
+            // (A flow to 0.0.0.0 was given the source as its destination by the route lookup: ip_route_output_key.)
+            LocalDelivery.Deliver(model, call, sock, source, sourcePort, destination.IsZero ? route.Destination : destination, cork.FlowDestinationPort,
+                segmentSize is null && payloads.Count == 1) is { } unmodeled)
+            return unmodeled;
         return true;
     }
 

@@ -226,6 +226,12 @@ public static class SocketOptions
             case (SolSocket, SoBindToIfindex) or (SolIp, IpUnicastIf) when model.Profile.DeviceBinding:
                 value = DeviceBinding.IntValue(sock, op.Level);
                 break;
+            case (SolSocket, SoError) when model.Profile.LocalDelivery:
+                // spec: local_delivery.so_error — sock_error: read and cleared.
+                value = (int?)sock.Error ?? 0;
+                sock.Error = null;
+                call.Pass(ClauseId.LocalSoError);
+                break;
             case (SolSocket, SoDontRoute): value = sock.DontRoute ? 1 : 0; break;
             case (SolSocket, SoBroadcast): value = sock.Broadcast ? 1 : 0; break;
             case (SolSocket, SoNoCheck): value = sock.NoCheck ? 1 : 0; break;

@@ -1,0 +1,100 @@
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
+
+namespace Udpconf.Reference.Ip;
+
+/// <summary>
+/// A datagram routed to this host (RouteType.Local, through lo) as the receiving side of the same host treats it
+/// (Profile.LocalDelivery, catalog part 2 local_delivery.*): __udp4_lib_rcv delivers it to a socket bound to its port,
+/// or icmp_send answers it with an ICMP port unreachable to this host, which __udp4_lib_err hands to the socket the
+/// datagram came from. Everything happens before the send returns (loopback's softirq runs when the send leaves the
+/// device layer), so the next call on the socket sees it.
+/// </summary>
+public static class LocalDelivery
+{
+    /// <summary>
+    /// After a datagram to a local address left: null when the model follows what happened (delivered, or the sender
+    /// told), else why not (the answer, and the sending socket from then on, are unmodeled).
+    /// </summary>
+    internal static Stop? Deliver(Net model, Call call, InetSock sock, Ipv4Address source, PortValue sourcePort,
+        Ipv4Address destination, ushort port, bool oneDatagram)
+    {
+        if (!model.Profile.LocalDelivery)
+            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram to {destination}, an address of this host, is delivered locally: the 2.6 profile does not follow the receiving side");
+
+        // spec: local_delivery.listener — the receiver lookup (__udp4_lib_lookup) over every socket of this host.
+        call.Pass(ClauseId.LocalListener);
+        var receiver = Receiver(model, source, sourcePort, destination, port);
+        if (receiver.Unknown is { } why) return Unmodeled(sock, ClauseId.LocalListener, why);
+        if (receiver.Found) return null;
+
+        // spec: local_delivery.port_unreachable — icmp_send, then udp_err's lookup of the sender as a receiver of the
+        // reverse datagram.
+        call.Pass(ClauseId.LocalPortUnreachable);
+        if (!oneDatagram)
+            return Unmodeled(sock, ClauseId.LocalPortUnreachable, "a datagram to a local port nobody listens on that reached lo as several (GSO segments or fragments): one ICMP each is not modeled");
+        if (sock.BoundDevice != 0 && model.Host.InterfaceByIndex(sock.BoundDevice) is not { IsLoopback: true })
+            return null;
+        if (!sock.BoundAddress.IsZero && sock.BoundAddress != source) return null;
+        if (sock.Connected && (sock.PeerAddress != destination || sock.PeerPort != port)) return null;
+        if (sourcePort is { IsSymbolic: false, Concrete: 0 })
+            return Unmodeled(sock, ClauseId.LocalPortUnreachable, "the datagram left from port 0 (its automatic port released by a disconnect): whom the ICMP reaches is not modeled");
+
+        if (sock.RecvErr)
+        {
+            // spec: local_delivery.recverr — ip_icmp_error queues it; sk_err, set too, is cleared by reading the entry.
+            var entry = new ErrorQueueEntry(Errno.ECONNREFUSED, ErrorOrigin.Icmp, 0, destination, port);
+            sock.ErrorQueue.Add(entry);
+            call.QueueError(entry);
+            call.Pass(ClauseId.LocalRecvErr);
+            return null;
+        }
+
+        // spec: local_delivery.connected_error — a hard error, kept only by a connected socket (TCP_ESTABLISHED).
+        call.Pass(ClauseId.LocalConnectedError);
+        if (sock.Connected) sock.Error = Errno.ECONNREFUSED;
+        return null;
+    }
+
+    private readonly record struct Lookup(bool Found, string? Unknown);
+
+    /// <summary>Whether a socket of this host takes a datagram from source:sourcePort to destination:port arriving
+    /// through lo, or why the model cannot tell.</summary>
+    private static Lookup Receiver(Net model, Ipv4Address source, PortValue sourcePort, Ipv4Address destination, ushort port)
+    {
+        foreach (var (other, inet6) in model.HostSockets)
+        {
+            if (inet6)
+                return new(false, "an AF_INET6 socket of this host, which the model does not follow, may take a datagram delivered locally");
+            if (other.Unmodeled is not null)
+                return new(false, "a socket of this host the model no longer follows may be bound to the port a datagram is delivered to");
+            if (other.LocalPort is not { } bound) continue;
+            if (bound.IsSymbolic)
+            {
+                var symbol = model.Symbols.First(s => s.Name == bound.Symbol);
+                if (symbol.Admits(port))
+                    return new(false, $"a socket's automatic port ({symbol.Name}) may be {port}, the port a datagram is delivered to");
+                continue;
+            }
+            if (bound.Concrete != port) continue;
+            if (!other.BoundAddress.IsZero && other.BoundAddress != destination) continue;
+            if (other.Connected)
+            {
+                if (other.PeerAddress != source) continue;
+                if (sourcePort.IsSymbolic)
+                    return new(false, $"a socket bound to port {port} is connected to port {other.PeerPort}, which the sender's automatic port may be");
+                if (other.PeerPort != sourcePort.Concrete) continue;
+            }
+            if (other.BoundDevice != 0)
+                return new(false, $"a socket bound to port {port} is bound to a device: which device a datagram through lo arrives on for it is not modeled");
+            return new(true, null);
+        }
+        return new(false, null);
+    }
+
+    private static Stop Unmodeled(InetSock sock, string clause, string why)
+    {
+        sock.Unmodeled = new NotModeled(clause, why);
+        return Stop.Unmodeled(clause, why);
+    }
+}
