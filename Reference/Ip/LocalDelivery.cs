@@ -82,7 +82,10 @@ public static class LocalDelivery
             {
                 if (other.PeerAddress != source) continue;
                 if (sourcePort.IsSymbolic)
+                {
+                    if (!model.Symbols.First(s => s.Name == sourcePort.Symbol).Admits(other.PeerPort)) continue;
                     return new(false, $"a socket bound to port {port} is connected to port {other.PeerPort}, which the sender's automatic port may be");
+                }
                 if (other.PeerPort != sourcePort.Concrete) continue;
             }
             if (other.BoundDevice != 0)
