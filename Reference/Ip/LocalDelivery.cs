@@ -16,11 +16,18 @@ public static class LocalDelivery
     /// After a datagram to a local address left: null when the model follows what happened (delivered, or the sender
     /// told), else why not (the answer, and the sending socket from then on, are unmodeled).
     /// </summary>
-    internal static Stop? Deliver(Net model, Call call, InetSock sock, Ipv4Address source, PortValue sourcePort,
+    internal static Stop? Deliver(Net model, Call call, InetSock sock, RouteResult route, Ipv4Address source, PortValue sourcePort,
         Ipv4Address destination, ushort port, bool oneDatagram)
     {
         if (!model.Profile.LocalDelivery)
-            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram to {destination}, an address of this host, is delivered locally: the 2.6 profile does not follow the receiving side");
+            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram to {route.Destination}, an address of this host, is delivered locally: the 2.6 profile does not follow the receiving side");
+        // A flow to 0.0.0.0 was given the source as its destination by the route lookup (ip_route_output_key).
+        if (destination.IsZero) destination = route.Destination;
+        // A pending datagram a connect redirected (the shared cork flow) keeps the local route it was started with but
+        // carries the peer's address: delivered through lo to an address that may not be this host's, whose ICMP (if
+        // any) would come from there. Found by the differential machine (seed 1): no error reached the socket.
+        if (destination != route.Destination)
+            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram routed to {route.Destination}, this host, whose header a connect redirected to {destination}");
 
         // spec: local_delivery.listener — the receiver lookup (__udp4_lib_lookup) over every socket of this host.
         call.Pass(ClauseId.LocalListener);
