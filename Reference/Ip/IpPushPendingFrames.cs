@@ -194,6 +194,8 @@ public static class IpPushPendingFrames
             var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, mtu, destination, port);
             sock.ErrorQueue.Add(entry);
             call.QueueError(entry);
+            // sk_err too, until the entry is read at the end of the operation (Model.Run).
+            sock.Error = Errno.EMSGSIZE;
             return true;
         }
         if (sock.Connected) sock.Error = Errno.EMSGSIZE;
