@@ -37,7 +37,7 @@ public static class OperationGenerators
         Ipv4Address.Parse("198.51.100.7"), Ipv4Address.Parse("192.0.2.7"), Ipv4Address.Parse("192.0.2.1"),
         Ipv4Address.Parse("192.0.2.255"), Ipv4Address.LimitedBroadcast, Ipv4Address.Any, Ipv4Address.Loopback,
         Ipv4Address.Parse("224.0.0.1"), Ipv4Address.Parse("239.1.2.3"), Ipv4Address.Parse("203.0.113.9"),
-        Ipv4Address.Parse("240.0.0.1"), Ipv4Address.Parse("0.1.2.3"),
+        Ipv4Address.Parse("240.0.0.1"), Ipv4Address.Parse("0.1.2.3"), Ipv4Address.LoopbackBroadcast,
     ];
 
     private static Gen<(T1, T2, T3)> Zip<T1, T2, T3>(Gen<T1> a, Gen<T2> b, Gen<T3> c) =>
@@ -113,6 +113,7 @@ public static class OperationGenerators
         Gen.Elements(0, 1).Select(v => (0, 11, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (1, 11, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (1, 6, BitConverter.GetBytes(v))),
+        Gen.Constant((1, 4, BitConverter.GetBytes(0))),
         Gen.Elements(0, 1).Select(v => (1, 5, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1, 2048, 100000).Select(v => (1, 7, BitConverter.GetBytes(v))),
         Gen.Elements(-1, 0, 1, 64, 255, 256).Select(v => (0, 2, BitConverter.GetBytes(v))),

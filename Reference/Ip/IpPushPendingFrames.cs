@@ -163,7 +163,7 @@ public static class IpPushPendingFrames
 
         // A datagram to this host comes back through lo: delivered to a socket bound to its port, or answered with an
         // ICMP port unreachable that udp_err gives the sender.
-        if (route.Type == RouteType.Local &&
+        if ((route.Type == RouteType.Local || route.Device.IsLoopback) &&
             LocalDelivery.Deliver(model, call, sock, route, source, sourcePort, destination, cork.FlowDestinationPort,
                 segmentSize is null && payloads.Count == 1) is { } unmodeled)
             return unmodeled;

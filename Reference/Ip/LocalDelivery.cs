@@ -19,14 +19,23 @@ public static class LocalDelivery
     internal static Stop? Deliver(Net model, Call call, InetSock sock, RouteResult route, Ipv4Address source, PortValue sourcePort,
         Ipv4Address destination, ushort port, bool oneDatagram)
     {
-        if (!model.Profile.LocalDelivery)
-            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram to {route.Destination}, an address of this host, is delivered locally: the 2.6 profile does not follow the receiving side");
         // A flow to 0.0.0.0 was given the source as its destination by the route lookup (ip_route_output_key).
         if (destination.IsZero) destination = route.Destination;
+        // What lo delivers follows the header's destination: a datagram sent out of lo on a route that is not local
+        // (a device binding or IP_UNICAST_IF to lo takes any destination on lo's link) to an address not of this host
+        // is lost without an answer (measured: 192.0.2.7, 192.0.2.255, 198.51.100.7 under IP_UNICAST_IF lo); one whose
+        // header a connect redirected to 127.0.0.1 while it was pending is delivered there (found by the differential
+        // machine, seed 2, case local_delivery/redirected_to_loopback_linux).
+        var local = model.Host.IsLocalAddress(destination) && destination != Ipv4Address.LoopbackBroadcast;
+        if (route.Type != RouteType.Local && !local) return null;
+        if (!model.Profile.LocalDelivery)
+            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram to {route.Destination}, an address of this host, is delivered locally: the 2.6 profile does not follow the receiving side");
+        if (route.Type is RouteType.Broadcast or RouteType.Multicast)
+            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram on a {route.Type} route out of lo whose header a connect redirected to {destination}");
         // A pending datagram a connect redirected (the shared cork flow) keeps the local route it was started with but
         // carries the peer's address: delivered through lo to an address that may not be this host's, whose ICMP (if
         // any) would come from there. Found by the differential machine (seed 1): no error reached the socket.
-        if (destination != route.Destination)
+        if (!local)
             return Unmodeled(sock, ClauseId.LocalListener, $"a datagram routed to {route.Destination}, this host, whose header a connect redirected to {destination}");
 
         // spec: local_delivery.listener — the receiver lookup (__udp4_lib_lookup) over every socket of this host.
