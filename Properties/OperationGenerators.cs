@@ -37,7 +37,7 @@ public static class OperationGenerators
         Ipv4Address.Parse("198.51.100.7"), Ipv4Address.Parse("192.0.2.7"), Ipv4Address.Parse("192.0.2.1"),
         Ipv4Address.Parse("192.0.2.255"), Ipv4Address.LimitedBroadcast, Ipv4Address.Any, Ipv4Address.Loopback,
         Ipv4Address.Parse("224.0.0.1"), Ipv4Address.Parse("239.1.2.3"), Ipv4Address.Parse("203.0.113.9"),
-        Ipv4Address.Parse("240.0.0.1"), Ipv4Address.Parse("0.1.2.3"), Ipv4Address.LoopbackBroadcast,
+        Ipv4Address.Parse("240.0.0.1"), Ipv4Address.Parse("0.1.2.3"),
     ];
 
     private static Gen<(T1, T2, T3)> Zip<T1, T2, T3>(Gen<T1> a, Gen<T2> b, Gen<T3> c) =>
@@ -61,6 +61,9 @@ public static class OperationGenerators
     private static Gen<byte[]> SockAddrBytes() => Gen.Frequency(
         (6, Gen.Zip(Gen.Elements(Addresses), Gen.Elements<ushort>(9, 53, 0, 40000, 65535)).Select(t => SockAddr.In(t.Item1, t.Item2))),
         (1, Gen.Zip(Gen.Elements(Addresses), Gen.Elements<ushort>(0, 10, 1, 99)).Select(t => SockAddr.In(t.Item1, 9, t.Item2))),
+        // Addresses of this host and lo's broadcast at a port sockets bind too (local_delivery.*).
+        (2, Gen.Zip(Gen.Elements(Ipv4Address.Loopback, Ipv4Address.Parse("192.0.2.1"), Ipv4Address.LoopbackBroadcast), Gen.Elements<ushort>(5000, 5001))
+            .Select(t => SockAddr.In(t.Item1, t.Item2))),
         (1, Gen.Elements(Addresses).Select(a => SockAddr.In6Mapped(a, 9))),
         (1, Gen.Constant(SockAddr.In6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 9))),
         (1, Bytes(40)));
@@ -87,7 +90,7 @@ public static class OperationGenerators
     private static Gen<byte[]> Control() => Gen.Frequency(
         (3, Gen.Zip(Gen.Choose(0, 2), Gen.Elements(1, 2, 4, 7, 8, 99)).SelectMany(t => Bytes(16).Select(data =>
             ControlMessages.Encode((t.Item1 == 2 ? 17 : t.Item1, t.Item2, data))))),
-        (2, Gen.Elements(Addresses).Select(a => ControlMessages.Encode((0, 8, ControlMessages.PktInfo(2, a))))),
+        (2, Gen.Zip(Gen.Elements(Addresses), Gen.Elements(2, 2, 1, 0)).Select(t => ControlMessages.Encode((0, 8, ControlMessages.PktInfo(t.Item2, t.Item1))))),
         (1, Gen.Elements(1, 64, 255, 0, 256, -1).Select(v => ControlMessages.Encode((0, 2, ControlMessages.Int(v)), (0, 1, ControlMessages.Int(v))))),
         // UDP GSO (current kernels): a segment size alone, or beside an IP message.
         (2, Gen.Elements(0, 1, 10, 100, 1000, 1472, 1473, 65535).SelectMany(size => Gen.Elements(
@@ -161,6 +164,8 @@ public static class OperationGenerators
         (3, SocketOps()),
         (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new BindOp(t.Item1, t.Item2.Address, t.Item2.Length))),
         (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new ConnectOp(t.Item1, t.Item2.Address, t.Item2.Length))),
+        (1, Fd().Select(fd => (Operation)new ConnectOp(fd, UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 0, AddressFamily.Unspec)), 16))),
+        (1, Fd().Select(fd => (Operation)new SetSockOptOp(fd, 1, 25, UserBuffer.Of(new byte[] { 0x74, 0x75, 0x6e, 0x30, 0 }), 5))),
         (4, OptionOps()),
         (1, Gen.Zip(Fd(), ArbMap.Default.GeneratorFor<bool>()).Select(t => (Operation)new SetNonblockOp(t.Item1, t.Item2))),
         (8, SendOps()),

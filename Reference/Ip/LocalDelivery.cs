@@ -41,6 +41,22 @@ public static class LocalDelivery
         // spec: local_delivery.listener — the receiver lookup (__udp4_lib_lookup) over every socket of this host.
         call.Pass(ClauseId.LocalListener);
         var receiver = Receiver(model, source, sourcePort, destination, port);
+
+        // Whether udp_err would find the sender (looked up as a receiver of the reverse datagram, through lo) and keep
+        // the error: connected, or under IP_RECVERR. When it would not, the send's answer and the socket's state are the
+        // same whoever listens, and the model need not know.
+        var heard = !(sock.BoundDevice != 0 && model.Host.InterfaceByIndex(sock.BoundDevice) is not { IsLoopback: true })
+                    && (sock.BoundAddress.IsZero || sock.BoundAddress == source)
+                    && (!sock.Connected || (sock.PeerAddress == destination && sock.PeerPort == port));
+        if (!heard || !(sock.Connected || sock.RecvErr))
+        {
+            if (receiver is { Found: false, Unknown: null })
+            {
+                call.Pass(ClauseId.LocalPortUnreachable);
+                call.Pass(ClauseId.LocalConnectedError);
+            }
+            return null;
+        }
         if (receiver.Unknown is { } why) return Unmodeled(sock, ClauseId.LocalListener, why);
         if (receiver.Found) return null;
 
@@ -49,10 +65,6 @@ public static class LocalDelivery
         call.Pass(ClauseId.LocalPortUnreachable);
         if (!oneDatagram)
             return Unmodeled(sock, ClauseId.LocalPortUnreachable, "a datagram to a local port nobody listens on that reached lo as several (GSO segments or fragments): one ICMP each is not modeled");
-        if (sock.BoundDevice != 0 && model.Host.InterfaceByIndex(sock.BoundDevice) is not { IsLoopback: true })
-            return null;
-        if (!sock.BoundAddress.IsZero && sock.BoundAddress != source) return null;
-        if (sock.Connected && (sock.PeerAddress != destination || sock.PeerPort != port)) return null;
         if (sourcePort is { IsSymbolic: false, Concrete: 0 })
             return Unmodeled(sock, ClauseId.LocalPortUnreachable, "the datagram left from port 0 (its automatic port released by a disconnect): whom the ICMP reaches is not modeled");
 
