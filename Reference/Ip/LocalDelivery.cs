@@ -28,8 +28,6 @@ public static class LocalDelivery
         // machine, seed 2, case local_delivery/redirected_to_loopback_linux).
         var local = model.Host.IsLocalAddress(destination) && destination != Ipv4Address.LoopbackBroadcast;
         if (route.Type != RouteType.Local && !local) return null;
-        if (!model.Profile.LocalDelivery)
-            return Unmodeled(sock, ClauseId.LocalListener, $"a datagram to {route.Destination}, an address of this host, is delivered locally: the 2.6 profile does not follow the receiving side");
         if (route.Type is RouteType.Broadcast or RouteType.Multicast)
             return Unmodeled(sock, ClauseId.LocalListener, $"a datagram on a {route.Type} route out of lo whose header a connect redirected to {destination}");
         // A pending datagram a connect redirected (the shared cork flow) keeps the local route it was started with but
@@ -38,17 +36,20 @@ public static class LocalDelivery
         if (!local)
             return Unmodeled(sock, ClauseId.LocalListener, $"a datagram routed to {route.Destination}, this host, whose header a connect redirected to {destination}");
 
-        // spec: local_delivery.listener — the receiver lookup (__udp4_lib_lookup) over every socket of this host.
-        call.Pass(ClauseId.LocalListener);
-        var receiver = Receiver(model, source, sourcePort, destination, port);
-
         // Whether udp_err would find the sender (looked up as a receiver of the reverse datagram, through lo) and keep
         // the error: connected, or under IP_RECVERR. When it would not, the send's answer and the socket's state are the
-        // same whoever listens, and the model need not know.
+        // same whoever listens, and the model need not know (2.6's udp_err kept it under the same conditions).
         var heard = !(sock.BoundDevice != 0 && model.Host.InterfaceByIndex(sock.BoundDevice) is not { IsLoopback: true })
                     && (sock.BoundAddress.IsZero || sock.BoundAddress == source)
                     && (!sock.Connected || (sock.PeerAddress == destination && sock.PeerPort == port));
-        if (!heard || !(sock.Connected || sock.RecvErr))
+        var matters = heard && (sock.Connected || sock.RecvErr);
+        if (!model.Profile.LocalDelivery)
+            return matters ? Unmodeled(sock, ClauseId.LocalListener, $"a datagram to {destination}, an address of this host, is delivered locally and the sender would hear of a port unreachable: the 2.6 profile does not follow the receiving side") : null;
+
+        // spec: local_delivery.listener — the receiver lookup (__udp4_lib_lookup) over every socket of this host.
+        call.Pass(ClauseId.LocalListener);
+        var receiver = Receiver(model, source, sourcePort, destination, port);
+        if (!matters)
         {
             if (receiver is { Found: false, Unknown: null })
             {
