@@ -64,6 +64,9 @@ public static class OperationGenerators
     private static Gen<byte[]> SockAddrBytes() => Gen.Frequency(
         (6, Gen.Zip(Gen.Elements(Addresses), Gen.Elements<ushort>(9, 53, 0, 40000, 65535)).Select(t => SockAddr.In(t.Item1, t.Item2))),
         (1, Gen.Zip(Gen.Elements(Addresses), Gen.Elements<ushort>(0, 10, 1, 99)).Select(t => SockAddr.In(t.Item1, 9, t.Item2))),
+        // Addresses of this host and lo's broadcast at a port sockets bind too (local_delivery.*).
+        (2, Gen.Zip(Gen.Elements(Ipv4Address.Loopback, Ipv4Address.Parse("192.0.2.1"), Ipv4Address.LoopbackBroadcast), Gen.Elements<ushort>(5000, 5001))
+            .Select(t => SockAddr.In(t.Item1, t.Item2))),
         (1, Gen.Elements(Addresses).Select(a => SockAddr.In6Mapped(a, 9))),
         (1, Gen.Constant(SockAddr.In6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 9))),
         (1, Bytes(40)));
@@ -115,6 +118,7 @@ public static class OperationGenerators
         Gen.Elements(0, 1).Select(v => (0, 11, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (1, 11, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1).Select(v => (1, 6, BitConverter.GetBytes(v))),
+        Gen.Constant((1, 4, BitConverter.GetBytes(0))),
         Gen.Elements(0, 1).Select(v => (1, 5, BitConverter.GetBytes(v))),
         Gen.Elements(0, 1, 2048, 100000).Select(v => (1, 7, BitConverter.GetBytes(v))),
         Gen.Elements(-1, 0, 1, 64, 255, 256).Select(v => (0, 2, BitConverter.GetBytes(v))),
@@ -192,8 +196,9 @@ public static class OperationGenerators
         (3, SocketOps()),
         (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new BindOp(t.Item1, t.Item2.Address, t.Item2.Length))),
         (2, Gen.Zip(Fd(), Address()).Select(t => (Operation)new ConnectOp(t.Item1, t.Item2.Address, t.Item2.Length))),
-        // An AF_UNSPEC disconnect (which also unbinds a device: bind_device.disconnect).
+        // An AF_UNSPEC disconnect (which also unbinds a device: bind_device.disconnect), a binding to tun0.
         (1, Fd().Select(fd => (Operation)new ConnectOp(fd, UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 0, AddressFamily.Unspec)), 16))),
+        (1, Fd().Select(fd => (Operation)new SetSockOptOp(fd, 1, 25, UserBuffer.Of(new byte[] { 0x74, 0x75, 0x6e, 0x30, 0 }), 5))),
         (4, OptionOps()),
         (1, Gen.Zip(Fd(), ArbMap.Default.GeneratorFor<bool>()).Select(t => (Operation)new SetNonblockOp(t.Item1, t.Item2))),
         (8, SendOps()),

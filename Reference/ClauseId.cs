@@ -154,6 +154,13 @@ public static class ClauseId
     public const string SendmsgControlLength = "sys_sendmsg.control_length";
     public const string SendmsgControlAlloc = "sys_sendmsg.control_alloc";
     public const string SendmsgControlCopy = "sys_sendmsg.control_copy";
+    // Local delivery: __udp4_lib_rcv, udp_err (net/ipv4/udp.c), icmp_send (net/ipv4/icmp.c)
+    public const string LocalListener = "local_delivery.listener";
+    public const string LocalPortUnreachable = "local_delivery.port_unreachable";
+    public const string LocalConnectedError = "local_delivery.connected_error";
+    public const string LocalRecvErr = "local_delivery.recverr";
+    public const string LocalSoError = "local_delivery.so_error";
+    public const string LoopbackBroadcast = "local_delivery.loopback_broadcast";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

@@ -46,6 +46,11 @@ public sealed class Model : Process
             _ => new Call().Unmodeled(ClauseId.SocketUnsupported, $"operation {operation.GetType().Name} is not modeled"),
         };
         Counters += outcome.Counters;
+        // The error queue is read after every operation on a socket (Outcome.ErrorQueue), as an application under
+        // IP_RECVERR does: reading an ICMP entry clears the socket error udp_err set with it (sock_dequeue_err_skb). Until
+        // then it is pending: a later entry of the same sendmmsg meets it (found by the differential machine, seed 1).
+        if (outcome.ErrorQueue.Any(e => e.Origin == ErrorOrigin.Icmp) && Operation.DescriptorOf(operation) is { } read && File(Resolve(read)) is Sock reader)
+            reader.Error = null;
         return outcome;
     }
 

@@ -30,8 +30,8 @@ public enum IdentPolicy
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
 /// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
 /// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="MulticastMembership"/>, <see cref="ShutdownCall"/>,
-/// <see cref="SendmmsgCall"/> and <see cref="SendmsgFrontEnd"/> (its optmem_max of 131072 is a sysctl default, not a build option)
-/// were measured on the 6.18.44 build only (no other build run yet).
+/// <see cref="SendmmsgCall"/>, <see cref="LocalDelivery"/> and <see cref="SendmsgFrontEnd"/> (its optmem_max of 131072 is a
+/// sysctl default, not a build option) were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
 public sealed record Profile
@@ -158,6 +158,13 @@ public sealed record Profile
     /// off keeps the model's earlier, unmeasured reading (unmodeled rather than guessed).</summary>
     public bool SendmsgFrontEnd { get => Read(field); init; }
 
+    /// <summary>Local delivery is modeled (local_delivery.*): a datagram to an address of this host reaches a socket
+    /// bound to its port, or comes back as an ICMP port unreachable that udp_err gives the sender (ECONNREFUSED as a
+    /// connected socket's error, an error-queue entry under IP_RECVERR); getsockopt SO_ERROR reads and clears the
+    /// socket error; 127.255.255.255 is lo's broadcast. Measured on 6.18.44 (Conformance/cases/local_delivery/). The
+    /// lecture notes model the send path only: under 2.6 a datagram delivered locally is unmodeled (off).</summary>
+    public bool LocalDelivery { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -231,6 +238,7 @@ public sealed record Profile
         ShutdownCall = false,
         SendmmsgCall = false,
         SendmsgFrontEnd = false,
+        LocalDelivery = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -273,6 +281,7 @@ public sealed record Profile
         ShutdownCall = true,
         SendmmsgCall = true,
         SendmsgFrontEnd = true,
+        LocalDelivery = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

@@ -40,6 +40,7 @@ public static class SocketOption
     public const int SolSocket = 1;
     public const int SolUdp = 17;
 
+    public const int SoError = 4;
     public const int SoDontRoute = 5;
     public const int SoBroadcast = 6;
     public const int SoSndbuf = 7;

@@ -8,6 +8,8 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
 {
     public static readonly Ipv4Address Any = new(0);
     public static readonly Ipv4Address Loopback = new(0x7F000001);
+    /// <summary>127.255.255.255, lo's broadcast address.</summary>
+    public static readonly Ipv4Address LoopbackBroadcast = new(0x7FFFFFFF);
     public static readonly Ipv4Address LimitedBroadcast = new(0xFFFFFFFF);
 
     public bool IsZero => Value == 0;

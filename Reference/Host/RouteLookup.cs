@@ -85,7 +85,15 @@ public static class RouteLookup
             return Make(RouteType.Local, Loopback(host), self, self, self, null);
         }
 
-        if (host.IsLocalAddress(destination))
+        // 127.255.255.255 is lo's broadcast (a broadcast route of the local table), not a local address; a socket
+        // bound to another device does not see lo's routes (local_delivery.loopback_broadcast, measured on 6.18.44).
+        if (profile.LocalDelivery && destination == Ipv4Address.LoopbackBroadcast && (outputDevice is null || outputDevice.IsLoopback))
+            return Make(RouteType.Broadcast, Loopback(host), source.IsZero ? Ipv4Address.Loopback : source, destination, destination, null);
+
+        // A flow bound to a device (not lo) sees only the local routes of that device's own addresses: 127.0.0.0/8 is
+        // then a destination of its link, sent out of it (measured on 6.18.44, local_delivery/bound_device_loopback).
+        if (host.IsLocalAddress(destination) &&
+            !(profile.LocalDelivery && outputDevice is { IsLoopback: false } && host.OwnerOf(destination) != outputDevice))
             return Make(RouteType.Local, Loopback(host), source.IsZero ? destination : source, destination, destination, null);
 
         foreach (var device in host.Interfaces.Where(i => i.Up && (outputDevice is null || i == outputDevice)))

@@ -61,11 +61,16 @@ public static class IpPushPendingFrames
                              : route.HopLimit ?? model.Host.DefaultTtl));
         call.Pass(ClauseId.Ttl);
 
-        // spec: ip_push.options
+        // The header's addresses: the route's in 2.6; the cork's flow now (the same, unless a connect rewrote it).
+        var (source, destination) = profile.SharedCorkFlow ? (cork.FlowSource, cork.FlowDestination) : (route.Source, route.Destination);
+
+        // spec: ip_push.options — record route writes the header's source (ip_rt_get_source reads ip_hdr(skb)->saddr
+        // on an output route): 127.0.0.1 when a connect to lo redirected a pending datagram routed elsewhere (found by
+        // the differential machine, seed 1).
         byte[] first = [], later = [];
         if (options is not null)
         {
-            first = options.Build(cork.Address, route.Source);
+            first = options.Build(cork.Address, source);
             later = IpOptions.ForLaterFragments(first);
             call.Pass(ClauseId.IpOptions);
             if (options.NeedsTimestamp)
@@ -77,9 +82,6 @@ public static class IpPushPendingFrames
         var tos = (byte)(cork.Tos ?? sock.Tos);
         call.Pass(ClauseId.IpHeader);
         call.Pass(ClauseId.HeaderChecksum);
-
-        // The header's addresses: the route's in 2.6; the cork's flow now (the same, unless a connect rewrote it).
-        var (source, destination) = profile.SharedCorkFlow ? (cork.FlowSource, cork.FlowDestination) : (route.Source, route.Destination);
 
         // spec: ip_push.netfilter — LOCAL_OUT sees the whole datagram, before any fragmentation.
         var dropped = model.Host.OutputDrops.Any(rule =>
@@ -158,14 +160,22 @@ public static class IpPushPendingFrames
             return sock.RecvErr ? Fail(call, Errno.ENOBUFS, ClauseId.Netfilter) : false;
         }
 
+        var sourcePort = profile.PushUsesSocketPort ? sock.LocalPort ?? PortValue.Of(0) : cork.FlowSourcePort;
         call.Emit(new Datagram(
             route.Device.Name, source, destination, tos, ttl, dontFragment, ident, first, later,
-            profile.PushUsesSocketPort ? sock.LocalPort ?? PortValue.Of(0) : cork.FlowSourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize, segmentSize)
+            sourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize, segmentSize)
         {
             PseudoSource = cork.FlowSource,
             PseudoDestination = cork.FlowDestination,
             DataSum = cork.DataSum,
         });
+
+        // A datagram to this host comes back through lo: delivered to a socket bound to its port, or answered with an
+        // ICMP port unreachable that udp_err gives the sender.
+        if ((route.Type == RouteType.Local || route.Device.IsLoopback) &&
+            LocalDelivery.Deliver(model, call, sock, route, source, sourcePort, destination, cork.FlowDestinationPort,
+                segmentSize is null && payloads.Count == 1) is { } unmodeled)
+            return unmodeled;
         return true;
     }
 
@@ -193,6 +203,8 @@ public static class IpPushPendingFrames
             var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, mtu, destination, port);
             sock.ErrorQueue.Add(entry);
             call.QueueError(entry);
+            // sk_err too, until the entry is read at the end of the operation (Model.Run).
+            sock.Error = Errno.EMSGSIZE;
             return true;
         }
         if (sock.Connected) sock.Error = Errno.EMSGSIZE;

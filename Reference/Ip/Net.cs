@@ -40,6 +40,10 @@ public abstract class Net
     /// <summary>Every symbol the model has introduced so far, in order.</summary>
     public IReadOnlyList<Symbol> Symbols => symbols;
 
+    /// <summary>The sockets of this host, each with whether it is an AF_INET6 one: what a datagram delivered locally
+    /// may reach (Profile.LocalDelivery).</summary>
+    internal abstract IEnumerable<(InetSock Sock, bool Inet6)> HostSockets { get; }
+
     /// <summary>ip_fragment's ICMP to this host taught the route to <paramref name="destination"/> a path MTU (a
     /// next-hop exception, equal to the MTU of the moment).</summary>
     internal void LearnPmtu(Ipv4Address destination) => learnedPmtu.Add(destination);

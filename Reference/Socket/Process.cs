@@ -39,6 +39,9 @@ public abstract class Process : Net
 
     internal int NextSocketId() => ++socketsCreated;
 
+    internal override IEnumerable<(InetSock Sock, bool Inet6)> HostSockets =>
+        Sockets.Select(s => ((InetSock)s, s.Family == AddressFamily.Inet6));
+
     /// <summary>Ports bound by any socket, concrete or symbolic.</summary>
     internal IEnumerable<PortValue> PortsInUse => Sockets.Where(s => s.LocalPort is not null).Select(s => s.LocalPort!.Value);
 }

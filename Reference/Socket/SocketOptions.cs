@@ -231,6 +231,15 @@ public static class SocketOptions
             case (SolIp, IpMulticastLoop or IpMulticastAll) when model.Profile.MulticastMembership:
                 value = MulticastMembership.IntValue(sock, op.OptName)!.Value;
                 break;
+            case (SolSocket, SoError) when model.Profile.LocalDelivery:
+                // spec: local_delivery.so_error — sock_error: read and cleared.
+            {
+                var error = new byte[4];
+                BinaryPrimitives.WriteInt32LittleEndian(error, (int?)sock.Error ?? 0);
+                sock.Error = null;
+                var length = Math.Min(op.OptLen, 4);
+                return call.Return(length, ClauseId.LocalSoError, error.AsMemory(0, length));
+            }
             case (SolSocket, SoDontRoute): value = sock.DontRoute ? 1 : 0; break;
             case (SolSocket, SoBroadcast): value = sock.Broadcast ? 1 : 0; break;
             case (SolSocket, SoNoCheck): value = sock.NoCheck ? 1 : 0; break;

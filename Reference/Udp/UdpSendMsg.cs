@@ -252,6 +252,12 @@ public static class UdpSendMsg
             }
             call.Pass(ClauseId.Route);
             route = lookup.Value;
+            // spec: local_delivery.loopback_broadcast
+            if (profile.LocalDelivery && route.Destination == Ipv4Address.LoopbackBroadcast && route.IsBroadcast)
+            {
+                call.Pass(ClauseId.LoopbackBroadcast);
+                if (!sock.Broadcast) return Stop.Fail(Errno.EACCES, ClauseId.LoopbackBroadcast);
+            }
             // spec: udp_sendmsg.broadcast_eacces
             if (route.IsBroadcast && !sock.Broadcast) return Stop.Fail(Errno.EACCES, ClauseId.BroadcastEacces);
             if (connected)

@@ -23,14 +23,15 @@ public static class FuzzGenerators
 
     private static readonly string[] Names = ["a", "b"];
 
-    /// <summary>Off-host unicast through the gateway and on the link, the link's broadcast, a multicast group. No
-    /// address of this host: a datagram delivered locally to a port nobody listens on comes back as an ICMP port
-    /// unreachable, which a live kernel reports on the socket's next call (ECONNREFUSED) and the model, a model of
-    /// the send path, does not follow (udp_sendmsg/loopback_source_elsewhere covers the loopback source).</summary>
+    /// <summary>Off-host unicast through the gateway and on the link, the link's broadcast, a multicast group, and
+    /// addresses of this host (local_delivery.*): 127.0.0.1 and 192.0.2.1 at the ports <see cref="Bind"/> may bind, so
+    /// that a datagram is now delivered to a socket of the run, now answered with an ICMP port unreachable
+    /// (ECONNREFUSED on a connected socket's next send, an error-queue entry under IP_RECVERR).</summary>
     private static readonly (Ipv4Address Address, ushort Port)[] Destinations =
     [
         (Ipv4Address.Parse("198.51.100.7"), 9), (Ipv4Address.Parse("192.0.2.7"), 53), (Ipv4Address.Parse("203.0.113.9"), 4000),
         (Ipv4Address.Parse("192.0.2.255"), 9), (Ipv4Address.Parse("224.0.0.1"), 9), (Ipv4Address.Parse("239.1.2.3"), 9),
+        (Ipv4Address.Loopback, 5000), (Local, 5001), (Ipv4Address.Loopback, 5001),
     ];
 
     private static readonly int[] Lengths = [0, 1, 7, 8, 100, 1472, 1473, 1480, 1500, 2000, 2952, 2953, 65467, 65468, 65507, 65508, 65527, 65535, 65536];
