@@ -131,8 +131,9 @@ public static class SysSendto
 
     /// <summary>The msghdr checks of a current kernel, in its order: __copy_msghdr (msg_namelen, the name,
     /// msg_iovlen), import_iovec (the array, each length, access_ok, the MAX_RW_COUNT clamp), ____sys_sendmsg (the
-    /// control buffer), then sock_sendmsg. Model details: the socket's sk_omem_alloc is taken as 0 (the model
-    /// allocates no socket option memory), so a control buffer of 131072 bytes or more is refused.</summary>
+    /// control buffer), then sock_sendmsg. Model details: the socket's sk_omem_alloc is what its multicast memberships
+    /// hold (<see cref="MulticastMembership.OptionMemory"/>; the other holders, source filters and socket filters, are
+    /// not modeled), so a control buffer of 131072 bytes less that, or more, is refused.</summary>
     private static Outcome SendHeaderNow(Process model, Call call, Sock sock, MmsgEntry op, MsgFlags flags)
     {
         call.Pass(ClauseId.SingleIov);
@@ -181,7 +182,7 @@ public static class SysSendto
             // spec: sys_sendmsg.control_alloc
             if (op.ControlLength > StackControl)
             {
-                if (op.ControlLength >= OptmemMax) return call.Fail(Errno.ENOBUFS, ClauseId.SendmsgControlAlloc);
+                if (op.ControlLength + MulticastMembership.OptionMemory(sock) >= OptmemMax) return call.Fail(Errno.ENOBUFS, ClauseId.SendmsgControlAlloc);
                 call.Pass(ClauseId.SendmsgControlAlloc);
             }
             // spec: sys_sendmsg.control_copy

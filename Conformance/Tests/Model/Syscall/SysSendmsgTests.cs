@@ -115,6 +115,23 @@ public class SysSendmsgTests
     }
 
     [Fact]
+    [Trait("clause", "sys_sendmsg.control_alloc")]
+    public void Each_multicast_membership_holds_48_bytes_of_the_option_memory_a_control_buffer_comes_from()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        Outcome Join(int op, byte last) => sim.Run(new SetSockOptOp(Fd.Named("s"), 0, op, UserBuffer.Of(new byte[] { 239, 1, 2, last, 0, 0, 0, 0 }), 8));
+        Outcome Control(long length) => Send(sim, "s", [UserBuffer.Pattern(1)], Remote, control: UserBuffer.Of(Array.Empty<byte>()), controlLength: length);
+        Expect.Value(Join(35, 3), 0);
+        Expect.Error(Control(131023), Errno.EFAULT, ClauseId.SendmsgControlCopy);
+        Expect.Error(Control(131024), Errno.ENOBUFS, ClauseId.SendmsgControlAlloc);
+        Expect.Value(Join(35, 4), 0);
+        Expect.Error(Control(130975), Errno.EFAULT, ClauseId.SendmsgControlCopy);
+        Expect.Error(Control(130976), Errno.ENOBUFS, ClauseId.SendmsgControlAlloc);
+        Expect.Value(Join(36, 4), 0);
+        Expect.Error(Control(131023), Errno.EFAULT, ClauseId.SendmsgControlCopy);
+    }
+
+    [Fact]
     [Trait("clause", "sys_sendmsg.control_copy")]
     public void Readable_control_bytes_go_on_to_the_protocol()
     {
