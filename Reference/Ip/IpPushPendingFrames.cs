@@ -90,13 +90,15 @@ public static class IpPushPendingFrames
         call.Pass(ClauseId.Netfilter);
         if (dropped) return Fail(call, Errno.EPERM, ClauseId.Netfilter);
 
-        if (profile.MulticastMembership && ttl == 0 && destination.IsMulticast)
+        if (profile.MulticastMembership && ttl == 0 && route.Type == RouteType.Multicast)
         {
             // spec: multicast.ttl_zero — the route to a group this host joined on the device is local, its output
             // ip_mc_output, which loops a copy back (not modeled) and drops a TTL-0 datagram before the device and
-            // before any fragmentation: the send succeeds and nothing leaves. Not joined: it leaves with TTL 0.
+            // before any fragmentation: the send succeeds and nothing leaves. Not joined: it leaves with TTL 0. The
+            // cork's route decides, not the header: a connect that rewrote the pending datagram's destination to a
+            // unicast address leaves it on the group's route, dropped (found by the differential machine, seed 8).
             call.Pass(ClauseId.MulticastTtlZero);
-            if (model.Joined(destination, route.Device.Index)) return true;
+            if (model.Joined(route.Destination, route.Device.Index)) return true;
         }
 
         IReadOnlyList<int> payloads = [transportLength];

@@ -117,6 +117,20 @@ public class MulticastMembershipTests
     }
 
     [Fact]
+    public void The_corked_route_decides_a_ttl_zero_drop_not_a_header_a_connect_rewrote()
+    {
+        var sim = Linux();
+        sim.SetInt("s", SolIp, IpMulticastTtl, 0);
+        sim.Cork("s", true);
+        Expect.Value(sim.SendTo("s", 8, Ipv4Address.Parse("224.0.0.1")), 8);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0);
+        var pushed = sim.Cork("s", false);
+        Expect.Value(pushed, 0);
+        Expect.Passed(pushed, ClauseId.MulticastTtlZero);
+        Assert.Empty(pushed.Datagrams);
+    }
+
+    [Fact]
     public void The_spec_profile_does_not_follow_membership()
     {
         var sim = Sim.Spec(Hosts.TwoLinks());
