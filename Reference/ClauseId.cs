@@ -161,6 +161,14 @@ public static class ClauseId
     public const string LocalRecvErr = "local_delivery.recverr";
     public const string LocalSoError = "local_delivery.so_error";
     public const string LoopbackBroadcast = "local_delivery.loopback_broadcast";
+    // Policy routing: fib_rules_lookup (net/core/fib_rules.c), fib4_rule_action (net/ipv4/fib_rules.c), SO_MARK
+    public const string PolicyRules = "policy_routing.rules";
+    public const string PolicyTable = "policy_routing.table";
+    public const string PolicyRefuse = "policy_routing.refuse";
+    public const string PolicyOifFallback = "policy_routing.oif_fallback";
+    public const string SocketMark = "policy_routing.mark";
+    public const string SocketMarkCmsg = "policy_routing.mark_cmsg";
+    public const string PolicyConnectSource = "policy_routing.connect_source";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

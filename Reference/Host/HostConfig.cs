@@ -66,6 +66,8 @@ public enum RouteKind
 /// <param name="Tos">TOS selector: the route matches only that TOS (0: any).</param>
 /// <param name="PreferredSource">src attribute of the route.</param>
 /// <param name="HopLimit">hoplimit metric: the TTL of unicast packets on a socket without IP_TTL.</param>
+/// <param name="Table">The routing table it is in: main (254) unless a case names another, which only a policy rule
+/// reaches (<see cref="PolicyRule"/>).</param>
 public sealed record Route(
     Ipv4Address Destination,
     int PrefixLength,
@@ -76,7 +78,46 @@ public sealed record Route(
     bool MtuLocked = false,
     byte Tos = 0,
     Ipv4Address? PreferredSource = null,
-    byte? HopLimit = null);
+    byte? HopLimit = null,
+    uint Table = Route.MainTable)
+{
+    /// <summary>RT_TABLE_MAIN: the table of routes given without one, and of the connected routes.</summary>
+    public const uint MainTable = 254;
+    /// <summary>RT_TABLE_DEFAULT, which the last of the default rules looks in.</summary>
+    public const uint DefaultTable = 253;
+}
+
+/// <summary>What a policy rule does when it matches: look in a table, or refuse (fib4_rule_action).</summary>
+public enum RuleAction
+{
+    /// <summary>lookup TABLE: the table's best route, or on to the next rule when the table has none.</summary>
+    Lookup,
+    /// <summary>unreachable: ENETUNREACH.</summary>
+    Unreachable,
+    /// <summary>prohibit: EACCES.</summary>
+    Prohibit,
+    /// <summary>blackhole: EINVAL.</summary>
+    Blackhole,
+}
+
+/// <summary>A policy rule (ip rule): the selectors a flow must match and the action. Rules are tried by priority
+/// after the local table's rule (0) and before the default rules (main at 32766, default at 32767).</summary>
+/// <param name="Priority">pref: lower first.</param>
+/// <param name="From">from PREFIX: the flow's source (an unbound sender's lookup has source 0, which only /0 matches).</param>
+/// <param name="To">to PREFIX: the destination.</param>
+/// <param name="FwMark">fwmark MARK/MASK: (the flow's mark &amp; mask) == mark; the mark is SO_MARK's or an SO_MARK
+/// control message's.</param>
+/// <param name="Tos">tos: the flow's DSCP bits must equal it (0: any).</param>
+/// <param name="Oif">oif NAME: the flow's output device (a bound or named one) must be it.</param>
+public sealed record PolicyRule(
+    int Priority,
+    RuleAction Action,
+    uint Table = Route.MainTable,
+    (Ipv4Address Address, int PrefixLength)? From = null,
+    (Ipv4Address Address, int PrefixLength)? To = null,
+    (uint Mark, uint Mask)? FwMark = null,
+    byte Tos = 0,
+    string? Oif = null);
 
 /// <summary>A LOCAL_OUT netfilter rule that drops matching packets (nftables output chain).</summary>
 /// <param name="Destination">Destination network matched.</param>
@@ -93,6 +134,8 @@ public sealed record HostConfig
     public IReadOnlyList<Interface> Interfaces { get; init; } = [];
     public IReadOnlyList<Route> Routes { get; init; } = [];
     public IReadOnlyList<OutputDropRule> OutputDrops { get; init; } = [];
+    /// <summary>Policy rules besides the default ones (ip rule), in any order: tried by priority.</summary>
+    public IReadOnlyList<PolicyRule> Rules { get; init; } = [];
 
     /// <summary>net.ipv4.ip_default_ttl.</summary>
     public byte DefaultTtl { get; init; } = 64;

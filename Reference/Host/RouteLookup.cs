@@ -5,7 +5,8 @@ public enum RouteType { Unicast, Local, Broadcast, Multicast }
 
 /// <summary>The key of a route lookup (struct flowi): where to, from where, out of which device, with which TOS.</summary>
 /// <param name="OnLink">RTO_ONLINK: only routes of link scope or narrower (no gateway) may match.</param>
-public readonly record struct FlowKey(Ipv4Address Destination, Ipv4Address Source, int OutputInterface, byte Tos, bool OnLink);
+/// <param name="Mark">The flow's mark (flowi4_mark): SO_MARK's, or an SO_MARK control message's; fwmark rules read it.</param>
+public readonly record struct FlowKey(Ipv4Address Destination, Ipv4Address Source, int OutputInterface, byte Tos, bool OnLink, uint Mark = 0);
 
 /// <summary>The route chosen for a flow.</summary>
 /// <param name="Destination">rt_dst: the address the IP header carries.</param>
@@ -35,8 +36,8 @@ public sealed record RouteResult(
 /// any other output device than lo is EINVAL.
 /// Variation: the TOS bits compared with a route's selector come from the profile (RT_TOS in 2.6, DSCP now); a
 /// source that is not this host's is EINVAL in 2.6 and ENETUNREACH now (measured).
-/// Model details: one routing table; no policy rules, no route cache expiry; a gateway route uses the primary
-/// address of its device as source.
+/// Policy rules (current kernels and 2.6 alike, <see cref="PolicyRule"/>) choose among tables after the local ones.
+/// Model details: no route cache expiry; a gateway route uses the primary address of its device as source.
 /// </summary>
 public static class RouteLookup
 {
@@ -101,12 +102,16 @@ public static class RouteLookup
                 if (Interface.SubnetBroadcast(address, prefix) == destination)
                     return Make(RouteType.Broadcast, device, source.IsZero ? address : source, destination, destination, null);
 
-        var match = Candidates(host, flow, profile, outputDevice)
-            .Where(c => destination.InPrefix(c.Route.Destination, c.Route.PrefixLength))
-            .OrderByDescending(c => c.Route.PrefixLength)
-            .ThenByDescending(c => c.Route.Tos != 0)
-            .Select(c => c.Route)
-            .FirstOrDefault();
+        // spec: policy_routing.rules — the rules in priority order: the first whose table has a route for the flow
+        // decides, a refusing rule refuses; without rules of the case's, main's routes (the model's one table before).
+        var (match, refusal) = PolicyLookup(host, flow, profile, outputDevice);
+        if (refusal is { } refused)
+        {
+            // spec: policy_routing.oif_fallback — a lookup that fails for a flow with an output device assumes the
+            // destination on that link (ip_route_output_key_hash_rcu: "routing tables are wrong").
+            if (outputDevice is null) return refused;
+            match = null;
+        }
 
         if (match is null)
         {
@@ -151,6 +156,46 @@ public static class RouteLookup
     private static Interface Loopback(HostConfig host) => host.InterfaceByName("lo") ?? HostConfig.LoopbackInterface;
 
     private readonly record struct Candidate(Route Route);
+
+    private static readonly PolicyRule MainRule = new(32766, RuleAction.Lookup, Route.MainTable);
+    private static readonly PolicyRule DefaultRule = new(32767, RuleAction.Lookup, Route.DefaultTable);
+
+    /// <summary>fib_rules_lookup over the case's rules and the default ones (the local table's rule 0 is the
+    /// local-address and broadcast checks before): the best route of the first matching rule's table that has one,
+    /// or the first matching refusing rule's error; neither: no route (null, null).</summary>
+    private static (Route? Route, Errno? Refusal) PolicyLookup(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice)
+    {
+        foreach (var rule in host.Rules.OrderBy(r => r.Priority).Append(MainRule).Append(DefaultRule))
+        {
+            if (!Matches(host, rule, flow, profile)) continue;
+            switch (rule.Action)
+            {
+                case RuleAction.Unreachable: return (null, Errno.ENETUNREACH);
+                case RuleAction.Prohibit: return (null, Errno.EACCES);
+                case RuleAction.Blackhole: return (null, Errno.EINVAL);
+            }
+            var best = Candidates(host, flow, profile, outputDevice)
+                .Where(c => c.Route.Table == rule.Table && flow.Destination.InPrefix(c.Route.Destination, c.Route.PrefixLength))
+                .OrderByDescending(c => c.Route.PrefixLength)
+                .ThenByDescending(c => c.Route.Tos != 0)
+                .Select(c => c.Route)
+                .FirstOrDefault();
+            // spec: policy_routing.table — a table without a route for the flow sends the lookup on to the next rule.
+            if (best is not null) return (best, null);
+        }
+        return (null, null);
+    }
+
+    /// <summary>fib_rule_match and fib4_rule_match: every selector the rule has must hold.</summary>
+    private static bool Matches(HostConfig host, PolicyRule rule, FlowKey flow, Profile profile)
+    {
+        if (rule.From is { } from && !flow.Source.InPrefix(from.Address, from.PrefixLength)) return false;
+        if (rule.To is { } to && !flow.Destination.InPrefix(to.Address, to.PrefixLength)) return false;
+        if (rule.FwMark is { } mark && (flow.Mark & mark.Mask) != mark.Mark) return false;
+        if (rule.Tos != 0 && (flow.Tos & profile.RouteTosMask) != rule.Tos) return false;
+        if (rule.Oif is { } oif && host.InterfaceByName(oif)?.Index != flow.OutputInterface) return false;
+        return true;
+    }
 
     /// <summary>Explicit routes plus the connected (link-scope) route of every up address.</summary>
     private static IEnumerable<Candidate> Candidates(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice)

@@ -40,6 +40,8 @@ public abstract class InetSock : FileObject
     /// <summary>IP_TTL; -1: the route's or the host's default.</summary>
     public int UnicastTtl { get; set; } = -1;
     public byte Tos { get; set; }
+    /// <summary>SO_MARK (sk_mark): the mark of the socket's route lookups, which fwmark rules read.</summary>
+    public uint Mark { get; set; }
     /// <summary>sk_err: an error an ICMP message left for the socket, reported (and cleared) by the next send's first
     /// buffer.</summary>
     public Errno? Error { get; set; }

@@ -16,6 +16,8 @@ public sealed class IpcCookie
     public int? Tos { get; set; }
     /// <summary>ipc.gso_size: the UDP segment size of this send (the socket's UDP_SEGMENT or a message's); 0: none.</summary>
     public int GsoSize { get; set; }
+    /// <summary>ipc.sockc.mark: an SO_MARK control message's mark for this send; null: the socket's.</summary>
+    public uint? Mark { get; set; }
 }
 
 /// <summary>ip_cmsg_send: the control messages of a sendmsg call.</summary>
@@ -36,7 +38,7 @@ public static class IpCmsgSend
             var m = message!;
             if (m.Level == SolSocket && model.Profile.CmsgSocketLevel)
             {
-                if (SocketLevel(model, m) is { } stop) return stop;
+                if (SocketLevel(model, m, ipc) is { } stop) return stop;
                 continue;
             }
             if (m.Level != SolIp) continue;
@@ -93,9 +95,9 @@ public static class IpCmsgSend
     /// the model emits. Version: the same probe on Debian's 6.1.192 and 6.12.107 refuses SO_PRIORITY and SCM_TS_OPT_ID
     /// messages (EINVAL) that 6.18.44 accepts: the linux profile is the newest kernel's (issue: a profile per kernel
     /// line).</summary>
-    private static Stop? SocketLevel(Net model, ControlMessage m)
+    private static Stop? SocketLevel(Net model, ControlMessage m, IpcCookie ipc)
     {
-        const int ScmRights = 1, ScmCredentials = 2, SoPriority = 12, SoMark = 36, TimestampingOld = 37, TimestampingNew = 65,
+        const int ScmRights = 1, ScmCredentials = 2, SoPriority = 12, TimestampingOld = 37, TimestampingNew = 65,
             ScmTsOptId = 79;
         var u32 = m.DeclaredLength == ControlMessages.LengthFor(4);
         var value = u32 ? BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span) : 0;
@@ -110,7 +112,10 @@ public static class IpCmsgSend
                     ? Stop.Unmodeled(ClauseId.Cmsg, "SO_PRIORITY above 6 from an unprivileged sender (CAP_NET_ADMIN) is not modeled")
                     : null;
             case SoMark:
-                return model.Host.Privileged ? null : Stop.Unmodeled(ClauseId.Cmsg, "SO_MARK from an unprivileged sender (CAP_NET_RAW, CAP_NET_ADMIN) is not modeled");
+                if (!model.Host.Privileged) return Stop.Unmodeled(ClauseId.Cmsg, "SO_MARK from an unprivileged sender (CAP_NET_RAW, CAP_NET_ADMIN) is not modeled");
+                // spec: policy_routing.mark_cmsg — this send's route lookup carries the message's mark.
+                if (model.Profile.SocketMark) ipc.Mark = (uint)value;
+                return null;
             case TimestampingOld or TimestampingNew:
                 return value == 0 ? null : Stop.Unmodeled(ClauseId.Cmsg, "timestamping flags in a control message are not modeled");
             case ScmTsOptId:

@@ -57,7 +57,16 @@ public static class InetConnect
         // pending datagram goes there.
         var shared = model.Profile.SharedCorkFlow;
         if (shared) WriteCorkFlow(sock, (destination, SockAddr.Port(bytes), source));
-        var route = RouteLookup.Lookup(model.Host, new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute), model.Profile);
+        var flow = new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute, sock.Mark);
+        var route = RouteLookup.Lookup(model.Host, flow, model.Profile);
+        // spec: policy_routing.connect_source — ip_route_connect looks the route up again from the source the first
+        // lookup chose: only a rule "from" that source can make the second differ (the model does it for hosts with
+        // rules only).
+        if (source.IsZero && !route.IsError && model.Host.Rules.Count > 0)
+        {
+            route = RouteLookup.Lookup(model.Host, flow with { Source = route.Value.Source }, model.Profile);
+            call.Pass(ClauseId.PolicyConnectSource);
+        }
         if (shared && !route.IsError) WriteCorkFlow(sock, (route.Value.Destination, SockAddr.Port(bytes), route.Value.Source));
         if (route.IsError)
         {

@@ -57,6 +57,17 @@ public static class SocketOptions
 
     private static Outcome SetSocketLevel(Process model, Call call, Sock sock, SetSockOptOp op)
     {
+        if (op.OptName == SoMark && model.Profile.SocketMark)
+        {
+            // spec: policy_routing.mark — sk_setsockopt reads an int (EINVAL below 4 bytes), needs CAP_NET_RAW or
+            // CAP_NET_ADMIN (EPERM), and a new mark drops the cached route (sk_dst_reset).
+            if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SocketMark);
+            if (ReadInt(op.Value, 4) is not { } mark) return call.Fail(Errno.EFAULT, ClauseId.SocketMark);
+            if (!model.Host.Privileged) return call.Fail(Errno.EPERM, ClauseId.SocketMark);
+            if (sock.Mark != (uint)mark) sock.CachedRoute = null;
+            sock.Mark = (uint)mark;
+            return call.Return(0, ClauseId.SocketMark);
+        }
         if (op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck)) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
         if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
         if (ReadInt(op.Value, 4) is not { } value) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
@@ -242,6 +253,7 @@ public static class SocketOptions
             }
             case (SolSocket, SoDontRoute): value = sock.DontRoute ? 1 : 0; break;
             case (SolSocket, SoBroadcast): value = sock.Broadcast ? 1 : 0; break;
+            case (SolSocket, SoMark) when model.Profile.SocketMark: value = (int)sock.Mark; break;
             case (SolSocket, SoNoCheck): value = sock.NoCheck ? 1 : 0; break;
             case (SolSocket, SoSndbuf): value = sock.SendBuffer; break;
             case (SolUdp, UdpCork): value = sock.CorkFlag ? 1 : 0; break;

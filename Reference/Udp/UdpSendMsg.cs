@@ -244,7 +244,7 @@ public static class UdpSendMsg
         if (route is null)
         {
             // spec: udp_sendmsg.route
-            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink), profile);
+            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark), profile);
             if (lookup.IsError)
             {
                 if (lookup.Error == Errno.ENETUNREACH && profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));

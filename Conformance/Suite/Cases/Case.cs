@@ -84,5 +84,6 @@ public sealed record Case
 
     /// <summary>The features a target must have to run the case: those it names, and those its operations imply
     /// (<see cref="Feature.ImpliedBy"/>: the operations of protocol version 2).</summary>
-    public IReadOnlyList<Feature> Requires => Features.Concat(Steps.SelectMany(step => Feature.ImpliedBy(step.Operation))).Distinct().ToArray();
+    public IReadOnlyList<Feature> Requires => Features.Concat(Feature.ImpliedByHost(Host))
+        .Concat(Steps.SelectMany(step => Feature.ImpliedBy(step.Operation))).Distinct().ToArray();
 }

@@ -27,10 +27,13 @@ public readonly record struct Feature(string Name)
     /// <summary>Gather-list entries with an explicit length and base (<c>len=N/base=null|unreadable|DATA</c>): a NULL
     /// base, a length negative as ssize_t or beyond the mapped bytes; a feature of protocol version 2.</summary>
     public static readonly Feature IovLength = new("iov-length");
+    /// <summary>Policy rules and routing tables other than main in the host (<c>rule</c> lines, <c>table</c> on a route):
+    /// a case whose host has them needs it (<see cref="ImpliedByHost"/>); a feature of protocol version 2.</summary>
+    public static readonly Feature PolicyRouting = new("policy-routing");
 
     /// <summary>The features a case file may name, in the order CASES.md lists them.</summary>
     public static readonly IReadOnlyList<Feature> Known =
-        [Ipv6, ChecksumOffload, Ufo, Netfilter, QueueFull, KernelFault, SecurityModule, HostChange, MultipleLinks, ErrorQueue, Counters, Neighbour, Shutdown, Sendmmsg, IovLength];
+        [Ipv6, ChecksumOffload, Ufo, Netfilter, QueueFull, KernelFault, SecurityModule, HostChange, MultipleLinks, ErrorQueue, Counters, Neighbour, Shutdown, Sendmmsg, IovLength, PolicyRouting];
 
     /// <summary>The features an operation needs of whoever runs it, whether or not the case names them.</summary>
     public static IEnumerable<Feature> ImpliedBy(Reference.Api.Operation operation) => operation switch
@@ -40,6 +43,10 @@ public readonly record struct Feature(string Name)
         Reference.Api.SendMsgOp op when op.Iov.Any(SendLines.NeedsExplicitLength) => [IovLength],
         _ => [],
     };
+
+    /// <summary>The features a case's host needs of whoever sets it up.</summary>
+    public static IEnumerable<Feature> ImpliedByHost(Reference.Host.HostConfig host) =>
+        host.Rules.Count > 0 || host.Routes.Any(r => r.Table != Reference.Host.Route.MainTable) ? [PolicyRouting] : [];
 
     /// <summary>The known feature a case file's word names, or null.</summary>
     public static Feature? Parse(string word) => Known.Cast<Feature?>().FirstOrDefault(f => f!.Value.Name == word);

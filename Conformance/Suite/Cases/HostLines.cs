@@ -14,6 +14,7 @@ internal sealed class HostLines
     private readonly List<(Route Route, int Line, int Column)> routes = [];
     private int currentLine;
     private readonly List<OutputDropRule> drops = [];
+    private readonly List<(PolicyRule Rule, int Line, int Column)> rules = [];
     private HostConfig settings = new();
 
     public static readonly IReadOnlyDictionary<string, int> PmtuModes = new Dictionary<string, int>
@@ -31,6 +32,7 @@ internal sealed class HostLines
         {
             case "link": AddLink(reader); break;
             case "route": AddRoute(reader); break;
+            case "rule": AddRule(reader); break;
             case "drop":
             {
                 if (!reader.TryTake("to")) throw new CaseSyntaxException(reader.Column, "expected 'to' after 'drop'");
@@ -71,7 +73,7 @@ internal sealed class HostLines
             case "veto": settings = settings with { SecurityVeto = reader.Errno(reader.Next("an errno")) }; reader.ExpectEnd(); break;
             case "unprivileged": settings = settings with { Privileged = false }; reader.ExpectEnd(); break;
             default:
-                throw new CaseSyntaxException(keyword.Column, $"unknown host line '{keyword.Text}' (link, route, drop, ttl, ports, pmtu, wmem, veto, unprivileged)");
+                throw new CaseSyntaxException(keyword.Column, $"unknown host line '{keyword.Text}' (link, route, rule, drop, ttl, ports, pmtu, wmem, veto, unprivileged)");
         }
     }
 
@@ -85,6 +87,7 @@ internal sealed class HostLines
         var links = host.Interfaces.Skip(1).ToArray();
         for (var i = 0; i < links.Length; i++) lines.Add(WriteLink(links[i], i, links));
         foreach (var route in host.Routes) lines.Add(WriteRoute(route, host));
+        foreach (var rule in host.Rules) lines.Add(WriteRule(rule, host));
         foreach (var drop in host.OutputDrops)
             lines.Add($"drop to {WritePrefix(drop.Destination, drop.PrefixLength, "a drop rule")}" + (drop.DestinationPort is { } port ? $" port {port}" : ""));
 
@@ -177,6 +180,7 @@ internal sealed class HostLines
             case "unreachable" or "prohibit" or "blackhole":
                 reader.Next("kind");
                 route = route with { Kind = kind switch { "unreachable" => RouteKind.Unreachable, "prohibit" => RouteKind.Prohibit, _ => RouteKind.Blackhole } };
+                if (reader.TryTake("table")) route = route with { Table = Table(reader) };
                 reader.ExpectEnd();
                 routes.Add((route, currentLine, column));
                 return;
@@ -196,7 +200,8 @@ internal sealed class HostLines
                 "tos" => route with { Tos = Byte(reader, "a TOS") },
                 "src" => route with { PreferredSource = reader.Address("a source address") },
                 "hoplimit" => route with { HopLimit = Byte(reader, "a hop limit") },
-                _ => throw new CaseSyntaxException(word.Column, $"unknown route attribute '{word.Text}' (mtu, lock, tos, src, hoplimit)"),
+                "table" => route with { Table = Table(reader) },
+                _ => throw new CaseSyntaxException(word.Column, $"unknown route attribute '{word.Text}' (mtu, lock, tos, src, hoplimit, table)"),
             };
         }
         routes.Add((route, currentLine, column));
@@ -214,7 +219,9 @@ internal sealed class HostLines
             if (route.Device is not null || route.Gateway is not null || route.Mtu is not null || route.MtuLocked || route.Tos != 0 ||
                 route.PreferredSource is not null || route.HopLimit is not null)
                 throw Unsupported("the host", $"{what} is {route.Kind} and has a device, gateway or attribute; a case's refusing route has none");
-            return line.Append(' ').Append(route.Kind.ToString().ToLowerInvariant()).ToString();
+            line.Append(' ').Append(route.Kind.ToString().ToLowerInvariant());
+            if (route.Table != Route.MainTable) line.Append(" table ").Append(WriteTable(route.Table, what));
+            return line.ToString();
         }
         if (route.Device is null) throw Unsupported("the host", $"{what} ({route.Kind}) has no device");
         if (host.InterfaceByName(route.Device) is null) throw Unsupported("the host", $"{what} names link '{route.Device}', which is not defined");
@@ -230,6 +237,118 @@ internal sealed class HostLines
         if (route.Tos != 0) line.Append(" tos ").Append(route.Tos);
         if (route.PreferredSource is { } source) line.Append(" src ").Append(source);
         if (route.HopLimit is { } hopLimit) line.Append(" hoplimit ").Append(hopLimit);
+        if (route.Table != Route.MainTable) line.Append(" table ").Append(WriteTable(route.Table, what));
+        return line.ToString();
+    }
+
+    /// <summary>Rule priorities a case may give: above the kernel target's own rule (10, which routes its capture
+    /// markers) and below the default rules (32766 main, 32767 default).</summary>
+    public const int FirstRulePriority = 11, LastRulePriority = 32765;
+    /// <summary>The priority of a case's rule given without pref: 1000, 1001, ... in the order they are listed.</summary>
+    public const int DefaultRulePriority = 1000;
+    /// <summary>Table ids a case may name: 1 to 2^31-1 but the local table (255) and the kernel target's (32001).</summary>
+    private const uint LocalTable = 255, TargetTable = 32001;
+
+    private static readonly string[] RuleWords = ["pref", "from", "to", "fwmark", "tos", "oif", "lookup", "unreachable", "prohibit", "blackhole"];
+
+    /// <summary>rule [pref N] [from P] [to P] [fwmark N[/M]] [tos N] [oif NAME] lookup TABLE|unreachable|prohibit|blackhole</summary>
+    private void AddRule(LineReader reader)
+    {
+        var column = reader.Column;
+        int? priority = null;
+        (Ipv4Address, int)? from = null, to = null;
+        (uint, uint)? fwmark = null;
+        byte tos = 0;
+        string? oif = null;
+        (RuleAction Action, uint Table)? action = null;
+        while (!reader.AtEnd)
+        {
+            var word = reader.Next("a rule selector or action");
+            if (action is not null) throw new CaseSyntaxException(word.Column, $"'{word.Text}' after the rule's action: the action ends the line");
+            switch (word.Text)
+            {
+                case "pref":
+                {
+                    var token = reader.Next("a priority");
+                    var value = LineReader.ParseLong(token, "a priority");
+                    if (value is < FirstRulePriority or > LastRulePriority)
+                        throw new CaseSyntaxException(token.Column, $"a rule's priority must be {FirstRulePriority} to {LastRulePriority} (the kernel target's own rule is 10, the default rules 32766 and 32767): {token.Text}");
+                    priority = (int)value;
+                    break;
+                }
+                case "from": from = reader.Prefix("a source prefix (a.b.c.d/n or default)"); break;
+                case "to": to = reader.Prefix("a destination prefix (a.b.c.d/n or default)"); break;
+                case "fwmark":
+                {
+                    var token = reader.Next("a mark N or N/MASK");
+                    var parts = token.Text.Split('/');
+                    if (parts.Length > 2 || !TryMark(parts[0], out var mark) || (parts.Length == 2 ? !TryMark(parts[1], out var mask) : (mask = uint.MaxValue) != uint.MaxValue))
+                        throw new CaseSyntaxException(token.Column, $"expected a mark N or N/MASK (decimal or 0x hex, 32 bits), found '{token.Text}'");
+                    fwmark = (mark, mask);
+                    break;
+                }
+                case "tos": tos = Byte(reader, "a TOS"); break;
+                case "oif": oif = reader.Next("a link name").Text; break;
+                case "lookup": action = (RuleAction.Lookup, Table(reader)); break;
+                case "unreachable": action = (RuleAction.Unreachable, 0); break;
+                case "prohibit": action = (RuleAction.Prohibit, 0); break;
+                case "blackhole": action = (RuleAction.Blackhole, 0); break;
+                default: throw new CaseSyntaxException(word.Column, $"unknown rule word '{word.Text}' ({string.Join(", ", RuleWords)})");
+            }
+        }
+        if (action is not { } chosen) throw new CaseSyntaxException(reader.Column, "a rule needs an action: lookup TABLE, unreachable, prohibit or blackhole");
+        var rule = new PolicyRule(priority ?? DefaultRulePriority + rules.Count, chosen.Action, chosen.Table, from, to, fwmark, tos, oif);
+        if (rules.Any(r => r.Rule.Priority == rule.Priority)) throw new CaseSyntaxException(column, $"two rules of priority {rule.Priority}");
+        rules.Add((rule, currentLine, column));
+    }
+
+    private static bool TryMark(string text, out uint value) =>
+        text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? uint.TryParse(text[2..], System.Globalization.NumberStyles.AllowHexSpecifier, null, out value)
+            : uint.TryParse(text, System.Globalization.NumberStyles.None, null, out value);
+
+    /// <summary>A table: main, default or a number 1 to 2^31-1 other than local (255) and the kernel target's (32001).</summary>
+    private static uint Table(LineReader reader)
+    {
+        var token = reader.Next("a table (main, default or a number)");
+        if (token.Text == "main") return Route.MainTable;
+        if (token.Text == "default") return Route.DefaultTable;
+        var value = LineReader.ParseLong(token, "a table");
+        if (value is < 1 or > int.MaxValue || value == LocalTable || value == TargetTable)
+            throw new CaseSyntaxException(token.Column, $"a table is main, default or 1 to 2147483647 but 255 (local) and {TargetTable} (the kernel target's): {token.Text}");
+        return (uint)value;
+    }
+
+    private static string WriteTable(uint table, string what) => table switch
+    {
+        Route.MainTable => "main",
+        Route.DefaultTable => "default",
+        0 or LocalTable or TargetTable or > int.MaxValue => throw Unsupported("the host", $"{what} is in table {table}, which a case cannot name"),
+        _ => Num((int)table),
+    };
+
+    private static string WriteRule(PolicyRule rule, HostConfig host)
+    {
+        var what = $"the rule of priority {rule.Priority}";
+        if (rule.Priority is < FirstRulePriority or > LastRulePriority)
+            throw Unsupported("the host", $"{what}: a case's rule priority is {FirstRulePriority} to {LastRulePriority}");
+        var line = new StringBuilder($"rule pref {Num(rule.Priority)}");
+        if (rule.From is { } from) line.Append(" from ").Append(WritePrefix(from.Address, from.PrefixLength, what));
+        if (rule.To is { } to) line.Append(" to ").Append(WritePrefix(to.Address, to.PrefixLength, what));
+        if (rule.FwMark is { } mark) line.Append($" fwmark 0x{mark.Mark:x}/0x{mark.Mask:x}");
+        if (rule.Tos != 0) line.Append(" tos ").Append(rule.Tos);
+        if (rule.Oif is { } oif)
+        {
+            if (host.InterfaceByName(oif) is null) throw Unsupported("the host", $"{what} names link '{oif}', which is not defined");
+            line.Append(" oif ").Append(Plain(oif, "the device name", what));
+        }
+        line.Append(rule.Action switch
+        {
+            RuleAction.Lookup => " lookup " + WriteTable(rule.Table, what),
+            RuleAction.Unreachable => " unreachable",
+            RuleAction.Prohibit => " prohibit",
+            _ => " blackhole",
+        });
         return line.ToString();
     }
 
@@ -239,7 +358,14 @@ internal sealed class HostLines
         foreach (var (route, routeLine, column) in routes)
             if (route.Device is { } device && interfaces.All(i => i.Name != device))
                 diagnostics.Add(new Diagnostic(new SourcePosition(file, routeLine, column), $"route to {route.Destination}/{route.PrefixLength} names link '{device}', which is not defined"));
-        return settings with { Interfaces = interfaces, Routes = routes.Select(r => r.Route).ToArray(), OutputDrops = drops.ToArray() };
+        foreach (var (rule, ruleLine, column) in rules)
+            if (rule.Oif is { } oif && interfaces.All(i => i.Name != oif))
+                diagnostics.Add(new Diagnostic(new SourcePosition(file, ruleLine, column), $"the rule of priority {rule.Priority} names link '{oif}', which is not defined"));
+        return settings with
+        {
+            Interfaces = interfaces, Routes = routes.Select(r => r.Route).ToArray(), OutputDrops = drops.ToArray(),
+            Rules = rules.Select(r => r.Rule).ToArray(),
+        };
     }
 
     /// <summary>The line the next <see cref="Add"/> reads, for diagnostics found only when the host is built.</summary>

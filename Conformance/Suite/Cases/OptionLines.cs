@@ -19,6 +19,12 @@ internal static class OptionLines
         ["IP_MULTICAST_IF"] = (SolIp, IpMulticastIf), ["IP_MULTICAST_TTL"] = (SolIp, IpMulticastTtl),
         ["SO_BROADCAST"] = (SolSocket, SoBroadcast), ["SO_NO_CHECK"] = (SolSocket, SoNoCheck),
         ["SO_DONTROUTE"] = (SolSocket, SoDontRoute), ["SO_SNDBUF"] = (SolSocket, SoSndbuf),
+        // Current kernels' (catalog part 2).
+        ["SO_ERROR"] = (SolSocket, SoError), ["SO_MARK"] = (SolSocket, SoMark), ["SO_BINDTODEVICE"] = (SolSocket, SoBindToDevice),
+        ["SO_BINDTOIFINDEX"] = (SolSocket, SoBindToIfindex), ["IP_UNICAST_IF"] = (SolIp, IpUnicastIf),
+        ["IP_MULTICAST_LOOP"] = (SolIp, IpMulticastLoop), ["IP_ADD_MEMBERSHIP"] = (SolIp, IpAddMembership),
+        ["IP_DROP_MEMBERSHIP"] = (SolIp, IpDropMembership), ["IP_MULTICAST_ALL"] = (SolIp, IpMulticastAll),
+        ["UDP_SEGMENT"] = (SolUdp, UdpSegment),
     };
 
     private static (int Level, int Name) ReadName(LineReader reader)

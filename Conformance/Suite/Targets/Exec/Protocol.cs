@@ -25,7 +25,7 @@ public static class Protocol
     public static readonly IReadOnlyList<int> Versions = [1, 2];
 
     /// <summary>The operations of version 2, as the features a case needs for them and an implementation lists.</summary>
-    public static readonly IReadOnlyList<Feature> V2Features = [Feature.Shutdown, Feature.Sendmmsg, Feature.IovLength];
+    public static readonly IReadOnlyList<Feature> V2Features = [Feature.Shutdown, Feature.Sendmmsg, Feature.IovLength, Feature.PolicyRouting];
 
     /// <summary>The optional abilities an implementation may declare: the case features, and unreadable memory.</summary>
     public static readonly Feature UnreadableMemory = new("unreadable-memory");
@@ -113,7 +113,15 @@ public static class Protocol
         {
             ["kind"] = r.Kind.ToString().ToLowerInvariant(), ["destination"] = r.Destination.ToString(), ["prefix"] = r.PrefixLength,
             ["gateway"] = r.Gateway?.ToString(), ["dev"] = r.Device, ["mtu"] = r.Mtu, ["lock"] = r.MtuLocked, ["tos"] = r.Tos,
-            ["src"] = r.PreferredSource?.ToString(), ["hoplimit"] = r.HopLimit,
+            ["src"] = r.PreferredSource?.ToString(), ["hoplimit"] = r.HopLimit, ["table"] = r.Table,
+        }).ToArray()),
+        // Version 2, feature policy-routing: sent only when the host has rules.
+        ["rules"] = host.Rules.Count == 0 ? null : new JsonArray(host.Rules.Select(r => (JsonNode)new JsonObject
+        {
+            ["priority"] = r.Priority, ["action"] = r.Action.ToString().ToLowerInvariant(), ["table"] = r.Table,
+            ["from"] = r.From?.Address.ToString(), ["fromPrefix"] = r.From?.PrefixLength,
+            ["to"] = r.To?.Address.ToString(), ["toPrefix"] = r.To?.PrefixLength,
+            ["fwmark"] = r.FwMark?.Mark, ["fwmask"] = r.FwMark?.Mask, ["tos"] = r.Tos, ["oif"] = r.Oif,
         }).ToArray()),
         ["drops"] = new JsonArray(host.OutputDrops.Select(d => (JsonNode)new JsonObject
             { ["destination"] = d.Destination.ToString(), ["prefix"] = d.PrefixLength, ["port"] = d.DestinationPort }).ToArray()),
@@ -143,8 +151,21 @@ public static class Protocol
             var kind = Enum.TryParse<RouteKind>(JsonField.String(r, "kind"), true, out var k) ? k : throw new ProtocolException($"unknown route kind '{r["kind"]}'");
             return new Route(JsonField.Address(r, "destination"), JsonField.Int(r, "prefix"), kind, r["dev"]?.GetValue<string>(),
                 JsonField.OptionalAddress(r, "gateway"), r["mtu"]?.GetValue<int>(), JsonField.Bool(r, "lock", false), (byte)(r["tos"]?.GetValue<int>() ?? 0),
-                JsonField.OptionalAddress(r, "src"), r["hoplimit"] is { } h ? (byte)h.GetValue<int>() : null);
+                JsonField.OptionalAddress(r, "src"), r["hoplimit"] is { } h ? (byte)h.GetValue<int>() : null,
+                r["table"] is { } t ? t.GetValue<uint>() : Route.MainTable);
         });
+        var rules = message["rules"] is JsonArray ruleArray
+            ? ruleArray.Select(node =>
+            {
+                var o = JsonField.Object(node, "a rule");
+                var action = Enum.TryParse<RuleAction>(JsonField.String(o, "action"), true, out var a) ? a : throw new ProtocolException($"unknown rule action '{o["action"]}'");
+                return new PolicyRule(JsonField.Int(o, "priority"), action, o["table"] is { } t ? t.GetValue<uint>() : Route.MainTable,
+                    JsonField.OptionalAddress(o, "from") is { } from ? (from, JsonField.Int(o, "fromPrefix")) : null,
+                    JsonField.OptionalAddress(o, "to") is { } to ? (to, JsonField.Int(o, "toPrefix")) : null,
+                    o["fwmark"] is { } mark ? (mark.GetValue<uint>(), o["fwmask"]?.GetValue<uint>() ?? uint.MaxValue) : null,
+                    (byte)(o["tos"]?.GetValue<int>() ?? 0), o["oif"]?.GetValue<string>());
+            }).ToArray()
+            : [];
         var drops = message["drops"] is JsonArray d
             ? d.Select(node =>
             {
@@ -159,6 +180,7 @@ public static class Protocol
             Interfaces = [HostConfig.LoopbackInterface, .. links],
             Routes = routes.ToArray(),
             OutputDrops = drops,
+            Rules = rules,
             DefaultTtl = (byte)(message["ttl"]?.GetValue<int>() ?? defaults.DefaultTtl),
             LocalPortLow = (ushort)(ports?[0]?.GetValue<int>() ?? defaults.LocalPortLow),
             LocalPortHigh = (ushort)(ports?[1]?.GetValue<int>() ?? defaults.LocalPortHigh),

@@ -98,6 +98,9 @@ internal sealed class HostSetup : IDisposable
         // append, not add: a second route to the same prefix (two defaults over two links) is kept after the first,
         // which stays the one used, as the host description lists them.
         foreach (var route in host.Routes) rtnetlink.Request(RtNetlink.NewRoute(RouteSpec.From(route, LinkIndex), RouteVerb.Append));
+        // The case's rules: every one after the marker's (10), each with its priority given (the kernel would pick
+        // one below the lowest there is, ahead of the marker's).
+        foreach (var rule in host.Rules) rtnetlink.Request(RtNetlink.AddRule(rule));
         // pfifo keeps one FIFO per link: the default pfifo_fast has priority bands by TOS and could hand the marker
         // out before a packet sent earlier. A link described queue-full gets a pfifo of limit 0: it never bypasses
         // the queue, and enqueueing into it drops with NET_XMIT_DROP, which is what the cases need. No marker goes

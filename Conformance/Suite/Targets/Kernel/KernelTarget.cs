@@ -25,7 +25,7 @@ public sealed class KernelTarget : ITarget
     /// (recvmsg with MSG_ERRQUEUE) until it is empty.</summary>
     public IReadOnlySet<Feature> Features { get; } = new HashSet<Feature>
         { Feature.Netfilter, Feature.HostChange, Feature.MultipleLinks, Feature.Counters, Feature.ChecksumOffload, Feature.QueueFull, Feature.Ipv6, Feature.ErrorQueue,
-          Feature.Shutdown, Feature.Sendmmsg, Feature.IovLength };
+          Feature.Shutdown, Feature.Sendmmsg, Feature.IovLength, Feature.PolicyRouting };
 
     private static readonly Lazy<string?> probe = new(Probe);
 

@@ -38,7 +38,7 @@ public sealed record RouteSpec(
         var source = r.PreferredSource?.ToBytes();
         var device = type is RtNetlink.RtnUnicast or RtNetlink.RtnBroadcast ? r.Device : null;
         return new RouteSpec(RtNetlink.AfInet, destination, r.PrefixLength, type,
-            type == RtNetlink.RtnBroadcast ? RtNetlink.TableLocal : RtNetlink.TableMain, scope,
+            type == RtNetlink.RtnBroadcast ? RtNetlink.TableLocal : r.Table, scope,
             device is null ? null : ifindex(device), device, gateway, r.Tos, source,
             Mtu: r.Mtu is { } mtu ? (uint)mtu : null, MtuLocked: r.MtuLocked, HopLimit: r.HopLimit);
     }
@@ -81,9 +81,9 @@ public sealed class RtNetlink : IDisposable
     public const byte IfaFNoDad = 0x02;
 
     /// <summary>struct fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2, action (u8 each), u32 flags.</summary>
-    public const int RuleHeaderLength = 12, RuleFamily = 0, RuleTable = 4, RuleAction = 7;
-    public const ushort FraPriority = 6, FraFwMark = 10, FraTable = 15;
-    public const byte FrActToTable = 1;
+    public const int RuleHeaderLength = 12, RuleFamily = 0, RuleDstLen = 1, RuleSrcLen = 2, RuleTos = 3, RuleTable = 4, RuleAction = 7;
+    public const ushort FraDst = 1, FraSrc = 2, FraPriority = 6, FraFwMark = 10, FraTable = 15, FraFwMask = 16, FraOifName = 17;
+    public const byte FrActToTable = 1, FrActBlackhole = 6, FrActUnreachable = 7, FrActProhibit = 8;
 
     /// <summary>struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type (u8 each), u32 flags.</summary>
     public const int RtMsgLength = 12, RtFamily = 0, RtDstLen = 1, RtTos = 3, RtTable = 4, RtProtocol = 5, RtScope = 6, RtType = 7;
@@ -154,6 +154,38 @@ public sealed class RtNetlink : IDisposable
         header[RuleAction] = FrActToTable;
         message.U32(FraPriority, priority).U32(FraFwMark, fwmark);
         if (table > byte.MaxValue) message.U32(FraTable, table);
+        return message;
+    }
+
+    /// <summary>A host description's policy rule, as <c>ip rule add pref N [from P] [to P] [fwmark M/MASK] [tos T]
+    /// [oif NAME] lookup TABLE|unreachable|prohibit|blackhole</c> sends it (IPv4).</summary>
+    public static NetlinkMessage AddRule(PolicyRule rule)
+    {
+        var message = new NetlinkMessage(RtmNewRule, Netlink.FAck | Netlink.FCreate | Netlink.FExcl,
+            $"RTM_NEWRULE pref {rule.Priority} {rule.Action} {rule.Table}");
+        var header = message.Fixed(RuleHeaderLength);
+        header[RuleFamily] = AfInet;
+        header[RuleTos] = rule.Tos;
+        header[RuleAction] = rule.Action switch
+        {
+            Reference.Host.RuleAction.Unreachable => FrActUnreachable, Reference.Host.RuleAction.Prohibit => FrActProhibit, Reference.Host.RuleAction.Blackhole => FrActBlackhole,
+            _ => FrActToTable,
+        };
+        if (rule.Action == Reference.Host.RuleAction.Lookup) header[RuleTable] = rule.Table <= byte.MaxValue ? (byte)rule.Table : (byte)TableUnspec;
+        message.U32(FraPriority, (uint)rule.Priority);
+        if (rule.Action == Reference.Host.RuleAction.Lookup && rule.Table > byte.MaxValue) message.U32(FraTable, rule.Table);
+        if (rule.From is { } from && from.PrefixLength > 0)
+        {
+            header[RuleSrcLen] = (byte)from.PrefixLength;
+            message.Attribute(FraSrc, from.Address.ToBytes());
+        }
+        if (rule.To is { } to && to.PrefixLength > 0)
+        {
+            header[RuleDstLen] = (byte)to.PrefixLength;
+            message.Attribute(FraDst, to.Address.ToBytes());
+        }
+        if (rule.FwMark is { } mark) message.U32(FraFwMark, mark.Mark).U32(FraFwMask, mark.Mask);
+        if (rule.Oif is { } oif) message.String(FraOifName, oif);
         return message;
     }
 
