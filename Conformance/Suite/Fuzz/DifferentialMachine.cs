@@ -84,7 +84,7 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
 
     private sealed class RunSetup(ITarget target, Profile profile) : Setup<DifferentialRun, FuzzState>
     {
-        public override DifferentialRun Actual() => new(target, profile, FuzzGenerators.Host);
+        public override DifferentialRun Actual() => new(target, profile, FuzzGenerators.HostFor(target.Features));
         public override FuzzState Model() => FuzzState.Initial;
         public override string ToString() => $"{target.Name} against model:{profile.Name}";
     }

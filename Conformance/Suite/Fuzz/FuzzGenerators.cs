@@ -4,6 +4,7 @@ using FsCheck.Fluent;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Wire;
+using Udpconf.Suite.Cases;
 
 namespace Udpconf.Suite.Fuzz;
 
@@ -16,10 +17,32 @@ namespace Udpconf.Suite.Fuzz;
 /// </summary>
 public static class FuzzGenerators
 {
+    public static readonly Ipv4Address Local = Ipv4Address.Parse("192.0.2.1");
+
     /// <summary>The host every fuzz run uses: the default host (tun0 192.0.2.1/24, MTU 1500, default route via
     /// 192.0.2.254).</summary>
     public static readonly HostConfig Host = HostConfig.Default;
-    public static readonly Ipv4Address Local = Ipv4Address.Parse("192.0.2.1");
+
+    /// <summary>The host of a target that sets up policy routing (feature policy-routing): the fuzz host with rules
+    /// that marks, TOS, a bound source and a bound device meet (policy_routing.*), on its one link: mark 7 is
+    /// unreachable; mark 8 (of its low byte) and a flow from 192.0.2.1 to 203.0.113.9 take table 100, whose route to
+    /// 203.0.113.0/24 sets hop limit 9 (visible as the TTL); TOS 0x10 to 198.51.100.0/24 is prohibited; a flow out of
+    /// lo is blackholed (a device-bound flow then assumes its destination on link).</summary>
+    public static readonly HostConfig RoutedHost = Host with
+    {
+        Routes = [.. Host.Routes, new Route(Ipv4Address.Parse("203.0.113.0"), 24, RouteKind.Unicast, "tun0", Ipv4Address.Parse("192.0.2.253"), HopLimit: 9, Table: 100)],
+        Rules =
+        [
+            new PolicyRule(1000, RuleAction.Unreachable, FwMark: (7, uint.MaxValue)),
+            new PolicyRule(1001, RuleAction.Lookup, 100, FwMark: (8, 0xFF)),
+            new PolicyRule(1002, RuleAction.Prohibit, To: (Ipv4Address.Parse("198.51.100.0"), 24), Tos: 0x10),
+            new PolicyRule(1003, RuleAction.Lookup, 100, From: (Local, 32), To: (Ipv4Address.Parse("203.0.113.9"), 32)),
+            new PolicyRule(1004, RuleAction.Blackhole, Oif: "lo"),
+        ],
+    };
+
+    /// <summary>The host the differential machine sets up on a target with <paramref name="features"/>.</summary>
+    public static HostConfig HostFor(IReadOnlySet<Feature> features) => features.Contains(Feature.PolicyRouting) ? RoutedHost : Host;
 
     private static readonly string[] Names = ["a", "b"];
 
@@ -158,7 +181,9 @@ public static class FuzzGenerators
         (1, Gen.Elements(0, 0x10, 0xB8, 256).Select(tos => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTos, ControlMessages.Int(tos))))),
         (1, Gen.Elements(Local, Ipv4Address.Parse("192.0.2.99")).Select(a => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, a))))),
         (2, Gen.Elements(SegmentSizes).Select(size => (byte[]?)ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, [(byte)size, (byte)(size >> 8)])))),
-        (1, Gen.Constant<byte[]?>(ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, ControlMessages.Int(500))))));
+        (1, Gen.Constant<byte[]?>(ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, ControlMessages.Int(500))))),
+        // An SO_MARK message: this send's lookup carries the mark (policy_routing.mark_cmsg).
+        (1, Gen.Elements(0, 7, 8).Select(mark => (byte[]?)ControlMessages.Encode((SocketOption.SolSocket, SocketOption.SoMark, ControlMessages.Int(mark))))));
 
     /// <summary>UDP GSO segment sizes around its limits: one byte (128 bytes of data at most), the MTU less the
     /// headers with and without options, above the MTU, the largest.</summary>
@@ -200,7 +225,9 @@ public static class FuzzGenerators
         })),
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastLoop, on))),
         (1, Gen.Elements(0, 1, 2).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastAll, on))),
-        (1, Gen.Elements(0, 1).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastTtl, ttl))));
+        (1, Gen.Elements(0, 1).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastTtl, ttl))),
+        // Marks the routed host's rules read (policy_routing.mark): none, unreachable, table 100 (8 and 0x108).
+        (1, Gen.Elements(0, 7, 8, 0x108, -1).Select(mark => SetInt(name, SocketOption.SolSocket, SocketOption.SoMark, mark))));
 
     private static readonly byte[][] Groups = [[224, 0, 0, 1], [239, 1, 2, 3]];
 

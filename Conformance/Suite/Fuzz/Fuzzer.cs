@@ -59,7 +59,7 @@ public static class Fuzzer
                     string.Join("; ", failing.Problems.Select(p => $"{p.What}: model {p.Expected}, target {p.Observed}"));
         var clauses = failing.Problems.Select(p => p.Clause).Append(failing.Predicted.Clause).OfType<Clause>().Distinct().Select(c => c.Id).ToArray();
         var expectations = steps.Select(step => (IReadOnlyList<string>)Expectations(step.Predicted)).ToArray();
-        return CaseWriter.Write(title, clauses, [profile.Name], [], FuzzGenerators.Host, steps.Select(s => s.Operation).ToArray(), expectations);
+        return CaseWriter.Write(title, clauses, [profile.Name], [], FuzzGenerators.HostFor(target.Features), steps.Select(s => s.Operation).ToArray(), expectations);
     }
 
     private static List<string> Expectations(Outcome predicted)
