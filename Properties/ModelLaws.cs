@@ -16,8 +16,23 @@ public class ModelLaws
     public static readonly HostConfig Host = HostConfig.Default with
     {
         Interfaces = [.. HostConfig.Default.Interfaces, new Interface("tun1", 3, Ipv4Address.Parse("203.0.113.1"), 24, 1006, ChecksumOffload: true, UdpFragmentationOffload: true, ScatterGather: false)],
-        Routes = [.. HostConfig.Default.Routes, new Route(Ipv4Address.Parse("224.0.0.0"), 4, RouteKind.Multicast, "tun0")],
+        Routes =
+        [
+            .. HostConfig.Default.Routes, new Route(Ipv4Address.Parse("224.0.0.0"), 4, RouteKind.Multicast, "tun0"),
+            new Route(Ipv4Address.Parse("198.51.100.0"), 24, RouteKind.Unicast, "tun1", Ipv4Address.Parse("203.0.113.254"), Table: 100),
+        ],
         OutputDrops = [new OutputDropRule(Ipv4Address.Parse("192.0.2.7"), 32, 53)],
+        // Policy rules that marks (SO_MARK 7, 8 of the low byte), a TOS, a bound source and a device meet; table 102
+        // has no route, so its rule falls through.
+        Rules =
+        [
+            new PolicyRule(1000, RuleAction.Unreachable, FwMark: (7, uint.MaxValue)),
+            new PolicyRule(1001, RuleAction.Lookup, 100, FwMark: (8, 0xFF)),
+            new PolicyRule(1002, RuleAction.Prohibit, To: (Ipv4Address.Parse("198.51.100.0"), 24), Tos: 0x10),
+            new PolicyRule(1003, RuleAction.Lookup, 100, From: (Ipv4Address.Parse("192.0.2.1"), 32), To: (Ipv4Address.Parse("198.51.100.7"), 32)),
+            new PolicyRule(1004, RuleAction.Blackhole, Oif: "lo"),
+            new PolicyRule(1005, RuleAction.Lookup, 102, To: (Ipv4Address.Parse("192.0.2.7"), 32)),
+        ],
     };
 
     [Property(MaxTest = 1000, Arbitrary = [typeof(Arbitraries)])]

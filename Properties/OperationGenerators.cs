@@ -99,6 +99,8 @@ public static class OperationGenerators
         (2, Gen.Elements(0, 1, 10, 100, 1000, 1472, 1473, 65535).SelectMany(size => Gen.Elements(
             ControlMessages.Encode((17, 103, [(byte)size, (byte)(size >> 8)])),
             ControlMessages.Encode((17, 103, [(byte)size, (byte)(size >> 8)]), (0, 2, ControlMessages.Int(64)))))),
+        // SO_MARK for this send (policy_routing.mark_cmsg).
+        (1, Gen.Elements(0, 7, 8).Select(mark => ControlMessages.Encode((1, 36, ControlMessages.Int(mark))))),
         (1, Bytes(48)));
 
     private static Gen<Operation> SocketOps() => Gen.Frequency(
@@ -143,6 +145,8 @@ public static class OperationGenerators
             .SelectMany(v => Gen.Elements(35, 36).Select(name => (0, name, v))),
         Gen.Elements(0, 1, 2).SelectMany(v => Gen.Elements(34, 49).Select(name => (0, name, BitConverter.GetBytes(v)))),
         Gen.Constant((0, 33, BitConverter.GetBytes(0))),
+        // SO_MARK: none, unreachable (7), table 100 (8 and 0x108 of the low byte), and a short value (EINVAL).
+        Gen.Elements<byte[]>([0, 0, 0, 0], [7, 0, 0, 0], [8, 0, 0, 0], [8, 1, 0, 0], [7, 0]).Select(v => (1, 36, v)),
         Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)));
 
     private static Gen<Operation> OptionOps()

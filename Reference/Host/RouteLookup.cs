@@ -41,16 +41,18 @@ public sealed record RouteResult(
 /// </summary>
 public static class RouteLookup
 {
-    public static Result<RouteResult> Lookup(HostConfig host, FlowKey flow, Profile profile)
+    /// <param name="pass">Told each policy clause the lookup went through (policy_routing.*), in order: a caller's
+    /// trace, whose last entry says whether a rule refused.</param>
+    public static Result<RouteResult> Lookup(HostConfig host, FlowKey flow, Profile profile, Action<string>? pass = null)
     {
-        var route = Find(host, flow, profile);
+        var route = Find(host, flow, profile, pass ?? (_ => { }));
         // A loopback source (127/8) leaves through lo only: any other output device is EINVAL (found by the
         // differential machine: connect to 127.0.0.1 binds that source, and a later sendto elsewhere is refused).
         if (!route.IsError && route.Value.Source.IsLoopback && !route.Value.Device.IsLoopback) return Errno.EINVAL;
         return route;
     }
 
-    private static Result<RouteResult> Find(HostConfig host, FlowKey flow, Profile profile)
+    private static Result<RouteResult> Find(HostConfig host, FlowKey flow, Profile profile, Action<string> pass)
     {
         var destination = flow.Destination;
         var source = flow.Source;
@@ -104,12 +106,13 @@ public static class RouteLookup
 
         // spec: policy_routing.rules — the rules in priority order: the first whose table has a route for the flow
         // decides, a refusing rule refuses; without rules of the case's, main's routes (the model's one table before).
-        var (match, refusal) = PolicyLookup(host, flow, profile, outputDevice);
+        var (match, refusal) = PolicyLookup(host, flow, profile, outputDevice, pass);
         if (refusal is { } refused)
         {
             // spec: policy_routing.oif_fallback — a lookup that fails for a flow with an output device assumes the
             // destination on that link (ip_route_output_key_hash_rcu: "routing tables are wrong").
             if (outputDevice is null) return refused;
+            pass(ClauseId.PolicyOifFallback);
             match = null;
         }
 
@@ -163,17 +166,21 @@ public static class RouteLookup
     /// <summary>fib_rules_lookup over the case's rules and the default ones (the local table's rule 0 is the
     /// local-address and broadcast checks before): the best route of the first matching rule's table that has one,
     /// or the first matching refusing rule's error; neither: no route (null, null).</summary>
-    private static (Route? Route, Errno? Refusal) PolicyLookup(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice)
+    private static (Route? Route, Errno? Refusal) PolicyLookup(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice, Action<string> pass)
     {
+        if (host.Rules.Count > 0) pass(ClauseId.PolicyRules);
         foreach (var rule in host.Rules.OrderBy(r => r.Priority).Append(MainRule).Append(DefaultRule))
         {
             if (!Matches(host, rule, flow, profile)) continue;
+            // spec: policy_routing.refuse
+            if (rule.Action != RuleAction.Lookup) pass(ClauseId.PolicyRefuse);
             switch (rule.Action)
             {
                 case RuleAction.Unreachable: return (null, Errno.ENETUNREACH);
                 case RuleAction.Prohibit: return (null, Errno.EACCES);
                 case RuleAction.Blackhole: return (null, Errno.EINVAL);
             }
+            if (rule.Table != Route.MainTable) pass(ClauseId.PolicyTable);
             var best = Candidates(host, flow, profile, outputDevice)
                 .Where(c => c.Route.Table == rule.Table && flow.Destination.InPrefix(c.Route.Destination, c.Route.PrefixLength))
                 .OrderByDescending(c => c.Route.PrefixLength)

@@ -113,7 +113,7 @@ public static class IpCmsgSend
                     : null;
             case SoMark:
                 if (!model.Host.Privileged) return Stop.Unmodeled(ClauseId.Cmsg, "SO_MARK from an unprivileged sender (CAP_NET_RAW, CAP_NET_ADMIN) is not modeled");
-                // spec: policy_routing.mark_cmsg — this send's route lookup carries the message's mark.
+                // This send's route lookup carries the message's mark (policy_routing.mark_cmsg, traced by udp_sendmsg).
                 if (model.Profile.SocketMark) ipc.Mark = (uint)value;
                 return null;
             case TimestampingOld or TimestampingNew:

@@ -58,13 +58,14 @@ public static class InetConnect
         var shared = model.Profile.SharedCorkFlow;
         if (shared) WriteCorkFlow(sock, (destination, SockAddr.Port(bytes), source));
         var flow = new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute, sock.Mark);
-        var route = RouteLookup.Lookup(model.Host, flow, model.Profile);
+        string? policy = null;
+        var route = RouteLookup.Lookup(model.Host, flow, model.Profile, id => call.Pass(policy = id));
         // spec: policy_routing.connect_source — ip_route_connect looks the route up again from the source the first
         // lookup chose: only a rule "from" that source can make the second differ (the model does it for hosts with
         // rules only).
         if (source.IsZero && !route.IsError && model.Host.Rules.Count > 0)
         {
-            route = RouteLookup.Lookup(model.Host, flow with { Source = route.Value.Source }, model.Profile);
+            route = RouteLookup.Lookup(model.Host, flow with { Source = route.Value.Source }, model.Profile, id => call.Pass(policy = id));
             call.Pass(ClauseId.PolicyConnectSource);
         }
         if (shared && !route.IsError) WriteCorkFlow(sock, (route.Value.Destination, SockAddr.Port(bytes), route.Value.Source));
@@ -72,7 +73,7 @@ public static class InetConnect
         {
             // Current kernels count an unroutable connect as IP OutNoRoutes, as they do for a send (measured).
             if (route.Error == Errno.ENETUNREACH && model.Profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-            return call.Fail(route.Error!.Value, ClauseId.Connect);
+            return call.Fail(route.Error!.Value, policy == ClauseId.PolicyRefuse ? ClauseId.PolicyRefuse : ClauseId.Connect);
         }
         if (route.Value.IsBroadcast && !sock.Broadcast) return call.Fail(Errno.EACCES, ClauseId.Connect);
 

@@ -244,11 +244,15 @@ public static class UdpSendMsg
         if (route is null)
         {
             // spec: udp_sendmsg.route
-            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark), profile);
+            // spec: policy_routing.mark_cmsg — an SO_MARK message's mark goes with this lookup instead of the socket's.
+            if (ipc.Mark is not null) call.Pass(ClauseId.SocketMarkCmsg);
+            string? policy = null;
+            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark), profile,
+                id => call.Pass(policy = id));
             if (lookup.IsError)
             {
                 if (lookup.Error == Errno.ENETUNREACH && profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-                return Stop.Fail(lookup.Error!.Value, ClauseId.Route);
+                return Stop.Fail(lookup.Error!.Value, policy == ClauseId.PolicyRefuse ? ClauseId.PolicyRefuse : ClauseId.Route);
             }
             call.Pass(ClauseId.Route);
             route = lookup.Value;

@@ -60,7 +60,7 @@ public class PolicyRoutingTests
             new PolicyRule(2000, RuleAction.Prohibit),
             new PolicyRule(1000, RuleAction.Lookup, 100, To: (Far, 32)));
         Assert.Equal("tun1", Link(sim.SendTo("s", 10, Far)));
-        Expect.Error(sim.SendTo("s", 10, Hosts.Remote), Errno.EACCES, ClauseId.Route);
+        Expect.Error(sim.SendTo("s", 10, Hosts.Remote), Errno.EACCES, ClauseId.PolicyRefuse);
     }
 
     [Theory]
@@ -71,8 +71,8 @@ public class PolicyRoutingTests
     public void A_refusing_rule_refuses_with_its_own_error(RuleAction action, Errno errno)
     {
         var sim = Linux(new PolicyRule(1000, action, To: (Far, 32)));
-        Expect.Error(sim.SendTo("s", 10, Far), errno, ClauseId.Route);
-        Expect.Error(sim.Connect("s", Far, 9), errno, ClauseId.Connect);
+        Expect.Error(sim.SendTo("s", 10, Far), errno, ClauseId.PolicyRefuse);
+        Expect.Error(sim.Connect("s", Far, 9), errno, ClauseId.PolicyRefuse);
         Expect.Value(sim.SendTo("s", 10, Hosts.Remote), 10);
     }
 
@@ -88,10 +88,10 @@ public class PolicyRoutingTests
         Expect.Value(sim.SendTo("s", 10, Far), 10);
         sim.Socket("b");
         Expect.Value(sim.Bind("b", Hosts.Local, 0), 0);
-        Expect.Error(sim.SendTo("b", 10, Far), Errno.ENETUNREACH, ClauseId.Route);
+        Expect.Error(sim.SendTo("b", 10, Far), Errno.ENETUNREACH, ClauseId.PolicyRefuse);
         // DSCP: 0x11 is 0x10 with an ECN bit; 0x18 another class.
         sim.SetInt("s", SolIp, IpTos, 0x11);
-        Expect.Error(sim.SendTo("s", 10, Hosts.Remote), Errno.EACCES, ClauseId.Route);
+        Expect.Error(sim.SendTo("s", 10, Hosts.Remote), Errno.EACCES, ClauseId.PolicyRefuse);
         sim.SetInt("s", SolIp, IpTos, 0x18);
         Expect.Value(sim.SendTo("s", 10, Hosts.Remote), 10);
     }
