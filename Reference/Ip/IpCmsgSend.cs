@@ -90,9 +90,10 @@ public static class IpCmsgSend
     /// sender: SCM_RIGHTS and SCM_CREDENTIALS are skipped whatever their length; SO_PRIORITY, SO_MARK, SO_TIMESTAMPING
     /// (old and new) and SCM_TS_OPT_ID take exactly a u32, else EINVAL; timestamping flags 0 are accepted, 0xffffffff
     /// refused; SCM_TXTIME is EINVAL (it needs SO_TXTIME, and a socket with that option is not modeled); another type
-    /// is EINVAL. What the model does not follow is unmodeled: nonzero timestamping flags, and SO_MARK or a priority
-    /// above 6 from an unprivileged host (they need CAP_NET_RAW or CAP_NET_ADMIN). Accepted messages change nothing
-    /// the model emits. Version: the same probe on Debian's 6.1.192 and 6.12.107 refuses SO_PRIORITY and SCM_TS_OPT_ID
+    /// is EINVAL. What the model does not follow is unmodeled: nonzero timestamping flags, and a priority above 6
+    /// from an unprivileged host. SO_MARK marks this send's route lookup (policy_routing.mark_cmsg); it needs
+    /// CAP_NET_RAW or CAP_NET_ADMIN, which every modeled host keeps. The other accepted messages change nothing the
+    /// model emits. Version: the same probe on Debian's 6.1.192 and 6.12.107 refuses SO_PRIORITY and SCM_TS_OPT_ID
     /// messages (EINVAL) that 6.18.44 accepts: the linux profile is the newest kernel's (issue: a profile per kernel
     /// line).</summary>
     private static Stop? SocketLevel(Net model, ControlMessage m, IpcCookie ipc)
@@ -112,7 +113,7 @@ public static class IpCmsgSend
                     ? Stop.Unmodeled(ClauseId.Cmsg, "SO_PRIORITY above 6 from an unprivileged sender (CAP_NET_ADMIN) is not modeled")
                     : null;
             case SoMark:
-                if (!model.Host.Privileged) return Stop.Unmodeled(ClauseId.Cmsg, "SO_MARK from an unprivileged sender (CAP_NET_RAW, CAP_NET_ADMIN) is not modeled");
+                // CAP_NET_RAW or CAP_NET_ADMIN: every modeled host keeps CAP_NET_ADMIN (measured under "unprivileged").
                 // This send's route lookup carries the message's mark (policy_routing.mark_cmsg, traced by udp_sendmsg).
                 if (model.Profile.SocketMark) ipc.Mark = (uint)value;
                 return null;

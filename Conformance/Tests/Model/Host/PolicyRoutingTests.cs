@@ -135,11 +135,12 @@ public class PolicyRoutingTests
 
     [Fact]
     [Trait("clause", "policy_routing.mark")]
-    public void SO_MARK_needs_privilege()
+    public void SO_MARK_needs_CAP_NET_ADMIN_which_an_unprivileged_host_keeps()
     {
-        var sim = Sim.Linux(Routed() with { Privileged = false });
+        var sim = Sim.Linux(Routed(new PolicyRule(1000, RuleAction.Lookup, 100, FwMark: (7, uint.MaxValue))) with { Privileged = false });
         sim.Socket();
-        Expect.Error(sim.SetInt("s", SolSocket, SoMark, 7), Errno.EPERM, ClauseId.SocketMark);
+        Expect.Value(sim.SetInt("s", SolSocket, SoMark, 7), 0, ClauseId.SocketMark);
+        Assert.Equal("tun1", Link(sim.SendMsg("s", Far, [UserBuffer.Pattern(10)], ControlMessages.Encode((SolSocket, SoMark, BitConverter.GetBytes(7u))))));
     }
 
     [Fact]
