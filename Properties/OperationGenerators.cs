@@ -147,6 +147,9 @@ public static class OperationGenerators
         Gen.Constant((0, 33, BitConverter.GetBytes(0))),
         // SO_MARK: none, unreachable (7), table 100 (8 and 0x108 of the low byte), and a short value (EINVAL).
         Gen.Elements<byte[]>([0, 0, 0, 0], [7, 0, 0, 0], [8, 0, 0, 0], [8, 1, 0, 0], [7, 0]).Select(v => (1, 36, v)),
+        // Options the send path does not read (options.*): flags, kept values, the timestamp pair, SO_PASSCRED.
+        Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 16), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104))
+            .SelectMany(o => Gen.Elements<byte[]>([1, 0, 0, 0], [0, 0, 0, 0], [2, 0, 0, 0], [0, 1, 0, 0], [1]).Select(v => (o.Item1, o.Item2, v))),
         Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)));
 
     private static Gen<Operation> OptionOps()

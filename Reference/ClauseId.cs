@@ -169,6 +169,11 @@ public static class ClauseId
     public const string SocketMark = "policy_routing.mark";
     public const string SocketMarkCmsg = "policy_routing.mark_cmsg";
     public const string PolicyConnectSource = "policy_routing.connect_source";
+    // Options the send path does not read: sk_setsockopt (net/core/sock.c), do_ip_setsockopt, udp_lib_setsockopt
+    public const string OptionsFlag = "options.flag";
+    public const string OptionsValue = "options.value";
+    public const string OptionsTimestamp = "options.timestamp";
+    public const string OptionsUnsupported = "options.unsupported";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

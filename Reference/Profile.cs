@@ -171,6 +171,12 @@ public sealed record Profile
     /// rules themselves are the host's, followed under both profiles.</summary>
     public bool SocketMark { get => Read(field); init; }
 
+    /// <summary>The options that change nothing the send path does (receive-side switches, kept values: SO_KEEPALIVE,
+    /// SO_RCVLOWAT, IP_PKTINFO, IP_MINTTL, UDP_ENCAP, …) are answered with their checks and read back
+    /// (<see cref="Socket.PlainOptions"/>, measured on 6.18.44, Conformance/cases/options/). The notes do not describe
+    /// them: under 2.6 they are unmodeled (off).</summary>
+    public bool PlainOptions { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -246,6 +252,7 @@ public sealed record Profile
         SendmsgFrontEnd = false,
         LocalDelivery = false,
         SocketMark = false,
+        PlainOptions = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -290,6 +297,7 @@ public sealed record Profile
         SendmsgFrontEnd = true,
         LocalDelivery = true,
         SocketMark = true,
+        PlainOptions = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

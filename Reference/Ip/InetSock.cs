@@ -42,6 +42,10 @@ public abstract class InetSock : FileObject
     public byte Tos { get; set; }
     /// <summary>SO_MARK (sk_mark): the mark of the socket's route lookups, which fwmark rules read.</summary>
     public uint Mark { get; set; }
+    /// <summary>The options the socket only keeps (<see cref="Socket.PlainOptions"/>), by level and name.</summary>
+    public Dictionary<(int Level, int Name), int> PlainValues { get; } = [];
+    /// <summary>SO_TIMESTAMP_OLD (29) or SO_TIMESTAMPNS_OLD (35) when receive timestamps are on, else 0.</summary>
+    public int Timestamping { get; set; }
     /// <summary>sk_err: an error an ICMP message left for the socket, reported (and cleared) by the next send's first
     /// buffer.</summary>
     public Errno? Error { get; set; }

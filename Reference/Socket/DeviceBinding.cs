@@ -31,7 +31,7 @@ public static class DeviceBinding
         {
             // spec: bind_device.unicast_if
             if (op.OptLen != 4) return call.Fail(Errno.EINVAL, ClauseId.UnicastIf);
-            if (ReadInt(op.Value) is not { } raw) return call.Fail(Errno.EFAULT, ClauseId.UnicastIf);
+            if (SocketOptions.ReadInt(op.Value) is not { } raw) return call.Fail(Errno.EFAULT, ClauseId.UnicastIf);
             var index = BinaryPrimitives.ReverseEndianness(raw);
             if (index != 0)
             {
@@ -65,7 +65,7 @@ public static class DeviceBinding
             // spec: bind_device.by_index
             clause = ClauseId.BindDeviceByIndex;
             if (op.OptLen < 4) return call.Fail(Errno.EINVAL, clause);
-            if (ReadInt(op.Value) is not { } index) return call.Fail(Errno.EFAULT, clause);
+            if (SocketOptions.ReadInt(op.Value) is not { } index) return call.Fail(Errno.EFAULT, clause);
             device = index;
         }
         // sock_bindtoindex_locked
@@ -98,7 +98,4 @@ public static class DeviceBinding
     /// <summary>The int value getsockopt reads for SO_BINDTOIFINDEX and IP_UNICAST_IF.</summary>
     public static int IntValue(Sock sock, int level) =>
         level == SolSocket ? sock.BoundDevice : BinaryPrimitives.ReverseEndianness(sock.UnicastIndex);
-
-    private static int? ReadInt(UserBuffer? value) =>
-        value is { } v && v.Readable.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(v.Readable.Span) : null;
 }

@@ -37,6 +37,7 @@ public static class SocketOptions
         var sock = lookup.Value;
         var outcome = DeviceBinding.Handles(model.Profile, op.Level, op.OptName) ? DeviceBinding.Set(model, call, sock, op)
             : MulticastMembership.Handles(model.Profile, op.Level, op.OptName) ? MulticastMembership.Set(model, call, sock, op)
+            : PlainOptions.Handles(model.Profile, op.Level, op.OptName) ? PlainOptions.Set(call, sock, op)
             : op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
@@ -44,7 +45,7 @@ public static class SocketOptions
             SolIp => SetIpLevel(model, call, sock, op),
             _ => call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt),
         };
-        if (outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsSet(op.Level, op.OptName))
+        if (outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsSet(op.Level, op.OptName) && !PlainOptions.Handles(model.Profile, op.Level, op.OptName))
         {
             // Current kernels know the option: what it does to this socket is outside the model from here on.
             var why = LinuxOptions.Why("setsockopt", op.Level, op.OptName);
@@ -234,6 +235,11 @@ public static class SocketOptions
         var sock = lookup.Value;
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
         if (DeviceBinding.Handles(model.Profile, op.Level, op.OptName) && DeviceBinding.Get(model, call, sock, op) is { } bound) return bound;
+        if (PlainOptions.Handles(model.Profile, op.Level, op.OptName))
+        {
+            if (PlainOptions.Get(sock, op.Level, op.OptName) is not { } plain) return call.Fail(Errno.EOPNOTSUPP, PlainOptions.Clause(op.Level, op.OptName));
+            return IntReply(call, op, plain, PlainOptions.Clause(op.Level, op.OptName));
+        }
         int value;
         switch (op.Level, op.OptName)
         {
@@ -288,12 +294,19 @@ public static class SocketOptions
             default:
                 return call.Fail(Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
         }
+        return IntReply(call, op, value, ClauseId.GetSockOpt);
+    }
+
+    /// <summary>An int read back: min(optlen, 4) bytes of it; an IP-level value from 0 to 255 asked with fewer than 4
+    /// bytes is one byte.</summary>
+    private static Outcome IntReply(Call call, GetSockOptOp op, int value, string clause)
+    {
         var intBytes = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(intBytes, value);
         if (op.Level == SolIp && op.OptLen is > 0 and < 4 && value is >= 0 and <= 255)
-            return call.Return(1, ClauseId.GetSockOpt, intBytes.AsMemory(0, 1));
+            return call.Return(1, clause, intBytes.AsMemory(0, 1));
         var written = Math.Min(op.OptLen, 4);
-        return call.Return(written, ClauseId.GetSockOpt, intBytes.AsMemory(0, written));
+        return call.Return(written, clause, intBytes.AsMemory(0, written));
     }
 
     /// <summary>The multicast-routing option numbers (MRT_INIT .. MRT_FLUSH).</summary>
@@ -314,6 +327,8 @@ public static class SocketOptions
         };
     }
 
-    private static int? ReadInt(UserBuffer? value, int length) =>
+    /// <summary>The int at the start of an option's value, or null when the buffer does not hold
+    /// <paramref name="length"/> readable bytes (EFAULT).</summary>
+    internal static int? ReadInt(UserBuffer? value, int length = 4) =>
         value is null || value.Readable.Length < length ? null : BinaryPrimitives.ReadInt32LittleEndian(value.Readable.Span);
 }

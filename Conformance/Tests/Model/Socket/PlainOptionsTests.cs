@@ -1,0 +1,110 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Xunit;
+using static Udpconf.Reference.Api.SocketOption;
+
+namespace Udpconf.Tests.Model.Socket;
+
+/// <summary>
+/// Options the send path does not read (catalog part 2, options.*), as measured on 6.18.44
+/// (Conformance/cases/options/): their checks and what getsockopt reads back.
+/// </summary>
+public class PlainOptionsTests
+{
+    private static Sim Linux() => Sim.WithSocket(Profile.Linux);
+
+    private static Outcome Set(Sim sim, int level, int name, byte[] value) =>
+        sim.Run(new SetSockOptOp(Fd.Named("s"), level, name, UserBuffer.Of(value), value.Length));
+
+    private static string Get(Sim sim, int level, int name, int length = 4) =>
+        Convert.ToHexString(sim.Run(new GetSockOptOp(Fd.Named("s"), level, name, length)).OptionValue!.Value.Span);
+
+    [Theory]
+    [Trait("clause", "options.flag")]
+    [InlineData(SolSocket, 9)]
+    [InlineData(SolSocket, 1)]
+    [InlineData(SolUdp, 104)]
+    public void A_socket_or_udp_flag_needs_an_int_and_reads_back_one_or_zero(int level, int name)
+    {
+        var sim = Linux();
+        Assert.Equal("00000000", Get(sim, level, name));
+        Expect.Value(sim.SetInt("s", level, name, 300), 0, ClauseId.OptionsFlag);
+        Assert.Equal("01000000", Get(sim, level, name));
+        Assert.Equal("01", Get(sim, level, name, 1));
+        Expect.Error(Set(sim, level, name, [0]), Errno.EINVAL, ClauseId.OptionsFlag);
+        Expect.Value(sim.SetInt("s", level, name, 0), 0);
+        Assert.Equal("00000000", Get(sim, level, name));
+    }
+
+    [Fact]
+    [Trait("clause", "options.flag")]
+    public void An_ip_flag_reads_an_int_a_byte_or_nothing()
+    {
+        var sim = Linux();
+        Expect.Value(Set(sim, SolIp, IpPktInfo, [1, 0]), 0, ClauseId.OptionsFlag);
+        Assert.Equal("01000000", Get(sim, SolIp, IpPktInfo));
+        Expect.Value(sim.Run(new SetSockOptOp(Fd.Named("s"), SolIp, IpPktInfo, UserBuffer.Of(new byte[] { 5, 0, 0, 0 }), 0)), 0);
+        Assert.Equal("00000000", Get(sim, SolIp, IpPktInfo));
+    }
+
+    [Fact]
+    [Trait("clause", "options.value")]
+    public void Kept_values_have_their_own_starts_and_ranges()
+    {
+        var sim = Linux();
+        Assert.Equal("01000000", Get(sim, SolSocket, 18));
+        sim.SetInt("s", SolSocket, 18, 0);
+        Assert.Equal("01000000", Get(sim, SolSocket, 18));
+        sim.SetInt("s", SolSocket, 18, -1);
+        Assert.Equal("FFFFFF7F", Get(sim, SolSocket, 18));
+        Assert.Equal("FFFFFFFF", Get(sim, SolSocket, 42));
+        Expect.Error(sim.SetInt("s", SolIp, 21, 256), Errno.EINVAL, ClauseId.OptionsValue);
+        Expect.Error(sim.Run(new SetSockOptOp(Fd.Named("s"), SolIp, 21, UserBuffer.Of(new byte[] { 5 }), 0)), Errno.EINVAL, ClauseId.OptionsValue);
+        Expect.Value(sim.SetInt("s", SolIp, 21, 255), 0, ClauseId.OptionsValue);
+        Expect.Error(sim.SetInt("s", SolIp, 26, 2), Errno.EINVAL, ClauseId.OptionsValue);
+        Expect.Error(sim.SetInt("s", SolUdp, 100, 1), Errno.ENOPROTOOPT, ClauseId.OptionsValue);
+        Expect.Value(sim.SetInt("s", SolUdp, 100, 2), 0, ClauseId.OptionsValue);
+        Assert.Equal("02000000", Get(sim, SolUdp, 100));
+    }
+
+    [Fact]
+    [Trait("clause", "options.timestamp")]
+    public void The_two_timestamp_options_are_one_switch()
+    {
+        var sim = Linux();
+        sim.SetInt("s", SolSocket, 29, 1);
+        Assert.Equal("01000000", Get(sim, SolSocket, 29));
+        sim.SetInt("s", SolSocket, 35, 1);
+        Assert.Equal("00000000", Get(sim, SolSocket, 29));
+        Assert.Equal("01000000", Get(sim, SolSocket, 35));
+        Expect.Value(sim.SetInt("s", SolSocket, 29, 0), 0, ClauseId.OptionsTimestamp);
+        Assert.Equal("00000000", Get(sim, SolSocket, 35));
+    }
+
+    [Fact]
+    [Trait("clause", "options.unsupported")]
+    public void SO_PASSCRED_is_not_for_an_inet_socket()
+    {
+        var sim = Linux();
+        Expect.Error(sim.SetInt("s", SolSocket, 16, 1), Errno.EOPNOTSUPP, ClauseId.OptionsUnsupported);
+        Expect.Error(Set(sim, SolSocket, 16, [1]), Errno.EINVAL, ClauseId.OptionsUnsupported);
+        Expect.Error(sim.Run(new GetSockOptOp(Fd.Named("s"), SolSocket, 34, 4)), Errno.EOPNOTSUPP, ClauseId.OptionsUnsupported);
+    }
+
+    [Fact]
+    public void A_kept_option_changes_nothing_the_send_path_emits()
+    {
+        var plain = Linux();
+        var set = Linux();
+        foreach (var (level, name) in new[] { (SolSocket, 9), (SolIp, IpPktInfo), (SolUdp, 104), (SolSocket, 18) })
+            Expect.Value(set.SetInt("s", level, name, 1), 0);
+        Assert.Equal(plain.Packets(plain.SendTo("s", 3000, Hosts.Remote)), set.Packets(set.SendTo("s", 3000, Hosts.Remote)));
+    }
+
+    [Fact]
+    public void The_spec_profile_does_not_follow_them()
+    {
+        var sim = Sim.WithSocket(Profile.Spec);
+        Assert.Equal(OutcomeKind.Unmodeled, sim.SetInt("s", SolSocket, 9, 1).Kind);
+    }
+}
