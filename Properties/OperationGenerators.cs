@@ -150,6 +150,11 @@ public static class OperationGenerators
         // Options the send path does not read (options.*): flags, kept values, the timestamp pair, SO_PASSCRED.
         Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 16), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104))
             .SelectMany(o => Gen.Elements<byte[]>([1, 0, 0, 0], [0, 0, 0, 0], [2, 0, 0, 0], [0, 1, 0, 0], [1]).Select(v => (o.Item1, o.Item2, v))),
+        // SO_SNDTIMEO / SO_RCVTIMEO: 1 s, 1 µs, negative seconds, EDOM, too short.
+        Gen.Elements(20, 21, 66, 67).SelectMany(name => Gen.Elements<byte[]>(
+            [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+            [255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 64, 66, 15, 0, 0, 0, 0, 0], [1, 0, 0, 0])
+            .Select(v => (1, name, v))),
         Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)));
 
     private static Gen<Operation> OptionOps()

@@ -174,6 +174,7 @@ public static class ClauseId
     public const string OptionsValue = "options.value";
     public const string OptionsTimestamp = "options.timestamp";
     public const string OptionsUnsupported = "options.unsupported";
+    public const string OptionsTimeout = "options.timeout";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

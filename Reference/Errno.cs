@@ -22,6 +22,7 @@ public enum Errno
     ENFILE = 23,
     EMFILE = 24,
     EPIPE = 32,
+    EDOM = 33,
     ENOSYS = 38,
     ENOTSOCK = 88,
     EDESTADDRREQ = 89,

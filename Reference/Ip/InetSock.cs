@@ -46,6 +46,9 @@ public abstract class InetSock : FileObject
     public Dictionary<(int Level, int Name), int> PlainValues { get; } = [];
     /// <summary>SO_TIMESTAMP_OLD (29) or SO_TIMESTAMPNS_OLD (35) when receive timestamps are on, else 0.</summary>
     public int Timestamping { get; set; }
+    /// <summary>SO_SNDTIMEO and SO_RCVTIMEO (sk_sndtimeo, sk_rcvtimeo).</summary>
+    public Socket.Timeout SendTimeout { get; set; } = Socket.Timeout.None;
+    public Socket.Timeout ReceiveTimeout { get; set; } = Socket.Timeout.None;
     /// <summary>sk_err: an error an ICMP message left for the socket, reported (and cleared) by the next send's first
     /// buffer.</summary>
     public Errno? Error { get; set; }

@@ -162,6 +162,8 @@ public static class IpAppendData
                     if ((sock.Shutdown & InetSock.SendShutdown) != 0) return Unwind(call, profile, cork, length, Errno.EPIPE, ClauseId.SendShutdown);
                     if (memory >= sock.SendBuffer)
                     {
+                        if (!flags.HasFlag(MsgFlags.DontWait) && !sock.SendTimeout.Forever)
+                            return Stop.Unmodeled(ClauseId.Sndbuf, "a send that waits for send-buffer space under SO_SNDTIMEO is not modeled");
                         if (!flags.HasFlag(MsgFlags.DontWait))
                             return Stop.Blocks(ClauseId.Sndbuf, "the first buffer waits for send-buffer space that nothing frees");
                         return Unwind(call, profile, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);

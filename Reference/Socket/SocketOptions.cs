@@ -38,6 +38,7 @@ public static class SocketOptions
         var outcome = DeviceBinding.Handles(model.Profile, op.Level, op.OptName) ? DeviceBinding.Set(model, call, sock, op)
             : MulticastMembership.Handles(model.Profile, op.Level, op.OptName) ? MulticastMembership.Set(model, call, sock, op)
             : PlainOptions.Handles(model.Profile, op.Level, op.OptName) ? PlainOptions.Set(call, sock, op)
+            : TimeoutOptions.Handles(model.Profile, op.Level, op.OptName) ? TimeoutOptions.Set(call, sock, op)
             : op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
@@ -235,6 +236,7 @@ public static class SocketOptions
         var sock = lookup.Value;
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
         if (DeviceBinding.Handles(model.Profile, op.Level, op.OptName) && DeviceBinding.Get(model, call, sock, op) is { } bound) return bound;
+        if (TimeoutOptions.Handles(model.Profile, op.Level, op.OptName)) return TimeoutOptions.Get(call, sock, op);
         if (PlainOptions.Handles(model.Profile, op.Level, op.OptName))
         {
             if (PlainOptions.Get(sock, op.Level, op.OptName) is not { } plain) return call.Fail(Errno.EOPNOTSUPP, PlainOptions.Clause(op.Level, op.OptName));

@@ -102,6 +102,22 @@ public class PlainOptionsTests
     }
 
     [Fact]
+    [Trait("clause", "options.timeout")]
+    public void Timeouts_read_back_when_whole_jiffies_on_every_build()
+    {
+        var sim = Linux();
+        byte[] Tv(long seconds, long micros) => [.. BitConverter.GetBytes(seconds), .. BitConverter.GetBytes(micros)];
+        Expect.Value(Set(sim, SolSocket, 21, Tv(0, 20000)), 0, ClauseId.OptionsTimeout);
+        Assert.Equal(Convert.ToHexString(Tv(0, 20000)), Get(sim, SolSocket, 21, 16));
+        Expect.Error(Set(sim, SolSocket, 21, Tv(0, 1_000_000)), Errno.EDOM, ClauseId.OptionsTimeout);
+        Expect.Error(Set(sim, SolSocket, 20, [1, 0, 0, 0, 0, 0, 0, 0]), Errno.EINVAL, ClauseId.OptionsTimeout);
+        Expect.Value(Set(sim, SolSocket, 20, Tv(-5, 0)), 0);
+        Assert.Equal(Convert.ToHexString(new byte[16]), Get(sim, SolSocket, 20, 16));
+        Expect.Value(Set(sim, SolSocket, 67, Tv(0, 1)), 0);
+        Assert.Equal(OutcomeKind.Unmodeled, sim.Run(new GetSockOptOp(Fd.Named("s"), SolSocket, 67, 16)).Kind);
+    }
+
+    [Fact]
     public void The_spec_profile_does_not_follow_them()
     {
         var sim = Sim.WithSocket(Profile.Spec);
