@@ -46,6 +46,10 @@ public abstract class InetSock : FileObject
     public Dictionary<(int Level, int Name), int> PlainValues { get; } = [];
     /// <summary>SO_TIMESTAMP_OLD (29) or SO_TIMESTAMPNS_OLD (35) when receive timestamps are on, else 0.</summary>
     public int Timestamping { get; set; }
+    /// <summary>sk_priority: SO_PRIORITY's, or what the last new IP_TOS gave.</summary>
+    public int Priority { get; set; }
+    /// <summary>sk_max_pacing_rate (SO_MAX_PACING_RATE): none (~0UL) at first.</summary>
+    public ulong PacingRate { get; set; } = ulong.MaxValue;
     /// <summary>SO_SNDTIMEO and SO_RCVTIMEO (sk_sndtimeo, sk_rcvtimeo).</summary>
     public Socket.Timeout SendTimeout { get; set; } = Socket.Timeout.None;
     public Socket.Timeout ReceiveTimeout { get; set; } = Socket.Timeout.None;

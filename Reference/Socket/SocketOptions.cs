@@ -145,7 +145,12 @@ public static class SocketOptions
             case IpTos:
                 // ip_setsockopt: a new TOS resets the connected socket's cached route (sk_dst_reset), so the next
                 // send looks the route up again with it (udp_sendmsg.route_tos, udp_sendmsg.connected_route_cache).
-                if (sock.Tos != (byte)value) sock.CachedRoute = null;
+                if (sock.Tos != (byte)value)
+                {
+                    sock.CachedRoute = null;
+                    // __ip_sock_set_tos: a new TOS also sets sk_priority (SO_PRIORITY reads it: options.value).
+                    sock.Priority = PlainOptions.TosPriority((byte)value);
+                }
                 sock.Tos = (byte)value;
                 break;
             case IpTtl:
@@ -237,10 +242,13 @@ public static class SocketOptions
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
         if (DeviceBinding.Handles(model.Profile, op.Level, op.OptName) && DeviceBinding.Get(model, call, sock, op) is { } bound) return bound;
         if (TimeoutOptions.Handles(model.Profile, op.Level, op.OptName)) return TimeoutOptions.Get(call, sock, op);
-        if (PlainOptions.Handles(model.Profile, op.Level, op.OptName))
+        if (PlainOptions.HandlesGet(model.Profile, op.Level, op.OptName))
         {
-            if (PlainOptions.Get(sock, op.Level, op.OptName) is not { } plain) return call.Fail(Errno.EOPNOTSUPP, PlainOptions.Clause(op.Level, op.OptName));
-            return IntReply(call, op, plain, PlainOptions.Clause(op.Level, op.OptName));
+            var clause = PlainOptions.Clause(op.Level, op.OptName);
+            if (PlainOptions.Get(sock, op.Level, op.OptName, op.OptLen) is not { } plain) return call.Fail(Errno.EOPNOTSUPP, clause);
+            if (plain.Length == 4) return IntReply(call, op, BitConverter.ToInt32(plain), clause);
+            var length = Math.Min(op.OptLen, plain.Length);
+            return call.Return(length, clause, plain.AsMemory(0, length));
         }
         int value;
         switch (op.Level, op.OptName)

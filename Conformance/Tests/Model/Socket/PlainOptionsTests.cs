@@ -117,6 +117,48 @@ public class PlainOptionsTests
         Assert.Equal(OutcomeKind.Unmodeled, sim.Run(new GetSockOptOp(Fd.Named("s"), SolSocket, 67, 16)).Kind);
     }
 
+    [Theory]
+    [Trait("clause", "options.value")]
+    [InlineData(0x10, 6)]
+    [InlineData(0x08, 2)]
+    [InlineData(0x1f, 4)]
+    [InlineData(0x04, 0)]
+    public void A_new_tos_sets_the_priority(int tos, int priority)
+    {
+        var sim = Linux();
+        sim.SetInt("s", SolSocket, 12, 3);
+        sim.SetInt("s", SolIp, IpTos, tos);
+        Assert.Equal(Convert.ToHexString(BitConverter.GetBytes(priority)), Get(sim, SolSocket, 12));
+        sim.SetInt("s", SolSocket, 12, 3);
+        sim.SetInt("s", SolIp, IpTos, tos);
+        Assert.Equal("03000000", Get(sim, SolSocket, 12));
+    }
+
+    [Fact]
+    [Trait("clause", "options.value")]
+    public void The_pacing_rate_is_an_unsigned_long()
+    {
+        var sim = Linux();
+        Assert.Equal("FFFFFFFFFFFFFFFF", Get(sim, SolSocket, 47, 8));
+        Expect.Value(Set(sim, SolSocket, 47, [0, 0, 0, 0, 1, 0, 0, 0]), 0, ClauseId.OptionsValue);
+        Assert.Equal("FFFFFFFF", Get(sim, SolSocket, 47));
+        Assert.Equal("0000000001000000", Get(sim, SolSocket, 47, 8));
+        Expect.Value(Set(sim, SolSocket, 47, [0xff, 0xff, 0xff, 0xff]), 0);
+        Assert.Equal("FFFFFFFFFFFFFFFF", Get(sim, SolSocket, 47, 8));
+        Expect.Error(Set(sim, SolSocket, 47, [1, 2, 3]), Errno.EINVAL, ClauseId.OptionsValue);
+    }
+
+    [Fact]
+    [Trait("clause", "options.flag")]
+    public void A_locked_filter_stays_locked()
+    {
+        var sim = Linux();
+        Expect.Value(sim.SetInt("s", SolSocket, 44, 1), 0, ClauseId.OptionsFlag);
+        Expect.Error(sim.SetInt("s", SolSocket, 44, 0), Errno.EPERM, ClauseId.OptionsFlag);
+        Assert.Equal("01000000", Get(sim, SolSocket, 44));
+        Expect.Error(sim.Run(new GetSockOptOp(Fd.Named("s"), SolSocket, 70, 4)), Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
+    }
+
     [Fact]
     public void The_spec_profile_does_not_follow_them()
     {
