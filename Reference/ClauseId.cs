@@ -161,6 +161,12 @@ public static class ClauseId
     public const string LocalRecvErr = "local_delivery.recverr";
     public const string LocalSoError = "local_delivery.so_error";
     public const string LoopbackBroadcast = "local_delivery.loopback_broadcast";
+    public const string ZerocopyOption = "zerocopy.option";
+    public const string ZerocopyIgnored = "zerocopy.ignored";
+    public const string ZerocopyId = "zerocopy.id";
+    public const string ZerocopyCorked = "zerocopy.corked";
+    public const string ZerocopyCompletion = "zerocopy.completion";
+    public const string ZerocopyCoalesce = "zerocopy.coalesce";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

@@ -37,6 +37,7 @@ public static class SocketOptions
         var sock = lookup.Value;
         var outcome = DeviceBinding.Handles(model.Profile, op.Level, op.OptName) ? DeviceBinding.Set(model, call, sock, op)
             : MulticastMembership.Handles(model.Profile, op.Level, op.OptName) ? MulticastMembership.Set(model, call, sock, op)
+            : ZerocopyOption.Handles(model.Profile, op.Level, op.OptName) ? ZerocopyOption.Set(call, sock, op)
             : op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
@@ -222,6 +223,7 @@ public static class SocketOptions
         var sock = lookup.Value;
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
         if (DeviceBinding.Handles(model.Profile, op.Level, op.OptName) && DeviceBinding.Get(model, call, sock, op) is { } bound) return bound;
+        if (ZerocopyOption.Handles(model.Profile, op.Level, op.OptName)) return ZerocopyOption.Get(call, sock, op);
         int value;
         switch (op.Level, op.OptName)
         {

@@ -17,6 +17,18 @@ public static class UdpPushPendingFrames
     /// </summary>
     public static Step<Nothing> Push(Net model, Call call, UdpSock sock)
     {
+        // The datagram's buffers are freed by the push, whatever it gives: a MSG_ZEROCOPY range completes, queued
+        // before what local delivery of the datagram queues (the loopback copies the pages first).
+        var range = sock.Cork.Zerocopy;
+        var at = call.ErrorCount;
+        var emitted = call.Datagrams.Count;
+        var pushed = PushFrames(model, call, sock);
+        if (MsgZerocopy.Complete(call, range, at, transmitted: call.Datagrams.Count > emitted) is { } unknown) return unknown;
+        return pushed;
+    }
+
+    private static Step<Nothing> PushFrames(Net model, Call call, UdpSock sock)
+    {
         var cork = sock.Cork;
         if (cork.Queue.Count == 0)
         {
