@@ -88,7 +88,8 @@ public static class OperationGenerators
         (3, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontRoute, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.Probe | MsgFlags.More, MsgFlags.Probe | MsgFlags.Confirm)),
         (1, Gen.SubListOf(new[] { MsgFlags.More, MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontRoute, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.NoSignal })
             .Select(list => list.Aggregate(MsgFlags.None, (a, f) => a | f))),
-        (1, ArbMap.Default.GeneratorFor<uint>().Select(u => (MsgFlags)u)));
+        (1, ArbMap.Default.GeneratorFor<uint>().Select(u => (MsgFlags)u)),
+        (2, Gen.Elements(MsgFlags.Zerocopy | MsgFlags.More, MsgFlags.Zerocopy, MsgFlags.Zerocopy | MsgFlags.More, MsgFlags.Zerocopy | MsgFlags.Probe)));
 
     private static Gen<byte[]> Control() => Gen.Frequency(
         (3, Gen.Zip(Gen.Choose(0, 2), Gen.Elements(1, 2, 4, 7, 8, 99)).SelectMany(t => Bytes(16).Select(data =>
@@ -130,10 +131,12 @@ public static class OperationGenerators
             [1, 1, 1, 0], [68, 8, 5, 0, 0, 0, 0, 0], [148, 4, 0, 0], [131, 3, 4], [], [0], [30, 2]).Select(v => (0, 4, v)));
 
     /// <summary>Current kernels' options (catalog part 2): UDP_SEGMENT, device binding (bound sockets often, for
-    /// bind_device.pktinfo), membership, loop and all, a multicast TTL of 0, IP_UNICAST_IF.</summary>
+    /// bind_device.pktinfo), membership, loop and all, a multicast TTL of 0, IP_UNICAST_IF, SO_ZEROCOPY (on often, for
+    /// zerocopy.corked).</summary>
     private static Gen<(int Level, int Name, byte[] Value)> CurrentOption() => Gen.Frequency(
         (4, Gen.Elements(1, 2).Select(v => (1, 62, BitConverter.GetBytes(v)))),
-        (7, CurrentOptions()));
+        (7, CurrentOptions()),
+        (1, Gen.Constant((1, 60, BitConverter.GetBytes(1)))));
 
     private static Gen<(int Level, int Name, byte[] Value)> CurrentOptions() => Gen.OneOf(
         Gen.Elements(0, 10, 1000, 1473, 65535, 65536, -1).Select(v => (17, 103, BitConverter.GetBytes(v))),
@@ -143,7 +146,8 @@ public static class OperationGenerators
             .SelectMany(v => Gen.Elements(35, 36).Select(name => (0, name, v))),
         Gen.Elements(0, 1, 2).SelectMany(v => Gen.Elements(34, 49).Select(name => (0, name, BitConverter.GetBytes(v)))),
         Gen.Constant((0, 33, BitConverter.GetBytes(0))),
-        Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)));
+        Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)),
+        Gen.Elements(1, 1, 0, 2, -1).Select(v => (1, 60, BitConverter.GetBytes(v))));
 
     private static Gen<Operation> OptionOps()
     {

@@ -25,7 +25,7 @@ public static class MsgZerocopy
     /// range begins (a datagram pending from sends without the flag gets one too). An append that failed gave its id
     /// back (msg_zerocopy_put_abort): callers call this only after a successful one.
     /// </summary>
-    public static void Take(Call call, InetSock sock)
+    public static void Take(Call call, InetSock sock, bool appendedToPending)
     {
         var cork = sock.Cork;
         var device = cork.Route?.Device;
@@ -34,16 +34,12 @@ public static class MsgZerocopy
         sock.ZerocopyKey = unchecked(id + 1);
         // spec: zerocopy.id — sk_zckey counts per socket from 0, one id per send that appended data.
         call.Pass(ClauseId.ZerocopyId);
-        if (cork.Zerocopy is { } range && range.Last + 1 == id)
-        {
-            // spec: zerocopy.corked — pieces of one pending datagram extend one range.
-            cork.Zerocopy = range with { Count = range.Count + 1, MayBeZerocopy = range.MayBeZerocopy || mayPin };
-            call.Pass(ClauseId.ZerocopyCorked);
-        }
-        else
-        {
-            cork.Zerocopy = new ZerocopyRange(id, 1, mayPin);
-        }
+        // spec: zerocopy.corked — pieces of one pending datagram extend one range; the first MSG_ZEROCOPY piece of a
+        // datagram pending from sends without the flag begins it.
+        if (appendedToPending) call.Pass(ClauseId.ZerocopyCorked);
+        cork.Zerocopy = cork.Zerocopy is { } range && range.Last + 1 == id
+            ? range with { Count = range.Count + 1, MayBeZerocopy = range.MayBeZerocopy || mayPin }
+            : new ZerocopyRange(id, 1, mayPin);
     }
 
     /// <summary>

@@ -47,6 +47,7 @@ public static class UdpSendMsg
         var ipc = new IpcCookie();
         RouteResult? route = null;
         var ulen = (int)len;
+        var appendsToPending = sock.Pending != 0;
         if (sock.Pending != 0)
         {
             socketLock.Take();
@@ -82,7 +83,7 @@ public static class UdpSendMsg
             if (MsgZerocopy.Complete(call, pendingRange, call.ErrorCount, transmitted: false) is { } unknown) return call.Finish(unknown);
             return call.Finish(error);
         }
-        if (zerocopy && appended.Stop is null) MsgZerocopy.Take(call, sock);
+        if (zerocopy && appended.Stop is null) MsgZerocopy.Take(call, sock, appendsToPending);
         // A kernel fault, a send that blocks, a path the model does not follow: the call ends there.
         if (appended.Stop is { } ended) return call.Finish(ended);
         var decidedBy = ClauseId.UdpResult;

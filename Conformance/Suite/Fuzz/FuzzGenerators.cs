@@ -72,7 +72,9 @@ public static class FuzzGenerators
     private static Gen<MsgFlags> Flags() => Gen.Frequency(
         (8, Gen.Constant(MsgFlags.None)),
         (5, Gen.Constant(MsgFlags.More)),
-        (1, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.DontRoute, MsgFlags.More | MsgFlags.Probe)));
+        (1, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.DontRoute, MsgFlags.More | MsgFlags.Probe)),
+        // MSG_ZEROCOPY (followed once SO_ZEROCOPY is set), alone, corked, or with MSG_PROBE.
+        (2, Gen.Elements(MsgFlags.Zerocopy, MsgFlags.Zerocopy, MsgFlags.Zerocopy | MsgFlags.More, MsgFlags.Zerocopy | MsgFlags.Probe)));
 
     /// <summary>An address argument: mostly a good sockaddr_in, sometimes port 0, a short length, AF_UNSPEC, another
     /// family or none at all.</summary>
@@ -200,7 +202,9 @@ public static class FuzzGenerators
         })),
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastLoop, on))),
         (1, Gen.Elements(0, 1, 2).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastAll, on))),
-        (1, Gen.Elements(0, 1).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastTtl, ttl))));
+        (1, Gen.Elements(0, 1).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastTtl, ttl))),
+        // SO_ZEROCOPY: on more often than off, and a value out of range.
+        (1, Gen.Elements(1, 1, 0, 2).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoZerocopy, on))));
 
     private static readonly byte[][] Groups = [[224, 0, 0, 1], [239, 1, 2, 3]];
 
