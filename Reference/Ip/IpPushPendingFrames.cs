@@ -174,6 +174,14 @@ public static class IpPushPendingFrames
 
         // A datagram to this host comes back through lo: delivered to a socket bound to its port, or answered with an
         // ICMP port unreachable that udp_err gives the sender.
+        if ((route.Type == RouteType.Local || route.Device.IsLoopback) && profile.LocalDelivery && options is { HasSourceRoute: true })
+        {
+            // spec: local_delivery.listener — one carrying a source route is dropped as lo hands it back (ip_rcv_options:
+            // accept_source_route is off by default), neither delivered nor answered (found by the differential
+            // machine, seed 1, case local_delivery/source_route_linux).
+            call.Pass(ClauseId.LocalListener);
+            return true;
+        }
         if ((route.Type == RouteType.Local || route.Device.IsLoopback) &&
             LocalDelivery.Deliver(model, call, sock, route, source, sourcePort, destination, cork.FlowDestinationPort,
                 segmentSize is null && payloads.Count == 1) is { } unmodeled)
