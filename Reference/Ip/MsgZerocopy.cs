@@ -29,7 +29,8 @@ public static class MsgZerocopy
     {
         var cork = sock.Cork;
         var device = cork.Route?.Device;
-        var mayPin = device is { ChecksumOffload: true, ScatterGather: true };
+        // lo finishes checksums and takes scatter-gather too (NETIF_F_HW_CSUM, NETIF_F_SG).
+        var mayPin = device is { IsLoopback: true } or { ChecksumOffload: true, ScatterGather: true };
         var id = sock.ZerocopyKey;
         sock.ZerocopyKey = unchecked(id + 1);
         // spec: zerocopy.id — sk_zckey counts per socket from 0, one id per send that appended data.
