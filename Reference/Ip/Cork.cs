@@ -58,6 +58,8 @@ public sealed class Cork
     public Ipv4Address? ConfirmOnSend { get; private set; }
     /// <summary>The MSG_ZEROCOPY ids the pending datagram's buffers hold (one ubuf_info), null when none.</summary>
     public ZerocopyRange? Zerocopy { get; internal set; }
+    /// <summary>The route is a group's this host had joined on its device when the datagram was set up (RTCF_LOCAL).</summary>
+    public bool GroupJoinedAtRoute { get; internal set; }
 
     /// <summary>The write queue: the buffers of the datagram, in order.</summary>
     public IReadOnlyList<Skb> Queue => queue;

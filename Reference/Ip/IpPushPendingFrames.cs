@@ -97,8 +97,11 @@ public static class IpPushPendingFrames
             // before any fragmentation: the send succeeds and nothing leaves. Not joined: it leaves with TTL 0. The
             // cork's route decides, not the header: a connect that rewrote the pending datagram's destination to a
             // unicast address leaves it on the group's route, dropped (found by the differential machine, seed 8).
+            // The membership counts as it was when the datagram's route was made (__mkroute_output sets RTCF_LOCAL): a
+            // group joined while the datagram was corked does not drop it (found by the differential machine, seed 2,
+            // case multicast/ttl_zero_joined_while_corked_linux).
             call.Pass(ClauseId.MulticastTtlZero);
-            if (model.Joined(route.Destination, route.Device.Index)) return true;
+            if (cork.GroupJoinedAtRoute) return true;
         }
 
         IReadOnlyList<int> payloads = [transportLength];
