@@ -18,7 +18,10 @@ public sealed class Skb
 /// <summary>The ids of one ubuf_info_msgzc: <paramref name="First"/> and the <paramref name="Count"/> - 1 after it.
 /// <paramref name="MayBeZerocopy"/>: some piece was appended on a device that takes checksums and scatter-gather, so
 /// that its pages may have been pinned rather than copied (uarg->zerocopy left set).</summary>
-public sealed record ZerocopyRange(uint First, uint Count, bool MayBeZerocopy)
+/// <paramref name="Buffers"/>: the write queue's length after the last MSG_ZEROCOPY piece (its last buffer holds the
+/// range). <paramref name="Split"/>: a later piece found a buffer without it at the queue's tail and began a second
+/// ubuf_info, whose completions come in an order the model does not follow.
+public sealed record ZerocopyRange(uint First, uint Count, bool MayBeZerocopy, int Buffers = 0, bool Split = false)
 {
     public uint Last => unchecked(First + Count - 1);
 }

@@ -25,7 +25,7 @@ public static class MsgZerocopy
     /// range begins (a datagram pending from sends without the flag gets one too). An append that failed gave its id
     /// back (msg_zerocopy_put_abort): callers call this only after a successful one.
     /// </summary>
-    public static void Take(Call call, InetSock sock, bool appendedToPending)
+    public static void Take(Call call, InetSock sock, bool appendedToPending, int buffersBefore)
     {
         var cork = sock.Cork;
         var device = cork.Route?.Device;
@@ -38,9 +38,16 @@ public static class MsgZerocopy
         // spec: zerocopy.corked — pieces of one pending datagram extend one range; the first MSG_ZEROCOPY piece of a
         // datagram pending from sends without the flag begins it.
         if (appendedToPending) call.Pass(ClauseId.ZerocopyCorked);
+        // msg_zerocopy_realloc extends the ubuf_info of the buffer at the queue's tail; a piece without the flag that
+        // began a new buffer since leaves none there, and a second one begins (found by the differential machine, seed
+        // 3): not followed.
         cork.Zerocopy = cork.Zerocopy is { } range && range.Last + 1 == id
-            ? range with { Count = range.Count + 1, MayBeZerocopy = range.MayBeZerocopy || mayPin }
-            : new ZerocopyRange(id, 1, mayPin);
+            ? range with
+            {
+                Count = range.Count + 1, MayBeZerocopy = range.MayBeZerocopy || mayPin, Buffers = cork.Queue.Count,
+                Split = range.Split || range.Buffers != buffersBefore,
+            }
+            : new ZerocopyRange(id, 1, mayPin, cork.Queue.Count);
     }
 
     /// <summary>
@@ -55,6 +62,9 @@ public static class MsgZerocopy
         if (range is null) return null;
         // spec: zerocopy.completion
         call.Pass(ClauseId.ZerocopyCompletion);
+        if (range.Split)
+            return Stop.Unmodeled(ClauseId.ZerocopyCompletion,
+                "a corked datagram whose MSG_ZEROCOPY pieces were parted by a buffer without one: two ubuf_info, completed in an order not modeled");
         if (range.MayBeZerocopy && !transmitted)
             return Stop.Unmodeled(ClauseId.ZerocopyCompletion,
                 "a MSG_ZEROCOPY datagram on a device that takes checksums, freed before any device: whether its pages were pinned (SO_EE_CODE_ZEROCOPY_COPIED unset) is not modeled");

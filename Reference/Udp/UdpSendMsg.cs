@@ -71,6 +71,7 @@ public static class UdpSendMsg
         sock.AddLength(ulen);
         call.Pass(ClauseId.LengthAccumulates);
         var zerocopy = MsgZerocopy.Requested(profile, call, sock, flags, ulen);
+        var buffersBefore = sock.Cork.Queue.Count;
         var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, ipc, route,
             corkreq ? flags | MsgFlags.More : flags);
         if (appended.Stop is { IsError: true } error)
@@ -83,7 +84,7 @@ public static class UdpSendMsg
             if (MsgZerocopy.Complete(call, pendingRange, call.ErrorCount, transmitted: false) is { } unknown) return call.Finish(unknown);
             return call.Finish(error);
         }
-        if (zerocopy && appended.Stop is null) MsgZerocopy.Take(call, sock, appendsToPending);
+        if (zerocopy && appended.Stop is null) MsgZerocopy.Take(call, sock, appendsToPending, buffersBefore);
         // A kernel fault, a send that blocks, a path the model does not follow: the call ends there.
         if (appended.Stop is { } ended) return call.Finish(ended);
         var decidedBy = ClauseId.UdpResult;
