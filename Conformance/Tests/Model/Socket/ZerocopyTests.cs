@@ -141,6 +141,34 @@ public class ZerocopyTests
     }
 
     [Fact]
+    [Trait("clause", "zerocopy.corked")]
+    public void A_range_parted_by_a_buffer_without_it_is_not_answered_and_the_ids_go_on()
+    {
+        var sim = Linux();
+        sim.Cork("s", true);
+        // 1879 bytes over an MTU of 1500: two buffers; the piece without the flag begins a third.
+        Send(sim, 1879);
+        Send(sim, 1646, MsgFlags.More);
+        Send(sim, 753);
+        var pushed = sim.Cork("s", false);
+        Assert.Equal(OutcomeKind.Unmodeled, pushed.Kind);
+        Assert.Equal(ClauseId.ZerocopyCompletion, pushed.Clause.Id);
+        Assert.Equal([Done(2, 2)], Send(sim, 10).ErrorQueue);
+    }
+
+    [Fact]
+    [Trait("clause", "zerocopy.corked")]
+    public void Pieces_that_meet_in_one_buffer_keep_one_range()
+    {
+        var sim = Linux();
+        sim.Cork("s", true);
+        Send(sim, 10);
+        Send(sim, 10, MsgFlags.More);
+        Send(sim, 10);
+        Assert.Equal([Done(0, 1)], sim.Cork("s", false).ErrorQueue);
+    }
+
+    [Fact]
     [Trait("clause", "zerocopy.completion")]
     public void The_completion_comes_before_the_icmp_entry_of_a_local_port_unreachable()
     {
