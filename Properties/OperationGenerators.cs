@@ -88,7 +88,8 @@ public static class OperationGenerators
         (3, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontRoute, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.Probe | MsgFlags.More, MsgFlags.Probe | MsgFlags.Confirm)),
         (1, Gen.SubListOf(new[] { MsgFlags.More, MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontRoute, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.NoSignal })
             .Select(list => list.Aggregate(MsgFlags.None, (a, f) => a | f))),
-        (1, ArbMap.Default.GeneratorFor<uint>().Select(u => (MsgFlags)u)));
+        (1, ArbMap.Default.GeneratorFor<uint>().Select(u => (MsgFlags)u)),
+        (2, Gen.Elements(MsgFlags.Zerocopy | MsgFlags.More, MsgFlags.Zerocopy, MsgFlags.Zerocopy | MsgFlags.More, MsgFlags.Zerocopy | MsgFlags.Probe)));
 
     private static Gen<byte[]> Control() => Gen.Frequency(
         (3, Gen.Zip(Gen.Choose(0, 2), Gen.Elements(1, 2, 4, 7, 8, 99)).SelectMany(t => Bytes(16).Select(data =>
@@ -132,10 +133,15 @@ public static class OperationGenerators
             [1, 1, 1, 0], [68, 8, 5, 0, 0, 0, 0, 0], [148, 4, 0, 0], [131, 3, 4], [], [0], [30, 2]).Select(v => (0, 4, v)));
 
     /// <summary>Current kernels' options (catalog part 2): UDP_SEGMENT, device binding (bound sockets often, for
-    /// bind_device.pktinfo), membership, loop and all, a multicast TTL of 0, IP_UNICAST_IF.</summary>
+    /// bind_device.pktinfo), membership, loop and all, a multicast TTL of 0, IP_UNICAST_IF, SO_ZEROCOPY (on often, for
+    /// zerocopy.corked).</summary>
     private static Gen<(int Level, int Name, byte[] Value)> CurrentOption() => Gen.Frequency(
         (4, Gen.Elements(1, 2).Select(v => (1, 62, BitConverter.GetBytes(v)))),
-        (7, CurrentOptions()));
+        (7, CurrentOptions()),
+        (1, Gen.Constant((1, 60, BitConverter.GetBytes(1)))),
+        // IP_RECVERR on, for the error queue's entries (local_delivery.recverr).
+        (1, Gen.Constant((0, 11, BitConverter.GetBytes(1)))),
+        (1, LaterOptions()));
 
     private static Gen<(int Level, int Name, byte[] Value)> CurrentOptions() => Gen.OneOf(
         Gen.Elements(0, 10, 1000, 1473, 65535, 65536, -1).Select(v => (17, 103, BitConverter.GetBytes(v))),
@@ -145,6 +151,12 @@ public static class OperationGenerators
             .SelectMany(v => Gen.Elements(35, 36).Select(name => (0, name, v))),
         Gen.Elements(0, 1, 2).SelectMany(v => Gen.Elements(34, 49).Select(name => (0, name, BitConverter.GetBytes(v)))),
         Gen.Constant((0, 33, BitConverter.GetBytes(0))),
+        Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)),
+        Gen.Elements(1, 1, 0, 2, -1).Select(v => (1, 60, BitConverter.GetBytes(v))));
+
+    /// <summary>Options that route by mark (SO_MARK), that the send path does not read (options.*) and the timeouts:
+    /// a pool of their own, so that adding to it does not dilute the options whose effects need several steps.</summary>
+    private static Gen<(int Level, int Name, byte[] Value)> LaterOptions() => Gen.OneOf(
         // SO_MARK: none, unreachable (7), table 100 (8 and 0x108 of the low byte), and a short value (EINVAL).
         Gen.Elements<byte[]>([0, 0, 0, 0], [7, 0, 0, 0], [8, 0, 0, 0], [8, 1, 0, 0], [7, 0]).Select(v => (1, 36, v)),
         // Options the send path does not read (options.*): flags, kept values, the timestamp pair, SO_PASSCRED.
@@ -154,8 +166,7 @@ public static class OperationGenerators
         Gen.Elements(20, 21, 66, 67).SelectMany(name => Gen.Elements<byte[]>(
             [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
             [255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 64, 66, 15, 0, 0, 0, 0, 0], [1, 0, 0, 0])
-            .Select(v => (1, name, v))),
-        Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)));
+            .Select(v => (1, name, v))));
 
     private static Gen<Operation> OptionOps()
     {
@@ -220,8 +231,15 @@ public static class OperationGenerators
             .Select(t => (Operation)new HostChangeOp(t.Item1, t.Item2, t.Item3))));
 
     /// <summary>Two sockets to start with; one in four times the second is a dual-stack AF_INET6 socket.</summary>
-    private static Gen<Operation[]> Opening() => Gen.Elements(AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet6)
-        .Select(family => new Operation[] { new SocketOp("a"), new SocketOp("b", family) });
+    /// <summary>Now and then socket a starts in a state that later operations build on (SO_ZEROCOPY on, IP_RECVERR on, a
+    /// multicast TTL of 0): clauses that need that state and two or three more steps are reached often enough without
+    /// every new option making the others rarer.</summary>
+    private static Gen<Operation[]> Opening() => Gen.Zip(
+            Gen.Elements(AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet6),
+            Gen.Elements<(int Level, int Name, int Value)?>(null, null, null, (1, 60, 1), (0, 11, 1), (0, 33, 0)))
+        .Select(t => t.Item2 is { } state
+            ? new Operation[] { new SocketOp("a"), new SocketOp("b", t.Item1), new SetSockOptOp(Udpconf.Reference.Api.Fd.Named("a"), state.Level, state.Name, UserBuffer.Of(BitConverter.GetBytes(state.Value)), 4) }
+            : new Operation[] { new SocketOp("a"), new SocketOp("b", t.Item1) });
 
     /// <summary>Sequences of up to 40 operations, most opening two sockets first; shrinking drops operations one at a time.</summary>
     public static Arbitrary<OperationSequence> Sequences() => Arb.From(

@@ -32,6 +32,20 @@ public sealed class Call
 
     public void Emit(Datagram datagram) => datagrams.Add(datagram);
     public void QueueError(ErrorQueueEntry entry) => errors.Add(entry);
+    /// <summary>How many error-queue entries the call has queued so far.</summary>
+    public int ErrorCount => errors.Count;
+
+    /// <summary>A MSG_ZEROCOPY completion queued at <paramref name="at"/> (an earlier <see cref="ErrorCount"/>: the
+    /// buffer was freed before the entries queued since): it extends the zerocopy entry before it when its range goes
+    /// on from that one's last id (skb_zerocopy_notify_extend; the code stays the first's), else it is a new entry.</summary>
+    public void QueueZerocopy(int at, uint first, uint last, bool copied)
+    {
+        if (at > 0 && errors[at - 1] is { Origin: ErrorOrigin.Zerocopy } tail && tail.Data + 1 == first &&
+            (ulong)(tail.Data - unchecked((uint)tail.Info)) + 1 + (last - first + 1) < (1UL << 32))
+            errors[at - 1] = tail with { Data = last };
+        else
+            errors.Insert(at, ErrorQueueEntry.Zerocopy(first, last, copied));
+    }
     public void Confirm(Ipv4Address neighbour) => confirmed.Add(neighbour);
     public void Count(CounterDelta delta) => Counters += delta;
 

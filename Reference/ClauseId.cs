@@ -175,6 +175,13 @@ public static class ClauseId
     public const string OptionsTimestamp = "options.timestamp";
     public const string OptionsUnsupported = "options.unsupported";
     public const string OptionsTimeout = "options.timeout";
+    // MSG_ZEROCOPY: __ip_append_data, msg_zerocopy_realloc, __msg_zerocopy_callback (net/core/skbuff.c)
+    public const string ZerocopyOption = "zerocopy.option";
+    public const string ZerocopyIgnored = "zerocopy.ignored";
+    public const string ZerocopyId = "zerocopy.id";
+    public const string ZerocopyCorked = "zerocopy.corked";
+    public const string ZerocopyCompletion = "zerocopy.completion";
+    public const string ZerocopyCoalesce = "zerocopy.coalesce";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

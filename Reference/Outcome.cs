@@ -28,14 +28,36 @@ public readonly record struct CounterDelta(int OutDatagrams, int OutDiscards, in
     public bool IsZero => this == default;
 }
 
-/// <summary>Where an error-queue entry came from (SO_EE_ORIGIN_*).</summary>
-public enum ErrorOrigin { Local = 1, Icmp = 2 }
+/// <summary>Where an error-queue entry came from (SO_EE_ORIGIN_*): SO_EE_ORIGIN_ZEROCOPY (5) is the completion of
+/// MSG_ZEROCOPY sends, not an error.</summary>
+public enum ErrorOrigin { Local = 1, Icmp = 2, Zerocopy = 5 }
 
 /// <summary>An entry queued on the socket's error queue under IP_RECVERR (struct sock_extended_err).</summary>
 /// <param name="Info">ee_info: the MTU for EMSGSIZE.</param>
 /// <param name="Address">The destination the error is about.</param>
 /// <param name="Port">The port recorded with it (the socket's connected port: 0 when unconnected).</param>
-public sealed record ErrorQueueEntry(Errno Errno, ErrorOrigin Origin, int Info, Ipv4Address Address, ushort Port);
+public sealed record ErrorQueueEntry(Errno Errno, ErrorOrigin Origin, int Info, Ipv4Address Address, ushort Port)
+{
+    /// <summary>ee_data: for a zerocopy completion, the last id of the range (ee_info is the first); 0 otherwise.</summary>
+    public uint Data { get; init; }
+    /// <summary>ee_code: for a zerocopy completion, SO_EE_CODE_ZEROCOPY_COPIED (1) when the data was copied; 0 otherwise.</summary>
+    public byte Code { get; init; }
+
+    /// <summary>SO_EE_CODE_ZEROCOPY_COPIED.</summary>
+    public const byte ZerocopyCopied = 1;
+
+    /// <summary>A MSG_ZEROCOPY completion (origin SO_EE_ORIGIN_ZEROCOPY, ee_errno 0): the ids <paramref name="first"/>
+    /// to <paramref name="last"/> (ee_info, ee_data) are done, the data copied when <paramref name="copied"/>.</summary>
+    public static ErrorQueueEntry Zerocopy(uint first, uint last, bool copied) =>
+        new(0, ErrorOrigin.Zerocopy, unchecked((int)first), default, 0) { Data = last, Code = copied ? ZerocopyCopied : (byte)0 };
+
+    /// <summary>The entry as a case file writes it after <c>errqueue:</c>.</summary>
+    public string Describe() => Origin == ErrorOrigin.Zerocopy
+        ? $"zerocopy {unchecked((uint)Info)}-{Data}{(Code == ZerocopyCopied ? " copied" : Code != 0 ? $" code={Code}" : "")}" +
+          (Errno != 0 ? $" errno={Errno}" : "") + (Address != default || Port != 0 ? $" to {Address}:{Port}" : "")
+        : $"{Errno} {Origin.ToString().ToLowerInvariant()} info={Info} to {Address}:{Port}" +
+          (Code != 0 ? $" code={Code}" : "") + (Data != 0 ? $" data={Data}" : "");
+}
 
 /// <summary>Another answer a kernel may give to the same call, and what decides between it and the model's own: a
 /// build option or a setting of the machine. The model predicts one answer; where kernels differ by build, never by

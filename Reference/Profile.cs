@@ -30,7 +30,7 @@ public enum IdentPolicy
 /// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
 /// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
 /// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="MulticastMembership"/>, <see cref="ShutdownCall"/>,
-/// <see cref="SendmmsgCall"/>, <see cref="LocalDelivery"/>, <see cref="SocketMark"/> and <see cref="SendmsgFrontEnd"/> (its optmem_max of 131072 is a
+/// <see cref="SendmmsgCall"/>, <see cref="LocalDelivery"/>, <see cref="SocketMark"/>, <see cref="Zerocopy"/> and <see cref="SendmsgFrontEnd"/> (its optmem_max of 131072 is a
 /// sysctl default, not a build option) were measured on the 6.18.44 build only (no other build run yet).
 /// </para>
 /// </summary>
@@ -177,6 +177,12 @@ public sealed record Profile
     /// them: under 2.6 they are unmodeled (off).</summary>
     public bool PlainOptions { get => Read(field); init; }
 
+    /// <summary>SO_ZEROCOPY and MSG_ZEROCOPY are modeled (zerocopy.*): the option, the id each MSG_ZEROCOPY send
+    /// takes, and the completion queued on the error queue when the datagram's buffers are freed, ranges coalescing.
+    /// Measured on 6.18.44 (Conformance/cases/zerocopy/). MSG_ZEROCOPY came with Linux 4.14, after the notes' 2.6:
+    /// SO_ZEROCOPY is unmodeled there (off).</summary>
+    public bool Zerocopy { get => Read(field); init; }
+
     /// <summary>Hardware checksum is chosen only for a first piece sent without MSG_MORE (current kernels); 2.6
     /// chooses it for any first piece that fits the MTU.</summary>
     public bool HardwareChecksumOnlyUncorked { get => Read(field); init; }
@@ -253,6 +259,7 @@ public sealed record Profile
         LocalDelivery = false,
         SocketMark = false,
         PlainOptions = false,
+        Zerocopy = false,
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
@@ -298,6 +305,7 @@ public sealed record Profile
         LocalDelivery = true,
         SocketMark = true,
         PlainOptions = true,
+        Zerocopy = true,
     };
 
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];

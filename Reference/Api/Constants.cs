@@ -31,6 +31,8 @@ public enum MsgFlags : uint
     Confirm = 0x800,
     NoSignal = 0x4000,
     More = 0x8000,
+    /// <summary>MSG_ZEROCOPY: followed only on a socket with SO_ZEROCOPY set (current kernels).</summary>
+    Zerocopy = 0x4000000,
 }
 
 /// <summary>Option levels and names (socket.h, in.h, udp.h).</summary>
@@ -45,6 +47,8 @@ public static class SocketOption
     public const int SoBroadcast = 6;
     public const int SoSndbuf = 7;
     public const int SoNoCheck = 11;
+    /// <summary>SO_ZEROCOPY: MSG_ZEROCOPY sends are followed and their completions queued (current kernels).</summary>
+    public const int SoZerocopy = 60;
     /// <summary>SO_MARK: the fwmark of a socket's packets (the kernel target marks its marker datagrams with it).</summary>
     public const int SoMark = 36;
     public const int SoBindToDevice = 25;

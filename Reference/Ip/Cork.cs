@@ -15,6 +15,17 @@ public sealed class Skb
     public int TrueSize { get; set; }
 }
 
+/// <summary>The ids of one ubuf_info_msgzc: <paramref name="First"/> and the <paramref name="Count"/> - 1 after it.
+/// <paramref name="MayBeZerocopy"/>: some piece was appended on a device that takes checksums and scatter-gather, so
+/// that its pages may have been pinned rather than copied (uarg->zerocopy left set).</summary>
+/// <paramref name="Buffers"/>: the write queue's length after the last MSG_ZEROCOPY piece (its last buffer holds the
+/// range). <paramref name="Split"/>: a later piece found a buffer without it at the queue's tail and began a second
+/// ubuf_info, whose completions come in an order the model does not follow.
+public sealed record ZerocopyRange(uint First, uint Count, bool MayBeZerocopy, int Buffers = 0, bool Split = false)
+{
+    public uint Last => unchecked(First + Count - 1);
+}
+
 /// <summary>
 /// The cork (inet->cork plus the write queue): what the datagram being built will carry. Only its methods change
 /// it, each one step of the text, so what belongs together changes together: cork_init sets route, options, MTU and
@@ -48,6 +59,10 @@ public sealed class Cork
     /// <summary>Current kernels: the neighbour that MSG_CONFIRM on the datagram's first piece confirms once the
     /// datagram leaves (skb_set_dst_pending_confirm; neigh_confirm in ip_finish_output2).</summary>
     public Ipv4Address? ConfirmOnSend { get; private set; }
+    /// <summary>The MSG_ZEROCOPY ids the pending datagram's buffers hold (one ubuf_info), null when none.</summary>
+    public ZerocopyRange? Zerocopy { get; internal set; }
+    /// <summary>The route is a group's this host had joined on its device when the datagram was set up (RTCF_LOCAL).</summary>
+    public bool GroupJoinedAtRoute { get; internal set; }
 
     /// <summary>The write queue: the buffers of the datagram, in order.</summary>
     public IReadOnlyList<Skb> Queue => queue;
@@ -130,6 +145,7 @@ public sealed class Cork
         Ttl = null;
         Tos = null;
         ConfirmOnSend = null;
+        Zerocopy = null;
         CurrentPage = -1;
         PageOffset = 0;
     }

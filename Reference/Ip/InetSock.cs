@@ -81,6 +81,10 @@ public abstract class InetSock : FileObject
     public bool DontRoute { get; set; }
     public int SendBuffer { get; set; }
     public bool RecvErr { get; set; }
+    /// <summary>SO_ZEROCOPY (SOCK_ZEROCOPY): MSG_ZEROCOPY is followed (current kernels, <see cref="Profile.Zerocopy"/>).</summary>
+    public bool Zerocopy { get; set; }
+    /// <summary>sk_zckey: the next MSG_ZEROCOPY id, counting from 0 for each socket.</summary>
+    public uint ZerocopyKey { get; set; }
 
     public Cork Cork { get; } = new();
 

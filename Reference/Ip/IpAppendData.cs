@@ -64,6 +64,9 @@ public static class IpAppendData
             rt = route;
             mtu = model.Pmtu(sock).FragmentMtu(model.Mtus(route));
             cork.Init(route, ipc.Options, ipc.Addr, mtu, ipc.GsoSize);
+            // A group's route is local (RTCF_LOCAL, output ip_mc_output) when the host has joined the group on its
+            // device as the route is made: a join after that leaves the corked datagram's route as it was.
+            cork.GroupJoinedAtRoute = route.Type == RouteType.Multicast && model.Joined(route.Destination, route.Device.Index);
             call.Pass(ClauseId.CorkInit);
             // udp_gso.cork_size: the segment size is the one this first piece came with.
             if (ipc.GsoSize != 0) call.Pass(ClauseId.GsoCorkSize);

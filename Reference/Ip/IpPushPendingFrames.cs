@@ -97,8 +97,11 @@ public static class IpPushPendingFrames
             // before any fragmentation: the send succeeds and nothing leaves. Not joined: it leaves with TTL 0. The
             // cork's route decides, not the header: a connect that rewrote the pending datagram's destination to a
             // unicast address leaves it on the group's route, dropped (found by the differential machine, seed 8).
+            // The membership counts as it was when the datagram's route was made (__mkroute_output sets RTCF_LOCAL): a
+            // group joined while the datagram was corked does not drop it (found by the differential machine, seed 2,
+            // case multicast/ttl_zero_joined_while_corked_linux).
             call.Pass(ClauseId.MulticastTtlZero);
-            if (model.Joined(route.Destination, route.Device.Index)) return true;
+            if (cork.GroupJoinedAtRoute) return true;
         }
 
         IReadOnlyList<int> payloads = [transportLength];
@@ -174,6 +177,14 @@ public static class IpPushPendingFrames
 
         // A datagram to this host comes back through lo: delivered to a socket bound to its port, or answered with an
         // ICMP port unreachable that udp_err gives the sender.
+        if ((route.Type == RouteType.Local || route.Device.IsLoopback) && profile.LocalDelivery && options is { HasSourceRoute: true })
+        {
+            // spec: local_delivery.listener — one carrying a source route is dropped as lo hands it back (ip_rcv_options:
+            // accept_source_route is off by default), neither delivered nor answered (found by the differential
+            // machine, seed 1, case local_delivery/source_route_linux).
+            call.Pass(ClauseId.LocalListener);
+            return true;
+        }
         if ((route.Type == RouteType.Local || route.Device.IsLoopback) &&
             LocalDelivery.Deliver(model, call, sock, route, source, sourcePort, destination, cork.FlowDestinationPort,
                 segmentSize is null && payloads.Count == 1) is { } unmodeled)

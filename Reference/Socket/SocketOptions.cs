@@ -39,6 +39,7 @@ public static class SocketOptions
             : MulticastMembership.Handles(model.Profile, op.Level, op.OptName) ? MulticastMembership.Set(model, call, sock, op)
             : PlainOptions.Handles(model.Profile, op.Level, op.OptName) ? PlainOptions.Set(call, sock, op)
             : TimeoutOptions.Handles(model.Profile, op.Level, op.OptName) ? TimeoutOptions.Set(call, sock, op)
+            : ZerocopyOption.Handles(model.Profile, op.Level, op.OptName) ? ZerocopyOption.Set(call, sock, op)
             : op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
@@ -250,6 +251,7 @@ public static class SocketOptions
             var length = Math.Min(op.OptLen, plain.Length);
             return call.Return(length, clause, plain.AsMemory(0, length));
         }
+        if (ZerocopyOption.Handles(model.Profile, op.Level, op.OptName)) return ZerocopyOption.Get(call, sock, op);
         int value;
         switch (op.Level, op.OptName)
         {

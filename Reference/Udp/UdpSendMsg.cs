@@ -47,6 +47,7 @@ public static class UdpSendMsg
         var ipc = new IpcCookie();
         RouteResult? route = null;
         var ulen = (int)len;
+        var appendsToPending = sock.Pending != 0;
         if (sock.Pending != 0)
         {
             socketLock.Take();
@@ -69,15 +70,21 @@ public static class UdpSendMsg
         // spec: udp_sendmsg.length_accumulates
         sock.AddLength(ulen);
         call.Pass(ClauseId.LengthAccumulates);
+        var zerocopy = MsgZerocopy.Requested(profile, call, sock, flags, ulen);
+        var buffersBefore = sock.Cork.Queue.Count;
         var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, ipc, route,
             corkreq ? flags | MsgFlags.More : flags);
         if (appended.Stop is { IsError: true } error)
         {
-            // spec: udp_sendmsg.append_error_flush — every pending piece goes, not just this call's.
+            // spec: udp_sendmsg.append_error_flush — every pending piece goes, not just this call's; this call's
+            // MSG_ZEROCOPY id was given back, the pending datagram's range completes as its buffers are freed.
+            var pendingRange = sock.Cork.Zerocopy;
             UdpPushPendingFrames.Flush(sock);
             call.Pass(ClauseId.AppendErrorFlush);
+            if (MsgZerocopy.Complete(call, pendingRange, call.ErrorCount, transmitted: false) is { } unknown) return call.Finish(unknown);
             return call.Finish(error);
         }
+        if (zerocopy && appended.Stop is null) MsgZerocopy.Take(call, sock, appendsToPending, buffersBefore);
         // A kernel fault, a send that blocks, a path the model does not follow: the call ends there.
         if (appended.Stop is { } ended) return call.Finish(ended);
         var decidedBy = ClauseId.UdpResult;

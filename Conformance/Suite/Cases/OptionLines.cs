@@ -18,6 +18,7 @@ internal static class OptionLines
         ["IP_MTU_DISCOVER"] = (SolIp, IpMtuDiscover), ["IP_RECVERR"] = (SolIp, IpRecvErr), ["IP_MTU"] = (SolIp, IpMtu),
         ["IP_MULTICAST_IF"] = (SolIp, IpMulticastIf), ["IP_MULTICAST_TTL"] = (SolIp, IpMulticastTtl),
         ["SO_BROADCAST"] = (SolSocket, SoBroadcast), ["SO_NO_CHECK"] = (SolSocket, SoNoCheck),
+        ["SO_ZEROCOPY"] = (SolSocket, SoZerocopy),
         ["SO_DONTROUTE"] = (SolSocket, SoDontRoute), ["SO_SNDBUF"] = (SolSocket, SoSndbuf),
         // Current kernels' (catalog part 2).
         ["SO_ERROR"] = (SolSocket, SoError), ["SO_MARK"] = (SolSocket, SoMark), ["SO_BINDTODEVICE"] = (SolSocket, SoBindToDevice),

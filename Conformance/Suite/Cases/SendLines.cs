@@ -14,9 +14,10 @@ internal static class SendLines
     {
         ["MORE"] = MsgFlags.More, ["PROBE"] = MsgFlags.Probe, ["CONFIRM"] = MsgFlags.Confirm, ["DONTROUTE"] = MsgFlags.DontRoute,
         ["DONTWAIT"] = MsgFlags.DontWait, ["OOB"] = MsgFlags.Oob, ["NOSIGNAL"] = MsgFlags.NoSignal,
+        ["ZEROCOPY"] = MsgFlags.Zerocopy,
     };
 
-    private static readonly string[] FlagOrder = ["MORE", "PROBE", "CONFIRM", "DONTROUTE", "DONTWAIT", "OOB", "NOSIGNAL"];
+    private static readonly string[] FlagOrder = ["MORE", "PROBE", "CONFIRM", "DONTROUTE", "DONTWAIT", "OOB", "NOSIGNAL", "ZEROCOPY"];
 
     private static MsgFlags ReadFlags(LineReader reader)
     {

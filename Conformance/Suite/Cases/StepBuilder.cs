@@ -79,10 +79,13 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
         }
     }
 
-    /// <summary><c>errqueue: ERRNO local|icmp info=N to A.B.C.D:PORT</c>: one entry of the error queue.</summary>
+    /// <summary><c>errqueue: ERRNO local|icmp info=N to A.B.C.D:PORT</c> or <c>errqueue: zerocopy FIRST-LAST
+    /// [copied]</c>: one entry of the error queue.</summary>
     private static ErrorQueueEntry ErrorEntry(LineReader reader)
     {
-        var errno = reader.Errno(reader.Next("an errno"));
+        var first = reader.Next("an errno or zerocopy");
+        if (first.Text == "zerocopy") return ZerocopyEntry(reader);
+        var errno = reader.Errno(first);
         var originToken = reader.Next("local or icmp");
         var origin = originToken.Text switch
         {
@@ -102,6 +105,20 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
             throw new CaseSyntaxException(address.Column, $"expected A.B.C.D:PORT, found '{address.Text}'");
         reader.ExpectEnd();
         return new ErrorQueueEntry(errno, origin, info, ip, port);
+    }
+
+    /// <summary><c>zerocopy FIRST-LAST [copied]</c>: a MSG_ZEROCOPY completion, ee_info to ee_data, ee_code
+    /// SO_EE_CODE_ZEROCOPY_COPIED with <c>copied</c>.</summary>
+    private static ErrorQueueEntry ZerocopyEntry(LineReader reader)
+    {
+        var range = reader.Next("FIRST-LAST");
+        var dash = range.Text.IndexOf('-');
+        if (dash <= 0 || !uint.TryParse(range.Text[..dash], System.Globalization.NumberStyles.None, null, out var lo) ||
+            !uint.TryParse(range.Text[(dash + 1)..], System.Globalization.NumberStyles.None, null, out var hi))
+            throw new CaseSyntaxException(range.Column, $"expected FIRST-LAST (two ids from 0 to 4294967295), found '{range.Text}'");
+        var copied = reader.TryTake("copied");
+        reader.ExpectEnd();
+        return ErrorQueueEntry.Zerocopy(lo, hi, copied);
     }
 
     private static ResultExpectation Result(LineReader reader)

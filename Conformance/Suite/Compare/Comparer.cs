@@ -69,8 +69,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
 
     /// <summary>Error-queue entries as case files write them (<c>errqueue:</c> lines), joined with "; ".</summary>
     public static string ErrorQueue(IReadOnlyList<ErrorQueueEntry> entries) =>
-        entries.Count == 0 ? "none" : string.Join("; ", entries.Select(e =>
-            $"{e.Errno} {e.Origin.ToString().ToLowerInvariant()} info={e.Info} to {e.Address}:{e.Port}"));
+        entries.Count == 0 ? "none" : string.Join("; ", entries.Select(e => e.Describe()));
 
     private static void CompareResult(Outcome predicted, Observation observed, List<Problem> problems, List<string> notes)
     {

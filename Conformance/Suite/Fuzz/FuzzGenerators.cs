@@ -95,7 +95,9 @@ public static class FuzzGenerators
     private static Gen<MsgFlags> Flags() => Gen.Frequency(
         (8, Gen.Constant(MsgFlags.None)),
         (5, Gen.Constant(MsgFlags.More)),
-        (1, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.DontRoute, MsgFlags.More | MsgFlags.Probe)));
+        (1, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.DontRoute, MsgFlags.More | MsgFlags.Probe)),
+        // MSG_ZEROCOPY (followed once SO_ZEROCOPY is set), alone, corked, or with MSG_PROBE.
+        (2, Gen.Elements(MsgFlags.Zerocopy, MsgFlags.Zerocopy, MsgFlags.Zerocopy | MsgFlags.More, MsgFlags.Zerocopy | MsgFlags.Probe)));
 
     /// <summary>An address argument: mostly a good sockaddr_in, sometimes port 0, a short length, AF_UNSPEC, another
     /// family or none at all.</summary>
@@ -232,7 +234,9 @@ public static class FuzzGenerators
         (1, Zip(Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 42), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104)), Gen.Elements(0, 1, 2, 3, -1, 256), Gen.Elements(4, 1))
             .Select(t => (Operation)new SetSockOptOp(Fd.Named(name), t.Item1.Item1, t.Item1.Item2, UserBuffer.Of(BitConverter.GetBytes(t.Item2)), t.Item3))),
         (1, Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 42), (1, 49), (0, 8), (0, 21), (17, 100), (1, 36))
-            .Select(o => (Operation)new GetSockOptOp(Fd.Named(name), o.Item1, o.Item2, 4))));
+            .Select(o => (Operation)new GetSockOptOp(Fd.Named(name), o.Item1, o.Item2, 4))),
+        // SO_ZEROCOPY: on more often than off, and a value out of range.
+        (1, Gen.Elements(1, 1, 0, 2).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoZerocopy, on))));
 
     private static readonly byte[][] Groups = [[224, 0, 0, 1], [239, 1, 2, 3]];
 

@@ -337,11 +337,17 @@ public static class Protocol
         if (observed.Counters is { } c)
             m["counters"] = new JsonObject { ["OutDatagrams"] = c.OutDatagrams, ["OutDiscards"] = c.OutDiscards, ["SndbufErrors"] = c.SndbufErrors, ["OutNoRoutes"] = c.OutNoRoutes };
         if (observed.ErrorQueue is { Count: > 0 } queue)
-            m["errqueue"] = new JsonArray(queue.Select(e => (JsonNode)new JsonObject
-            {
-                ["errno"] = e.Errno.ToString(), ["origin"] = e.Origin.ToString().ToLowerInvariant(), ["info"] = e.Info,
-                ["address"] = e.Address.ToString(), ["port"] = e.Port,
-            }).ToArray());
+            m["errqueue"] = new JsonArray(queue.Select(e => (JsonNode)(e.Origin == ErrorOrigin.Zerocopy
+                ? new JsonObject
+                {
+                    ["errno"] = (int)e.Errno, ["origin"] = "zerocopy", ["first"] = unchecked((uint)e.Info), ["last"] = e.Data,
+                    ["copied"] = e.Code == ErrorQueueEntry.ZerocopyCopied, ["address"] = e.Address.ToString(), ["port"] = e.Port,
+                }
+                : new JsonObject
+                {
+                    ["errno"] = e.Errno.ToString(), ["origin"] = e.Origin.ToString().ToLowerInvariant(), ["info"] = e.Info,
+                    ["address"] = e.Address.ToString(), ["port"] = e.Port,
+                })).ToArray());
         return m;
     }
 
@@ -362,9 +368,10 @@ public static class Protocol
                 var o = JsonField.Object(e, "an error-queue entry");
                 var origin = JsonField.String(o, "origin") switch
                 {
-                    "local" => ErrorOrigin.Local, "icmp" => ErrorOrigin.Icmp,
+                    "local" => ErrorOrigin.Local, "icmp" => ErrorOrigin.Icmp, "zerocopy" => ErrorOrigin.Zerocopy,
                     var other => throw new ProtocolException($"unknown error-queue origin '{other}'"),
                 };
+                if (origin == ErrorOrigin.Zerocopy) return ZerocopyEntry(o);
                 var port = JsonField.Int(o, "port");
                 if (port is < 0 or > ushort.MaxValue) throw new ProtocolException($"an error-queue entry's port {port} is not a port (0 to 65535)");
                 var entryErrno = JsonField.Errno(o["errno"] ?? throw new ProtocolException("an error-queue entry has no errno"));
@@ -374,6 +381,27 @@ public static class Protocol
         if (m["errno"] is { } errno) return new Observation(OutcomeKind.Error, -1, JsonField.Errno(errno), packets, option, delta, ErrorQueue: queue);
         if (m["ret"] is null) throw new ProtocolException("a reply has neither ret, errno nor unsupported");
         return new Observation(OutcomeKind.Value, JsonField.Long(m, "ret"), null, packets, option, delta, ErrorQueue: queue);
+    }
+
+    /// <summary>A MSG_ZEROCOPY completion: <c>{"origin": "zerocopy", "first": F, "last": L, "copied": true}</c> (ee_info,
+    /// ee_data, ee_code SO_EE_CODE_ZEROCOPY_COPIED); errno, address and port are optional (0, 0.0.0.0, 0).</summary>
+    private static ErrorQueueEntry ZerocopyEntry(JsonObject o)
+    {
+        var first = JsonField.Long(o, "first");
+        var last = JsonField.Long(o, "last");
+        if (first is < 0 or > uint.MaxValue || last is < 0 or > uint.MaxValue)
+            throw new ProtocolException($"a zerocopy entry's ids {first}-{last} are not ids (0 to 4294967295)");
+        var copied = o["copied"] is { } c && c.GetValueKind() == System.Text.Json.JsonValueKind.True;
+        var entry = ErrorQueueEntry.Zerocopy((uint)first, (uint)last, copied);
+        if (o["errno"] is { } errno) entry = entry with { Errno = errno.GetValueKind() == System.Text.Json.JsonValueKind.Number ? (Errno)JsonField.Int(o, "errno") : JsonField.Errno(errno) };
+        if (o["address"] is not null) entry = entry with { Address = JsonField.Address(o, "address") };
+        if (o["port"] is not null)
+        {
+            var port = JsonField.Int(o, "port");
+            if (port is < 0 or > ushort.MaxValue) throw new ProtocolException($"an error-queue entry's port {port} is not a port (0 to 65535)");
+            entry = entry with { Port = (ushort)port };
+        }
+        return entry;
     }
 
     private static ObservedPacket[] Packets(JsonArray list)

@@ -45,7 +45,10 @@ internal static class ErrorQueue
                 if (recvErr && length >= sizeof(CmsgHdr) + sizeof(SockExtendedErr))
                 {
                     var error = (SockExtendedErr*)(header + 1);
-                    entries.Add(new ErrorQueueEntry((Errno)(int)error->Errno, (ErrorOrigin)error->Origin, (int)error->Info, address, port));
+                    var origin = (ErrorOrigin)error->Origin;
+                    var entry = new ErrorQueueEntry((Errno)(int)error->Errno, origin, (int)error->Info, address, port);
+                    // ee_data and ee_code are compared for MSG_ZEROCOPY completions only (the range's last id, COPIED).
+                    entries.Add(origin == ErrorOrigin.Zerocopy ? entry with { Data = error->Data, Code = error->Code } : entry);
                 }
                 at += ControlMessages.Align(length);
             }
