@@ -51,8 +51,8 @@ public abstract class InetSock : FileObject
     /// <summary>sk_max_pacing_rate (SO_MAX_PACING_RATE): none (~0UL) at first.</summary>
     public ulong PacingRate { get; set; } = ulong.MaxValue;
     /// <summary>SO_SNDTIMEO and SO_RCVTIMEO (sk_sndtimeo, sk_rcvtimeo).</summary>
-    public Socket.Timeout SendTimeout { get; set; } = Socket.Timeout.None;
-    public Socket.Timeout ReceiveTimeout { get; set; } = Socket.Timeout.None;
+    public SocketTimeout SendTimeout { get; set; } = SocketTimeout.None;
+    public SocketTimeout ReceiveTimeout { get; set; } = SocketTimeout.None;
     /// <summary>sk_err: an error an ICMP message left for the socket, reported (and cleared) by the next send's first
     /// buffer.</summary>
     public Errno? Error { get; set; }

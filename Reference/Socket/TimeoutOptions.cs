@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Udpconf.Reference.Api;
+using Udpconf.Reference.Ip;
 using static Udpconf.Reference.Api.SocketOption;
 
 namespace Udpconf.Reference.Socket;
@@ -33,7 +34,7 @@ public static class TimeoutOptions
         var seconds = BinaryPrimitives.ReadInt64LittleEndian(op.Value.Readable.Span);
         var micros = BinaryPrimitives.ReadInt64LittleEndian(op.Value.Readable.Span[8..]);
         if (micros is < 0 or >= MicrosPerSecond) return call.Fail(Errno.EDOM, ClauseId.OptionsTimeout);
-        Timeout value = seconds < 0 ? new(0, 0, Immediate: true)
+        SocketTimeout value = seconds < 0 ? new(0, 0, Immediate: true)
             : seconds == 0 && micros == 0 ? new(0, 0, Forever: true)
             : new(seconds, micros);
         if (Send(op.OptName)) sock.SendTimeout = value;
@@ -56,10 +57,4 @@ public static class TimeoutOptions
         var length = Math.Min(op.OptLen, Size);
         return call.Return(length, ClauseId.OptionsTimeout, bytes.AsMemory(0, length));
     }
-}
-
-/// <summary>A socket timeout: none (waits for ever), immediate (negative seconds: 0 jiffies), or seconds and microseconds.</summary>
-public readonly record struct Timeout(long Seconds, long Micros, bool Forever = false, bool Immediate = false)
-{
-    public static Timeout None { get; } = new(0, 0, Forever: true);
 }
