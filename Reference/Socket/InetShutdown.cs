@@ -26,6 +26,11 @@ public static class InetShutdown
         var how = unchecked(op.How + 1);
         if ((how & ~(InetSock.RcvShutdown | InetSock.SendShutdown)) != 0 || how == 0) return call.Fail(Errno.EINVAL, ClauseId.ShutdownHow);
         call.Pass(ClauseId.ShutdownHow);
+        // lock_sock ... release_sock after the check of how: the release revalidates an obsolete cached route (a
+        // connected socket's next send then takes the fresh route with the cork's flow; found by the differential
+        // machine, seed 11: after an MTU change and shutdown(SHUT_RD), the send went to the stale corked destination).
+        using var socketLock = new Ip.SockLock(model, sock);
+        socketLock.Take();
         if (sock.Family != AddressFamily.Inet)
         {
             const string why = "shutdown of an AF_INET6 socket: what its IPv6 sends then do is not modeled";

@@ -1,5 +1,6 @@
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
 using Xunit;
 
 namespace Udpconf.Tests.Model.Socket;
@@ -140,6 +141,22 @@ public class InetShutdownTests
         Expect.Value(Shutdown(sim, "s", 1), 0, ClauseId.ShutdownConnected);
         Expect.Error(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.None, null, 0)), Errno.EMSGSIZE, ClauseId.SocketError);
         Expect.Error(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.None, null, 0)), Errno.EPIPE, ClauseId.SendShutdown);
+    }
+
+    /// <summary>inet_shutdown's release_sock revalidates an obsolete cached route; the fresh one then carries the cork's
+    /// stale flow (Conformance/cases/shutdown/release_revalidates_linux, fuzz seed 11).</summary>
+    [Fact]
+    [Trait("clause", "inet_shutdown.connected")]
+    public void The_release_of_shutdowns_lock_revalidates_the_cached_route()
+    {
+        var group = Ipv4Address.Parse("239.1.2.3");
+        var sim = Connected();
+        Expect.Value(sim.SendTo("s", 75, group, flags: MsgFlags.More), 75);
+        Expect.Value(sim.SendTo("s", 10, Hosts.Remote), 10);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 576)), 0, ClauseId.HostChange);
+        Expect.Value(Shutdown(sim, "s", 0), 0, ClauseId.ShutdownConnected);
+        var sent = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(20), MsgFlags.None, null, 0));
+        Assert.Equal(group, Sim.Ip(Assert.Single(sim.Packets(sent))).Destination);
     }
 
     [Fact]
