@@ -77,17 +77,7 @@ public static class SysSendto
             if (nameLength < 0) return call.Fail(Errno.EINVAL, ClauseId.SendmsgHeader);
             nameLength = Math.Min(nameLength, Api.SockAddr.MaxLength);
         }
-        byte[]? name = null;
-        if (nameLength != 0)
-        {
-            var copied = SocketCalls.CopyAddressIn(op.Name, nameLength, ClauseId.AddrCopy);
-            if (copied.Stop is { } stop) return call.Finish(stop);
-            name = copied.Value;
-        }
-        else
-        {
-            call.Pass(ClauseId.NoAddr);
-        }
+        if (CopyName(call, op.Name, nameLength, out var name) is { } stop) return call.Finish(stop);
 
         long total = 0;
         foreach (var block in op.Iov)
@@ -124,6 +114,21 @@ public static class SysSendto
     /// <summary>The top of the x86-64 user address space (4-level paging, TASK_SIZE_MAX = 2^47 - 4096): no buffer of
     /// this length or more passes access_ok, whatever its base.</summary>
     private const long UserSpaceTop = (1L << 47) - 4096;
+    /// <summary>The msghdr's name copied in (move_addr_to_kernel): none for a length of 0.</summary>
+    private static Stop? CopyName(Call call, UserBuffer? buffer, int nameLength, out byte[]? name)
+    {
+        name = null;
+        if (nameLength == 0)
+        {
+            call.Pass(ClauseId.NoAddr);
+            return null;
+        }
+        var copied = SocketCalls.CopyAddressIn(buffer, nameLength, ClauseId.AddrCopy);
+        if (copied.Stop is { } stop) return stop;
+        name = copied.Value;
+        return null;
+    }
+
     /// <summary>The on-stack control buffer of ____sys_sendmsg: sizeof(struct cmsghdr) + 20 (x86-64: 36 bytes).</summary>
     private const long StackControl = 16 + 20;
     /// <summary>net.core.optmem_max's default (131072 on 6.18): sock_kmalloc refuses size + sk_omem_alloc at or above it.</summary>
@@ -145,17 +150,7 @@ public static class SysSendto
         if (nameLength < 0) return call.Fail(Errno.EINVAL, ClauseId.SendmsgNameLength);
         nameLength = Math.Min(nameLength, Api.SockAddr.MaxLength);
         call.Pass(ClauseId.SendmsgNameLength);
-        byte[]? name = null;
-        if (nameLength != 0)
-        {
-            var copied = SocketCalls.CopyAddressIn(op.Name, nameLength, ClauseId.AddrCopy);
-            if (copied.Stop is { } stop) return call.Finish(stop);
-            name = copied.Value;
-        }
-        else
-        {
-            call.Pass(ClauseId.NoAddr);
-        }
+        if (CopyName(call, op.Name, nameLength, out var name) is { } stop) return call.Finish(stop);
 
         // spec: sys_sendmsg.iovlen
         if (op.Iov.Count > UioMaxIov) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgIovLength);
