@@ -160,7 +160,7 @@ public static class OperationGenerators
         // SO_MARK: none, unreachable (7), table 100 (8 and 0x108 of the low byte), and a short value (EINVAL).
         Gen.Elements<byte[]>([0, 0, 0, 0], [7, 0, 0, 0], [8, 0, 0, 0], [8, 1, 0, 0], [7, 0]).Select(v => (1, 36, v)),
         // Options the send path does not read (options.*): flags, kept values, the timestamp pair, SO_PASSCRED.
-        Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 16), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104))
+        Gen.Elements((1, 2), (1, 15), (1, 9), (1, 18), (1, 29), (1, 35), (1, 16), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104))
             .SelectMany(o => Gen.Elements<byte[]>([1, 0, 0, 0], [0, 0, 0, 0], [2, 0, 0, 0], [0, 1, 0, 0], [1]).Select(v => (o.Item1, o.Item2, v))),
         // SO_SNDTIMEO / SO_RCVTIMEO: 1 s, 1 µs, negative seconds, EDOM, too short.
         Gen.Elements(20, 21, 66, 67).SelectMany(name => Gen.Elements<byte[]>(
@@ -232,14 +232,17 @@ public static class OperationGenerators
 
     /// <summary>Two sockets to start with; one in four times the second is a dual-stack AF_INET6 socket.</summary>
     /// <summary>Now and then socket a starts in a state that later operations build on (SO_ZEROCOPY on, IP_RECVERR on, a
-    /// multicast TTL of 0): clauses that need that state and two or three more steps are reached often enough without
-    /// every new option making the others rarer.</summary>
-    private static Gen<Operation[]> Opening() => Gen.Zip(
-            Gen.Elements(AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet6),
-            Gen.Elements<(int Level, int Name, int Value)?>(null, null, null, (1, 60, 1), (0, 11, 1), (0, 33, 0)))
-        .Select(t => t.Item2 is { } state
-            ? new Operation[] { new SocketOp("a"), new SocketOp("b", t.Item1), new SetSockOptOp(Udpconf.Reference.Api.Fd.Named("a"), state.Level, state.Name, UserBuffer.Of(BitConverter.GetBytes(state.Value)), 4) }
-            : new Operation[] { new SocketOp("a"), new SocketOp("b", t.Item1) });
+    /// multicast TTL of 0), or both sockets with SO_REUSEPORT on sharing port 9: clauses that need that state and two or three more
+    /// steps are reached often enough without every new option making the others rarer.</summary>
+    private static Gen<Operation[]> Opening()
+    {
+        static Operation Set(string fd, int level, int name, int value) =>
+            new SetSockOptOp(Udpconf.Reference.Api.Fd.Named(fd), level, name, UserBuffer.Of(BitConverter.GetBytes(value)), 4);
+        Operation[][] states = [[], [], [], [Set("a", 1, 60, 1)], [Set("a", 0, 11, 1)], [Set("a", 0, 33, 0)], [Set("a", 1, 15, 1), Set("b", 1, 15, 1), new BindOp(Udpconf.Reference.Api.Fd.Named("a"), UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 9)), 16),
+            new BindOp(Udpconf.Reference.Api.Fd.Named("b"), UserBuffer.Of(SockAddr.In(Ipv4Address.Parse("192.0.2.1"), 9)), 16)]];
+        return Gen.Zip(Gen.Elements(AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet6), Gen.Elements(states))
+            .Select(t => (Operation[])[new SocketOp("a"), new SocketOp("b", t.Item1), .. t.Item2]);
+    }
 
     /// <summary>Sequences of up to 40 operations, most opening two sockets first; shrinking drops operations one at a time.</summary>
     public static Arbitrary<OperationSequence> Sequences() => Arb.From(

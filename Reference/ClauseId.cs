@@ -175,6 +175,7 @@ public static class ClauseId
     public const string OptionsTimestamp = "options.timestamp";
     public const string OptionsUnsupported = "options.unsupported";
     public const string OptionsTimeout = "options.timeout";
+    public const string OptionsReuse = "options.reuse";
     // MSG_ZEROCOPY: __ip_append_data, msg_zerocopy_realloc, __msg_zerocopy_callback (net/core/skbuff.c)
     public const string ZerocopyOption = "zerocopy.option";
     public const string ZerocopyIgnored = "zerocopy.ignored";

@@ -1,4 +1,5 @@
 using Udpconf.Reference.Api;
+using static Udpconf.Reference.Api.SocketOption;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
 
@@ -43,7 +44,7 @@ public static class InetBind
         }
         else
         {
-            if (InUse(model, sock, address, port)) return call.Fail(Errno.EADDRINUSE, ClauseId.BindInUse);
+            if (InUse(model, call, sock, address, port)) return call.Fail(Errno.EADDRINUSE, ClauseId.BindInUse);
             sock.LocalPort = PortValue.Of(port);
             sock.PortLocked = true;
         }
@@ -74,7 +75,33 @@ public static class InetBind
         return PortValue.Of(model.NewSymbol(name, SymbolKind.EphemeralPort, host.LocalPortLow, host.LocalPortHigh));
     }
 
-    private static bool InUse(Process model, Sock self, Ipv4Address address, ushort port) =>
-        model.Sockets.Any(s => s != self && s.LocalPort is { IsSymbolic: false } p && p.Concrete == port &&
-                               (s.BoundAddress.IsZero || address.IsZero || s.BoundAddress == address));
+    /// <summary>udp_lib_lport_inuse: another socket on the port and an address that overlaps (either one the
+    /// wildcard) conflicts. Under <see cref="Profile.PlainOptions"/> current kernels' exceptions are followed
+    /// (options.reuse, measured on 6.18.44): SO_REUSEADDR on both, SO_REUSEPORT on both (one user here), or two
+    /// sockets bound to different devices do not conflict.</summary>
+    private static bool InUse(Process model, Call call, Sock self, Ipv4Address address, ushort port)
+    {
+        var reuse = model.Profile.PlainOptions;
+        foreach (var s in model.Sockets)
+        {
+            if (s == self || s.LocalPort is not { IsSymbolic: false } p || p.Concrete != port) continue;
+            if (!(s.BoundAddress.IsZero || address.IsZero || s.BoundAddress == address)) continue;
+            if (reuse)
+            {
+                // spec: options.reuse
+                var shared = (PlainOptions.IsOn(s, SolSocket, SoReuseAddr) && PlainOptions.IsOn(self, SolSocket, SoReuseAddr)) ||
+                             (PlainOptions.IsOn(s, SolSocket, SoReusePort) && PlainOptions.IsOn(self, SolSocket, SoReusePort)) ||
+                             (s.BoundDevice != 0 && self.BoundDevice != 0 && s.BoundDevice != self.BoundDevice);
+                if (shared)
+                {
+                    call.Pass(ClauseId.OptionsReuse);
+                    continue;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private const int SoReuseAddr = 2, SoReusePort = 15;
 }

@@ -51,6 +51,8 @@ public static class PlainOptions
 
     private static readonly Dictionary<(int Level, int Name), Entry> Table = new()
     {
+        // SO_REUSEADDR and SO_REUSEPORT: switches that bind reads (options.reuse, InetBind).
+        [(SolSocket, 2)] = Flag, [(SolSocket, 15)] = Flag,
         [(SolSocket, SoDebug)] = Flag, [(SolSocket, SoKeepAlive)] = Flag, [(SolSocket, SoOobInline)] = Flag,
         [(SolSocket, SoRxqOvfl)] = Flag, [(SolSocket, SoWifiStatus)] = Flag, [(SolSocket, SoSelectErrQueue)] = Flag,
         [(SolSocket, SoPassCred)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported),
@@ -203,6 +205,9 @@ public static class PlainOptions
         };
         return value is { } v ? BitConverter.GetBytes(v) : null;
     }
+
+    /// <summary>A switch of the table is on for the socket.</summary>
+    public static bool IsOn(Sock sock, int level, int name) => sock.PlainValues.GetValueOrDefault((level, name)) != 0;
 
     /// <summary>The clause that decides a getsockopt of the option.</summary>
     public static string Clause(int level, int name) => Table[(level, name)].Clause;

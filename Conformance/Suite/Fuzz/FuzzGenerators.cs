@@ -231,7 +231,7 @@ public static class FuzzGenerators
         // Marks the routed host's rules read (policy_routing.mark): none, unreachable, table 100 (8 and 0x108).
         (1, Gen.Elements(0, 7, 8, 0x108, -1).Select(mark => SetInt(name, SocketOption.SolSocket, SocketOption.SoMark, mark))),
         // Options the send path does not read (options.*): set, and read back below.
-        (1, Zip(Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 42), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104)), Gen.Elements(0, 1, 2, 3, -1, 256), Gen.Elements(4, 1))
+        (1, Zip(Gen.Elements((1, 2), (1, 15), (1, 9), (1, 18), (1, 29), (1, 35), (1, 42), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104)), Gen.Elements(0, 1, 2, 3, -1, 256), Gen.Elements(4, 1))
             .Select(t => (Operation)new SetSockOptOp(Fd.Named(name), t.Item1.Item1, t.Item1.Item2, UserBuffer.Of(BitConverter.GetBytes(t.Item2)), t.Item3))),
         (1, Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 42), (1, 49), (0, 8), (0, 21), (17, 100), (1, 36))
             .Select(o => (Operation)new GetSockOptOp(Fd.Named(name), o.Item1, o.Item2, 4))),

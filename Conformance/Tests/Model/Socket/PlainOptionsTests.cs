@@ -1,5 +1,6 @@
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
 using Xunit;
 using static Udpconf.Reference.Api.SocketOption;
 
@@ -157,6 +158,27 @@ public class PlainOptionsTests
         Expect.Error(sim.SetInt("s", SolSocket, 44, 0), Errno.EPERM, ClauseId.OptionsFlag);
         Assert.Equal("01000000", Get(sim, SolSocket, 44));
         Expect.Error(sim.Run(new GetSockOptOp(Fd.Named("s"), SolSocket, 70, 4)), Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
+    }
+
+    [Fact]
+    [Trait("clause", "options.reuse")]
+    public void Reuse_needs_both_sockets_and_different_devices_never_conflict()
+    {
+        var sim = Sim.Linux(Hosts.TwoLinks());
+        foreach (var name in new[] { "a", "b", "c", "d" }) sim.Socket(name);
+        Expect.Value(sim.Bind("a", Hosts.Local, 5000), 0);
+        sim.SetInt("b", SolSocket, 2, 1);
+        Expect.Error(sim.Bind("b", Hosts.Local, 5000), Errno.EADDRINUSE, ClauseId.BindInUse);
+        sim.SetInt("a", SolSocket, 2, 1);
+        var shared = sim.Bind("b", Hosts.Local, 5000);
+        Expect.Value(shared, 0);
+        Expect.Passed(shared, ClauseId.OptionsReuse);
+        sim.SetInt("c", SolSocket, SoBindToIfindex, 2);
+        sim.SetInt("d", SolSocket, SoBindToIfindex, 3);
+        Expect.Value(sim.Bind("c", Ipv4Address.Any, 5002), 0);
+        Expect.Value(sim.Bind("d", Ipv4Address.Any, 5002), 0);
+        sim.Socket("e");
+        Expect.Error(sim.Bind("e", Ipv4Address.Any, 5002), Errno.EADDRINUSE, ClauseId.BindInUse);
     }
 
     [Fact]
