@@ -64,8 +64,7 @@ public static class DeviceBinding
         {
             // spec: bind_device.by_index
             clause = ClauseId.BindDeviceByIndex;
-            if (op.OptLen < 4) return call.Fail(Errno.EINVAL, clause);
-            if (SocketOptions.ReadInt(op.Value) is not { } index) return call.Fail(Errno.EFAULT, clause);
+            if (SocketOptions.ReadSocketInt(op, out var index) is { } bad) return call.Fail(bad, clause);
             device = index;
         }
         // sock_bindtoindex_locked

@@ -110,28 +110,9 @@ public static class PlainOptions
     {
         var entry = Table[(op.Level, op.OptName)];
         if (entry.Kind == Kind.PacingRate) return SetPacingRate(call, sock, op, entry.Clause);
-        int value;
-        if (op.Level == SolIp)
-        {
-            if (entry.NeedsByte && op.OptLen < 1) return call.Fail(Errno.EINVAL, entry.Clause);
-            if (op.OptLen >= 4)
-            {
-                if (SocketOptions.ReadInt(op.Value) is not { } read) return call.Fail(Errno.EFAULT, entry.Clause);
-                value = read;
-            }
-            else if (op.OptLen >= 1)
-            {
-                if (op.Value is null || op.Value.Readable.Length < 1) return call.Fail(Errno.EFAULT, entry.Clause);
-                value = op.Value.Readable.Span[0];
-            }
-            else value = 0;
-        }
-        else
-        {
-            if (op.OptLen < 4) return call.Fail(Errno.EINVAL, entry.Clause);
-            if (SocketOptions.ReadInt(op.Value) is not { } read) return call.Fail(Errno.EFAULT, entry.Clause);
-            value = read;
-        }
+        if (op.Level == SolIp && entry.NeedsByte && op.OptLen < 1) return call.Fail(Errno.EINVAL, entry.Clause);
+        var unread = op.Level == SolIp ? SocketOptions.ReadIpValue(op, out var value) : SocketOptions.ReadSocketInt(op, out value);
+        if (unread is { } bad) return call.Fail(bad, entry.Clause);
         switch (entry.Kind)
         {
             case Kind.Unsupported:

@@ -66,15 +66,13 @@ public static class SocketOptions
             // cached route (sk_dst_reset). It needs CAP_NET_RAW or CAP_NET_ADMIN, and every modeled host keeps
             // CAP_NET_ADMIN (an unprivileged one lacks CAP_NET_RAW and CAP_NET_BIND_SERVICE only; measured: SO_MARK
             // is accepted there on 6.18.44), so no EPERM.
-            if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SocketMark);
-            if (ReadInt(op.Value, 4) is not { } mark) return call.Fail(Errno.EFAULT, ClauseId.SocketMark);
+            if (ReadSocketInt(op, out var mark) is { } refused) return call.Fail(refused, ClauseId.SocketMark);
             if (sock.Mark != (uint)mark) sock.CachedRoute = null;
             sock.Mark = (uint)mark;
             return call.Return(0, ClauseId.SocketMark);
         }
         if (op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck)) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
-        if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
-        if (ReadInt(op.Value, 4) is not { } value) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
+        if (ReadSocketInt(op, out var value) is { } bad) return call.Fail(bad, ClauseId.SetSockOpt);
         switch (op.OptName)
         {
             case SoDontRoute: sock.DontRoute = value != 0; break;
@@ -130,17 +128,7 @@ public static class SocketOptions
         if (op.OptName == IpMulticastIf) return SetMulticastInterface(model, call, sock, op);
 
         // ip_setsockopt reads an int when there are 4 bytes, else one byte, else leaves 0.
-        var value = 0;
-        if (op.OptLen >= 4)
-        {
-            if (ReadInt(op.Value, 4) is not { } read) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
-            value = read;
-        }
-        else if (op.OptLen >= 1)
-        {
-            if (op.Value is null || op.Value.Readable.Length < 1) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
-            value = op.Value.Readable.Span[0];
-        }
+        if (ReadIpValue(op, out var value) is { } bad) return call.Fail(bad, ClauseId.SetSockOpt);
         switch (op.OptName)
         {
             case IpTos:
@@ -262,13 +250,11 @@ public static class SocketOptions
                 value = MulticastMembership.IntValue(sock, op.OptName)!.Value;
                 break;
             case (SolSocket, SoError) when model.Profile.LocalDelivery:
-                // spec: local_delivery.so_error — sock_error: read and cleared.
             {
-                var error = new byte[4];
-                BinaryPrimitives.WriteInt32LittleEndian(error, (int?)sock.Error ?? 0);
+                // spec: local_delivery.so_error — sock_error: read and cleared.
+                var error = (int?)sock.Error ?? 0;
                 sock.Error = null;
-                var length = Math.Min(op.OptLen, 4);
-                return call.Return(length, ClauseId.LocalSoError, error.AsMemory(0, length));
+                return IntReply(call, op, error, ClauseId.LocalSoError);
             }
             case (SolSocket, SoDontRoute): value = sock.DontRoute ? 1 : 0; break;
             case (SolSocket, SoBroadcast): value = sock.Broadcast ? 1 : 0; break;
@@ -311,7 +297,7 @@ public static class SocketOptions
 
     /// <summary>An int read back: min(optlen, 4) bytes of it; an IP-level value from 0 to 255 asked with fewer than 4
     /// bytes is one byte.</summary>
-    private static Outcome IntReply(Call call, GetSockOptOp op, int value, string clause)
+    internal static Outcome IntReply(Call call, GetSockOptOp op, int value, string clause)
     {
         var intBytes = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(intBytes, value);
@@ -337,6 +323,35 @@ public static class SocketOptions
         {
             Alternatives = [new Alternative(Errno.ENOPROTOOPT, "a kernel built without multicast routing (CONFIG_IP_MROUTE not set)")],
         };
+    }
+
+    /// <summary>sk_setsockopt's int (udp_lib_setsockopt's too): EINVAL below 4 bytes, EFAULT when they cannot be read;
+    /// null when <paramref name="value"/> was read. The caller fails with the errno under its own clause.</summary>
+    internal static Errno? ReadSocketInt(SetSockOptOp op, out int value)
+    {
+        value = 0;
+        if (op.OptLen < 4) return Errno.EINVAL;
+        if (ReadInt(op.Value) is not { } read) return Errno.EFAULT;
+        value = read;
+        return null;
+    }
+
+    /// <summary>do_ip_setsockopt's value: an int from 4 bytes, else one byte, else 0; EFAULT when they cannot be read;
+    /// null when <paramref name="value"/> was read.</summary>
+    internal static Errno? ReadIpValue(SetSockOptOp op, out int value)
+    {
+        value = 0;
+        if (op.OptLen >= 4)
+        {
+            if (ReadInt(op.Value) is not { } read) return Errno.EFAULT;
+            value = read;
+        }
+        else if (op.OptLen >= 1)
+        {
+            if (op.Value is null || op.Value.Readable.Length < 1) return Errno.EFAULT;
+            value = op.Value.Readable.Span[0];
+        }
+        return null;
     }
 
     /// <summary>The int at the start of an option's value, or null when the buffer does not hold

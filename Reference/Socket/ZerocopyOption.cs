@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Udpconf.Reference.Api;
 using static Udpconf.Reference.Api.SocketOption;
 
@@ -18,9 +17,7 @@ public static class ZerocopyOption
     public static Outcome Set(Call call, Sock sock, SetSockOptOp op)
     {
         // spec: zerocopy.option
-        if (op.OptLen < 4) return call.Fail(Errno.EINVAL, ClauseId.ZerocopyOption);
-        if (op.Value is not { } v || v.Readable.Length < 4) return call.Fail(Errno.EFAULT, ClauseId.ZerocopyOption);
-        var value = BinaryPrimitives.ReadInt32LittleEndian(v.Readable.Span);
+        if (SocketOptions.ReadSocketInt(op, out var value) is { } bad) return call.Fail(bad, ClauseId.ZerocopyOption);
         if (value is < 0 or > 1) return call.Fail(Errno.EINVAL, ClauseId.ZerocopyOption);
         sock.Zerocopy = value == 1;
         return call.Return(0, ClauseId.ZerocopyOption);
@@ -30,9 +27,6 @@ public static class ZerocopyOption
     public static Outcome Get(Call call, Sock sock, GetSockOptOp op)
     {
         // spec: zerocopy.option
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, sock.Zerocopy ? 1 : 0);
-        var length = Math.Min(op.OptLen, 4);
-        return call.Return(length, ClauseId.ZerocopyOption, bytes.AsMemory(0, length));
+        return SocketOptions.IntReply(call, op, sock.Zerocopy ? 1 : 0, ClauseId.ZerocopyOption);
     }
 }

@@ -282,7 +282,8 @@ internal sealed class HostLines
                 {
                     var token = reader.Next("a mark N or N/MASK");
                     var parts = token.Text.Split('/');
-                    if (parts.Length > 2 || !TryMark(parts[0], out var mark) || (parts.Length == 2 ? !TryMark(parts[1], out var mask) : (mask = uint.MaxValue) != uint.MaxValue))
+                    var mask = uint.MaxValue;
+                    if (parts.Length > 2 || !TryMark(parts[0], out var mark) || (parts.Length == 2 && !TryMark(parts[1], out mask)))
                         throw new CaseSyntaxException(token.Column, $"expected a mark N or N/MASK (decimal or 0x hex, 32 bits), found '{token.Text}'");
                     fwmark = (mark, mask);
                     break;
