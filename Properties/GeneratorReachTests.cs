@@ -19,6 +19,7 @@ public class GeneratorReachTests
         var passed = new HashSet<string>();
         var deciding = new HashSet<string>();
         var kinds = new HashSet<OutcomeKind>();
+        var tickRateReadings = 0;
         foreach (var sequence in OperationGenerators.Sequences().Generator.Sample(4000, new FsCheck.Rnd(20261125UL, 0x9E3779B97F4A7C15UL), 30))
         {
             var model = new Model(ModelLaws.Host, profile);
@@ -28,6 +29,7 @@ public class GeneratorReachTests
                 passed.UnionWith(outcome.Trace.Select(c => c.Id));
                 deciding.Add(outcome.Clause.Id);
                 kinds.Add(outcome.Kind);
+                if (outcome.SymbolicOption is not null) tickRateReadings++;
             }
         }
         // Unreachable by design: no second thread corks the socket, and IPv4 lengths never fill 18 page fragments.
@@ -38,5 +40,7 @@ public class GeneratorReachTests
         if (profile == Profile.Spec) Assert.Contains(OutcomeKind.KernelFault, kinds); // CVE-2009-2698 is fixed in current kernels
         Assert.Contains(OutcomeKind.Error, kinds);
         Assert.Contains(OutcomeKind.Value, kinds);
+        // A timeout read back in jiffies binds the tick rate: the differential machine must get there.
+        if (profile == Profile.Linux) Assert.True(tickRateReadings > 0, "no timeout read back in jiffies of the tick rate");
     }
 }

@@ -162,10 +162,11 @@ public static class OperationGenerators
         // Options the send path does not read (options.*): flags, kept values, the timestamp pair, SO_PASSCRED.
         Gen.Elements((1, 2), (1, 15), (1, 9), (1, 18), (1, 29), (1, 35), (1, 16), (0, 8), (0, 21), (0, 26), (17, 100), (17, 104))
             .SelectMany(o => Gen.Elements<byte[]>([1, 0, 0, 0], [0, 0, 0, 0], [2, 0, 0, 0], [0, 1, 0, 0], [1]).Select(v => (o.Item1, o.Item2, v))),
-        // SO_SNDTIMEO / SO_RCVTIMEO: 1 s, 1 µs, negative seconds, EDOM, too short.
+        // SO_SNDTIMEO / SO_RCVTIMEO: 1 s, 1 µs, negative seconds, EDOM, too short, 12.345678 s.
         Gen.Elements(20, 21, 66, 67).SelectMany(name => Gen.Elements<byte[]>(
             [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
-            [255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 64, 66, 15, 0, 0, 0, 0, 0], [1, 0, 0, 0])
+            [255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 64, 66, 15, 0, 0, 0, 0, 0], [1, 0, 0, 0],
+            [12, 0, 0, 0, 0, 0, 0, 0, 0x4e, 0x46, 5, 0, 0, 0, 0, 0])
             .Select(v => (1, name, v))));
 
     private static Gen<Operation> OptionOps()
@@ -176,7 +177,7 @@ public static class OperationGenerators
         var set = Gen.Zip(Fd(), option).SelectMany(t => Buffer(Gen.Constant(t.Item2.Value)).SelectMany(buffer =>
             Gen.Frequency((8, Gen.Constant(t.Item2.Value.Length)), (1, Interesting(-1, 0, 1, 3, 4, 12, 40, 41)))
                 .Select(optlen => (Operation)new SetSockOptOp(t.Item1, t.Item2.Level, t.Item2.Name, buffer, optlen))));
-        var get = Zip(Fd(), option, Interesting(-1, 0, 1, 3, 4, 8, 40))
+        var get = Zip(Fd(), option, Interesting(-1, 0, 1, 3, 4, 8, 12, 16, 40))
             .Select(t => (Operation)new GetSockOptOp(t.Item1, t.Item2.Level, t.Item2.Name, t.Item3));
         return Gen.Frequency((4, set), (1, get));
     }
@@ -232,13 +233,16 @@ public static class OperationGenerators
 
     /// <summary>Two sockets to start with; one in four times the second is a dual-stack AF_INET6 socket.</summary>
     /// <summary>Now and then socket a starts in a state that later operations build on (SO_ZEROCOPY on, IP_RECVERR on, a
-    /// multicast TTL of 0), or both sockets with SO_REUSEPORT on sharing port 9: clauses that need that state and two or three more
+    /// multicast TTL of 0, a send timeout read back), or both sockets with SO_REUSEPORT on sharing port 9: clauses that need that state and two or three more
     /// steps are reached often enough without every new option making the others rarer.</summary>
     private static Gen<Operation[]> Opening()
     {
         static Operation Set(string fd, int level, int name, int value) =>
             new SetSockOptOp(Udpconf.Reference.Api.Fd.Named(fd), level, name, UserBuffer.Of(BitConverter.GetBytes(value)), 4);
-        Operation[][] states = [[], [], [], [Set("a", 1, 60, 1)], [Set("a", 0, 11, 1)], [Set("a", 0, 33, 0)], [Set("a", 1, 15, 1), Set("b", 1, 15, 1), new BindOp(Udpconf.Reference.Api.Fd.Named("a"), UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 9)), 16),
+        // A send timeout of 4001 µs, read back in jiffies of the tick rate (a symbol), then left to later sends.
+        Operation[] timeout = [new SetSockOptOp(Udpconf.Reference.Api.Fd.Named("a"), 1, 21, UserBuffer.Of((byte[])[0, 0, 0, 0, 0, 0, 0, 0, 0xa1, 0x0f, 0, 0, 0, 0, 0, 0]), 16),
+            new GetSockOptOp(Udpconf.Reference.Api.Fd.Named("a"), 1, 21, 16)];
+        Operation[][] states = [[], [], [], timeout, [Set("a", 1, 60, 1)], [Set("a", 0, 11, 1)], [Set("a", 0, 33, 0)], [Set("a", 1, 15, 1), Set("b", 1, 15, 1), new BindOp(Udpconf.Reference.Api.Fd.Named("a"), UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 9)), 16),
             new BindOp(Udpconf.Reference.Api.Fd.Named("b"), UserBuffer.Of(SockAddr.In(Ipv4Address.Parse("192.0.2.1"), 9)), 16)]];
         return Gen.Zip(Gen.Elements(AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet, AddressFamily.Inet6), Gen.Elements(states))
             .Select(t => (Operation[])[new SocketOp("a"), new SocketOp("b", t.Item1), .. t.Item2]);

@@ -1,5 +1,6 @@
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Ip;
+using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference;
 
@@ -86,12 +87,23 @@ public sealed record Outcome
     public IReadOnlyList<Ipv4Address> ConfirmedNeighbours { get; init; } = [];
     /// <summary>getsockopt: the bytes written to the option buffer.</summary>
     public ReadOnlyMemory<byte>? OptionValue { get; init; }
+    /// <summary>getsockopt: the bytes written, when they depend on a symbol (a timeout read back in jiffies of the
+    /// build's CONFIG_HZ); <see cref="OptionValue"/> is then null.</summary>
+    public SymbolicBytes? SymbolicOption { get; init; }
     /// <summary>Errors other kernels give instead of <see cref="Error"/>, each with what decides it (see <see cref="Alternative"/>).</summary>
     public IReadOnlyList<Alternative> Alternatives { get; init; } = [];
     /// <summary>Why the outcome is what it is, when the clause alone does not say (Unmodeled, KernelFault, Blocks).</summary>
     public string? Note { get; init; }
 
     public bool IsError(Errno errno) => Kind == OutcomeKind.Error && Error == errno;
+
+    /// <summary>The option bytes with every symbol bound.</summary>
+    public ReadOnlyMemory<byte>? OptionBytes(Bindings bindings) =>
+        SymbolicOption is { } symbolic ? symbolic.Render(bindings[symbolic.Symbol]) : OptionValue;
+
+    /// <summary>The option bytes as a case file writes them after <c>value</c>: <c>hex:…</c>, or the symbolic form.</summary>
+    public string? DescribeOption() =>
+        SymbolicOption?.Describe() ?? (OptionValue is { } bytes ? $"hex:{Convert.ToHexString(bytes.Span).ToLowerInvariant()}" : null);
 
     public override string ToString() => Kind switch
     {

@@ -115,7 +115,7 @@ public static partial class SpecMap
             foreach (var datagram in outcome.Datagrams)
                 foreach (var bytes in datagram.Render(bindings)) text.Append(" p").Append(datagram.Interface).Append(':').Append(Convert.ToHexString(bytes));
         }
-        if (outcome.OptionValue is { } option) text.Append(" o:").Append(Convert.ToHexString(option.Span));
+        if (outcome.DescribeOption() is { } option) text.Append(" o:").Append(option);
         foreach (var entry in outcome.ErrorQueue) text.Append(" e:").Append(entry);
         foreach (var neighbour in outcome.ConfirmedNeighbours) text.Append(" c:").Append(neighbour);
         foreach (var alternative in outcome.Alternatives) text.Append(" a:").Append(alternative);

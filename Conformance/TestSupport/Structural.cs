@@ -39,7 +39,7 @@ public static class Structural
         if (expected.Result is null != actual.Result is null) return $"result {expected.Result}, read {actual.Result}";
         if (expected.Result is { } e && actual.Result is { } a &&
             (e.Value != a.Value || !e.Errnos.SequenceEqual(a.Errnos) || e.Kind != a.Kind || e.Clause != a.Clause ||
-             e.OptionValue is null != a.OptionValue is null ||
+             e.OptionValue is null != a.OptionValue is null || e.SymbolicOption != a.SymbolicOption ||
              (e.OptionValue is { } ev && a.OptionValue is { } av && !ev.Span.SequenceEqual(av.Span))))
             return $"result {e}, read {a}";
         if (expected.PacketCount != actual.PacketCount) return $"packet count {expected.PacketCount}, read {actual.PacketCount}";

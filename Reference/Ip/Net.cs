@@ -94,6 +94,11 @@ public abstract class Net
         return symbol;
     }
 
+    private Symbol? tickRate;
+
+    /// <summary>The host's CONFIG_HZ, made the first time a reading depends on it.</summary>
+    internal Symbol TickRate => tickRate ??= NewSymbol("HZ", SymbolKind.TickRate, Symbol.TickRates[0], Symbol.TickRates[^1]);
+
     /// <summary>A fresh identification for one datagram (current kernels' hashed generator).</summary>
     internal Symbol NewFreeIdent() => NewSymbol($"ipid#{++freeIdents}", SymbolKind.IdentFree);
 

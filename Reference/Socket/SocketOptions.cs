@@ -230,7 +230,7 @@ public static class SocketOptions
         var sock = lookup.Value;
         if (op.OptLen < 0) return call.Fail(Errno.EINVAL, ClauseId.GetSockOpt);
         if (DeviceBinding.Handles(model.Profile, op.Level, op.OptName) && DeviceBinding.Get(model, call, sock, op) is { } bound) return bound;
-        if (TimeoutOptions.Handles(model.Profile, op.Level, op.OptName)) return TimeoutOptions.Get(call, sock, op);
+        if (TimeoutOptions.Handles(model.Profile, op.Level, op.OptName)) return TimeoutOptions.Get(model, call, sock, op);
         if (PlainOptions.HandlesGet(model.Profile, op.Level, op.OptName))
         {
             var clause = PlainOptions.Clause(op.Level, op.OptName);

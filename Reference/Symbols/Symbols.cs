@@ -12,12 +12,34 @@ public enum SymbolKind
     /// <summary>An identification chosen freshly for one datagram (current kernels' hashed generator): any value,
     /// shared by the fragments of that datagram.</summary>
     IdentFree,
+    /// <summary>The kernel's tick rate, CONFIG_HZ: the unit socket timeouts are kept in, one value for the whole host.
+    /// It is one of <see cref="Symbol.TickRates"/>, the choices kernel/Kconfig.hz offers.</summary>
+    TickRate,
 }
 
 /// <summary>A value the implementation chooses, with the constraints it obeys.</summary>
 public sealed record Symbol(string Name, SymbolKind Kind, ushort Low = 0, ushort High = ushort.MaxValue)
 {
-    public bool Admits(ushort value) => value >= Low && value <= High;
+    /// <summary>The CONFIG_HZ values kernel/Kconfig.hz offers (HZ_100, HZ_250, HZ_300, HZ_1000).</summary>
+    public static IReadOnlyList<ushort> TickRates { get; } = [100, 250, 300, 1000];
+
+    public bool Admits(ushort value) =>
+        value >= Low && value <= High && (Kind != SymbolKind.TickRate || TickRates.Contains(value));
+
+    /// <summary>Every value a symbol of few values may take (a tick rate), for binding it from bytes that are a function
+    /// of it; null for the kinds that admit a range.</summary>
+    public IReadOnlyList<ushort>? Candidates => Kind == SymbolKind.TickRate ? TickRates.Where(Admits).ToArray() : null;
+}
+
+/// <summary>Bytes that are a function of one symbol's value: what a getsockopt reads back when it depends on a choice
+/// of the implementation's build (a timeout kept in jiffies of CONFIG_HZ). A comparison binds the symbol to the
+/// candidate whose rendering matches what the target returned.</summary>
+public abstract record SymbolicBytes(string Symbol)
+{
+    public abstract byte[] Render(ushort value);
+
+    /// <summary>The bytes as a case file writes them after <c>value</c> (e.g. <c>timeout:0.000001</c>).</summary>
+    public abstract string Describe();
 }
 
 /// <summary>A port as the model knows it: a concrete number, or a symbol bound later.</summary>
@@ -100,6 +122,10 @@ public sealed class Bindings
                     var candidate = (ushort)(symbol.Low + (start + i) % span);
                     if (taken.Add(candidate)) { value = candidate; break; }
                 }
+            }
+            else if (symbol.Candidates is { Count: > 0 } candidates)
+            {
+                value = candidates[random.Next(candidates.Count)];
             }
             else
             {

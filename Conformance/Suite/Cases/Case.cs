@@ -2,6 +2,7 @@ using Udpconf.Suite.Reports;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Suite.Cases;
 
@@ -31,7 +32,8 @@ public sealed record ResultExpectation(
     IReadOnlyList<Errno> Errnos,
     OutcomeKind Kind,
     Clause? Clause,
-    ReadOnlyMemory<byte>? OptionValue = null)
+    ReadOnlyMemory<byte>? OptionValue = null,
+    SymbolicBytes? SymbolicOption = null)
 {
     public override string ToString() => Kind switch
     {

@@ -1,5 +1,6 @@
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
+using Udpconf.Reference.Socket;
 
 namespace Udpconf.Suite.Cases;
 
@@ -121,6 +122,22 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
         return ErrorQueueEntry.Zerocopy(lo, hi, copied);
     }
 
+    /// <summary><c>timeout:SECONDS.MICROS</c>: what getsockopt reads back of SO_SNDTIMEO/SO_RCVTIMEO set to that
+    /// timeval (seconds 1 or more, or 0 with microseconds 1 to 999999: a set timeout, six digits of microseconds), kept
+    /// in jiffies of the target's CONFIG_HZ; as many bytes as the result says, 16 when it says none.</summary>
+    private static TimeoutReading Timeout(Token token, long? length)
+    {
+        var text = token.Text["timeout:".Length..];
+        var dot = text.IndexOf('.');
+        if (dot <= 0 || text.Length - dot - 1 != 6 ||
+            !long.TryParse(text[..dot], System.Globalization.NumberStyles.None, null, out var seconds) ||
+            !long.TryParse(text[(dot + 1)..], System.Globalization.NumberStyles.None, null, out var micros) ||
+            seconds == 0 && micros == 0)
+            throw new CaseSyntaxException(token.Column, $"expected timeout:SECONDS.MICROS (a timeout set, not 0, six digits of microseconds), found '{token.Text}'");
+        if (length is < 0 or > 16) throw new CaseSyntaxException(token.Column, $"a timeout reads back 0 to 16 bytes, not {length}");
+        return new TimeoutReading("HZ", seconds, micros, (int)(length ?? 16));
+    }
+
     private static ResultExpectation Result(LineReader reader)
     {
         var token = reader.Next("a value, errno, fault or blocks");
@@ -145,7 +162,10 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
             var word = reader.Next("a clause id or value hex:…");
             if (word.Text == "value")
             {
-                expectation = expectation with { OptionValue = LineReader.Hex(reader.Next("hex:…")) };
+                var bytes = reader.Next("hex:… or timeout:SECONDS.MICROS");
+                expectation = bytes.Text.StartsWith("timeout:", StringComparison.Ordinal)
+                    ? expectation with { SymbolicOption = Timeout(bytes, expectation.Value) }
+                    : expectation with { OptionValue = LineReader.Hex(bytes) };
                 continue;
             }
             if (!ClauseId.Catalog.Contains(word.Text) && !ClauseId.Additions.Contains(word.Text))

@@ -71,7 +71,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
     public static string ErrorQueue(IReadOnlyList<ErrorQueueEntry> entries) =>
         entries.Count == 0 ? "none" : string.Join("; ", entries.Select(e => e.Describe()));
 
-    private static void CompareResult(Outcome predicted, Observation observed, List<Problem> problems, List<string> notes)
+    private void CompareResult(Outcome predicted, Observation observed, List<Problem> problems, List<string> notes)
     {
         var expected = predicted.Kind switch
         {
@@ -88,7 +88,25 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         else if (predicted.OptionValue is { } option && (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span)))
             problems.Add(new Problem(ProblemSource.Model, "option value", Convert.ToHexString(option.Span),
                 observed.OptionValue is { } value ? Convert.ToHexString(value.Span) : "none", predicted.Clause));
+        else if (predicted.SymbolicOption is { } symbolic && TryFind(symbolic.Symbol, out var symbol) && !Bind(symbolic, symbol, observed.OptionValue))
+            problems.Add(new Problem(ProblemSource.Model, "option value", Explain(symbolic, symbol),
+                observed.OptionValue is { } value ? Convert.ToHexString(value.Span) : "none", predicted.Clause));
     }
+
+    /// <summary>Binds the symbol the option bytes depend on to the one candidate that renders what the target returned
+    /// (several: it stays unbound, to be told apart later); false when none does, or the binding made before does not.</summary>
+    private bool Bind(SymbolicBytes symbolic, Symbol symbol, ReadOnlyMemory<byte>? observed)
+    {
+        if (observed is not { } got) return false;
+        if (bindings.IsBound(symbol.Name)) return symbolic.Render(bindings[symbol.Name]).AsSpan().SequenceEqual(got.Span);
+        var matching = (symbol.Candidates ?? []).Where(value => symbolic.Render(value).AsSpan().SequenceEqual(got.Span)).ToArray();
+        return matching.Length > 1 || matching.Length == 1 && bindings.TryBind(symbol, matching[0]);
+    }
+
+    private string Explain(SymbolicBytes symbolic, Symbol symbol) =>
+        bindings.IsBound(symbol.Name)
+            ? $"{symbolic.Describe()} at {symbol.Name} = {bindings[symbol.Name]}: {Convert.ToHexString(symbolic.Render(bindings[symbol.Name]))}"
+            : $"{symbolic.Describe()} at {symbol.Name} in {string.Join("|", symbol.Candidates ?? [])}";
 
     /// <summary>Binds the datagram's symbols to the first observed fragment's identification and source port.</summary>
     private void Bind(Datagram datagram, byte[] observed, List<Problem> problems)

@@ -236,7 +236,13 @@ public static class FuzzGenerators
         (1, Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 42), (1, 49), (0, 8), (0, 21), (17, 100), (1, 36))
             .Select(o => (Operation)new GetSockOptOp(Fd.Named(name), o.Item1, o.Item2, 4))),
         // SO_ZEROCOPY: on more often than off, and a value out of range.
-        (1, Gen.Elements(1, 1, 0, 2).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoZerocopy, on))));
+        (1, Gen.Elements(1, 1, 0, 2).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoZerocopy, on))),
+        // Timeouts (old and new numbers), read back in jiffies of the target's CONFIG_HZ (options.timeout): whole
+        // seconds, values each rate reads back differently, none, negative, and an out-of-range microsecond.
+        (1, Gen.Zip(Gen.Elements(20, 21, 66, 67), Gen.Elements((0L, 1L), (0L, 4001L), (0L, 20_000L), (2L, 0L), (12L, 345_678L), (0L, 0L), (-1L, 0L), (0L, 1_000_000L)))
+            .Select(t => (Operation)new SetSockOptOp(Fd.Named(name), SocketOption.SolSocket, t.Item1,
+                UserBuffer.Of((byte[])[.. BitConverter.GetBytes(t.Item2.Item1), .. BitConverter.GetBytes(t.Item2.Item2)]), 16))),
+        (1, Gen.Zip(Gen.Elements(20, 21, 66, 67), Gen.Elements(16, 12)).Select(t => (Operation)new GetSockOptOp(Fd.Named(name), SocketOption.SolSocket, t.Item1, t.Item2))));
 
     private static readonly byte[][] Groups = [[224, 0, 0, 1], [239, 1, 2, 3]];
 

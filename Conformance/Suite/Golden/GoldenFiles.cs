@@ -151,8 +151,9 @@ public static class GoldenFiles
         foreach (var symbol in run.Model.Symbols)
         {
             var value = run.Bindings[symbol.Name];
-            var shown = symbol.Kind == SymbolKind.EphemeralPort ? value.ToString(CultureInfo.InvariantCulture) : $"0x{value:x4}";
-            Line($"  {symbol.Name} = {shown} ({symbol.Kind} {symbol.Low}..{symbol.High})");
+            var shown = symbol.Kind is SymbolKind.EphemeralPort or SymbolKind.TickRate ? value.ToString(CultureInfo.InvariantCulture) : $"0x{value:x4}";
+            var range = symbol.Candidates is { } candidates ? string.Join("|", candidates) : $"{symbol.Low}..{symbol.High}";
+            Line($"  {symbol.Name} = {shown} ({symbol.Kind} {range})");
         }
         Line($"frames {run.Frames.Count}");
         for (var s = 0; s < run.Case.Steps.Count; s++)
@@ -162,7 +163,9 @@ public static class GoldenFiles
             Line("");
             Line($"step {s + 1} (line {step.Position.Line}): {step.Text.Trim()}");
             var result = $"=> {outcome}";
-            if (outcome.OptionValue is { } option) result += $" value hex:{Convert.ToHexString(option.Span).ToLowerInvariant()}";
+            if (outcome.DescribeOption() is { } option) result += $" value {option}";
+            if (outcome.SymbolicOption is not null && outcome.OptionBytes(run.Bindings) is { } bytes)
+                result += $" = hex:{Convert.ToHexString(bytes.Span).ToLowerInvariant()}";
             Line(result);
             if (outcome.ErrorQueue.Count > 0) Line($"error queue: {Comparer.ErrorQueue(outcome.ErrorQueue)}");
             var frames = run.Frames.Where(f => f.Step == s + 1).ToArray();

@@ -36,7 +36,7 @@ public sealed class ModelTarget(Profile profile, int seed = 1) : ITarget
         outcome.Value,
         outcome.Error,
         outcome.Datagrams.SelectMany(d => d.Render(bindings).Select(bytes => new ObservedPacket(d.Interface, bytes))).ToArray(),
-        outcome.OptionValue,
+        outcome.OptionBytes(bindings),
         outcome.Counters,
         outcome.Note,
         outcome.ErrorQueue);

@@ -1,6 +1,8 @@
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
+using Udpconf.Reference.Socket;
+using Udpconf.Reference.Symbols;
 using Xunit;
 using static Udpconf.Reference.Api.SocketOption;
 
@@ -104,18 +106,47 @@ public class PlainOptionsTests
 
     [Fact]
     [Trait("clause", "options.timeout")]
-    public void Timeouts_read_back_when_whole_jiffies_on_every_build()
+    public void Timeouts_read_back_as_bytes_when_whole_jiffies_on_every_build_else_in_jiffies_of_a_tick_rate_symbol()
     {
         var sim = Linux();
         byte[] Tv(long seconds, long micros) => [.. BitConverter.GetBytes(seconds), .. BitConverter.GetBytes(micros)];
-        Expect.Value(Set(sim, SolSocket, 21, Tv(0, 20000)), 0, ClauseId.OptionsTimeout);
-        Assert.Equal(Convert.ToHexString(Tv(0, 20000)), Get(sim, SolSocket, 21, 16));
+        Expect.Value(Set(sim, SolSocket, 21, Tv(3, 0)), 0, ClauseId.OptionsTimeout);
+        Assert.Equal(Convert.ToHexString(Tv(3, 0)), Get(sim, SolSocket, 21, 16));
         Expect.Error(Set(sim, SolSocket, 21, Tv(0, 1_000_000)), Errno.EDOM, ClauseId.OptionsTimeout);
         Expect.Error(Set(sim, SolSocket, 20, [1, 0, 0, 0, 0, 0, 0, 0]), Errno.EINVAL, ClauseId.OptionsTimeout);
         Expect.Value(Set(sim, SolSocket, 20, Tv(-5, 0)), 0);
         Assert.Equal(Convert.ToHexString(new byte[16]), Get(sim, SolSocket, 20, 16));
         Expect.Value(Set(sim, SolSocket, 67, Tv(0, 1)), 0);
-        Assert.Equal(OutcomeKind.Unmodeled, sim.Run(new GetSockOptOp(Fd.Named("s"), SolSocket, 67, 16)).Kind);
+        var reading = sim.Run(new GetSockOptOp(Fd.Named("s"), SolSocket, 67, 12));
+        Expect.Value(reading, 12, ClauseId.OptionsTimeout);
+        Assert.Null(reading.OptionValue);
+        Assert.Equal(new TimeoutReading("HZ", 0, 1, 12), reading.SymbolicOption);
+        Assert.Equal(SymbolKind.TickRate, sim.Model.Symbols.Single(s => s.Name == "HZ").Kind);
+    }
+
+    /// <summary>The bytes measured on 6.18.44 at HZ 250 (Conformance/cases/options/timeout_linux), and the same
+    /// arithmetic at the other rates: DIV_ROUND_UP of the microseconds in jiffies, read back as whole jiffies; from
+    /// LONG_MAX / HZ - 1 seconds on, for ever (zeros).</summary>
+    [Theory]
+    [Trait("clause", "options.timeout")]
+    [InlineData(250, 0L, 1L, 0L, 4000L)]
+    [InlineData(250, 0L, 4000L, 0L, 4000L)]
+    [InlineData(250, 0L, 4001L, 0L, 8000L)]
+    [InlineData(250, 0L, 999_999L, 1L, 0L)]
+    [InlineData(250, 12L, 345_678L, 12L, 348_000L)]
+    [InlineData(250, 36_893_488_147_419_100L, 999_999L, 36_893_488_147_419_101L, 0L)]
+    [InlineData(250, 36_893_488_147_419_101L, 0L, 36_893_488_147_419_101L, 0L)]
+    [InlineData(250, 36_893_488_147_419_102L, 0L, 0L, 0L)]
+    [InlineData(1000, 0L, 1L, 0L, 1000L)]
+    [InlineData(300, 0L, 1L, 0L, 3333L)]
+    [InlineData(300, 0L, 999_999L, 1L, 3333L)]
+    [InlineData(300, 0L, 20_000L, 0L, 23_333L)]
+    [InlineData(100, 36_893_488_147_419_102L, 0L, 36_893_488_147_419_102L, 0L)]
+    public void A_timeout_reads_back_in_whole_jiffies_of_the_tick_rate(int hz, long seconds, long micros, long readSeconds, long readMicros)
+    {
+        var bytes = new TimeoutReading("HZ", seconds, micros, 16).Render((ushort)hz);
+        Assert.Equal((readSeconds, readMicros), (BitConverter.ToInt64(bytes, 0), BitConverter.ToInt64(bytes, 8)));
+        Assert.Equal(bytes[..10], new TimeoutReading("HZ", seconds, micros, 10).Render((ushort)hz));
     }
 
     [Theory]
