@@ -20,7 +20,7 @@ public class GeneratorReachTests
         var deciding = new HashSet<string>();
         var kinds = new HashSet<OutcomeKind>();
         var tickRateReadings = 0;
-        foreach (var sequence in OperationGenerators.Sequences().Generator.Sample(4000, new FsCheck.Rnd(20261125UL, 0x9E3779B97F4A7C15UL), 30))
+        foreach (var sequence in OperationGenerators.Sequences().Generator.Sample(5000, new FsCheck.Rnd(20261125UL, 0x9E3779B97F4A7C15UL), 30))
         {
             var model = new Model(ModelLaws.Host, profile);
             foreach (var op in sequence.Operations)

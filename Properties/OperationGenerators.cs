@@ -152,7 +152,9 @@ public static class OperationGenerators
         Gen.Elements(0, 1, 2).SelectMany(v => Gen.Elements(34, 49).Select(name => (0, name, BitConverter.GetBytes(v)))),
         Gen.Constant((0, 33, BitConverter.GetBytes(0))),
         Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)),
-        Gen.Elements(1, 1, 0, 2, -1).Select(v => (1, 60, BitConverter.GetBytes(v))));
+        Gen.Elements(1, 1, 0, 2, -1).Select(v => (1, 60, BitConverter.GetBytes(v))),
+        // IP_FREEBIND, IP_TRANSPARENT (nonlocal.*): binding and sending from 203.0.113.9, which no link has.
+        Gen.Elements(15, 19).SelectMany(name => Gen.Elements(1, 0).Select(v => (0, name, BitConverter.GetBytes(v)))));
 
     /// <summary>Options that route by mark (SO_MARK), that the send path does not read (options.*) and the timeouts:
     /// a pool of their own, so that adding to it does not dilute the options whose effects need several steps.</summary>

@@ -183,6 +183,9 @@ public static class ClauseId
     public const string ZerocopyCorked = "zerocopy.corked";
     public const string ZerocopyCompletion = "zerocopy.completion";
     public const string ZerocopyCoalesce = "zerocopy.coalesce";
+    // Addresses the host does not have: inet_bind (net/ipv4/af_inet.c), ip_route_output_key_hash_rcu (net/ipv4/route.c)
+    public const string NonlocalBind = "nonlocal.bind";
+    public const string NonlocalSource = "nonlocal.source";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

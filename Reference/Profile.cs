@@ -21,8 +21,8 @@ public enum IdentPolicy
 /// <see cref="MinSndbuf"/> is twice (2048 + the cache-aligned size of struct sk_buff), so it depends on the
 /// architecture and on options that grow sk_buff: 4608 was measured on three x86-64 builds (Debian 6.1.192 and
 /// 6.12.107 cloud, a 6.18.44 build);
-/// <see cref="NonLocalSourceUnreachable"/> holds for a socket without IP_TRANSPARENT or IP_FREEBIND, which the model
-/// does not set (the namespace's sysctls are the kernel's per-namespace defaults, or what the case's host sets);
+/// <see cref="NonLocalSourceUnreachable"/> holds for a socket without IP_TRANSPARENT (nonlocal.source) while the
+/// namespace's net.ipv4.ip_nonlocal_bind is its default 0, which the suite's hosts never change;
 /// <see cref="PseudoHeaderUsesFirstHop"/>, <see cref="HardwareChecksumOnlyUncorked"/>,
 /// <see cref="LocalErrorInfoLessOptions"/>, <see cref="CountsOutNoRoutes"/>, <see cref="SharedCorkFlow"/>,
 /// <see cref="TosFixedAtCork"/>, <see cref="ReleaseRevalidatesRoute"/> and <see cref="PushUsesSocketPort"/> are

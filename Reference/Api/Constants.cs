@@ -54,6 +54,8 @@ public static class SocketOption
     public const int SoBindToDevice = 25;
     public const int SoBindToIfindex = 62;
     public const int IpUnicastIf = 50;
+    /// <summary>IP_FREEBIND and IP_TRANSPARENT: bind (and, for the second, send from) an address the host does not have.</summary>
+    public const int IpFreeBind = 15, IpTransparent = 19;
 
     public const int IpTos = 1;
     public const int IpTtl = 2;

@@ -6,7 +6,8 @@ public enum RouteType { Unicast, Local, Broadcast, Multicast }
 /// <summary>The key of a route lookup (struct flowi): where to, from where, out of which device, with which TOS.</summary>
 /// <param name="OnLink">RTO_ONLINK: only routes of link scope or narrower (no gateway) may match.</param>
 /// <param name="Mark">The flow's mark (flowi4_mark): SO_MARK's, or an SO_MARK control message's; fwmark rules read it.</param>
-public readonly record struct FlowKey(Ipv4Address Destination, Ipv4Address Source, int OutputInterface, byte Tos, bool OnLink, uint Mark = 0);
+/// <param name="AnySource">FLOWI_FLAG_ANYSRC (IP_TRANSPARENT): the source need not be the host's.</param>
+public readonly record struct FlowKey(Ipv4Address Destination, Ipv4Address Source, int OutputInterface, byte Tos, bool OnLink, uint Mark = 0, bool AnySource = false);
 
 /// <summary>The route chosen for a flow.</summary>
 /// <param name="Destination">rt_dst: the address the IP header carries.</param>
@@ -30,7 +31,8 @@ public sealed record RouteResult(
 /// <summary>
 /// Outcome: the route for a flow, or the lookup's error (ENETUNREACH when nothing matches).
 /// Description: the model of ip_route_output_flow that udp_sendmsg and connect consult. A given source must be a
-/// local unicast address (EINVAL); a given output interface must exist (ENODEV) and be up (ENETUNREACH); link-local
+/// local unicast address (EINVAL; now ENETUNREACH) unless the flow takes any source (IP_TRANSPARENT: nonlocal.source,
+/// where a multicast or broadcast destination without an output interface still needs a local one); a given output interface must exist (ENODEV) and be up (ENETUNREACH); link-local
 /// multicast and the limited broadcast go straight out of that interface; destination 0 means this host; a local
 /// address is delivered through lo; otherwise the longest matching route of the host wins; a loopback source with
 /// any other output device than lo is EINVAL.
@@ -41,8 +43,14 @@ public sealed record RouteResult(
 /// </summary>
 public static class RouteLookup
 {
-    /// <param name="pass">Told each policy clause the lookup went through (policy_routing.*), in order: a caller's
-    /// trace, whose last entry says whether a rule refused.</param>
+    /// <summary>The clause that decided a failed lookup, from the last clause it passed: a refusing rule, else
+    /// <paramref name="otherwise"/> (the caller's route clause; a source the host does not have is in the trace,
+    /// nonlocal.source, but the lookup's refusal is the route's, as 2.6's was).</summary>
+    public static string Refusal(string? lastPassed, string otherwise) =>
+        lastPassed == ClauseId.PolicyRefuse ? ClauseId.PolicyRefuse : otherwise;
+
+    /// <param name="pass">Told each policy clause the lookup went through (policy_routing.*, nonlocal.source), in
+    /// order: a caller's trace, whose last entry says whether a rule refused (<see cref="Refusal"/>).</param>
     public static Result<RouteResult> Lookup(HostConfig host, FlowKey flow, Profile profile, Action<string>? pass = null)
     {
         var route = Find(host, flow, profile, pass ?? (_ => { }));
@@ -60,12 +68,18 @@ public static class RouteLookup
         if (!source.IsZero)
         {
             if (source.IsMulticast || source.IsLimitedBroadcast || source.IsZeroNet) return Errno.EINVAL;
-            if (!host.IsLocalAddress(source)) return profile.NonLocalSourceUnreachable ? Errno.ENETUNREACH : Errno.EINVAL;
-            if (flow.OutputInterface == 0 && (destination.IsMulticast || destination.IsLimitedBroadcast))
+            // spec: nonlocal.source — a source the host does not have: ENETUNREACH (2.6: EINVAL), unless the flow may
+            // take any source (IP_TRANSPARENT); to a multicast or broadcast destination without a device the source
+            // finds the device, so it must be the host's.
+            var sourceDevice = host.OwnerOf(source);
+            if (sourceDevice is null && (!flow.AnySource || flow.OutputInterface == 0 && (destination.IsMulticast || destination.IsLimitedBroadcast)))
             {
-                var sourceDevice = host.OwnerOf(source)!;
-                return Make(destination.IsMulticast ? RouteType.Multicast : RouteType.Broadcast, sourceDevice, source, destination, destination, null);
+                if (profile.NonLocalSourceUnreachable) pass(ClauseId.NonlocalSource);
+                return profile.NonLocalSourceUnreachable ? Errno.ENETUNREACH : Errno.EINVAL;
             }
+            if (flow.AnySource && sourceDevice is null) pass(ClauseId.NonlocalSource);
+            if (flow.OutputInterface == 0 && (destination.IsMulticast || destination.IsLimitedBroadcast))
+                return Make(destination.IsMulticast ? RouteType.Multicast : RouteType.Broadcast, sourceDevice!, source, destination, destination, null);
         }
 
         Interface? outputDevice = null;

@@ -44,6 +44,11 @@ public abstract class InetSock : FileObject
     public uint Mark { get; set; }
     /// <summary>The options the socket only keeps (<see cref="Socket.PlainOptions"/>), by level and name.</summary>
     public Dictionary<(int Level, int Name), int> PlainValues { get; } = [];
+    /// <summary>IP_FREEBIND: bind may take an address the host does not have (nonlocal.bind).</summary>
+    public bool FreeBind => PlainValues.GetValueOrDefault((Api.SocketOption.SolIp, Api.SocketOption.IpFreeBind)) != 0;
+    /// <summary>IP_TRANSPARENT: bind may take an address the host does not have, and route lookups any source
+    /// (FLOWI_FLAG_ANYSRC, nonlocal.source).</summary>
+    public bool Transparent => PlainValues.GetValueOrDefault((Api.SocketOption.SolIp, Api.SocketOption.IpTransparent)) != 0;
     /// <summary>SO_TIMESTAMP_OLD (29) or SO_TIMESTAMPNS_OLD (35) when receive timestamps are on, else 0.</summary>
     public int Timestamping { get; set; }
     /// <summary>sk_priority: SO_PRIORITY's, or what the last new IP_TOS gave.</summary>

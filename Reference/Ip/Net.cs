@@ -61,7 +61,7 @@ public abstract class Net
     {
         if (!Profile.ReleaseRevalidatesRoute || !sock.Connected || sock.CachedRoute is null || sock.CachedRouteGeneration == RouteGeneration) return;
         var destination = sock.Options is { HasSourceRoute: true } options ? options.FirstHop!.Value : sock.PeerAddress;
-        var route = RouteLookup.Lookup(Host, new FlowKey(destination, sock.SourceAddress, Profile.DeviceBinding ? sock.BoundDevice : 0, sock.Tos, false, sock.Mark), Profile);
+        var route = RouteLookup.Lookup(Host, new FlowKey(destination, sock.SourceAddress, Profile.DeviceBinding ? sock.BoundDevice : 0, sock.Tos, false, sock.Mark, sock.Transparent), Profile);
         sock.CachedRoute = route.IsError ? null : route.Value;
         sock.CachedRouteGeneration = RouteGeneration;
     }

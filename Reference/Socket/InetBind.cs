@@ -33,7 +33,11 @@ public static class InetBind
         var host = model.Host;
         var broadcastOrMulticast = address.IsMulticast || host.IsBroadcastAddress(address);
         if (!address.IsZero && !host.IsLocalAddress(address) && !broadcastOrMulticast)
-            return call.Fail(Errno.EADDRNOTAVAIL, ClauseId.BindAddress);
+        {
+            // spec: nonlocal.bind — inet_can_nonlocal_bind: IP_FREEBIND or IP_TRANSPARENT.
+            if (!sock.FreeBind && !sock.Transparent) return call.Fail(Errno.EADDRNOTAVAIL, ClauseId.BindAddress);
+            call.Pass(ClauseId.NonlocalBind);
+        }
         if (port != 0 && port < 1024 && !host.Privileged) return call.Fail(Errno.EACCES, ClauseId.Bind);
         if (sock.Connected || sock.LocalPort is not null) return call.Fail(Errno.EINVAL, ClauseId.Bind);
 

@@ -57,7 +57,7 @@ public static class InetConnect
         // pending datagram goes there.
         var shared = model.Profile.SharedCorkFlow;
         if (shared) WriteCorkFlow(sock, (destination, SockAddr.Port(bytes), source));
-        var flow = new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute, sock.Mark);
+        var flow = new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute, sock.Mark, sock.Transparent);
         string? policy = null;
         var route = RouteLookup.Lookup(model.Host, flow, model.Profile, id => call.Pass(policy = id));
         // spec: policy_routing.connect_source — ip_route_connect looks the route up again from the source the first
@@ -73,7 +73,7 @@ public static class InetConnect
         {
             // Current kernels count an unroutable connect as IP OutNoRoutes, as they do for a send (measured).
             if (route.Error == Errno.ENETUNREACH && model.Profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-            return call.Fail(route.Error!.Value, policy == ClauseId.PolicyRefuse ? ClauseId.PolicyRefuse : ClauseId.Connect);
+            return call.Fail(route.Error!.Value, RouteLookup.Refusal(policy, ClauseId.Connect));
         }
         if (route.Value.IsBroadcast && !sock.Broadcast) return call.Fail(Errno.EACCES, ClauseId.Connect);
 

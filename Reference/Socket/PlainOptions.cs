@@ -72,6 +72,10 @@ public static class PlainOptions
         [(SolSocket, SoTimestampNew)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
         [(SolSocket, SoTimestampNsNew)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
         [(SolIp, IpRetOptsOption)] = Flag, [(SolIp, IpRecvOrigDstAddr)] = Flag,
+        // Switches that bind and the route lookup read (InetSock.FreeBind, InetSock.Transparent). IP_TRANSPARENT needs
+        // CAP_NET_RAW or CAP_NET_ADMIN, which every modeled host keeps.
+        [(SolIp, IpFreeBind)] = new(Kind.Flag, ClauseId.NonlocalBind),
+        [(SolIp, IpTransparent)] = new(Kind.Flag, ClauseId.NonlocalSource),
         [(SolSocket, SoTimestampOld)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
         [(SolSocket, SoTimestampNsOld)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
         // sk_rcvlowat: a negative value is INT_MAX, 0 is 1.

@@ -254,12 +254,12 @@ public static class UdpSendMsg
             // spec: policy_routing.mark_cmsg — an SO_MARK message's mark goes with this lookup instead of the socket's.
             if (ipc.Mark is not null) call.Pass(ClauseId.SocketMarkCmsg);
             string? policy = null;
-            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark), profile,
+            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark, sock.Transparent), profile,
                 id => call.Pass(policy = id));
             if (lookup.IsError)
             {
                 if (lookup.Error == Errno.ENETUNREACH && profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-                return Stop.Fail(lookup.Error!.Value, policy == ClauseId.PolicyRefuse ? ClauseId.PolicyRefuse : ClauseId.Route);
+                return Stop.Fail(lookup.Error!.Value, RouteLookup.Refusal(policy, ClauseId.Route));
             }
             call.Pass(ClauseId.Route);
             route = lookup.Value;

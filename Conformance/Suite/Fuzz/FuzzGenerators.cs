@@ -181,7 +181,7 @@ public static class FuzzGenerators
         (4, Gen.Constant<byte[]?>(null)),
         (1, Gen.Elements(1, 64, 255, 0, 256).Select(ttl => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTtl, ControlMessages.Int(ttl))))),
         (1, Gen.Elements(0, 0x10, 0xB8, 256).Select(tos => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTos, ControlMessages.Int(tos))))),
-        (1, Gen.Elements(Local, Ipv4Address.Parse("192.0.2.99")).Select(a => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, a))))),
+        (1, Gen.Elements(Local, Ipv4Address.Parse("192.0.2.99"), Foreign).Select(a => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpPktInfo, ControlMessages.PktInfo(0, a))))),
         (2, Gen.Elements(SegmentSizes).Select(size => (byte[]?)ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, [(byte)size, (byte)(size >> 8)])))),
         (1, Gen.Constant<byte[]?>(ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, ControlMessages.Int(500))))),
         // An SO_MARK message: this send's lookup carries the mark (policy_routing.mark_cmsg).
@@ -235,6 +235,8 @@ public static class FuzzGenerators
             .Select(t => (Operation)new SetSockOptOp(Fd.Named(name), t.Item1.Item1, t.Item1.Item2, UserBuffer.Of(BitConverter.GetBytes(t.Item2)), t.Item3))),
         (1, Gen.Elements((1, 9), (1, 18), (1, 29), (1, 35), (1, 42), (1, 49), (0, 8), (0, 21), (17, 100), (1, 36))
             .Select(o => (Operation)new GetSockOptOp(Fd.Named(name), o.Item1, o.Item2, 4))),
+        // IP_FREEBIND and IP_TRANSPARENT (nonlocal.*), for binding and sending from the foreign address.
+        (1, Gen.Zip(Gen.Elements(SocketOption.IpFreeBind, SocketOption.IpTransparent), Gen.Elements(1, 1, 0)).Select(t => SetInt(name, SocketOption.SolIp, t.Item1, t.Item2))),
         // SO_ZEROCOPY: on more often than off, and a value out of range.
         (1, Gen.Elements(1, 1, 0, 2).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoZerocopy, on))),
         // Timeouts (old and new numbers), read back in jiffies of the target's CONFIG_HZ (options.timeout): whole
@@ -250,8 +252,12 @@ public static class FuzzGenerators
         (3, Address().Where(a => a.Address is not null).Select(a => (Operation)new ConnectOp(Fd.Named(name), a.Address, a.Length))),
         (1, Gen.Constant((Operation)new ConnectOp(Fd.Named(name), UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 0, AddressFamily.Unspec)), 16))));
 
+    /// <summary>An address no link of the host has (nonlocal.*): bound under IP_FREEBIND or IP_TRANSPARENT.</summary>
+    private static readonly Ipv4Address Foreign = Ipv4Address.Parse("203.0.113.9");
+
     private static Gen<Operation> Bind(string name) =>
-        Gen.Elements<ushort>(5000, 5001, 0).Select(port => (Operation)new BindOp(Fd.Named(name), UserBuffer.Of(SockAddr.In(Local, port)), 16));
+        Gen.Zip(Gen.Elements(Local, Local, Local, Foreign), Gen.Elements<ushort>(5000, 5001, 0))
+            .Select(t => (Operation)new BindOp(Fd.Named(name), UserBuffer.Of(SockAddr.In(t.Item1, t.Item2)), 16));
 
     /// <summary>A send whose UDP checksum computes to 0, which must go out as 0xFFFF (udp_push.checksum_zero): the
     /// socket is bound to <see cref="Local"/>:<paramref name="port"/>, so the pseudo-header is known.</summary>

@@ -54,7 +54,10 @@ internal sealed class KernelCalls : IDisposable
         {
             case SocketOp op:
             {
-                var fd = Native.socket(op.Domain, op.Type, op.Protocol);
+                // SOCK_CLOEXEC, whatever the case asks (the kernel takes it apart from the type, before any check): a
+                // process another test starts meanwhile must not inherit the socket, or close would not release its
+                // port (socket/autobind failed so in a full test run, a forked child holding the only ephemeral port).
+                var fd = Native.socket(op.Domain, op.Type | SocketType.CloexecFlag, op.Protocol);
                 return Install(op.Name, fd, Native.Errno);
             }
             case OpenFileOp op:
