@@ -154,7 +154,10 @@ public static class OperationGenerators
         Gen.Elements<byte[]>([0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 99], [0, 0, 2]).Select(v => (0, 50, v)),
         Gen.Elements(1, 1, 0, 2, -1).Select(v => (1, 60, BitConverter.GetBytes(v))),
         // IP_FREEBIND, IP_TRANSPARENT (nonlocal.*): binding and sending from 203.0.113.9, which no link has.
-        Gen.Elements(15, 19).SelectMany(name => Gen.Elements(1, 0).Select(v => (0, name, BitConverter.GetBytes(v)))));
+        Gen.Elements(15, 19).SelectMany(name => Gen.Elements(1, 0).Select(v => (0, name, BitConverter.GetBytes(v)))),
+        // IP_BIND_ADDRESS_NO_PORT, IP_LOCAL_PORT_RANGE (ephemeral.*): a range of ten ports, of one, one end, low above high.
+        Gen.Elements(1, 0).Select(v => (0, 24, BitConverter.GetBytes(v))),
+        Gen.Elements((50000, 50009), (50000, 50000), (0, 40000), (50009, 50000)).Select(r => (0, 51, BitConverter.GetBytes(r.Item1 | r.Item2 << 16))));
 
     /// <summary>Options that route by mark (SO_MARK), that the send path does not read (options.*) and the timeouts:
     /// a pool of their own, so that adding to it does not dilute the options whose effects need several steps.</summary>

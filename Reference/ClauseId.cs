@@ -186,6 +186,9 @@ public static class ClauseId
     // Addresses the host does not have: inet_bind (net/ipv4/af_inet.c), ip_route_output_key_hash_rcu (net/ipv4/route.c)
     public const string NonlocalBind = "nonlocal.bind";
     public const string NonlocalSource = "nonlocal.source";
+    // Ephemeral ports: __inet_bind, inet_autobind (net/ipv4/af_inet.c), inet_sk_get_local_port_range (net/ipv4/inet_connection_sock.c)
+    public const string EphemeralRange = "ephemeral.range";
+    public const string EphemeralNoPort = "ephemeral.no_port";
 
     // The model's own clauses (+): calls around the send path that the text assumes but does not print.
     public const string SocketCreate = "socket.create";

@@ -56,6 +56,9 @@ public static class SocketOption
     public const int IpUnicastIf = 50;
     /// <summary>IP_FREEBIND and IP_TRANSPARENT: bind (and, for the second, send from) an address the host does not have.</summary>
     public const int IpFreeBind = 15, IpTransparent = 19;
+    /// <summary>IP_BIND_ADDRESS_NO_PORT: bind(port 0) leaves the port to the first send or connect; IP_LOCAL_PORT_RANGE:
+    /// the socket's own ephemeral range, low | high &lt;&lt; 16.</summary>
+    public const int IpBindAddressNoPort = 24, IpLocalPortRange = 51;
 
     public const int IpTos = 1;
     public const int IpTtl = 2;

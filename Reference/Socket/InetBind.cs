@@ -1,6 +1,7 @@
 using Udpconf.Reference.Api;
 using static Udpconf.Reference.Api.SocketOption;
 using Udpconf.Reference.Host;
+using Udpconf.Reference.Ip;
 using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference.Socket;
@@ -41,9 +42,16 @@ public static class InetBind
         if (port != 0 && port < 1024 && !host.Privileged) return call.Fail(Errno.EACCES, ClauseId.Bind);
         if (sock.Connected || sock.LocalPort is not null) return call.Fail(Errno.EINVAL, ClauseId.Bind);
 
-        if (port == 0)
+        if (port == 0 && model.Profile.PlainOptions && sock.BindAddressNoPort)
         {
-            if (Allocate(model, sock) is not { } ephemeral) return call.Fail(Errno.EADDRINUSE, ClauseId.BindInUse);
+            // spec: ephemeral.no_port — the address only: the port waits for the first send or connect.
+            call.Pass(ClauseId.EphemeralNoPort);
+        }
+        else if (port == 0)
+        {
+            var (free, ephemeral) = Allocate(model, call, sock);
+            if (free == Free.Unknown) return Unknown(call, sock, ClauseId.BindInUse);
+            if (free == Free.No) return call.Fail(Errno.EADDRINUSE, ClauseId.BindInUse);
             sock.LocalPort = ephemeral;
         }
         else
@@ -58,25 +66,63 @@ public static class InetBind
         return call.Return(0, ClauseId.Bind);
     }
 
-    /// <summary>inet_autobind: a socket without a port gets an ephemeral one; false when the range is exhausted.</summary>
-    public static bool Autobind(Process model, Sock sock)
+    /// <summary>Whether a range has a free port: surely, surely not, or it depends on the ports the kernel chose for
+    /// sockets whose own ranges reach beyond it.</summary>
+    public enum Free { Yes, No, Unknown }
+
+    private const string UnknownRange =
+        "whether the socket's port range has a free port depends on which ports sockets with other IP_LOCAL_PORT_RANGEs took";
+
+    /// <summary>inet_autobind: a socket without a port gets an ephemeral one (EAGAIN when its range has none free; the
+    /// caller answers "unmodeled" for <see cref="Free.Unknown"/>).</summary>
+    public static Free Autobind(Process model, Call call, Sock sock)
     {
-        if (sock.LocalPort is not null) return true;
-        if (Allocate(model, sock) is not { } port) return false;
-        sock.LocalPort = port;
-        return true;
+        if (sock.LocalPort is not null) return Free.Yes;
+        var (free, port) = Allocate(model, call, sock);
+        if (free == Free.Yes) sock.LocalPort = port;
+        return free;
     }
 
-    /// <summary>An ephemeral port symbol, if the local range still has a free port.</summary>
-    private static PortValue? Allocate(Process model, Sock sock)
+    /// <summary>The unmodeled answer of a bind or autobind whose range may or may not have a free port: the socket is
+    /// not modeled from then on.</summary>
+    public static Outcome Unknown(Call call, Sock sock, string clause)
     {
-        var host = model.Host;
-        var range = host.LocalPortHigh - host.LocalPortLow + 1;
-        var taken = model.PortsInUse.Count(p => p.IsSymbolic || (p.Concrete >= host.LocalPortLow && p.Concrete <= host.LocalPortHigh));
-        if (range <= 0 || taken >= range) return null;
+        sock.Unmodeled = new NotModeled(clause, UnknownRange);
+        return call.Unmodeled(clause, UnknownRange);
+    }
+
+    /// <summary>The socket's ephemeral range (inet_sk_get_local_port_range): the namespace's, its low end raised to
+    /// IP_LOCAL_PORT_RANGE's low and then its high end lowered to the option's high where each falls inside.</summary>
+    public static (int Low, int High) EphemeralRange(Process model, Call call, Sock sock)
+    {
+        int low = model.Host.LocalPortLow, high = model.Host.LocalPortHigh;
+        if (!model.Profile.PlainOptions || sock.LocalPortRange == 0) return (low, high);
+        // spec: ephemeral.range
+        call.Pass(ClauseId.EphemeralRange);
+        int ownLow = (int)(sock.LocalPortRange & 0xFFFF), ownHigh = (int)(sock.LocalPortRange >> 16);
+        if (low <= ownLow && ownLow <= high) low = ownLow;
+        if (low <= ownHigh && ownHigh <= high) high = ownHigh;
+        return (low, high);
+    }
+
+    /// <summary>An ephemeral port symbol within the socket's range, if the range surely has a free port. Other sockets'
+    /// ports are distinct: a concrete one inside the range takes a place, a symbol whose range lies inside surely
+    /// takes one, and a symbol whose range only overlaps may.</summary>
+    private static (Free Free, PortValue? Port) Allocate(Process model, Call call, Sock sock)
+    {
+        var (low, high) = EphemeralRange(model, call, sock);
+        var size = high - low + 1;
+        if (size <= 0) return (Free.No, null);
+        var ports = model.PortsInUse.ToArray();
+        var concrete = ports.Where(p => !p.IsSymbolic && p.Concrete >= low && p.Concrete <= high).Select(p => p.Concrete).Distinct().Count();
+        var symbols = ports.Where(p => p.IsSymbolic).Select(p => model.Symbols.First(s => s.Name == p.Symbol)).ToArray();
+        var overlapping = symbols.Count(s => s.Low <= high && s.High >= low);
+        var inside = symbols.Count(s => s.Low >= low && s.High <= high);
+        if (concrete + inside >= size) return (Free.No, null);
+        if (concrete + overlapping >= size) return (Free.Unknown, null);
         sock.Bindings++;
         var name = sock.Bindings == 1 ? $"port#s{sock.Id}" : $"port#s{sock.Id}.{sock.Bindings}";
-        return PortValue.Of(model.NewSymbol(name, SymbolKind.EphemeralPort, host.LocalPortLow, host.LocalPortHigh));
+        return (Free.Yes, PortValue.Of(model.NewSymbol(name, SymbolKind.EphemeralPort, (ushort)low, (ushort)high)));
     }
 
     /// <summary>udp_lib_lport_inuse: another socket on the port and an address that overlaps (either one the

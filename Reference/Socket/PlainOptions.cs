@@ -34,6 +34,8 @@ public static class PlainOptions
         Priority,
         /// <summary>SO_MAX_PACING_RATE: an unsigned long, read as 8 bytes or, with fewer, capped at 2^32-1.</summary>
         PacingRate,
+        /// <summary>IP_LOCAL_PORT_RANGE: exactly 4 bytes, low | high &lt;&lt; 16, both set and low above high EINVAL.</summary>
+        PortRange,
     }
 
     private sealed record Entry(Kind Kind, string Clause, int Initial = 0, Func<int, int?>? Accept = null, Errno Refusal = Errno.EINVAL, bool NeedsByte = false);
@@ -76,6 +78,9 @@ public static class PlainOptions
         // CAP_NET_RAW or CAP_NET_ADMIN, which every modeled host keeps.
         [(SolIp, IpFreeBind)] = new(Kind.Flag, ClauseId.NonlocalBind),
         [(SolIp, IpTransparent)] = new(Kind.Flag, ClauseId.NonlocalSource),
+        // Switches and values that bind and autobind read (InetSock.BindAddressNoPort, InetSock.LocalPortRange).
+        [(SolIp, IpBindAddressNoPort)] = new(Kind.Flag, ClauseId.EphemeralNoPort),
+        [(SolIp, IpLocalPortRange)] = new(Kind.PortRange, ClauseId.EphemeralRange),
         [(SolSocket, SoTimestampOld)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
         [(SolSocket, SoTimestampNsOld)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
         // sk_rcvlowat: a negative value is INT_MAX, 0 is 1.
@@ -134,6 +139,14 @@ public static class PlainOptions
                 break;
             case Kind.ReserveMemory:
                 return call.Fail(value < 0 ? Errno.EINVAL : Errno.EOPNOTSUPP, entry.Clause);
+            case Kind.PortRange:
+            {
+                // spec: ephemeral.range
+                var (low, high) = (value & 0xFFFF, (int)((uint)value >> 16));
+                if (op.OptLen != 4 || low != 0 && high != 0 && low > high) return call.Fail(Errno.EINVAL, entry.Clause);
+                sock.PlainValues[(op.Level, op.OptName)] = value;
+                break;
+            }
             case Kind.Priority:
                 // Any priority: above 6 needs CAP_NET_RAW or CAP_NET_ADMIN, which every modeled host keeps.
                 sock.Priority = value;

@@ -20,7 +20,9 @@ public static class SockSendmsg
         // spec: scm_send.credentials — recorded and discarded: nothing observable follows from them.
         call.Pass(ClauseId.Credentials);
         // spec: inet_sendmsg.autobind
-        if (!InetBind.Autobind(model, sock)) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
+        var free = InetBind.Autobind(model, call, sock);
+        if (free == InetBind.Free.No) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
+        if (free == InetBind.Free.Unknown) return InetBind.Unknown(call, sock, ClauseId.Autobind);
         call.Pass(ClauseId.Autobind);
         return sock.Family == AddressFamily.Inet6
             ? Udpv6SendMsg.Send(model, call, sock, msg)

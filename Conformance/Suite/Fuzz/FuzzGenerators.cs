@@ -237,6 +237,13 @@ public static class FuzzGenerators
             .Select(o => (Operation)new GetSockOptOp(Fd.Named(name), o.Item1, o.Item2, 4))),
         // IP_FREEBIND and IP_TRANSPARENT (nonlocal.*), for binding and sending from the foreign address.
         (1, Gen.Zip(Gen.Elements(SocketOption.IpFreeBind, SocketOption.IpTransparent), Gen.Elements(1, 1, 0)).Select(t => SetInt(name, SocketOption.SolIp, t.Item1, t.Item2))),
+        // IP_LOCAL_PORT_RANGE (ten ports, one end, both ends outside, low above high) and IP_BIND_ADDRESS_NO_PORT
+        // (ephemeral.*), read back.
+        (1, Gen.Elements((50000, 50009), (60990, 0), (0, 32800), (1, 2), (50009, 50000), (0, 0))
+            .Select(r => SetInt(name, SocketOption.SolIp, SocketOption.IpLocalPortRange, r.Item1 | r.Item2 << 16))),
+        (1, Gen.Elements(1, 1, 0).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpBindAddressNoPort, on))),
+        (1, Gen.Elements(SocketOption.IpLocalPortRange, SocketOption.IpBindAddressNoPort, SocketOption.IpFreeBind, SocketOption.IpTransparent)
+            .Select(option => (Operation)new GetSockOptOp(Fd.Named(name), SocketOption.SolIp, option, 4))),
         // SO_ZEROCOPY: on more often than off, and a value out of range.
         (1, Gen.Elements(1, 1, 0, 2).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoZerocopy, on))),
         // Timeouts (old and new numbers), read back in jiffies of the target's CONFIG_HZ (options.timeout): whole
