@@ -157,7 +157,11 @@ public static class OperationGenerators
         Gen.Elements(15, 19).SelectMany(name => Gen.Elements(1, 0).Select(v => (0, name, BitConverter.GetBytes(v)))),
         // IP_BIND_ADDRESS_NO_PORT, IP_LOCAL_PORT_RANGE (ephemeral.*): a range of ten ports, of one, one end, low above high.
         Gen.Elements(1, 0).Select(v => (0, 24, BitConverter.GetBytes(v))),
-        Gen.Elements((50000, 50009), (50000, 50000), (0, 40000), (50009, 50000)).Select(r => (0, 51, BitConverter.GetBytes(r.Item1 | r.Item2 << 16))));
+        Gen.Elements((50000, 50009), (50000, 50000), (0, 40000), (50009, 50000)).Select(r => (0, 51, BitConverter.GetBytes(r.Item1 | r.Item2 << 16))),
+        // Buffers (options.buffer), SO_LINGER (options.linger) and read-only values (options.readonly).
+        Gen.Zip(Gen.Elements(7, 8, 32, 33), Gen.Elements(1000, -1, 10_000_000)).Select(t => (1, t.Item1, BitConverter.GetBytes(t.Item2))),
+        Gen.Elements<byte[]>([1, 0, 0, 0, 5, 0, 0, 0], [1, 0, 0, 0, 255, 255, 255, 255], [0, 0, 0, 0, 0, 0, 0, 0]).Select(v => (1, 13, v)),
+        Gen.Elements((1, 3), (1, 28), (1, 17), (1, 59), (0, 52), (0, 5)).Select(o => (o.Item1, o.Item2, BitConverter.GetBytes(1))));
 
     /// <summary>Options that route by mark (SO_MARK), that the send path does not read (options.*) and the timeouts:
     /// a pool of their own, so that adding to it does not dilute the options whose effects need several steps.</summary>

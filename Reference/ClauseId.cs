@@ -176,6 +176,9 @@ public static class ClauseId
     public const string OptionsUnsupported = "options.unsupported";
     public const string OptionsTimeout = "options.timeout";
     public const string OptionsReuse = "options.reuse";
+    public const string OptionsBuffer = "options.buffer";
+    public const string OptionsLinger = "options.linger";
+    public const string OptionsReadOnly = "options.readonly";
     // MSG_ZEROCOPY: __ip_append_data, msg_zerocopy_realloc, __msg_zerocopy_callback (net/core/skbuff.c)
     public const string ZerocopyOption = "zerocopy.option";
     public const string ZerocopyIgnored = "zerocopy.ignored";

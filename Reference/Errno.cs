@@ -24,6 +24,7 @@ public enum Errno
     EPIPE = 32,
     EDOM = 33,
     ENOSYS = 38,
+    ENODATA = 61,
     ENOTSOCK = 88,
     EDESTADDRREQ = 89,
     EMSGSIZE = 90,

@@ -177,6 +177,26 @@ public sealed record Profile
     /// them: under 2.6 they are unmodeled (off).</summary>
     public bool PlainOptions { get => Read(field); init; }
 
+    /// <summary>SO_SNDBUF and SO_RCVBUF cap the value at net.core.wmem_max/rmem_max as unsigned numbers
+    /// (min_t(u32, ...)): a negative value takes the maximum (measured on 6.18.44: -1 reads back 2 * wmem_max). 2.6
+    /// compares it as an int, and a negative value takes the minimum.</summary>
+    public bool BufferSizesUnsigned { get => Read(field); init; }
+
+    /// <summary>Data appended into a page fragment (scatter-gather) is charged to the send buffer by its length
+    /// (__ip_append_data's wmem_alloc_delta += copy); 2.6 charges PAGE_SIZE for each new page. Found by the
+    /// differential machine on 6.18.44: a corked datagram at MTU 576 under SO_SNDBUF 0 took 1368 more bytes where the
+    /// model, charging a page, answered ENOBUFS.</summary>
+    public bool PageFragmentChargesCopy { get => Read(field); init; }
+
+    /// <summary>A buffer's truesize is what the slab gives (<see cref="SkbOverhead"/> is then unused): the head and
+    /// skb_shared_info (320 bytes) from the small-head cache (576) or the next power of two, plus struct sk_buff (256);
+    /// and the send-buffer count starts at 1 (sk_wmem_alloc is a reference count), so an append needs what is charged
+    /// to stay below twice SO_SNDBUF. Measured on 6.18.44 with SO_MEMINFO (a pending datagram of 1 to 150 bytes is
+    /// charged 832, 200 to 600 bytes 1280, 700 to 1472 bytes 2304; Conformance/cases/ip_append_data/truesize_linux).
+    /// The sizes of the structures and of the small-head cache depend on the architecture and the build. 2.6 charges
+    /// the aligned head and a fixed overhead.</summary>
+    public bool SlabTruesize { get => Read(field); init; }
+
     /// <summary>SO_ZEROCOPY and MSG_ZEROCOPY are modeled (zerocopy.*): the option, the id each MSG_ZEROCOPY send
     /// takes, and the completion queued on the error queue when the datagram's buffers are freed, ranges coalescing.
     /// Measured on 6.18.44 (Conformance/cases/zerocopy/). MSG_ZEROCOPY came with Linux 4.14, after the notes' 2.6:
@@ -259,6 +279,9 @@ public sealed record Profile
         LocalDelivery = false,
         SocketMark = false,
         PlainOptions = false,
+        BufferSizesUnsigned = false,
+        PageFragmentChargesCopy = false,
+        SlabTruesize = false,
         Zerocopy = false,
     };
 
@@ -305,6 +328,9 @@ public sealed record Profile
         LocalDelivery = true,
         SocketMark = true,
         PlainOptions = true,
+        BufferSizesUnsigned = true,
+        PageFragmentChargesCopy = true,
+        SlabTruesize = true,
         Zerocopy = true,
     };
 

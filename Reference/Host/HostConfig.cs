@@ -147,6 +147,10 @@ public sealed record HostConfig
     /// <summary>net.core.wmem_default and wmem_max.</summary>
     public int WmemDefault { get; init; } = 212992;
     public int WmemMax { get; init; } = 212992;
+    /// <summary>net.core.rmem_default and rmem_max: SO_RCVBUF's start and cap (no case line sets them: the kernel target
+    /// cannot, they are global).</summary>
+    public int RmemDefault { get; init; } = 212992;
+    public int RmemMax { get; init; } = 212992;
     /// <summary>The caller has CAP_NET_RAW / CAP_NET_BIND_SERVICE (true when the suite runs as root).</summary>
     public bool Privileged { get; init; } = true;
     /// <summary>A security module that vetoes every send with this error (none by default: the hook allows all).</summary>

@@ -49,7 +49,7 @@ public sealed record Datagram(
 {
     /// <summary>The packets this datagram puts on its link: its fragments, one for UFO, its segments for UDP GSO.</summary>
     public int PacketCount => SegmentSize is { } size
-        ? Segments(size).Sum(length => FragmentPayloads.Count > 1 ? Cut(UdpHeader.Length + length, FragmentPayloads[0]).Length : 1)
+        ? Segments(size).Sum(length => FragmentPayloads.Count > 1 ? Cut(UdpHeader.Length + length, FragmentRoom ?? FragmentPayloads[0]).Length : 1)
         : GsoSize is null ? FragmentPayloads.Count : 1;
 
     /// <summary>The data bytes of each UDP GSO segment: one segment when the data fits the size.</summary>
@@ -63,6 +63,9 @@ public sealed record Datagram(
 
     /// <summary>The addresses of the UDP pseudo-header (the cork's flow): the final destination even when a source
     /// route sends the datagram to its first hop.</summary>
+    /// <summary>Segments fragmented on output: the room after the IP header (the output MTU less the header), which the
+    /// last fragment of each segment may fill whole (ip_fragment; every other fragment carries it rounded down to 8).</summary>
+    public int? FragmentRoom { get; init; }
     public Ipv4Address? PseudoSource { get; init; }
     public Ipv4Address? PseudoDestination { get; init; }
     /// <summary>The data's checksum as it was summed piece by piece while appending; null: sum <see cref="Data"/>.</summary>
@@ -119,7 +122,7 @@ public sealed record Datagram(
         for (var k = 0; k < segments.Count; k++)
         {
             var transport = RenderTransport(bindings, Data.Slice(offset, segments[k]), (ushort)(UdpHeader.Length + segments[k]), null);
-            var payloads = FragmentPayloads.Count > 1 ? Cut(transport.Length, FragmentPayloads[0]) : [transport.Length];
+            var payloads = FragmentPayloads.Count > 1 ? Cut(transport.Length, FragmentRoom ?? FragmentPayloads[0]) : [transport.Length];
             packets.AddRange(Fragments(transport, payloads, unchecked((ushort)(ident + k))));
             offset += segments[k];
         }

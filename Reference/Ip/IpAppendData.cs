@@ -172,7 +172,7 @@ public static class IpAppendData
                         return Unwind(call, profile, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);
                     }
                 }
-                else if (memory > 2 * sock.SendBuffer)
+                else if (memory + (profile.SlabTruesize ? 1 : 0) > 2 * sock.SendBuffer)
                 {
                     return Unwind(call, profile, cork, length, Errno.ENOBUFS, ClauseId.Sndbuf);
                 }
@@ -215,13 +215,16 @@ public static class IpAppendData
                     cork.NewPage();
                     current.PageFragments++;
                     current.LastPage = cork.CurrentPage;
-                    current.TrueSize += PageSize;
+                    if (!profile.PageFragmentChargesCopy) current.TrueSize += PageSize;
                 }
                 else
                 {
                     return Unwind(call, profile, cork, length, Errno.EMSGSIZE, ClauseId.MaxFrags);
                 }
                 if (!data.IsReadable(offset, copy)) return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
+                // Current kernels charge the bytes copied into the page fragment (wmem_alloc_delta += copy), 2.6 a
+                // whole page when it takes a new one.
+                if (profile.PageFragmentChargesCopy) current.TrueSize += copy;
                 cork.FillPage(copy);
             }
             else if (!data.IsReadable(offset, copy))
@@ -261,6 +264,16 @@ public static class IpAppendData
         return stop;
     }
 
-    private static int TrueSize(Profile profile, int alloclen) =>
-        ((alloclen + LinkReserve + 15 + 63) & ~63) + profile.SkbOverhead;
+    private static int TrueSize(Profile profile, int alloclen)
+    {
+        var head = (alloclen + LinkReserve + 15 + 63) & ~63;
+        if (!profile.SlabTruesize) return head + profile.SkbOverhead;
+        // __alloc_skb: the head and skb_shared_info (320) come from the small-head cache (576) or the next kmalloc size
+        // (a power of two), and struct sk_buff (256) is added. Measured on 6.18.44 through SO_MEMINFO.
+        var size = head + SharedInfo;
+        size = size <= SmallHead ? SmallHead : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)size);
+        return size + SkbStruct;
+    }
+
+    private const int SharedInfo = 320, SmallHead = 576, SkbStruct = 256;
 }

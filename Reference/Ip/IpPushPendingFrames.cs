@@ -107,6 +107,7 @@ public static class IpPushPendingFrames
         IReadOnlyList<int> payloads = [transportLength];
         int? gsoSize = null;
         int? segmentSize = null;
+        int? segmentRoom = null;
         if (cork.GsoSize != 0 && cork.Data.Count > cork.GsoSize)
         {
             // spec: udp_gso.segments — the datagram goes down whole and is segmented on output (ip_finish_output_gso).
@@ -120,7 +121,8 @@ public static class IpPushPendingFrames
                 if (dontFragment && !ignoresDf)
                     return Stop.Unmodeled(ClauseId.GsoSegments, $"segments of {cork.GsoSize} bytes with DF over an output MTU of {outputMtu}, lowered since the datagram was corked");
                 call.Pass(ClauseId.LocalFragment);
-                payloads = Datagram.Cut(8 + cork.GsoSize, outputMtu - fragheaderlen);
+                segmentRoom = outputMtu - fragheaderlen;
+                payloads = Datagram.Cut(8 + cork.GsoSize, segmentRoom.Value);
             }
         }
         else if (cork.GsoSize != 0 && total <= outputMtu)
@@ -170,6 +172,7 @@ public static class IpPushPendingFrames
             route.Device.Name, source, destination, tos, ttl, dontFragment, ident, first, later,
             sourcePort, cork.FlowDestinationPort, udpLength, checksumMode, cork.Data.ToArray(), payloads, gsoSize, segmentSize)
         {
+            FragmentRoom = segmentRoom,
             PseudoSource = cork.FlowSource,
             PseudoDestination = cork.FlowDestination,
             DataSum = cork.DataSum,

@@ -16,6 +16,7 @@ public sealed class Sock : UdpSock
     {
         Id = id;
         Family = family;
+        ReceiveBuffer = host.RmemDefault;
     }
 
     /// <summary>Creation order, used to name the socket's symbols.</summary>
@@ -27,4 +28,11 @@ public sealed class Sock : UdpSock
     public bool AddressLocked { get; set; }
     public int Bindings { get; set; }
     public int Connections { get; set; }
+
+    /// <summary>SO_RCVBUF (sk_rcvbuf), from net.core.rmem_default.</summary>
+    public int ReceiveBuffer { get; set; }
+    /// <summary>SO_LINGER: the flag, and the time kept: seconds, or for ever (MAX_SCHEDULE_TIMEOUT).</summary>
+    public bool LingerOn { get; set; }
+    public long LingerSeconds { get; set; }
+    public bool LingerForever { get; set; }
 }

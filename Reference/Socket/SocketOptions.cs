@@ -40,6 +40,8 @@ public static class SocketOptions
             : PlainOptions.Handles(model.Profile, op.Level, op.OptName) ? PlainOptions.Set(call, sock, op)
             : TimeoutOptions.Handles(model.Profile, op.Level, op.OptName) ? TimeoutOptions.Set(call, sock, op)
             : ZerocopyOption.Handles(model.Profile, op.Level, op.OptName) ? ZerocopyOption.Set(call, sock, op)
+            : BufferOptions.Handles(model.Profile, op.Level, op.OptName) ? BufferOptions.Set(model, call, sock, op)
+            : ReadOnlyOptions.RefusesSet(model.Profile, op.Level, op.OptName) ? RouterAlert(call, op)
             : op.Level switch
         {
             SolSocket => SetSocketLevel(model, call, sock, op),
@@ -56,6 +58,15 @@ public static class SocketOptions
         }
         if (TakesSocketLock(op)) model.ReleaseSocket(sock);
         return outcome;
+    }
+
+    /// <summary>IP_ROUTER_ALERT: the value is read as any SOL_IP value (EFAULT unreadable), then refused on a UDP
+    /// socket.</summary>
+    private static Outcome RouterAlert(Call call, SetSockOptOp op)
+    {
+        // spec: options.readonly
+        if (ReadIpValue(op, out _) is { } bad) return call.Fail(bad, ClauseId.OptionsReadOnly);
+        return call.Fail(Errno.EINVAL, ClauseId.OptionsReadOnly);
     }
 
     private static Outcome SetSocketLevel(Process model, Call call, Sock sock, SetSockOptOp op)
@@ -79,8 +90,7 @@ public static class SocketOptions
             case SoBroadcast: sock.Broadcast = value != 0; break;
             case SoNoCheck: sock.NoCheck = value != 0; break;
             case SoSndbuf:
-                var requested = Math.Min(value, model.Host.WmemMax);
-                sock.SendBuffer = Math.Max(requested * 2, model.Profile.MinSndbuf);
+                sock.SendBuffer = BufferOptions.SendBuffer(model.Profile, BufferOptions.Capped(model.Profile, value, model.Host.WmemMax));
                 break;
         }
         return call.Return(0, ClauseId.SetSockOpt);
@@ -240,6 +250,8 @@ public static class SocketOptions
             return call.Return(length, clause, plain.AsMemory(0, length));
         }
         if (ZerocopyOption.Handles(model.Profile, op.Level, op.OptName)) return ZerocopyOption.Get(call, sock, op);
+        if (BufferOptions.HandlesGet(model.Profile, op.Level, op.OptName)) return BufferOptions.Get(model, call, sock, op);
+        if (ReadOnlyOptions.Get(model, call, sock, op) is { } readOnly) return readOnly;
         int value;
         switch (op.Level, op.OptName)
         {

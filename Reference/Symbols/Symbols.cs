@@ -38,6 +38,10 @@ public abstract record SymbolicBytes(string Symbol)
 {
     public abstract byte[] Render(ushort value);
 
+    /// <summary>The symbol's value the bytes a target returned say, for a symbol of many values (a port); null when
+    /// they do not say it.</summary>
+    public virtual ushort? Solve(ReadOnlySpan<byte> observed) => null;
+
     /// <summary>The bytes as a case file writes them after <c>value</c> (e.g. <c>timeout:0.000001</c>).</summary>
     public abstract string Describe();
 }

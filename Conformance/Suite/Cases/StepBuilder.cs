@@ -138,6 +138,16 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
         return new TimeoutReading("HZ", seconds, micros, (int)(length ?? 16));
     }
 
+    /// <summary><c>linger-forever:ONOFF</c>: SO_LINGER read back with the time "for ever" (a negative l_linger), which
+    /// is LONG_MAX / HZ cut to an int; as many bytes as the result says (at most 8), 8 when it says none.</summary>
+    private static LingerReading LingerForever(Token token, long? length)
+    {
+        var flag = token.Text["linger-forever:".Length..];
+        if (flag is not ("0" or "1")) throw new CaseSyntaxException(token.Column, $"expected linger-forever:0 or linger-forever:1, found '{token.Text}'");
+        if (length is < 0 or > 8) throw new CaseSyntaxException(token.Column, $"SO_LINGER reads back 0 to 8 bytes, not {length}");
+        return new LingerReading("HZ", flag == "1", (int)(length ?? 8));
+    }
+
     private static ResultExpectation Result(LineReader reader)
     {
         var token = reader.Next("a value, errno, fault or blocks");
@@ -162,9 +172,11 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
             var word = reader.Next("a clause id or value hex:…");
             if (word.Text == "value")
             {
-                var bytes = reader.Next("hex:… or timeout:SECONDS.MICROS");
+                var bytes = reader.Next("hex:…, timeout:SECONDS.MICROS or linger-forever:0|1");
                 expectation = bytes.Text.StartsWith("timeout:", StringComparison.Ordinal)
                     ? expectation with { SymbolicOption = Timeout(bytes, expectation.Value) }
+                    : bytes.Text.StartsWith("linger-forever:", StringComparison.Ordinal)
+                    ? expectation with { SymbolicOption = LingerForever(bytes, expectation.Value) }
                     : expectation with { OptionValue = LineReader.Hex(bytes) };
                 continue;
             }

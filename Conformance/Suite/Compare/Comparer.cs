@@ -99,14 +99,15 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
     {
         if (observed is not { } got) return false;
         if (bindings.IsBound(symbol.Name)) return symbolic.Render(bindings[symbol.Name]).AsSpan().SequenceEqual(got.Span);
-        var matching = (symbol.Candidates ?? []).Where(value => symbolic.Render(value).AsSpan().SequenceEqual(got.Span)).ToArray();
+        var candidates = symbol.Candidates ?? (symbolic.Solve(got.Span) is { } solved ? [solved] : []);
+        var matching = candidates.Where(value => symbolic.Render(value).AsSpan().SequenceEqual(got.Span)).ToArray();
         return matching.Length > 1 || matching.Length == 1 && bindings.TryBind(symbol, matching[0]);
     }
 
     private string Explain(SymbolicBytes symbolic, Symbol symbol) =>
         bindings.IsBound(symbol.Name)
             ? $"{symbolic.Describe()} at {symbol.Name} = {bindings[symbol.Name]}: {Convert.ToHexString(symbolic.Render(bindings[symbol.Name]))}"
-            : $"{symbolic.Describe()} at {symbol.Name} in {string.Join("|", symbol.Candidates ?? [])}";
+            : $"{symbolic.Describe()} at {symbol.Name} in {(symbol.Candidates is { } values ? string.Join("|", values) : $"{symbol.Low}..{symbol.High}")}";
 
     /// <summary>Binds the datagram's symbols to the first observed fragment's identification and source port.</summary>
     private void Bind(Datagram datagram, byte[] observed, List<Problem> problems)

@@ -244,6 +244,15 @@ public static class FuzzGenerators
         (1, Gen.Elements(1, 1, 0).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpBindAddressNoPort, on))),
         (1, Gen.Elements(SocketOption.IpLocalPortRange, SocketOption.IpBindAddressNoPort, SocketOption.IpFreeBind, SocketOption.IpTransparent)
             .Select(option => (Operation)new GetSockOptOp(Fd.Named(name), SocketOption.SolIp, option, 4))),
+        // Buffer sizes (options.buffer; under the machine-wide caps, which the model cannot know, or forced), SO_LINGER
+        // (options.linger, for ever too) and the values getsockopt only reads (options.readonly), IP_ROUTER_ALERT.
+        (1, Gen.Zip(Gen.Elements(8, 32, 33), Gen.Elements(1000, 100_000, 10_000_000, -1, 0)).Where(t => t.Item1 != 8 || t.Item2 is >= 0 and <= 100_000)
+            .Select(t => SetInt(name, SocketOption.SolSocket, t.Item1, t.Item2))),
+        (1, Gen.Elements((1, 5), (0, 5), (1, -1), (0, 0)).Select(l => (Operation)new SetSockOptOp(Fd.Named(name), SocketOption.SolSocket, 13,
+            UserBuffer.Of((byte[])[.. BitConverter.GetBytes(l.Item1), .. BitConverter.GetBytes(l.Item2)]), 8))),
+        (1, Gen.Zip(Gen.Elements((1, 8), (1, 13), (1, 3), (1, 38), (1, 39), (1, 30), (1, 19), (1, 17), (1, 28), (1, 59), (1, 26), (0, 52), (0, 5), (17, 10)), Gen.Elements(4, 8, 16, 2))
+            .Select(t => (Operation)new GetSockOptOp(Fd.Named(name), t.Item1.Item1, t.Item1.Item2, t.Item2))),
+        (1, Gen.Constant(SetInt(name, SocketOption.SolIp, 5, 1))),
         // SO_ZEROCOPY: on more often than off, and a value out of range.
         (1, Gen.Elements(1, 1, 0, 2).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoZerocopy, on))),
         // Timeouts (old and new numbers), read back in jiffies of the target's CONFIG_HZ (options.timeout): whole

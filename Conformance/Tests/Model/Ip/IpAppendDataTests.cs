@@ -272,4 +272,26 @@ public class IpAppendDataTests
         // destination's counter).
         Assert.Equal(transport, Frames.Reassemble(sim.Packets(sim.Send("s", data))));
     }
+
+    /// <summary>Conformance/cases/ip_append_data/sndbuf_fragment_charge_linux (found by the differential machine): a
+    /// page fragment is charged by the bytes copied now, by a whole page in 2.6, so the same append succeeds under the
+    /// minimum send buffer only in the current profile.</summary>
+    [Fact]
+    [Trait("clause", "ip_append_data.sndbuf")]
+    public void A_page_fragment_is_charged_by_its_bytes_now_and_by_a_page_in_2_6()
+    {
+        Outcome Append(Profile profile)
+        {
+            var sim = Sim.WithSocket(profile);
+            Expect.Value(sim.Connect("s", Hosts.OnLinkPeer, 53), 0);
+            sim.Run(new HostChangeOp("tun0", Mtu: 576));
+            Expect.Value(sim.SendTo("s", 2078, null, flags: MsgFlags.More), 2078);
+            sim.SetInt("s", SolSocket, 7, 0);
+            return sim.SendMsg("s", null, [UserBuffer.Of(new byte[456]), UserBuffer.Of(new byte[456]), UserBuffer.Of(new byte[456])]);
+        }
+        var current = Append(Profile.Linux);
+        Expect.Value(current, 1368);
+        Assert.Equal(7, current.Datagrams.Sum(d => d.PacketCount));
+        Expect.Error(Append(Profile.Spec), Errno.ENOBUFS, ClauseId.Sndbuf);
+    }
 }

@@ -243,4 +243,18 @@ public class UdpGsoTests
         Expect.Passed(outcome, ClauseId.GsoChecksum);
         Assert.Equal(UdpChecksumMode.Computed, Assert.Single(outcome.Datagrams).ChecksumMode);
     }
+
+    /// <summary>Conformance/cases/udp_gso/segment_fragment_last_room_linux (found by the differential machine, seed 26):
+    /// a segment fragmented on output ends with a fragment that may fill the whole room after the header.</summary>
+    [Fact]
+    [Trait("clause", "udp_gso.segments")]
+    public void The_last_fragment_of_a_segment_may_fill_the_whole_room()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        sim.SetInt("s", SolUdp, UdpSegment, 1472);
+        Expect.Value(sim.SendTo("s", 2563, Hosts.Remote, flags: MsgFlags.More), 2563);
+        sim.Run(new HostChangeOp("tun0", Mtu: 576));
+        var send = sim.SendTo("s", 8, Hosts.Remote);
+        Assert.Equal(new[] { 572, 572, 396, 572, 575 }, sim.Packets(send).Select(p => p.Length).ToArray());
+    }
 }
