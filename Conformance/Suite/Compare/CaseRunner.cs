@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Udpconf.Reference;
+using Udpconf.Reference.Api;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Targets;
 
@@ -19,9 +20,6 @@ public static class CaseRunner
         var missing = @case.Requires.Where(f => !target.Features.Contains(f)).ToArray();
         if (missing.Length > 0) return Result(VerdictKind.NotApplicable, [], $"{target.Name} lacks {string.Join(", ", missing)}");
 
-        var model = new Model(@case.Host, profile);
-        var predictions = @case.Steps.Select(step => model.Run(step.Operation)).ToArray();
-
         TargetRun run;
         try
         {
@@ -33,8 +31,7 @@ public static class CaseRunner
         }
         if (run.Failure is not null) return Result(VerdictKind.Error, [], run.Failure);
 
-        var judge = new StepJudge(model.Symbols, target.Name);
-        var verdicts = @case.Steps.Select((step, i) => judge.Judge(step, predictions[i], i < run.Observations.Count ? run.Observations[i] : null)).ToList();
+        var verdicts = new Following(@case, profile, target.Name).Judge(run.Observations);
         // A case passes when something was checked and held: a step compared with the model, or a case's own
         // expectation on a step the model does not say. One whose every check was skipped is not applicable.
         if (verdicts.Any(v => v.Kind == VerdictKind.Error)) return Result(VerdictKind.Error, verdicts, null);
@@ -71,4 +68,80 @@ public static class CaseRunner
     /// <summary>A case file that did not parse: an error verdict carrying every diagnostic.</summary>
     public static CaseResult Malformed(string id, string file, IReadOnlyList<Diagnostic> diagnostics, string profile, string target) =>
         new(id, file, null, profile, target, VerdictKind.Error, [], string.Join(Environment.NewLine, diagnostics), TimeSpan.Zero);
+
+    /// <summary>
+    /// Judges a run's steps one after the other with a model that follows the target past a difference where it can,
+    /// so that a case says something about every step, not only up to its first difference. Where the target refused
+    /// (an errno) a call the model let through, and the call leaves nothing behind when it fails (bind, connect,
+    /// setsockopt, shutdown, nonblock, a send), the model is replayed without that call and goes on from the target's
+    /// state. Where the target let through a bind, connect, setsockopt or shutdown the model refused, or refused a
+    /// socket the model made, the socket's state is unknown from then on: its later steps are still judged,
+    /// a pass stays a pass, and a difference is not applicable, shown with what differs (it may follow from the first).
+    /// </summary>
+    private sealed class Following(Case @case, Profile profile, string targetName)
+    {
+        private readonly List<int> ran = [];
+        private readonly Dictionary<string, int> diverged = [];
+        private Model model = new(@case.Host, profile);
+        private StepJudge? judge;
+
+        public List<StepVerdict> Judge(IReadOnlyList<Observation> observations)
+        {
+            judge = new StepJudge(model.Symbols, targetName);
+            var verdicts = new List<StepVerdict>(@case.Steps.Count);
+            for (var i = 0; i < @case.Steps.Count; i++)
+            {
+                var step = @case.Steps[i];
+                var observed = i < observations.Count ? observations[i] : null;
+                var name = SocketName(step.Operation);
+                if (step.Operation is SocketOp && name is not null) diverged.Remove(name);
+                var predicted = model.Run(step.Operation);
+                ran.Add(i);
+                var verdict = judge.Judge(step, predicted, observed);
+                if (name is not null && diverged.TryGetValue(name, out var since) && verdict.Kind == VerdictKind.Fail)
+                {
+                    // What differs may follow from the earlier difference: shown, not counted as a failure.
+                    verdicts.Add(verdict with
+                    {
+                        Kind = VerdictKind.NotApplicable,
+                        Reason = $"{targetName}'s socket {name} has been in a state the model cannot follow since step {since + 1}; " +
+                                 $"it differs here too: {string.Join("; ", verdict.Problems.Select(p => $"{p.What}: expected {p.Expected}, observed {p.Observed}"))}",
+                    });
+                    continue;
+                }
+                verdicts.Add(verdict);
+                if (verdict.Kind == VerdictKind.Fail && observed is not null) Follow(i, step.Operation, predicted, observed, name);
+            }
+            return verdicts;
+        }
+
+        private void Follow(int index, Operation operation, Outcome predicted, Observation observed, string? name)
+        {
+            var refused = observed.Kind == OutcomeKind.Error && predicted.Kind == OutcomeKind.Value;
+            var accepted = observed.Kind == OutcomeKind.Value && predicted.Kind == OutcomeKind.Error;
+            if (refused && operation is BindOp or ConnectOp or SetSockOptOp or ShutdownOp or SetNonblockOp or SendToOp or SendMsgOp)
+            {
+                // The target did not do it: neither does the model.
+                ran.Remove(index);
+                model = new Model(@case.Host, profile);
+                foreach (var k in ran) model.Run(@case.Steps[k].Operation);
+                judge!.Rebase(model.Symbols);
+            }
+            else if ((refused && operation is SocketOp || accepted && operation is BindOp or ConnectOp or SetSockOptOp or ShutdownOp) && name is not null)
+            {
+                // A socket the target did not make, or a call that set state the model does not know. (A send the
+                // target made where the model refused leaves the socket as it was: the same departure, judged again.)
+                diverged[name] = index;
+            }
+        }
+
+        private static string? SocketName(Operation operation) => operation switch
+        {
+            SocketOp s => s.Name,
+            BindOp o => o.Fd.Name, ConnectOp o => o.Fd.Name, SetSockOptOp o => o.Fd.Name, GetSockOptOp o => o.Fd.Name,
+            SetNonblockOp o => o.Fd.Name, SendToOp o => o.Fd.Name, SendMsgOp o => o.Fd.Name, ShutdownOp o => o.Fd.Name,
+            SendMmsgOp o => o.Fd.Name, CloseOp o => o.Fd.Name,
+            _ => null,
+        };
+    }
 }

@@ -13,7 +13,11 @@ namespace Udpconf.Suite.Compare;
 /// </summary>
 public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName)
 {
-    private readonly Comparer comparer = new(symbols, new Bindings());
+    private Comparer comparer = new(symbols, new Bindings());
+
+    /// <summary>Judges from now on against a model replayed after a difference (<see cref="CaseRunner"/>): its symbols
+    /// are new, and the bindings start afresh, since a replayed model may give a name to another datagram's symbol.</summary>
+    public void Rebase(IReadOnlyList<Symbol> replayed) => comparer = new Comparer(replayed, new Bindings());
 
     /// <summary>The verdict of <paramref name="step"/>: NotApplicable when the target observed nothing, or when the
     /// model does not say and the case's own expectations (checked against the target) hold; Fail on any problem;
