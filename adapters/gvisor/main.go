@@ -499,6 +499,8 @@ func setupHost(h *jsonHost) string {
 	st = stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{udp.NewProtocol, icmp.NewProtocol4},
+		// As the sandbox configures it: a datagram to one of the host's own addresses is delivered locally.
+		HandleLocal: true,
 	})
 	// lo: 127.0.0.1/8, NIC 1 (its packets are not reported: the protocol allows omitting them).
 	if err := st.CreateNIC(1, loopback.New()); err != nil {

@@ -116,6 +116,10 @@ func sockaddrIn(b buffer, addrlen int64) (addr tcpip.FullAddress, family uint16,
 	}
 	addr.Port = binary.BigEndian.Uint16(b.data[2:])
 	addr.Addr = tcpip.Address(b.data[4:8])
+	if addr.Addr == "\x00\x00\x00\x00" {
+		// INADDR_ANY is netstack's empty address, as the sandbox's BytesToIPAddress makes it.
+		addr.Addr = ""
+	}
 	return addr, family, 0, ""
 }
 
@@ -144,7 +148,7 @@ func opBindConnect(req request, connect bool) result {
 		return netstackResult(s.ep.Connect(addr))
 	}
 	if family != afInet {
-		if family == afUnspec && addrlen >= 16 && addr.Addr == "\x00\x00\x00\x00" {
+		if family == afUnspec && addrlen >= 16 && addr.Addr == "" {
 			// Linux takes AF_UNSPEC with INADDR_ANY as AF_INET (inet_bind); passed as AF_INET.
 		} else {
 			return errResult(int(unix.EAFNOSUPPORT))
@@ -370,9 +374,14 @@ func write(s *socket, payload []byte, opts tcpip.WriteOptions, nonblock bool) re
 	return okResult(n)
 }
 
-func destination(name buffer, namelen int64) (*tcpip.FullAddress, int, string) {
-	if name.null || namelen == 0 {
+// destination reads a send's address. sendmsg (clamp): a NULL name or a zero namelen is no address, and a namelen
+// above sizeof(sockaddr_storage) is cut to it (copy_msghdr); sendto: only a NULL address is none.
+func destination(name buffer, namelen int64, clamp bool) (*tcpip.FullAddress, int, string) {
+	if name.null || (clamp && namelen == 0) {
 		return nil, 0, ""
+	}
+	if clamp && namelen > 128 {
+		namelen = 128
 	}
 	addr, family, e, why := sockaddrIn(name, namelen)
 	if why != "" || e != 0 {
@@ -401,7 +410,7 @@ func opSendto(req request) result {
 	if why != "" {
 		return unsuppResult(why)
 	}
-	to, e, why := destination(addr, addrlen)
+	to, e, why := destination(addr, addrlen, false)
 	if why != "" {
 		return unsuppResult(why)
 	}
@@ -482,7 +491,7 @@ func sendMessage(s *socket, m message, flags int64) result {
 	if why != "" {
 		return unsuppResult(why)
 	}
-	to, e, why := destination(m.name, m.namelen)
+	to, e, why := destination(m.name, m.namelen, true)
 	if why != "" {
 		return unsuppResult(why)
 	}
