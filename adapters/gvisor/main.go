@@ -47,6 +47,7 @@ func logf(format string, args ...interface{}) {
 type link struct {
 	*channel.Endpoint
 	name  string
+	index int
 	nicID tcpip.NICID
 	mtu   uint32
 	up    bool
@@ -538,7 +539,7 @@ func setupHost(h *jsonHost) string {
 			return fmt.Sprintf("link %s has no usable IPv4 address/prefix", jl.Name)
 		}
 		// Queue large enough for a 65535-byte datagram at MTU 68 (1366 fragments); drained after every call.
-		l := &link{Endpoint: channel.New(4096, uint32(jl.MTU), ""), name: jl.Name, nicID: tcpip.NICID(i + 2),
+		l := &link{Endpoint: channel.New(4096, uint32(jl.MTU), ""), name: jl.Name, index: jl.Index, nicID: tcpip.NICID(i + 2),
 			mtu: uint32(jl.MTU), up: jl.Up == nil || *jl.Up}
 		if err := st.CreateNICWithOptions(l.nicID, l, stack.NICOptions{Name: jl.Name, Disabled: !l.up}); err != nil {
 			return fmt.Sprintf("CreateNIC %s: %v", jl.Name, err)

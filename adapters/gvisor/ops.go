@@ -181,6 +181,9 @@ func opSetsockopt(req request) result {
 	if bad != nil {
 		return *bad
 	}
+	if r, ok := setStructOption(s, level, name, b, optlen); ok {
+		return r
+	}
 	v, why := optionInt(b, optlen)
 	so := s.ep.SocketOptions()
 	switch {
@@ -282,6 +285,23 @@ func opGetsockopt(req request) result {
 		v = b2i(so.GetReuseAddress())
 	case level == solSocket && name == unix.SO_REUSEPORT:
 		v = b2i(so.GetReusePort())
+	case level == solSocket && name == unix.SO_BINDTOIFINDEX:
+		v = int(linkIndex(tcpip.NICID(so.GetBindToDevice())))
+	case level == solIP && name == unix.IP_MULTICAST_IF:
+		var opt tcpip.MulticastInterfaceOption
+		if err := s.ep.GetSockOpt(&opt); err != nil {
+			return errResult(netstackErrno(err))
+		}
+		if optlen < 4 {
+			return unsuppResult("an option buffer shorter than an in_addr (the sandbox layer checks it)")
+		}
+		r := okResult(4)
+		r.hasOpt = true
+		r.option = make([]byte, 4)
+		if len(opt.InterfaceAddr) == 4 {
+			copy(r.option, opt.InterfaceAddr)
+		}
+		return r
 	case level == solSocket && name == unix.SO_ERROR:
 		if e := so.GetLastError(); e != nil {
 			v = netstackErrno(e)
@@ -640,4 +660,131 @@ func opLink(req request) result {
 		l.up = up
 	}
 	return okResult(0)
+}
+
+// nicOfIndex maps a Linux interface index of the host to netstack's NIC (the sandbox keeps the same kind of map:
+// its interface indexes are netstack's NIC IDs; here the host's indexes are the suite's).
+func nicOfIndex(index int32) (tcpip.NICID, bool) {
+	if index == 0 {
+		return 0, true
+	}
+	if index == 1 {
+		return 1, true
+	}
+	for _, l := range links {
+		if l.index == int(index) {
+			return l.nicID, true
+		}
+	}
+	// No link has it: passed on as a NIC number that no NIC has, for netstack to answer.
+	return tcpip.NICID(index), true
+}
+
+func linkIndex(nic tcpip.NICID) int32 {
+	if nic == 0 || nic == 1 {
+		return int32(nic)
+	}
+	for _, l := range links {
+		if l.nicID == nic {
+			return int32(l.index)
+		}
+	}
+	return int32(nic)
+}
+
+func nicOfName(name string) (tcpip.NICID, bool) {
+	if name == "" {
+		return 0, true
+	}
+	if name == "lo" {
+		return 1, true
+	}
+	for _, l := range links {
+		if l.name == name {
+			return l.nicID, true
+		}
+	}
+	return 0, false
+}
+
+// setStructOption handles the options whose value is not an int: multicast membership and interface, and device
+// binding. ok false: not one of them. Reading the structures (ip_mreqn, ip_mreq, in_addr, an interface name) and
+// turning an interface index or name into a NIC is the sandbox layer's work, done here only to call netstack.
+func setStructOption(s *socket, level, name int64, b buffer, optlen int64) (result, bool) {
+	readable := func(n int64) bool { return !b.null && optlen >= n && int64(len(b.data)) >= n }
+	switch {
+	case level == solIP && (name == unix.IP_ADD_MEMBERSHIP || name == unix.IP_DROP_MEMBERSHIP):
+		var opt tcpip.MembershipOption
+		switch {
+		case readable(12): // ip_mreqn
+			nic, ok := nicOfIndex(int32(binary.LittleEndian.Uint32(b.data[8:])))
+			if !ok {
+				return errResult(int(unix.ENODEV)), true
+			}
+			opt.NIC = nic
+			opt.InterfaceAddr = anyAddr(b.data[4:8])
+		case readable(8): // ip_mreq
+			opt.InterfaceAddr = anyAddr(b.data[4:8])
+		default:
+			return unsuppResult("a membership value shorter than ip_mreq (the sandbox layer checks it)"), true
+		}
+		opt.MulticastAddr = tcpip.Address(b.data[0:4])
+		if name == unix.IP_ADD_MEMBERSHIP {
+			o := tcpip.AddMembershipOption(opt)
+			return netstackResult(s.ep.SetSockOpt(&o)), true
+		}
+		o := tcpip.RemoveMembershipOption(opt)
+		return netstackResult(s.ep.SetSockOpt(&o)), true
+	case level == solIP && name == unix.IP_MULTICAST_IF:
+		var opt tcpip.MulticastInterfaceOption
+		switch {
+		case readable(12):
+			nic, ok := nicOfIndex(int32(binary.LittleEndian.Uint32(b.data[8:])))
+			if !ok {
+				return errResult(int(unix.ENODEV)), true
+			}
+			opt.NIC = nic
+			opt.InterfaceAddr = anyAddr(b.data[4:8])
+		case readable(8): // ip_mreq: its imr_address
+			opt.InterfaceAddr = anyAddr(b.data[4:8])
+		case readable(4):
+			opt.InterfaceAddr = anyAddr(b.data[0:4])
+		default:
+			return unsuppResult("an IP_MULTICAST_IF value shorter than in_addr (the sandbox layer checks it)"), true
+		}
+		return netstackResult(s.ep.SetSockOpt(&opt)), true
+	case level == solSocket && name == unix.SO_BINDTODEVICE:
+		if b.null || optlen < 0 || int64(len(b.data)) < optlen {
+			return unsuppResult("an SO_BINDTODEVICE name the adapter cannot read (the sandbox's copy-in)"), true
+		}
+		n := b.data[:optlen]
+		if i := bytes.IndexByte(n, 0); i >= 0 {
+			n = n[:i]
+		}
+		nic, ok := nicOfName(string(n))
+		if !ok {
+			return errResult(int(unix.ENODEV)), true
+		}
+		return netstackResult(s.ep.SocketOptions().SetBindToDevice(int32(nic))), true
+	case level == solSocket && name == unix.SO_BINDTOIFINDEX:
+		v, why := optionInt(b, optlen)
+		if why != "" {
+			return unsuppResult(why), true
+		}
+		nic, ok := nicOfIndex(int32(v))
+		if !ok {
+			return errResult(int(unix.ENODEV)), true
+		}
+		return netstackResult(s.ep.SocketOptions().SetBindToDevice(int32(nic))), true
+	}
+	return result{}, false
+}
+
+// anyAddr is an IPv4 address with INADDR_ANY as netstack's empty address.
+func anyAddr(b []byte) tcpip.Address {
+	a := tcpip.Address(b)
+	if a == "\x00\x00\x00\x00" {
+		return ""
+	}
+	return a
 }
