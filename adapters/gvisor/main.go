@@ -328,6 +328,15 @@ func handleLine(line string) (stop bool) {
 		res = unsuppResult("unknown op '%.100s'", op)
 	}
 	pkts := append(append([]packet{}, pending...), drain()...)
+	if wantErrQueue && res.unsupp == "" {
+		switch op {
+		case "sendto", "sendmsg", "sendmmsg", "setsockopt", "connect":
+			var fd int64
+			if json.Unmarshal(req["fd"], &fd) == nil {
+				res.errq = drainErrQueue(fd)
+			}
+		}
+	}
 	pending = nil
 	m := msg{}
 	switch {
@@ -357,7 +366,8 @@ func handleLine(line string) (stop bool) {
 	return false
 }
 
-var wantErrQueue = false
+// The error-queue feature (version 1 and 2 alike).
+var wantErrQueue = true
 
 func handleHello(req request) {
 	var versions []int
@@ -370,7 +380,7 @@ func handleHello(req request) {
 	if !has1 && !has2 {
 		logf("the suite offers neither version 1 nor 2; answering with version 2 anyway")
 	}
-	features := []string{"host-change", "multiple-links"}
+	features := []string{"host-change", "multiple-links", "error-queue"}
 	if has1 && !has2 {
 		protoVer = 1
 	} else {

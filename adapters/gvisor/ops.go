@@ -788,3 +788,40 @@ func anyAddr(b []byte) tcpip.Address {
 	}
 	return a
 }
+
+// drainErrQueue reads the socket's error queue until it is empty (netstack's SocketOptions().DequeueErr), after the
+// operations the kernel target reads it for: sends, setsockopt and connect. Each entry: the errno through the table,
+// the origin, ee_info, and the address and port of msg_name (the datagram's destination, SockError.Dst).
+func drainErrQueue(fd int64) []msg {
+	s := sockets[fd]
+	if s == nil {
+		return nil
+	}
+	entries := []msg{}
+	for {
+		e := s.ep.SocketOptions().DequeueErr()
+		if e == nil {
+			break
+		}
+		origin := "local"
+		var info uint32
+		if e.Cause != nil {
+			switch e.Cause.Origin() {
+			case tcpip.SockExtErrorOriginICMP, tcpip.SockExtErrorOriginICMP6:
+				origin = "icmp"
+			}
+			info = e.Cause.Info()
+		}
+		var errno interface{} = 0
+		if e.Err != nil {
+			errno = errnoName(netstackErrno(e.Err))
+		}
+		address := "0.0.0.0"
+		if a := e.Dst.Addr; len(a) == 4 {
+			address = fmt.Sprintf("%d.%d.%d.%d", a[0], a[1], a[2], a[3])
+		}
+		entries = append(entries, msg{"errno": errno, "origin": origin, "info": info, "address": address,
+			"port": e.Dst.Port})
+	}
+	return entries
+}
