@@ -45,14 +45,16 @@ public abstract class InetSock : FileObject
     /// <summary>The options the socket only keeps (<see cref="Socket.PlainOptions"/>), by level and name.</summary>
     public Dictionary<(int Level, int Name), int> PlainValues { get; } = [];
     /// <summary>IP_FREEBIND: bind may take an address the host does not have (nonlocal.bind).</summary>
-    public bool FreeBind => PlainValues.GetValueOrDefault((Api.SocketOption.SolIp, Api.SocketOption.IpFreeBind)) != 0;
+    public bool FreeBind => IpValue(Api.SocketOption.IpFreeBind) != 0;
     /// <summary>IP_TRANSPARENT: bind may take an address the host does not have, and route lookups any source
     /// (FLOWI_FLAG_ANYSRC, nonlocal.source).</summary>
-    public bool Transparent => PlainValues.GetValueOrDefault((Api.SocketOption.SolIp, Api.SocketOption.IpTransparent)) != 0;
+    public bool Transparent => IpValue(Api.SocketOption.IpTransparent) != 0;
     /// <summary>IP_BIND_ADDRESS_NO_PORT: bind to port 0 takes no port (ephemeral.no_port).</summary>
-    public bool BindAddressNoPort => PlainValues.GetValueOrDefault((Api.SocketOption.SolIp, Api.SocketOption.IpBindAddressNoPort)) != 0;
+    public bool BindAddressNoPort => IpValue(Api.SocketOption.IpBindAddressNoPort) != 0;
     /// <summary>IP_LOCAL_PORT_RANGE: low | high &lt;&lt; 16, 0 for none (ephemeral.range).</summary>
-    public uint LocalPortRange => unchecked((uint)PlainValues.GetValueOrDefault((Api.SocketOption.SolIp, Api.SocketOption.IpLocalPortRange)));
+    public uint LocalPortRange => unchecked((uint)IpValue(Api.SocketOption.IpLocalPortRange));
+
+    private int IpValue(int name) => PlainValues.GetValueOrDefault((Api.SocketOption.SolIp, name));
     /// <summary>SO_TIMESTAMP_OLD (29) or SO_TIMESTAMPNS_OLD (35) when receive timestamps are on, else 0.</summary>
     public int Timestamping { get; set; }
     /// <summary>sk_priority: SO_PRIORITY's, or what the last new IP_TOS gave.</summary>

@@ -11,6 +11,7 @@ namespace Udpconf.Reference.Ip;
 public abstract class Net
 {
     private readonly List<Symbol> symbols = [];
+    private readonly Dictionary<string, Symbol> symbolsByName = [];
     private readonly Dictionary<Ipv4Address, (Symbol Symbol, int Uses)> destinationCounters = new();
     private readonly HashSet<Ipv4Address> learnedPmtu = [];
     private readonly HashSet<Ipv4Address> stalePmtu = [];
@@ -91,8 +92,12 @@ public abstract class Net
     {
         var symbol = new Symbol(name, kind, low, high);
         symbols.Add(symbol);
+        symbolsByName.Add(name, symbol);
         return symbol;
     }
+
+    /// <summary>The symbol the model introduced as <paramref name="name"/>.</summary>
+    internal Symbol SymbolNamed(string name) => symbolsByName[name];
 
     private Symbol? tickRate;
 

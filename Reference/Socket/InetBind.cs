@@ -68,24 +68,26 @@ public static class InetBind
 
     /// <summary>Whether a range has a free port: surely, surely not, or it depends on the ports the kernel chose for
     /// sockets whose own ranges reach beyond it.</summary>
-    public enum Free { Yes, No, Unknown }
+    private enum Free { Yes, No, Unknown }
 
     private const string UnknownRange =
         "whether the socket's port range has a free port depends on which ports sockets with other IP_LOCAL_PORT_RANGEs took";
 
-    /// <summary>inet_autobind: a socket without a port gets an ephemeral one (EAGAIN when its range has none free; the
-    /// caller answers "unmodeled" for <see cref="Free.Unknown"/>).</summary>
-    public static Free Autobind(Process model, Call call, Sock sock)
+    /// <summary>inet_autobind: a socket without a port gets an ephemeral one. Outcome: null when it has one, EAGAIN
+    /// when its range has none free, unmodeled when that depends on the ports other sockets took.</summary>
+    public static Outcome? Autobind(Process model, Call call, Sock sock)
     {
-        if (sock.LocalPort is not null) return Free.Yes;
+        if (sock.LocalPort is not null) return null;
         var (free, port) = Allocate(model, call, sock);
-        if (free == Free.Yes) sock.LocalPort = port;
-        return free;
+        if (free == Free.No) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
+        if (free == Free.Unknown) return Unknown(call, sock, ClauseId.Autobind);
+        sock.LocalPort = port;
+        return null;
     }
 
     /// <summary>The unmodeled answer of a bind or autobind whose range may or may not have a free port: the socket is
     /// not modeled from then on.</summary>
-    public static Outcome Unknown(Call call, Sock sock, string clause)
+    private static Outcome Unknown(Call call, Sock sock, string clause)
     {
         sock.Unmodeled = new NotModeled(clause, UnknownRange);
         return call.Unmodeled(clause, UnknownRange);
@@ -93,7 +95,7 @@ public static class InetBind
 
     /// <summary>The socket's ephemeral range (inet_sk_get_local_port_range): the namespace's, its low end raised to
     /// IP_LOCAL_PORT_RANGE's low and then its high end lowered to the option's high where each falls inside.</summary>
-    public static (int Low, int High) EphemeralRange(Process model, Call call, Sock sock)
+    private static (int Low, int High) EphemeralRange(Process model, Call call, Sock sock)
     {
         int low = model.Host.LocalPortLow, high = model.Host.LocalPortHigh;
         if (!model.Profile.PlainOptions || sock.LocalPortRange == 0) return (low, high);
@@ -115,7 +117,7 @@ public static class InetBind
         if (size <= 0) return (Free.No, null);
         var ports = model.PortsInUse.ToArray();
         var concrete = ports.Where(p => !p.IsSymbolic && p.Concrete >= low && p.Concrete <= high).Select(p => p.Concrete).Distinct().Count();
-        var symbols = ports.Where(p => p.IsSymbolic).Select(p => model.Symbols.First(s => s.Name == p.Symbol)).ToArray();
+        var symbols = ports.Where(p => p.IsSymbolic).Select(p => model.SymbolNamed(p.Symbol!)).ToArray();
         var overlapping = symbols.Count(s => s.Low <= high && s.High >= low);
         var inside = symbols.Count(s => s.Low >= low && s.High <= high);
         if (concrete + inside >= size) return (Free.No, null);

@@ -23,9 +23,7 @@ public static class InetConnect
         var (sock, bytes) = found.Value;
         if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(model, call, sock);
-        var free = InetBind.Autobind(model, call, sock);
-        if (free == InetBind.Free.No) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
-        if (free == InetBind.Free.Unknown) return InetBind.Unknown(call, sock, ClauseId.Autobind);
+        if (InetBind.Autobind(model, call, sock) is { } refused) return refused;
         // ip4_datagram_connect holds the socket lock from here: its release looks an obsolete cached route up again,
         // so even a connect refused for its address's length or family revalidates the old peer's route (found by the
         // differential machine on the live kernel). After sk_dst_reset below there is no route left to revalidate.

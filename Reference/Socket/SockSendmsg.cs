@@ -20,9 +20,7 @@ public static class SockSendmsg
         // spec: scm_send.credentials — recorded and discarded: nothing observable follows from them.
         call.Pass(ClauseId.Credentials);
         // spec: inet_sendmsg.autobind
-        var free = InetBind.Autobind(model, call, sock);
-        if (free == InetBind.Free.No) return call.Fail(Errno.EAGAIN, ClauseId.Autobind);
-        if (free == InetBind.Free.Unknown) return InetBind.Unknown(call, sock, ClauseId.Autobind);
+        if (InetBind.Autobind(model, call, sock) is { } refused) return refused;
         call.Pass(ClauseId.Autobind);
         return sock.Family == AddressFamily.Inet6
             ? Udpv6SendMsg.Send(model, call, sock, msg)

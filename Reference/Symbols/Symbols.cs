@@ -29,6 +29,9 @@ public sealed record Symbol(string Name, SymbolKind Kind, ushort Low = 0, ushort
     /// <summary>Every value a symbol of few values may take (a tick rate), for binding it from bytes that are a function
     /// of it; null for the kinds that admit a range.</summary>
     public IReadOnlyList<ushort>? Candidates => Kind == SymbolKind.TickRate ? TickRates.Where(Admits).ToArray() : null;
+
+    /// <summary>The values it may take, as reports write them: <c>100|250|300|1000</c> or <c>LOW..HIGH</c>.</summary>
+    public string Values => Candidates is { } values ? string.Join("|", values) : $"{Low}..{High}";
 }
 
 /// <summary>Bytes that are a function of one symbol's value: what a getsockopt reads back when it depends on a choice

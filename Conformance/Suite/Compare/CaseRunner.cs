@@ -135,13 +135,7 @@ public static class CaseRunner
             }
         }
 
-        private static string? SocketName(Operation operation) => operation switch
-        {
-            SocketOp s => s.Name,
-            BindOp o => o.Fd.Name, ConnectOp o => o.Fd.Name, SetSockOptOp o => o.Fd.Name, GetSockOptOp o => o.Fd.Name,
-            SetNonblockOp o => o.Fd.Name, SendToOp o => o.Fd.Name, SendMsgOp o => o.Fd.Name, ShutdownOp o => o.Fd.Name,
-            SendMmsgOp o => o.Fd.Name, CloseOp o => o.Fd.Name,
-            _ => null,
-        };
+        private static string? SocketName(Operation operation) =>
+            operation is SocketOp socket ? socket.Name : Operation.DescriptorOf(operation)?.Name;
     }
 }

@@ -107,7 +107,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
     private string Explain(SymbolicBytes symbolic, Symbol symbol) =>
         bindings.IsBound(symbol.Name)
             ? $"{symbolic.Describe()} at {symbol.Name} = {bindings[symbol.Name]}: {Convert.ToHexString(symbolic.Render(bindings[symbol.Name]))}"
-            : $"{symbolic.Describe()} at {symbol.Name} in {(symbol.Candidates is { } values ? string.Join("|", values) : $"{symbol.Low}..{symbol.High}")}";
+            : $"{symbolic.Describe()} at {symbol.Name} in {symbol.Values}";
 
     /// <summary>Binds the datagram's symbols to the first observed fragment's identification and source port.</summary>
     private void Bind(Datagram datagram, byte[] observed, List<Problem> problems)
@@ -137,5 +137,5 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
     private string Explain(Symbol symbol, int step) =>
         bindings.IsBound(symbol.Name)
             ? $"{symbol.Name}+{step} = 0x{(ushort)(bindings[symbol.Name] + step):x4}"
-            : $"{symbol.Name} in {symbol.Low}..{symbol.High}";
+            : $"{symbol.Name} in {symbol.Values}";
 }

@@ -152,8 +152,7 @@ public static class GoldenFiles
         {
             var value = run.Bindings[symbol.Name];
             var shown = symbol.Kind is SymbolKind.EphemeralPort or SymbolKind.TickRate ? value.ToString(CultureInfo.InvariantCulture) : $"0x{value:x4}";
-            var range = symbol.Candidates is { } candidates ? string.Join("|", candidates) : $"{symbol.Low}..{symbol.High}";
-            Line($"  {symbol.Name} = {shown} ({symbol.Kind} {range})");
+            Line($"  {symbol.Name} = {shown} ({symbol.Kind} {symbol.Values})");
         }
         Line($"frames {run.Frames.Count}");
         for (var s = 0; s < run.Case.Steps.Count; s++)
