@@ -9,10 +9,18 @@ namespace Udpconf.Suite;
 /// <summary>The first problem of a failing run: which step, what differed, and the clause it concerns.</summary>
 public sealed record KernelProblem(int Step, string What, string Expected, string Observed, string? Clause);
 
+/// <summary>A packet of a step that breaks an RFC rule (<see cref="RfcRules"/>).</summary>
+public sealed record KernelRfcFinding(int Step, string Rule, int Packet, string What);
+
 /// <summary>The verdict of one case under one profile on the live kernel: pass, fail, error or not-applicable
 /// (with the reason), and for a failure its first problem.</summary>
+/// <param name="Failed">For a failing run: every clause a failing step had a problem under, beyond the first
+/// difference (<see cref="CaseResult.ClauseVerdicts"/>).</param>
+/// <param name="Held">For a failing run: the clauses the case names that held in every step judged under them.</param>
+/// <param name="Rfc">The packets that break an RFC, whatever the verdict.</param>
 public sealed record KernelVerdict(string Case, string Profile, [property: JsonConverter(typeof(VerdictNameConverter))] VerdictKind Verdict,
-    string? Reason = null, KernelProblem? Problem = null)
+    string? Reason = null, KernelProblem? Problem = null, IReadOnlyList<string>? Failed = null, IReadOnlyList<string>? Held = null,
+    IReadOnlyList<KernelRfcFinding>? Rfc = null)
 {
     [JsonIgnore] public bool IsFailure => Verdict is VerdictKind.Fail or VerdictKind.Error;
 }
@@ -57,6 +65,20 @@ public sealed record KernelVerdicts(string Implementation, string Date, IReadOnl
     }
 
     private static KernelVerdict Entry(CaseResult result)
+    {
+        var entry = FirstDifference(result);
+        var rfc = result.RfcFindings.Select(f => new KernelRfcFinding(f.Step, f.Finding.Rule, f.Finding.Packet, f.Finding.What)).ToArray();
+        if (rfc.Length > 0) entry = entry with { Rfc = rfc };
+        if (result.Kind != VerdictKind.Fail) return entry;
+        var clauses = result.ClauseVerdicts;
+        return entry with
+        {
+            Failed = clauses.Where(c => c.Value == VerdictKind.Fail).Select(c => c.Key).ToArray(),
+            Held = result.Clauses.Where(c => clauses.GetValueOrDefault(c, VerdictKind.NotApplicable) == VerdictKind.Pass).Order(StringComparer.Ordinal).ToArray(),
+        };
+    }
+
+    private static KernelVerdict FirstDifference(CaseResult result)
     {
         var verdict = result.Kind;
         switch (result.Kind)

@@ -87,7 +87,7 @@ public static class CaseRunner
 
         public List<StepVerdict> Judge(IReadOnlyList<Observation> observations)
         {
-            judge = new StepJudge(model.Symbols, targetName);
+            judge = new StepJudge(model.Symbols, targetName, @case.Host);
             var verdicts = new List<StepVerdict>(@case.Steps.Count);
             for (var i = 0; i < @case.Steps.Count; i++)
             {

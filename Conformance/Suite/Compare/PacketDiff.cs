@@ -10,6 +10,9 @@ public sealed record FieldDifference(string Field, string Expected, string Obser
 /// "ttl: expected 64, observed 1 [ip_push.ttl]" rather than as two hex dumps.</summary>
 public static class PacketDiff
 {
+    private const string HeaderChecksumLabel = "header checksum";
+    private const string UdpChecksumLabel = "UDP checksum";
+
     public static IReadOnlyList<FieldDifference> Differences(byte[] expected, byte[] observed)
     {
         var result = new List<FieldDifference>();
@@ -29,7 +32,6 @@ public static class PacketDiff
             var (a, b) = (field.Read(e), field.Read(o));
             if (a != b) result.Add(new FieldDifference(field.Label, a, b, field.Clause));
         }
-
         var data = PacketFields.Table.Single(f => f.Layer == PacketLayer.Data);
         var ePayload = (udp ? e.Data : e.Payload).Span;
         var oPayload = (udp ? o.Data : o.Payload).Span;
@@ -38,6 +40,13 @@ public static class PacketDiff
             result.Add(new FieldDifference(udp ? data.Label : "fragment " + data.Label,
                 $"{ePayload.Length} bytes, byte {first} = {Byte(ePayload, first)}",
                 $"{oPayload.Length} bytes, byte {first} = {Byte(oPayload, first)}", data.Clause));
+        // A checksum that differs only because fields it covers differ is not a difference of its own: it is left out
+        // when each is right for its packet (both valid, or both the pseudo-header sum of checksum offload), since the
+        // fields that made it differ are listed. A first fragment's UDP checksum covers bytes it does not carry: kept.
+        if (result.Any(d => d.Field is not (HeaderChecksumLabel or UdpChecksumLabel)))
+            result.RemoveAll(d =>
+                d.Field == HeaderChecksumLabel && e.HeaderChecksumValid && o.HeaderChecksumValid ||
+                d.Field == UdpChecksumLabel && e.UdpChecksum == o.UdpChecksum && o.UdpChecksum is UdpChecksumStatus.Valid or UdpChecksumStatus.PartialOffload);
         if (result.Count == 0)
             result.Add(new FieldDifference("bytes", Convert.ToHexString(expected), Convert.ToHexString(observed), ClauseId.IpHeader));
         return result;

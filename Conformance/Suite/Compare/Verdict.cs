@@ -58,6 +58,10 @@ public sealed record StepVerdict(
     string? Reason = null,
     int CaseChecks = 0)
 {
+    /// <summary>The packets of the step that break an RFC (<see cref="RfcRules"/>), judged apart from the model: a
+    /// finding does not change <see cref="Kind"/>, which says whether the target did what Linux does.</summary>
+    public IReadOnlyList<RfcFinding> Rfc { get; init; } = [];
+
     /// <summary>The clauses this step bears on: the deciding clause of the prediction and those of the problems.</summary>
     public IReadOnlyList<Clause> Clauses =>
         Problems.Select(p => p.Clause).Append(Predicted?.Clause).OfType<Clause>().Distinct().ToArray();
@@ -76,4 +80,44 @@ public sealed record CaseResult(
     TimeSpan Duration)
 {
     public IReadOnlyList<string> Clauses => Case?.Clauses ?? [];
+
+    /// <summary>The verdict of the run on one clause: an error, a not-applicable run and a pass are the run's; a failing
+    /// run fails the clause where a step failed under it (<see cref="ClauseVerdicts"/>), passes it where the clause held,
+    /// and says nothing of it (not applicable) where no step was judged under it.</summary>
+    public VerdictKind VerdictOn(string clause) => Kind switch
+    {
+        // A failing run no step of which says what failed (none of the runner's: their failures are steps) fails
+        // every clause it names.
+        VerdictKind.Fail when !Steps.Any(s => s.Kind == VerdictKind.Fail) => Clauses.Contains(clause) ? VerdictKind.Fail : VerdictKind.NotApplicable,
+        VerdictKind.Fail => ClauseVerdicts.TryGetValue(clause, out var verdict) ? verdict : VerdictKind.NotApplicable,
+        _ => Kind,
+    };
+
+    /// <summary>Every RFC finding of the run, with its step (1-based).</summary>
+    public IEnumerable<(int Step, RfcFinding Finding)> RfcFindings =>
+        Steps.SelectMany(s => s.Rfc.Select(f => (s.Step.Index + 1, f)));
+
+    /// <summary>What the run says of each clause its judged steps bore on, beyond the first difference: a clause
+    /// fails where a failing step has a problem under it, and holds where a passing step's model went through it (its
+    /// trace) and no step failed under it. Steps the model could not follow and steps not applicable say nothing.</summary>
+    public IReadOnlyDictionary<string, VerdictKind> ClauseVerdicts
+    {
+        get
+        {
+            var verdicts = new SortedDictionary<string, VerdictKind>(StringComparer.Ordinal);
+            foreach (var step in Steps)
+            {
+                if (step.Kind == VerdictKind.Fail)
+                {
+                    foreach (var clause in step.Problems.Select(p => p.Clause).OfType<Clause>()) verdicts[clause.Id] = VerdictKind.Fail;
+                    // A problem under no clause is charged to every clause the case names.
+                    if (step.Problems.Any(p => p.Clause is null))
+                        foreach (var clause in Clauses) verdicts[clause] = VerdictKind.Fail;
+                }
+                else if (step.Kind == VerdictKind.Pass && step.Predicted is { } predicted)
+                    foreach (var clause in predicted.Trace.Append(predicted.Clause)) verdicts.TryAdd(clause.Id, VerdictKind.Pass);
+            }
+            return verdicts;
+        }
+    }
 }

@@ -143,6 +143,17 @@ public static class JsonReport
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        json.WriteStartArray("rfc");
+        foreach (var finding in step.Rfc.Take(ReportText.PacketsShown))
+        {
+            json.WriteStartObject();
+            json.WriteString("rule", finding.Rule);
+            json.WriteNumber("packet", finding.Packet);
+            json.WriteString("what", finding.What);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        if (step.Rfc.Count > ReportText.PacketsShown) json.WriteNumber("rfcOmitted", step.Rfc.Count - ReportText.PacketsShown);
         json.WriteEndObject();
     }
 

@@ -28,10 +28,40 @@ public static class MarkdownReport
                         (targets.Length == 0 ? "." : $" on {string.Join(", ", targets.Select(t => $"`{t}`"))}."));
         text.AppendLine();
         ByClause(text, results);
+        Rfc(text, results);
         BuildDependent(text, results);
         Failures(text, results);
         NotApplicable(text, results);
         return text.ToString();
+    }
+
+    /// <summary>Every packet that breaks an RFC rule (<see cref="RfcRules"/>), whatever the step's verdict: the
+    /// RFC-level verdict, apart from the comparison with Linux.</summary>
+    private static void Rfc(StringBuilder text, IReadOnlyList<CaseResult> results)
+    {
+        var findings = results.SelectMany(r => r.RfcFindings.Select(f => (r, f.Step, f.Finding))).ToArray();
+        text.AppendLine("## Breaks an RFC (seen on the wire)");
+        text.AppendLine();
+        text.AppendLine($"Every packet sent is checked against RFC 768, 791 and 1122 whatever the model says ({RfcRules.All.Count} rules: " +
+                        string.Join(", ", RfcRules.All.Select(r => $"`{r.Id}`")) + ").");
+        text.AppendLine();
+        if (findings.Length == 0)
+        {
+            text.AppendLine("No packet breaks one.");
+            text.AppendLine();
+            return;
+        }
+        text.AppendLine("| case | profile | step | packet | rule | what |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        foreach (var run in findings.GroupBy(f => f.r))
+        {
+            // Bounded like packets: a flood of bad packets is counted, not listed (report.json and the pcap have them).
+            foreach (var (result, step, finding) in run.Take(ReportText.PacketsShown))
+                text.AppendLine($"| `{result.CaseId}` | {result.Profile} | {step} | {finding.Packet} | `{finding.Rule}` | {Escape(finding.What)} |");
+            if (run.Count() > ReportText.PacketsShown)
+                text.AppendLine($"| `{run.Key.CaseId}` | {run.Key.Profile} | | | | … and {run.Count() - ReportText.PacketsShown} more |");
+        }
+        text.AppendLine();
     }
 
     /// <summary>Passing steps whose answer is one the model allows for another build of the kernel (the step's reason

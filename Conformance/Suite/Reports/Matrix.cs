@@ -24,8 +24,9 @@ public sealed record MatrixTarget(string Label, string Name, string Profile, str
 public enum MatrixStatus { Pass, Fail, NotApplicable, Unnamed }
 
 /// <summary>Where a row's clause comes from: the catalog (Reference/clauses.md), the model's own additions, neither (a
-/// clause a case names that neither knows), or the row of malformed case files (which name no clause).</summary>
-public enum MatrixRowKind { Catalog, Model, Other, Malformed }
+/// clause a case names that neither knows), the row of malformed case files (which name no clause), or an RFC rule
+/// (<see cref="RfcRules"/>) judged on every packet a target sent.</summary>
+public enum MatrixRowKind { Catalog, Model, Other, Malformed, Rfc }
 
 /// <summary>A failing result of a cell and the relative link to its expected-versus-observed report.</summary>
 public sealed record MatrixLink(string CaseId, string Profile, VerdictKind Kind, string Href);
@@ -59,8 +60,12 @@ public sealed record MatrixCell(MatrixStatus Status, int Pass, int Fail, int Not
 public sealed record MatrixRow(string Label, MatrixRowKind Kind, IReadOnlyList<string> Cases, IReadOnlyList<MatrixCell> Cells);
 
 /// <summary>A target's totals: its results by verdict and its rows by status.</summary>
-public sealed record MatrixTotals(ReportText.Tally Results, int PassRows, int FailRows, int NotApplicableRows)
+/// <param name="RfcBroken">How many RFC rules some packet of the target broke.</param>
+public sealed record MatrixTotals(ReportText.Tally Results, int PassRows, int FailRows, int NotApplicableRows, int RfcBroken = 0)
 {
+    /// <summary>The RFC rules in words: "1 of 10 broken".</summary>
+    public string Rfc => $"{RfcBroken} of {RfcRules.All.Count} broken";
+
     /// <summary>The clause rows by status, as both renderings write them.</summary>
     public string Rows => $"{PassRows} pass, {FailRows} fail, {NotApplicableRows} n.a.";
 }
@@ -74,8 +79,13 @@ public sealed record MatrixModel(
     IReadOnlyList<MatrixTotals> Totals,
     IReadOnlyList<MatrixRow> Rows,
     int Cases,
-    IReadOnlyList<string> Clauses)
+    IReadOnlyList<string> Clauses,
+    IReadOnlyList<MatrixRow>? RfcRows = null)
 {
+    /// <summary>The RFC rules (<see cref="RfcRules"/>), one row each: a cell fails when a packet a case sent broke the
+    /// rule, passes when the case sent packets and none broke it.</summary>
+    public IReadOnlyList<MatrixRow> Rfc => RfcRows ?? [];
+
     /// <summary>Each target with its totals, in column order.</summary>
     public IEnumerable<(MatrixTarget Target, MatrixTotals Totals)> Columns => Targets.Zip(Totals);
 }
@@ -124,6 +134,11 @@ public static class Matrix
             foreach (var clause in @case.Clauses) Name(clause, @case.Id);
         foreach (var result in targets.SelectMany(t => t.Results))
             foreach (var clause in result.Clauses) Name(clause, result.CaseId);
+        // A clause a failing step differed under counts that case too, named or not: a case is judged past its first
+        // difference (CaseRunner), so a failure is charged to the clauses it concerns, not to every clause named.
+        var charged = targets.SelectMany(t => t.Results).Where(r => r.Kind == VerdictKind.Fail)
+            .SelectMany(r => r.ClauseVerdicts.Where(c => c.Value == VerdictKind.Fail).Select(c => (Clause: c.Key, r.CaseId))).ToArray();
+        foreach (var (clause, caseId) in charged) Name(clause, caseId);
 
         var catalog = ClauseId.Catalog.ToHashSet(StringComparer.Ordinal);
         var additions = ClauseId.Additions.ToHashSet(StringComparer.Ordinal);
@@ -140,7 +155,8 @@ public static class Matrix
             var ids = named.TryGetValue(clause, out var set) ? set.ToArray() : [];
             var cells = targets.Select(t => ids.Length == 0
                 ? MatrixCell.Unnamed
-                : Cell(t, t.Results.Where(r => r.Clauses.Contains(clause)), hasFailureFile)).ToArray();
+                : Cell(t, t.Results.Where(r => r.Clauses.Contains(clause) || r.Kind == VerdictKind.Fail && r.VerdictOn(clause) == VerdictKind.Fail),
+                    r => r.VerdictOn(clause), hasFailureFile)).ToArray();
             rows.Add(new MatrixRow(clause, kind, ids, cells));
         }
         // A malformed case names no clause it could be counted under; it gets a row of its own, as in report.md.
@@ -148,27 +164,36 @@ public static class Matrix
             .Distinct().Order(StringComparer.Ordinal).ToArray();
         if (malformed.Length > 0)
             rows.Add(new MatrixRow(MalformedRow, MatrixRowKind.Malformed, malformed,
-                targets.Select(t => Cell(t, t.Results.Where(r => r.Case is null), hasFailureFile)).ToArray()));
+                targets.Select(t => Cell(t, t.Results.Where(r => r.Case is null), r => r.Kind, hasFailureFile)).ToArray()));
+        var rfc = RfcRules.All.Select(rule => new MatrixRow(rule.Id, MatrixRowKind.Rfc,
+            targets.SelectMany(t => t.Results).Where(r => r.RfcFindings.Any(f => f.Finding.Rule == rule.Id)).Select(r => r.CaseId)
+                .Distinct().Order(StringComparer.Ordinal).ToArray(),
+            targets.Select(t => Cell(t, t.Results.Where(r => r.Case is not null),
+                r => r.Kind == VerdictKind.NotApplicable || r.Steps.All(s => s.Observed is not { Packets.Count: > 0 }) ? VerdictKind.NotApplicable
+                    : r.RfcFindings.Any(f => f.Finding.Rule == rule.Id) ? VerdictKind.Fail : VerdictKind.Pass, hasFailureFile)).ToArray())).ToArray();
 
         var totals = targets.Select((t, i) => new MatrixTotals(
             ReportText.Tally.Of(t.Results),
             rows.Count(r => r.Kind != MatrixRowKind.Malformed && r.Cells[i].Status == MatrixStatus.Pass),
             rows.Count(r => r.Kind != MatrixRowKind.Malformed && r.Cells[i].Status == MatrixStatus.Fail),
-            rows.Count(r => r.Kind != MatrixRowKind.Malformed && r.Cells[i].Status == MatrixStatus.NotApplicable))).ToArray();
+            rows.Count(r => r.Kind != MatrixRowKind.Malformed && r.Cells[i].Status == MatrixStatus.NotApplicable),
+            rfc.Count(r => r.Cells[i].Status == MatrixStatus.Fail))).ToArray();
         var caseCount = parsed.Select(c => c.Id).Concat(targets.SelectMany(t => t.Results).Select(r => r.CaseId))
             .Distinct(StringComparer.Ordinal).Count();
-        return new MatrixModel(generated, targets, totals, rows, caseCount, clauses.Distinct().ToArray());
+        return new MatrixModel(generated, targets, totals, rows, caseCount, clauses.Distinct().ToArray(), rfc);
     }
 
-    private static MatrixCell Cell(MatrixTarget target, IEnumerable<CaseResult> results, Func<MatrixTarget, CaseResult, bool> hasFailureFile)
+    /// <param name="verdict">The verdict of a result on the row: the result's own (malformed files), on the clause
+    /// (<see cref="CaseResult.VerdictOn"/>), or on an RFC rule.</param>
+    private static MatrixCell Cell(MatrixTarget target, IEnumerable<CaseResult> results, Func<CaseResult, VerdictKind> verdict, Func<MatrixTarget, CaseResult, bool> hasFailureFile)
     {
-        var list = results.ToArray();
+        var list = results.Select(r => (Result: r, Kind: verdict(r))).ToArray();
         var pass = list.Count(r => r.Kind == VerdictKind.Pass);
         var notApplicable = list.Count(r => r.Kind == VerdictKind.NotApplicable);
-        var failures = list.Where(ReportText.IsFailure).OrderBy(r => r.CaseId, StringComparer.Ordinal).ToArray();
+        var failures = list.Where(r => r.Kind is VerdictKind.Fail or VerdictKind.Error).Select(r => r.Result).OrderBy(r => r.CaseId, StringComparer.Ordinal).ToArray();
         var status = failures.Length > 0 ? MatrixStatus.Fail : pass > 0 ? MatrixStatus.Pass : MatrixStatus.NotApplicable;
         var links = failures.Select(r => new MatrixLink(r.CaseId, r.Profile, r.Kind, Link(target, r, hasFailureFile(target, r)))).ToArray();
-        var steps = list.Where(r => r.Kind != VerdictKind.NotApplicable).Sum(r => ReportText.NotApplicableSteps(r).Count);
+        var steps = list.Where(r => r.Kind != VerdictKind.NotApplicable).Sum(r => ReportText.NotApplicableSteps(r.Result).Count);
         return new MatrixCell(status, pass, failures.Length, notApplicable, links, steps);
     }
 
@@ -232,5 +257,5 @@ public static class Matrix
 
     /// <summary>A target's totals in one line: its results, then its clause rows.</summary>
     public static string Summary(MatrixTotals totals) =>
-        $"{totals.Results}; clauses: {totals.Rows}";
+        $"{totals.Results}; clauses: {totals.Rows}; RFC rules: {totals.Rfc}";
 }

@@ -58,17 +58,34 @@ public static class MatrixHtml
 
         html.AppendLine("<h2>Targets</h2>");
         html.AppendLine("<table class=\"targets\">");
-        html.AppendLine("<thead><tr><th>column</th><th>target</th><th>profile</th><th>results</th><th>clauses</th><th>report</th></tr></thead>");
+        html.AppendLine("<thead><tr><th>column</th><th>target</th><th>profile</th><th>results</th><th>clauses (Linux compatibility)</th><th>RFC rules</th><th>report</th></tr></thead>");
         html.AppendLine("<tbody>");
         foreach (var (target, totals) in matrix.Columns)
             html.AppendLine($"<tr><td><code>{E(target.Label)}</code></td><td><code>{E(target.Name)}</code></td><td>{E(target.Profile)}</td>" +
-                            $"<td>{E(totals.Results.ToString())}</td><td>{totals.Rows}</td>" +
+                            $"<td>{E(totals.Results.ToString())}</td><td>{totals.Rows}</td><td>{E(totals.Rfc)}</td>" +
                             $"<td><a href=\"{E(target.Report)}\">{E(target.Report)}</a></td></tr>");
         html.AppendLine("</tbody>");
         html.AppendLine("</table>");
 
-        html.AppendLine("<h2>Clauses</h2>");
-        html.AppendLine("<p class=\"legend\"><span class=\"fail\">fail F/N</span>F of the N cases naming the clause that applied failed or erred " +
+        html.AppendLine("<h2>RFC rules: breaks an RFC (seen on the wire)</h2>");
+        html.AppendLine("<p>Every packet each case sent, checked against RFC 768, 791 and 1122 whatever the model says: <span class=\"fail\">fail F/N</span>" +
+                        "packets of F of the N cases that sent any broke the rule <span class=\"pass\">pass P/N</span>none did</p>");
+        html.AppendLine("<table class=\"matrix rfc\">");
+        html.Append("<thead><tr><th>rule</th>");
+        foreach (var target in matrix.Targets) html.Append($"<th><code>{E(target.Label)}</code></th>");
+        html.AppendLine("</tr></thead>");
+        html.AppendLine("<tbody>");
+        foreach (var row in matrix.Rfc)
+        {
+            html.Append($"<tr><th scope=\"row\"><code>{E(row.Label)}</code></th>");
+            foreach (var cell in row.Cells) html.Append(Cell(cell, row));
+            html.AppendLine("</tr>");
+        }
+        html.AppendLine("</tbody>");
+        html.AppendLine("</table>");
+
+        html.AppendLine("<h2>Clauses: differs from Linux</h2>");
+        html.AppendLine("<p class=\"legend\"><span class=\"fail\">fail F/N</span>F of the N cases that judged the clause (naming it or differing under it, each judged past its first difference) failed under it or erred " +
                         "<span class=\"pass\">pass P/N</span>none failed <span class=\"na\">n.a.</span>none applied (a feature the target lacks, " +
                         "a step the model does not say, a case for another profile) <span class=\"none\">—</span>no selected case names the clause</p>");
         html.AppendLine("<p>A failing cell links to the expected-versus-observed report of each failing case; <span class=\"tag\">model</span> marks the model's own clauses, beyond the catalog.</p>");

@@ -21,18 +21,30 @@ public static class MatrixMarkdown
 
         text.AppendLine("## Targets");
         text.AppendLine();
-        text.AppendLine("| column | target | profile | results | clauses | report |");
-        text.AppendLine("|---|---|---|---|---|---|");
+        text.AppendLine("| column | target | profile | results | clauses (Linux compatibility) | RFC rules | report |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var (target, totals) in matrix.Columns)
             text.AppendLine($"| {Code(target.Label)} | {Code(target.Name)} | {Cell(target.Profile)} | {totals.Results} | " +
-                            $"{totals.Rows} | [{Code(target.Report)}]({Href(target.Report)}) |");
+                            $"{totals.Rows} | {totals.Rfc} | [{Code(target.Report)}]({Href(target.Report)}) |");
         text.AppendLine();
 
-        text.AppendLine("## Clauses");
+        text.AppendLine("## RFC rules: breaks an RFC (seen on the wire)");
         text.AppendLine();
-        text.AppendLine("Each cell sums up the cases that name the clause on that target: **fail F/N** when F of the N cases that applied " +
-                        "failed or erred, pass P/N when none failed, n.a. when none applied (a feature the target lacks, a step the model " +
-                        "does not say, a case for another profile), — when no selected case names the clause. A failing cell links to the " +
+        text.AppendLine("Every packet each case sent, checked against RFC 768, 791 and 1122 whatever the model says: **fail F/N** when " +
+                        "packets of F of the N cases that sent any broke the rule; pass P/N when none did.");
+        text.AppendLine();
+        text.AppendLine("| rule | " + string.Join(" | ", matrix.Targets.Select(t => Code(t.Label))) + " |");
+        text.AppendLine("|---|" + string.Concat(matrix.Targets.Select(_ => "---|")));
+        foreach (var row in matrix.Rfc)
+            text.AppendLine($"| {Code(row.Label)} | " + string.Join(" | ", row.Cells.Select(Cell)) + " |");
+        text.AppendLine();
+
+        text.AppendLine("## Clauses: differs from Linux");
+        text.AppendLine();
+        text.AppendLine("Each cell sums up the cases that name the clause, or that differed under it, on that target, each judged past its " +
+                        "first difference: **fail F/N** when F of the N cases that judged the clause failed under it or erred, pass P/N when " +
+                        "none failed (a failing case counts where the clause held in every step judged under it), n.a. when none applied or judged it (a feature the target " +
+                        "lacks, a step the model does not say, a case for another profile, a clause only after a difference it depends on), — when no selected case names the clause. A failing cell links to the " +
                         "expected-versus-observed report of each failing case. (model) marks the model's own clauses, beyond the catalog.");
         text.AppendLine();
         text.AppendLine("| clause | " + string.Join(" | ", matrix.Targets.Select(t => Code(t.Label))) + " |");

@@ -71,6 +71,11 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         var written = WriteReports(settings, results, partial);
         if (written is null) return ExitCodes.Usage;
         foreach (var path in written) io.Out.WriteLine($"wrote {io.Show(path)}");
+        // The RFC-level verdict, apart from the comparison with Linux: it does not change the exit code.
+        var rfc = results.SelectMany(r => r.RfcFindings.Select(f => (r.CaseId, f.Finding.Rule))).ToArray();
+        if (rfc.Length > 0)
+            io.Out.WriteLine($"breaks an RFC: {rfc.Length} packet(s) in {rfc.Select(f => f.CaseId).Distinct().Count()} case(s): " +
+                             string.Join(", ", rfc.GroupBy(f => f.Rule).Select(g => $"{g.Key} {g.Count()}")));
         io.Out.WriteLine($"udpconf check: {ReportText.Tally.Of(results)} ({results.Count} runs of {cases.Count} cases on {target.Name}, " +
                          $"profiles {string.Join(", ", profiles.Select(p => p.Name))}){(partial is null ? "" : "; " + partial)}");
         if (interrupted) return ExitCodes.Interrupted;

@@ -62,12 +62,19 @@ public class StackAdapterTests
 
         Assert.Empty(fresh.Cases.Where(v => v.Verdict == VerdictKind.Error).Select(v => $"{v.Case}: {v.Reason}"));
         var differences = fresh.Cases.Zip(published.Cases)
-            .Where(p => p.First.Case != p.Second.Case || p.First.Verdict != p.Second.Verdict || p.First.Problem?.What != p.Second.Problem?.What)
-            .Select(p => $"{p.First.Case}: now {p.First.Verdict} {p.First.Problem?.What}, published {p.Second.Case} {p.Second.Verdict} {p.Second.Problem?.What}")
+            .Where(p => p.First.Case != p.Second.Case || p.First.Verdict != p.Second.Verdict || p.First.Problem?.What != p.Second.Problem?.What
+                        || Text(p.First.Failed) != Text(p.Second.Failed) || Rules(p.First) != Rules(p.Second))
+            .Select(p => $"{p.First.Case}: now {p.First.Verdict} {p.First.Problem?.What} [{Text(p.First.Failed)}] {Rules(p.First)}, " +
+                         $"published {p.Second.Case} {p.Second.Verdict} {p.Second.Problem?.What} [{Text(p.Second.Failed)}] {Rules(p.Second)}")
             .ToList();
         if (fresh.Cases.Count != published.Cases.Count) differences.Add($"{fresh.Cases.Count} cases now, {published.Cases.Count} published");
         Assert.True(differences.Count == 0,
             $"reports/{report} is stale: run ./udpconf publish --target exec:adapters/{folder}/build/{binary} --out reports/{report}\n" +
             string.Join("\n", differences));
     }
+
+    private static string Text(IReadOnlyList<string>? clauses) => string.Join(" ", clauses ?? []);
+
+    /// <summary>The RFC findings of a case as rule and step, without the bytes-dependent text (a checksum value).</summary>
+    private static string Rules(KernelVerdict verdict) => string.Join(" ", (verdict.Rfc ?? []).Select(f => $"{f.Rule}@{f.Step}.{f.Packet}"));
 }
