@@ -9,6 +9,13 @@ namespace Udpconf.Suite;
 /// <summary>The first problem of a failing run: which step, what differed, and the clause it concerns.</summary>
 public sealed record KernelProblem(int Step, string What, string Expected, string Observed, string? Clause);
 
+/// <summary>A clause on one implementation: the cases it held in, those it differed (or erred) in, and the cases
+/// naming it that did not judge it.</summary>
+public sealed record ClauseJudgement(int Held, IReadOnlyList<string> Failed, int NotJudged)
+{
+    public bool Judged => Held > 0 || Failed.Count > 0;
+}
+
 /// <summary>A packet of a step that breaks an RFC rule (<see cref="RfcRules"/>).</summary>
 public sealed record KernelRfcFinding(int Step, string Rule, int Packet, string What);
 
@@ -100,6 +107,20 @@ public sealed record KernelVerdicts(string Implementation, string Date, IReadOnl
     }
 
     public int Failures(string profile) => Cases.Count(v => v.Profile == profile && v.IsFailure);
+
+    /// <summary>What the record says of one clause under <paramref name="profile"/>, past each case's first difference:
+    /// the cases it held in (a passing case naming it, or a failing one where it held), the cases a step differed under
+    /// it (named or not), and the cases naming it that did not judge it (not applicable, or no step judged under it).</summary>
+    public ClauseJudgement Judge(string clause, IEnumerable<string> naming, string profile = "linux")
+    {
+        var ids = naming.ToHashSet(StringComparer.Ordinal);
+        var mine = Cases.Where(v => v.Profile == profile).ToArray();
+        var named = mine.Where(v => ids.Contains(v.Case)).ToArray();
+        return new ClauseJudgement(
+            named.Count(v => v.Verdict == VerdictKind.Pass || v.Held?.Contains(clause) == true),
+            mine.Where(v => v.Verdict == VerdictKind.Error && ids.Contains(v.Case) || v.Failed?.Contains(clause) == true).Select(v => v.Case).ToArray(),
+            named.Count(v => v.Verdict is VerdictKind.NotApplicable or VerdictKind.Fail && v.Held?.Contains(clause) != true && v.Failed?.Contains(clause) != true));
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, Options) + "\n";
 

@@ -103,8 +103,9 @@ public static partial class SpecMap
         text.AppendLine("**properties**: the FsCheck laws (`[Property]` methods) that name the clause, then the differential machine");
         text.AppendLine($"(`Conformance/Suite/Fuzz/`, `udpconf fuzz`) with the share of {MachineSample} of its sequences, sampled from a fixed seed and run on the");
         text.AppendLine("model under both profiles, in which some operation passes the clause.");
-        text.AppendLine("Then one column per implementation published under `reports/` (`./udpconf publish`): the linux verdicts of the");
-        text.AppendLine("clause's cases on it, with the failing ones named (their expected and observed values are in `reports/<name>.results.md`).");
+        text.AppendLine("Then one column per implementation published under `reports/` (`./udpconf publish`), judged past each case's first");
+        text.AppendLine("difference: in how many of the cases that judged the clause it held, and the cases where a step differed under it (named");
+        text.AppendLine("by the case or not; expected and observed values in `reports/<name>.results.md`); n.a.: cases naming it that did not judge it.");
         text.AppendLine();
         var extra = string.Concat(published.Select(p => $" {p.Implementation} |"));
         text.AppendLine("| clause | model | profiles | tests | cases | golden | live kernel | properties | observable |" + extra);
@@ -169,16 +170,13 @@ public static partial class SpecMap
 
     private static string PublishedCells(string id, Dictionary<string, List<Cases.Case>> cases, IReadOnlyList<KernelVerdicts> published)
     {
-        var ids = (cases.TryGetValue(id, out var named) ? named : []).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var ids = (cases.TryGetValue(id, out var named) ? named : []).Select(c => c.Id).ToArray();
         return string.Concat(published.Select(record =>
         {
-            var linux = record.Cases.Where(v => v.Profile == Profile.Linux.Name && ids.Contains(v.Case)).ToArray();
-            if (linux.Length == 0) return " — |";
-            var notApplicable = linux.Count(v => v.Verdict == VerdictKind.NotApplicable);
-            var run = linux.Length - notApplicable;
-            var cell = run == 0 ? "n.a." : $"{linux.Count(v => v.Verdict == VerdictKind.Pass)}/{run} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "");
-            var failing = linux.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
-            if (failing.Length > 0) cell += "<br>fails: " + Limited(failing);
+            var judged = record.Judge(id, ids);
+            if (!judged.Judged && judged.NotJudged == 0) return " — |";
+            var cell = !judged.Judged ? "n.a." : $"held in {judged.Held}/{judged.Held + judged.Failed.Count}" + (judged.NotJudged > 0 ? $", {judged.NotJudged} n.a." : "");
+            if (judged.Failed.Count > 0) cell += "<br>differs: " + Limited(judged.Failed.Select(c => $"`{c}`").ToArray());
             return $" {cell} |";
         }));
     }

@@ -75,8 +75,8 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
         var broken = findings.Select(f => f.f.Rule).Distinct().Count();
         text.AppendLine($"- RFC-level: {broken} of {RfcRules.All.Count} rules broken, by {findings.Length} packet(s) in {findings.Select(f => f.Case).Distinct().Count()} case(s)");
         var clauses = ClauseTable(record, casesByClause);
-        text.AppendLine($"- Linux compatibility: {clauses.Count(c => c.Failed.Count > 0)} clauses differ, {clauses.Count(c => c.Failed.Count == 0 && c.Held > 0)} hold in every case that judged them, " +
-                        $"{clauses.Count(c => c.Failed.Count == 0 && c.Held == 0)} were not judged");
+        text.AppendLine($"- Linux compatibility: {clauses.Count(c => c.Judgement.Failed.Count > 0)} clauses differ, {clauses.Count(c => c.Judgement.Failed.Count == 0 && c.Judgement.Held > 0)} hold in every case that judged them, " +
+                        $"{clauses.Count(c => !c.Judgement.Judged)} were not judged");
         text.AppendLine();
 
         text.AppendLine("## RFC-level: the packets it sent");
@@ -109,8 +109,8 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
         text.AppendLine();
         text.AppendLine("| clause | holds | differs | not judged | cases where it differs |");
         text.AppendLine("|---|---|---|---|---|");
-        foreach (var row in clauses)
-            text.AppendLine($"| `{row.Clause}` | {row.Held} | {row.Failed.Count} | {row.NotJudged} | {string.Join(" ", row.Failed.Select(c => $"`{c}`"))} |");
+        foreach (var (clause, row) in clauses)
+            text.AppendLine($"| `{clause}` | {row.Held} | {row.Failed.Count} | {row.NotJudged} | {string.Join(" ", row.Failed.Select(c => $"`{c}`"))} |");
         text.AppendLine();
         text.AppendLine("## Failures");
         text.AppendLine();
@@ -125,27 +125,13 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
         return text.ToString();
     }
 
-    /// <summary>One row of the clause table: how many cases the clause held in, the cases it differed in, and the
-    /// cases naming it that did not judge it.</summary>
-    public sealed record ClauseRow(string Clause, int Held, IReadOnlyList<string> Failed, int NotJudged);
-
     /// <summary>The clauses in catalog order that some case names or some failing step had a problem under.</summary>
-    public static IReadOnlyList<ClauseRow> ClauseTable(KernelVerdicts record, IReadOnlyDictionary<string, List<Case>> casesByClause)
-    {
-        var byCase = record.Cases.ToDictionary(v => v.Case, StringComparer.Ordinal);
-        var rows = new List<ClauseRow>();
-        foreach (var id in Reference.ClauseId.Catalog.Concat(Reference.ClauseId.Additions))
-        {
-            var naming = casesByClause.TryGetValue(id, out var cases)
-                ? cases.Select(c => byCase.GetValueOrDefault(c.Id)).OfType<KernelVerdict>().ToArray() : [];
-            var failed = record.Cases.Where(v => v.Failed?.Contains(id) == true).Select(v => v.Case).ToArray();
-            var held = naming.Count(v => v.Verdict == VerdictKind.Pass || v.Held?.Contains(id) == true);
-            var notJudged = naming.Count(v => v.Verdict != VerdictKind.Pass && v.Held?.Contains(id) != true && v.Failed?.Contains(id) != true);
-            if (naming.Length == 0 && failed.Length == 0) continue;
-            rows.Add(new ClauseRow(id, held, failed, notJudged));
-        }
-        return rows;
-    }
+    public static IReadOnlyList<(string Clause, ClauseJudgement Judgement)> ClauseTable(KernelVerdicts record, IReadOnlyDictionary<string, List<Case>> casesByClause) =>
+        Reference.ClauseId.Catalog.Concat(Reference.ClauseId.Additions)
+            .Select(id => (id, Naming: casesByClause.TryGetValue(id, out var cases) ? cases.Select(c => c.Id).ToArray() : []))
+            .Select(c => (c.id, Judgement: record.Judge(c.id, c.Naming)))
+            .Where(c => c.Judgement.Judged || c.Judgement.NotJudged > 0)
+            .ToArray();
 
     private static string Escape(string text) => text.Replace("|", "\\|").Replace("`", "'").Replace("\n", " ");
 }
