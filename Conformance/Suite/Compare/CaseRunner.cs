@@ -3,6 +3,8 @@ using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Model;
+using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Suite.Compare;
 
@@ -77,11 +79,14 @@ public static class CaseRunner
     /// state. Where the target let through a bind, connect, setsockopt or shutdown the model refused, or refused a
     /// socket the model made, the socket's state is unknown from then on: its later steps are still judged,
     /// a pass stays a pass, and a difference is not applicable, shown with what differs (it may follow from the first).
+    /// A call of those kinds the target could not run at all (not applicable: the adapter has no way to make it) is
+    /// taken out of the model the same way, since it did nothing on the target.
     /// </summary>
     private sealed class Following(Case @case, Profile profile, string targetName)
     {
         private readonly List<int> ran = [];
         private readonly Dictionary<string, int> diverged = [];
+        private bool followed;
         private Model model = new(@case.Host, profile);
         private StepJudge? judge;
 
@@ -98,6 +103,7 @@ public static class CaseRunner
                 var predicted = model.Run(step.Operation);
                 ran.Add(i);
                 var verdict = judge.Judge(step, predicted, observed);
+                if (followed && verdict.Kind == VerdictKind.Fail) verdict = WithoutStaleExpectations(verdict, step, predicted);
                 if (name is not null && diverged.TryGetValue(name, out var since) && verdict.Kind == VerdictKind.Fail)
                 {
                     // What differs may follow from the earlier difference: shown, not counted as a failure.
@@ -111,6 +117,9 @@ public static class CaseRunner
                 }
                 verdicts.Add(verdict);
                 if (verdict.Kind == VerdictKind.Fail && observed is not null) Follow(i, step.Operation, predicted, observed, name);
+                // A call the target could not run did nothing there: the model goes on without it, as for a refusal.
+                else if (observed is { Kind: OutcomeKind.Unmodeled } && predicted.Kind is OutcomeKind.Value or OutcomeKind.Error && Undoable(step.Operation))
+                    Replay(i);
             }
             return verdicts;
         }
@@ -119,13 +128,10 @@ public static class CaseRunner
         {
             var refused = observed.Kind == OutcomeKind.Error && predicted.Kind == OutcomeKind.Value;
             var accepted = observed.Kind == OutcomeKind.Value && predicted.Kind == OutcomeKind.Error;
-            if (refused && operation is BindOp or ConnectOp or SetSockOptOp or ShutdownOp or SetNonblockOp or SendToOp or SendMsgOp)
+            if (refused && Undoable(operation))
             {
                 // The target did not do it: neither does the model.
-                ran.Remove(index);
-                model = new Model(@case.Host, profile);
-                foreach (var k in ran) model.Run(@case.Steps[k].Operation);
-                judge!.Rebase(model.Symbols);
+                Replay(index);
             }
             else if ((refused && operation is SocketOp || accepted && operation is BindOp or ConnectOp or SetSockOptOp or ShutdownOp) && name is not null)
             {
@@ -133,6 +139,39 @@ public static class CaseRunner
                 // target made where the model refused leaves the socket as it was: the same departure, judged again.)
                 diverged[name] = index;
             }
+        }
+
+        /// <summary>Calls that leave nothing behind where they fail: the model can be replayed without one.</summary>
+        private static bool Undoable(Operation operation) =>
+            operation is BindOp or ConnectOp or SetSockOptOp or ShutdownOp or SetNonblockOp or SendToOp or SendMsgOp;
+
+        /// <summary>After the model followed the target, the case's own expectations were written for a run that did
+        /// not happen: one the followed model does not meet either is stale, and its problem is dropped (and named in
+        /// the step's reason). The model's symbols are given the model target's values for this check.</summary>
+        private StepVerdict WithoutStaleExpectations(StepVerdict verdict, Step step, Outcome predicted)
+        {
+            if (!verdict.Problems.Any(p => p.Source == ProblemSource.Case)) return verdict;
+            var own = ModelTarget.Observe(predicted, Bindings.FromSeed(1, model.Symbols));
+            var stale = CaseExpectations.Check(step, predicted, own).Select(p => p.What).ToHashSet(StringComparer.Ordinal);
+            if (stale.Count == 0) return verdict;
+            var kept = verdict.Problems.Where(p => p.Source != ProblemSource.Case || !stale.Contains(p.What)).ToArray();
+            var note = $"the case's own expectation(s) on {string.Join(", ", stale.Order(StringComparer.Ordinal))} not checked: the model followed {targetName} past an earlier difference and does not meet them either";
+            return verdict with
+            {
+                Problems = kept,
+                Kind = kept.Length == 0 ? VerdictKind.Pass : VerdictKind.Fail,
+                Reason = verdict.Reason is null ? note : verdict.Reason + "; " + note,
+            };
+        }
+
+        /// <summary>The model replayed without step <paramref name="index"/>.</summary>
+        private void Replay(int index)
+        {
+            followed = true;
+            ran.Remove(index);
+            model = new Model(@case.Host, profile);
+            foreach (var k in ran) model.Run(@case.Steps[k].Operation);
+            judge!.Rebase(model.Symbols);
         }
 
         private static string? SocketName(Operation operation) =>
