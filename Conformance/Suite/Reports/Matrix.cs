@@ -28,7 +28,8 @@ public enum MatrixStatus { Pass, Fail, NotApplicable, Unnamed }
 /// (<see cref="RfcRules"/>) judged on every packet a target sent.</summary>
 public enum MatrixRowKind { Catalog, Model, Other, Malformed, Rfc }
 
-/// <summary>A failing result of a cell and the relative link to its expected-versus-observed report.</summary>
+/// <summary>A failing result of a cell and the relative link to its expected-versus-observed report (empty on a page
+/// published without the reports).</summary>
 public sealed record MatrixLink(string CaseId, string Profile, VerdictKind Kind, string Href);
 
 /// <summary>One cell: the counts of the results of the cases naming the row's clause on one target, and a link per
@@ -80,7 +81,8 @@ public sealed record MatrixModel(
     IReadOnlyList<MatrixRow> Rows,
     int Cases,
     IReadOnlyList<string> Clauses,
-    IReadOnlyList<MatrixRow>? RfcRows = null)
+    IReadOnlyList<MatrixRow>? RfcRows = null,
+    bool Linked = true)
 {
     /// <summary>The RFC rules (<see cref="RfcRules"/>), one row each: a cell fails when a packet a case sent broke the
     /// rule, passes when the case sent packets and none broke it.</summary>
@@ -112,14 +114,18 @@ public static class Matrix
     /// <param name="hasFailureFile">Whether the target's report folder holds failures/&lt;case&gt;.&lt;profile&gt;.txt for
     /// a failing result; by default what <see cref="ReportDirectory.Write"/> writes: a file for every failing result
     /// of a case that parsed. Without one the link goes to the case's section of the target's report.md.</param>
+    /// <param name="links">False for a page published without the targets' report folders: failures are named, not
+    /// linked (<see cref="MatrixLink.Href"/> empty).</param>
     public static MatrixModel Build(
         IReadOnlyList<MatrixTarget> targets,
         IEnumerable<Case> cases,
         DateTimeOffset generated,
         IReadOnlyCollection<string>? clauses = null,
-        Func<MatrixTarget, CaseResult, bool>? hasFailureFile = null)
+        Func<MatrixTarget, CaseResult, bool>? hasFailureFile = null,
+        bool links = true)
     {
         hasFailureFile ??= (_, result) => result.Case is not null;
+        if (!links) hasFailureFile = null;
         var parsed = cases.ToArray();
         clauses ??= [];
 
@@ -180,19 +186,19 @@ public static class Matrix
             rfc.Count(r => r.Cells[i].Status == MatrixStatus.Fail))).ToArray();
         var caseCount = parsed.Select(c => c.Id).Concat(targets.SelectMany(t => t.Results).Select(r => r.CaseId))
             .Distinct(StringComparer.Ordinal).Count();
-        return new MatrixModel(generated, targets, totals, rows, caseCount, clauses.Distinct().ToArray(), rfc);
+        return new MatrixModel(generated, targets, totals, rows, caseCount, clauses.Distinct().ToArray(), rfc, links);
     }
 
     /// <param name="verdict">The verdict of a result on the row: the result's own (malformed files), on the clause
     /// (<see cref="CaseResult.VerdictOn"/>), or on an RFC rule.</param>
-    private static MatrixCell Cell(MatrixTarget target, IEnumerable<CaseResult> results, Func<CaseResult, VerdictKind> verdict, Func<MatrixTarget, CaseResult, bool> hasFailureFile)
+    private static MatrixCell Cell(MatrixTarget target, IEnumerable<CaseResult> results, Func<CaseResult, VerdictKind> verdict, Func<MatrixTarget, CaseResult, bool>? hasFailureFile)
     {
         var list = results.Select(r => (Result: r, Kind: verdict(r))).ToArray();
         var pass = list.Count(r => r.Kind == VerdictKind.Pass);
         var notApplicable = list.Count(r => r.Kind == VerdictKind.NotApplicable);
         var failures = list.Where(r => r.Kind is VerdictKind.Fail or VerdictKind.Error).Select(r => r.Result).OrderBy(r => r.CaseId, StringComparer.Ordinal).ToArray();
         var status = failures.Length > 0 ? MatrixStatus.Fail : pass > 0 ? MatrixStatus.Pass : MatrixStatus.NotApplicable;
-        var links = failures.Select(r => new MatrixLink(r.CaseId, r.Profile, r.Kind, Link(target, r, hasFailureFile(target, r)))).ToArray();
+        var links = failures.Select(r => new MatrixLink(r.CaseId, r.Profile, r.Kind, hasFailureFile is null ? "" : Link(target, r, hasFailureFile(target, r)))).ToArray();
         var steps = list.Where(r => r.Kind != VerdictKind.NotApplicable).Sum(r => ReportText.NotApplicableSteps(r.Result).Count);
         return new MatrixCell(status, pass, failures.Length, notApplicable, links, steps);
     }

@@ -63,7 +63,7 @@ public static class MatrixHtml
         foreach (var (target, totals) in matrix.Columns)
             html.AppendLine($"<tr><td><code>{E(target.Label)}</code></td><td><code>{E(target.Name)}</code></td><td>{E(target.Profile)}</td>" +
                             $"<td>{E(totals.Results.ToString())}</td><td>{totals.Rows}</td><td>{E(totals.Rfc)}</td>" +
-                            $"<td><a href=\"{E(target.Report)}\">{E(target.Report)}</a></td></tr>");
+                            (matrix.Linked ? $"<td><a href=\"{E(target.Report)}\">{E(target.Report)}</a></td></tr>" : "<td>not published</td></tr>"));
         html.AppendLine("</tbody>");
         html.AppendLine("</table>");
 
@@ -131,7 +131,8 @@ public static class MatrixHtml
         {
             text.Append("<ul>");
             foreach (var failure in cell.Failures)
-                text.Append($"<li><a href=\"{E(failure.Href)}\">{E(failure.CaseId)}</a>{(failure.Kind == VerdictKind.Error ? " (error)" : "")}</li>");
+                text.Append((failure.Href.Length == 0 ? $"<li>{E(failure.CaseId)}" : $"<li><a href=\"{E(failure.Href)}\">{E(failure.CaseId)}</a>") +
+                            $"{(failure.Kind == VerdictKind.Error ? " (error)" : "")}</li>");
             text.Append("</ul>");
         }
         return text.Append("</td>").ToString();

@@ -25,7 +25,7 @@ public static class MatrixMarkdown
         text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var (target, totals) in matrix.Columns)
             text.AppendLine($"| {Code(target.Label)} | {Code(target.Name)} | {Cell(target.Profile)} | {totals.Results} | " +
-                            $"{totals.Rows} | {totals.Rfc} | [{Code(target.Report)}]({Href(target.Report)}) |");
+                            $"{totals.Rows} | {totals.Rfc} | {(matrix.Linked ? $"[{Code(target.Report)}]({Href(target.Report)})" : "not published")} |");
         text.AppendLine();
 
         text.AppendLine("## RFC rules: breaks an RFC (seen on the wire)");
@@ -65,7 +65,7 @@ public static class MatrixMarkdown
     private static string Cell(MatrixCell cell)
     {
         if (cell.Status != MatrixStatus.Fail) return cell.Text;
-        var links = cell.Failures.Select(f => $"[{Code(f.CaseId)}]({Href(f.Href)})" + (f.Kind == VerdictKind.Error ? " (error)" : ""));
+        var links = cell.Failures.Select(f => (f.Href.Length == 0 ? Code(f.CaseId) : $"[{Code(f.CaseId)}]({Href(f.Href)})") + (f.Kind == VerdictKind.Error ? " (error)" : ""));
         return $"**{cell.Text}**: " + string.Join(", ", links);
     }
 

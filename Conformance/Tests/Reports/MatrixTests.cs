@@ -183,4 +183,53 @@ public class MatrixTests
         Assert.Contains($"| `{ClauseId.DportZero}` | pass 1/1 | **fail 1/1**: [``a\\|b`c``](model-linux/failures/a%7Cb%60c.linux.txt) | n.a. (1) |", table);
         Assert.Contains($"| `{ClauseId.Additions[0]}` (model) | — | — | — |", table);
     }
+
+    [Fact]
+    public void A_page_published_without_the_reports_names_failures_without_links()
+    {
+        var fails = Case("fails", ClauseId.DportZero);
+        var matrix = Matrix.Build([Target("model:linux", "linux", Result(fails, "linux", "model:linux", VerdictKind.Fail))], [fails], When, links: false);
+        Assert.Equal("", matrix.Rows.Single(r => r.Label == ClauseId.DportZero).Cells[0].Failures.Single().Href);
+        var markdown = MatrixMarkdown.Write(matrix);
+        Assert.Contains("**fail 1/1**: `fails`", markdown);
+        Assert.DoesNotContain("](", markdown);
+        Assert.DoesNotContain("<a href", MatrixHtml.Write(matrix));
+    }
+
+    [Fact]
+    public void A_failing_case_counts_under_the_clauses_it_differed_under_and_RFC_rules_have_rows_of_their_own()
+    {
+        var text = "clauses: udp_sendmsg.dport_zero\nhost:\n  link tun0 192.0.2.1/24\n  route default via 192.0.2.254 dev tun0\nsteps:\n  socket s\n  sendto s 10 to 198.51.100.7:9\n";
+        var parsed = CaseParser.Parse("/cases/ttl.case", "ttl", text).Case!;
+        // A target that sends the datagram with TTL 0 (header checksum made right): it differs from Linux under
+        // ip_push.ttl, and breaks RFC 1122's TTL rule; the clause the case names was never judged.
+        var model = CaseRunner.Run(parsed, Profile.Linux, new Udpconf.Suite.Targets.Model.ModelTarget(Profile.Linux), TestContext.Current.CancellationToken);
+        var packet = model.Steps[1].Observed!.Packets[0].Bytes.ToArray();
+        packet[8] = 0;
+        packet[10] = packet[11] = 0;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), Udpconf.TestSupport.Rfc1071.Checksum(packet.AsSpan(0, 20)));
+        var result = CaseRunner.Run(parsed, Profile.Linux, new Replay([model.Steps[0].Observed!, model.Steps[1].Observed! with { Packets = [new("tun0", packet)] }]),
+            TestContext.Current.CancellationToken);
+        Assert.Equal(VerdictKind.Fail, result.Kind);
+        Assert.Equal(VerdictKind.Fail, result.VerdictOn(ClauseId.Ttl));
+        Assert.Equal(VerdictKind.NotApplicable, result.VerdictOn(ClauseId.DportZero));
+
+        var matrix = Matrix.Build([Target("exec:x", "linux", result)], [parsed], When);
+        Assert.Equal("fail 1/1", matrix.Rows.Single(r => r.Label == ClauseId.Ttl).Cells[0].Text);
+        Assert.Equal(MatrixStatus.NotApplicable, matrix.Rows.Single(r => r.Label == ClauseId.DportZero).Cells[0].Status);
+        Assert.Equal(RfcRules.All.Select(r => r.Id), matrix.Rfc.Select(r => r.Label));
+        Assert.Equal("fail 1/1", matrix.Rfc.Single(r => r.Label == "rfc1122.ttl").Cells[0].Text);
+        Assert.Equal("pass 1/1", matrix.Rfc.Single(r => r.Label == "rfc768.checksum").Cells[0].Text);
+        Assert.Equal(1, matrix.Totals[0].RfcBroken);
+    }
+
+    /// <summary>A target that answers with given observations.</summary>
+    private sealed class Replay(IReadOnlyList<Udpconf.Suite.Targets.Observation> observations) : Udpconf.Suite.Targets.ITarget
+    {
+        public string Name => "exec:x";
+        public IReadOnlySet<Feature> Features { get; } = Feature.Known.ToHashSet();
+        public Udpconf.Suite.Targets.TargetRun Run(Udpconf.Reference.Host.HostConfig host, IReadOnlyList<Udpconf.Reference.Api.Operation> operations, CancellationToken cancellation = default) =>
+            new(observations);
+        public Udpconf.Suite.Targets.ITargetSession Open(Udpconf.Reference.Host.HostConfig host, bool ipv6 = false) => throw new NotSupportedException();
+    }
 }

@@ -24,6 +24,10 @@ public sealed class MatrixSettings : CaseFilterSettings
     [Description("Where to write matrix.md, matrix.html and each target's reports (DIR/<target>/junit.xml, report.json, report.md, failures/). " +
                  "Default: " + DefaultOut + ".")]
     public string? Out { get; set; }
+
+    [CommandOption("--page-only")]
+    [Description("Write matrix.md and matrix.html only, no target folders: failing cases are named, not linked (a page to publish, e.g. reports/matrix.md).")]
+    public bool PageOnly { get; set; }
 }
 
 /// <summary>
@@ -75,7 +79,7 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
         var written = new List<string>();
         try
         {
-            foreach (var target in targets)
+            foreach (var target in settings.PageOnly ? [] : targets)
             {
                 var reports = ReportDirectory.Write(Path.Combine(output, target.Folder), target.Results);
                 var failures = reports.Count(p => Path.GetFileName(Path.GetDirectoryName(p)) == ReportDirectory.FailuresFolder);
@@ -87,7 +91,8 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
             }
             var files = written.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
             var matrix = Matrix.Build(targets, cases.Select(f => f.Case).OfType<Case>(), DateTimeOffset.UtcNow, settings.Clauses ?? [],
-                (target, result) => files.Contains(Path.GetFullPath(Path.Combine(output, target.Folder, ReportDirectory.FailuresFolder, ReportText.FileStem(result) + ".txt"))));
+                (target, result) => files.Contains(Path.GetFullPath(Path.Combine(output, target.Folder, ReportDirectory.FailuresFolder, ReportText.FileStem(result) + ".txt"))),
+                links: !settings.PageOnly);
             foreach (var (name, text) in new[] { (Matrix.MarkdownFile, MatrixMarkdown.Write(matrix)), (Matrix.HtmlFile, MatrixHtml.Write(matrix)) })
             {
                 var path = Path.Combine(output, name);

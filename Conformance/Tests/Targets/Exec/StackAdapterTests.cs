@@ -73,6 +73,25 @@ public class StackAdapterTests
             string.Join("\n", differences));
     }
 
+    /// <summary>The differential machine's findings on gVisor, each shrunk to a case and explained in
+    /// reports/gvisor-netstack-20221219.md: each still holds on the model and still fails on gVisor.</summary>
+    [Fact]
+    public void The_published_fuzz_findings_on_gvisor_pass_on_the_model_and_fail_on_gvisor()
+    {
+        var root = Root();
+        var target = Adapter(root, "gvisor", "udpconf-gvisor", "gvisor netstack 20221219", "golang-go golang-gvisor-gvisor-dev");
+        var folder = Path.Combine(root, "reports", "gvisor-netstack-20221219.fuzz");
+        var files = CaseLibrary.Load(folder);
+        Assert.True(files.Count >= 10, $"{files.Count} findings in {folder}");
+        var token = TestContext.Current.CancellationToken;
+        foreach (var file in files)
+        {
+            var @case = Assert.IsType<Case>(file.Case);
+            Assert.Equal(VerdictKind.Pass, CaseRunner.Run(@case, Profile.Linux, new Udpconf.Suite.Targets.Model.ModelTarget(Profile.Linux), token).Kind);
+            Assert.True(CaseRunner.Run(@case, Profile.Linux, target, token).Kind == VerdictKind.Fail, $"{file.Id} no longer fails on gVisor");
+        }
+    }
+
     private static string Text(IReadOnlyList<string>? clauses) => string.Join(" ", clauses ?? []);
 
     /// <summary>The RFC findings of a case as rule and step, without the bytes-dependent text (a checksum value).</summary>
