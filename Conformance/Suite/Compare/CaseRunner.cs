@@ -120,6 +120,9 @@ public static class CaseRunner
                 // A call the target could not run did nothing there: the model goes on without it, as for a refusal.
                 else if (observed is { Kind: OutcomeKind.Unmodeled } && predicted.Kind is OutcomeKind.Value or OutcomeKind.Error && Undoable(step.Operation))
                     Replay(i);
+                // A socket the target could not make: what it answers for that name later is not the socket's.
+                else if (observed is { Kind: OutcomeKind.Unmodeled } && step.Operation is SocketOp && predicted.Kind == OutcomeKind.Value && name is not null)
+                    diverged[name] = i;
             }
             return verdicts;
         }
