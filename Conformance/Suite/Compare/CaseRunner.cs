@@ -92,7 +92,7 @@ public static class CaseRunner
 
         public List<StepVerdict> Judge(IReadOnlyList<Observation> observations)
         {
-            judge = new StepJudge(model.Symbols, targetName, @case.Host);
+            judge = new StepJudge(model.Symbols, targetName);
             var verdicts = new List<StepVerdict>(@case.Steps.Count);
             for (var i = 0; i < @case.Steps.Count; i++)
             {
@@ -103,6 +103,9 @@ public static class CaseRunner
                 var predicted = model.Run(step.Operation);
                 ran.Add(i);
                 var verdict = judge.Judge(step, predicted, observed);
+                // The RFC-level judgement of what the target sent, apart from the model (reports read it; the
+                // differential machine, which judges through the same StepJudge, does not pay for it).
+                if (observed is { Packets.Count: > 0 }) verdict = verdict with { Rfc = RfcRules.Check(observed.Packets, @case.Host) };
                 if (followed && verdict.Kind == VerdictKind.Fail) verdict = WithoutStaleExpectations(verdict, step, predicted);
                 if (name is not null && diverged.TryGetValue(name, out var since) && verdict.Kind == VerdictKind.Fail)
                 {

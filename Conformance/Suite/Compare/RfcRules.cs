@@ -61,6 +61,8 @@ public static class RfcRules
     {
         var findings = new List<RfcFinding>();
         var wire = packets.Where(p => Comparer.OnWire(p.Interface)).ToArray();
+        var broadcasts = host.Interfaces.SelectMany(i => i.Addresses)
+            .Select(a => Interface.SubnetBroadcast(a.Address, a.PrefixLength)).OfType<Ipv4Address>().ToHashSet();
         var fragments = new Dictionary<(uint Source, uint Destination, ushort Id, byte Protocol), List<(int Number, Packet Packet, bool Offload)>>();
         for (var i = 0; i < wire.Length; i++)
         {
@@ -81,7 +83,7 @@ public static class RfcRules
             if (ip.Reserved) findings.Add(new(ReservedFlag.Id, number, "the reserved flag is set"));
             if (OptionProblem(ip.Options.Span) is { } options) findings.Add(new(Options.Id, number, options));
             if (ip.Ttl == 0) findings.Add(new(Ttl.Id, number, "TTL 0"));
-            Addresses(ip, link, host, number, findings);
+            Addresses(ip, link, broadcasts, number, findings);
 
             var data = packet.Bytes.Length - Math.Min(ip.HeaderLength, packet.Bytes.Length);
             if (ip.MoreFragments && data % 8 != 0)
@@ -102,13 +104,11 @@ public static class RfcRules
         return findings;
     }
 
-    private static void Addresses(Ipv4Header ip, Interface? link, HostConfig host, int number, List<RfcFinding> findings)
+    private static void Addresses(Ipv4Header ip, Interface? link, HashSet<Ipv4Address> broadcasts, int number, List<RfcFinding> findings)
     {
         var loopbackDevice = link?.IsLoopback == true;
         var source = ip.Source;
-        var broadcast = source.IsLimitedBroadcast || host.Interfaces.Any(i => i.Addresses.Any(a =>
-            Interface.SubnetBroadcast(a.Address, a.PrefixLength) == source));
-        if (broadcast) findings.Add(new(SourceAddress.Id, number, $"source {source} is a broadcast address"));
+        if (source.IsLimitedBroadcast || broadcasts.Contains(source)) findings.Add(new(SourceAddress.Id, number, $"source {source} is a broadcast address"));
         else if (source.IsMulticast) findings.Add(new(SourceAddress.Id, number, $"source {source} is a multicast address"));
         else if (source.IsClassE) findings.Add(new(SourceAddress.Id, number, $"source {source} is a class E address"));
         else if (source.IsLoopback && !loopbackDevice) findings.Add(new(SourceAddress.Id, number, $"source {source} is a loopback address outside the loopback device"));

@@ -1,5 +1,4 @@
 using Udpconf.Reference;
-using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Targets;
@@ -12,16 +11,8 @@ namespace Udpconf.Suite.Compare;
 /// ephemeral port) are bound to the target's values at their first packet and held for the rest of the run. The
 /// case runner and the differential machine both judge through it, so a step means the same in a case and in a fuzz run.
 /// </summary>
-public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName, HostConfig host)
+public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName)
 {
-    /// <summary>The verdict of <paramref name="step"/> (<see cref="JudgeAgainstModel"/>) with the RFC findings of the
-    /// packets the target sent (<see cref="RfcRules"/>).</summary>
-    public StepVerdict Judge(Step step, Outcome predicted, Observation? observed)
-    {
-        var verdict = JudgeAgainstModel(step, predicted, observed);
-        return observed is { Packets.Count: > 0 } ? verdict with { Rfc = RfcRules.Check(observed.Packets, host) } : verdict;
-    }
-
     private Comparer comparer = new(symbols, new Bindings());
 
     /// <summary>Judges from now on against a model replayed after a difference (<see cref="CaseRunner"/>): its symbols
@@ -31,7 +22,7 @@ public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName, 
     /// <summary>The verdict of <paramref name="step"/>: NotApplicable when the target observed nothing, or when the
     /// model does not say and the case's own expectations (checked against the target) hold; Fail on any problem;
     /// Pass otherwise, with a note when the target gave an answer that depends on its build.</summary>
-    private StepVerdict JudgeAgainstModel(Step step, Outcome predicted, Observation? observed)
+    public StepVerdict Judge(Step step, Outcome predicted, Observation? observed)
     {
         if (observed is null) return new StepVerdict(step, VerdictKind.Error, [], predicted, [], null, $"{targetName} gave no observation");
         if (observed.Kind == OutcomeKind.Unmodeled)

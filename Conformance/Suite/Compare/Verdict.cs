@@ -104,20 +104,29 @@ public sealed record CaseResult(
     {
         get
         {
-            var verdicts = new SortedDictionary<string, VerdictKind>(StringComparer.Ordinal);
-            foreach (var step in Steps)
-            {
-                if (step.Kind == VerdictKind.Fail)
-                {
-                    foreach (var clause in step.Problems.Select(p => p.Clause).OfType<Clause>()) verdicts[clause.Id] = VerdictKind.Fail;
-                    // A problem under no clause is charged to every clause the case names.
-                    if (step.Problems.Any(p => p.Clause is null))
-                        foreach (var clause in Clauses) verdicts[clause] = VerdictKind.Fail;
-                }
-                else if (step.Kind == VerdictKind.Pass && step.Predicted is { } predicted)
-                    foreach (var clause in predicted.Trace.Append(predicted.Clause)) verdicts.TryAdd(clause.Id, VerdictKind.Pass);
-            }
-            return verdicts;
+            // Computed once per result (the matrix asks it for every clause of every result), kept outside the record
+            // so that equality is not touched; a copy made with `with` is another result and computes its own.
+            return ClauseVerdictCache.GetValue(this, result => result.ComputeClauseVerdicts());
         }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CaseResult, IReadOnlyDictionary<string, VerdictKind>> ClauseVerdictCache = new();
+
+    private SortedDictionary<string, VerdictKind> ComputeClauseVerdicts()
+    {
+        var verdicts = new SortedDictionary<string, VerdictKind>(StringComparer.Ordinal);
+        foreach (var step in Steps)
+        {
+            if (step.Kind == VerdictKind.Fail)
+            {
+                foreach (var clause in step.Problems.Select(p => p.Clause).OfType<Clause>()) verdicts[clause.Id] = VerdictKind.Fail;
+                // A problem under no clause is charged to every clause the case names.
+                if (step.Problems.Any(p => p.Clause is null))
+                    foreach (var clause in Clauses) verdicts[clause] = VerdictKind.Fail;
+            }
+            else if (step.Kind == VerdictKind.Pass && step.Predicted is { } predicted)
+                foreach (var clause in predicted.Trace.Append(predicted.Clause)) verdicts.TryAdd(clause.Id, VerdictKind.Pass);
+        }
+        return verdicts;
     }
 }

@@ -30,7 +30,7 @@ public sealed class DifferentialRun : IDisposable
     public DifferentialRun(ITarget target, Profile profile, HostConfig host)
     {
         oracle = new Model(host, profile);
-        judge = new StepJudge(oracle.Symbols, target.Name, host);
+        judge = new StepJudge(oracle.Symbols, target.Name);
         session = target.Open(host);
     }
 

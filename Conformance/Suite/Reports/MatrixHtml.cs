@@ -70,48 +70,44 @@ public static class MatrixHtml
         html.AppendLine("<h2>RFC rules: breaks an RFC (seen on the wire)</h2>");
         html.AppendLine("<p>Every packet each case sent, checked against RFC 768, 791 and 1122 whatever the model says: <span class=\"fail\">fail F/N</span>" +
                         "packets of F of the N cases that sent any broke the rule <span class=\"pass\">pass P/N</span>none did</p>");
-        html.AppendLine("<table class=\"matrix rfc\">");
-        html.Append("<thead><tr><th>rule</th>");
-        foreach (var target in matrix.Targets) html.Append($"<th><code>{E(target.Label)}</code></th>");
-        html.AppendLine("</tr></thead>");
-        html.AppendLine("<tbody>");
-        foreach (var row in matrix.Rfc)
-        {
-            html.Append($"<tr><th scope=\"row\"><code>{E(row.Label)}</code></th>");
-            foreach (var cell in row.Cells) html.Append(Cell(cell, row));
-            html.AppendLine("</tr>");
-        }
-        html.AppendLine("</tbody>");
-        html.AppendLine("</table>");
+        Table(html, matrix.Targets, "matrix rfc", "rule", _ => "", matrix.Rfc, row => $"<code>{E(row.Label)}</code>");
 
         html.AppendLine("<h2>Clauses: differs from Linux</h2>");
         html.AppendLine("<p class=\"legend\"><span class=\"fail\">fail F/N</span>F of the N cases that judged the clause (naming it or differing under it, each judged past its first difference) failed under it or erred " +
                         "<span class=\"pass\">pass P/N</span>none failed <span class=\"na\">n.a.</span>none applied (a feature the target lacks, " +
                         "a step the model does not say, a case for another profile) <span class=\"none\">—</span>no selected case names the clause</p>");
         html.AppendLine("<p>A failing cell links to the expected-versus-observed report of each failing case; <span class=\"tag\">model</span> marks the model's own clauses, beyond the catalog.</p>");
-        html.AppendLine("<table class=\"matrix\">");
-        html.Append("<thead><tr><th>clause</th>");
-        foreach (var target in matrix.Targets)
-            html.Append($"<th><code>{E(target.Label)}</code><small>{(target.Name == target.Label ? "" : E(target.Name) + " · ")}{E(target.Profile)}</small></th>");
-        html.AppendLine("</tr></thead>");
-        html.AppendLine("<tbody>");
-        foreach (var row in matrix.Rows)
-        {
-            var label = row.Kind switch
+        Table(html, matrix.Targets, "matrix", "clause",
+            target => $"<small>{(target.Name == target.Label ? "" : E(target.Name) + " · ")}{E(target.Profile)}</small>",
+            matrix.Rows, row => row.Kind switch
             {
                 MatrixRowKind.Malformed => E(row.Label),
                 MatrixRowKind.Model => $"<code>{E(row.Label)}</code><span class=\"tag\">model</span>",
                 _ => $"<code>{E(row.Label)}</code>",
-            };
-            html.Append($"<tr><th scope=\"row\">{label}</th>");
+            });
+        html.AppendLine("</body>");
+        html.AppendLine("</html>");
+        return html.ToString();
+    }
+
+    /// <summary>A table of rows by target: a header cell per target (its label, then <paramref name="detail"/>), then
+    /// a row per <paramref name="rows"/> with its <paramref name="label"/> and a cell per target.</summary>
+    private static void Table(StringBuilder html, IReadOnlyList<MatrixTarget> targets, string css, string first,
+        Func<MatrixTarget, string> detail, IReadOnlyList<MatrixRow> rows, Func<MatrixRow, string> label)
+    {
+        html.AppendLine($"<table class=\"{css}\">");
+        html.Append($"<thead><tr><th>{first}</th>");
+        foreach (var target in targets) html.Append($"<th><code>{E(target.Label)}</code>{detail(target)}</th>");
+        html.AppendLine("</tr></thead>");
+        html.AppendLine("<tbody>");
+        foreach (var row in rows)
+        {
+            html.Append($"<tr><th scope=\"row\">{label(row)}</th>");
             foreach (var cell in row.Cells) html.Append(Cell(cell, row));
             html.AppendLine("</tr>");
         }
         html.AppendLine("</tbody>");
         html.AppendLine("</table>");
-        html.AppendLine("</body>");
-        html.AppendLine("</html>");
-        return html.ToString();
     }
 
     private static string Cell(MatrixCell cell, MatrixRow row)
