@@ -16,11 +16,26 @@ public sealed record ObservedPacket(string Interface, byte[] Bytes, VirtioNetHea
 public sealed record VirtioNetHeader(byte Flags, byte GsoType, ushort HdrLen, ushort GsoSize, ushort CsumStart, ushort CsumOffset)
 {
     public const byte NeedsCsum = 1;
+    /// <summary>The bytes of the header on the wire.</summary>
+    public const int Size = 10;
     public bool NeedsChecksum => (Flags & NeedsCsum) != 0;
 
     public static VirtioNetHeader Read(ReadOnlySpan<byte> bytes) => new(bytes[0], bytes[1],
         System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[2..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[4..]),
         System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[6..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]));
+
+    /// <summary>The header as a TUN device writes it (the inverse of <see cref="Read"/>).</summary>
+    public byte[] Bytes()
+    {
+        var bytes = new byte[Size];
+        bytes[0] = Flags;
+        bytes[1] = GsoType;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2), HdrLen);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), GsoSize);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(6), CsumStart);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), CsumOffset);
+        return bytes;
+    }
 }
 
 /// <summary>What an implementation did for one operation. Targets report raw results: no clause ids, no

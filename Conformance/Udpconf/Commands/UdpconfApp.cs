@@ -109,6 +109,10 @@ public static class UdpconfApp
             .WithDescription("The model behind the process protocol (Conformance/PROTOCOL.md) on stdin and stdout: the reference " +
                              "implementation for adapter writers, and what the suite's exec: target is checked against.")
             .WithExample("serve-model", "--profile", "linux");
+        config.AddCommand<ServeKernelCommand>("serve-kernel")
+            .WithDescription("The live kernel behind the process protocol on stdin and stdout, each host a fresh private network namespace: " +
+                             "what runs inside the VM of --target vm:<kernel>. Exit 2 when the kernel target cannot run here.")
+            .WithExample("serve-kernel");
         config.AddCommand<FuzzCommand>("fuzz")
             .WithDescription("Stateful differential testing: random operation sequences (cork, sends of every size and flag, good and bad " +
                              "addresses, connect, options, PMTU modes, MTU changes, close) on the target and on the model side by side. " +

@@ -30,6 +30,11 @@ public sealed class ExecTarget : ITarget
     private readonly Lock failures = new();
     private string? lastFailureKind;
     private int consecutiveFailures;
+    /// <summary>A long-lived implementation (<see cref="Persistent"/>): the one process, its handshake's features, and
+    /// the gate that lets one case at a time use it.</summary>
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private ImplementationProcess? shared;
+    private TimeSpan startTimeout;
 
     private ExecTarget(string command, string name, IReadOnlySet<Feature> features, TimeSpan operationTimeout, TimeSpan handshakeTimeout)
     {
@@ -38,9 +43,56 @@ public sealed class ExecTarget : ITarget
         Features = features;
         this.operationTimeout = operationTimeout;
         this.handshakeTimeout = handshakeTimeout;
+        startTimeout = handshakeTimeout;
     }
 
-    public string Name { get; }
+    public string Name { get; private set; }
+
+    /// <summary>One process for the whole run, told a new host per case (the implementation lists
+    /// <see cref="ProtocolServer.Sessions"/>), instead of a process per case: for an implementation that is slow to
+    /// start, such as a kernel booting in a VM. Cases take turns on it; when it fails, the next case starts another.</summary>
+    public bool Persistent { get; private init; }
+
+    /// <summary>Starts a long-lived implementation (<see cref="Persistent"/>) and does its handshake, allowing it
+    /// <paramref name="startTimeout"/> to answer the first hello; later starts (after a failure) are allowed the same.
+    /// Null and why when it does not answer as the protocol says or does not take one host after another.
+    /// <paramref name="name"/> names the target in reports instead of <c>exec:</c> and the name it gives.</summary>
+    public static ExecTarget? Start(string command, Func<string, string> name, TimeSpan startTimeout, TimeSpan operationTimeout, TimeSpan handshakeTimeout, out string why)
+    {
+        ImplementationProcess? process = null;
+        try
+        {
+            process = new ImplementationProcess(command);
+            var (given, features) = process.Handshake(startTimeout);
+            if (!features.Contains(ProtocolServer.Sessions))
+            {
+                process.Dispose();
+                why = SafeText.Line($"'{command}' does not list the feature '{ProtocolServer.Sessions.Name}': it cannot run one case after another");
+                return null;
+            }
+            why = "";
+            return new ExecTarget(command, given, features, operationTimeout, handshakeTimeout)
+                { Persistent = true, shared = process, Name = name(given), startTimeout = startTimeout };
+        }
+        catch (ProtocolException e)
+        {
+            process?.Dispose();
+            why = SafeText.Line($"'{command}': {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Ends the long-lived process of a <see cref="Persistent"/> target (a later case would start another).</summary>
+    public void Stop()
+    {
+        gate.Wait();
+        try
+        {
+            shared?.Dispose();
+            shared = null;
+        }
+        finally { gate.Release(); }
+    }
     public IReadOnlySet<Feature> Features { get; }
     public string Command => command;
 
@@ -95,7 +147,7 @@ public sealed class ExecTarget : ITarget
     public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
     {
         ITargetSession session;
-        try { session = Open(host); }
+        try { session = Open(host, operations.Any(o => o is SocketOp { Domain: Reference.Api.AddressFamily.Inet6 })); }
         catch (ProtocolException e) { return new TargetRun([], SafeText.Line($"{Name} ({command}): {e.Message}")); }
         using (session)
         {
@@ -119,7 +171,7 @@ public sealed class ExecTarget : ITarget
     {
         try
         {
-            var session = Start(host);
+            var session = Persistent ? Continue(host, ipv6) : Start(host, ipv6);
             lock (failures) (lastFailureKind, consecutiveFailures) = (null, 0);
             return session;
         }
@@ -138,13 +190,55 @@ public sealed class ExecTarget : ITarget
         }
     }
 
-    private ITargetSession Start(HostConfig host)
+    /// <summary>The next case on the long-lived process: it waits for the case before to end, starts the process
+    /// again when that one failed, and tells it the new host.</summary>
+    private ITargetSession Continue(HostConfig host, bool ipv6)
+    {
+        gate.Wait();
+        try
+        {
+            if (shared is null)
+            {
+                var process = new ImplementationProcess(command);
+                try { process.Handshake(startTimeout); }
+                catch { process.Dispose(); throw; }
+                shared = process;
+            }
+            var reply = shared.Ask(Protocol.Host(host, ipv6), handshakeTimeout, "the host");
+            if (reply["unsupported"] is { } why)
+            {
+                gate.Release();
+                return new UnsupportedHost($"{Name} does not support this host: {SafeText.Line(why.ToString(), Limits.QuotedCharacters)}");
+            }
+            if (reply["ok"]?.GetValueKind() != System.Text.Json.JsonValueKind.True)
+                throw new ProtocolException($"the reply to the host is neither ok nor unsupported: {Protocol.Shorten(reply.ToJsonString())}");
+            var process1 = shared;
+            return new Session(process1, Features, operationTimeout, failed =>
+            {
+                if (failed && ReferenceEquals(shared, process1))
+                {
+                    shared.Dispose();
+                    shared = null;
+                }
+                gate.Release();
+            });
+        }
+        catch
+        {
+            shared?.Dispose();
+            shared = null;
+            gate.Release();
+            throw;
+        }
+    }
+
+    private ITargetSession Start(HostConfig host, bool ipv6)
     {
         var process = new ImplementationProcess(command);
         try
         {
             var (_, features) = process.Handshake(handshakeTimeout);
-            var reply = process.Ask(Protocol.Host(host), handshakeTimeout, "the host");
+            var reply = process.Ask(Protocol.Host(host, ipv6), handshakeTimeout, "the host");
             if (reply["unsupported"] is { } why)
             {
                 process.Dispose();
@@ -152,7 +246,7 @@ public sealed class ExecTarget : ITarget
             }
             if (reply["ok"]?.GetValueKind() != System.Text.Json.JsonValueKind.True)
                 throw new ProtocolException($"the reply to the host is neither ok nor unsupported: {Protocol.Shorten(reply.ToJsonString())}");
-            return new Session(process, features, operationTimeout);
+            return new Session(process, features, operationTimeout, _ => process.Dispose());
         }
         catch
         {
@@ -167,12 +261,24 @@ public sealed class ExecTarget : ITarget
         public void Dispose() { }
     }
 
-    private sealed class Session(ImplementationProcess process, IReadOnlySet<Feature> features, TimeSpan timeout) : ITargetSession
+    /// <summary>One case on a process; <paramref name="end"/> is told at the end whether the process failed.</summary>
+    private sealed class Session(ImplementationProcess process, IReadOnlySet<Feature> features, TimeSpan timeout, Action<bool> end) : ITargetSession
     {
         private readonly Descriptors descriptors = new(1_000_000);
         private int id;
+        private bool failed, ended;
 
         public Observation Run(Operation operation)
+        {
+            try { return Step(operation); }
+            catch (ProtocolException)
+            {
+                failed = true;
+                throw;
+            }
+        }
+
+        private Observation Step(Operation operation)
         {
             // A sendmmsg vector that ends before vlen (capped at 1024) entries is unreadable memory too.
             var unreadableVector = operation is SendMmsgOp { } mmsg && Math.Min(mmsg.Vlen, 1024u) > mmsg.Messages.Count;
@@ -215,6 +321,11 @@ public sealed class ExecTarget : ITarget
             _ => [],
         };
 
-        public void Dispose() => process.Dispose();
+        public void Dispose()
+        {
+            if (ended) return;
+            ended = true;
+            end(failed);
+        }
     }
 }

@@ -98,9 +98,12 @@ public static class Protocol
 
     // ---- the host ----
 
-    public static JsonObject Host(HostConfig host) => new()
+    /// <summary>The host request; <paramref name="ipv6"/>: the case opens AF_INET6 sockets (sent only then), for an
+    /// implementation that must prepare for them before the first operation (the live kernel behind serve-kernel).</summary>
+    public static JsonObject Host(HostConfig host, bool ipv6 = false) => new()
     {
         ["op"] = "host",
+        ["ipv6"] = ipv6 ? true : null,
         ["links"] = new JsonArray(host.Interfaces.Where(i => !i.IsLoopback).Select(i => (JsonNode)new JsonObject
         {
             ["name"] = i.Name, ["index"] = i.Index, ["address"] = i.Address.ToString(), ["prefix"] = i.PrefixLength,
@@ -332,7 +335,10 @@ public static class Protocol
             default: m["unsupported"] = $"{observed.Kind}: {observed.Note}"; return m;
         }
         m["packets"] = new JsonArray(observed.Packets.Select(p => (JsonNode)new JsonObject
-            { ["link"] = p.Interface, ["hex"] = Convert.ToHexString(p.Bytes).ToLowerInvariant() }).ToArray());
+        {
+            ["link"] = p.Interface, ["hex"] = Convert.ToHexString(p.Bytes).ToLowerInvariant(),
+            ["offload"] = p.Offload is { } o ? Convert.ToHexString(o.Bytes()).ToLowerInvariant() : null,
+        }).ToArray());
         if (observed.OptionValue is { } option) m["option"] = Convert.ToHexString(option.Span).ToLowerInvariant();
         if (observed.Counters is { } c)
             m["counters"] = new JsonObject { ["OutDatagrams"] = c.OutDatagrams, ["OutDiscards"] = c.OutDiscards, ["SndbufErrors"] = c.SndbufErrors, ["OutNoRoutes"] = c.OutNoRoutes };
@@ -416,7 +422,15 @@ public static class Protocol
             if (hex.Length / 2 > Limits.PacketBytes)
                 throw new ProtocolException($"packet {i + 1} has {N(hex.Length / 2)} bytes: more than the limit of {N(Limits.PacketBytes)} " +
                                             "(an IPv4 packet has at most 65,535)", ProtocolException.Limit);
-            return new ObservedPacket(JsonField.String(o, "link"), JsonField.Hex(hex, "a packet's hex"));
+            VirtioNetHeader? offload = null;
+            if (o["offload"] is not null)
+            {
+                var header = JsonField.Hex(JsonField.String(o, "offload"), "a packet's offload header");
+                if (header.Length != VirtioNetHeader.Size)
+                    throw new ProtocolException($"packet {i + 1}'s offload header has {header.Length} bytes: a virtio-net header has {VirtioNetHeader.Size}");
+                offload = VirtioNetHeader.Read(header);
+            }
+            return new ObservedPacket(JsonField.String(o, "link"), JsonField.Hex(hex, "a packet's hex"), offload);
         }).ToArray();
     }
 
