@@ -338,6 +338,10 @@ public sealed record Profile
 
     public static Profile? Find(string name) => All.FirstOrDefault(p => p.Name == name);
 
+    /// <summary>The profile of the kernel line a release belongs to (6.1.0-57-amd64: linux-6.1), linux when the model
+    /// has none for it.</summary>
+    public static Profile ForRelease(string release) => Linux;
+
     public bool IsVerified => VerifiedAgainst is not null;
 
     /// <summary>The behavior switches, by name: every property but <see cref="Name"/> and <see cref="VerifiedAgainst"/>.

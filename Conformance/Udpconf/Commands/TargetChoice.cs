@@ -4,13 +4,17 @@ using Udpconf.Suite.Targets;
 using Udpconf.Suite.Targets.Kernel;
 using Udpconf.Suite.Targets.Exec;
 using Udpconf.Suite.Targets.Model;
+using Udpconf.Suite.Targets.Vm;
 
 namespace Udpconf.Cli.Commands;
 
 /// <summary>The implementation a check runs on: a name for messages, a target per profile, and the profiles run
 /// when --profile is not given.</summary>
-public sealed record TargetChoice(string Name, Func<Profile, ITarget> Create, string DefaultProfiles)
+public sealed record TargetChoice(string Name, Func<Profile, ITarget> Create, string DefaultProfiles, IDisposable? Owned = null) : IDisposable
 {
+    /// <summary>Ends what the target holds for the run (a VM).</summary>
+    public void Dispose() => Owned?.Dispose();
+
     public static TargetChoice Model { get; } = new("model", profile => new ModelTarget(profile), "all");
 
     /// <summary>The local kernel in a private network namespace. It is a Linux kernel, so by default it is held to
@@ -60,8 +64,27 @@ public sealed record TargetChoice(string Name, Func<Profile, ITarget> Create, st
                 }
                 return new TargetChoice(target.Name, _ => target, "linux");
             }
+            case not null when option.StartsWith("vm:", StringComparison.Ordinal):
+            {
+                // Another kernel booted under qemu, its own kernel target run by this udpconf inside, held to the
+                // profile of its kernel line where the model has one (linux-6.1, ...), else linux.
+                var spec = option["vm:".Length..].Trim();
+                if (spec.Length == 0)
+                {
+                    io.Fail("vm: needs a kernel: a Debian kernel version (vm:6.1, vm:6.12) or the path of a vmlinuz-<release>");
+                    return null;
+                }
+                var vm = VmTarget.Start(spec, VmTarget.GuestCommand(typeof(TargetChoice).Assembly.Location), line => io.Error.WriteLine(line), out var failure);
+                if (vm is null)
+                {
+                    io.Fail(failure);
+                    return null;
+                }
+                io.Error.WriteLine($"udpconf: {vm.Name} is up (kernel {vm.Kernel.Source})");
+                return new TargetChoice(vm.Name, _ => vm, Profile.ForRelease(vm.Release).Name, vm);
+            }
             default:
-                io.Fail($"unknown target '{option}': expected model, kernel or exec:<command>");
+                io.Fail($"unknown target '{option}': expected model, kernel, exec:<command> or vm:<kernel>");
                 return null;
         }
     }
