@@ -106,6 +106,7 @@ public static class ClauseId
     public const string GsoSegmentFitsMtu = "udp_gso.segment_fits_mtu";
     public const string GsoMaxSegments = "udp_gso.max_segments";
     public const string GsoNoCheck = "udp_gso.no_check";
+    public const string GsoNeedsOffload = "udp_gso.needs_offload";
     public const string GsoIdentSpent = "udp_gso.ident_spent";
     public const string GsoSingle = "udp_gso.single";
     public const string GsoSegments = "udp_gso.segments";

@@ -38,6 +38,11 @@ public sealed record Profile
 {
     public required string Name { get; init; }
 
+    /// <summary>The profile a kernel-line profile derives from (linux for linux-6.1), null for spec and linux. A case
+    /// written for the family runs under the line too; its own expectations, written for the family, are checked where
+    /// the line's model meets them (CaseRunner).</summary>
+    public string? Family { get; init; }
+
     /// <summary>Kernel release against which the switches were last measured, or null while they are a reading of
     /// kernel sources and documentation only.</summary>
     public string? VerifiedAgainst { get; init; }
@@ -222,7 +227,10 @@ public sealed record Profile
 
     /// <summary>The IP header's TOS is the socket's when the datagram was started, not when it is pushed (current
     /// kernels: ipcm_init_sk records it in the cork; measured, found by the differential machine). 2.6 writes
-    /// inet->tos at push time.</summary>
+    /// inet->tos at push time, and so do kernel lines before 6.13-6.18 (measured: an IP_TOS set while a datagram is
+    /// pending applies to it on 6.1.192 and 6.12.118, not on 6.18.44). The change is, as far as the sources read tell,
+    /// Willem de Bruijn's "net: deduplicate cookie logic" series (2025), in which ipcm_init_sk takes the socket's TOS
+    /// into the cookie that the cork keeps; the boundary the model knows is the measured one, after 6.12.</summary>
     public bool TosFixedAtCork { get => Read(field); init; }
 
     /// <summary>Releasing the socket lock (setsockopt, a corked or pending send) looks an obsolete cached route of a
@@ -235,6 +243,49 @@ public sealed record Profile
     /// released an automatic port; current kernels, udp_send_skb; measured, found by the differential machine). 2.6
     /// writes the port recorded in the cork when the datagram was started.</summary>
     public bool PushUsesSocketPort { get => Read(field); init; }
+
+    /// <summary>IP_TTL, IP_MTU_DISCOVER, IP_RECVERR and IP_MULTICAST_TTL are set without the socket lock, so setting
+    /// them does not run release_sock's callback (<see cref="ReleaseRevalidatesRoute"/>). Since 6.6: Eric Dumazet's
+    /// series "inet: implement lockless IP_TTL" / "inet: implement lockless IP_MTU_DISCOVER" / "inet: implement
+    /// lockless IP_MULTICAST_TTL" and "inet: move inet->recverr to inet->inet_flags" (net-next, August 2023, v6.6).
+    /// Measured: 6.1.192 revalidates the cached route after IP_TTL; 6.12.118 and 6.18.44 do not.</summary>
+    public bool LocklessIpOptions { get => Read(field); init; }
+
+    /// <summary>A UDP GSO datagram goes out on a device without checksum offload (the stack segments it and computes
+    /// each checksum). Before, udp_send_skb refused it with EIO unless the skb was CHECKSUM_PARTIAL, which a device
+    /// without NETIF_F_HW_CSUM never gives. Since 6.11: "udp: Allow GSO transmit from devices with no checksum
+    /// offload" (Jakub Sitnicki, 2024). Measured: EIO on 6.1.192, sent on 6.12.118 and 6.18.44.</summary>
+    public bool GsoWithoutChecksumOffload { get => Read(field); init; }
+
+    /// <summary>net.core.optmem_max's default, the bound of a sendmsg control buffer beyond the stack's (sock_kmalloc).
+    /// 20480 before 6.9, 131072 since "net: increase optmem_max default value" (Eric Dumazet, 2024, v6.9). Measured:
+    /// a 131071-byte control buffer is ENOBUFS on 6.1.192, copied (EFAULT past its readable bytes) on 6.12.118 and
+    /// 6.18.44. A sysctl: a machine may set another value.</summary>
+    public int OptmemMax { get => Read(field); init; }
+
+    /// <summary>SO_PASSCRED, SO_PASSSEC, SO_PASSPIDFD and SO_TXREHASH are refused on a UDP socket (EOPNOTSUPP) rather than
+    /// kept as switches nothing reads. Since 6.16: "net: Restrict SO_PASS{CRED,PIDFD,SEC} to AF_{UNIX,NETLINK,BLUETOOTH}"
+    /// and "net: Restrict SO_TXREHASH to TCP socket" (Kuniyuki Iwashima, 2025). Measured: switches on 6.1.192 and 6.12.118,
+    /// EOPNOTSUPP on 6.18.44.</summary>
+    public bool PassOptionsRestricted { get => Read(field); init; }
+
+    /// <summary>The kernel line (major × 100 + minor) whose socket options and control messages the model knows:
+    /// each that appeared in a later release is unknown (ENOPROTOOPT for an option, EINVAL for a control message), as
+    /// <see cref="Socket.PlainOptions"/>, <see cref="Socket.ReadOnlyOptions"/> and <see cref="Ip.IpCmsgSend"/> note with
+    /// the release of each. 618 for the newest line.</summary>
+    public int OptionsRelease { get => Read(field); init; }
+
+    /// <summary>import_iovec checks each entry of a gather list of several entries against the user address space
+    /// before clamping the total to MAX_RW_COUNT (EFAULT for an entry beyond it); before, each entry was clamped first,
+    /// so that a huge entry only made the datagram too long (EMSGSIZE). Measured: EMSGSIZE on 6.1.192 and 6.12.118,
+    /// EFAULT on 6.18.44 (the change is between 6.12 and 6.18: the iov_iter rework of 6.13-6.15; the commit is not
+    /// identified).</summary>
+    public bool IovEntriesCheckedUnclamped { get => Read(field); init; }
+
+    /// <summary>A MSG_ZEROCOPY datagram to a group, out of lo, is completed as copied (SO_EE_CODE_ZEROCOPY_COPIED): the
+    /// loopback copies the pages for the local member before the completion. Measured: copied on 6.1.192 and
+    /// 6.12.118; 6.18.44 reports code 0 (which the model leaves unmodeled: the commit is not identified).</summary>
+    public bool LoopedGroupZerocopyCopied { get => Read(field); init; }
 
     /// <summary>The documented Linux 2.6 behavior, bugs included.</summary>
     public static Profile Spec { get; } = new()
@@ -264,6 +315,13 @@ public sealed record Profile
         TosFixedAtCork = false,
         ReleaseRevalidatesRoute = false,
         PushUsesSocketPort = false,
+        LocklessIpOptions = false,
+        GsoWithoutChecksumOffload = false,
+        OptmemMax = 20480,
+        PassOptionsRestricted = false,
+        OptionsRelease = 206,
+        IovEntriesCheckedUnclamped = false,
+        LoopedGroupZerocopyCopied = false,
         HardwareChecksumOnlyUncorked = false,
         NonLocalSourceUnreachable = false,
         PseudoHeaderUsesFirstHop = false,
@@ -313,6 +371,13 @@ public sealed record Profile
         TosFixedAtCork = true,
         ReleaseRevalidatesRoute = true,
         PushUsesSocketPort = true,
+        LocklessIpOptions = true,
+        GsoWithoutChecksumOffload = true,
+        OptmemMax = 131072,
+        PassOptionsRestricted = true,
+        OptionsRelease = 618,
+        IovEntriesCheckedUnclamped = true,
+        LoopedGroupZerocopyCopied = false,
         HardwareChecksumOnlyUncorked = true,
         NonLocalSourceUnreachable = true,
         PseudoHeaderUsesFirstHop = true,
@@ -334,20 +399,52 @@ public sealed record Profile
         Zerocopy = true,
     };
 
+    /// <summary>Linux 6.12, as measured on Debian's 6.12.118 under --target vm:6.12: what it does that the newest
+    /// kernel does not. Each switch set here says in its own comment where the behavior changed.</summary>
+    public static Profile Linux612 { get; } = Linux with
+    {
+        Name = "linux-6.12",
+        Family = "linux",
+        VerifiedAgainst = ProfileVerification.Linux612VerifiedAgainst,
+        TosFixedAtCork = false,
+        PassOptionsRestricted = false,
+        OptionsRelease = 612,
+        IovEntriesCheckedUnclamped = false,
+        LoopedGroupZerocopyCopied = true,
+    };
+
+    /// <summary>Linux 6.1, as measured on Debian's 6.1.192 under --target vm:6.1: 6.12's differences and more.</summary>
+    public static Profile Linux61 { get; } = Linux612 with
+    {
+        Name = "linux-6.1",
+        VerifiedAgainst = ProfileVerification.Linux61VerifiedAgainst,
+        LocklessIpOptions = false,
+        GsoWithoutChecksumOffload = false,
+        OptmemMax = 20480,
+        OptionsRelease = 601,
+    };
+
+    /// <summary>The profiles "all" runs: the documented 2.6 behavior and the newest kernel.</summary>
     public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];
 
-    public static Profile? Find(string name) => All.FirstOrDefault(p => p.Name == name);
+    /// <summary>The older kernel lines, newest first, each a profile of the linux family.</summary>
+    public static IReadOnlyList<Profile> KernelLines { get; } = [Linux612, Linux61];
 
-    /// <summary>The profile of the kernel line a release belongs to (6.1.0-57-amd64: linux-6.1), linux when the model
-    /// has none for it.</summary>
-    public static Profile ForRelease(string release) => Linux;
+    public static Profile? Find(string name) => All.Concat(KernelLines).FirstOrDefault(p => p.Name == name);
+
+    /// <summary>The profile of the kernel line a release belongs to (6.1.0-57-amd64: linux-6.1, 6.12.118+deb12-amd64:
+    /// linux-6.12), linux for any other (the newest line, and releases the model has no line for).</summary>
+    public static Profile ForRelease(string release) =>
+        System.Text.RegularExpressions.Regex.Match(release, @"^([0-9]+)\.([0-9]+)") is { Success: true } m
+            ? KernelLines.FirstOrDefault(p => p.Name == $"linux-{m.Groups[1].Value}.{m.Groups[2].Value}") ?? Linux
+            : Linux;
 
     public bool IsVerified => VerifiedAgainst is not null;
 
     /// <summary>The behavior switches, by name: every property but <see cref="Name"/> and <see cref="VerifiedAgainst"/>.
     /// spec-map flips each alone to measure which clauses it changes.</summary>
     public static IReadOnlyList<System.Reflection.PropertyInfo> Switches { get; } = typeof(Profile).GetProperties()
-        .Where(p => p.CanWrite && p.Name is not nameof(Name) and not nameof(VerifiedAgainst)).ToArray();
+        .Where(p => p.CanWrite && p.Name is not nameof(Name) and not nameof(VerifiedAgainst) and not nameof(Family)).ToArray();
 
     /// <summary>A copy of this profile with one switch set to <paramref name="value"/> (a <c>with</c> by reflection).</summary>
     public Profile With(System.Reflection.PropertyInfo @switch, object? value)

@@ -4,4 +4,6 @@ namespace Udpconf.Reference;
 public static class ProfileVerification
 {
     public const string? LinuxVerifiedAgainst = "6.18.44-fc-v1252";
+    public const string? Linux612VerifiedAgainst = null;
+    public const string? Linux61VerifiedAgainst = null;
 }

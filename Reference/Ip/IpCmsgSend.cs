@@ -101,6 +101,11 @@ public static class IpCmsgSend
             ScmTsOptId = 79;
         var u32 = m.DeclaredLength == ControlMessages.LengthFor(4);
         var value = u32 ? BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span) : 0;
+        // Control messages of later kernel lines (Profile.OptionsRelease) are unknown to older ones: EINVAL. SO_PRIORITY:
+        // 6.14 ("sock: support SO_PRIORITY cmsg", Anna Emese Nyiri); SCM_TS_OPT_ID: 6.13 ("net: add SCM_TS_OPT_ID for
+        // individual sockets", Vadim Fedorenko). Measured: both EINVAL on 6.1.192 and 6.12.118.
+        if (m.Type == SoPriority && model.Profile.OptionsRelease < 614 || m.Type == ScmTsOptId && model.Profile.OptionsRelease < 613)
+            return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
         switch (m.Type)
         {
             case ScmRights or ScmCredentials:

@@ -38,11 +38,33 @@ internal static class LinuxOptions
         [SolUdp] = [1, 10, 11, 100, 101, 102, 103, 104],
     };
 
-    /// <summary>A current kernel's setsockopt knows (<paramref name="level"/>, <paramref name="name"/>).</summary>
-    public static bool KnowsSet(int level, int name) => Set.TryGetValue(level, out var names) && names.Contains(name);
+    /// <summary>The options an older kernel line does not know yet: the first line (major × 100 + minor) measured to
+    /// know each, by the probe above and the runs of --target vm:6.1 and vm:6.12. SO_PASSPIDFD and SO_PEERPIDFD: 6.5
+    /// ("af_unix: Add SO_PASSPIDFD and SO_PEERPIDFD", Alexander Mikhalitsyn); SO_DEVMEM_DONTNEED (80): 6.12 ("netdev:
+    /// support binding dma-buf to netdevice" series, Mina Almasry); SO_RCVPRIORITY (82): 6.14; SO_PASSRIGHTS (83):
+    /// 6.16; SOL_IP 83 (IP_?): after 6.12; getsockopt of IP_ROUTER_ALERT (SOL_IP 5): measured on 6.12, not on 6.1.</summary>
+    private static readonly Dictionary<(int Level, int Name), int> SetSince = new()
+    {
+        [(SolSocket, 76)] = 605, [(SolSocket, 80)] = 612, [(SolSocket, 82)] = 614, [(SolSocket, 83)] = 616, [(SolIp, 83)] = 613,
+    };
 
-    /// <summary>A current kernel's getsockopt knows (<paramref name="level"/>, <paramref name="name"/>).</summary>
-    public static bool KnowsGet(int level, int name) => Get.TryGetValue(level, out var names) && names.Contains(name);
+    private static readonly Dictionary<(int Level, int Name), int> GetSince = new()
+    {
+        [(SolSocket, 76)] = 605, [(SolSocket, 77)] = 605, [(SolSocket, 82)] = 614, [(SolSocket, 83)] = 616, [(SolIp, 83)] = 613,
+        [(SolIp, 5)] = 612,
+    };
+
+    /// <summary>The kernel line of <paramref name="profile"/>'s setsockopt knows (<paramref name="level"/>, <paramref name="name"/>).</summary>
+    public static bool KnowsSet(Profile profile, int level, int name) =>
+        Set.TryGetValue(level, out var names) && names.Contains(name) && SetSince.GetValueOrDefault((level, name)) <= profile.OptionsRelease;
+
+    /// <summary>The kernel line of <paramref name="profile"/>'s getsockopt knows (<paramref name="level"/>, <paramref name="name"/>).</summary>
+    public static bool KnowsGet(Profile profile, int level, int name) =>
+        Get.TryGetValue(level, out var names) && names.Contains(name) && GetSince.GetValueOrDefault((level, name)) <= profile.OptionsRelease;
+
+    /// <summary>The kernel line of <paramref name="profile"/> knows the option (either call): 0 for one every line knows.</summary>
+    public static bool Knows(Profile profile, int level, int name, bool get) =>
+        (get ? GetSince : SetSince).GetValueOrDefault((level, name)) <= profile.OptionsRelease;
 
     /// <summary>Why the model does not answer for an option a kernel knows.</summary>
     public static string Why(string call, int level, int name) =>

@@ -38,7 +38,12 @@ public static class PlainOptions
         PortRange,
     }
 
-    private sealed record Entry(Kind Kind, string Clause, int Initial = 0, Func<int, int?>? Accept = null, Errno Refusal = Errno.EINVAL, bool NeedsByte = false);
+    /// <param name="Since">The kernel line (major × 100 + minor) that first knows the option: an older one
+    /// (<see cref="Profile.OptionsRelease"/>) answers ENOPROTOOPT.</param>
+    /// <param name="Restricted">One of the options a UDP socket refuses (EOPNOTSUPP) under
+    /// <see cref="Profile.PassOptionsRestricted"/>; before, it is a switch (or, SO_TXREHASH, a value).</param>
+    private sealed record Entry(Kind Kind, string Clause, int Initial = 0, Func<int, int?>? Accept = null, Errno Refusal = Errno.EINVAL, bool NeedsByte = false,
+        int Since = 0, bool Restricted = false);
 
     private const int SoDebug = 1, SoKeepAlive = 9, SoOobInline = 10, SoPassCred = 16, SoRcvLowat = 18, SoTimestampOld = 29,
         SoPassSec = 34, SoTimestampNsOld = 35, SoRxqOvfl = 40, SoWifiStatus = 41, SoPeekOff = 42, SoSelectErrQueue = 45,
@@ -51,18 +56,29 @@ public static class PlainOptions
 
     private static readonly Entry Flag = new(Kind.Flag, ClauseId.OptionsFlag);
 
+    /// <summary>UDP_ENCAP_ESPINUDP_NON_IKE, taken until "xfrm: remove UDP_ENCAP_ESPINUDP_NON_IKE" removed it; measured:
+    /// taken on 6.1.192, ENOPROTOOPT on 6.12.118 and 6.18.44 (the first line without it is not measured: 6.12 is the
+    /// boundary the model knows).</summary>
+    private const int EspInUdpNonIke = 1, EspInUdpNonIkeRemoved = 612;
+
     private static readonly Dictionary<(int Level, int Name), Entry> Table = new()
     {
         // SO_REUSEADDR and SO_REUSEPORT: switches that bind reads (options.reuse, InetBind).
         [(SolSocket, 2)] = Flag, [(SolSocket, 15)] = Flag,
         [(SolSocket, SoDebug)] = Flag, [(SolSocket, SoKeepAlive)] = Flag, [(SolSocket, SoOobInline)] = Flag,
         [(SolSocket, SoRxqOvfl)] = Flag, [(SolSocket, SoWifiStatus)] = Flag, [(SolSocket, SoSelectErrQueue)] = Flag,
-        [(SolSocket, SoPassCred)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported),
-        [(SolSocket, SoPassSec)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported),
-        [(SolSocket, SoTxRehash)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported),
-        [(SolSocket, SoPassPidFd)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported),
-        [(SolSocket, SoPassRights)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported),
-        [(SolSocket, SoNoFcs)] = Flag, [(SolSocket, SoPreferBusyPoll)] = Flag, [(SolSocket, SoRcvMark)] = Flag, [(SolSocket, SoRcvPriority)] = Flag,
+        // Switches nothing reads on a UDP socket until 6.16 refused them (Profile.PassOptionsRestricted). SO_TXREHASH was
+        // a value: -1 to 1, -1 (255, SOCK_TXREHASH_DEFAULT) taking net.core.txrehash (1); it reads 255 until set.
+        [(SolSocket, SoPassCred)] = Flag with { Restricted = true },
+        [(SolSocket, SoPassSec)] = Flag with { Restricted = true },
+        [(SolSocket, SoTxRehash)] = new(Kind.Value, ClauseId.OptionsValue, 255, v => v is < -1 or > 1 ? null : v == -1 ? 1 : v, Restricted: true),
+        // SO_PASSPIDFD: 6.5 ("af_unix: Add SO_PASSPIDFD", Alexander Mikhalitsyn); SO_PASSRIGHTS: 6.16 ("af_unix: Introduce
+        // SO_PASSRIGHTS", Kuniyuki Iwashima), refused on UDP from the start.
+        [(SolSocket, SoPassPidFd)] = Flag with { Restricted = true, Since = 605 },
+        [(SolSocket, SoPassRights)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported, Since: 616),
+        [(SolSocket, SoNoFcs)] = Flag, [(SolSocket, SoPreferBusyPoll)] = Flag, [(SolSocket, SoRcvMark)] = Flag,
+        // SO_RCVPRIORITY: 6.14 ("sock: Introduce SO_RCVPRIORITY socket option", Anna Emese Nyiri).
+        [(SolSocket, SoRcvPriority)] = Flag with { Since = 614 },
         [(SolSocket, SoBsdCompat)] = new(Kind.Ignored, ClauseId.OptionsFlag),
         [(SolSocket, SoLockFilter)] = new(Kind.Lock, ClauseId.OptionsFlag),
         [(SolSocket, SoBusyPoll)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 ? v : null),
@@ -92,11 +108,21 @@ public static class PlainOptions
         [(SolIp, IpMinTtl)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is >= 0 and <= 255 ? v : null, NeedsByte: true),
         [(SolIp, IpRecvErrRfc4884)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is 0 or 1 ? v : null),
         [(SolUdp, UdpNoCheck6Tx)] = Flag, [(SolUdp, UdpNoCheck6Rx)] = Flag, [(SolUdp, UdpGro)] = Flag,
-        // UDP_ENCAP: none, ESP in UDP (2, a build with XFRM) and L2TP (3); another type is ENOPROTOOPT.
+        // UDP_ENCAP: none, ESP in UDP (2, a build with XFRM) and L2TP (3); another type is ENOPROTOOPT. Kernel lines
+        // before 6.12 also take 1, UDP_ENCAP_ESPINUDP_NON_IKE (EspInUdpNonIke).
         [(SolUdp, UdpEncap)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is 0 or 2 or 3 ? v : null, Errno.ENOPROTOOPT),
     };
 
-    public static bool Handles(Profile profile, int level, int name) => profile.PlainOptions && Table.ContainsKey((level, name));
+    public static bool Handles(Profile profile, int level, int name) =>
+        profile.PlainOptions && Table.TryGetValue((level, name), out var entry) && entry.Since <= profile.OptionsRelease;
+
+    /// <summary>The entry as <paramref name="profile"/> has it: a restricted option that is not refused yet is what it
+    /// was before.</summary>
+    private static Entry For(Profile profile, int level, int name)
+    {
+        var entry = Table[(level, name)];
+        return entry.Restricted && profile.PassOptionsRestricted ? new Entry(Kind.Unsupported, ClauseId.OptionsUnsupported) : entry;
+    }
 
     /// <summary>getsockopt knows the option (all but the set-only ones).</summary>
     public static bool HandlesGet(Profile profile, int level, int name) =>
@@ -115,9 +141,9 @@ public static class PlainOptions
     /// <summary>Outcome: 0, EINVAL for a SOL_SOCKET or SOL_UDP value under 4 bytes (and IP_MINTTL without a byte) or a
     /// value out of range, ENOPROTOOPT for a UDP_ENCAP type the kernel does not know, EOPNOTSUPP for SO_PASSCRED and
     /// SO_PASSSEC. SOL_IP reads an int from 4 bytes, else a byte, else 0.</summary>
-    public static Outcome Set(Call call, Sock sock, SetSockOptOp op)
+    public static Outcome Set(Profile profile, Call call, Sock sock, SetSockOptOp op)
     {
-        var entry = Table[(op.Level, op.OptName)];
+        var entry = For(profile, op.Level, op.OptName);
         if (entry.Kind == Kind.PacingRate) return SetPacingRate(call, sock, op, entry.Clause);
         if (op.Level == SolIp && entry.NeedsByte && op.OptLen < 1) return call.Fail(Errno.EINVAL, entry.Clause);
         var unread = op.Level == SolIp ? SocketOptions.ReadIpValue(op, out var value) : SocketOptions.ReadSocketInt(op, out value);
@@ -157,6 +183,11 @@ public static class PlainOptions
                 break;
             default:
                 // spec: options.value
+                if (op.Level == SolUdp && op.OptName == UdpEncap && value == EspInUdpNonIke && profile.OptionsRelease < EspInUdpNonIkeRemoved)
+                {
+                    sock.PlainValues[(op.Level, op.OptName)] = value;
+                    break;
+                }
                 if (entry.Accept!(value) is not { } kept) return call.Fail(entry.Refusal, entry.Clause);
                 sock.PlainValues[(op.Level, op.OptName)] = kept;
                 break;
@@ -183,9 +214,9 @@ public static class PlainOptions
 
     /// <summary>What getsockopt reads, or null for an option it refuses (EOPNOTSUPP): an int's bytes, or SO_MAX_PACING_RATE's
     /// 8 bytes when 8 or more are asked.</summary>
-    public static byte[]? Get(Sock sock, int level, int name, int length)
+    public static byte[]? Get(Profile profile, Sock sock, int level, int name, int length)
     {
-        var entry = Table[(level, name)];
+        var entry = For(profile, level, name);
         if (entry.Kind == Kind.PacingRate)
         {
             var bytes = new byte[length >= 8 ? 8 : 4];
@@ -208,5 +239,5 @@ public static class PlainOptions
     public static bool IsOn(Sock sock, int level, int name) => sock.PlainValues.GetValueOrDefault((level, name)) != 0;
 
     /// <summary>The clause that decides a getsockopt of the option.</summary>
-    public static string Clause(int level, int name) => Table[(level, name)].Clause;
+    public static string Clause(Profile profile, int level, int name) => For(profile, level, name).Clause;
 }

@@ -21,11 +21,11 @@ public static class SocketOptions
     /// options, IP_OPTIONS, IP_TOS and the other SOL_IP options, and UDP_CORK 0 (which pushes); current kernels set
     /// UDP_CORK 1, IP_TTL, IP_MTU_DISCOVER, IP_RECVERR and IP_MULTICAST_TTL without it (measured on the live kernel; a
     /// new IP_TOS also drops the cached route, so only an unchanged one shows the revalidation).</summary>
-    private static bool TakesSocketLock(SetSockOptOp op) => (op.Level, op.OptName) switch
+    private static bool TakesSocketLock(Profile profile, SetSockOptOp op) => (op.Level, op.OptName) switch
     {
         (SolUdp, UdpCork) => op.Value is not { } v || v.Readable.Length < 4 || BitConverter.ToInt32(v.Readable.Span) == 0,
         (SolUdp, _) => false,
-        (SolIp, IpTtl or IpMtuDiscover or IpRecvErr or IpMulticastTtl) => false,
+        (SolIp, IpTtl or IpMtuDiscover or IpRecvErr or IpMulticastTtl) => !profile.LocklessIpOptions,
         _ => true,
     };
 
@@ -37,7 +37,7 @@ public static class SocketOptions
         var sock = lookup.Value;
         var outcome = DeviceBinding.Handles(model.Profile, op.Level, op.OptName) ? DeviceBinding.Set(model, call, sock, op)
             : MulticastMembership.Handles(model.Profile, op.Level, op.OptName) ? MulticastMembership.Set(model, call, sock, op)
-            : PlainOptions.Handles(model.Profile, op.Level, op.OptName) ? PlainOptions.Set(call, sock, op)
+            : PlainOptions.Handles(model.Profile, op.Level, op.OptName) ? PlainOptions.Set(model.Profile, call, sock, op)
             : TimeoutOptions.Handles(model.Profile, op.Level, op.OptName) ? TimeoutOptions.Set(call, sock, op)
             : ZerocopyOption.Handles(model.Profile, op.Level, op.OptName) ? ZerocopyOption.Set(call, sock, op)
             : BufferOptions.Handles(model.Profile, op.Level, op.OptName) ? BufferOptions.Set(model, call, sock, op)
@@ -49,14 +49,14 @@ public static class SocketOptions
             SolIp => SetIpLevel(model, call, sock, op),
             _ => call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt),
         };
-        if (outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsSet(op.Level, op.OptName) && !PlainOptions.Handles(model.Profile, op.Level, op.OptName))
+        if (outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsSet(model.Profile, op.Level, op.OptName) && !PlainOptions.Handles(model.Profile, op.Level, op.OptName))
         {
             // Current kernels know the option: what it does to this socket is outside the model from here on.
             var why = LinuxOptions.Why("setsockopt", op.Level, op.OptName);
             sock.Unmodeled = new NotModeled(ClauseId.SetSockOpt, why);
             outcome = new Call().Unmodeled(ClauseId.SetSockOpt, why);
         }
-        if (TakesSocketLock(op)) model.ReleaseSocket(sock);
+        if (TakesSocketLock(model.Profile, op)) model.ReleaseSocket(sock);
         return outcome;
     }
 
@@ -227,7 +227,7 @@ public static class SocketOptions
     {
         var outcome = GetOption(model, op);
         // An option current kernels know and the model does not follow: the model does not say what it reads.
-        return outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsGet(op.Level, op.OptName)
+        return outcome.IsError(Errno.ENOPROTOOPT) && LinuxOptions.KnowsGet(model.Profile, op.Level, op.OptName)
             ? new Call().Unmodeled(ClauseId.GetSockOpt, LinuxOptions.Why("getsockopt", op.Level, op.OptName))
             : outcome;
     }
@@ -243,8 +243,8 @@ public static class SocketOptions
         if (TimeoutOptions.Handles(model.Profile, op.Level, op.OptName)) return TimeoutOptions.Get(model, call, sock, op);
         if (PlainOptions.HandlesGet(model.Profile, op.Level, op.OptName))
         {
-            var clause = PlainOptions.Clause(op.Level, op.OptName);
-            if (PlainOptions.Get(sock, op.Level, op.OptName, op.OptLen) is not { } plain) return call.Fail(Errno.EOPNOTSUPP, clause);
+            var clause = PlainOptions.Clause(model.Profile, op.Level, op.OptName);
+            if (PlainOptions.Get(model.Profile, sock, op.Level, op.OptName, op.OptLen) is not { } plain) return call.Fail(Errno.EOPNOTSUPP, clause);
             if (plain.Length == 4) return IntReply(call, op, BitConverter.ToInt32(plain), clause);
             var length = Math.Min(op.OptLen, plain.Length);
             return call.Return(length, clause, plain.AsMemory(0, length));

@@ -131,8 +131,6 @@ public static class SysSendto
 
     /// <summary>The on-stack control buffer of ____sys_sendmsg: sizeof(struct cmsghdr) + 20 (x86-64: 36 bytes).</summary>
     private const long StackControl = 16 + 20;
-    /// <summary>net.core.optmem_max's default (131072 on 6.18): sock_kmalloc refuses size + sk_omem_alloc at or above it.</summary>
-    private const long OptmemMax = 131072;
     /// <summary>More than a pending MSG_ZEROCOPY range's notification buffer (an empty skb's truesize) holds of the
     /// option memory.</summary>
     private const long ZerocopyOptionMemoryBound = 4096;
@@ -166,7 +164,8 @@ public static class SysSendto
         foreach (var block in op.Iov)
         {
             var length = block.Length;
-            if (op.Iov.Count > 1 && length >= UserSpaceTop) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
+            // Before 6.13-6.18 (Profile.IovEntriesCheckedUnclamped) every entry was clamped first.
+            if (op.Iov.Count > 1 && length >= UserSpaceTop && model.Profile.IovEntriesCheckedUnclamped) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
             total += Math.Min(length, MaxRwCount - total);
         }
         if (op.Iov.Count > 0) call.Pass(ClauseId.SendmsgIovRange);
@@ -182,9 +181,9 @@ public static class SysSendto
             {
                 // A pending MSG_ZEROCOPY range holds its notification buffer (sock_omalloc) in the option memory too:
                 // how much is not modeled, so a length near the limit is not answered then.
-                if (sock.Cork.Zerocopy is not null && op.ControlLength + MulticastMembership.OptionMemory(sock) >= OptmemMax - ZerocopyOptionMemoryBound)
+                if (sock.Cork.Zerocopy is not null && op.ControlLength + MulticastMembership.OptionMemory(sock) >= model.Profile.OptmemMax - ZerocopyOptionMemoryBound)
                     return call.Unmodeled(ClauseId.SendmsgControlAlloc, "a control buffer near optmem_max while a MSG_ZEROCOPY range is pending: the option memory its notification buffer holds is not modeled");
-                if (op.ControlLength + MulticastMembership.OptionMemory(sock) >= OptmemMax) return call.Fail(Errno.ENOBUFS, ClauseId.SendmsgControlAlloc);
+                if (op.ControlLength + MulticastMembership.OptionMemory(sock) >= model.Profile.OptmemMax) return call.Fail(Errno.ENOBUFS, ClauseId.SendmsgControlAlloc);
                 call.Pass(ClauseId.SendmsgControlAlloc);
             }
             // spec: sys_sendmsg.control_copy

@@ -39,7 +39,15 @@ public static class UdpGso
                 call.Pass(ClauseId.GsoMaxSegments);
                 // spec: udp_gso.no_check
                 if (sock.NoCheck) refused = Stop.Fail(Errno.EINVAL, ClauseId.GsoNoCheck);
-                else call.Pass(ClauseId.GsoNoCheck);
+                else
+                {
+                    call.Pass(ClauseId.GsoNoCheck);
+                    // spec: udp_gso.needs_offload — before 6.11 (Profile.GsoWithoutChecksumOffload) the datagram had to be
+                    // CHECKSUM_PARTIAL, which only a device offloading checksums (lo among them) gives.
+                    if (!model.Profile.GsoWithoutChecksumOffload && cork.Route is { Device: var device } && !device.IsLoopback && !device.ChecksumOffload)
+                        refused = Stop.Fail(Errno.EIO, ClauseId.GsoNeedsOffload);
+                    else if (!model.Profile.GsoWithoutChecksumOffload) call.Pass(ClauseId.GsoNeedsOffload);
+                }
             }
         }
         if (refused is null) return null;

@@ -27,7 +27,7 @@ public static class UdpPushPendingFrames
         var emitted = call.Datagrams.Count;
         var loopedGroup = sock.Cork.Route is { Device.IsLoopback: true, Type: Host.RouteType.Multicast or Host.RouteType.Broadcast };
         var pushed = PushFrames(model, call, sock);
-        if (MsgZerocopy.Complete(call, range, at, transmitted: call.Datagrams.Count > emitted && !loopedGroup) is { } unknown) return unknown;
+        if (MsgZerocopy.Complete(call, range, at, transmitted: call.Datagrams.Count > emitted && (!loopedGroup || model.Profile.LoopedGroupZerocopyCopied)) is { } unknown) return unknown;
         return pushed;
     }
 

@@ -82,7 +82,12 @@ public sealed record Case
     public HostConfig Host { get; init; } = HostConfig.Default;
     public IReadOnlyList<Step> Steps { get; init; } = [];
 
-    public bool AppliesTo(string profile) => Profiles.Contains(profile);
+    public bool AppliesTo(string profile) => Profiles.Contains(profile) || Inherits(profile);
+
+    /// <summary>The case is for <paramref name="profile"/> only through its family: a kernel line (linux-6.1) runs the
+    /// cases written for linux, whose own expectations describe the newest kernel.</summary>
+    public bool Inherits(string profile) =>
+        !Profiles.Contains(profile) && Reference.Profile.Find(profile)?.Family is { } family && Profiles.Contains(family);
 
     /// <summary>The features a target must have to run the case: those it names, and those its operations imply
     /// (<see cref="Feature.ImpliedBy"/>: the operations of protocol version 2).</summary>

@@ -188,7 +188,7 @@ public static class CaseParser
     private static string[] CheckProfiles(List<Token> words, SourcePosition position, List<Diagnostic> diagnostics)
     {
         foreach (var word in words.Where(w => Profile.Find(w.Text) is null))
-            diagnostics.Add(new Diagnostic(position with { Column = word.Column }, $"unknown profile '{word.Text}' (spec, linux)"));
+            diagnostics.Add(new Diagnostic(position with { Column = word.Column }, $"unknown profile '{word.Text}' ({string.Join(", ", Profile.All.Concat(Profile.KernelLines).Select(p => p.Name))})"));
         if (words.Count == 0) diagnostics.Add(new Diagnostic(position, "'profiles:' names no profile"));
         return words.Select(w => w.Text).ToArray();
     }

@@ -37,9 +37,9 @@ public sealed class CheckSettings : CaseFilterSettings
     public string? Markdown { get; set; }
 
     public override ValidationResult Validate() =>
-        Profile is null or "spec" or "linux" or "all"
+        Profile is null or "all" || Udpconf.Reference.Profile.Find(Profile) is not null
             ? ValidationResult.Success()
-            : ValidationResult.Error($"--profile must be spec, linux or all, not '{Profile}'");
+            : ValidationResult.Error($"--profile must be all or one of {string.Join(", ", Udpconf.Reference.Profile.All.Concat(Udpconf.Reference.Profile.KernelLines).Select(p => p.Name))}, not '{Profile}'");
 }
 
 /// <summary>
@@ -58,7 +58,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
             return ExitCodes.Usage;
         var selection = CaseSelection.Select(io, settings);
         if (selection is null) return ExitCodes.Usage;
-        var target = TargetChoice.Resolve(settings.Target, io);
+        using var target = TargetChoice.Resolve(settings.Target, io);
         if (target is null) return ExitCodes.Usage;
         var cases = selection.Cases;
         var profiles = target.Profiles(settings.Profile);

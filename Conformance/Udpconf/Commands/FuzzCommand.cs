@@ -9,12 +9,12 @@ namespace Udpconf.Cli.Commands;
 public sealed class FuzzSettings : CommandSettings
 {
     [CommandOption("--target <TARGET>")]
-    [Description("What to fuzz: [green]model[/], [green]kernel[/] or [green]exec:<command>[/]. Default: the kernel when it can be reached, else the model.")]
+    [Description("What to fuzz: [green]model[/], [green]kernel[/], [green]exec:<command>[/] or [green]vm:<kernel>[/] (one guest for the whole run). Default: the kernel when it can be reached, else the model.")]
     public string? Target { get; set; }
 
     [CommandOption("--profile <PROFILE>")]
-    [Description("The model profile the target is held to: [green]spec[/] or [green]linux[/] (default linux).")]
-    public string Profile { get; set; } = "linux";
+    [Description("The model profile the target is held to: [green]spec[/], [green]linux[/] or a kernel line such as [green]linux-6.1[/] (default: the target's, linux for all but a VM of an older line).")]
+    public string? Profile { get; set; }
 
     [CommandOption("--count <N>")]
     [Description("How many random operation sequences to run (default 100).")]
@@ -36,7 +36,7 @@ public sealed class FuzzSettings : CommandSettings
     public string Out { get; set; } = "fuzz-failures";
 
     public override ValidationResult Validate() =>
-        Profile is not ("spec" or "linux") ? ValidationResult.Error($"--profile must be spec or linux, not '{Profile}'")
+        Profile is not null && Udpconf.Reference.Profile.Find(Profile) is null ? ValidationResult.Error($"--profile must be one of {string.Join(", ", Udpconf.Reference.Profile.All.Concat(Udpconf.Reference.Profile.KernelLines).Select(p => p.Name))}, not '{Profile}'")
         : Count < 1 ? ValidationResult.Error("--count must be at least 1")
         : MaxOperations is < 1 or > MaxOperationsLimit ? ValidationResult.Error($"--max-ops must be from 1 to {MaxOperationsLimit}, not {MaxOperations} (FsCheck builds a sequence recursively: 100,000 overflowed the stack; run more sequences instead)")
         : ValidationResult.Success();
@@ -53,9 +53,9 @@ public sealed class FuzzCommand(CliIo io) : Command<FuzzSettings>
     public override int Execute(CommandContext context, FuzzSettings settings, CancellationToken cancellation)
     {
         if (!OutputPaths.Check(io, [("--out", settings.Out)], [])) return ExitCodes.Usage;
-        var choice = TargetChoice.Resolve(settings.Target, io);
+        using var choice = TargetChoice.Resolve(settings.Target, io);
         if (choice is null) return ExitCodes.Usage;
-        var profile = Profile.Find(settings.Profile)!;
+        var profile = Profile.Find(settings.Profile ?? (choice.DefaultProfiles == "all" ? "linux" : choice.DefaultProfiles))!;
         var target = choice.Create(profile);
         var seed = settings.Seed ?? (ulong)DateTime.UtcNow.Ticks;
         io.Out.WriteLine($"udpconf fuzz: {settings.Count} sequences of up to {settings.MaxOperations} operations on {target.Name} against model:{profile.Name}, seed {seed}");

@@ -139,7 +139,7 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
                 var profile = Profile.Find(label["model:".Length..]);
                 if (profile is null)
                 {
-                    io.Fail($"unknown target '{label}': the model's profiles are {string.Join(", ", Profile.All.Select(p => "model:" + p.Name))}");
+                    io.Fail($"unknown target '{label}': the model's profiles are {string.Join(", ", Profile.All.Concat(Profile.KernelLines).Select(p => "model:" + p.Name))}");
                     return null;
                 }
                 column = new Column(label, "", TargetChoice.Model.Create(profile), profile);
@@ -147,10 +147,11 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
             else
             {
                 // kernel, exec:<command> and whatever else TargetChoice learns: it says why when it cannot be reached.
-                // They are real stacks of today, so they are held to the linux profile.
+                // They are real stacks of today, held to the linux profile; a VM of an older kernel line to its line's.
                 var choice = TargetChoice.Resolve(label, io);
                 if (choice is null) return null;
-                column = new Column(label, "", choice.Create(Profile.Linux), Profile.Linux);
+                var held = Profile.Find(choice.DefaultProfiles) ?? Profile.Linux;
+                column = new Column(label, "", choice.Create(held), held);
             }
             var slug = Matrix.Slug(label);
             for (var n = 2; !slugs.Add(slug); n++) slug = $"{Matrix.Slug(label)}-{n}";

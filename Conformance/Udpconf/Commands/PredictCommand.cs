@@ -36,7 +36,7 @@ public sealed class PredictSettings : CommandSettings
     public string? Cases { get; set; }
 
     public override ValidationResult Validate() =>
-        Profile is "spec" or "linux" ? ValidationResult.Success() : ValidationResult.Error($"--profile must be spec or linux, not '{Profile}'");
+        Udpconf.Reference.Profile.Find(Profile) is not null ? ValidationResult.Success() : ValidationResult.Error($"--profile must be one of {string.Join(", ", Udpconf.Reference.Profile.All.Concat(Udpconf.Reference.Profile.KernelLines).Select(p => p.Name))}, not '{Profile}'");
 }
 
 /// <summary>

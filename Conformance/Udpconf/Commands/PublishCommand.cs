@@ -37,7 +37,7 @@ public sealed class PublishCommand(CliIo io) : Command<PublishSettings>
     {
         if (!OutputPaths.Check(io, [], [("--out", settings.Out)])) return ExitCodes.Usage;
         if (io.RootOrFail() is not { } root) return ExitCodes.Usage;
-        var choice = TargetChoice.Resolve(settings.Target, io);
+        using var choice = TargetChoice.Resolve(settings.Target, io);
         if (choice is null) return ExitCodes.Usage;
         var target = choice.Create(Profile.Linux);
         var cases = CaseLibrary.Load(CaseLibrary.DefaultFolder(root));

@@ -19,7 +19,7 @@ public sealed class ServeModelSettings : CommandSettings
     public int Seed { get; set; } = 1;
 
     public override Spectre.Console.ValidationResult Validate() =>
-        Profile is "spec" or "linux" ? Spectre.Console.ValidationResult.Success() : Spectre.Console.ValidationResult.Error($"--profile must be spec or linux, not '{Profile}'");
+        Udpconf.Reference.Profile.Find(Profile) is not null ? Spectre.Console.ValidationResult.Success() : Spectre.Console.ValidationResult.Error($"--profile must be one of {string.Join(", ", Udpconf.Reference.Profile.All.Concat(Udpconf.Reference.Profile.KernelLines).Select(p => p.Name))}, not '{Profile}'");
 }
 
 /// <summary>
