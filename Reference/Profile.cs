@@ -202,6 +202,13 @@ public sealed record Profile
     /// the aligned head and a fixed overhead.</summary>
     public bool SlabTruesize { get => Read(field); init; }
 
+    /// <summary>The size of the small-head cache a small buffer's head and skb_shared_info come from (SlabTruesize), 0
+    /// for none (a power of two). It depends on the build (SKB_SMALL_HEAD_CACHE_SIZE follows MAX_TCP_HEADER) and on
+    /// the version (the cache is 6.3's, "net: add dedicated kmem_cache for typical/small skb->head"). Measured with
+    /// SO_MEMINFO, a pending datagram of one byte: 832 charged on the 6.18.44 build (576), 960 on Debian's 6.12.118
+    /// (704), 768 on Debian's 6.1.192 (no cache: 512).</summary>
+    public int SmallHeadCache { get => Read(field); init; }
+
     /// <summary>SO_ZEROCOPY and MSG_ZEROCOPY are modeled (zerocopy.*): the option, the id each MSG_ZEROCOPY send
     /// takes, and the completion queued on the error queue when the datagram's buffers are freed, ranges coalescing.
     /// Measured on 6.18.44 (Conformance/cases/zerocopy/). MSG_ZEROCOPY came with Linux 4.14, after the notes' 2.6:
@@ -275,12 +282,12 @@ public sealed record Profile
     /// the release of each. 618 for the newest line.</summary>
     public int OptionsRelease { get => Read(field); init; }
 
-    /// <summary>import_iovec checks each entry of a gather list of several entries against the user address space
-    /// before clamping the total to MAX_RW_COUNT (EFAULT for an entry beyond it); before, each entry was clamped first,
-    /// so that a huge entry only made the datagram too long (EMSGSIZE). Measured: EMSGSIZE on 6.1.192 and 6.12.118,
-    /// EFAULT on 6.18.44 (the change is between 6.12 and 6.18: the iov_iter rework of 6.13-6.15; the commit is not
-    /// identified).</summary>
-    public bool IovEntriesCheckedUnclamped { get => Read(field); init; }
+
+    /// <summary>A gather list of one entry is imported as a single user buffer (ITER_UBUF), its length clamped to
+    /// MAX_RW_COUNT before access_ok, so that a huge length only makes the datagram too long (EMSGSIZE); before, every
+    /// entry was checked unclamped (EFAULT beyond the user address space). Since 6.4: "iov_iter: import single vector
+    /// iovecs as ITER_UBUF" (Jens Axboe). Measured: EFAULT on 6.1.192, EMSGSIZE on 6.12.118 and 6.18.44.</summary>
+    public bool SingleIovAsUbuf { get => Read(field); init; }
 
     /// <summary>A MSG_ZEROCOPY datagram to a group, out of lo, is completed as copied (SO_EE_CODE_ZEROCOPY_COPIED): the
     /// loopback copies the pages for the local member before the completion. Measured: copied on 6.1.192 and
@@ -320,8 +327,8 @@ public sealed record Profile
         OptmemMax = 20480,
         PassOptionsRestricted = false,
         OptionsRelease = 206,
-        IovEntriesCheckedUnclamped = false,
         LoopedGroupZerocopyCopied = false,
+        SingleIovAsUbuf = false,
         HardwareChecksumOnlyUncorked = false,
         NonLocalSourceUnreachable = false,
         PseudoHeaderUsesFirstHop = false,
@@ -340,6 +347,7 @@ public sealed record Profile
         BufferSizesUnsigned = false,
         PageFragmentChargesCopy = false,
         SlabTruesize = false,
+        SmallHeadCache = 0,
         Zerocopy = false,
     };
 
@@ -376,8 +384,8 @@ public sealed record Profile
         OptmemMax = 131072,
         PassOptionsRestricted = true,
         OptionsRelease = 618,
-        IovEntriesCheckedUnclamped = true,
         LoopedGroupZerocopyCopied = false,
+        SingleIovAsUbuf = true,
         HardwareChecksumOnlyUncorked = true,
         NonLocalSourceUnreachable = true,
         PseudoHeaderUsesFirstHop = true,
@@ -396,6 +404,7 @@ public sealed record Profile
         BufferSizesUnsigned = true,
         PageFragmentChargesCopy = true,
         SlabTruesize = true,
+        SmallHeadCache = 576,
         Zerocopy = true,
     };
 
@@ -409,8 +418,8 @@ public sealed record Profile
         TosFixedAtCork = false,
         PassOptionsRestricted = false,
         OptionsRelease = 612,
-        IovEntriesCheckedUnclamped = false,
         LoopedGroupZerocopyCopied = true,
+        SmallHeadCache = 704,
     };
 
     /// <summary>Linux 6.1, as measured on Debian's 6.1.192 under --target vm:6.1: 6.12's differences and more.</summary>
@@ -422,6 +431,8 @@ public sealed record Profile
         GsoWithoutChecksumOffload = false,
         OptmemMax = 20480,
         OptionsRelease = 601,
+        SmallHeadCache = 0,
+        SingleIovAsUbuf = false,
     };
 
     /// <summary>The profiles "all" runs: the documented 2.6 behavior and the newest kernel.</summary>

@@ -52,6 +52,20 @@ public sealed record KernelVerdicts(string Implementation, string Date, IReadOnl
 
     public static string PathIn(string root) => Path.Combine(root, "Conformance", "kernel-verdicts.json");
 
+    /// <summary>Where the recorded run of a profile's kernel is: the host's kernel for linux (and spec, recorded with
+    /// it), Conformance/kernel-verdicts-&lt;line&gt;.json for an older kernel line run in a VM.</summary>
+    public static string RelativePathFor(string profile) =>
+        Reference.Profile.Find(profile)?.Family is null ? RelativePath : $"Conformance/kernel-verdicts-{profile}.json";
+
+    public static string PathFor(string root, string profile) => Path.Combine(root, RelativePathFor(profile));
+
+    /// <summary>The recorded run of a kernel line's VM, or null when none was recorded.</summary>
+    public static KernelVerdicts? ReadLine(string root, string profile)
+    {
+        var path = PathFor(root, profile);
+        return File.Exists(path) ? Parse(File.ReadAllText(path)) : null;
+    }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         WriteIndented = true,

@@ -271,9 +271,9 @@ public static class IpAppendData
         // __alloc_skb: the head and skb_shared_info (320) come from the small-head cache (576) or the next kmalloc size
         // (a power of two), and struct sk_buff (256) is added. Measured on 6.18.44 through SO_MEMINFO.
         var size = head + SharedInfo;
-        size = size <= SmallHead ? SmallHead : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)size);
+        size = size <= profile.SmallHeadCache ? profile.SmallHeadCache : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)size);
         return size + SkbStruct;
     }
 
-    private const int SharedInfo = 320, SmallHead = 576, SkbStruct = 256;
+    private const int SharedInfo = 320, SkbStruct = 256;
 }

@@ -68,10 +68,10 @@ public static class PlainOptions
         [(SolSocket, SoDebug)] = Flag, [(SolSocket, SoKeepAlive)] = Flag, [(SolSocket, SoOobInline)] = Flag,
         [(SolSocket, SoRxqOvfl)] = Flag, [(SolSocket, SoWifiStatus)] = Flag, [(SolSocket, SoSelectErrQueue)] = Flag,
         // Switches nothing reads on a UDP socket until 6.16 refused them (Profile.PassOptionsRestricted). SO_TXREHASH was
-        // a value: -1 to 1, -1 (255, SOCK_TXREHASH_DEFAULT) taking net.core.txrehash (1); it reads 255 until set.
+        // a value: -1 to 1, -1 (255, SOCK_TXREHASH_DEFAULT) taking net.core.txrehash (1), which it starts with.
         [(SolSocket, SoPassCred)] = Flag with { Restricted = true },
         [(SolSocket, SoPassSec)] = Flag with { Restricted = true },
-        [(SolSocket, SoTxRehash)] = new(Kind.Value, ClauseId.OptionsValue, 255, v => v is < -1 or > 1 ? null : v == -1 ? 1 : v, Restricted: true),
+        [(SolSocket, SoTxRehash)] = new(Kind.Value, ClauseId.OptionsValue, 1, v => v is < -1 or > 1 ? null : v == -1 ? 1 : v, Restricted: true),
         // SO_PASSPIDFD: 6.5 ("af_unix: Add SO_PASSPIDFD", Alexander Mikhalitsyn); SO_PASSRIGHTS: 6.16 ("af_unix: Introduce
         // SO_PASSRIGHTS", Kuniyuki Iwashima), refused on UDP from the start.
         [(SolSocket, SoPassPidFd)] = Flag with { Restricted = true, Since = 605 },

@@ -82,6 +82,10 @@ public static class SocketOptions
             sock.Mark = (uint)mark;
             return call.Return(0, ClauseId.SocketMark);
         }
+        // sk_setsockopt reads an int before it looks at the name: a shorter value is EINVAL, known option or not
+        // (measured on 6.1.192 for the options it does not know yet).
+        if (model.Profile.PlainOptions && op.OptLen < 4 && op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck))
+            return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
         if (op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck)) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
         if (ReadSocketInt(op, out var value) is { } bad) return call.Fail(bad, ClauseId.SetSockOpt);
         switch (op.OptName)

@@ -164,8 +164,8 @@ public static class SysSendto
         foreach (var block in op.Iov)
         {
             var length = block.Length;
-            // Before 6.13-6.18 (Profile.IovEntriesCheckedUnclamped) every entry was clamped first.
-            if (op.Iov.Count > 1 && length >= UserSpaceTop && model.Profile.IovEntriesCheckedUnclamped) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
+            // A single entry is clamped first since 6.4 (Profile.SingleIovAsUbuf).
+            if ((op.Iov.Count > 1 || !model.Profile.SingleIovAsUbuf) && length >= UserSpaceTop) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
             total += Math.Min(length, MaxRwCount - total);
         }
         if (op.Iov.Count > 0) call.Pass(ClauseId.SendmsgIovRange);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Udpconf.Suite;
@@ -11,16 +12,22 @@ namespace Udpconf.Cli.Commands;
 
 /// <summary>
 /// Runs every case on the live kernel under both profiles and records the verdicts in
-/// Conformance/kernel-verdicts.json, with the kernel release of the run. Reference/ProfileVerification.cs then
+/// Conformance/kernel-verdicts.json, with the kernel release of the run. Reference/Udpconf.Reference.ProfileVerification.cs then
 /// names that release when every linux case passed (null otherwise). Exit 2 when the kernel target cannot run, 1
 /// when a linux case failed (the linux profile must match the kernel), else 0; spec failures are expected: they
 /// are where current kernels differ from the documented 2.6 behavior.
 /// </summary>
 public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.Settings>
 {
-    public sealed class Settings : CommandSettings;
+    public sealed class Settings : CommandSettings
+    {
+        [System.ComponentModel.Description("The kernel to record: [green]kernel[/] (this machine's, default: both profiles, Conformance/kernel-verdicts.json) " +
+                                           "or [green]vm:<kernel>[/] (an older kernel line in a VM: its line's profile, Conformance/kernel-verdicts-<line>.json).")]
+        [CommandOption("--target <TARGET>")]
+        public string? Target { get; set; }
+    }
 
-    public const string VerificationFile = "Reference/ProfileVerification.cs";
+    public const string VerificationFile = "Reference/Udpconf.Reference.ProfileVerification.cs";
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
@@ -29,6 +36,15 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         // before the kernel runs anything.
         var verification = Path.Combine(root, VerificationFile);
         var json = KernelVerdicts.PathIn(root);
+        if (settings.Target is { } asked && asked != "kernel")
+        {
+            if (!asked.StartsWith("vm:", StringComparison.Ordinal))
+            {
+                io.Fail($"kernel-record records a kernel: --target kernel or vm:<kernel>, not '{asked}'");
+                return ExitCodes.Usage;
+            }
+            return RecordVm(asked, root, verification, cancellation);
+        }
         if (!Directory.Exists(Path.GetDirectoryName(verification)) || !Directory.Exists(Path.GetDirectoryName(json)))
         {
             io.Fail($"{io.Show(root)} is not a udpconf checkout (kernel-record writes {VerificationFile} and {KernelVerdicts.RelativePath})");
@@ -56,12 +72,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         io.Out.WriteLine($"wrote {io.Show(json)}");
 
         var linuxFailures = record.Failures(Profile.Linux.Name);
-        var source = VerificationSource(linuxFailures == 0 ? release : null);
-        if (!File.Exists(verification) || File.ReadAllText(verification) != source)
-        {
-            File.WriteAllText(verification, source);
-            io.Out.WriteLine($"wrote {io.Show(verification)} (rebuild, then ./udpconf spec-map --write)");
-        }
+        WriteVerification(verification, Verified().SetItem(Profile.Linux.Name, linuxFailures == 0 ? release : null));
 
         foreach (var (profile, counts) in record.Counts)
             io.Out.WriteLine($"{profile}: " + string.Join(", ", VerdictNames.All.Select(k => $"{counts.GetValueOrDefault(k.Name())} {k.Name()}")));
@@ -75,12 +86,77 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         return linuxFailures == 0 ? ExitCodes.Passed : ExitCodes.Failed;
     }
 
-    /// <summary>The whole of Reference/ProfileVerification.cs for a release (null: not verified).</summary>
-    public static string VerificationSource(string? release) =>
-        "// Written by ./udpconf kernel-record from a run on the live kernel: do not edit.\n" +
-        "namespace Udpconf.Reference;\n\n" +
-        "public static class ProfileVerification\n" +
-        "{\n" +
-        $"    public const string? LinuxVerifiedAgainst = {(release is null ? "null" : "\"" + release.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"")};\n" +
-        "}\n";
+    /// <summary>kernel-record --target vm:&lt;kernel&gt;: every case under the line's profile in the guest, recorded in
+    /// Conformance/kernel-verdicts-&lt;line&gt;.json, the line's release in Udpconf.Reference.ProfileVerification.cs when every case passed.</summary>
+    private int RecordVm(string option, string root, string verification, CancellationToken cancellation)
+    {
+        var folder = CaseLibrary.DefaultFolder(root);
+        var cases = Directory.Exists(folder) ? CaseLibrary.Load(folder) : [];
+        if (cases.Count == 0)
+        {
+            io.Fail($"no case files under {io.Show(folder)}");
+            return ExitCodes.Usage;
+        }
+        using var choice = TargetChoice.Resolve(option, io);
+        if (choice is null) return ExitCodes.Usage;
+        var profile = Profile.Find(choice.DefaultProfiles)!;
+        if (profile.Family is null)
+        {
+            io.Fail($"{choice.Name} is of no older kernel line the model has a profile for ({string.Join(", ", Profile.KernelLines.Select(p => p.Name))}): record the newest line with --target kernel on such a machine");
+            return ExitCodes.Usage;
+        }
+        var target = choice.Create(profile);
+        var release = choice.Name["vm:".Length..];
+        var results = CaseRunner.RunAll(cases, [profile], _ => target, cancellation).ToList();
+        var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results);
+        var json = KernelVerdicts.PathFor(root, profile.Name);
+        File.WriteAllText(json, record.ToJson());
+        io.Out.WriteLine($"wrote {io.Show(json)}");
+        var failures = record.Failures(profile.Name);
+        var verified = Verified().SetItem(profile.Name, failures == 0 ? release : null);
+        WriteVerification(verification, verified);
+        foreach (var failure in record.Cases.Where(v => v.IsFailure))
+            io.Out.WriteLine($"{profile.Name} fails {failure.Case}: " + (failure.Problem is { } p
+                ? $"step {p.Step}: {p.What}: expected {p.Expected}, observed {p.Observed}" + (p.Clause is null ? "" : $" ({p.Clause})")
+                : failure.Reason));
+        io.Out.WriteLine(failures == 0
+            ? $"udpconf kernel-record: the {profile.Name} profile matches kernel {release}"
+            : $"udpconf kernel-record: {failures} {profile.Name} case(s) fail on kernel {release}: the profile is not verified");
+        return failures == 0 ? ExitCodes.Passed : ExitCodes.Failed;
+    }
+
+    /// <summary>The releases each profile of a kernel is verified against, as this build knows them.</summary>
+    private static System.Collections.Immutable.ImmutableDictionary<string, string?> Verified() =>
+        new Dictionary<string, string?>
+        {
+            [Profile.Linux.Name] = Udpconf.Reference.ProfileVerification.LinuxVerifiedAgainst,
+            [Profile.Linux612.Name] = Udpconf.Reference.ProfileVerification.Linux612VerifiedAgainst,
+            [Profile.Linux61.Name] = Udpconf.Reference.ProfileVerification.Linux61VerifiedAgainst,
+        }.ToImmutableDictionary();
+
+    private void WriteVerification(string path, IReadOnlyDictionary<string, string?> verified)
+    {
+        var source = VerificationSource(verified);
+        if (File.Exists(path) && File.ReadAllText(path) == source) return;
+        File.WriteAllText(path, source);
+        io.Out.WriteLine($"wrote {io.Show(path)} (rebuild, then ./udpconf spec-map --write)");
+    }
+
+    /// <summary>The whole of Reference/Udpconf.Reference.ProfileVerification.cs for a release of the host's kernel (null: not verified),
+    /// the kernel lines' as this build has them.</summary>
+    public static string VerificationSource(string? release) => VerificationSource(Verified().SetItem(Profile.Linux.Name, release));
+
+    /// <summary>The whole of Reference/Udpconf.Reference.ProfileVerification.cs: the release each profile of a kernel is verified against.</summary>
+    public static string VerificationSource(IReadOnlyDictionary<string, string?> verified)
+    {
+        static string Literal(string? release) => release is null ? "null" : "\"" + release.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        return "// Written by ./udpconf kernel-record from a run on the live kernel: do not edit.\n" +
+               "namespace Udpconf.Reference;\n\n" +
+               "public static class ProfileVerification\n" +
+               "{\n" +
+               $"    public const string? LinuxVerifiedAgainst = {Literal(verified.GetValueOrDefault(Profile.Linux.Name))};\n" +
+               $"    public const string? Linux612VerifiedAgainst = {Literal(verified.GetValueOrDefault(Profile.Linux612.Name))};\n" +
+               $"    public const string? Linux61VerifiedAgainst = {Literal(verified.GetValueOrDefault(Profile.Linux61.Name))};\n" +
+               "}\n";
+    }
 }

@@ -82,7 +82,10 @@ public sealed class VmTarget : ITarget, IDisposable
         var args = new List<string>
         {
             Qemu!, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-nic", "none",
-            "-cpu", "max", "-smp", "1", "-m", "1024",
+            // No 5-level paging: with LA57 the guest's user address space ends at 2^56 instead of 2^47, and
+            // import_iovec's access_ok answers huge gather-list lengths differently (measured on 6.1.192) from
+            // machines without it, which are what the model's linux profile describes.
+            "-cpu", "max,la57=off", "-smp", "1", "-m", "1024",
             "-kernel", kernel.Image, "-initrd", kernel.Initramfs,
             "-append", "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init -- " + string.Join(' ', guestCommand),
             "-chardev", "file,id=console,path=/dev/stderr", "-serial", "chardev:console",
