@@ -12,7 +12,7 @@ namespace Udpconf.Cli.Commands;
 
 /// <summary>
 /// Runs every case on the live kernel under both profiles and records the verdicts in
-/// Conformance/kernel-verdicts.json, with the kernel release of the run. Reference/Udpconf.Reference.ProfileVerification.cs then
+/// Conformance/kernel-verdicts.json, with the kernel release of the run. Reference/ProfileVerification.cs then
 /// names that release when every linux case passed (null otherwise). Exit 2 when the kernel target cannot run, 1
 /// when a linux case failed (the linux profile must match the kernel), else 0; spec failures are expected: they
 /// are where current kernels differ from the documented 2.6 behavior.
@@ -27,7 +27,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         public string? Target { get; set; }
     }
 
-    public const string VerificationFile = "Reference/Udpconf.Reference.ProfileVerification.cs";
+    public const string VerificationFile = "Reference/ProfileVerification.cs";
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
@@ -87,7 +87,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
     }
 
     /// <summary>kernel-record --target vm:&lt;kernel&gt;: every case under the line's profile in the guest, recorded in
-    /// Conformance/kernel-verdicts-&lt;line&gt;.json, the line's release in Udpconf.Reference.ProfileVerification.cs when every case passed.</summary>
+    /// Conformance/kernel-verdicts-&lt;line&gt;.json, the line's release in ProfileVerification.cs when every case passed.</summary>
     private int RecordVm(string option, string root, string verification, CancellationToken cancellation)
     {
         var folder = CaseLibrary.DefaultFolder(root);
@@ -142,11 +142,11 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         io.Out.WriteLine($"wrote {io.Show(path)} (rebuild, then ./udpconf spec-map --write)");
     }
 
-    /// <summary>The whole of Reference/Udpconf.Reference.ProfileVerification.cs for a release of the host's kernel (null: not verified),
+    /// <summary>The whole of Reference/ProfileVerification.cs for a release of the host's kernel (null: not verified),
     /// the kernel lines' as this build has them.</summary>
     public static string VerificationSource(string? release) => VerificationSource(Verified().SetItem(Profile.Linux.Name, release));
 
-    /// <summary>The whole of Reference/Udpconf.Reference.ProfileVerification.cs: the release each profile of a kernel is verified against.</summary>
+    /// <summary>The whole of Reference/ProfileVerification.cs: the release each profile of a kernel is verified against.</summary>
     public static string VerificationSource(IReadOnlyDictionary<string, string?> verified)
     {
         static string Literal(string? release) => release is null ? "null" : "\"" + release.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
