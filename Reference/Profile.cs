@@ -1,5 +1,14 @@
 namespace Udpconf.Reference;
 
+/// <summary>A switch that a kernel line changed: since which release the newest value holds, and the change behind it
+/// (a commit's title, or what is known of it). reports/linux-kernels.md lists them beside each line's values.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class KernelChangeAttribute(string since, string change) : Attribute
+{
+    public string Since => since;
+    public string Change => change;
+}
+
 /// <summary>How the IP identification of a datagram is chosen (ip_select_ident).</summary>
 public enum IdentPolicy
 {
@@ -207,6 +216,7 @@ public sealed record Profile
     /// the version (the cache is 6.3's, "net: add dedicated kmem_cache for typical/small skb->head"). Measured with
     /// SO_MEMINFO, a pending datagram of one byte: 832 charged on the 6.18.44 build (576), 960 on Debian's 6.12.118
     /// (704), 768 on Debian's 6.1.192 (no cache: 512).</summary>
+    [KernelChange("6.3, and the build", "\"net: add dedicated kmem_cache for typical/small skb->head\" (Eric Dumazet, 2023); its size follows MAX_TCP_HEADER, a build choice")]
     public int SmallHeadCache { get => Read(field); init; }
 
     /// <summary>SO_ZEROCOPY and MSG_ZEROCOPY are modeled (zerocopy.*): the option, the id each MSG_ZEROCOPY send
@@ -238,6 +248,7 @@ public sealed record Profile
     /// pending applies to it on 6.1.192 and 6.12.118, not on 6.18.44). The change is, as far as the sources read tell,
     /// Willem de Bruijn's "net: deduplicate cookie logic" series (2025), in which ipcm_init_sk takes the socket's TOS
     /// into the cookie that the cork keeps; the boundary the model knows is the measured one, after 6.12.</summary>
+    [KernelChange("after 6.12 (measured)", "believed: Willem de Bruijn’s \"net: deduplicate cookie logic\" series (2025): ipcm_init_sk takes the socket TOS into the cookie the cork keeps")]
     public bool TosFixedAtCork { get => Read(field); init; }
 
     /// <summary>Releasing the socket lock (setsockopt, a corked or pending send) looks an obsolete cached route of a
@@ -256,30 +267,35 @@ public sealed record Profile
     /// series "inet: implement lockless IP_TTL" / "inet: implement lockless IP_MTU_DISCOVER" / "inet: implement
     /// lockless IP_MULTICAST_TTL" and "inet: move inet->recverr to inet->inet_flags" (net-next, August 2023, v6.6).
     /// Measured: 6.1.192 revalidates the cached route after IP_TTL; 6.12.118 and 6.18.44 do not.</summary>
+    [KernelChange("6.6", "\"inet: implement lockless IP_TTL\", \"inet: implement lockless IP_MTU_DISCOVER\", \"inet: implement lockless IP_MULTICAST_TTL\", \"inet: move inet->recverr to inet->inet_flags\" (Eric Dumazet, 2023)")]
     public bool LocklessIpOptions { get => Read(field); init; }
 
     /// <summary>A UDP GSO datagram goes out on a device without checksum offload (the stack segments it and computes
     /// each checksum). Before, udp_send_skb refused it with EIO unless the skb was CHECKSUM_PARTIAL, which a device
     /// without NETIF_F_HW_CSUM never gives. Since 6.11: "udp: Allow GSO transmit from devices with no checksum
     /// offload" (Jakub Sitnicki, 2024). Measured: EIO on 6.1.192, sent on 6.12.118 and 6.18.44.</summary>
+    [KernelChange("6.11", "\"udp: Allow GSO transmit from devices with no checksum offload\" (Jakub Sitnicki, 2024)")]
     public bool GsoWithoutChecksumOffload { get => Read(field); init; }
 
     /// <summary>net.core.optmem_max's default, the bound of a sendmsg control buffer beyond the stack's (sock_kmalloc).
     /// 20480 before 6.9, 131072 since "net: increase optmem_max default value" (Eric Dumazet, 2024, v6.9). Measured:
     /// a 131071-byte control buffer is ENOBUFS on 6.1.192, copied (EFAULT past its readable bytes) on 6.12.118 and
     /// 6.18.44. A sysctl: a machine may set another value.</summary>
+    [KernelChange("6.9", "\"net: increase optmem_max default value\" (Eric Dumazet, 2024); a sysctl")]
     public int OptmemMax { get => Read(field); init; }
 
     /// <summary>SO_PASSCRED, SO_PASSSEC, SO_PASSPIDFD and SO_TXREHASH are refused on a UDP socket (EOPNOTSUPP) rather than
     /// kept as switches nothing reads. Since 6.16: "net: Restrict SO_PASS{CRED,PIDFD,SEC} to AF_{UNIX,NETLINK,BLUETOOTH}"
     /// and "net: Restrict SO_TXREHASH to TCP socket" (Kuniyuki Iwashima, 2025). Measured: switches on 6.1.192 and 6.12.118,
     /// EOPNOTSUPP on 6.18.44.</summary>
+    [KernelChange("6.16", "\"net: Restrict SO_PASS{CRED,PIDFD,SEC} to AF_{UNIX,NETLINK,BLUETOOTH}\", \"net: Restrict SO_TXREHASH to TCP socket\" (Kuniyuki Iwashima, 2025)")]
     public bool PassOptionsRestricted { get => Read(field); init; }
 
     /// <summary>The kernel line (major × 100 + minor) whose socket options and control messages the model knows:
     /// each that appeared in a later release is unknown (ENOPROTOOPT for an option, EINVAL for a control message), as
     /// <see cref="Socket.PlainOptions"/>, <see cref="Socket.ReadOnlyOptions"/> and <see cref="Ip.IpCmsgSend"/> note with
     /// the release of each. 618 for the newest line.</summary>
+    [KernelChange("6.5 to 6.16", "options and control messages that appeared: SO_PASSPIDFD/SO_PEERPIDFD 6.5, SO_DEVMEM_DONTNEED 6.12, SCM_TS_OPT_ID 6.13, SO_RCVPRIORITY and the SO_PRIORITY control message 6.14, SO_PASSRIGHTS 6.16; UDP_ENCAP_ESPINUDP_NON_IKE gone by 6.12")]
     public int OptionsRelease { get => Read(field); init; }
 
 
@@ -287,11 +303,13 @@ public sealed record Profile
     /// MAX_RW_COUNT before access_ok, so that a huge length only makes the datagram too long (EMSGSIZE); before, every
     /// entry was checked unclamped (EFAULT beyond the user address space). Since 6.4: "iov_iter: import single vector
     /// iovecs as ITER_UBUF" (Jens Axboe). Measured: EFAULT on 6.1.192, EMSGSIZE on 6.12.118 and 6.18.44.</summary>
+    [KernelChange("6.4", "\"iov_iter: import single vector iovecs as ITER_UBUF\" (Jens Axboe, 2023)")]
     public bool SingleIovAsUbuf { get => Read(field); init; }
 
     /// <summary>A MSG_ZEROCOPY datagram to a group, out of lo, is completed as copied (SO_EE_CODE_ZEROCOPY_COPIED): the
     /// loopback copies the pages for the local member before the completion. Measured: copied on 6.1.192 and
     /// 6.12.118; 6.18.44 reports code 0 (which the model leaves unmodeled: the commit is not identified).</summary>
+    [KernelChange("after 6.12 (measured)", "not identified")]
     public bool LoopedGroupZerocopyCopied { get => Read(field); init; }
 
     /// <summary>The documented Linux 2.6 behavior, bugs included.</summary>

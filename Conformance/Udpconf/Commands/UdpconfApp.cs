@@ -74,6 +74,13 @@ public static class UdpconfApp
             .WithExample("matrix")
             .WithExample("matrix", "--target", "model:spec", "--target", "model:linux", "--out", "/tmp/matrix")
             .WithExample("matrix", "udp_cork/", "--target", "kernel", "--target", "model:linux", "--clause", "udp_sendmsg.corkreq");
+        config.AddCommand<VersionsCommand>("versions")
+            .WithDescription("The version matrix: every case on each kernel (default: the local kernel, vm:6.12, vm:6.1) held to the newest line, " +
+                             "then under the kernel's own line profile; writes DIR/linux-kernels.md (the switches of each line with the change behind " +
+                             "each, every difference with its case and the switches that predict it, clause by kernel) and DIR/linux-kernels.html. " +
+                             "Exit 0 when every kernel passes under its own line, 1 when one does not, 2 on bad usage or an unreachable kernel.")
+            .WithExample("versions")
+            .WithExample("versions", "--target", "vm:6.1", "--out", "/tmp/versions");
         config.AddCommand<PredictCommand>("predict")
             .WithDescription("Run one case on the model and write <case-name>.<profile>.pcap (the packets of every step on the links) " +
                              "and <case-name>.<profile>.txt (each step's operation, predicted result and deciding clause, and its packets dissected). " +

@@ -155,6 +155,24 @@ public class UdpGsoTests
     private const int UdpGsoMaxSegments = 128;
 
     [Fact]
+    public void Before_6_11_a_segment_size_needs_a_device_that_offloads_checksums()
+    {
+        // udp_gso.needs_offload (linux-6.1): EIO on a plain link, even for one segment; sent where the device offloads.
+        var sim = new Sim(Profile.Linux61, Hosts.OnLink());
+        sim.Socket();
+        Expect.Error(Send(sim, 3000, 1000), Errno.EIO, ClauseId.GsoNeedsOffload);
+        Expect.Error(Send(sim, 300, 1000), Errno.EIO, ClauseId.GsoNeedsOffload);
+        Assert.Empty(sim.Packets(Send(sim, 300, 1000)));
+        Expect.Value(Send(sim, 300, null), 300);
+        var offloaded = new Sim(Profile.Linux61, Hosts.OnLink(offload: true));
+        offloaded.Socket();
+        Expect.Value(Send(offloaded, 3000, 1000), 3000);
+        Expect.Passed(Send(offloaded, 300, 1000), ClauseId.GsoNeedsOffload);
+        // The newest line segments and checksums itself.
+        Expect.Value(Send(Linux(), 3000, 1000), 3000);
+    }
+
+    [Fact]
     public void No_segmentation_under_so_no_check_even_for_one_segment()
     {
         var sim = Linux();
