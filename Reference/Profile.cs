@@ -36,8 +36,9 @@ public enum IdentPolicy
 /// <see cref="LocalErrorInfoLessOptions"/>, <see cref="CountsOutNoRoutes"/>, <see cref="SharedCorkFlow"/>,
 /// <see cref="TosFixedAtCork"/>, <see cref="ReleaseRevalidatesRoute"/> and <see cref="PushUsesSocketPort"/> are
 /// decided by code that no configuration option guards in the sources read; whole-suite runs on Debian's 6.1 and 6.12
-/// found only version differences among them (TosFixedAtCork, ReleaseRevalidatesRoute: a profile per kernel line is
-/// the answer to those), none between builds. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
+/// (--target vm:6.1, vm:6.12) found only version differences among them, which the kernel-line profiles
+/// <see cref="Linux612"/> and <see cref="Linux61"/> hold (TosFixedAtCork; LocklessIpOptions, which decides where
+/// ReleaseRevalidatesRoute runs), none between builds. <see cref="SmallHeadCache"/> differs by build and version. <see cref="MulticastIfTakesIpMreq"/>, <see cref="CmsgUdpLevel"/>,
 /// <see cref="UdpSegmentOption"/>, <see cref="DeviceBinding"/>, <see cref="MulticastMembership"/>, <see cref="ShutdownCall"/>,
 /// <see cref="SendmmsgCall"/>, <see cref="LocalDelivery"/>, <see cref="SocketMark"/>, <see cref="Zerocopy"/> and <see cref="SendmsgFrontEnd"/> (its optmem_max of 131072 is a
 /// sysctl default, not a build option) were measured on the 6.18.44 build only (no other build run yet).

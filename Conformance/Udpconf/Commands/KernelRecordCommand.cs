@@ -76,14 +76,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
 
         foreach (var (profile, counts) in record.Counts)
             io.Out.WriteLine($"{profile}: " + string.Join(", ", VerdictNames.All.Select(k => $"{counts.GetValueOrDefault(k.Name())} {k.Name()}")));
-        foreach (var failure in record.Cases.Where(v => v.IsFailure && v.Profile == Profile.Linux.Name))
-            io.Out.WriteLine($"linux fails {failure.Case}: " + (failure.Problem is { } p
-                ? $"step {p.Step}: {p.What}: expected {p.Expected}, observed {p.Observed}" + (p.Clause is null ? "" : $" ({p.Clause})")
-                : failure.Reason));
-        io.Out.WriteLine(linuxFailures == 0
-            ? $"udpconf kernel-record: the linux profile matches kernel {release}"
-            : $"udpconf kernel-record: {linuxFailures} linux case(s) fail on kernel {release}: the linux profile is not verified");
-        return linuxFailures == 0 ? ExitCodes.Passed : ExitCodes.Failed;
+        return Conclude(record, Profile.Linux, release);
     }
 
     /// <summary>kernel-record --target vm:&lt;kernel&gt;: every case under the line's profile in the guest, recorded in
@@ -115,13 +108,20 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         var failures = record.Failures(profile.Name);
         var verified = Verified().SetItem(profile.Name, failures == 0 ? release : null);
         WriteVerification(verification, verified);
-        foreach (var failure in record.Cases.Where(v => v.IsFailure))
+        return Conclude(record, profile, release);
+    }
+
+    /// <summary>Says each failure of the kernel's own profile and whether it verifies the profile: exit 0 or 1.</summary>
+    private int Conclude(KernelVerdicts record, Profile profile, string release)
+    {
+        var failures = record.Failures(profile.Name);
+        foreach (var failure in record.Cases.Where(v => v.IsFailure && v.Profile == profile.Name))
             io.Out.WriteLine($"{profile.Name} fails {failure.Case}: " + (failure.Problem is { } p
                 ? $"step {p.Step}: {p.What}: expected {p.Expected}, observed {p.Observed}" + (p.Clause is null ? "" : $" ({p.Clause})")
                 : failure.Reason));
         io.Out.WriteLine(failures == 0
             ? $"udpconf kernel-record: the {profile.Name} profile matches kernel {release}"
-            : $"udpconf kernel-record: {failures} {profile.Name} case(s) fail on kernel {release}: the profile is not verified");
+            : $"udpconf kernel-record: {failures} {profile.Name} case(s) fail on kernel {release}: the {profile.Name} profile is not verified");
         return failures == 0 ? ExitCodes.Passed : ExitCodes.Failed;
     }
 

@@ -204,14 +204,11 @@ public sealed class ExecTarget : ITarget
                 catch { process.Dispose(); throw; }
                 shared = process;
             }
-            var reply = shared.Ask(Protocol.Host(host, ipv6), handshakeTimeout, "the host");
-            if (reply["unsupported"] is { } why)
+            if (TellHost(shared, host, ipv6) is { } unsupported)
             {
                 gate.Release();
-                return new UnsupportedHost($"{Name} does not support this host: {SafeText.Line(why.ToString(), Limits.QuotedCharacters)}");
+                return unsupported;
             }
-            if (reply["ok"]?.GetValueKind() != System.Text.Json.JsonValueKind.True)
-                throw new ProtocolException($"the reply to the host is neither ok nor unsupported: {Protocol.Shorten(reply.ToJsonString())}");
             var process1 = shared;
             return new Session(process1, Features, operationTimeout, failed =>
             {
@@ -238,14 +235,11 @@ public sealed class ExecTarget : ITarget
         try
         {
             var (_, features) = process.Handshake(handshakeTimeout);
-            var reply = process.Ask(Protocol.Host(host, ipv6), handshakeTimeout, "the host");
-            if (reply["unsupported"] is { } why)
+            if (TellHost(process, host, ipv6) is { } unsupported)
             {
                 process.Dispose();
-                return new UnsupportedHost($"{Name} does not support this host: {SafeText.Line(why.ToString(), Limits.QuotedCharacters)}");
+                return unsupported;
             }
-            if (reply["ok"]?.GetValueKind() != System.Text.Json.JsonValueKind.True)
-                throw new ProtocolException($"the reply to the host is neither ok nor unsupported: {Protocol.Shorten(reply.ToJsonString())}");
             return new Session(process, features, operationTimeout, _ => process.Dispose());
         }
         catch
@@ -253,6 +247,18 @@ public sealed class ExecTarget : ITarget
             process.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Tells the process the host: null when it took it, the session of a host it does not support, or a
+    /// ProtocolException when it answers neither.</summary>
+    private UnsupportedHost? TellHost(ImplementationProcess process, HostConfig host, bool ipv6)
+    {
+        var reply = process.Ask(Protocol.Host(host, ipv6), handshakeTimeout, "the host");
+        if (reply["unsupported"] is { } why)
+            return new UnsupportedHost($"{Name} does not support this host: {SafeText.Line(why.ToString(), Limits.QuotedCharacters)}");
+        if (reply["ok"]?.GetValueKind() != System.Text.Json.JsonValueKind.True)
+            throw new ProtocolException($"the reply to the host is neither ok nor unsupported: {Protocol.Shorten(reply.ToJsonString())}");
+        return null;
     }
 
     private sealed class UnsupportedHost(string why) : ITargetSession
