@@ -107,11 +107,17 @@ public static partial class SpecMap
         text.AppendLine("difference: in how many of the cases that judged the clause it held, and the cases where a step differed under it (named");
         text.AppendLine("by the case or not; expected and observed values in `reports/<name>.results.md`); n.a.: cases naming it that did not judge it.");
         text.AppendLine();
-        var extra = string.Concat(published.Select(p => $" {p.Implementation} |"));
+        text.AppendLine("**" + string.Join("**, **", Profile.KernelLines.Select(l => l.Name + " kernel")) + "**: the same for the older kernel lines, read from");
+        text.AppendLine(string.Join(" and ", Profile.KernelLines.Select(l => "`" + KernelVerdicts.RelativePathFor(l.Name) + "`")) + " (`./udpconf kernel-record --target vm:<kernel>`: every case in a VM");
+        text.AppendLine("under the line's profile): how many of the clause's cases pass there, on which release.");
+        text.AppendLine();
+        var lines = Profile.KernelLines.Select(l => (Line: l, Record: KernelVerdicts.ReadLine(root, l.Name))).ToArray();
+        var extra = string.Concat(lines.Select(l => $" {l.Line.Name} kernel |")) + string.Concat(published.Select(p => $" {p.Implementation} |"));
         text.AppendLine("| clause | model | profiles | tests | cases | golden | live kernel | properties | observable |" + extra);
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|" + string.Concat(published.Select(_ => "---|")));
-        foreach (var id in catalog) text.AppendLine(Row(id, id, measured, tests, cases, kernel, reach, root) + PublishedCells(id, cases, published));
-        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, measured, tests, cases, kernel, reach, root) + PublishedCells(id, cases, published));
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|" + string.Concat(lines.Select(_ => "---|")) + string.Concat(published.Select(_ => "---|")));
+        string Lines(string id) => string.Concat(lines.Select(l => $" {LineKernel(cases.TryGetValue(id, out var named) ? named : [], l.Line, l.Record)} |"));
+        foreach (var id in catalog) text.AppendLine(Row(id, id, measured, tests, cases, kernel, reach, root) + Lines(id) + PublishedCells(id, cases, published));
+        foreach (var id in ClauseId.Additions) text.AppendLine(Row("+" + id, id, measured, tests, cases, kernel, reach, root) + Lines(id) + PublishedCells(id, cases, published));
         return text.ToString();
     }
 
@@ -157,6 +163,19 @@ public static partial class SpecMap
             .Select(v => $"{Escape(v.Problem?.What ?? v.Verdict.Name())} (`{v.Case}`)").ToArray();
         if (differs.Length > 0) cell += "<br>differs from spec: " + Limited(differs);
         return cell;
+    }
+
+    /// <summary>A kernel line's cell: the verdicts, under the line's profile, of the clause's cases on the recorded VM.</summary>
+    public static string LineKernel(IReadOnlyList<Cases.Case> caseList, Profile line, KernelVerdicts? record)
+    {
+        if (record is null) return "not measured";
+        var ids = caseList.Where(c => c.AppliesTo(line.Name)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        if (ids.Count == 0) return "—";
+        var entries = record.Cases.Where(v => v.Profile == line.Name && ids.Contains(v.Case)).ToArray();
+        var notApplicable = entries.Count(v => v.Verdict == VerdictKind.NotApplicable);
+        var cell = $"{entries.Count(v => v.Verdict == VerdictKind.Pass)}/{entries.Length - notApplicable} pass" + (notApplicable > 0 ? $", {notApplicable} n.a." : "") + $" on {record.Implementation}";
+        var failures = entries.Where(v => v.IsFailure).Select(v => $"`{v.Case}`").ToArray();
+        return failures.Length == 0 ? cell : cell + "<br>**fails**: " + Limited(failures);
     }
 
     /// <summary>The implementations published under reports/ (every *.json there is a verdict record), by name.</summary>
