@@ -42,6 +42,7 @@ public class LayeringTests
         ["ClauseRecorder"] = Layer.Base,
         ["Profile"] = Layer.Base,
         ["ProfileVerification"] = Layer.Base,
+        ["KernelChangeAttribute"] = Layer.Base,
         ["IdentPolicy"] = Layer.Base,
         ["Result`1"] = Layer.Base,
         ["OutcomeKind"] = Layer.Base,
