@@ -22,7 +22,7 @@ public sealed record GuestKernel(string Release, string Image, string Initramfs,
 public static class GuestKernels
 {
     /// <summary>Changes whenever the initramfs's making changes, so that cached ones are made again.</summary>
-    private const int Format = 2;
+    private const int Format = 3;
 
     /// <summary>The modules the guest loads, in no order (their dependencies are found and loaded first).</summary>
     public static readonly IReadOnlyList<string> Modules = ["virtio_pci", "virtio_console", "9pnet_virtio", "9p", "tun", "nf_tables"];

@@ -29,7 +29,8 @@ public static class Initramfs
 
     /// <summary>
     /// /init: mounts what the guest needs, loads the modules, mounts the host's root (shared read-only over 9p, tag
-    /// <c>host</c>) with a tmpfs /tmp and the guest's own /dev, /proc and /sys, and runs its arguments (the host's
+    /// <c>host</c>) with a tmpfs on /run (HOME and TMPDIR: the host's /tmp stays visible, a checkout there among it) and
+    /// the guest's own /dev, /proc and /sys, and runs its arguments (the host's
     /// dotnet and udpconf.dll, given after <c>--</c> on the kernel command line) as <c>serve-kernel</c> on the
     /// virtio-serial port named <c>udpconf</c>. Everything it says goes to the console (the serial port, which the host
     /// keeps the tail of). When serve-kernel ends, the machine powers off. .NET's GC reserves far more address space
@@ -44,12 +45,13 @@ public static class Initramfs
         end() { say "$*"; poweroff -f; }
         for m in $(cat /modules/order); do insmod /modules/$m.ko || say "insmod $m failed"; done
         mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose host /newroot || end "cannot mount the host's root over 9p"
-        mount -t tmpfs tmp /newroot/tmp && mount -t devtmpfs dev /newroot/dev && mount -t proc proc /newroot/proc && mount -t sysfs sys /newroot/sys || end "cannot mount /tmp, /dev, /proc, /sys"
+        mount -t tmpfs run /newroot/run && mount -t devtmpfs dev /newroot/dev && mount -t proc proc /newroot/proc && mount -t sysfs sys /newroot/sys || end "cannot mount /run, /dev, /proc, /sys"
+        for a in "$@"; do [ -e "/newroot$a" ] || end "$a is not in the host's root as the guest sees it"; done
         port=
         for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name 2>/dev/null)" = udpconf ] && port=/dev/${p##*/}; done
         [ -n "$port" ] || end "no virtio-serial port named udpconf"
         say "kernel $(uname -r) up; serve-kernel on $port"
-        chroot /newroot /usr/bin/env -i HOME=/tmp TMPDIR=/tmp PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
+        chroot /newroot /usr/bin/env -i HOME=/run TMPDIR=/run PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
             DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_EnableDiagnostics=0 DOTNET_GCHeapHardLimit=0x20000000 \
             "$@" serve-kernel <> $port >&0 2> /dev/console
         end "serve-kernel exited with $?"
