@@ -37,6 +37,18 @@ public static class GuestKernels
 
     private static readonly Regex Version = new(@"^[0-9]+\.[0-9]+(\.[0-9]+)?$", RegexOptions.CultureInvariant);
 
+    /// <summary>Whether <paramref name="spec"/> can name a kernel at all (a version, or an existing vmlinuz-&lt;release&gt;),
+    /// before anything is fetched or booted; why not.</summary>
+    public static bool Valid(string spec, out string why)
+    {
+        why = spec.Contains('/')
+            ? !File.Exists(spec) ? $"no kernel image at {spec}"
+              : !Path.GetFileName(spec).StartsWith("vmlinuz-", StringComparison.Ordinal) || Path.GetFileName(spec).Length == "vmlinuz-".Length
+                  ? $"{spec}: a kernel image is named vmlinuz-<release>, so that its modules (lib/modules/<release>) can be found" : ""
+            : Version.IsMatch(spec) ? "" : $"'{spec}' is neither a kernel version such as 6.1 or 6.12 nor a path to a vmlinuz";
+        return why.Length == 0;
+    }
+
     /// <summary>The kernel <paramref name="spec"/> names, fetched and made bootable if it is not in the cache yet;
     /// null and why when it cannot be (no such package, no apt, a vmlinuz without its modules, ...).</summary>
     public static GuestKernel? Prepare(string spec, Action<string> progress, out string why)

@@ -55,7 +55,7 @@ public sealed class VmTarget : ITarget, IDisposable
     /// udpconf.dll: the same paths inside, the root being shared). Null and why when it cannot.</summary>
     public static VmTarget? Start(string spec, IReadOnlyList<string> guestCommand, Action<string> progress, out string why)
     {
-        if (!CanRun(out why)) return null;
+        if (!GuestKernels.Valid(spec, out why) || !CanRun(out why)) return null;
         if (guestCommand.FirstOrDefault(a => a.Any(char.IsWhiteSpace) || a.Contains('\'') || a.Contains('"')) is { } bad)
         {
             why = $"the guest runs '{bad}' from the kernel command line, which cannot carry blanks or quotes";

@@ -58,8 +58,10 @@ public class VmSuiteTests
         Assert.Equal(recorded.Implementation, vm.Release);
     }
 
-    [Fact]
-    public void Killing_udpconf_mid_run_leaves_no_qemu_and_no_partial_cache_folder()
+    [Theory]
+    [InlineData("KILL")]
+    [InlineData("TERM")]
+    public void Killing_udpconf_mid_run_leaves_no_qemu_and_no_partial_cache_folder(string signal)
     {
         Capability.Require(VmTarget.CanRun(out var why), why);
         // qemu processes that were already there (another run of udpconf on this machine) are not this test's.
@@ -72,7 +74,8 @@ public class VmSuiteTests
             while (Ours().Count == 0 && clock.Elapsed < TimeSpan.FromSeconds(120) && !cli.HasExited) Thread.Sleep(200);
             Assert.True(Ours().Count > 0, "udpconf never started qemu");
             Thread.Sleep(3000); // into the boot, or the first cases
-            cli.Kill();
+            if (signal == "KILL") cli.Kill();
+            else Assert.Equal(0, Signal(cli.Id, 15));
             Assert.True(cli.WaitForExit(10_000), "udpconf did not end");
             clock.Restart();
             while (Ours().Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
@@ -84,6 +87,9 @@ public class VmSuiteTests
             if (!cli.HasExited) cli.Kill(true);
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Signal(int pid, int signal);
 
     /// <summary>The qemu processes running (pids), from /proc.</summary>
     private static List<int> Qemus()
@@ -153,6 +159,17 @@ public class VmPartsTests
     [InlineData("weird", "linux")]
     public void A_release_is_held_to_the_profile_of_its_line(string release, string profile) =>
         Assert.Equal(profile, Profile.ForRelease(release).Name);
+
+    [Theory]
+    [InlineData("vm:", "vm: needs a kernel")]
+    [InlineData("vm:six", "neither a kernel version such as 6.1 or 6.12 nor a path to a vmlinuz")]
+    [InlineData("vm:/nonexistent/vmlinuz-1.2.3", "no kernel image at /nonexistent/vmlinuz-1.2.3")]
+    public void The_command_line_refuses_a_kernel_it_cannot_boot_with_exit_2_and_the_reason(string target, string reason)
+    {
+        var (code, _, error, _) = Hostile.RunCli(new Dictionary<string, string>(), "check", "--target", target);
+        Assert.Equal(2, code);
+        Assert.Contains(reason, error);
+    }
 
     [Fact]
     public void A_kernel_that_is_neither_a_version_nor_a_path_is_refused_with_the_reason()
