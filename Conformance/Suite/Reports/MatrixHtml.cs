@@ -38,7 +38,9 @@ public static class MatrixHtml
         .legend span { display: inline-block; padding: .05rem .45rem; margin-right: .35rem; border: 1px solid var(--line); }
         """;
 
-    public static string Write(MatrixModel matrix)
+    /// <param name="title">The page's title and heading.</param>
+    /// <param name="preamble">HTML put before the tables (already encoded by the caller).</param>
+    public static string Write(MatrixModel matrix, string title = "udpconf conformance matrix", string? preamble = null)
     {
         var html = new StringBuilder();
         html.AppendLine("<!DOCTYPE html>");
@@ -46,15 +48,16 @@ public static class MatrixHtml
         html.AppendLine("<head>");
         html.AppendLine("<meta charset=\"utf-8\">");
         html.AppendLine("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-        html.AppendLine("<title>udpconf conformance matrix</title>");
+        html.AppendLine($"<title>{E(title)}</title>");
         html.AppendLine("<style>");
         html.Append(Style);
         html.AppendLine("</style>");
         html.AppendLine("</head>");
         html.AppendLine("<body>");
-        html.AppendLine("<h1>udpconf conformance matrix</h1>");
+        html.AppendLine($"<h1>{E(title)}</h1>");
         html.AppendLine($"<p>Generated {E(Matrix.Date(matrix.Generated))}: {matrix.Cases} cases on {matrix.Targets.Count} targets" +
                         (matrix.Clauses.Count == 0 ? "." : ", clauses " + string.Join(", ", matrix.Clauses.Select(c => $"<code>{E(c)}</code>")) + " only.") + "</p>");
+        if (preamble is not null) html.Append(preamble);
 
         html.AppendLine("<h2>Targets</h2>");
         html.AppendLine("<table class=\"targets\">");

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Net;
 using System.Reflection;
 using System.Text;
 using Spectre.Console;
@@ -33,14 +34,22 @@ public sealed class VersionsSettings : CaseFilterSettings
 /// kernel differs from the newest Linux, and again under the kernel's own line profile, which must pass. Written as
 /// DIR/linux-kernels.md (the kernels, the switches each line sets with the change behind each, clause × kernel, and
 /// every difference with its case, its first problem and the switches that predict it) and DIR/linux-kernels.html
-/// (the clause × kernel page). Exit 0 when every kernel passes under its own profile, 1 when one does not, 2 on bad
-/// usage or a kernel that cannot be reached.
+/// (the clause × kernel page). Beside each older kernel, the model of its line held to linux the same way: it must
+/// differ from linux in the same cases. Exit 0 when every kernel passes under its own profile and its line's model
+/// differs in the same cases, 1 otherwise, 2 on bad usage or a kernel that cannot be reached.
 /// </summary>
 public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
 {
     public const string Name = "linux-kernels";
 
-    private sealed record Kernel(string Label, ITarget Target, Profile Line, IReadOnlyList<CaseResult> Held, IReadOnlyList<CaseResult> Own);
+    /// <param name="Model">The model under the kernel's line, held to linux as the kernel is: where the line's model
+    /// differs from the newest, which must be where the kernel does.</param>
+    private sealed record Kernel(string Label, ITarget Target, Profile Line, IReadOnlyList<CaseResult> Held, IReadOnlyList<CaseResult> Own, IReadOnlyList<CaseResult> Model)
+    {
+        public string[] Differing => Held.Where(ReportText.IsFailure).Select(r => r.CaseId).ToArray();
+        public string[] ModelDiffering => Model.Where(ReportText.IsFailure).Select(r => r.CaseId).ToArray();
+        public bool Agrees => Differing.Order(StringComparer.Ordinal).SequenceEqual(ModelDiffering.Order(StringComparer.Ordinal));
+    }
 
     public override int Execute(CommandContext context, VersionsSettings settings, CancellationToken cancellation)
     {
@@ -60,10 +69,15 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
             io.Error.WriteLine($"udpconf: {target.Name}: every case under linux, then under {line.Name}");
             var held = CaseRunner.RunAll(cases, [Profile.Linux], _ => target, cancellation).ToList();
             var own = line == Profile.Linux ? held : CaseRunner.RunAll(cases, [line], _ => target, cancellation).ToList();
-            kernels.Add(new Kernel(label, target, line, held, own));
+            var model = new ModelTarget(line);
+            var predicted = CaseRunner.RunAll(cases, [Profile.Linux], _ => model, cancellation).ToList();
+            kernels.Add(new Kernel(label, target, line, held, own, predicted));
         }
 
-        var targets = kernels.Select(k => new MatrixTarget(k.Target.Name, k.Target.Name, "linux", "", k.Held)).ToArray();
+        var targets = kernels.SelectMany(k => (MatrixTarget[])[
+                new MatrixTarget(k.Target.Name, k.Target.Name, "linux", "", k.Held),
+                .. k.Line == Profile.Linux ? [] : new[] { new MatrixTarget($"model:{k.Line.Name}", $"model:{k.Line.Name}", "linux", "", k.Model) }])
+            .ToArray();
         var matrix = Matrix.Build(targets, cases.Select(f => f.Case).OfType<Case>(), DateTimeOffset.UtcNow, settings.Clauses ?? [], links: false);
         try
         {
@@ -71,7 +85,7 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
             var markdown = Path.Combine(output, Name + ".md");
             File.WriteAllText(markdown, Page(kernels, matrix, output, root));
             var html = Path.Combine(output, Name + ".html");
-            File.WriteAllText(html, MatrixHtml.Write(matrix));
+            File.WriteAllText(html, MatrixHtml.Write(matrix, "Linux kernel versions", Html(kernels, matrix, output, root)));
             io.Out.WriteLine($"wrote {io.Show(markdown)}");
             io.Out.WriteLine($"wrote {io.Show(html)}");
         }
@@ -89,77 +103,124 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
         {
             var fails = k.Own.Count(ReportText.IsFailure);
             failing += fails;
-            io.Out.WriteLine($"{k.Target.Name}: {k.Held.Count(ReportText.IsFailure)} case(s) differ from linux; under {k.Line.Name}: " +
-                             $"{k.Own.Count(r => r.Kind == VerdictKind.Pass)} pass, {fails} fail");
+            io.Out.WriteLine($"{k.Target.Name}: {k.Held.Count(ReportText.IsFailure)} case(s) differ from linux" +
+                             (k.Agrees ? $" (the {k.Line.Name} model: the same)" : $" (the {k.Line.Name} model: {k.ModelDiffering.Length}, not the same cases)") +
+                             $"; under {k.Line.Name}: {k.Own.Count(r => r.Kind == VerdictKind.Pass)} pass, {fails} fail");
         }
-        return failing == 0 ? ExitCodes.Passed : ExitCodes.Failed;
+        return failing == 0 && kernels.All(k => k.Agrees) ? ExitCodes.Passed : ExitCodes.Failed;
+    }
+
+    /// <summary>A cell of the account: text, a code span, or a link to a case file.</summary>
+    private sealed record Cell(string Text, bool Code = false, string? Href = null);
+
+    /// <summary>A section of the account: a heading, what it says, and a table (none when it has no header).</summary>
+    private sealed record Section(string Title, string Intro, string[] Header, IReadOnlyList<Cell[]> Rows, int Level = 2);
+
+    private static Cell T(string text) => new(text);
+    private static Cell C(string text) => new(text, Code: true);
+
+    /// <summary>The account both pages carry: the kernels, the switches of the lines, every difference.</summary>
+    private static List<Section> Account(IReadOnlyList<Kernel> kernels, MatrixModel matrix, string output, string? root)
+    {
+        var sections = new List<Section>
+        {
+            new("", $"Generated {Matrix.Date(matrix.Generated)} by ./udpconf versions from {matrix.Cases} cases. Each kernel ran every case " +
+                    "held to the newest line (profile linux): a failure there is where that kernel differs from the newest Linux. It ran them " +
+                    "again under its own line's profile, which must pass: the model knows the difference. The model of each older line, held to " +
+                    "linux the same way, must differ in the same cases (the last column). Older kernels boot under qemu (--target vm:<kernel>, " +
+                    "Debian's generic packages, TCG, no network device).",
+                ["kernel", "release", "line profile", "differ from linux", "under its own line", "the line's model differs in"],
+                kernels.Select(k => new[]
+                {
+                    C(k.Label), C(k.Target.Name), C(k.Line.Name), T($"{k.Differing.Length} of {k.Held.Count} cases"),
+                    T($"{k.Own.Count(r => r.Kind == VerdictKind.Pass)} pass, {k.Own.Count(ReportText.IsFailure)} fail, {k.Own.Count(r => r.Kind == VerdictKind.NotApplicable)} n.a."),
+                    T(k.Agrees ? $"the same {k.ModelDiffering.Length} cases"
+                        : "other cases: " + string.Join(", ", k.ModelDiffering.Except(k.Differing).Concat(k.Differing.Except(k.ModelDiffering)))),
+                }).ToArray()),
+        };
+        var lines = new[] { Profile.Linux }.Concat(Profile.KernelLines).ToArray();
+        sections.Add(new("The switches of the kernel lines",
+            "Every switch of Reference/Profile.cs whose value differs between the lines, with the release the newest value holds since and " +
+            "the change behind it (a commit's title where it is identified; \"measured\" where only the runs bound it).",
+            ["switch", .. lines.Select(l => l.Name), "since", "change"],
+            Profile.Switches.Where(p => lines.Select(l => Show(p.GetValue(l))).Distinct().Count() > 1).Select(p =>
+            {
+                var change = p.GetCustomAttribute<KernelChangeAttribute>();
+                return (Cell[])[C(p.Name), .. lines.Select(l => T(Show(p.GetValue(l)))), T(change?.Since ?? "not recorded"), T(change?.Change ?? "")];
+            }).ToArray()));
+        sections.Add(new("Every difference", "Each case that fails on a kernel held to linux: its first difference, and the switches of the " +
+                                             "kernel's line that change what the model predicts for it (each flipped alone from linux's value).", [], []));
+        foreach (var k in kernels)
+        {
+            var differing = k.Held.Where(ReportText.IsFailure).ToArray();
+            sections.Add(new($"{k.Target.Name} ({differing.Length})", differing.Length == 0 ? "None: every case passes under linux." : "",
+                differing.Length == 0 ? [] : ["case", "first difference", "switches"],
+                differing.Select(result =>
+                {
+                    var switches = result.Case is null ? [] : Explaining(result.Case, k.Line);
+                    var href = root is null || result.Case is null ? null
+                        : Path.GetRelativePath(output, Path.Combine(root, "Conformance", "cases", result.CaseId + ".case")).Replace('\\', '/');
+                    return new[]
+                    {
+                        new Cell(result.CaseId, Code: true, Href: href), T(ReportText.FirstProblem(result)),
+                        T(switches.Count == 0 ? "none: not a version difference the model knows" : string.Join(", ", switches)),
+                    };
+                }).ToArray(), Level: 3));
+        }
+        return sections;
     }
 
     private static string Page(IReadOnlyList<Kernel> kernels, MatrixModel matrix, string output, string? root)
     {
         var text = new StringBuilder();
         text.AppendLine("# Linux kernel versions");
-        text.AppendLine();
-        text.AppendLine($"Generated {Matrix.Date(matrix.Generated)} by `./udpconf versions` from {matrix.Cases} cases. Each kernel ran every case " +
-                        "held to the newest line (profile `linux`): a failure there is where that kernel differs from the newest Linux. It ran them " +
-                        "again under its own line's profile, which must pass: the model knows the difference. Older kernels boot under qemu " +
-                        "(`--target vm:<kernel>`, Debian's generic packages, TCG, no network device).");
-        text.AppendLine();
-        text.AppendLine("| kernel | release | line profile | differ from linux | under its own line |");
-        text.AppendLine("|---|---|---|---|---|");
-        foreach (var k in kernels)
-            text.AppendLine($"| {MatrixMarkdown.Code(k.Label)} | {MatrixMarkdown.Code(k.Target.Name)} | `{k.Line.Name}` | {k.Held.Count(ReportText.IsFailure)} of {k.Held.Count} cases | " +
-                            $"{k.Own.Count(r => r.Kind == VerdictKind.Pass)} pass, {k.Own.Count(ReportText.IsFailure)} fail, {k.Own.Count(r => r.Kind == VerdictKind.NotApplicable)} n.a. |");
-        text.AppendLine();
-
-        text.AppendLine("## The switches of the kernel lines");
-        text.AppendLine();
-        text.AppendLine("Every switch of `Reference/Profile.cs` whose value differs between the lines, with the release the newest value holds since " +
-                        "and the change behind it (a commit's title where it is identified; \"measured\" where only the runs bound it).");
-        text.AppendLine();
-        var lines = new[] { Profile.Linux }.Concat(Profile.KernelLines).ToArray();
-        text.AppendLine("| switch | " + string.Join(" | ", lines.Select(l => $"`{l.Name}`")) + " | since | change |");
-        text.AppendLine("|---|" + string.Concat(lines.Select(_ => "---|")) + "---|---|");
-        foreach (var property in Profile.Switches.Where(p => lines.Select(l => Show(p.GetValue(l))).Distinct().Count() > 1))
+        foreach (var section in Account(kernels, matrix, output, root))
         {
-            var change = property.GetCustomAttribute<KernelChangeAttribute>();
-            text.AppendLine($"| `{property.Name}` | " + string.Join(" | ", lines.Select(l => Show(property.GetValue(l)))) +
-                            $" | {change?.Since ?? "not recorded"} | {Escape(change?.Change ?? "")} |");
-        }
-        text.AppendLine();
-
-        text.AppendLine("## Every difference");
-        text.AppendLine();
-        text.AppendLine("Each case that fails on a kernel held to `linux`: its first difference, and the switches of the kernel's line that change " +
-                        "what the model predicts for it (each flipped alone from `linux`'s value).");
-        foreach (var k in kernels)
-        {
-            var differing = k.Held.Where(ReportText.IsFailure).ToArray();
             text.AppendLine();
-            text.AppendLine($"### {MatrixMarkdown.Code(k.Target.Name)} ({differing.Length})");
-            text.AppendLine();
-            if (differing.Length == 0)
-            {
-                text.AppendLine("None: every case passes under `linux`.");
-                continue;
-            }
-            text.AppendLine("| case | first difference | switches |");
-            text.AppendLine("|---|---|---|");
-            foreach (var result in differing)
-            {
-                var link = root is null || result.Case is null ? MatrixMarkdown.Code(result.CaseId)
-                    : $"[{MatrixMarkdown.Code(result.CaseId)}]({Path.GetRelativePath(output, Path.Combine(root, "Conformance", "cases", result.CaseId + ".case")).Replace('\\', '/')})";
-                var switches = result.Case is null ? [] : Explaining(result.Case, k.Line);
-                text.AppendLine($"| {link} | {Escape(ReportText.FirstProblem(result))} | {(switches.Count == 0 ? "none: not a version difference the model knows" : string.Join(", ", switches.Select(s => $"`{s}`")))} |");
-            }
+            if (section.Title.Length > 0) text.AppendLine($"{new string('#', section.Level)} {section.Title}").AppendLine();
+            if (section.Intro.Length > 0) text.AppendLine(section.Intro).AppendLine();
+            if (section.Header.Length == 0) continue;
+            text.AppendLine("| " + string.Join(" | ", section.Header.Select(Markdown)) + " |");
+            text.AppendLine("|" + string.Concat(section.Header.Select(_ => "---|")));
+            foreach (var row in section.Rows)
+                text.AppendLine("| " + string.Join(" | ", row.Select(cell =>
+                {
+                    var shown = cell.Code ? MatrixMarkdown.Code(cell.Text) : Markdown(cell.Text);
+                    return cell.Href is null ? shown : $"[{shown}]({cell.Href.Replace(" ", "%20").Replace("(", "%28").Replace(")", "%29")})";
+                })) + " |");
         }
         text.AppendLine();
         text.AppendLine("## Clause × kernel (held to linux)");
         text.AppendLine();
         var table = MatrixMarkdown.Write(matrix);
-        text.Append(table[(table.IndexOf("## Targets", StringComparison.Ordinal))..].Replace("## ", "### "));
+        text.Append(table[table.IndexOf("## Targets", StringComparison.Ordinal)..].Replace("## ", "### "));
         return text.ToString();
     }
+
+    /// <summary>The account as HTML, for the page MatrixHtml writes after it.</summary>
+    private static string Html(IReadOnlyList<Kernel> kernels, MatrixModel matrix, string output, string? root)
+    {
+        static string E(string text) => WebUtility.HtmlEncode(text);
+        var html = new StringBuilder();
+        foreach (var section in Account(kernels, matrix, output, root))
+        {
+            if (section.Title.Length > 0) html.AppendLine($"<h{section.Level}>{E(section.Title)}</h{section.Level}>");
+            if (section.Intro.Length > 0) html.AppendLine($"<p>{E(section.Intro)}</p>");
+            if (section.Header.Length == 0) continue;
+            html.AppendLine("<table class=\"targets\"><thead><tr>" + string.Concat(section.Header.Select(h => $"<th>{E(h)}</th>")) + "</tr></thead><tbody>");
+            foreach (var row in section.Rows)
+                html.AppendLine("<tr>" + string.Concat(row.Select(cell =>
+                {
+                    var shown = cell.Code ? $"<code>{E(cell.Text)}</code>" : E(cell.Text);
+                    return "<td>" + (cell.Href is null ? shown : $"<a href=\"{E(Uri.EscapeDataString(cell.Href).Replace("%2F", "/"))}\">{shown}</a>") + "</td>";
+                })) + "</tr>");
+            html.AppendLine("</tbody></table>");
+        }
+        html.AppendLine("<h2>Clause × kernel (held to linux)</h2>");
+        return html.ToString();
+    }
+
+    private static string Markdown(string text) => text.Replace("|", "\\|").Replace("\n", " ").Replace("<", "&lt;");
 
     /// <summary>The switches of <paramref name="line"/> that, set alone on linux, change the model's answers to the case.</summary>
     private static IReadOnlyList<string> Explaining(Case @case, Profile line)
@@ -184,5 +245,4 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
         _ => value.ToString()!,
     };
 
-    private static string Escape(string text) => text.Replace("|", "\\|").Replace("\n", " ").Replace("<", "&lt;");
 }
