@@ -166,7 +166,7 @@ public static class CaseRunner
             var kept = verdict.Problems.Where(p => p.Source != ProblemSource.Case || !stale.Contains(p.What)).ToArray();
             var why = followed
                 ? $"the model followed {targetName} past an earlier difference and does not meet them either"
-                : $"they are {@case.Profiles.First(p => p == profile.Family)}'s, and the {profile.Name} model does not meet them either";
+                : $"they are {profile.Family}'s, and the {profile.Name} model does not meet them either";
             var note = $"the case's own expectation(s) on {string.Join(", ", stale.Order(StringComparer.Ordinal))} not checked: {why}";
             return verdict with
             {

@@ -36,23 +36,14 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         // before the kernel runs anything.
         var verification = Path.Combine(root, VerificationFile);
         var json = KernelVerdicts.PathIn(root);
-        if (settings.Target is { } asked && asked != "kernel")
+        if (settings.Target is { } asked && asked != "kernel" && !asked.StartsWith("vm:", StringComparison.Ordinal))
         {
-            if (!asked.StartsWith("vm:", StringComparison.Ordinal))
-            {
-                io.Fail($"kernel-record records a kernel: --target kernel or vm:<kernel>, not '{asked}'");
-                return ExitCodes.Usage;
-            }
-            return RecordVm(asked, root, verification, cancellation);
+            io.Fail($"kernel-record records a kernel: --target kernel or vm:<kernel>, not '{asked}'");
+            return ExitCodes.Usage;
         }
         if (!Directory.Exists(Path.GetDirectoryName(verification)) || !Directory.Exists(Path.GetDirectoryName(json)))
         {
             io.Fail($"{io.Show(root)} is not a udpconf checkout (kernel-record writes {VerificationFile} and {KernelVerdicts.RelativePath})");
-            return ExitCodes.Usage;
-        }
-        if (!KernelTarget.CanRun(out var why))
-        {
-            io.Fail($"the kernel target cannot run here: {why}");
             return ExitCodes.Usage;
         }
         var folder = CaseLibrary.DefaultFolder(root);
@@ -60,6 +51,12 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         if (cases.Count == 0)
         {
             io.Fail($"no case files under {io.Show(folder)}");
+            return ExitCodes.Usage;
+        }
+        if (settings.Target is { } vm && vm.StartsWith("vm:", StringComparison.Ordinal)) return RecordVm(vm, root, cases, verification, cancellation);
+        if (!KernelTarget.CanRun(out var why))
+        {
+            io.Fail($"the kernel target cannot run here: {why}");
             return ExitCodes.Usage;
         }
 
@@ -81,15 +78,8 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
 
     /// <summary>kernel-record --target vm:&lt;kernel&gt;: every case under the line's profile in the guest, recorded in
     /// Conformance/kernel-verdicts-&lt;line&gt;.json, the line's release in ProfileVerification.cs when every case passed.</summary>
-    private int RecordVm(string option, string root, string verification, CancellationToken cancellation)
+    private int RecordVm(string option, string root, IReadOnlyList<CaseFile> cases, string verification, CancellationToken cancellation)
     {
-        var folder = CaseLibrary.DefaultFolder(root);
-        var cases = Directory.Exists(folder) ? CaseLibrary.Load(folder) : [];
-        if (cases.Count == 0)
-        {
-            io.Fail($"no case files under {io.Show(folder)}");
-            return ExitCodes.Usage;
-        }
         using var choice = TargetChoice.Resolve(option, io);
         if (choice is null) return ExitCodes.Usage;
         var profile = Profile.Find(choice.DefaultProfiles)!;
@@ -105,9 +95,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         var json = KernelVerdicts.PathFor(root, profile.Name);
         File.WriteAllText(json, record.ToJson());
         io.Out.WriteLine($"wrote {io.Show(json)}");
-        var failures = record.Failures(profile.Name);
-        var verified = Verified().SetItem(profile.Name, failures == 0 ? release : null);
-        WriteVerification(verification, verified);
+        WriteVerification(verification, Verified().SetItem(profile.Name, record.Failures(profile.Name) == 0 ? release : null));
         return Conclude(record, profile, release);
     }
 

@@ -55,7 +55,7 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
     {
         var cases = CaseSelection.Select(io, settings)?.Cases;
         if (cases is null) return ExitCodes.Usage;
-        var root = CaseSelection.Folder(io, null) is { } folder ? Path.GetDirectoryName(Path.GetDirectoryName(folder)) : null;
+        var root = io.Root;
         var labels = settings.Targets.Length > 0 ? settings.Targets
             : (KernelTarget.CanRun(out _) ? ["kernel"] : Array.Empty<string>()).Concat(["vm:6.12", "vm:6.1"]).ToArray();
         var output = io.FullPath(settings.Out ?? VersionsSettings.DefaultOut);
@@ -83,9 +83,11 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
         {
             Directory.CreateDirectory(output);
             var markdown = Path.Combine(output, Name + ".md");
-            File.WriteAllText(markdown, Page(kernels, matrix, output, root));
+            // The account (whose explanations run the model once per difference and switch) serves both pages.
+            var account = Account(kernels, matrix, output, root);
+            File.WriteAllText(markdown, Page(account, matrix));
             var html = Path.Combine(output, Name + ".html");
-            File.WriteAllText(html, MatrixHtml.Write(matrix, "Linux kernel versions", Html(kernels, matrix, output, root)));
+            File.WriteAllText(html, MatrixHtml.Write(matrix, "Linux kernel versions", Html(account)));
             io.Out.WriteLine($"wrote {io.Show(markdown)}");
             io.Out.WriteLine($"wrote {io.Show(html)}");
         }
@@ -93,10 +95,6 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
         {
             io.Fail($"cannot write into {io.Show(output)}: {e.Message}");
             return ExitCodes.Usage;
-        }
-        finally
-        {
-            foreach (var kernel in kernels) (kernel.Target as IDisposable)?.Dispose();
         }
         var failing = 0;
         foreach (var k in kernels)
@@ -170,11 +168,11 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
         return sections;
     }
 
-    private static string Page(IReadOnlyList<Kernel> kernels, MatrixModel matrix, string output, string? root)
+    private static string Page(IReadOnlyList<Section> account, MatrixModel matrix)
     {
         var text = new StringBuilder();
         text.AppendLine("# Linux kernel versions");
-        foreach (var section in Account(kernels, matrix, output, root))
+        foreach (var section in account)
         {
             text.AppendLine();
             if (section.Title.Length > 0) text.AppendLine($"{new string('#', section.Level)} {section.Title}").AppendLine();
@@ -198,11 +196,11 @@ public sealed class VersionsCommand(CliIo io) : Command<VersionsSettings>
     }
 
     /// <summary>The account as HTML, for the page MatrixHtml writes after it.</summary>
-    private static string Html(IReadOnlyList<Kernel> kernels, MatrixModel matrix, string output, string? root)
+    private static string Html(IReadOnlyList<Section> account)
     {
         static string E(string text) => WebUtility.HtmlEncode(text);
         var html = new StringBuilder();
-        foreach (var section in Account(kernels, matrix, output, root))
+        foreach (var section in account)
         {
             if (section.Title.Length > 0) html.AppendLine($"<h{section.Level}>{E(section.Title)}</h{section.Level}>");
             if (section.Intro.Length > 0) html.AppendLine($"<p>{E(section.Intro)}</p>");

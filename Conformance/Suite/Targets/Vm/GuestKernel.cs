@@ -53,15 +53,12 @@ public static class GuestKernels
     /// null and why when it cannot be (no such package, no apt, a vmlinuz without its modules, ...).</summary>
     public static GuestKernel? Prepare(string spec, Action<string> progress, out string why)
     {
-        why = "";
+        if (!Valid(spec, out why)) return null;
         try
         {
             Directory.CreateDirectory(CacheFolder);
             RemoveAbandoned();
-            if (spec.Contains('/')) return FromPath(spec, progress);
-            if (!Version.IsMatch(spec))
-                throw new GuestKernelException($"'{spec}' is neither a kernel version such as 6.1 or 6.12 nor a path to a vmlinuz");
-            return FromPackage(spec, progress);
+            return spec.Contains('/') ? FromPath(spec, progress) : FromPackage(spec, progress);
         }
         catch (GuestKernelException e)
         {
@@ -98,12 +95,9 @@ public static class GuestKernels
 
     private static GuestKernel FromPath(string path, Action<string> progress)
     {
+        // Valid checked that it exists and is named vmlinuz-<release>.
         var image = Path.GetFullPath(path);
-        if (!File.Exists(image)) throw new GuestKernelException($"no kernel image at {path}");
-        var name = Path.GetFileName(image);
-        if (!name.StartsWith("vmlinuz-", StringComparison.Ordinal) || name.Length == "vmlinuz-".Length)
-            throw new GuestKernelException($"{path}: a kernel image is named vmlinuz-<release>, so that its modules (lib/modules/<release>) can be found");
-        var release = name["vmlinuz-".Length..];
+        var release = Path.GetFileName(image)["vmlinuz-".Length..];
         var boot = Path.GetDirectoryName(image)!;
         var modules = new[] { Path.Combine(boot, "..", "lib", "modules", release), Path.Combine(boot, "..", "usr", "lib", "modules", release), Path.Combine("/lib/modules", release) }
             .Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)

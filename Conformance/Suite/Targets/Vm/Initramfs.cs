@@ -21,7 +21,7 @@ public static class Initramfs
         var cpio = new Cpio(output);
         foreach (var dir in new[] { "bin", "dev", "proc", "sys", "newroot", "modules" }) cpio.Directory(dir);
         cpio.File("bin/busybox", busybox, executable: true);
-        foreach (var (name, path) in order) cpio.File($"modules/{name}.ko", Decompressed(path));
+        foreach (var (name, bytes) in order) cpio.File($"modules/{name}.ko", bytes);
         cpio.File("modules/order", Encoding.ASCII.GetBytes(string.Join("\n", order.Select(m => m.Name)) + "\n"));
         cpio.File("init", Encoding.ASCII.GetBytes(InitScript), executable: true);
         cpio.End();
@@ -58,8 +58,9 @@ public static class Initramfs
 
         """;
 
-    /// <summary>The modules to load, each after those it depends on (modinfo's depends=), less those built in.</summary>
-    public static IReadOnlyList<(string Name, string Path)> LoadOrder(string modules)
+    /// <summary>The modules to load, each after those it depends on (modinfo's depends=), less those built in, with
+    /// their bytes decompressed (read once: for their modinfo here, for the archive by the caller).</summary>
+    public static IReadOnlyList<(string Name, byte[] Bytes)> LoadOrder(string modules)
     {
         var files = new Dictionary<string, string>();
         foreach (var path in Directory.EnumerateFiles(Path.Combine(modules, "kernel"), "*.ko*", SearchOption.AllDirectories))
@@ -68,7 +69,7 @@ public static class Initramfs
         var builtin = File.Exists(Path.Combine(modules, "modules.builtin"))
             ? File.ReadAllLines(Path.Combine(modules, "modules.builtin")).Select(l => Normalize(Regex.Replace(Path.GetFileName(l.Trim()), @"\.ko.*$", ""))).ToHashSet()
             : [];
-        var order = new List<(string, string)>();
+        var order = new List<(string, byte[])>();
         var seen = new HashSet<string>();
         void Add(string name, string? neededBy)
         {
@@ -87,7 +88,7 @@ public static class Initramfs
             var bytes = Decompressed(path);
             foreach (var dependency in Field(bytes, "softdep").SelectMany(SoftPre)) Add(dependency, "soft:" + name);
             foreach (var dependency in Field(bytes, "depends").SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries))) Add(dependency, name);
-            order.Add((name, path));
+            order.Add((name, bytes));
         }
         foreach (var module in GuestKernels.Modules) Add(module, null);
         return order;

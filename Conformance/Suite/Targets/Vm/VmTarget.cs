@@ -70,7 +70,7 @@ public sealed class VmTarget : ITarget, IDisposable
             why = $"the guest {kernel.Release} did not start serve-kernel: {why}";
             return null;
         }
-        return new VmTarget(target, kernel, Released(target.Name["vm:".Length..]));
+        return new VmTarget(target, kernel, target.Name["vm:".Length..]);
     }
 
     /// <summary>serve-kernel names itself kernel:&lt;release&gt;.</summary>
