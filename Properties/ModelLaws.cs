@@ -35,7 +35,7 @@ public class ModelLaws
         ],
     };
 
-    [Property(MaxTest = 1000, Arbitrary = [typeof(Arbitraries)])]
+    [PropertyNotInMutationRun(MaxTest = 1000, Arbitrary = [typeof(Arbitraries)])]
     public Property The_model_answers_every_operation_without_throwing_in_both_profiles(OperationSequence sequence) =>
         (AnswersEverything(Profile.Spec, sequence) && AnswersEverything(Profile.Linux, sequence)).ToProperty();
 

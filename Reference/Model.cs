@@ -59,7 +59,7 @@ public sealed class Model : Process
         var call = new Call();
         var device = Host.InterfaceByName(op.Interface);
         if (device is null) return call.Fail(Errno.ENODEV, ClauseId.HostChange);
-        if (op.Mtu is { } mtu && (mtu < 68 || mtu > 65535)) return call.Fail(Errno.EINVAL, ClauseId.HostChange);
+        if (op.Mtu is { } mtu && (mtu < Limits.MtuLowest.At || mtu > Limits.MtuHighest.At)) return call.Fail(Errno.EINVAL, ClauseId.HostChange);
         var changed = device with { Mtu = op.Mtu ?? device.Mtu, Up = op.Up ?? device.Up };
         // A setting that does not change is no event: cached routes stay valid (found by the differential machine).
         if (changed == device) return call.Return(0, ClauseId.HostChange);

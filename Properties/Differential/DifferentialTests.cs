@@ -41,7 +41,7 @@ public class DifferentialTests
     [Fact]
     public void The_live_kernel_agrees_with_the_linux_profile()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var result = Fuzz(new KernelTarget(), Profile.Linux, KernelSequences, 4);
         Assert.True(result.Failure is null, Explain(result));
         Assert.True(result.Operations >= 2000, $"only {result.Operations} operations on the kernel");
@@ -87,7 +87,7 @@ public class DifferentialTests
     [Fact]
     public void The_target_laws_hold_on_the_live_kernel()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var kernel = new KernelTarget();
         Assert.Null(Falsify(TargetLaws.A_checksum_that_computes_to_zero_goes_out_as_0xFFFF(kernel), 40));
         Assert.Null(Falsify(TargetLaws.A_send_refused_by_the_length_check_leaves_the_cork_alone(kernel), 40));

@@ -65,7 +65,7 @@ public static class IpCmsgSend
                 {
                     if (m.DeclaredLength != ControlMessages.LengthFor(4)) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
                     var ttl = BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span);
-                    if (ttl < 1 || ttl > 255) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
+                    if (ttl < Limits.CmsgTtlLowest.At || ttl > Limits.CmsgTtlHighest.At) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
                     ipc.Ttl = ttl;
                     break;
                 }
@@ -75,7 +75,7 @@ public static class IpCmsgSend
                     if (m.DeclaredLength == ControlMessages.LengthFor(4)) tos = BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span);
                     else if (m.DeclaredLength == ControlMessages.LengthFor(1)) tos = m.Data.Span[0];
                     else return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
-                    if (tos < 0 || tos > 255) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
+                    if (tos < Limits.CmsgTosLowest.At || tos > Limits.CmsgTosHighest.At) return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
                     ipc.Tos = tos;
                     break;
                 }

@@ -24,7 +24,7 @@ public readonly struct PmtuPolicy(Profile profile, int mode)
 
     /// <summary>ip_append_data's bound on the whole datagram, its IP header included: current kernels refuse one above
     /// the MTU when DF may not be ignored; otherwise (and always in 2.6) 65535.</summary>
-    public int AppendBound(int mtu) => profile.StrictPmtuAtAppend && !IgnoresDf ? mtu : 0xFFFF;
+    public int AppendBound(int mtu) => profile.StrictPmtuAtAppend && !IgnoresDf ? mtu : (int)Limits.DatagramLength.At;
 
     /// <summary>ip_dont_fragment: DF is set under DO (and PROBE in current kernels), or when the datagram of
     /// <paramref name="total"/> bytes fits the path MTU and discovery wants DF (WANT on a route whose MTU is not

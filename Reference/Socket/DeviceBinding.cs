@@ -86,7 +86,7 @@ public static class DeviceBinding
         if (op.Level == SolSocket && op.OptName == SoBindToDevice)
         {
             if (sock.BoundDevice == 0) return call.Return(0, ClauseId.BindDeviceRead, ReadOnlyMemory<byte>.Empty);
-            if (op.OptLen < NameSize) return call.Fail(Errno.EINVAL, ClauseId.BindDeviceRead);
+            if (op.OptLen < Limits.DeviceNameBuffer.At) return call.Fail(Errno.EINVAL, ClauseId.BindDeviceRead);
             if (model.Host.InterfaceByIndex(sock.BoundDevice) is not { } device) return call.Fail(Errno.ENODEV, ClauseId.BindDeviceRead);
             var name = Encoding.Latin1.GetBytes(device.Name + "\0");
             return call.Return(name.Length, ClauseId.BindDeviceRead, name);

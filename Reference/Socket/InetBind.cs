@@ -24,7 +24,7 @@ public static class InetBind
         var found = SocketCalls.SocketAndAddress(model, op.Fd, op.Address, op.AddressLength, ClauseId.Bind);
         if (found.Stop is { } ended) return call.Finish(ended);
         var (sock, bytes) = found.Value;
-        if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Bind);
+        if (bytes.Length < Limits.AddressLength.At) return call.Fail(Errno.EINVAL, ClauseId.Bind);
         var family = SockAddr.Family(bytes);
         var address = SockAddr.Address(bytes);
         var port = SockAddr.Port(bytes);

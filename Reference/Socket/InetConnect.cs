@@ -29,7 +29,7 @@ public static class InetConnect
         // differential machine on the live kernel). After sk_dst_reset below there is no route left to revalidate.
         using var socketLock = new Ip.SockLock(model, sock);
         socketLock.Take();
-        if (bytes.Length < SockAddr.InLength) return call.Fail(Errno.EINVAL, ClauseId.Connect);
+        if (bytes.Length < Limits.AddressLength.At) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) != AddressFamily.Inet) return call.Fail(Errno.EAFNOSUPPORT, ClauseId.Connect);
 
         // sk_dst_reset: whatever happens next, the route cached by an earlier connect is gone, so a failed connect

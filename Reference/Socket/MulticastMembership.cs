@@ -10,8 +10,6 @@ namespace Udpconf.Reference.Socket;
 /// ip_mc_leave_group, ip_mc_find_dev), IP_MULTICAST_LOOP and IP_MULTICAST_ALL (do_ip_setsockopt).</summary>
 public static class MulticastMembership
 {
-    /// <summary>net.ipv4.igmp_max_memberships: the groups one socket may join (the kernel's default).</summary>
-    public const int MaxMemberships = 20;
 
     private const int MreqLength = 8, MreqnLength = 12;
 
@@ -67,7 +65,7 @@ public static class MulticastMembership
         {
             if (device is null) return call.Fail(Errno.ENODEV, membership);
             if (sock.Memberships.Any(m => m.Group == group && m.Ifindex == device.Index)) return call.Fail(Errno.EADDRINUSE, membership);
-            if (sock.Memberships.Count >= MaxMemberships) return call.Fail(Errno.ENOBUFS, membership);
+            if (sock.Memberships.Count >= Limits.Memberships.At) return call.Fail(Errno.ENOBUFS, membership);
             sock.Memberships.Add((group, device.Index, address));
             return call.Return(0, membership);
         }

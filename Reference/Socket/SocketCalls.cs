@@ -93,7 +93,7 @@ public static class SocketCalls
     public static Step<byte[]?> CopyAddressIn(UserBuffer? address, int length, string clause,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        if (length < 0 || length > SockAddr.MaxLength) return Stop.Fail(Errno.EINVAL, clause, file, line, member);
+        if (length < 0 || length > Limits.AddressStorage.At) return Stop.Fail(Errno.EINVAL, clause, file, line, member);
         if (length == 0) return (byte[]?)Array.Empty<byte>();
         if (address is null || address.Readable.Length < length) return Stop.Fail(Errno.EFAULT, clause, file, line, member);
         return address.Readable[..length].ToArray();

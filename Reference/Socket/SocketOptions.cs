@@ -130,7 +130,7 @@ public static class SocketOptions
     {
         if (op.OptName == SocketOption.IpOptions)
         {
-            if (op.OptLen < 0 || op.OptLen > Ip.IpOptions.MaxLength) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+            if (op.OptLen < 0 || op.OptLen > Limits.IpOptionsLength.At) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
             if (op.OptLen > 0 && (op.Value is null || op.Value.Readable.Length < op.OptLen)) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
             var compiled = Ip.IpOptions.Compile(op.OptLen == 0 ? [] : op.Value!.Readable.Span[..op.OptLen], model.Host.Privileged);
             if (compiled.IsError) return call.Fail(compiled.Error!.Value, ClauseId.SetSockOpt);
@@ -157,7 +157,7 @@ public static class SocketOptions
                 sock.Tos = (byte)value;
                 break;
             case IpTtl:
-                if (op.OptLen < 1 || (value != -1 && (value < 1 || value > 255))) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+                if (op.OptLen < 1 || (value != -1 && (value < Limits.TtlLowest.At || value > Limits.TtlHighest.At))) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
                 sock.UnicastTtl = value;
                 break;
             case IpMtuDiscover:
@@ -171,7 +171,7 @@ public static class SocketOptions
             case IpMulticastTtl:
                 if (op.OptLen < 1) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
                 if (value == -1) value = 1;
-                if (value < 0 || value > 255) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
+                if (value < 0 || value > Limits.MulticastTtlHighest.At) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
                 sock.MulticastTtl = (byte)value;
                 break;
         }

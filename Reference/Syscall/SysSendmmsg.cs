@@ -7,7 +7,6 @@ namespace Udpconf.Reference.Syscall;
 /// <summary>sys_sendmmsg (__sys_sendmmsg): a vector of msghdrs, each sent as sendmsg sends one.</summary>
 public static class SysSendmmsg
 {
-    private const uint UioMaxIov = 1024;
 
     /// <summary>
     /// Outcome: the number of entries sent; the first entry's error when it fails; EBADF, ENOTSOCK for the descriptor
@@ -34,9 +33,9 @@ public static class SysSendmmsg
         call.Pass(ClauseId.SendmmsgDescriptor);
         var vlen = op.Vlen;
         // spec: sys_sendmmsg.vlen_clamp
-        if (vlen > UioMaxIov)
+        if (vlen > Limits.MmsgVlen.At)
         {
-            vlen = UioMaxIov;
+            vlen = (uint)Limits.MmsgVlen.At;
             call.Pass(ClauseId.SendmmsgVlenClamp);
         }
         // spec: sys_sendmmsg.vlen_zero

@@ -7,7 +7,6 @@ namespace Udpconf.Reference.Syscall;
 /// <summary>sys_sendto and sys_sendmsg: from a descriptor and raw user arguments to sock_sendmsg.</summary>
 public static class SysSendto
 {
-    private const int UioMaxIov = 1024;
 
     /// <summary>
     /// Outcome: what the protocol's send returns. EBADF for a descriptor that is not open, ENOTSOCK for one that is
@@ -67,7 +66,7 @@ public static class SysSendto
     internal static Outcome SendHeader(Process model, Call call, Sock sock, MmsgEntry op, MsgFlags flags)
     {
         if (model.Profile.SendmsgFrontEnd) return SendHeaderNow(model, call, sock, op, flags);
-        if (op.Iov.Count > UioMaxIov) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgHeader);
+        if (op.Iov.Count > Limits.IovCount.At) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgHeader);
         call.Pass(ClauseId.SingleIov);
 
         var nameLength = op.NameLength;
@@ -151,7 +150,7 @@ public static class SysSendto
         if (CopyName(call, op.Name, nameLength, out var name) is { } stop) return call.Finish(stop);
 
         // spec: sys_sendmsg.iovlen
-        if (op.Iov.Count > UioMaxIov) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgIovLength);
+        if (op.Iov.Count > Limits.IovCount.At) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgIovLength);
         call.Pass(ClauseId.SendmsgIovLength);
 
         // spec: sys_sendmsg.iov_read — the array is copied entry by entry; a length negative as ssize_t stops it

@@ -6,8 +6,6 @@ namespace Udpconf.Reference.Udp;
 /// <summary>udp_send_skb's checks of a datagram with a UDP segment size (current kernels: UDP GSO).</summary>
 public static class UdpGso
 {
-    /// <summary>UDP_MAX_SEGMENTS: 128 on 6.18.44, 6.12.107 and 6.1.192 (1281 bytes at a size of 10 are EINVAL; Conformance/probes).</summary>
-    public const int MaxSegments = 128;
 
     private const int IpHeaderLength = 20;
     private const int UdpHeaderLength = 8;
@@ -33,7 +31,7 @@ public static class UdpGso
         {
             call.Pass(ClauseId.GsoSegmentFitsMtu);
             // spec: udp_gso.max_segments
-            if (datalen > (long)size * MaxSegments) refused = Stop.Fail(Errno.EINVAL, ClauseId.GsoMaxSegments);
+            if (datalen > size * Limits.GsoSegments.At) refused = Stop.Fail(Errno.EINVAL, ClauseId.GsoMaxSegments);
             else
             {
                 call.Pass(ClauseId.GsoMaxSegments);

@@ -99,7 +99,7 @@ public class EveryOperationTests
     [MemberData(nameof(Kinds))]
     public void The_kernel_target_performs_it(string kind)
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var run = new KernelTarget().Run(HostConfig.Default, [new SocketOp("s"), .. Before(kind), Example(kind)], TestContext.Current.CancellationToken);
         Assert.Null(run.Failure);
         var observed = run.Observations[^1];

@@ -27,6 +27,7 @@ public sealed class CommandLineFuzzTests
     [Fact]
     public void No_command_line_reaches_an_internal_error()
     {
+        Capability.NotInMutationRun("the command-line fuzzer (its verdict is the exit code, whatever the model answers)");
         var commands = OptionGuard.Commands.Where(c => c != "serve-model").Order(StringComparer.Ordinal).ToArray();
         var random = new Random(20261203);
         using var cases = new TempCases().With("own/passing", TempCases.Passing).AsRepository();

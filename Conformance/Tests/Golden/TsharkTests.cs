@@ -68,7 +68,7 @@ public class TsharkTests
     {
         Assert.False(name == NoFiles, $"Fixtures/ holds no verified pcap: accept the golden files with {GoldenFiles.AcceptVariable}=1");
         var tshark = FindTshark();
-        Capability.Require(tshark is not null, "tshark is not installed (apt-get install tshark)");
+        Capability.RequireLive(tshark is not null, "tshark is not installed (apt-get install tshark)");
 
         // The name says which case and profile wrote the file; the model run tells what each frame is meant to be.
         var stem = name[..^GoldenFiles.VerifiedPcapSuffix.Length];

@@ -57,7 +57,7 @@ public class NotApplicableStepTests
     [Fact]
     public void An_impossible_expectation_on_an_IPv6_datagram_fails_on_the_live_kernel()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var result = Run("impossible_ipv6_dst", new KernelTarget());
         Assert.True(result.Kind == VerdictKind.Fail, ReportText.AllProblems(result));
         var problem = Assert.Single(result.Steps[1].Problems);
@@ -94,7 +94,7 @@ public class NotApplicableStepTests
     [Fact]
     public void Expectations_that_hold_on_an_IPv6_datagram_hold_on_the_live_kernel()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var result = Run("ipv6_held", new KernelTarget());
         Assert.True(result.Kind == VerdictKind.Pass, ReportText.AllProblems(result));
         Assert.Equal((VerdictKind.NotApplicable, 2), (result.Steps[1].Kind, result.Steps[1].CaseChecks));
@@ -212,7 +212,7 @@ public class NotApplicableStepTests
     [Fact]
     public void Check_on_the_live_kernel_fails_the_impossible_expectation_and_counts_the_rest()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         using var temp = new TempCases();
         var json = temp.PathOf("report.json");
         var run = CliHarness.Run(Root, "check", "--target", "kernel", "--cases", Folder, "--json", json);

@@ -102,6 +102,13 @@ public static class UdpconfApp
             .WithDescription("Check spec-map.md against the source tree (exit 1 when stale), or rewrite it with --write.")
             .WithExample("spec-map")
             .WithExample("spec-map", "--write");
+        config.AddCommand<MutateCommand>("mutate")
+            .WithDescription("Mutation testing of the model with Stryker.NET (the repository's local tool, Reference/stryker-config.json): " +
+                             "record each mutated file's score and survivors in reports/mutation.json and .md. Exit 0 when every " +
+                             "recorded survivor is explained in Reference/equivalent-mutants.json, 1 when one is not.")
+            .WithExample("mutate")
+            .WithExample("mutate", "--since", "main")
+            .WithExample("mutate", "--stale");
         config.AddCommand<KernelRecordCommand>("kernel-record")
             .WithDescription("Run every case on the local kernel under both profiles and write Conformance/kernel-verdicts.json " +
                              "(the kernel release and each case's verdict, with the first problem of a failure) and " +

@@ -29,7 +29,7 @@ public class StackAdapterTests
     private static ExecTarget Adapter(string root, string folder, string binary, string name, string packages)
     {
         var adapter = Path.Combine(root, "adapters", folder, "build", binary);
-        Capability.Require(File.Exists(adapter),
+        Capability.RequireLive(File.Exists(adapter),
             $"the {folder} adapter is not built ({adapter}): install {packages} (apt-get install {packages}) and build the solution");
         var target = ExecTarget.Connect($"\"{adapter}\"", out var why);
         Assert.True(target is not null, why);

@@ -40,7 +40,7 @@ public sealed class CapabilityFallbackTests
     }
 
     private static void RequireRootAndTun() =>
-        Capability.Require(Environment.UserName == "root" && File.Exists("/dev/net/tun") && OperatingSystem.IsLinux(),
+        Capability.RequireLive(Environment.UserName == "root" && File.Exists("/dev/net/tun") && OperatingSystem.IsLinux(),
             "dropping capabilities and binding over /dev/net/tun need root on Linux with /dev/net/tun");
 
     [Theory]

@@ -36,7 +36,7 @@ public class DeviceFeatureTests
     [Fact]
     public void An_offload_link_hands_out_the_pseudo_header_sum_and_a_NEEDS_CSUM_header()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var run = Run("""
               link tun0 192.0.2.1/24 mtu 1500 offload
               route default via 192.0.2.254 dev tun0
@@ -70,7 +70,7 @@ public class DeviceFeatureTests
     [Fact]
     public void A_link_without_offload_has_no_virtio_net_header()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var run = Run("""
               link tun0 192.0.2.1/24 mtu 1500
               link tun1 203.0.113.1/24 mtu 1500 offload
@@ -93,7 +93,7 @@ public class DeviceFeatureTests
     [Fact]
     public void A_full_queue_drops_silently_and_is_ENOBUFS_with_IP_RECVERR()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var run = Run("""
               link tun0 192.0.2.1/24 mtu 1500 queue-full
               link tun1 203.0.113.1/24 mtu 1500
@@ -131,7 +131,7 @@ public class DeviceFeatureTests
     [Fact]
     public void A_case_with_an_IPv6_socket_gets_IPv6_on_its_link_and_nothing_stray()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var host = CaseParser.Parse("inline", "inline", """
             clauses: udp_sendmsg.pending_family
             host:

@@ -43,7 +43,7 @@ public class HermeticTests
     [Fact]
     public void Runs_and_failed_runs_leave_no_namespace_interface_or_child()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var namespaces = Namespaces();
         var links = Links();
         var children = Children();

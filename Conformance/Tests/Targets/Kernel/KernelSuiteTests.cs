@@ -19,7 +19,7 @@ public class KernelSuiteTests
     [Fact]
     public void Every_case_passes_on_the_live_kernel_under_the_linux_profile()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var files = CaseLibrary.Load(CaseLibrary.DefaultFolder(Root));
         Assert.NotEmpty(files);
         var target = new KernelTarget();

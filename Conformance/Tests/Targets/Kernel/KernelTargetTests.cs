@@ -15,7 +15,7 @@ namespace Udpconf.Tests.Targets.Kernel;
 /// These need root and /dev/net/tun (CI has both).</summary>
 public class KernelTargetTests
 {
-    private static void RequireKernel() => Capability.Require(KernelTarget.CanRun(out var why), why);
+    private static void RequireKernel() => Capability.RequireLive(KernelTarget.CanRun(out var why), why);
 
     private static readonly Ipv4Address Destination = Ipv4Address.Parse("198.51.100.7");
 

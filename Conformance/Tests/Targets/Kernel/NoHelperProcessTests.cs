@@ -47,7 +47,7 @@ public class NoHelperProcessTests
     [Fact]
     public void Cases_using_every_part_of_the_namespace_setup_pass_with_no_program_on_the_path()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var all = CaseLibrary.Load(CaseLibrary.DefaultFolder(Root)).Where(f => f.Case?.AppliesTo(Profile.Linux.Name) == true)
             .Select(f => f.Case!).ToArray();
         var chosen = new List<Case>();
@@ -127,7 +127,7 @@ public class NetlinkErrorTests
     [Fact]
     public void Adding_an_address_or_route_twice_is_EEXIST_named_and_a_rule_for_a_missing_chain_is_ENOENT()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var (address, route, rule) = Sandbox.Run(HostConfig.Default, sandbox =>
         {
             using var rtnetlink = new RtNetlink();

@@ -29,7 +29,7 @@ public class OptionCoverageTests
     [Fact]
     public void No_option_the_kernel_knows_is_answered_with_confidence_as_unknown()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var probes = Levels.SelectMany(l => l.Numbers.SelectMany(n => new (string What, Func<Fd, Operation> Make)[]
         {
             ($"setsockopt {l.Name} {n}", fd => new SetSockOptOp(fd, l.Level, n, UserBuffer.Of(new byte[4]), 4)),
@@ -61,7 +61,7 @@ public class OptionCoverageTests
     [Fact]
     public void No_control_message_is_accepted_by_one_and_refused_by_the_other()
     {
-        Capability.Require(KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var remote = UserBuffer.Of(SockAddr.In(Hosts.Remote, 9));
         var probes = Levels.SelectMany(l => Enumerable.Range(0, 128).Select(type => (What: $"cmsg {l.Name} {type}",
             Make: (Func<Fd, Operation>)(fd => new SendMsgOp(fd, remote, SockAddr.InLength, [UserBuffer.Pattern(10)],

@@ -29,7 +29,7 @@ public class VmSuiteTests
     [InlineData("6.12", "linux-6.12")]
     public void Every_case_passes_in_the_VM_under_its_line_and_agrees_with_the_recorded_run(string kernel, string line)
     {
-        Capability.Require(VmTarget.CanRun(out var why), why);
+        Capability.RequireLive(VmTarget.CanRun(out var why), why);
         using var vm = VmTarget.Start(kernel, VmTarget.GuestCommand(UdpconfDll), _ => { }, out why);
         Assert.True(vm is not null, why);
         var profile = Profile.ForRelease(vm.Release);
@@ -63,7 +63,7 @@ public class VmSuiteTests
     [InlineData("TERM")]
     public void Killing_udpconf_mid_run_leaves_no_qemu_and_no_partial_cache_folder(string signal)
     {
-        Capability.Require(VmTarget.CanRun(out var why), why);
+        Capability.RequireLive(VmTarget.CanRun(out var why), why);
         // qemu processes that were already there (another run of udpconf on this machine) are not this test's.
         var before = Qemus().ToHashSet();
         List<int> Ours() => Qemus().Where(pid => !before.Contains(pid)).ToList();
@@ -191,7 +191,7 @@ public class ServeKernelTests
     [Fact]
     public void The_kernel_through_serve_kernel_gives_the_kernel_targets_verdicts()
     {
-        Capability.Require(Suite.Targets.Kernel.KernelTarget.CanRun(out var why), why);
+        Capability.RequireLive(Suite.Targets.Kernel.KernelTarget.CanRun(out var why), why);
         var served = Suite.Targets.Exec.ExecTarget.Connect($"\"{Hostile.Udpconf}\" serve-kernel", out why);
         Assert.True(served is not null, why);
         Assert.Contains(Suite.Targets.Exec.ProtocolServer.Sessions, served.Features);

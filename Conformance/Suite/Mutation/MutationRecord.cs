@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Udpconf.Suite.Mutation;
+
+/// <summary>A mutant no test detected, as recorded: where, what was replaced by what, and, when it has been shown to
+/// change nothing observable, the one-line reason (from <see cref="Equivalents"/>).</summary>
+public sealed record Survivor(int Line, string Mutator, string Original, string Replacement, string Status, string LineText,
+    string? Equivalent);
+
+/// <summary>The mutants of one file of Reference/ at the content <see cref="Sha256"/> they were measured on.</summary>
+public sealed record FileRecord(string Path, string Sha256, int Killed, int Timeout, int Survived, int NoCoverage, int Other,
+    IReadOnlyList<Survivor> Survivors)
+{
+    [JsonIgnore] public int Detected => Killed + Timeout;
+    [JsonIgnore] public int Undetected => Survived + NoCoverage;
+}
+
+/// <summary>
+/// The project's own measure of its power: the Stryker.NET result for every file of the model, kept in
+/// reports/mutation.json (read by the tests) and rendered as reports/mutation.md. Each file carries the hash of the
+/// text it was measured on, so that a change to the model without a new measurement is seen without running Stryker.
+/// </summary>
+public sealed record MutationRecord(string Tool, string Level, string TestProjects, IReadOnlyList<FileRecord> Files)
+{
+    public const string JsonRelativePath = "reports/mutation.json";
+    public const string MarkdownRelativePath = "reports/mutation.md";
+    public const string ModelFolder = "Reference";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, MaxDepth = 16,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public int Detected => Files.Sum(f => f.Detected);
+    public int Undetected => Files.Sum(f => f.Undetected);
+    public int Equivalent => Files.Sum(f => f.Survivors.Count(s => s.Equivalent is not null));
+
+    /// <summary>Stryker's mutation score: detected over detected and undetected (compile errors and ignored mutants
+    /// count in neither).</summary>
+    public double Score => Detected + Undetected == 0 ? 1 : (double)Detected / (Detected + Undetected);
+
+    /// <summary>The survivors nobody has explained: each is a test, law or case the suite lacks.</summary>
+    public IEnumerable<(FileRecord File, Survivor Survivor)> Unexplained =>
+        Files.SelectMany(f => f.Survivors.Where(s => s.Equivalent is null).Select(s => (f, s)));
+
+    public static MutationRecord Empty => new("", "", "", []);
+
+    public static MutationRecord Load(string root)
+    {
+        var path = Path.Combine(root, JsonRelativePath);
+        if (!File.Exists(path)) return Empty;
+        try
+        {
+            return JsonSerializer.Deserialize<MutationRecord>(File.ReadAllBytes(path), Options)
+                   ?? throw new InvalidDataException($"{path}: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: line {e.LineNumber + 1}: {e.Message}");
+        }
+    }
+
+    public void Save(string root)
+    {
+        Directory.CreateDirectory(Path.Combine(root, "reports"));
+        File.WriteAllText(Path.Combine(root, JsonRelativePath), JsonSerializer.Serialize(this, Options) + "\n");
+        File.WriteAllText(Path.Combine(root, MarkdownRelativePath), ToMarkdown());
+    }
+
+    /// <summary>The model's source files, relative to Reference/ with forward slashes, in ordinal order.</summary>
+    public static IReadOnlyList<string> ModelFiles(string root)
+    {
+        var folder = Path.Combine(root, ModelFolder);
+        return Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith("bin/", StringComparison.Ordinal) && !f.StartsWith("obj/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToArray();
+    }
+
+    public static string Hash(string root, string file) =>
+        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, ModelFolder, file))))[..16];
+
+    /// <summary>The model's files whose record is missing or was measured on other text, with why.</summary>
+    public IReadOnlyList<string> Stale(string root)
+    {
+        var recorded = Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var stale = new List<string>();
+        foreach (var file in ModelFiles(root))
+        {
+            if (!recorded.TryGetValue(file, out var entry)) stale.Add($"{file}: never measured");
+            else if (entry.Sha256 != Hash(root, file)) stale.Add($"{file}: changed since it was measured");
+        }
+        return stale;
+    }
+
+    /// <summary>This record with the files of a new Stryker run put in place of their old entries, and entries of files
+    /// that no longer exist dropped. <paramref name="measured"/> are all the files the run mutated, those without a
+    /// single mutant included.</summary>
+    public MutationRecord Merge(string root, IReadOnlyCollection<string> measured, IReadOnlyList<Mutant> mutants,
+        Equivalents equivalents, string tool, string level, string testProjects)
+    {
+        var existing = ModelFiles(root).ToHashSet(StringComparer.Ordinal);
+        var byFile = mutants.ToLookup(m => m.File, StringComparer.Ordinal);
+        var fresh = measured.Select(file =>
+        {
+            var of = byFile[file].ToArray();
+            var survivors = of.Where(m => m.Undetected).OrderBy(m => m.Line).ThenBy(m => m.Column)
+                .Select(m => new Survivor(m.Line, m.Mutator, m.Original, m.Replacement, m.Status, m.LineText, equivalents.Reason(m)))
+                .ToArray();
+            return new FileRecord(file, Hash(root, file), of.Count(m => m.Status == "Killed"), of.Count(m => m.Status == "Timeout"),
+                of.Count(m => m.Status == "Survived"), of.Count(m => m.Status == "NoCoverage"),
+                of.Count(m => !m.Detected && !m.Undetected), survivors);
+        }).ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var files = Files.Where(f => existing.Contains(f.Path) && !fresh.ContainsKey(f.Path)).Concat(fresh.Values)
+            .OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
+        return new MutationRecord(tool, level, testProjects, files);
+    }
+
+    /// <summary>The record with each survivor's reason taken anew from <paramref name="equivalents"/> (after the list
+    /// of equivalent mutants was edited, without a new Stryker run).</summary>
+    public MutationRecord Explain(Equivalents equivalents) => this with
+    {
+        Files = Files.Select(f => f with
+        {
+            Survivors = f.Survivors.Select(s => s with { Equivalent = equivalents.Reason(f.Path, s) }).ToArray(),
+        }).ToArray(),
+    };
+
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder();
+        string Percent(double value) => value.ToString("0.00", CultureInfo.InvariantCulture) + " %";
+        text.AppendLine("# Mutation testing of the model");
+        text.AppendLine();
+        text.AppendLine($"Generated by `./udpconf mutate` from `{JsonRelativePath}` ({Tool}, mutation level {Level}, tests: {TestProjects}).");
+        text.AppendLine("Each file was measured on the text whose hash it carries; a test fails when the model changes without a new measurement.");
+        text.AppendLine("Survivors explained in `Reference/equivalent-mutants.json` change nothing observable; the others are what the suite still lacks.");
+        text.AppendLine();
+        text.AppendLine($"**Score {Percent(100 * Score)}**: {Detected} detected (killed or timed out), {Undetected} not, of which {Equivalent} are equivalent with a reason and {Undetected - Equivalent} unexplained.");
+        text.AppendLine();
+        text.AppendLine("| file | killed | timeout | survived | no coverage | score | unexplained |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var f in Files)
+        {
+            var score = f.Detected + f.Undetected == 0 ? "–" : Percent(100.0 * f.Detected / (f.Detected + f.Undetected));
+            text.AppendLine($"| `{f.Path}` | {f.Killed} | {f.Timeout} | {f.Survived} | {f.NoCoverage} | {score} | {f.Survivors.Count(s => s.Equivalent is null)} |");
+        }
+        text.AppendLine();
+        text.AppendLine("## Survivors");
+        text.AppendLine();
+        foreach (var f in Files.Where(f => f.Survivors.Count > 0))
+        {
+            text.AppendLine($"### `{f.Path}`");
+            text.AppendLine();
+            foreach (var s in f.Survivors)
+            {
+                var what = $"line {s.Line}, {s.Mutator} ({s.Status}): `{Code(s.Original)}` → `{Code(s.Replacement)}`";
+                text.AppendLine(s.Equivalent is null ? $"- {what}: **unexplained**" : $"- {what}: equivalent: {s.Equivalent}");
+            }
+            text.AppendLine();
+        }
+        return text.ToString();
+    }
+
+    private static string Code(string text)
+    {
+        var folded = StrykerReport.Fold(text).Replace("`", "'");
+        return folded.Length <= 80 ? folded : folded[..77] + "...";
+    }
+}
+
+/// <summary>One equivalent mutant: the mutant's key parts and why no behaviour can tell it from the model.</summary>
+public sealed record EquivalentMutant(string File, string Mutator, string Original, string Replacement, string Line, string Reason);
+
+/// <summary>The hand-written list of mutants shown equivalent, Reference/equivalent-mutants.json.</summary>
+public sealed class Equivalents
+{
+    public const string RelativePath = "Reference/equivalent-mutants.json";
+    private readonly Dictionary<string, string> reasons;
+
+    public IReadOnlyList<EquivalentMutant> Entries { get; }
+
+    public Equivalents(IReadOnlyList<EquivalentMutant> entries)
+    {
+        Entries = entries;
+        reasons = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var e in entries) reasons.TryAdd(Key(e.File, e.Mutator, e.Original, e.Replacement, e.Line), e.Reason);
+    }
+
+    private static string Key(string file, string mutator, string original, string replacement, string line) =>
+        $"{file}|{mutator}|{StrykerReport.Fold(original)}|{StrykerReport.Fold(replacement)}|{StrykerReport.Fold(line)}";
+
+    public string? Reason(Mutant m) => reasons.GetValueOrDefault(Key(m.File, m.Mutator, m.Original, m.Replacement, m.LineText));
+
+    public string? Reason(string file, Survivor s) => reasons.GetValueOrDefault(Key(file, s.Mutator, s.Original, s.Replacement, s.LineText));
+
+    public static Equivalents Load(string root)
+    {
+        var path = Path.Combine(root, RelativePath);
+        if (!File.Exists(path)) return new Equivalents([]);
+        try
+        {
+            var entries = JsonSerializer.Deserialize<EquivalentMutant[]>(File.ReadAllBytes(path),
+                new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, MaxDepth = 8 }) ?? [];
+            foreach (var (entry, index) in entries.Select((e, i) => (e, i)))
+                if (string.IsNullOrWhiteSpace(entry.Reason) || entry.File is null || entry.Mutator is null)
+                    throw new InvalidDataException($"{path}: entry {index + 1}: file, mutator and a reason are required");
+            return new Equivalents(entries);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: line {e.LineNumber + 1}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Udpconf.Suite;
+using Udpconf.Suite.Mutation;
+using Udpconf.Tests.Cli;
+using Xunit;
+
+namespace Udpconf.Tests.Mutation;
+
+/// <summary>
+/// The project's record of its mutation score (reports/mutation.json, written by ./udpconf mutate): read from Stryker's
+/// report, merged per file, explained by Reference/equivalent-mutants.json, and kept fresh: a change to the model
+/// without a new measurement of the changed file fails here, without running Stryker.
+/// </summary>
+public sealed class MutationRecordTests
+{
+    private static readonly string Root = SpecMap.FindRoot(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
+
+    [Fact]
+    public void The_recorded_measurement_covers_every_file_of_the_model_as_it_is_now()
+    {
+        var record = MutationRecord.Load(Root);
+        var stale = record.Stale(Root);
+        Assert.True(stale.Count == 0,
+            "the mutation record is stale; run ./udpconf mutate --stale (or --since <the commit it was recorded at>):\n" +
+            string.Join("\n", stale));
+    }
+
+    [Fact]
+    public void Every_listed_equivalent_names_a_recorded_survivor_and_agrees_with_the_record()
+    {
+        var record = MutationRecord.Load(Root);
+        var equivalents = Equivalents.Load(Root);
+        // The record was taken with the list as it is: no reason was added, changed or removed since (mutate --explain).
+        Assert.Equal(JsonSerializer.Serialize(record.Explain(equivalents)), JsonSerializer.Serialize(record));
+        var survivors = record.Files.SelectMany(f => f.Survivors.Select(s => (f.Path, s))).ToArray();
+        var dead = equivalents.Entries.Where(e => !survivors.Any(x => x.Path == e.File && equivalents.Reason(x.Path, x.s) == e.Reason
+            && x.s.Mutator == e.Mutator && x.s.Replacement == e.Replacement)).Select(e => $"{e.File}: {e.Mutator} {e.Original} → {e.Replacement}");
+        Assert.Empty(dead);
+    }
+
+    private const string Source = "class C\n{\n    int F(int a) => a + 1;\n    bool G(int b) => b > 0;\n}\n";
+
+    private static string Report(string file, params (int Line, int Column, int EndColumn, string Mutator, string Replacement, string Status)[] mutants) =>
+        JsonSerializer.Serialize(new
+        {
+            schemaVersion = "1",
+            files = new Dictionary<string, object>
+            {
+                [file] = new
+                {
+                    language = "cs",
+                    source = Source,
+                    mutants = mutants.Select((m, i) => new
+                    {
+                        id = (i + 1).ToString(), mutatorName = m.Mutator, replacement = m.Replacement, status = m.Status,
+                        location = new { start = new { line = m.Line, column = m.Column }, end = new { line = m.Line, column = m.EndColumn } },
+                    }),
+                },
+            },
+        });
+
+    /// <summary>A throw-away checkout: the model's folder with one file and the Stryker configuration.</summary>
+    private static TempCases Checkout()
+    {
+        var checkout = new TempCases().AsRepository();
+        Directory.CreateDirectory(checkout.PathOf("Reference/Sub"));
+        File.WriteAllText(checkout.PathOf("Reference/Sub/C.cs"), Source);
+        File.WriteAllText(checkout.PathOf("Reference/stryker-config.json"), "{ \"stryker-config\": { \"test-projects\": [\"../Conformance/Tests/Conformance.Tests.csproj\"] } }");
+        return checkout;
+    }
+
+    [Fact]
+    public void A_report_gives_each_mutant_its_replaced_text_and_line()
+    {
+        using var checkout = Checkout();
+        var report = checkout.PathOf("report.json");
+        File.WriteAllText(report, Report(checkout.PathOf("Reference/Sub/C.cs"),
+            (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed"), (4, 22, 27, "Equality mutation", "b >= 0", "Survived")));
+        var mutants = StrykerReport.Read(report, checkout.PathOf("Reference"));
+        Assert.Equal(2, mutants.Count);
+        Assert.Equal(new Mutant("Sub/C.cs", 3, 21, "Arithmetic mutation", "a + 1", "a - 1", "Killed", "int F(int a) => a + 1;"), mutants[0]);
+        Assert.True(mutants[0].Detected);
+        Assert.True(mutants[1].Undetected);
+        Assert.Equal("b > 0", mutants[1].Original);
+    }
+
+    [Theory]
+    [InlineData("{ not json", "line 1: not JSON")]
+    [InlineData("{\"schemaVersion\":\"1\"}", "no \"files\" object")]
+    [InlineData("{\"files\":{\"a.cs\":{\"source\":\"\"}}}", "a.cs: no \"mutants\" array")]
+    [InlineData("{\"files\":{\"a.cs\":{\"source\":\"\",\"mutants\":[{\"mutatorName\":\"m\",\"replacement\":\"r\",\"status\":\"Killed\"}]}}}", "a mutant without location.start")]
+    public void A_malformed_report_is_an_error_naming_the_report_and_the_problem(string text, string problem)
+    {
+        using var checkout = Checkout();
+        var report = checkout.PathOf("bad.json");
+        File.WriteAllText(report, text);
+        var error = Assert.Throws<InvalidDataException>(() => StrykerReport.Read(report, checkout.Root));
+        Assert.StartsWith(report, error.Message);
+        Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void A_new_run_replaces_the_files_it_measured_keeps_the_others_and_drops_files_that_are_gone()
+    {
+        using var checkout = Checkout();
+        File.WriteAllText(checkout.PathOf("Reference/D.cs"), "class D;\n");
+        var old = new MutationRecord("t", "Standard", "x", [
+            new FileRecord("D.cs", MutationRecord.Hash(checkout.Root, "D.cs"), 3, 0, 0, 0, 0, []),
+            new FileRecord("Gone.cs", "0", 1, 0, 0, 0, 0, []),
+            new FileRecord("Sub/C.cs", "0", 9, 0, 0, 0, 0, []),
+        ]);
+        Assert.Equal(["Sub/C.cs: changed since it was measured"], old.Stale(checkout.Root));
+        var mutants = new[]
+        {
+            new Mutant("Sub/C.cs", 3, 21, "Arithmetic mutation", "a + 1", "a - 1", "Killed", "int F(int a) => a + 1;"),
+            new Mutant("Sub/C.cs", 4, 23, "Equality mutation", "b > 0", "b >= 0", "Survived", "bool G(int b) => b > 0;"),
+            new Mutant("Sub/C.cs", 4, 23, "Equality mutation", "b > 0", "b < 0", "Timeout", "bool G(int b) => b > 0;"),
+            new Mutant("Sub/C.cs", 4, 23, "Boolean mutation", "b > 0", "true", "NoCoverage", "bool G(int b) => b > 0;"),
+        };
+        var merged = old.Merge(checkout.Root, ["Sub/C.cs"], mutants, new Equivalents([]), "t2", "Standard", "x");
+        Assert.Equal(["D.cs", "Sub/C.cs"], merged.Files.Select(f => f.Path));
+        var c = merged.Files[1];
+        Assert.Equal((1, 1, 1, 1), (c.Killed, c.Timeout, c.Survived, c.NoCoverage));
+        Assert.Equal(2, c.Survivors.Count);
+        Assert.Empty(merged.Stale(checkout.Root));
+        Assert.Equal(5.0 / 7, merged.Score, 6);
+        Assert.Equal(2, merged.Unexplained.Count());
+    }
+
+    [Fact]
+    public void An_equivalent_is_found_by_its_text_after_its_line_moved()
+    {
+        var survivor = new Mutant("Sub/C.cs", 4, 23, "Equality mutation", "b > 0", "b >= 0", "Survived", "bool G(int b) => b > 0;");
+        var equivalents = new Equivalents([new EquivalentMutant("Sub/C.cs", "Equality mutation", "b  >  0", "b >= 0", "bool G(int b) => b > 0;", "b is never 0")]);
+        Assert.Equal("b is never 0", equivalents.Reason(survivor));
+        Assert.Equal("b is never 0", equivalents.Reason(survivor with { Line = 40 }));
+        Assert.Null(equivalents.Reason(survivor with { Replacement = "b < 0" }));
+        Assert.Null(equivalents.Reason(survivor with { LineText = "bool H(int b) => b > 0;" }));
+    }
+
+    [Fact]
+    public void Mutate_records_a_report_fails_on_an_unexplained_survivor_and_passes_once_it_is_explained()
+    {
+        using var checkout = Checkout();
+        var report = checkout.PathOf("report.json");
+        File.WriteAllText(report, Report(checkout.PathOf("Reference/Sub/C.cs"),
+            (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed"), (4, 22, 27, "Equality mutation", "b >= 0", "Survived")));
+        var run = CliHarness.Run(checkout.Root, "mutate", "--report", report);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("mutation score 50.00 %: 1 detected, 1 not (0 equivalent, 1 unexplained)", run.Out);
+        var markdown = File.ReadAllText(checkout.PathOf(MutationRecord.MarkdownRelativePath));
+        Assert.Contains("line 4, Equality mutation (Survived): `b > 0` → `b >= 0`: **unexplained**", markdown);
+
+        File.WriteAllText(checkout.PathOf(Equivalents.RelativePath), JsonSerializer.Serialize(new[]
+        {
+            new { file = "Sub/C.cs", mutator = "Equality mutation", original = "b > 0", replacement = "b >= 0", line = "bool G(int b) => b > 0;", reason = "b is never 0" },
+        }));
+        run = CliHarness.Run(checkout.Root, "mutate", "--explain");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("(1 equivalent, 0 unexplained)", run.Out);
+        Assert.Contains("equivalent: b is never 0", File.ReadAllText(checkout.PathOf(MutationRecord.MarkdownRelativePath)));
+
+        File.AppendAllText(checkout.PathOf("Reference/Sub/C.cs"), "// changed\n");
+        run = CliHarness.Run(checkout.Root, "mutate", "--explain");
+        Assert.Contains("not measured on the current text: Sub/C.cs: changed since it was measured", run.Out);
+    }
+
+    [Theory]
+    [InlineData("--file", "Nope.cs", "--file Nope.cs: not a source file of Reference/")]
+    [InlineData("--since", "no-such-revision", "--since no-such-revision: git cannot compare")]
+    [InlineData("--report", "/nonexistent/report.json", "no Stryker report at")]
+    public void Mutate_refuses_what_it_cannot_measure_with_exit_2_and_the_reason(string option, string value, string reason)
+    {
+        using var checkout = Checkout();
+        var run = CliHarness.Run(checkout.Root, "mutate", option, value);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains(reason, run.Error);
+    }
+
+    [Fact]
+    public void Mutate_outside_a_checkout_with_the_model_is_exit_2()
+    {
+        using var cases = new TempCases().AsRepository();
+        var run = CliHarness.Run(cases.Root, "mutate", "--explain");
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("mutate needs the model and Reference/stryker-config.json", run.Error);
+    }
+
+    /// <summary>The cause of Stryker's "coverage relay ack" time-outs, removed: once a mutation run's test host has
+    /// isolated its children, a child started by a test sees none of the coverage variables.</summary>
+    [Fact]
+    public void Children_of_an_isolated_test_host_inherit_no_coverage_variables()
+    {
+        if (MutationRun.Active) Assert.Skip("in a mutation run the variables are Stryker's own");
+        foreach (var variable in MutationRun.CoverageVariables) Environment.SetEnvironmentVariable(variable, "stryker-test-" + variable);
+        MutationRun.IsolateChildren();
+        var start = new ProcessStartInfo("/bin/sh", ["-c", "echo \"[$STRYKER_COVERAGE_FILE$STRYKER_COVERAGE_EPOCH_FILE]\""]) { RedirectStandardOutput = true };
+        using var child = Process.Start(start)!;
+        var seen = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        Assert.Equal("[]\n", seen);
+        Assert.All(MutationRun.CoverageVariables, v => Assert.Null(Environment.GetEnvironmentVariable(v)));
+    }
+}

@@ -1,0 +1,3 @@
+// Under ./udpconf mutate, children of the test process must not take part in Stryker's per-test coverage (see
+// MutationRun.IsolateChildren).
+[assembly: Udpconf.TestSupport.IsolateMutationCoverage]

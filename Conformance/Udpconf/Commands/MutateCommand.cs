@@ -1,0 +1,239 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Udpconf.Suite.Mutation;
+
+namespace Udpconf.Cli.Commands;
+
+/// <summary>
+/// Mutation testing of the model: Stryker.NET (the repository's local tool, Reference/stryker-config.json) mutates
+/// Reference/ and runs the tests that can kill a mutant of the model; the result of every file it mutated replaces that
+/// file's entry in reports/mutation.json and .md, with the equivalent mutants of Reference/equivalent-mutants.json
+/// named as such. Exit 0 when every recorded survivor is explained, 1 when one is not, 2 on a usage or tool error.
+/// </summary>
+public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--file <PATH>")]
+        [Description("A file of Reference/ to mutate (relative to Reference/, repeatable). Default: every file.")]
+        public string[] Files { get; set; } = [];
+
+        [CommandOption("--since <REF>")]
+        [Description("Mutate only the files of Reference/ that differ from the git revision REF (committed or not).")]
+        public string? Since { get; set; }
+
+        [CommandOption("--stale")]
+        [Description("Mutate only the files whose recorded measurement is missing or was made on other text.")]
+        public bool Stale { get; set; }
+
+        [CommandOption("--report <JSON>")]
+        [Description("Record an existing Stryker mutation-report.json instead of running Stryker (its files, or --file's).")]
+        public string? Report { get; set; }
+
+        [CommandOption("--explain")]
+        [Description("Only take the reasons of Reference/equivalent-mutants.json into the record anew; run nothing.")]
+        public bool Explain { get; set; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Where Stryker writes its logs and HTML/JSON reports. Default: TestResults/mutation.")]
+        public string? Out { get; set; }
+    }
+
+    public const string Tool = "Stryker.NET 5.1.0";
+    public const string ConfigRelativePath = "Reference/stryker-config.json";
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        if (io.RootOrFail() is not { } root) return ExitCodes.Usage;
+        if (!File.Exists(Path.Combine(root, ConfigRelativePath)))
+        {
+            io.Fail($"{io.Show(root)} is not a udpconf checkout: mutate needs the model and {ConfigRelativePath}");
+            return ExitCodes.Usage;
+        }
+        MutationRecord record;
+        Equivalents equivalents;
+        try
+        {
+            record = MutationRecord.Load(root);
+            equivalents = Equivalents.Load(root);
+        }
+        catch (InvalidDataException e)
+        {
+            io.Fail(e.Message);
+            return ExitCodes.Usage;
+        }
+        if (settings.Explain)
+        {
+            record = record.Explain(equivalents);
+            record.Save(root);
+            return Summarize(root, record);
+        }
+
+        var all = MutationRecord.ModelFiles(root);
+        if (Select(root, settings, record, all) is not { } files) return ExitCodes.Usage;
+        if (files.Count == 0)
+        {
+            io.Out.WriteLine("nothing to mutate: no file of Reference/ is selected");
+            return Summarize(root, record);
+        }
+
+        string report;
+        if (settings.Report is { } given) report = Path.GetFullPath(given);
+        else
+        {
+            var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "TestResults", "mutation"));
+            var started = Stopwatch.StartNew();
+            var code = RunStryker(root, files.Count == all.Count ? [] : files, output, cancellation);
+            if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
+            if (code != 0)
+            {
+                io.Fail($"Stryker failed (exit {code}); its log is under {io.Show(output)}");
+                return ExitCodes.Usage;
+            }
+            report = Path.Combine(output, "reports", "mutation-report.json");
+            io.Out.WriteLine($"Stryker mutated {files.Count} file(s) in {started.Elapsed.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min");
+        }
+        if (!File.Exists(report))
+        {
+            io.Fail($"no Stryker report at {io.Show(report)}");
+            return ExitCodes.Usage;
+        }
+        IReadOnlyList<Mutant> mutants;
+        try
+        {
+            mutants = StrykerReport.Read(report, Path.Combine(root, MutationRecord.ModelFolder));
+        }
+        catch (InvalidDataException e)
+        {
+            io.Fail(e.Message);
+            return ExitCodes.Usage;
+        }
+        var measured = settings.Report is not null && settings.Files.Length == 0
+            ? mutants.Select(m => m.File).Distinct().Where(all.Contains).ToArray()
+            : files;
+        record = record.Merge(root, measured, mutants, equivalents, Tool, "Standard", TestProjects(root));
+        record.Save(root);
+        return Summarize(root, record);
+    }
+
+    /// <summary>The files of Reference/ the options select, or null after saying what was wrong.</summary>
+    private IReadOnlyList<string>? Select(string root, Settings settings, MutationRecord record, IReadOnlyList<string> all)
+    {
+        var chosen = new List<string>();
+        foreach (var file in settings.Files)
+        {
+            var relative = file.Replace('\\', '/');
+            if (relative.StartsWith("Reference/", StringComparison.Ordinal)) relative = relative["Reference/".Length..];
+            if (!all.Contains(relative))
+            {
+                io.Fail($"--file {file}: not a source file of Reference/");
+                return null;
+            }
+            chosen.Add(relative);
+        }
+        if (settings.Since is { } since)
+        {
+            if (Git(root, ["diff", "--name-only", since, "--", MutationRecord.ModelFolder]) is not { } changed
+                || Git(root, ["ls-files", "--others", "--exclude-standard", "--", MutationRecord.ModelFolder]) is not { } added)
+            {
+                io.Fail($"--since {since}: git cannot compare the checkout with that revision");
+                return null;
+            }
+            chosen.AddRange(changed.Concat(added).Select(p => p[(MutationRecord.ModelFolder.Length + 1)..]).Where(all.Contains));
+        }
+        if (settings.Stale)
+            chosen.AddRange(record.Stale(root).Select(line => line[..line.IndexOf(": ", StringComparison.Ordinal)]));
+        var selective = settings.Files.Length > 0 || settings.Since is not null || settings.Stale;
+        return selective ? chosen.Distinct().Order(StringComparer.Ordinal).ToArray() : all;
+    }
+
+    private static string[]? Git(string root, string[] args)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in args) start.ArgumentList.Add(arg);
+            using var process = Process.Start(start)!;
+            var error = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            _ = error.Result;
+            return process.ExitCode == 0 ? output.Split('\n', StringSplitOptions.RemoveEmptyEntries) : null;
+        }
+        catch (Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    private static string TestProjects(string root)
+    {
+        var config = File.ReadAllText(Path.Combine(root, ConfigRelativePath));
+        return string.Join(", ", new[] { "Conformance.Tests", "Properties" }.Where(p => config.Contains(p + ".csproj", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Runs the local tool (restored first) in Reference/, its output shown as it comes; Ctrl-C stops it and
+    /// its test hosts.</summary>
+    private int RunStryker(string root, IReadOnlyList<string> files, string output, CancellationToken cancellation)
+    {
+        if (RunShown(root, ["tool", "restore"], cancellation) is var restored and not 0) return restored;
+        var args = new List<string> { "stryker", "-f", "stryker-config.json", "-O", output, "--skip-version-check" };
+        foreach (var file in files) args.AddRange(["-m", "**/" + file]);
+        try
+        {
+            return RunShown(Path.Combine(root, MutationRecord.ModelFolder), args, cancellation);
+        }
+        finally
+        {
+            RemoveMutatedModel(root);
+        }
+    }
+
+    /// <summary>Stryker leaves the mutated model in the test projects' output folders, newer than the real one, so that
+    /// an incremental build would not copy the real one back: those copies are removed, and the next build puts it back.</summary>
+    private static void RemoveMutatedModel(string root)
+    {
+        foreach (var project in new[] { "Conformance/Tests", "Properties" })
+        {
+            var output = Path.Combine(root, project, "bin");
+            if (!Directory.Exists(output)) continue;
+            foreach (var copy in Directory.EnumerateFiles(output, "Udpconf.Reference.*", SearchOption.AllDirectories)) File.Delete(copy);
+        }
+    }
+
+    private int RunShown(string directory, IReadOnlyList<string> args, CancellationToken cancellation)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) io.Out.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) io.Error.WriteLine(e.Data); };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            io.Fail($"dotnet cannot be started: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using (cancellation.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    private int Summarize(string root, MutationRecord record)
+    {
+        var unexplained = record.Unexplained.ToArray();
+        io.Out.WriteLine($"mutation score {(100 * record.Score).ToString("0.00", CultureInfo.InvariantCulture)} %: " +
+                         $"{record.Detected} detected, {record.Undetected} not ({record.Equivalent} equivalent, {unexplained.Length} unexplained); " +
+                         $"wrote {MutationRecord.MarkdownRelativePath}");
+        foreach (var stale in record.Stale(root)) io.Out.WriteLine($"  not measured on the current text: {stale}");
+        return unexplained.Length == 0 ? ExitCodes.Passed : ExitCodes.Failed;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Reflection;
+
+namespace Udpconf.Reference;
+
+/// <summary>Which side of a limit is past it: the first value the answer differs for.</summary>
+public enum Past
+{
+    /// <summary>A maximum: <c>At + 1</c> is past it.</summary>
+    Above,
+    /// <summary>A minimum: <c>At - 1</c> is past it.</summary>
+    Below,
+}
+
+/// <summary>A numeric limit of the model: the last value on one side (<see cref="At"/>), and the side past it, where
+/// the call answers otherwise (an errno, a cap, another layout). The model's code compares against these, so that this
+/// list is the model's limits; a test holds the case library to a case at each limit and one past it.</summary>
+public sealed record Limit(string Name, long At, Past Past, string Clause, string Meaning)
+{
+    public long Beyond => Past == Past.Above ? At + 1 : At - 1;
+}
+
+/// <summary>Every numeric limit of the model (see <see cref="Limit"/>).</summary>
+public static class Limits
+{
+    /// <summary>UIO_MAXIOV: a gather list of more entries is EMSGSIZE.</summary>
+    public static readonly Limit IovCount = new("iov count", 1024, Past.Above, ClauseId.SendmsgIovLength,
+        "sendmsg's msg_iovlen: UIO_MAXIOV entries at most, more is EMSGSIZE");
+
+    /// <summary>UIO_MAXIOV again: sendmmsg sends at most this many messages, a larger vlen is cut to it.</summary>
+    public static readonly Limit MmsgVlen = new("sendmmsg vlen", 1024, Past.Above, ClauseId.SendmmsgVlenClamp,
+        "sendmmsg's vlen: UIO_MAXIOV messages at most, a larger vlen is cut to it");
+
+    /// <summary>sizeof(struct sockaddr_in): a shorter address is EINVAL for bind and connect.</summary>
+    public static readonly Limit AddressLength = new("sockaddr_in length", 16, Past.Below, ClauseId.Bind,
+        "bind's and connect's addrlen: sizeof(struct sockaddr_in) at least, less is EINVAL");
+
+    /// <summary>sizeof(struct sockaddr_storage): move_addr_to_kernel refuses a longer address.</summary>
+    public static readonly Limit AddressStorage = new("sockaddr_storage length", 128, Past.Above, ClauseId.Bind,
+        "an address argument's length: 128 at most (move_addr_to_kernel), more is EINVAL");
+
+    /// <summary>IP options: 40 bytes at most (setsockopt IP_OPTIONS).</summary>
+    public static readonly Limit IpOptionsLength = new("IP options length", 40, Past.Above, ClauseId.SetSockOpt,
+        "IP_OPTIONS' optlen: 40 bytes at most, more is EINVAL");
+
+    /// <summary>IP_TTL takes 1 to 255 (and -1, the default).</summary>
+    public static readonly Limit TtlLowest = new("IP_TTL lowest", 1, Past.Below, ClauseId.SetSockOpt, "IP_TTL: 0 is EINVAL");
+    public static readonly Limit TtlHighest = new("IP_TTL highest", 255, Past.Above, ClauseId.SetSockOpt, "IP_TTL: 256 is EINVAL");
+
+    /// <summary>IP_MULTICAST_TTL takes 0 to 255 (and -1, the default 1).</summary>
+    public static readonly Limit MulticastTtlHighest = new("IP_MULTICAST_TTL highest", 255, Past.Above, ClauseId.SetSockOpt,
+        "IP_MULTICAST_TTL: 256 is EINVAL");
+
+    /// <summary>The IP_TTL control message takes 1 to 255.</summary>
+    public static readonly Limit CmsgTtlLowest = new("cmsg IP_TTL lowest", 1, Past.Below, ClauseId.Cmsg, "an IP_TTL control message of 0 is EINVAL");
+    public static readonly Limit CmsgTtlHighest = new("cmsg IP_TTL highest", 255, Past.Above, ClauseId.Cmsg, "an IP_TTL control message of 256 is EINVAL");
+
+    /// <summary>The IP_TOS control message takes 0 to 255.</summary>
+    public static readonly Limit CmsgTosLowest = new("cmsg IP_TOS lowest", 0, Past.Below, ClauseId.Cmsg, "an IP_TOS control message of -1 is EINVAL");
+    public static readonly Limit CmsgTosHighest = new("cmsg IP_TOS highest", 255, Past.Above, ClauseId.Cmsg, "an IP_TOS control message of 256 is EINVAL");
+
+    /// <summary>A link's MTU: 68 (IPv4's minimum) to 65535 (what a TUN device takes).</summary>
+    public static readonly Limit MtuLowest = new("link MTU lowest", 68, Past.Below, ClauseId.HostChange, "an MTU below 68 is EINVAL");
+    public static readonly Limit MtuHighest = new("link MTU highest", 65535, Past.Above, ClauseId.HostChange, "an MTU above 65535 is EINVAL");
+
+    /// <summary>IP_MAX_MTU: an IPv4 datagram is 65535 bytes at most, a UDP payload 65507 without IP options.</summary>
+    public static readonly Limit DatagramLength = new("IPv4 datagram length", 65535, Past.Above, ClauseId.EmsgsizeTotal,
+        "the datagram a send builds: 65535 bytes with its headers at most, more is EMSGSIZE");
+
+    /// <summary>net.ipv4.igmp_max_memberships (the kernel's default, 20): the 21st group a socket joins is ENOBUFS.</summary>
+    public static readonly Limit Memberships = new("multicast memberships", 20, Past.Above, ClauseId.MulticastJoin,
+        "IP_ADD_MEMBERSHIP: 20 groups per socket, the 21st is ENOBUFS");
+
+    /// <summary>IFNAMSIZ: getsockopt SO_BINDTODEVICE needs room for a whole name.</summary>
+    public static readonly Limit DeviceNameBuffer = new("SO_BINDTODEVICE read length", 16, Past.Below, ClauseId.BindDeviceRead,
+        "getsockopt SO_BINDTODEVICE: an optlen below IFNAMSIZ (16) is EINVAL");
+
+    /// <summary>UDP_MAX_SEGMENTS: a GSO send makes 128 segments at most, on 6.18.44, 6.12.107 and 6.1.192 (1281 bytes at a
+    /// size of 10 are EINVAL; Conformance/probes).</summary>
+    public static readonly Limit GsoSegments = new("GSO segments", 128, Past.Above, ClauseId.GsoMaxSegments,
+        "a UDP_SEGMENT send: 128 segments at most, more is EINVAL");
+
+    /// <summary>Every limit above, in declaration order.</summary>
+    public static IReadOnlyList<Limit> All { get; } = typeof(Limits).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(Limit)).Select(f => (Limit)f.GetValue(null)!).ToArray();
+}
