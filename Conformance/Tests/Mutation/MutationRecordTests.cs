@@ -17,12 +17,13 @@ public sealed class MutationRecordTests
     private static readonly string Root = SpecMap.FindRoot(AppContext.BaseDirectory)
         ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
 
+    /// <summary>The cheap check CI makes: each recorded file was measured on the text it has now.</summary>
     [Fact]
-    public void The_recorded_measurement_covers_every_file_of_the_model_as_it_is_now()
+    public void No_recorded_file_of_the_model_changed_since_it_was_measured()
     {
         var record = MutationRecord.Load(Root);
-        var stale = record.Stale(Root);
-        Assert.True(stale.Count == 0,
+        var stale = record.Stale(Root).Where(s => !s.EndsWith(": never measured", StringComparison.Ordinal)).ToArray();
+        Assert.True(stale.Length == 0,
             "the mutation record is stale; run ./udpconf mutate --stale (or --since <the commit it was recorded at>):\n" +
             string.Join("\n", stale));
     }

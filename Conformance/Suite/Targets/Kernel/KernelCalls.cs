@@ -140,7 +140,16 @@ internal sealed class KernelCalls : IDisposable
                 return Result(r, errno);
             }
             case HostChangeOp op:
-                sandbox.Change(op.Interface, op.Mtu, op.Up);
+                try
+                {
+                    sandbox.Change(op.Interface, op.Mtu, op.Up);
+                }
+                catch (NetlinkException refused) when (op.Mtu is not null && refused.Errno == (int)Errno.EINVAL)
+                {
+                    // An MTU out of the link's range (below its min_mtu, above its max_mtu) is the call's answer, as
+                    // the model gives it; any other refusal is a broken run (a link the case does not have).
+                    return Result(-1, refused.Errno);
+                }
                 return (OutcomeKind.Value, 0, null, null);
             default:
                 return (OutcomeKind.Unmodeled, 0, null, null);
