@@ -76,3 +76,65 @@ public sealed class CorkFlushedOnLengthCheck(Profile profile) : MutantTarget(pro
         return observed;
     }
 }
+
+/// <summary>
+/// A mutant of the model the suite once let through (a Stryker or hand-made survivor, now killed by a case), made here
+/// as a target that hands the model a slightly different call or reports a slightly different answer, so that the
+/// differential machine's power over it is measured too.
+/// </summary>
+public sealed class SurvivorMutant(Profile profile, string name, Func<Operation, Operation>? rewrite = null,
+    Func<Operation, Outcome, Outcome>? answer = null) : MutantTarget(profile, name)
+{
+    protected override Observation Answer(Model model, Operation operation, Func<Outcome, Observation> observe)
+    {
+        var outcome = model.Run(rewrite?.Invoke(operation) ?? operation);
+        return observe(answer?.Invoke(operation, outcome) ?? outcome);
+    }
+
+    private const int SolIp = 0, SolUdp = 17, IpTtl = 2, IpMulticastTtl = 33, UdpCork = 1;
+
+    private static Operation IntOption(Operation operation, int level, int name, Func<int, int> change) =>
+        operation is SetSockOptOp { Value.Readable.Length: >= 4 } op && op.Level == level && op.OptName == name && op.OptLen >= 4
+            ? op with { Value = UserBuffer.Of(BitConverter.GetBytes(change(BinaryPrimitives.ReadInt32LittleEndian(op.Value!.Readable.Span)))) }
+            : operation;
+
+    /// <summary>The sample: each a survivor of issue 16, with the case that kills it now.</summary>
+    public static IReadOnlyDictionary<string, Func<Profile, ITarget>> Sample { get; } = new Dictionary<string, Func<Profile, ITarget>>
+    {
+        // udp_cork/udp_cork_any_value: only UDP_CORK 1 corks.
+        ["udp-cork-only-one"] = p => new SurvivorMutant(p, "udp-cork-only-one",
+            rewrite: op => IntOption(op, SolUdp, UdpCork, v => v == 1 ? 1 : 0)),
+        // udp_sendmsg/cmsg_ttl_tos_bounds_linux: an IP_TTL control message of 256 taken as 255.
+        ["cmsg-ttl-256-taken"] = p => new SurvivorMutant(p, "cmsg-ttl-256-taken", rewrite: op => op is SendMsgOp { Control: not null } send
+            ? send with { Control = UserBuffer.Of(Retyped(send.Control!.Readable, SolIp, IpTtl, v => v == 256 ? 255 : v)) } : op),
+        // multicast/ttl_bounds_linux: IP_MULTICAST_TTL 256 taken as 255.
+        ["multicast-ttl-256-taken"] = p => new SurvivorMutant(p, "multicast-ttl-256-taken",
+            rewrite: op => IntOption(op, SolIp, IpMulticastTtl, v => v == 256 ? 255 : v)),
+        // boundaries/link_mtu_limits_linux: a link MTU of 67 taken as 68.
+        ["link-mtu-67-taken"] = p => new SurvivorMutant(p, "link-mtu-67-taken",
+            rewrite: op => op is HostChangeOp { Mtu: 67 } change ? change with { Mtu = 68 } : op),
+        // sys_sendmsg/iovlen: exactly UIO_MAXIOV entries refused.
+        ["iov-1024-refused"] = p => new SurvivorMutant(p, "iov-1024-refused",
+            answer: (op, outcome) => op is SendMsgOp { Iov.Count: 1024 } ? new Call().Fail(Errno.EMSGSIZE, ClauseId.SendmsgIovLength) : outcome),
+    };
+
+    /// <summary>The control messages with each int of (level, type) changed.</summary>
+    private static byte[] Retyped(ReadOnlyMemory<byte> control, int level, int type, Func<int, int> change)
+    {
+        var bytes = control.ToArray();
+        var offset = 0;
+        while (offset + ControlMessages.HeaderLength <= bytes.Length)
+        {
+            var length = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset));
+            if (length < ControlMessages.HeaderLength || offset + length > bytes.Length) break;
+            if (BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 8)) == level
+                && BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 12)) == type && length == ControlMessages.LengthFor(4))
+            {
+                var data = bytes.AsSpan(offset + ControlMessages.HeaderLength, 4);
+                BinaryPrimitives.WriteInt32LittleEndian(data, change(BinaryPrimitives.ReadInt32LittleEndian(data)));
+            }
+            offset += ControlMessages.Align(length);
+        }
+        return bytes;
+    }
+}

@@ -79,7 +79,8 @@ public static class FuzzGenerators
             (1, open.Select(name => (Operation)new CloseOp(Fd.Named(name)))),
             // Not 68: a datagram cut into hundreds of buffers runs into the send buffer's limit, whose accounting
             // (the true size of each buffer) the model only approximates (see Profile.SkbOverhead).
-            (1, Gen.Elements(576, 1006, 1280, 1500, 9000).Select(mtu => (Operation)new HostChangeOp("tun0", Mtu: mtu))),
+            // 67 and 65536 are past the link's limits (EINVAL), 65535 at the upper one.
+            (1, Gen.Elements(576, 1006, 1280, 1500, 9000, 67, 65535, 65536).Select(mtu => (Operation)new HostChangeOp("tun0", Mtu: mtu))),
         };
         var unused = state.Sockets.Where(s => !s.Value.Used).Select(s => s.Key).ToArray();
         if (unused.Length > 0) choices.Add((4, Gen.Elements(unused).SelectMany(Bind)));
@@ -194,8 +195,10 @@ public static class FuzzGenerators
     private static Operation SetInt(string name, int level, int option, int value) =>
         new SetSockOptOp(Fd.Named(name), level, option, UserBuffer.Of(BitConverter.GetBytes(value)), 4);
 
+    /// <summary>UDP_CORK off and on, and now and then another value: any nonzero one corks (a survivor of issue 16).</summary>
     private static Gen<Operation> Cork(string name) =>
-        Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolUdp, SocketOption.UdpCork, on));
+        Gen.Frequency((8, Gen.Elements(0, 1)), (1, Gen.Elements(-1, 2)))
+            .Select(on => SetInt(name, SocketOption.SolUdp, SocketOption.UdpCork, on));
 
     private static readonly byte[][] Options =
     [
@@ -209,7 +212,9 @@ public static class FuzzGenerators
         (2, Gen.Elements(Options).Select(o => (Operation)new SetSockOptOp(Fd.Named(name), SocketOption.SolIp, SocketOption.IpOptions, UserBuffer.Of(o), o.Length))),
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoBroadcast, on))),
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpRecvErr, on))),
+        // IP_TTL and IP_MULTICAST_TTL within their limits (Reference/Limits.cs), at them and just past them.
         (1, Gen.Elements(1, 64, 255).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpTtl, ttl))),
+        (1, Gen.Elements(-1, 0, 256).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpTtl, ttl))),
         (1, Gen.Elements(0, 0x10, 0x28).Select(tos => SetInt(name, SocketOption.SolIp, SocketOption.IpTos, tos))),
         (2, Gen.Elements(SegmentSizes.Append(-1).Append(70000).ToArray()).Select(size => SetInt(name, SocketOption.SolUdp, SocketOption.UdpSegment, size))),
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolSocket, SocketOption.SoNoCheck, on))),
@@ -228,6 +233,7 @@ public static class FuzzGenerators
         (1, Gen.Elements(0, 1).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastLoop, on))),
         (1, Gen.Elements(0, 1, 2).Select(on => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastAll, on))),
         (1, Gen.Elements(0, 1).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastTtl, ttl))),
+        (1, Gen.Elements(255, 256, -1, -2).Select(ttl => SetInt(name, SocketOption.SolIp, SocketOption.IpMulticastTtl, ttl))),
         // Marks the routed host's rules read (policy_routing.mark): none, unreachable, table 100 (8 and 0x108).
         (1, Gen.Elements(0, 7, 8, 0x108, -1).Select(mark => SetInt(name, SocketOption.SolSocket, SocketOption.SoMark, mark))),
         // Options the send path does not read (options.*): set, and read back below.

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
 
@@ -52,7 +53,7 @@ public sealed record FuzzState(ImmutableSortedDictionary<string, FuzzSocket> Soc
             case SendMmsgOp op: return op.Messages.Count == 0 || op.Vlen == 0 ? this : With(op.Fd, s => Sent(s, op.Flags));
             // Recorded even when the answer is ENOTCONN or EINVAL would leave it out: how 1 and 2 shut sends.
             case ShutdownOp { How: 1 or 2 } op: return With(op.Fd, s => s with { ShutWrite = true });
-            case HostChangeOp { Mtu: { } mtu }: return this with { Mtu = mtu };
+            case HostChangeOp { Mtu: { } mtu } when mtu >= Limits.MtuLowest.At && mtu <= Limits.MtuHighest.At: return this with { Mtu = mtu };
             default: return this;
         }
     }
