@@ -49,6 +49,11 @@ public static class LocalDelivery
         // spec: local_delivery.listener — the receiver lookup (__udp4_lib_lookup) over every socket of this host.
         call.Pass(ClauseId.LocalListener);
         var receiver = Receiver(model, source, sourcePort, destination, port);
+        // A source that is not this host's (IP_TRANSPARENT or IP_FREEBIND with an IP_PKTINFO source) gets the ICMP port
+        // unreachable out of the host, through the route back to it: a packet on the wire the model does not build.
+        // Found by the differential machine (seed 2, 6.18.44: an ICMP from 192.0.2.1 to 192.0.2.99 left through tun0).
+        if (!receiver.Found && !model.Host.IsLocalAddress(source))
+            return Unmodeled(sock, ClauseId.LocalPortUnreachable, $"the datagram's source {source} is not an address of this host: the ICMP port unreachable for it leaves the host, which is not modeled");
         if (!matters)
         {
             if (receiver is { Found: false, Unknown: null })
