@@ -107,10 +107,10 @@ public sealed class MutationRecordTests
     {
         using var checkout = Checkout();
         File.WriteAllText(checkout.PathOf("Reference/D.cs"), "class D;\n");
-        var old = new MutationRecord("t", "Standard", "x", [
-            new FileRecord("D.cs", MutationRecord.Hash(checkout.Root, "D.cs"), 3, 0, 0, 0, 0, []),
-            new FileRecord("Gone.cs", "0", 1, 0, 0, 0, 0, []),
-            new FileRecord("Sub/C.cs", "0", 9, 0, 0, 0, 0, []),
+        var old = new MutationRecord("t", "Standard", [
+            new FileRecord("D.cs", MutationRecord.Hash(checkout.Root, "D.cs"), "x", 3, 0, 0, 0, 0, []),
+            new FileRecord("Gone.cs", "0", "x", 1, 0, 0, 0, 0, []),
+            new FileRecord("Sub/C.cs", "0", "x", 9, 0, 0, 0, 0, []),
         ]);
         Assert.Equal(["Sub/C.cs: changed since it was measured"], old.Stale(checkout.Root));
         var mutants = new[]
