@@ -12,14 +12,17 @@ public enum Past
 }
 
 /// <summary>A numeric limit of the model: the last value on one side (<see cref="At"/>), and the side past it, where
-/// the call answers otherwise (an errno, a cap, another layout). The model's code compares against these, so that this
-/// list is the model's limits; a test holds the case library to a case at each limit and one past it.</summary>
+/// the call answers otherwise (an errno, a cap, another layout). The model's code compares against these; a test holds
+/// the case library to a case at each limit and one past it (Conformance/Tests/Cases/LimitCaseTests.cs). Not yet
+/// gathered here: the option lengths (an int's 4 bytes, ip_mreq's 8 and ip_mreqn's 12, IFNAMSIZ for a device name),
+/// cmsg_len's 16, IP_MINTTL's range, the PMTU modes, SO_SNDBUF's floor and cap, optmem_max (per profile) and the
+/// privileged ports below 1024.</summary>
 public sealed record Limit(string Name, long At, Past Past, string Clause, string Meaning)
 {
     public long Beyond => Past == Past.Above ? At + 1 : At - 1;
 }
 
-/// <summary>Every numeric limit of the model (see <see cref="Limit"/>).</summary>
+/// <summary>The numeric limits of the model gathered so far (see <see cref="Limit"/>).</summary>
 public static class Limits
 {
     /// <summary>UIO_MAXIOV: a gather list of more entries is EMSGSIZE.</summary>

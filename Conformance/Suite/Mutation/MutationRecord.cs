@@ -83,8 +83,14 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
             .Order(StringComparer.Ordinal).ToArray();
     }
 
-    public static string Hash(string root, string file) =>
-        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, ModelFolder, file))))[..16];
+    /// <summary>The hash of the file's code: its lines without the blank ones and those that are only a comment, so that
+    /// a comment's change (which no mutant can see) does not ask for a new measurement.</summary>
+    public static string Hash(string root, string file)
+    {
+        var code = File.ReadLines(Path.Combine(root, ModelFolder, file)).Select(line => line.Trim())
+            .Where(line => line.Length > 0 && !line.StartsWith("//", StringComparison.Ordinal));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", code))))[..16];
+    }
 
     /// <summary>The model's files whose record is missing or was measured on other text, with why.</summary>
     public IReadOnlyList<string> Stale(string root)

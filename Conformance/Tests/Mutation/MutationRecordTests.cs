@@ -163,7 +163,10 @@ public sealed class MutationRecordTests
         Assert.Contains("(1 equivalent, 0 unexplained)", run.Out);
         Assert.Contains("equivalent: b is never 0", File.ReadAllText(checkout.PathOf(MutationRecord.MarkdownRelativePath)));
 
-        File.AppendAllText(checkout.PathOf("Reference/Sub/C.cs"), "// changed\n");
+        File.AppendAllText(checkout.PathOf("Reference/Sub/C.cs"), "// a comment changes no mutant\n");
+        run = CliHarness.Run(checkout.Root, "mutate", "--explain");
+        Assert.DoesNotContain("not measured on the current text", run.Out);
+        File.AppendAllText(checkout.PathOf("Reference/Sub/C.cs"), "class E;\n");
         run = CliHarness.Run(checkout.Root, "mutate", "--explain");
         Assert.Contains("not measured on the current text: Sub/C.cs: changed since it was measured", run.Out);
     }
