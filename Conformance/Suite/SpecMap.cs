@@ -183,7 +183,8 @@ public static partial class SpecMap
     {
         var folder = Path.Combine(root, "reports");
         if (!Directory.Exists(folder)) return [];
-        return Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal)
+        // reports/mutation.json is the mutation record, not an implementation's verdicts.
+        return Directory.EnumerateFiles(folder, "*.json").Where(path => Path.GetFileName(path) != "mutation.json").Order(StringComparer.Ordinal)
             .Select(path => KernelVerdicts.Parse(File.ReadAllText(path))).ToArray();
     }
 
