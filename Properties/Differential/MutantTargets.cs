@@ -91,8 +91,6 @@ public sealed class SurvivorMutant(Profile profile, string name, Func<Operation,
         return observe(answer?.Invoke(operation, outcome) ?? outcome);
     }
 
-    private const int SolIp = 0, SolUdp = 17, IpTtl = 2, IpMulticastTtl = 33, UdpCork = 1;
-
     private static Operation IntOption(Operation operation, int level, int name, Func<int, int> change) =>
         operation is SetSockOptOp { Value.Readable.Length: >= 4 } op && op.Level == level && op.OptName == name && op.OptLen >= 4
             ? op with { Value = UserBuffer.Of(BitConverter.GetBytes(change(BinaryPrimitives.ReadInt32LittleEndian(op.Value!.Readable.Span)))) }
@@ -103,13 +101,13 @@ public sealed class SurvivorMutant(Profile profile, string name, Func<Operation,
     {
         // udp_cork/udp_cork_any_value: only UDP_CORK 1 corks.
         ["udp-cork-only-one"] = p => new SurvivorMutant(p, "udp-cork-only-one",
-            rewrite: op => IntOption(op, SolUdp, UdpCork, v => v == 1 ? 1 : 0)),
+            rewrite: op => IntOption(op, SocketOption.SolUdp, SocketOption.UdpCork, v => v == 1 ? 1 : 0)),
         // udp_sendmsg/cmsg_ttl_tos_bounds_linux: an IP_TTL control message of 256 taken as 255.
         ["cmsg-ttl-256-taken"] = p => new SurvivorMutant(p, "cmsg-ttl-256-taken", rewrite: op => op is SendMsgOp { Control: not null } send
-            ? send with { Control = UserBuffer.Of(Retyped(send.Control!.Readable, SolIp, IpTtl, v => v == 256 ? 255 : v)) } : op),
+            ? send with { Control = UserBuffer.Of(Retyped(send.Control!.Readable, send.ControlLength, SocketOption.SolIp, SocketOption.IpTtl, v => v == 256 ? 255 : v)) } : op),
         // multicast/ttl_bounds_linux: IP_MULTICAST_TTL 256 taken as 255.
         ["multicast-ttl-256-taken"] = p => new SurvivorMutant(p, "multicast-ttl-256-taken",
-            rewrite: op => IntOption(op, SolIp, IpMulticastTtl, v => v == 256 ? 255 : v)),
+            rewrite: op => IntOption(op, SocketOption.SolIp, SocketOption.IpMulticastTtl, v => v == 256 ? 255 : v)),
         // boundaries/link_mtu_limits_linux: a link MTU of 67 taken as 68.
         ["link-mtu-67-taken"] = p => new SurvivorMutant(p, "link-mtu-67-taken",
             rewrite: op => op is HostChangeOp { Mtu: 67 } change ? change with { Mtu = 68 } : op),
@@ -118,23 +116,14 @@ public sealed class SurvivorMutant(Profile profile, string name, Func<Operation,
             answer: (op, outcome) => op is SendMsgOp { Iov.Count: 1024 } ? new Call().Fail(Errno.EMSGSIZE, ClauseId.SendmsgIovLength) : outcome),
     };
 
-    /// <summary>The control messages with each int of (level, type) changed.</summary>
-    private static byte[] Retyped(ReadOnlyMemory<byte> control, int level, int type, Func<int, int> change)
+    /// <summary>The control messages with each int of (level, type) changed, encoded anew; malformed ones as they were.</summary>
+    private static byte[] Retyped(ReadOnlyMemory<byte> control, long length, int level, int type, Func<int, int> change)
     {
-        var bytes = control.ToArray();
-        var offset = 0;
-        while (offset + ControlMessages.HeaderLength <= bytes.Length)
-        {
-            var length = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset));
-            if (length < ControlMessages.HeaderLength || offset + length > bytes.Length) break;
-            if (BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 8)) == level
-                && BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 12)) == type && length == ControlMessages.LengthFor(4))
-            {
-                var data = bytes.AsSpan(offset + ControlMessages.HeaderLength, 4);
-                BinaryPrimitives.WriteInt32LittleEndian(data, change(BinaryPrimitives.ReadInt32LittleEndian(data)));
-            }
-            offset += ControlMessages.Align(length);
-        }
-        return bytes;
+        var messages = ControlMessages.Walk(control, length).ToArray();
+        if (messages.Any(m => m.Malformed || m.Message!.DeclaredLength != ControlMessages.LengthFor(m.Message.Data.Length)))
+            return control.ToArray();
+        return ControlMessages.Encode(messages.Select(m => m.Message!).Select(m => (m.Level, m.Type,
+            m.Level == level && m.Type == type && m.Data.Length == 4
+                ? ControlMessages.Int(change(BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span))) : m.Data.ToArray())).ToArray());
     }
 }

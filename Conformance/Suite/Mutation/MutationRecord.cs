@@ -92,17 +92,12 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", code))))[..16];
     }
 
-    /// <summary>The model's files whose record is missing or was measured on other text, with why.</summary>
-    public IReadOnlyList<string> Stale(string root)
+    /// <summary>The model's files whose record is missing or was measured on other code.</summary>
+    public IReadOnlyList<StaleFile> Stale(string root)
     {
         var recorded = Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
-        var stale = new List<string>();
-        foreach (var file in ModelFiles(root))
-        {
-            if (!recorded.TryGetValue(file, out var entry)) stale.Add($"{file}: never measured");
-            else if (entry.Sha256 != Hash(root, file)) stale.Add($"{file}: changed since it was measured");
-        }
-        return stale;
+        return ModelFiles(root).Where(file => !recorded.TryGetValue(file, out var entry) || entry.Sha256 != Hash(root, file))
+            .Select(file => new StaleFile(file, Measured: recorded.ContainsKey(file))).ToArray();
     }
 
     /// <summary>This record with the files of a new Stryker run put in place of their old entries, and entries of files
@@ -179,6 +174,12 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
         var folded = StrykerReport.Fold(text).Replace("`", "'");
         return folded.Length <= 80 ? folded : folded[..77] + "...";
     }
+}
+
+/// <summary>A file of the model the record does not hold for its current code: never measured, or changed since.</summary>
+public sealed record StaleFile(string File, bool Measured)
+{
+    public override string ToString() => $"{File}: {(Measured ? "changed since it was measured" : "never measured")}";
 }
 
 /// <summary>One equivalent mutant: the mutant's key parts and why no behaviour can tell it from the model.</summary>

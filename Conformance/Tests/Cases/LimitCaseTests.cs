@@ -17,9 +17,6 @@ public sealed class LimitCaseTests
     private static readonly string Root = SpecMap.FindRoot(AppContext.BaseDirectory)
         ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
 
-    private const int SolIp = 0, SolSocket = 1, SolUdp = 17, IpTos = 1, IpTtl = 2, IpOptions = 4, IpMulticastTtl = 33,
-        IpAddMembership = 35, SoBindToDevice = 25, UdpSegment = 103;
-
     /// <summary>The values a case gives the quantity a limit bounds, step by step.</summary>
     private static readonly Dictionary<string, Func<Case, IEnumerable<long>>> Probes = new()
     {
@@ -30,26 +27,26 @@ public sealed class LimitCaseTests
         [Limits.AddressStorage.Name] = c => Ops<BindOp>(c).Select(op => (long)op.AddressLength)
             .Concat(Ops<ConnectOp>(c).Select(op => (long)op.AddressLength))
             .Concat(Ops<SendToOp>(c).Select(op => (long)op.AddressLength)),
-        [Limits.IpOptionsLength.Name] = c => Option(c, SolIp, IpOptions).Select(op => (long)op.OptLen),
-        [Limits.TtlLowest.Name] = c => IntValues(c, SolIp, IpTtl),
-        [Limits.TtlHighest.Name] = c => IntValues(c, SolIp, IpTtl),
-        [Limits.MulticastTtlHighest.Name] = c => IntValues(c, SolIp, IpMulticastTtl),
-        [Limits.CmsgTtlLowest.Name] = c => Cmsgs(c, SolIp, IpTtl),
-        [Limits.CmsgTtlHighest.Name] = c => Cmsgs(c, SolIp, IpTtl),
-        [Limits.CmsgTosLowest.Name] = c => Cmsgs(c, SolIp, IpTos),
-        [Limits.CmsgTosHighest.Name] = c => Cmsgs(c, SolIp, IpTos),
+        [Limits.IpOptionsLength.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpOptions).Select(op => (long)op.OptLen),
+        [Limits.TtlLowest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpTtl),
+        [Limits.TtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpTtl),
+        [Limits.MulticastTtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMulticastTtl),
+        [Limits.CmsgTtlLowest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTtl),
+        [Limits.CmsgTtlHighest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTtl),
+        [Limits.CmsgTosLowest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTos),
+        [Limits.CmsgTosHighest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTos),
         [Limits.MtuLowest.Name] = c => Ops<HostChangeOp>(c).Where(op => op.Mtu is not null).Select(op => (long)op.Mtu!.Value),
         [Limits.MtuHighest.Name] = c => Ops<HostChangeOp>(c).Where(op => op.Mtu is not null).Select(op => (long)op.Mtu!.Value),
         // A datagram without IP options: the payload and 28 bytes of headers.
         [Limits.DatagramLength.Name] = c => Ops<SendToOp>(c).Select(op => op.Data.Length + 28)
             .Concat(Ops<SendMsgOp>(c).Select(op => Total(op.Iov) + 28)),
         // The number of groups a socket has asked to join so far.
-        [Limits.Memberships.Name] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SolIp && op.OptName == IpAddMembership)
+        [Limits.Memberships.Name] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolIp && op.OptName == SocketOption.IpAddMembership)
             .GroupBy(op => op.Fd).SelectMany(joins => Enumerable.Range(1, joins.Count()).Select(n => (long)n)),
-        [Limits.DeviceNameBuffer.Name] = c => Ops<GetSockOptOp>(c).Where(op => op.Level == SolSocket && op.OptName == SoBindToDevice)
+        [Limits.DeviceNameBuffer.Name] = c => Ops<GetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket && op.OptName == SocketOption.SoBindToDevice)
             .Select(op => (long)op.OptLen),
         // The segments a send with a UDP_SEGMENT control message asks for.
-        [Limits.GsoSegments.Name] = c => Ops<SendMsgOp>(c).SelectMany(op => Messages(op, SolUdp, UdpSegment)
+        [Limits.GsoSegments.Name] = c => Ops<SendMsgOp>(c).SelectMany(op => Messages(op, SocketOption.SolUdp, SocketOption.UdpSegment)
             .Where(m => m.Data.Length >= 2 && BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span) > 0)
             .Select(m => (Total(op.Iov) + BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span) - 1)
                          / BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span))),

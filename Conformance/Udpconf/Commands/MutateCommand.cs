@@ -150,7 +150,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             chosen.AddRange(changed.Concat(added).Select(p => p[(MutationRecord.ModelFolder.Length + 1)..]).Where(all.Contains));
         }
         if (settings.Stale)
-            chosen.AddRange(record.Stale(root).Select(line => line[..line.IndexOf(": ", StringComparison.Ordinal)]));
+            chosen.AddRange(record.Stale(root).Select(stale => stale.File));
         var selective = settings.Files.Length > 0 || settings.Since is not null || settings.Stale;
         return selective ? chosen.Distinct().Order(StringComparer.Ordinal).ToArray() : all;
     }
