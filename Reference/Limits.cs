@@ -13,11 +13,11 @@ public enum Past
 
 /// <summary>A numeric limit of the model: the last value on one side (<see cref="At"/>), and the side past it, where
 /// the call answers otherwise (an errno, a cap, another layout). The model's code compares against these; a test holds
-/// the case library to a case at each limit and one past it (Conformance/Tests/Cases/LimitCaseTests.cs). Not yet
-/// gathered here: the option lengths (an int's 4 bytes, ip_mreq's 8 and ip_mreqn's 12, IFNAMSIZ for a device name),
-/// cmsg_len's 16, IP_MINTTL's range, the PMTU modes, SO_SNDBUF's floor and cap, optmem_max (per profile) and the
-/// privileged ports below 1024.</summary>
-public sealed record Limit(string Name, long At, Past Past, string Clause, string Meaning)
+/// the case library to a case at each limit and one past it (Conformance/Tests/Cases/LimitCaseTests.cs). A limit of one
+/// profile only (<see cref="Profile"/>) is held to that profile's cases. Not yet gathered here: the layouts
+/// IP_MULTICAST_IF tells apart by length (ip_mreq's 8, ip_mreqn's 12), SO_SNDBUF's cap (wmem_max, the host's) and
+/// optmem_max (per kernel line).</summary>
+public sealed record Limit(string Name, long At, Past Past, string Clause, string Meaning, string? Profile = null)
 {
     public long Beyond => Past == Past.Above ? At + 1 : At - 1;
 }
@@ -81,6 +81,42 @@ public static class Limits
     /// size of 10 are EINVAL; Conformance/probes).</summary>
     public static readonly Limit GsoSegments = new("GSO segments", 128, Past.Above, ClauseId.GsoMaxSegments,
         "a UDP_SEGMENT send: 128 segments at most, more is EINVAL");
+
+    /// <summary>The ports below 1024 are privileged: bind without CAP_NET_BIND_SERVICE to 1023 is EACCES.</summary>
+    public static readonly Limit PrivilegedPort = new("unprivileged port lowest", 1024, Past.Below, ClauseId.Bind,
+        "bind without CAP_NET_BIND_SERVICE: port 1024 or above (or 0), 1023 is EACCES");
+
+    /// <summary>An int option of SOL_SOCKET is read from 4 bytes; a shorter optlen is EINVAL (sk_setsockopt's
+    /// "optlen &lt; sizeof(int)"), except where <see cref="Socket.SocketOptions"/> says otherwise.</summary>
+    public static readonly Limit IntOptionLength = new("SOL_SOCKET int optlen", 4, Past.Below, ClauseId.SetSockOpt,
+        "setsockopt of an int at SOL_SOCKET: 4 bytes at least, 3 is EINVAL");
+
+    /// <summary>IP_MINTTL takes 0 to 255.</summary>
+    public static readonly Limit MinTtlHighest = new("IP_MINTTL highest", 255, Past.Above, ClauseId.OptionsValue,
+        "IP_MINTTL: 256 is EINVAL", "linux");
+
+    /// <summary>IP_MTU_DISCOVER's modes: DONT to DO (2) in 2.6's notes, to OMIT (5) on current kernels.</summary>
+    public static readonly Limit PmtuModeSpec = new("IP_MTU_DISCOVER highest (spec)", 2, Past.Above, ClauseId.SetSockOpt,
+        "IP_MTU_DISCOVER in 2.6: IP_PMTUDISC_DO (2) at most, 3 is EINVAL", "spec");
+    public static readonly Limit PmtuModeLinux = new("IP_MTU_DISCOVER highest (linux)", 5, Past.Above, ClauseId.SetSockOpt,
+        "IP_MTU_DISCOVER: IP_PMTUDISC_OMIT (5) at most, 6 is EINVAL", "linux");
+
+    /// <summary>SO_SNDBUF is doubled, and never below SOCK_MIN_SNDBUF: 4608 on current x86-64 kernels (twice 2048 plus
+    /// the cache-aligned sk_buff, so the build decides), so 2304 is the largest value the floor takes over.</summary>
+    public static readonly Limit SndbufFloorLinux = new("SO_SNDBUF floor (linux)", 2304, Past.Above, ClauseId.SetSockOpt,
+        "SO_SNDBUF: 2304 and below give SOCK_MIN_SNDBUF (4608), 2305 gives 4610", "linux");
+
+    /// <summary>UDP_SEGMENT (the option) takes a segment size of 0 to 65535.</summary>
+    public static readonly Limit GsoSizeHighest = new("UDP_SEGMENT highest", ushort.MaxValue, Past.Above, ClauseId.GsoOption,
+        "setsockopt UDP_SEGMENT: 65535 at most, 65536 is EINVAL", "linux");
+
+    /// <summary>A timeout's microseconds: below a second, else EDOM.</summary>
+    public static readonly Limit TimeoutMicros = new("timeout microseconds", 999_999, Past.Above, ClauseId.OptionsTimeout,
+        "SO_SNDTIMEO and SO_RCVTIMEO: tv_usec 999999 at most, 1000000 is EDOM", "linux");
+
+    /// <summary>cmsg_len covers at least its own struct cmsghdr (16 bytes on x86-64); less is malformed.</summary>
+    public static readonly Limit CmsgLength = new("cmsg_len lowest", 16, Past.Below, ClauseId.Cmsg,
+        "a control message's cmsg_len: 16 at least, 15 is EINVAL");
 
     /// <summary>Every limit above, in declaration order.</summary>
     public static IReadOnlyList<Limit> All { get; } = typeof(Limits).GetFields(BindingFlags.Public | BindingFlags.Static)

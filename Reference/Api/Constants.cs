@@ -74,6 +74,11 @@ public static class SocketOption
     public const int IpAddMembership = 35;
     public const int IpDropMembership = 36;
     public const int IpMulticastAll = 49;
+    /// <summary>IP_MINTTL: packets received with a lower TTL are dropped (0 to 255).</summary>
+    public const int IpMinTtl = 21;
+
+    /// <summary>SO_RCVTIMEO and SO_SNDTIMEO: the old numbers (a struct timeval) and the _NEW ones (64-bit times).</summary>
+    public const int SoRcvTimeoOld = 20, SoSndTimeoOld = 21, SoRcvTimeoNew = 66, SoSndTimeoNew = 67;
 
     public const int UdpCork = 1;
     /// <summary>UDP_SEGMENT: the GSO segment size, as an option and (a u16) as a SOL_UDP control message.</summary>

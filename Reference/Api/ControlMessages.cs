@@ -68,7 +68,7 @@ public static class ControlMessages
         {
             var span = control.Span[(int)offset..];
             var cmsgLen = BinaryPrimitives.ReadInt64LittleEndian(span);
-            if (cmsgLen < HeaderLength || cmsgLen > controlLength - offset)
+            if (cmsgLen < Limits.CmsgLength.At || cmsgLen > controlLength - offset)
             {
                 yield return (null, true);
                 yield break;

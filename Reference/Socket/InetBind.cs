@@ -39,7 +39,7 @@ public static class InetBind
             if (!sock.FreeBind && !sock.Transparent) return call.Fail(Errno.EADDRNOTAVAIL, ClauseId.BindAddress);
             call.Pass(ClauseId.NonlocalBind);
         }
-        if (port != 0 && port < 1024 && !host.Privileged) return call.Fail(Errno.EACCES, ClauseId.Bind);
+        if (port != 0 && port < Limits.PrivilegedPort.At && !host.Privileged) return call.Fail(Errno.EACCES, ClauseId.Bind);
         if (sock.Connected || sock.LocalPort is not null) return call.Fail(Errno.EINVAL, ClauseId.Bind);
 
         if (port == 0 && model.Profile.PlainOptions && sock.BindAddressNoPort)

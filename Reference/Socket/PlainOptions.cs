@@ -50,7 +50,7 @@ public static class PlainOptions
         SoIncomingCpu = 49, SoPriority = 12, SoBsdCompat = 14, SoNoFcs = 43, SoLockFilter = 44, SoBusyPoll = 46,
         SoMaxPacingRate = 47, SoTimestampNew = 63, SoTimestampNsNew = 64, SoPreferBusyPoll = 69, SoBusyPollBudget = 70,
         SoBufLock = 72, SoReserveMem = 73, SoTxRehash = 74, SoRcvMark = 75, SoPassPidFd = 76, SoRcvPriority = 82, SoPassRights = 83;
-    private const int IpRecvOpts = 6, IpPktInfoOption = 8, IpRecvTtl = 12, IpRecvTos = 13, IpPassSec = 18, IpMinTtl = 21,
+    private const int IpRecvOpts = 6, IpPktInfoOption = 8, IpRecvTtl = 12, IpRecvTos = 13, IpPassSec = 18,
         IpChecksum = 23, IpRecvFragSize = 25, IpRecvErrRfc4884 = 26, IpRetOptsOption = 7, IpRecvOrigDstAddr = 20;
     private const int UdpEncap = 100, UdpNoCheck6Tx = 101, UdpNoCheck6Rx = 102, UdpGro = 104;
 
@@ -105,7 +105,7 @@ public static class PlainOptions
         [(SolSocket, SoIncomingCpu)] = new(Kind.Value, ClauseId.OptionsValue, -1, v => v),
         [(SolIp, IpRecvOpts)] = Flag, [(SolIp, IpPktInfoOption)] = Flag, [(SolIp, IpRecvTtl)] = Flag, [(SolIp, IpRecvTos)] = Flag,
         [(SolIp, IpPassSec)] = Flag, [(SolIp, IpChecksum)] = Flag, [(SolIp, IpRecvFragSize)] = Flag,
-        [(SolIp, IpMinTtl)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is >= 0 and <= 255 ? v : null, NeedsByte: true),
+        [(SolIp, IpMinTtl)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 && v <= Limits.MinTtlHighest.At ? v : null, NeedsByte: true),
         [(SolIp, IpRecvErrRfc4884)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is 0 or 1 ? v : null),
         [(SolUdp, UdpNoCheck6Tx)] = Flag, [(SolUdp, UdpNoCheck6Rx)] = Flag, [(SolUdp, UdpGro)] = Flag,
         // UDP_ENCAP: none, ESP in UDP (2, a build with XFRM) and L2TP (3); another type is ENOPROTOOPT. Kernel lines

@@ -84,7 +84,7 @@ public static class SocketOptions
         }
         // sk_setsockopt reads an int before it looks at the name: a shorter value is EINVAL, known option or not
         // (measured on 6.1.192 for the options it does not know yet).
-        if (model.Profile.PlainOptions && op.OptLen < 4 && op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck))
+        if (model.Profile.PlainOptions && op.OptLen < Limits.IntOptionLength.At && op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck))
             return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
         if (op.OptName is not (SoDontRoute or SoBroadcast or SoSndbuf or SoNoCheck)) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
         if (ReadSocketInt(op, out var value) is { } bad) return call.Fail(bad, ClauseId.SetSockOpt);
@@ -109,7 +109,7 @@ public static class SocketOptions
         if (segment)
         {
             // spec: udp_gso.option — udp_lib_setsockopt: a segment size is 0 to USHRT_MAX.
-            if (value is < 0 or > ushort.MaxValue) return call.Fail(Errno.EINVAL, ClauseId.GsoOption);
+            if (value < 0 || value > Limits.GsoSizeHighest.At) return call.Fail(Errno.EINVAL, ClauseId.GsoOption);
             sock.GsoSize = value;
             return call.Return(0, ClauseId.GsoOption);
         }
@@ -346,7 +346,7 @@ public static class SocketOptions
     internal static Errno? ReadSocketInt(SetSockOptOp op, out int value)
     {
         value = 0;
-        if (op.OptLen < 4) return Errno.EINVAL;
+        if (op.OptLen < Limits.IntOptionLength.At) return Errno.EINVAL;
         if (ReadInt(op.Value) is not { } read) return Errno.EFAULT;
         value = read;
         return null;

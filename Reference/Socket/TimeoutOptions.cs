@@ -18,13 +18,12 @@ namespace Udpconf.Reference.Socket;
 /// </summary>
 public static class TimeoutOptions
 {
-    private const int RcvTimeoOld = 20, SndTimeoOld = 21, RcvTimeoNew = 66, SndTimeoNew = 67, Size = 16;
-    private const long MicrosPerSecond = 1_000_000;
+    private const int Size = 16;
 
     public static bool Handles(Profile profile, int level, int name) =>
-        profile.PlainOptions && level == SolSocket && name is RcvTimeoOld or SndTimeoOld or RcvTimeoNew or SndTimeoNew;
+        profile.PlainOptions && level == SolSocket && name is SoRcvTimeoOld or SoSndTimeoOld or SoRcvTimeoNew or SoSndTimeoNew;
 
-    private static bool Send(int name) => name is SndTimeoOld or SndTimeoNew;
+    private static bool Send(int name) => name is SoSndTimeoOld or SoSndTimeoNew;
 
     public static Outcome Set(Call call, Sock sock, SetSockOptOp op)
     {
@@ -33,7 +32,7 @@ public static class TimeoutOptions
         if (op.Value is null || op.Value.Readable.Length < Size) return call.Fail(Errno.EFAULT, ClauseId.OptionsTimeout);
         var seconds = BinaryPrimitives.ReadInt64LittleEndian(op.Value.Readable.Span);
         var micros = BinaryPrimitives.ReadInt64LittleEndian(op.Value.Readable.Span[8..]);
-        if (micros is < 0 or >= MicrosPerSecond) return call.Fail(Errno.EDOM, ClauseId.OptionsTimeout);
+        if (micros < 0 || micros > Limits.TimeoutMicros.At) return call.Fail(Errno.EDOM, ClauseId.OptionsTimeout);
         SocketTimeout value = seconds < 0 ? new(0, 0, Immediate: true)
             : seconds == 0 && micros == 0 ? new(0, 0, Forever: true)
             : new(seconds, micros);

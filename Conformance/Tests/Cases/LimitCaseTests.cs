@@ -50,6 +50,22 @@ public sealed class LimitCaseTests
             .Where(m => m.Data.Length >= 2 && BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span) > 0)
             .Select(m => (Total(op.Iov) + BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span) - 1)
                          / BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span))),
+        [Limits.PrivilegedPort.Name] = c => c.Host.Privileged ? [] : Ops<BindOp>(c)
+            .Where(op => op.Address is { Readable.Length: >= 4 } && op.AddressLength >= Limits.AddressLength.At)
+            .Select(op => (long)SockAddr.Port(op.Address!.Readable.Span)),
+        [Limits.IntOptionLength.Name] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket).Select(op => (long)op.OptLen),
+        [Limits.MinTtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMinTtl),
+        [Limits.PmtuModeSpec.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),
+        [Limits.PmtuModeLinux.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),
+        [Limits.SndbufFloorLinux.Name] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoSndbuf),
+        [Limits.GsoSizeHighest.Name] = c => IntValues(c, SocketOption.SolUdp, SocketOption.UdpSegment),
+        // tv_usec, the second half of a struct timeval of 16 bytes.
+        [Limits.TimeoutMicros.Name] = c => Ops<SetSockOptOp>(c)
+            .Where(op => op.Level == SocketOption.SolSocket && op.OptName is SocketOption.SoRcvTimeoOld or SocketOption.SoSndTimeoOld or SocketOption.SoRcvTimeoNew or SocketOption.SoSndTimeoNew && op.Value is { Readable.Length: >= 16 })
+            .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Value!.Readable.Span[8..])),
+        // The first cmsg_len of a control buffer, and those of the well-formed messages.
+        [Limits.CmsgLength.Name] = c => Ops<SendMsgOp>(c).Where(op => op.Control is { Readable.Length: >= 8 })
+            .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Control!.Readable.Span)),
     };
 
     /// <summary>A gather list's length, huge lengths (past 2^40) held there so that the sum cannot overflow.</summary>
@@ -84,11 +100,12 @@ public sealed class LimitCaseTests
     [Fact]
     public void Every_limit_of_the_model_has_a_case_at_it_and_one_past_it()
     {
-        var cases = CaseLibrary.Load(CaseLibrary.DefaultFolder(Root)).Where(f => f.Case is not null).Select(f => f.Case!).ToArray();
+        var all = CaseLibrary.Load(CaseLibrary.DefaultFolder(Root)).Where(f => f.Case is not null).Select(f => f.Case!).ToArray();
         var missing = new List<string>();
         foreach (var limit in Limits.All)
         {
             if (!Probes.TryGetValue(limit.Name, out var probe)) continue;
+            var cases = limit.Profile is { } profile ? all.Where(c => c.Profiles.Contains(profile)).ToArray() : all;
             var at = cases.Where(c => probe(c).Contains(limit.At)).Select(c => c.Id).ToArray();
             var beyond = cases.Where(c => probe(c).Contains(limit.Beyond)).Select(c => c.Id).ToArray();
             if (at.Length == 0) missing.Add($"{limit.Name}: no case at {limit.At} ({limit.Meaning})");
