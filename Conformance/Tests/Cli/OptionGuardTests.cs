@@ -7,6 +7,9 @@ namespace Udpconf.Tests.Cli;
 /// exit 2 with one line naming it, before any case runs.</summary>
 public sealed class OptionGuardTests
 {
+    /// <summary>Their verdicts are about refusing bad options before any case runs.</summary>
+    public OptionGuardTests() => Capability.NotInMutationRun("the command line's option guards");
+
     [Theory]
     [InlineData("option --report-dir needs a value", "check", "--report-dir")]
     [InlineData("option --report-dir needs a value", "check", "--report-dir", "--target", "model")]

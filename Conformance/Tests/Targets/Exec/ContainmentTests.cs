@@ -13,6 +13,9 @@ namespace Udpconf.Tests.Targets.Exec;
 /// </summary>
 public class ContainmentTests
 {
+    /// <summary>Their verdicts are about processes outliving a case, whatever the model answers.</summary>
+    public ContainmentTests() => Capability.NotInMutationRun("the containment of adapters' processes");
+
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(3000);
 
     [Theory]

@@ -18,6 +18,9 @@ namespace Udpconf.Tests.Targets.Exec;
 /// </summary>
 public class ExecTargetTests
 {
+    /// <summary>The model answers on both sides of the protocol here, so no model mutant can change a verdict.</summary>
+    public ExecTargetTests() => Capability.NotInMutationRun("the exec target through serve-model (the model on both sides of the protocol; the model is judged by the cases in process)");
+
     /// <summary>udpconf serve-model, as built beside the tests.</summary>
     private static string ServeModel(string profile) =>
         $"\"{Path.Combine(AppContext.BaseDirectory, "udpconf")}\" serve-model --profile {profile}";
@@ -35,7 +38,6 @@ public class ExecTargetTests
     [InlineData("linux")]
     public void The_suite_through_the_protocol_gives_the_model_targets_verdicts(string profileName)
     {
-        Capability.NotInMutationRun("the whole suite through serve-model (a minute; the model is judged by the cases in process)");
         var profile = Profile.Find(profileName)!;
         var exec = ExecTarget.Connect(ServeModel(profileName), out var why);
         Assert.True(exec is not null, why);
@@ -59,7 +61,6 @@ public class ExecTargetTests
     [Fact]
     public void The_differential_machine_runs_through_the_protocol_and_agrees_with_the_model()
     {
-        Capability.NotInMutationRun("the differential machine through serve-model");
         var exec = ExecTarget.Connect(ServeModel("linux"), out var why);
         Assert.True(exec is not null, why);
         var result = Udpconf.Suite.Fuzz.Fuzzer.Run(exec!, Profile.Linux, 8, 3, 20);

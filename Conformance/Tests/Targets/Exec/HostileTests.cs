@@ -17,6 +17,9 @@ public class HostileTests
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(3000);
     private static readonly TimeSpan Patient = TimeSpan.FromSeconds(30);
 
+    /// <summary>Their verdicts are about the exec target's defences, whatever the model answers.</summary>
+    public HostileTests() => Capability.NotInMutationRun("the exec target's defences against hostile adapters");
+
     /// <summary>Runs the case twice on <paramref name="command"/>: both runs are errors that say <paramref name="expected"/>
     /// (the second one proves that the run went on with a fresh process), then once on a good implementation: a pass.</summary>
     private static CaseResult ErrorsTwiceThenTheRunGoesOn(string command, string expected)

@@ -14,6 +14,9 @@ namespace Udpconf.Tests.Targets.Exec;
 /// </summary>
 public sealed class ProtocolFuzzTests
 {
+    /// <summary>Their verdicts are about reading whatever an adapter writes, whatever the model answers.</summary>
+    public ProtocolFuzzTests() => Capability.NotInMutationRun("the protocol reader's fuzzing");
+
     private static readonly string[] Fields =
     [
         "op", "id", "ret", "errno", "packets", "link", "hex", "option", "counters", "OutDatagrams", "OutDiscards",

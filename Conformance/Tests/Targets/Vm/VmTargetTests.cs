@@ -113,6 +113,9 @@ public class VmSuiteTests
 /// newest kernel package, the kernel line of a release.</summary>
 public class VmPartsTests
 {
+    /// <summary>Their verdicts are about the VM's parts, which no model mutant changes.</summary>
+    public VmPartsTests() => Capability.NotInMutationRun("building the VM's initramfs and command line");
+
     [Fact]
     public void The_cpio_archive_is_newc_with_padded_names_and_data_and_a_trailer()
     {
