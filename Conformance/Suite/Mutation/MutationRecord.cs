@@ -70,7 +70,7 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
     {
         Directory.CreateDirectory(Path.Combine(root, "reports"));
         File.WriteAllText(Path.Combine(root, JsonRelativePath), JsonSerializer.Serialize(this, Options) + "\n");
-        File.WriteAllText(Path.Combine(root, MarkdownRelativePath), ToMarkdown());
+        File.WriteAllText(Path.Combine(root, MarkdownRelativePath), ToMarkdown(ModelFiles(root).Count, Stale(root)));
     }
 
     /// <summary>The model's source files, relative to Reference/ with forward slashes, in ordinal order.</summary>
@@ -133,7 +133,9 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
         }).ToArray(),
     };
 
-    public string ToMarkdown()
+    /// <summary>The record as Markdown; <paramref name="stale"/> (of <paramref name="modelFiles"/> files of the model)
+    /// are listed as what the score does not cover yet.</summary>
+    public string ToMarkdown(int modelFiles, IReadOnlyList<StaleFile> stale)
     {
         var text = new StringBuilder();
         string Percent(double value) => value.ToString("0.00", CultureInfo.InvariantCulture) + " %";
@@ -143,8 +145,14 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
         text.AppendLine("Each file was measured on the text whose hash it carries; a test fails when the model changes without a new measurement.");
         text.AppendLine("Survivors explained in `Reference/equivalent-mutants.json` change nothing observable; the others are what the suite still lacks.");
         text.AppendLine();
-        text.AppendLine($"**Score {Percent(100 * Score)}**: {Detected} detected (killed or timed out), {Undetected} not, of which {Equivalent} are equivalent with a reason and {Undetected - Equivalent} unexplained.");
+        text.AppendLine($"**Score {Percent(100 * Score)}** over {Files.Count} of the model's {modelFiles} files: {Detected} detected (killed or timed out), {Undetected} not, of which {Equivalent} are equivalent with a reason and {Undetected - Equivalent} unexplained.");
         text.AppendLine();
+        if (stale.Count > 0)
+        {
+            text.AppendLine($"Not covered by the score yet ({stale.Count} files): " +
+                            string.Join(", ", stale.Select(s => $"`{s.File}`{(s.Measured ? " (changed since it was measured)" : "")}")) + ".");
+            text.AppendLine();
+        }
         text.AppendLine("| file | tests | killed | timeout | survived | no coverage | score | unexplained |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var f in Files)

@@ -131,6 +131,24 @@ public sealed class MutationRecordTests
     }
 
     [Fact]
+    public void The_page_says_which_files_the_score_does_not_cover_yet()
+    {
+        using var checkout = Checkout();
+        File.WriteAllText(checkout.PathOf("Reference/D.cs"), "class D;\n");
+        var record = new MutationRecord("t", "Standard", [
+            new FileRecord("D.cs", MutationRecord.Hash(checkout.Root, "D.cs"), "x", 3, 0, 1, 0, 0,
+                [new Survivor(1, "Equality mutation", "a", "b", "Survived", "class D;", null)]),
+            new FileRecord("Sub/C.cs", "0", "x", 9, 0, 0, 0, 0, []),
+        ]);
+        var page = record.ToMarkdown(MutationRecord.ModelFiles(checkout.Root).Count, record.Stale(checkout.Root));
+        Assert.Contains("**Score 92.31 %** over 2 of the model's 2 files: 12 detected", page);
+        Assert.Contains("Not covered by the score yet (1 files): `Sub/C.cs` (changed since it was measured).", page);
+        Assert.Contains("- line 1, Equality mutation (Survived): `a` → `b`: **unexplained**", page);
+        var fresh = new MutationRecord("t", "Standard", [record.Files[0]]);
+        Assert.DoesNotContain("Not covered", fresh.ToMarkdown(1, []));
+    }
+
+    [Fact]
     public void An_equivalent_is_found_by_its_text_after_its_line_moved()
     {
         var survivor = new Mutant("Sub/C.cs", 4, 23, "Equality mutation", "b > 0", "b >= 0", "Survived", "bool G(int b) => b > 0;");
