@@ -118,6 +118,18 @@ public static class Limits
     public static readonly Limit CmsgLength = new("cmsg_len lowest", 16, Past.Below, ClauseId.Cmsg,
         "a control message's cmsg_len: 16 at least, 15 is EINVAL");
 
+    /// <summary>SO_BUF_LOCK takes its two lock bits, SNDBUF (1) and RCVBUF (2): 0 to 3.</summary>
+    public static readonly Limit BufLockHighest = new("SO_BUF_LOCK highest", 3, Past.Above, ClauseId.OptionsValue,
+        "SO_BUF_LOCK: 3 (both locks) at most, 4 is EINVAL", "linux");
+
+    /// <summary>udp_sendmsg's first check: a length above 0xFFFF is EMSGSIZE before the cork is looked at.</summary>
+    public static readonly Limit UdpLength = new("udp_sendmsg length", 0xFFFF, Past.Above, ClauseId.LenOver0xFFFF,
+        "udp_sendmsg's len: 65535 at most, 65536 is EMSGSIZE before anything else");
+
+    /// <summary>connect reads the family from the address's first two bytes: a shorter addrlen is EINVAL.</summary>
+    public static readonly Limit FamilyLength = new("connect addrlen lowest", 2, Past.Below, ClauseId.Connect,
+        "connect's addrlen: 2 (sa_family) at least, 1 is EINVAL");
+
     /// <summary>Every limit above, in declaration order.</summary>
     public static IReadOnlyList<Limit> All { get; } = typeof(Limits).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.FieldType == typeof(Limit)).Select(f => (Limit)f.GetValue(null)!).ToArray();

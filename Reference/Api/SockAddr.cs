@@ -54,6 +54,7 @@ public static class SockAddr
     /// <summary>For a sockaddr_in6: the embedded IPv4 address when it is ::ffff:a.b.c.d.</summary>
     public static Ipv4Address? MappedAddress(ReadOnlySpan<byte> bytes)
     {
+        // not a limit: sockaddr_in6's layout (a v4-mapped address has bytes 8 to 17 zero)
         for (var i = 8; i < 18; i++) if (At(bytes, i) != 0) return null;
         if (At(bytes, 18) != 0xFF || At(bytes, 19) != 0xFF) return null;
         return new Ipv4Address((uint)(At(bytes, 20) << 24 | At(bytes, 21) << 16 | At(bytes, 22) << 8 | At(bytes, 23)));

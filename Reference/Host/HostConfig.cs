@@ -33,6 +33,7 @@ public sealed record Interface(
 
     /// <summary>The directed broadcast address of an address's subnet (none for /31 and /32).</summary>
     public static Ipv4Address? SubnetBroadcast(Ipv4Address address, int prefixLength) =>
+        // not a limit: a /31 or /32 has no broadcast address (RFC 3021); the host's setup, not a call's value
         prefixLength >= 31 ? null : new Ipv4Address(address.Value | ~Ipv4Address.Mask(prefixLength));
 }
 

@@ -28,6 +28,7 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
         prefixLength == 0 || ((Value ^ network.Value) & Mask(prefixLength)) == 0;
 
     public static uint Mask(int prefixLength) =>
+        // not a limit: mask arithmetic, of the host's setup
         prefixLength <= 0 ? 0u : prefixLength >= 32 ? 0xFFFFFFFFu : 0xFFFFFFFFu << (32 - prefixLength);
 
     /// <summary>Writes the address in network byte order.</summary>
@@ -55,6 +56,7 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
         uint value = 0;
         foreach (var part in parts)
         {
+            // not a limit: dotted-quad text as case files write it, not a call's value
             if (part.Length is 0 or > 3 || !part.All(char.IsAsciiDigit)) return false;
             if (!uint.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var octet) || octet > 255) return false;
             value = (value << 8) | octet;

@@ -172,6 +172,7 @@ public static class IpAppendData
                         return Unwind(call, profile, cork, length, Errno.EAGAIN, ClauseId.Sndbuf);
                     }
                 }
+                // not a limit: twice the send buffer is sock_wmalloc's factor; the send buffer's own limits are SO_SNDBUF's
                 else if (memory + (profile.SlabTruesize ? 1 : 0) > 2 * sock.SendBuffer)
                 {
                     return Unwind(call, profile, cork, length, Errno.ENOBUFS, ClauseId.Sndbuf);

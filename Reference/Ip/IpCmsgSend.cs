@@ -104,6 +104,7 @@ public static class IpCmsgSend
         // Control messages of later kernel lines (Profile.OptionsRelease) are unknown to older ones: EINVAL. SO_PRIORITY:
         // 6.14 ("sock: support SO_PRIORITY cmsg", Anna Emese Nyiri); SCM_TS_OPT_ID: 6.13 ("net: add SCM_TS_OPT_ID for
         // individual sockets", Vadim Fedorenko). Measured: both EINVAL on 6.1.192 and 6.12.118.
+        // not a limit: kernel releases (6.14, 6.13), not a call's value
         if (m.Type == SoPriority && model.Profile.OptionsRelease < 614 || m.Type == ScmTsOptId && model.Profile.OptionsRelease < 613)
             return Stop.Fail(Errno.EINVAL, ClauseId.Cmsg);
         switch (m.Type)

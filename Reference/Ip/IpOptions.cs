@@ -52,6 +52,7 @@ public sealed record IpOptions(
                 break;
             }
             if (padded[at] == Nop) { at++; l--; continue; }
+            // not a limit: the option syntax of RFC 791 as ip_options_compile reads it (type, length, pointer), no range of one value
             if (l < 2) return Errno.EINVAL;
             int optlen = padded[at + 1];
             if (optlen < 2 || optlen > l) return Errno.EINVAL;
@@ -125,6 +126,7 @@ public sealed record IpOptions(
             if (bytes[at] == Nop) { at++; continue; }
             if (at + 1 >= bytes.Length) break;
             int optlen = bytes[at + 1];
+            // not a limit: the option syntax of RFC 791, walked over options already accepted
             if (optlen < 2 || optlen > bytes.Length - at) break;
             if ((bytes[at] & 0x80) == 0) bytes.AsSpan(at, optlen).Fill(Nop);
             at += optlen;

@@ -16,6 +16,7 @@ public readonly struct PmtuPolicy(Profile profile, int mode)
     /// <summary>The MTU a datagram is laid out and fragmented for (ip_skb_dst_mtu): current kernels (modes above DO
     /// exist) use the device's for PROBE and later modes, every other the path's.</summary>
     public int FragmentMtu((int Path, int Device) mtus) =>
+        // not a limit: whether the profile knows the modes after DO (2)
         profile.MaxPmtuMode > 2 && mode >= PmtuProbe ? mtus.Device : mtus.Path;
 
     /// <summary>ip_sk_ignore_df: the datagram may be fragmented locally even with DF. Current kernels: below DO, and

@@ -21,6 +21,7 @@ public static class InetConnect
         var found = SocketCalls.SocketAndAddress(model, op.Fd, op.Address, op.AddressLength, ClauseId.Connect);
         if (found.Stop is { } ended) return call.Finish(ended);
         var (sock, bytes) = found.Value;
+        // limit: connect addrlen lowest
         if (bytes.Length < 2) return call.Fail(Errno.EINVAL, ClauseId.Connect);
         if (SockAddr.Family(bytes) == AddressFamily.Unspec) return Disconnect(model, call, sock);
         if (InetBind.Autobind(model, call, sock) is { } refused) return refused;

@@ -37,6 +37,7 @@ public static class MulticastMembership
             var clause = op.OptName == IpMulticastLoop ? ClauseId.MulticastLoop : ClauseId.MulticastAll;
             // spec: multicast.loop, multicast.all — ip_setsockopt reads an int from 4 bytes, else one byte.
             if (op.OptLen < 1) return call.Fail(Errno.EINVAL, clause);
+            // not a limit: the value's width, an int from 4 bytes or else one byte (do_ip_setsockopt)
             var width = op.OptLen >= 4 ? 4 : 1;
             if (op.Value is null || op.Value.Readable.Length < width) return call.Fail(Errno.EFAULT, clause);
             var value = width == 4 ? BinaryPrimitives.ReadInt32LittleEndian(op.Value.Readable.Span) : op.Value.Readable.Span[0];

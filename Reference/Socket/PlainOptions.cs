@@ -49,7 +49,7 @@ public static class PlainOptions
         SoPassSec = 34, SoTimestampNsOld = 35, SoRxqOvfl = 40, SoWifiStatus = 41, SoPeekOff = 42, SoSelectErrQueue = 45,
         SoIncomingCpu = 49, SoPriority = 12, SoBsdCompat = 14, SoNoFcs = 43, SoLockFilter = 44, SoBusyPoll = 46,
         SoMaxPacingRate = 47, SoTimestampNew = 63, SoTimestampNsNew = 64, SoPreferBusyPoll = 69, SoBusyPollBudget = 70,
-        SoBufLock = 72, SoReserveMem = 73, SoTxRehash = 74, SoRcvMark = 75, SoPassPidFd = 76, SoRcvPriority = 82, SoPassRights = 83;
+        SoReserveMem = 73, SoTxRehash = 74, SoRcvMark = 75, SoPassPidFd = 76, SoRcvPriority = 82, SoPassRights = 83;
     private const int IpRecvOpts = 6, IpPktInfoOption = 8, IpRecvTtl = 12, IpRecvTos = 13, IpPassSec = 18,
         IpChecksum = 23, IpRecvFragSize = 25, IpRecvErrRfc4884 = 26, IpRetOptsOption = 7, IpRecvOrigDstAddr = 20;
     private const int UdpEncap = 100, UdpNoCheck6Tx = 101, UdpNoCheck6Rx = 102, UdpGro = 104;
@@ -83,7 +83,7 @@ public static class PlainOptions
         [(SolSocket, SoLockFilter)] = new(Kind.Lock, ClauseId.OptionsFlag),
         [(SolSocket, SoBusyPoll)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 ? v : null),
         [(SolSocket, SoBusyPollBudget)] = new(Kind.SetOnly, ClauseId.OptionsValue, 0, v => v is >= 0 and <= ushort.MaxValue ? v : null),
-        [(SolSocket, SoBufLock)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is >= 0 and <= 3 ? v : null),
+        [(SolSocket, SoBufLock)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 && v <= Limits.BufLockHighest.At ? v : null),
         [(SolSocket, SoReserveMem)] = new(Kind.ReserveMemory, ClauseId.OptionsValue),
         [(SolSocket, SoPriority)] = new(Kind.Priority, ClauseId.OptionsValue),
         [(SolSocket, SoMaxPacingRate)] = new(Kind.PacingRate, ClauseId.OptionsValue),
@@ -132,6 +132,7 @@ public static class PlainOptions
     /// bulk 2, interactive 6, interactive bulk 4). Measured on 6.18.44: 0x10 gives 6, 0x08 2, 0x1f 4, 0x04 0.</summary>
     public static int TosPriority(byte tos) => ((tos & 0x1E) >> 1) switch
     {
+        // not a limit: rt_tos2priority's table of the TOS bits
         >= 4 and <= 7 => 2,
         >= 8 and <= 11 => 6,
         >= 12 => 4,
@@ -199,6 +200,7 @@ public static class PlainOptions
     /// (~0UL); fewer EINVAL.</summary>
     private static Outcome SetPacingRate(Call call, Sock sock, SetSockOptOp op, string clause)
     {
+        // not a limit: SO_MAX_PACING_RATE's layouts, an unsigned int from 4 bytes or an unsigned long from 8 (options/priority_pacing_linux)
         if (op.OptLen < 4) return call.Fail(Errno.EINVAL, clause);
         var size = op.OptLen >= 8 ? 8 : 4;
         if (op.Value is null || op.Value.Readable.Length < size) return call.Fail(Errno.EFAULT, clause);
@@ -219,6 +221,7 @@ public static class PlainOptions
         var entry = For(profile, level, name);
         if (entry.Kind == Kind.PacingRate)
         {
+            // not a limit: SO_MAX_PACING_RATE's layouts read back (options/priority_pacing_linux)
             var bytes = new byte[length >= 8 ? 8 : 4];
             if (length >= 8) BinaryPrimitives.WriteUInt64LittleEndian(bytes, sock.PacingRate);
             else BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)Math.Min(sock.PacingRate, uint.MaxValue));

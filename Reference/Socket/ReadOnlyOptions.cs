@@ -86,6 +86,7 @@ public sealed record PortReading(string Port, int OptLen) : SymbolicBytes(Port)
 
     /// <summary>The port a target's bytes say, when they hold all of its two bytes.</summary>
     public override ushort? Solve(ReadOnlySpan<byte> observed) =>
+        // not a limit: a port's two bytes as a target answered them
         observed.Length >= 2 ? BinaryPrimitives.ReadUInt16LittleEndian(observed) : null;
 
     public override string Describe() => $"port:{Port}";

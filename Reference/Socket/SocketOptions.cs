@@ -23,6 +23,7 @@ public static class SocketOptions
     /// new IP_TOS also drops the cached route, so only an unchanged one shows the revalidation).</summary>
     private static bool TakesSocketLock(Profile profile, SetSockOptOp op) => (op.Level, op.OptName) switch
     {
+        // not a limit: UDP_CORK's int, read to tell whether the call takes the socket lock
         (SolUdp, UdpCork) => op.Value is not { } v || v.Readable.Length < 4 || BitConverter.ToInt32(v.Readable.Span) == 0,
         (SolUdp, _) => false,
         (SolIp, IpTtl or IpMtuDiscover or IpRecvErr or IpMulticastTtl) => !profile.LocklessIpOptions,
@@ -104,6 +105,7 @@ public static class SocketOptions
     {
         var segment = op.OptName == UdpSegment && model.Profile.UdpSegmentOption;
         if (op.OptName != UdpCork && !segment) return call.Fail(Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+        // not a limit: SOL_UDP options read an int (4 bytes); a shorter one is in udp_gso/option_linux
         if (op.OptLen < 4) return call.Fail(Errno.EINVAL, segment ? ClauseId.GsoOption : ClauseId.SetSockOpt);
         if (ReadInt(op.Value, 4) is not { } value) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
         if (segment)
@@ -183,6 +185,7 @@ public static class SocketOptions
     {
         var address = Ipv4Address.Any;
         var index = 0;
+        // not a limit: IP_MULTICAST_IF's layouts (ip_mreqn 12, ip_mreq 8, in_addr 4), not gathered in Limits.cs yet
         if (op.OptLen >= 12)
         {
             if (op.Value is null || op.Value.Readable.Length < 12) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
@@ -317,6 +320,7 @@ public static class SocketOptions
     {
         var intBytes = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(intBytes, value);
+        // not a limit: do_ip_getsockopt answers a short buffer with one byte when the value fits one
         if (op.Level == SolIp && op.OptLen is > 0 and < 4 && value is >= 0 and <= 255)
             return call.Return(1, clause, intBytes.AsMemory(0, 1));
         var written = Math.Min(op.OptLen, 4);
@@ -357,6 +361,7 @@ public static class SocketOptions
     internal static Errno? ReadIpValue(SetSockOptOp op, out int value)
     {
         value = 0;
+        // not a limit: do_ip_setsockopt's value, an int from 4 bytes or else one byte
         if (op.OptLen >= 4)
         {
             if (ReadInt(op.Value) is not { } read) return Errno.EFAULT;

@@ -27,6 +27,7 @@ public static class UdpSendMsg
         var len = msg.Length;
 
         // spec: udp_sendmsg.len_over_0xffff — first of all, before the cork is even looked at.
+        // limit: udp_sendmsg length
         if (len > 0xFFFF) return call.Fail(Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
         call.Pass(ClauseId.LenOver0xFFFF);
         // spec: udp_sendmsg.oob

@@ -17,6 +17,7 @@ public static class Udpv6SendMsg
     {
         if (msg.Name is not null)
         {
+            // not a limit: IPv6 is not modeled; these lengths only tell its sends apart
             if (msg.NameLength < 2) return call.Fail(Errno.EINVAL, ClauseId.Ipv6Unmodeled);
             switch (SockAddr.Family(msg.Name))
             {
@@ -40,6 +41,7 @@ public static class Udpv6SendMsg
         if (msg.Name is null && sock.Pending == 0)
             return call.Unmodeled(ClauseId.Ipv6Unmodeled, "a send without address on a dual-stack socket");
         if (sock.Pending == AddressFamily.Inet) return UdpSendMsg.Send(model, call, sock, msg);
+        // not a limit: IPv6 is not modeled; udpv6_sendmsg's own 0xFFFF check
         if (msg.Length > 0xFFFF) return call.Fail(Errno.EMSGSIZE, ClauseId.Ipv6Unmodeled);
         var corked = sock.CorkFlag || msg.Flags.HasFlag(MsgFlags.More);
         if (!corked) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "an IPv6 datagram would leave");

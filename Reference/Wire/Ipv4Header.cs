@@ -131,6 +131,7 @@ public readonly record struct Ipv4Header(
             return Fail($"version is {version}, not 4", out problem);
         int ihl = packet[VersionIhlOffset] & 0x0F;
         // RFC 791 §3.1 "IHL": "the minimum value for a correct header is 5".
+        // not a limit: RFC 791's header, judged on packets a target sent
         if (ihl < 5)
             return Fail($"IHL is {ihl}, below the minimum of 5", out problem);
         int headerLength = ihl * 4;

@@ -72,6 +72,7 @@ public sealed class Packet
             if (type == 1) { at++; continue; } // no operation
             if (at + 1 >= options.Length) break;
             int length = options[at + 1];
+            // not a limit: RFC 791's option syntax, walked over a packet a target sent
             if (length < 2 || at + length > options.Length) break;
             if (type is LooseSourceRoute or StrictSourceRoute && length >= 7) return Ipv4Address.Read(options[(at + length - 4)..]);
             at += length;

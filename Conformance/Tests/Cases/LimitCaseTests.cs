@@ -1,8 +1,12 @@
 using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
 using Udpconf.Suite;
 using Udpconf.Suite.Cases;
+using Udpconf.Suite.Mutation;
+using Udpconf.Tests.Cli;
 using Xunit;
 
 namespace Udpconf.Tests.Cases;
@@ -63,6 +67,9 @@ public sealed class LimitCaseTests
         [Limits.TimeoutMicros.Name] = c => Ops<SetSockOptOp>(c)
             .Where(op => op.Level == SocketOption.SolSocket && op.OptName is SocketOption.SoRcvTimeoOld or SocketOption.SoSndTimeoOld or SocketOption.SoRcvTimeoNew or SocketOption.SoSndTimeoNew && op.Value is { Readable.Length: >= 16 })
             .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Value!.Readable.Span[8..])),
+        [Limits.BufLockHighest.Name] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoBufLock),
+        [Limits.UdpLength.Name] = c => Ops<SendToOp>(c).Select(op => (long)op.Data.Length).Concat(Ops<SendMsgOp>(c).Select(op => Total(op.Iov))),
+        [Limits.FamilyLength.Name] = c => Ops<ConnectOp>(c).Select(op => (long)op.AddressLength),
         // The first cmsg_len of a control buffer, and those of the well-formed messages.
         [Limits.CmsgLength.Name] = c => Ops<SendMsgOp>(c).Where(op => op.Control is { Readable.Length: >= 8 })
             .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Control!.Readable.Span)),
@@ -88,6 +95,95 @@ public sealed class LimitCaseTests
     private static IEnumerable<long> Cmsgs(Case c, int level, int type) => Ops<SendMsgOp>(c).SelectMany(op => Messages(op, level, type))
         .Where(m => m.Data.Length is 4 or 1)
         .Select(m => m.Data.Length == 4 ? (long)BinaryPrimitives.ReadInt32LittleEndian(m.Data.Span) : m.Data.Span[0]);
+
+    /// <summary>A comparison with a number of 2 or more (decimal or hex), outside comments.</summary>
+    private static readonly Regex Comparison =
+        new(@"(?<![<>=!])(<=|>=|<(?![<=])|>(?![>=]))\s*-?(0x[0-9A-Fa-f_]+|[0-9][0-9_]*)\b", RegexOptions.CultureInvariant);
+
+    private static readonly Regex Marker = new(@"^//\s*(limit:\s*(?<limit>.+)|not a limit:\s*(?<why>\S.*))$", RegexOptions.CultureInvariant);
+
+    /// <summary>The lines of the model's code (Limits.cs aside) that compare with a number of 2 or more, and did not
+    /// say what it is: a comment line <c>// limit: &lt;a name of Limits.All&gt;</c> or <c>// not a limit: &lt;why&gt;</c>
+    /// covers the code below it up to the next blank line. Comment lines change no mutation record (their hash leaves
+    /// them out), so saying so never asks for a new Stryker run.</summary>
+    internal static IReadOnlyList<string> UnsaidNumbers(string root)
+    {
+        var names = Limits.All.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var file in MutationRecordFiles(root))
+        {
+            string? covered = null;
+            var lines = File.ReadAllLines(Path.Combine(root, "Reference", file));
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var line = lines[i].Trim();
+                if (line.Length == 0) { covered = null; continue; }
+                if (line.StartsWith("//", StringComparison.Ordinal))
+                {
+                    if (Marker.Match(line) is { Success: true } marker)
+                    {
+                        covered = marker.Groups["why"].Success ? "why" : marker.Groups["limit"].Value.Trim();
+                        if (covered != "why" && !names.ContainsKey(covered))
+                            problems.Add($"Reference/{file}:{i + 1}: \"{covered}\" is not a limit of Limits.All");
+                    }
+                    continue;
+                }
+                var code = line.Split("//")[0];
+                foreach (Match m in Comparison.Matches(code))
+                {
+                    var text = m.Groups[2].Value.Replace("_", "");
+                    var value = text.StartsWith("0x", StringComparison.Ordinal) ? Convert.ToInt64(text[2..], 16) : long.Parse(text, CultureInfo.InvariantCulture);
+                    if (value < 2) continue;
+                    if (covered is null)
+                        problems.Add($"Reference/{file}:{i + 1}: compares with {m.Groups[2].Value} without saying whether it is a limit: {line}");
+                    else if (covered != "why" && names.TryGetValue(covered, out var limit) && value != limit.At && value != limit.Beyond)
+                        problems.Add($"Reference/{file}:{i + 1}: {m.Groups[2].Value} is neither {limit.Name}'s {limit.At} nor {limit.Beyond}: {line}");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static IEnumerable<string> MutationRecordFiles(string root) =>
+        MutationRecord.ModelFiles(root).Where(f => f != "Limits.cs");
+
+    [Fact]
+    public void Every_number_the_model_compares_with_is_a_gathered_limit_or_says_why_not()
+    {
+        var problems = UnsaidNumbers(Root);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void The_number_check_finds_an_unsaid_number_and_a_misnamed_limit()
+    {
+        using var checkout = new TempCases().AsRepository();
+        var folder = checkout.PathOf("Reference");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "A.cs"), """
+            class A
+            {
+                bool F(int n) => n > 1;                   // 0 and 1 are no limits
+                bool G(int n) => n >= 0x40;
+
+                // not a limit: a layout
+                bool H(int n) => n < 12;
+
+                // limit: IP options length
+                bool I(int n) => n > 40;
+                // limit: no such limit
+                bool J(int n) => n < 7;
+
+                // limit: IP options length
+                bool K(int n) => n > 39;
+            }
+            """);
+        var problems = UnsaidNumbers(checkout.Root);
+        Assert.Equal(3, problems.Count);
+        Assert.Contains("Reference/A.cs:4: compares with 0x40 without saying whether it is a limit", problems[0]);
+        Assert.Contains("Reference/A.cs:11: \"no such limit\" is not a limit of Limits.All", problems[1]);
+        Assert.Contains("Reference/A.cs:15: 39 is neither IP options length's 40 nor 41", problems[2]);
+    }
 
     [Fact]
     public void Every_limit_of_the_model_has_a_probe()
