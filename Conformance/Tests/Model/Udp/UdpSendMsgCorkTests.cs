@@ -174,6 +174,10 @@ public class UdpSendMsgCorkTests
         var probe = sim.SendTo("s", 5, Hosts.Remote, flags: MsgFlags.Probe);
         Expect.Value(probe, 5, ClauseId.UdpResult);
         Expect.Passed(probe, ClauseId.ProbeLengthCounted);
+        // Nothing pending, nothing counted: a probe on its own is no datagram's part.
+        var alone = Sim.Spec();
+        alone.Socket();
+        Expect.NotPassed(alone.SendTo("s", 5, Hosts.Remote, flags: MsgFlags.Probe), ClauseId.ProbeLengthCounted);
 
         var packet = Assert.Single(sim.Packets(Uncork(sim)));
         var ip = Sim.Ip(packet);
@@ -199,7 +203,9 @@ public class UdpSendMsgCorkTests
         sim.Cork("s", true);
         var data = Frames.Bytes(10, 5);
         sim.Send("s", data);
-        Expect.Value(sim.SendTo("s", 5, Hosts.Remote, flags: MsgFlags.Probe), 5);
+        var probe = sim.SendTo("s", 5, Hosts.Remote, flags: MsgFlags.Probe);
+        Expect.Value(probe, 5);
+        Expect.NotPassed(probe, ClauseId.ProbeLengthCounted);
         var packet = Assert.Single(sim.Packets(Uncork(sim)));
         var ip = Sim.Ip(packet);
         var udp = Sim.Udp(packet);
