@@ -12,6 +12,21 @@ public class IpAppendDataTests
     private static int[] Payloads(Sim sim, Outcome outcome) =>
         sim.Packets(outcome).Select(p => Frames.IpPayload(p).Length).ToArray();
 
+    [Theory]
+    [InlineData("spec")]
+    [InlineData("linux")]
+    [Trait("clause", "ip_generic_getfrag.checksum")]
+    public void An_empty_datagram_copies_nothing_so_getfrag_is_never_called(string profile)
+    {
+        // L1003-1005: "if (copy > 0 && getfrag(...) < 0)": the header alone fills the buffer, nothing is copied.
+        var sim = Sim.WithSocket(Profile.Find(profile)!);
+        var empty = sim.SendTo("s", 0, Hosts.Remote);
+        Expect.Value(empty, 0, ClauseId.UdpResult);
+        Expect.NotPassed(empty, ClauseId.GetfragChecksum);
+        Assert.Equal(8, Frames.IpPayload(Assert.Single(sim.Packets(empty))).Length);
+        Expect.Passed(sim.SendTo("s", 1, Hosts.Remote), ClauseId.GetfragChecksum);
+    }
+
     [Fact]
     [Trait("clause", "ip_append_data.probe")]
     public void Msg_probe_appends_nothing()
