@@ -153,5 +153,6 @@ public class SysSendmmsgTests
         var outcome = Send(Sim.WithSocket(Profile.Spec), "s", [To(10)]);
         Assert.Equal(OutcomeKind.Unmodeled, outcome.Kind);
         Assert.Equal(ClauseId.SocketUnsupported, outcome.Clause);
+        Assert.Equal("sendmmsg is not documented for profile spec", outcome.Note);
     }
 }

@@ -106,6 +106,25 @@ public class UdpSendMsgCorkTests
     }
 
     [Fact]
+    public void Pushing_a_pending_ipv6_datagram_is_unmodeled_and_leaves_the_socket_clean()
+    {
+        var sim = new Sim(Profile.Linux);
+        Expect.Value(sim.Run(new SocketOp("s", AddressFamily.Inet6)), 3);
+        byte[] v6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        sim.Cork("s", true);
+        Expect.Value(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.None,
+            UserBuffer.Of(SockAddr.In6(v6, 9)), SockAddr.In6Length)), 10);
+        var push = sim.Cork("s", false);
+        Assert.Equal(OutcomeKind.Unmodeled, push.Kind);
+        Assert.Equal("the pending datagram is an IPv6 one", push.Note);
+        // The pending datagram is gone: an IPv4-mapped send is no longer refused for the pending family.
+        sim.Cork("s", true);
+        var mapped = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(5), MsgFlags.None,
+            UserBuffer.Of(SockAddr.In6Mapped(Hosts.Remote, 9)), SockAddr.In6Length));
+        Expect.Value(mapped, 5);
+    }
+
+    [Fact]
     [Trait("clause", "udp_sendmsg.header_len")]
     public void Only_the_first_piece_counts_the_udp_header()
     {
