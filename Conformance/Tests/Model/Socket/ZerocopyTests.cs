@@ -206,6 +206,20 @@ public class ZerocopyTests
     }
 
     [Fact]
+    [Trait("clause", "zerocopy.completion")]
+    public void On_an_offloading_device_a_corked_datagram_discarded_by_a_failed_append_is_unmodeled()
+    {
+        // The pending range is freed by the flush, before any device saw it: whether its pages were pinned is not
+        // modeled, as for a datagram dropped before the device.
+        var sim = Linux(Hosts.OnLink(offload: true));
+        Expect.Value(Send(sim, 10, MsgFlags.Zerocopy | MsgFlags.More), 10);
+        var failed = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Unreadable(10), MsgFlags.Zerocopy,
+            Sim.Addr(Hosts.Remote, 9), SockAddr.InLength));
+        Assert.Equal(OutcomeKind.Unmodeled, failed.Kind);
+        Assert.Equal(ClauseId.ZerocopyCompletion, failed.Clause.Id);
+    }
+
+    [Fact]
     [Trait("clause", "zerocopy.coalesce")]
     public void A_sendmmsg_leaves_one_entry_for_its_ids()
     {
