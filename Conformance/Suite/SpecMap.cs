@@ -183,8 +183,9 @@ public static partial class SpecMap
     {
         var folder = Path.Combine(root, "reports");
         if (!Directory.Exists(folder)) return [];
-        // reports/mutation.json is the mutation record, not an implementation's verdicts.
-        return Directory.EnumerateFiles(folder, "*.json").Where(path => Path.GetFileName(path) != "mutation.json").Order(StringComparer.Ordinal)
+        // The mutation record is no implementation's verdicts.
+        var mutationRecord = Path.GetFileName(Mutation.MutationRecord.JsonRelativePath);
+        return Directory.EnumerateFiles(folder, "*.json").Where(path => Path.GetFileName(path) != mutationRecord).Order(StringComparer.Ordinal)
             .Select(path => KernelVerdicts.Parse(File.ReadAllText(path))).ToArray();
     }
 

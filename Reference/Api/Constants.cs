@@ -77,9 +77,9 @@ public static class SocketOption
     /// <summary>IP_MINTTL: packets received with a lower TTL are dropped (0 to 255).</summary>
     public const int IpMinTtl = 21;
 
-    /// <summary>SO_RCVTIMEO and SO_SNDTIMEO: the old numbers (a struct timeval) and the _NEW ones (64-bit times).</summary>
     /// <summary>SO_BUF_LOCK: SO_SNDBUF and SO_RCVBUF locked against the kernel's autotuning (bits 1 and 2).</summary>
     public const int SoBufLock = 72;
+    /// <summary>SO_RCVTIMEO and SO_SNDTIMEO: the old numbers (a struct timeval) and the _NEW ones (64-bit times).</summary>
     public const int SoRcvTimeoOld = 20, SoSndTimeoOld = 21, SoRcvTimeoNew = 66, SoSndTimeoNew = 67;
 
     public const int UdpCork = 1;

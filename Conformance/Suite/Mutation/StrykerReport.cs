@@ -32,13 +32,14 @@ public static class StrykerReport
         {
             var full = Path.GetFullPath(file.Name, root);
             var relative = Path.GetRelativePath(root, full).Replace('\\', '/');
-            // A report made in another checkout (a clone run beside this one): the path below its folder of the same name.
-            var folder = "/" + Path.GetFileName(root) + "/";
             if (relative.StartsWith("..", StringComparison.Ordinal))
             {
-                var at = full.Replace('\\', '/').LastIndexOf(folder, StringComparison.Ordinal);
+                // A report made in another checkout (a clone run beside this one): the path below its folder of the same name.
+                var path = full.Replace('\\', '/');
+                var folder = "/" + Path.GetFileName(root) + "/";
+                var at = path.LastIndexOf(folder, StringComparison.Ordinal);
                 if (at < 0) continue;
-                relative = full.Replace('\\', '/')[(at + folder.Length)..];
+                relative = path[(at + folder.Length)..];
             }
             var source = file.Value.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "";
             var lines = source.Split('\n');

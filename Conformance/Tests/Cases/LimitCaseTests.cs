@@ -110,42 +110,41 @@ public sealed class LimitCaseTests
     {
         var names = Limits.All.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var problems = new List<string>();
-        foreach (var file in MutationRecordFiles(root))
+        foreach (var file in MutationRecord.ModelFiles(root).Where(f => f != "Limits.cs"))
         {
-            string? covered = null;
+            // Whether a marker covers this line, and the limit it names (null for "not a limit" or an unknown name).
+            var said = false;
+            Limit? named = null;
             var lines = File.ReadAllLines(Path.Combine(root, "Reference", file));
             for (var i = 0; i < lines.Length; i++)
             {
                 var line = lines[i].Trim();
-                if (line.Length == 0) { covered = null; continue; }
+                if (line.Length == 0) { (said, named) = (false, null); continue; }
                 if (line.StartsWith("//", StringComparison.Ordinal))
                 {
                     if (Marker.Match(line) is { Success: true } marker)
                     {
-                        covered = marker.Groups["why"].Success ? "why" : marker.Groups["limit"].Value.Trim();
-                        if (covered != "why" && !names.ContainsKey(covered))
-                            problems.Add($"Reference/{file}:{i + 1}: \"{covered}\" is not a limit of Limits.All");
+                        said = true;
+                        named = null;
+                        if (marker.Groups["limit"].Success && !names.TryGetValue(marker.Groups["limit"].Value.Trim(), out named))
+                            problems.Add($"Reference/{file}:{i + 1}: \"{marker.Groups["limit"].Value.Trim()}\" is not a limit of Limits.All");
                     }
                     continue;
                 }
-                var code = line.Split("//")[0];
-                foreach (Match m in Comparison.Matches(code))
+                foreach (Match m in Comparison.Matches(line.Split("//")[0]))
                 {
                     var text = m.Groups[2].Value.Replace("_", "");
                     var value = text.StartsWith("0x", StringComparison.Ordinal) ? Convert.ToInt64(text[2..], 16) : long.Parse(text, CultureInfo.InvariantCulture);
                     if (value < 2) continue;
-                    if (covered is null)
+                    if (!said)
                         problems.Add($"Reference/{file}:{i + 1}: compares with {m.Groups[2].Value} without saying whether it is a limit: {line}");
-                    else if (covered != "why" && names.TryGetValue(covered, out var limit) && value != limit.At && value != limit.Beyond)
-                        problems.Add($"Reference/{file}:{i + 1}: {m.Groups[2].Value} is neither {limit.Name}'s {limit.At} nor {limit.Beyond}: {line}");
+                    else if (named is not null && value != named.At && value != named.Beyond)
+                        problems.Add($"Reference/{file}:{i + 1}: {m.Groups[2].Value} is neither {named.Name}'s {named.At} nor {named.Beyond}: {line}");
                 }
             }
         }
         return problems;
     }
-
-    private static IEnumerable<string> MutationRecordFiles(string root) =>
-        MutationRecord.ModelFiles(root).Where(f => f != "Limits.cs");
 
     [Fact]
     public void Every_number_the_model_compares_with_is_a_gathered_limit_or_says_why_not()

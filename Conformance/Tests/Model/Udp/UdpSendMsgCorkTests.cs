@@ -9,6 +9,9 @@ namespace Udpconf.Tests.Model.Udp;
 /// <summary>udp_sendmsg from the cork on (pp. 23-37, L497, L511-526, L626-664) and UDP_CORK (p. 24).</summary>
 public class UdpSendMsgCorkTests
 {
+    /// <summary>2001:db8::1, of IPv6's documentation range.</summary>
+    private static readonly byte[] Documentation6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
     private static Outcome Uncork(Sim sim, string s = "s") => sim.Cork(s, false);
 
     private static byte[] Concat(params byte[][] pieces) => pieces.SelectMany(p => p).ToArray();
@@ -91,9 +94,8 @@ public class UdpSendMsgCorkTests
     {
         var sim = new Sim(Profile.Find(profile)!);
         Expect.Value(sim.Run(new SocketOp("s", AddressFamily.Inet6)), 3);
-        byte[] v6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
         var native = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.More,
-            UserBuffer.Of(SockAddr.In6(v6, 9)), SockAddr.In6Length));
+            UserBuffer.Of(SockAddr.In6(Documentation6, 9)), SockAddr.In6Length));
         Assert.Equal(OutcomeKind.Value, native.Kind);
         Assert.Equal(10, native.Value);
 
@@ -110,10 +112,9 @@ public class UdpSendMsgCorkTests
     {
         var sim = new Sim(Profile.Linux);
         Expect.Value(sim.Run(new SocketOp("s", AddressFamily.Inet6)), 3);
-        byte[] v6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
         sim.Cork("s", true);
         Expect.Value(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Pattern(10), MsgFlags.None,
-            UserBuffer.Of(SockAddr.In6(v6, 9)), SockAddr.In6Length)), 10);
+            UserBuffer.Of(SockAddr.In6(Documentation6, 9)), SockAddr.In6Length)), 10);
         var push = sim.Cork("s", false);
         Assert.Equal(OutcomeKind.Unmodeled, push.Kind);
         Assert.Equal("the pending datagram is an IPv6 one", push.Note);
