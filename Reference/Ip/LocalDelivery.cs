@@ -28,6 +28,7 @@ public static class LocalDelivery
         // machine, seed 2, case local_delivery/redirected_to_loopback_linux).
         var local = model.Host.IsLocalAddress(destination) && destination != Ipv4Address.LoopbackBroadcast;
         if (route.Type != RouteType.Local && !local) return null;
+        model.DeliveredLocally = true;
         if (route.Type is RouteType.Broadcast or RouteType.Multicast)
             return Unmodeled(sock, ClauseId.LocalListener, $"a datagram on a {route.Type} route out of lo whose header a connect redirected to {destination}");
         // A pending datagram a connect redirected (the shared cork flow) keeps the local route it was started with but

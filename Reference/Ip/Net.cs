@@ -36,6 +36,9 @@ public abstract class Net
 
     public HostConfig Host { get; private set; }
     public Profile Profile { get; }
+    /// <summary>A datagram reached LocalDelivery: some socket of this host may hold it in its receive queue, memory
+    /// (SO_MEMINFO's receive side) the model does not count.</summary>
+    public bool DeliveredLocally { get; internal set; }
     /// <summary>Bumped by every host change: cached routes of connected sockets are then looked up again.</summary>
     public int RouteGeneration { get; private set; }
     /// <summary>Every symbol the model has introduced so far, in order.</summary>

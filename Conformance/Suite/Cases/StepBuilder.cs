@@ -138,6 +138,21 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
         return new TimeoutReading("HZ", seconds, micros, (int)(length ?? 16));
     }
 
+    /// <summary><c>u32:N,N,…</c>: bytes written as unsigned 32-bit values in the machine's (little-endian) order, e.g.
+    /// SO_MEMINFO's nine counters.</summary>
+    private static byte[] U32s(Token token)
+    {
+        var parts = token.Text["u32:".Length..].Split(',');
+        var bytes = new byte[parts.Length * 4];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!uint.TryParse(parts[i], System.Globalization.NumberStyles.None, null, out var value))
+                throw new CaseSyntaxException(token.Column, $"expected u32:N,N,… (decimal values of 0 to 4294967295), found '{parts[i]}' in '{token.Text}'");
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), value);
+        }
+        return bytes;
+    }
+
     /// <summary><c>linger-forever:ONOFF</c>: SO_LINGER read back with the time "for ever" (a negative l_linger), which
     /// is LONG_MAX / HZ cut to an int; as many bytes as the result says (at most 8), 8 when it says none.</summary>
     private static LingerReading LingerForever(Token token, long? length)
@@ -172,8 +187,10 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
             var word = reader.Next("a clause id or value hex:…");
             if (word.Text == "value")
             {
-                var bytes = reader.Next("hex:…, timeout:SECONDS.MICROS or linger-forever:0|1");
-                expectation = bytes.Text.StartsWith("timeout:", StringComparison.Ordinal)
+                var bytes = reader.Next("hex:…, u32:N,N,…, timeout:SECONDS.MICROS or linger-forever:0|1");
+                expectation = bytes.Text.StartsWith("u32:", StringComparison.Ordinal)
+                    ? expectation with { OptionValue = U32s(bytes) }
+                    : bytes.Text.StartsWith("timeout:", StringComparison.Ordinal)
                     ? expectation with { SymbolicOption = Timeout(bytes, expectation.Value) }
                     : bytes.Text.StartsWith("linger-forever:", StringComparison.Ordinal)
                     ? expectation with { SymbolicOption = LingerForever(bytes, expectation.Value) }

@@ -179,4 +179,40 @@ public class CaseCommentTests
         var send = Assert.IsType<SendToOp>(Assert.Single(result.Case!.Steps).Operation);
         Assert.Equal(Fd.Raw(99), send.Fd);
     }
+
+    private const string U32Case = """
+        clauses: options.readonly
+        profiles: linux
+
+        host:
+          link tun0 192.0.2.1/24
+
+        steps:
+          socket s
+          getsockopt s 1/55 len 12
+            => 12 value VALUE
+        """;
+
+    [Fact]
+    public void A_u32_value_is_little_endian_words()
+    {
+        var parsed = CaseParser.Parse("u.case", "u", U32Case.Replace("VALUE", "u32:0,4608,4294967295"));
+        Assert.Empty(parsed.Diagnostics);
+        var value = parsed.Case!.Steps[1].Expectation.Result!.OptionValue;
+        Assert.Equal("0000000000120000FFFFFFFF", Convert.ToHexString(value!.Value.Span));
+    }
+
+    [Theory]
+    [InlineData("u32:", "found ''")]
+    [InlineData("u32:1,,2", "found ''")]
+    [InlineData("u32:-1", "found '-1'")]
+    [InlineData("u32:4294967296", "0 to 4294967295")]
+    [InlineData("u32:0x10", "found '0x10'")]
+    public void A_malformed_u32_value_is_a_case_error(string value, string problem)
+    {
+        var parsed = CaseParser.Parse("u.case", "u", U32Case.Replace("VALUE", value));
+        var diagnostic = Assert.Single(parsed.Diagnostics);
+        Assert.Contains(problem, diagnostic.Problem);
+        Assert.Equal(10, diagnostic.Position.Line);
+    }
 }

@@ -74,6 +74,9 @@ internal sealed class HostSetup : IDisposable
                 if (Native.ioctl(fd, Native.TunSetOffload, (void*)Native.TunFCsum) != 0)
                     throw new InvalidOperationException($"TUNSETOFFLOAD {link.Name}: {SystemError.Describe(Native.Errno)}");
             }
+            // nosg: NETIF_F_SG off (a TUN device offers it to ethtool), so appended data is copied into the linear
+            // buffer instead of page fragments.
+            if (!link.ScatterGather) SetScatterGather(link.Name, on: false);
             WriteSysctl($"net/ipv6/conf/{link.Name}/disable_ipv6", "1", optional: true);
         }
         WriteSysctl("net/ipv4/ip_default_ttl", host.DefaultTtl.ToString());
@@ -167,6 +170,23 @@ internal sealed class HostSetup : IDisposable
             fixed (byte* p = ifr)
                 if (Native.ioctl(s, Native.SiocGifIndex, p) != 0) throw new InvalidOperationException($"SIOCGIFINDEX {name}: {SystemError.Describe(Native.Errno)}");
             return BitConverter.ToInt32(ifr, 16);
+        }
+        finally { Native.close(s); }
+    }
+
+    private static unsafe void SetScatterGather(string name, bool on)
+    {
+        var s = Native.socket(AddressFamily.Inet, SocketType.Dgram | SocketType.CloexecFlag, 0);
+        try
+        {
+            var value = stackalloc uint[2];
+            value[0] = Native.EthtoolSsg;
+            value[1] = on ? 1u : 0u;
+            var ifr = Native.IfReq(name, 0);
+            BitConverter.GetBytes((long)(nint)value).CopyTo(ifr, 16);
+            fixed (byte* p = ifr)
+                if (Native.ioctl(s, Native.SiocEthtool, p) != 0)
+                    throw new InvalidOperationException($"ETHTOOL_SSG {name}: {SystemError.Describe(Native.Errno)}");
         }
         finally { Native.close(s); }
     }

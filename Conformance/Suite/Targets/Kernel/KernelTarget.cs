@@ -128,8 +128,8 @@ public sealed class KernelTarget : ITarget
         var links = host.Interfaces.Where(i => !i.IsLoopback).OrderBy(i => i.Index).Select(i => i.Index).ToArray();
         // TUN devices get the namespace's next ifindex (2, 3, ...): a case must number its links that way.
         if (!links.SequenceEqual(Enumerable.Range(2, links.Length))) return "link indexes must be 2, 3, ... in order on the kernel target";
-        if (host.Interfaces.Any(i => i.UdpFragmentationOffload || !i.ScatterGather))
-            return "the kernel target's TUN devices have no UDP fragmentation offload or scatter-gather switch";
+        if (host.Interfaces.Any(i => i.UdpFragmentationOffload))
+            return "the kernel target's TUN devices have no UDP fragmentation offload";
         return null;
     }
 

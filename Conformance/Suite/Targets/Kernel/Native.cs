@@ -28,6 +28,10 @@ public static unsafe class Native
     /// <summary>TUNSETOFFLOAD (_IOW('T', 208, unsigned int)); its argument is the TUN_F_* flags by value.</summary>
     public const uint TunSetOffload = 0x400454d0;
     public const uint TunFCsum = 0x01;
+    /// <summary>SIOCETHTOOL, and ETHTOOL_SSG (the legacy command that sets NETIF_F_SG; its struct ethtool_value is
+    /// {u32 cmd, u32 data}, pointed to by the ifreq's ifr_data).</summary>
+    public const uint SiocEthtool = 0x8946;
+    public const uint EthtoolSsg = 0x19;
     /// <summary>The size of struct virtio_net_hdr, which a TUN device with IFF_VNET_HDR puts before every packet
     /// (the default of TUNSETVNETHDRSZ).</summary>
     public const int VnetHdrSize = 10;

@@ -112,4 +112,39 @@ public class BufferAndReadOnlyOptionsTests
         var reading = Assert.IsType<PortReading>(port.SymbolicOption);
         Assert.Equal((ushort)40000, reading.Solve(reading.Render(40000)));
     }
+
+    [Fact]
+    [Trait("clause", "options.readonly")]
+    public void Meminfo_counts_the_pending_datagram_and_says_where_it_cannot()
+    {
+        var sim = Linux();
+        Expect.Value(sim.SetInt("s", SolSocket, 7, 16384), 0);
+        Expect.Value(sim.SetInt("s", SolSocket, 8, 4096), 0);
+        var idle = Get(sim, SolSocket, 55, 36);
+        Expect.Value(idle, 36, ClauseId.OptionsReadOnly);
+        Assert.Equal("00000000" + "00200000" + "00000000" + "00800000" + new string('0', 40), Hex(idle));
+        Expect.Value(Get(sim, SolSocket, 55, 100), 36);
+        Assert.Equal("0000000000200000", Hex(Get(sim, SolSocket, 55, 8)));
+        Expect.Error(Get(sim, SolSocket, 55, -1), Errno.EINVAL, ClauseId.GetSockOpt);
+        // 100 bytes pending (128 with the headers): a 576-byte head and struct sk_buff, 832; pushed, nothing.
+        Expect.Value(sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More), 100);
+        Assert.Equal("40030000", Hex(Get(sim, SolSocket, 55, 12))[16..]);
+        Expect.Value(sim.SendTo("s", 0, Hosts.Remote), 0);
+        Assert.Equal("00000000", Hex(Get(sim, SolSocket, 55, 12))[16..]);
+        // Memory the model does not count: a group joined (option memory), SO_ZEROCOPY, a datagram delivered here.
+        foreach (var setup in new Func<Sim, Outcome>[]
+                 {
+                     s => s.Run(new SetSockOptOp(Fd.Named("s"), SolIp, IpAddMembership,
+                         UserBuffer.Of((byte[])[224, 1, 2, 3, .. Hosts.Local.ToBytes()]), 8)),
+                     s => s.SetInt("s", SolSocket, SoZerocopy, 1),
+                     s => s.SendTo("s", 10, Ipv4Address.Parse("127.0.0.1")),
+                 })
+        {
+            var other = Linux();
+            Assert.NotEqual(OutcomeKind.Error, setup(other).Kind);
+            Assert.Equal(OutcomeKind.Unmodeled, Get(other, SolSocket, 55, 36).Kind);
+        }
+        // The 2.6 profile does not answer it (an option of current kernels only, as the others it does not follow).
+        Assert.Equal(OutcomeKind.Unmodeled, Get(Sim.WithSocket(Profile.Spec), SolSocket, 55, 36).Kind);
+    }
 }
