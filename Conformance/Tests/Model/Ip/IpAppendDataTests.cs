@@ -309,4 +309,23 @@ public class IpAppendDataTests
         Assert.Equal(7, current.Datagrams.Sum(d => d.PacketCount));
         Expect.Error(Append(Profile.Spec), Errno.ENOBUFS, ClauseId.Sndbuf);
     }
+
+    [Fact]
+    [Trait("clause", "ip_route.pmtu_learned_from_self")]
+    public void A_piece_for_a_pending_datagram_whose_path_went_stale_is_unmodeled_at_once()
+    {
+        // The route of a pending datagram is the cork's (udp_sendmsg looks none up for it): when the path MTU this
+        // host taught itself outlives a change of the link MTU, the next piece is where the model stops following.
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.SetInt("s", SolIp, IpMtuDiscover, 2), 0);
+        Expect.Value(sim.SendTo("s", 1400, Hosts.Remote, flags: MsgFlags.More), 1400);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 1006)), 0);
+        Expect.Error(sim.SendTo("s", 10, null), Errno.EMSGSIZE, ClauseId.LocalFragment);
+        sim.Socket("c");
+        Expect.Value(sim.SendTo("c", 100, Hosts.Remote, flags: MsgFlags.More), 100);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 1500)), 0);
+        var piece = sim.SendTo("c", 10, null, flags: MsgFlags.More);
+        Assert.Equal(OutcomeKind.Unmodeled, piece.Kind);
+        Assert.Equal(ClauseId.PmtuLearnedFromSelf, piece.Clause);
+    }
 }
