@@ -193,6 +193,8 @@ public sealed class MutationRecordTests
     [InlineData("--file", "Nope.cs", "--file Nope.cs: not a source file of Reference/")]
     [InlineData("--since", "no-such-revision", "--since no-such-revision: git cannot compare")]
     [InlineData("--report", "/nonexistent/report.json", "no Stryker report at")]
+    [InlineData("--concurrency", "0", "--concurrency 0: expected 1 to 16 test hosts")]
+    [InlineData("--concurrency", "17", "--concurrency 17: expected 1 to 16 test hosts")]
     public void Mutate_refuses_what_it_cannot_measure_with_exit_2_and_the_reason(string option, string value, string reason)
     {
         using var checkout = Checkout();

@@ -41,6 +41,10 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         [Description("Run only Conformance/Tests against each mutant, not the FsCheck properties too (several times faster: a killed mutant restarts the properties' test host).")]
         public bool WithoutProperties { get; set; }
 
+        [CommandOption("--concurrency <N>")]
+        [Description("Test hosts run at once (1 to 16; default: the stryker-config's 1). A mutant's tests mostly keep one core busy, so 2 on this 2-core machine nearly halves a run that has the machine to itself.")]
+        public int? Concurrency { get; set; }
+
         [CommandOption("--out <DIR>")]
         [Description("Where Stryker writes its logs and HTML/JSON reports. Default: TestResults/mutation.")]
         public string? Out { get; set; }
@@ -76,6 +80,11 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             return Summarize(root, record);
         }
 
+        if (settings.Concurrency is < 1 or > 16)
+        {
+            io.Fail($"--concurrency {settings.Concurrency}: expected 1 to 16 test hosts");
+            return ExitCodes.Usage;
+        }
         var all = MutationRecord.ModelFiles(root);
         if (Select(root, settings, record, all) is not { } files) return ExitCodes.Usage;
         if (files.Count == 0)
@@ -90,7 +99,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         {
             var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "TestResults", "mutation"));
             var started = Stopwatch.StartNew();
-            var code = RunStryker(root, files.Count == all.Count ? [] : files, output, settings.WithoutProperties, cancellation);
+            var code = RunStryker(root, files.Count == all.Count ? [] : files, output, settings.WithoutProperties, settings.Concurrency, cancellation);
             if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
             if (code != 0)
             {
@@ -182,11 +191,12 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
 
     /// <summary>Runs the local tool (restored first) in Reference/, its output shown as it comes; Ctrl-C stops it and
     /// its test hosts.</summary>
-    private int RunStryker(string root, IReadOnlyList<string> files, string output, bool withoutProperties, CancellationToken cancellation)
+    private int RunStryker(string root, IReadOnlyList<string> files, string output, bool withoutProperties, int? concurrency, CancellationToken cancellation)
     {
         if (RunShown(root, ["tool", "restore"], cancellation) is var restored and not 0) return restored;
         var args = new List<string> { "stryker", "-f", "stryker-config.json", "-O", output, "--skip-version-check" };
         if (withoutProperties) args.AddRange(["--test-project", "../Conformance/Tests/Conformance.Tests.csproj"]);
+        if (concurrency is { } hosts) args.AddRange(["--concurrency", hosts.ToString(CultureInfo.InvariantCulture)]);
         foreach (var file in files) args.AddRange(["-m", "**/" + file]);
         try
         {
