@@ -14,9 +14,8 @@ public enum Past
 /// <summary>A numeric limit of the model: the last value on one side (<see cref="At"/>), and the side past it, where
 /// the call answers otherwise (an errno, a cap, another layout). The model's code compares against these; a test holds
 /// the case library to a case at each limit and one past it (Conformance/Tests/Cases/LimitCaseTests.cs). A limit of one
-/// profile only (<see cref="Profile"/>) is held to that profile's cases. Not yet gathered here: the layouts
-/// IP_MULTICAST_IF tells apart by length (ip_mreq's 8, ip_mreqn's 12), SO_SNDBUF's cap (wmem_max, the host's) and
-/// optmem_max (per kernel line).</summary>
+/// profile only (<see cref="Profile"/>) is held to that profile's cases. Not yet gathered here: SO_SNDBUF's cap
+/// (wmem_max, the host's) and optmem_max (per kernel line).</summary>
 public sealed record Limit(string Name, long At, Past Past, string Clause, string Meaning, string? Profile = null)
 {
     public long Beyond => Past == Past.Above ? At + 1 : At - 1;
@@ -129,6 +128,21 @@ public static class Limits
     /// <summary>connect reads the family from the address's first two bytes: a shorter addrlen is EINVAL.</summary>
     public static readonly Limit FamilyLength = new("connect addrlen lowest", 2, Past.Below, ClauseId.Connect,
         "connect's addrlen: 2 (sa_family) at least, 1 is EINVAL");
+
+    /// <summary>IP_MULTICAST_IF reads a struct ip_mreqn (interface index and address) from 12 bytes or more; 11 bytes
+    /// are read as a shorter layout.</summary>
+    public static readonly Limit MulticastIfMreqn = new("IP_MULTICAST_IF ip_mreqn length", 12, Past.Below, ClauseId.SetSockOpt,
+        "IP_MULTICAST_IF: 12 bytes or more are an ip_mreqn (its index counts), 11 a shorter layout");
+
+    /// <summary>Current kernels read a struct ip_mreq (its second field the interface address) from 8 to 11 bytes; 7
+    /// bytes are an in_addr.</summary>
+    public static readonly Limit MulticastIfMreq = new("IP_MULTICAST_IF ip_mreq length", 8, Past.Below, ClauseId.SetSockOpt,
+        "IP_MULTICAST_IF: 8 to 11 bytes are an ip_mreq (the interface address second), 7 an in_addr", "linux");
+
+    /// <summary>IP_MULTICAST_IF reads an in_addr from 4 bytes; fewer are EINVAL on current kernels and reset the
+    /// multicast interface in 2.6.</summary>
+    public static readonly Limit MulticastIfAddress = new("IP_MULTICAST_IF in_addr length", 4, Past.Below, ClauseId.SetSockOpt,
+        "IP_MULTICAST_IF: 4 bytes or more name an interface address; 3 are EINVAL (2.6: a reset)");
 
     /// <summary>Every limit above, in declaration order.</summary>
     public static IReadOnlyList<Limit> All { get; } = typeof(Limits).GetFields(BindingFlags.Public | BindingFlags.Static)

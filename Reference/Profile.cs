@@ -139,6 +139,11 @@ public sealed record Profile
     /// a struct in_addr, its first 4 bytes (the switch is off).</summary>
     public bool MulticastIfTakesIpMreq { get => Read(field); init; }
 
+    /// <summary>IP_MULTICAST_IF with fewer than 4 bytes (no whole in_addr) is EINVAL. Measured on 6.18.44
+    /// (socket/sockopt_multicast_mreq: 3 bytes). 2.6 read nothing from so short a value and reset the multicast
+    /// interface (the switch is off).</summary>
+    public bool MulticastIfShortInvalid { get => Read(field); init; }
+
     /// <summary>SOL_UDP control messages are parsed (udp_cmsg_send, before ip_cmsg_send): UDP_SEGMENT with a u16, any
     /// other SOL_UDP type EINVAL. Measured on 6.18.44 (udp_sendmsg/cmsg_udp_level_linux). 2.6 skipped SOL_UDP
     /// messages like every level but SOL_IP (the switch is off).</summary>
@@ -353,6 +358,7 @@ public sealed record Profile
         PseudoHeaderUsesFirstHop = false,
         MulticastRoutingOptionsByBuild = false,
         MulticastIfTakesIpMreq = false,
+        MulticastIfShortInvalid = false,
         CmsgUdpLevel = false,
         UdpSegmentOption = false,
         DeviceBinding = false,
@@ -410,6 +416,7 @@ public sealed record Profile
         PseudoHeaderUsesFirstHop = true,
         MulticastRoutingOptionsByBuild = true,
         MulticastIfTakesIpMreq = true,
+        MulticastIfShortInvalid = true,
         CmsgUdpLevel = true,
         UdpSegmentOption = true,
         DeviceBinding = true,

@@ -180,28 +180,35 @@ public static class SocketOptions
         return call.Return(0, ClauseId.SetSockOpt);
     }
 
-    /// <summary>IP_MULTICAST_IF with struct ip_mreqn (12 bytes) or an in_addr (4 to 11 bytes); less: reset.</summary>
+    /// <summary>IP_MULTICAST_IF with struct ip_mreqn (12 bytes), an ip_mreq (8 to 11, current kernels) or an in_addr (4
+    /// to 11); less: EINVAL on current kernels, a reset in 2.6.</summary>
     private static Outcome SetMulticastInterface(Process model, Call call, Sock sock, SetSockOptOp op)
     {
         var address = Ipv4Address.Any;
         var index = 0;
-        // not a limit: IP_MULTICAST_IF's layouts (ip_mreqn 12, ip_mreq 8, in_addr 4), not gathered in Limits.cs yet
-        if (op.OptLen >= 12)
+        // limit: IP_MULTICAST_IF ip_mreqn length
+        if (op.OptLen >= Limits.MulticastIfMreqn.At)
         {
             if (op.Value is null || op.Value.Readable.Length < 12) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
             address = Ipv4Address.Read(op.Value.Readable.Span[4..]);
             index = BinaryPrimitives.ReadInt32LittleEndian(op.Value.Readable.Span[8..]);
         }
-        else if (op.OptLen >= 8 && model.Profile.MulticastIfTakesIpMreq)
+        // limit: IP_MULTICAST_IF ip_mreq length
+        else if (op.OptLen >= Limits.MulticastIfMreq.At && model.Profile.MulticastIfTakesIpMreq)
         {
             // struct ip_mreq { imr_multiaddr; imr_interface }: the interface address is the second field.
             if (op.Value is null || op.Value.Readable.Length < 8) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
             address = Ipv4Address.Read(op.Value.Readable.Span[4..]);
         }
-        else if (op.OptLen >= 4)
+        // limit: IP_MULTICAST_IF in_addr length
+        else if (op.OptLen >= Limits.MulticastIfAddress.At)
         {
             if (op.Value is null || op.Value.Readable.Length < 4) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
             address = Ipv4Address.Read(op.Value.Readable.Span);
+        }
+        else if (model.Profile.MulticastIfShortInvalid)
+        {
+            return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
         }
         Interface? device;
         if (index == 0)

@@ -57,6 +57,9 @@ public sealed class LimitCaseTests
         [Limits.PrivilegedPort.Name] = c => c.Host.Privileged ? [] : Ops<BindOp>(c)
             .Where(op => op.Address is { Readable.Length: >= 4 } && op.AddressLength >= Limits.AddressLength.At)
             .Select(op => (long)SockAddr.Port(op.Address!.Readable.Span)),
+        [Limits.MulticastIfMreqn.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
+        [Limits.MulticastIfMreq.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
+        [Limits.MulticastIfAddress.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
         [Limits.IntOptionLength.Name] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket).Select(op => (long)op.OptLen),
         [Limits.MinTtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMinTtl),
         [Limits.PmtuModeSpec.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),
