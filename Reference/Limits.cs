@@ -14,8 +14,8 @@ public enum Past
 /// <summary>A numeric limit of the model: the last value on one side (<see cref="At"/>), and the side past it, where
 /// the call answers otherwise (an errno, a cap, another layout). The model's code compares against these; a test holds
 /// the case library to a case at each limit and one past it (Conformance/Tests/Cases/LimitCaseTests.cs). A limit of one
-/// profile only (<see cref="Profile"/>) is held to that profile's cases. Not yet gathered here: SO_SNDBUF's cap
-/// (wmem_max, the host's) and optmem_max (per kernel line).</summary>
+/// profile only (<see cref="Profile"/>) is held to that profile's cases. A limit that is a setting of the host or of
+/// a kernel line (wmem_max, optmem_max) is gathered at its default value, the one the cases run with.</summary>
 public sealed record Limit(string Name, long At, Past Past, string Clause, string Meaning, string? Profile = null)
 {
     public long Beyond => Past == Past.Above ? At + 1 : At - 1;
@@ -143,6 +143,16 @@ public static class Limits
     /// multicast interface in 2.6.</summary>
     public static readonly Limit MulticastIfAddress = new("IP_MULTICAST_IF in_addr length", 4, Past.Below, ClauseId.SetSockOpt,
         "IP_MULTICAST_IF: 4 bytes or more name an interface address; 3 are EINVAL (2.6: a reset)");
+
+    /// <summary>SO_SNDBUF takes at most net.core.wmem_max (212992, <see cref="Host.HostConfig.WmemMax"/>'s default),
+    /// doubled: a larger value is taken as the cap.</summary>
+    public static readonly Limit SndbufCap = new("SO_SNDBUF cap (default wmem_max)", 212_992, Past.Above, ClauseId.SetSockOpt,
+        "SO_SNDBUF: 212992 gives 425984, and so does 212993 (capped at wmem_max)");
+
+    /// <summary>A control buffer above the on-stack one comes from sock_kmalloc, which refuses net.core.optmem_max
+    /// (<see cref="Profile.OptmemMax"/>: 131072 on current kernels) or more, less the socket's option memory.</summary>
+    public static readonly Limit ControlAllocation = new("control buffer below optmem_max (linux)", 131_071, Past.Above, ClauseId.SendmsgControlAlloc,
+        "sendmsg's msg_controllen: 131071 is read (EFAULT when unreadable), 131072 is ENOBUFS before", "linux");
 
     /// <summary>Every limit above, in declaration order.</summary>
     public static IReadOnlyList<Limit> All { get; } = typeof(Limits).GetFields(BindingFlags.Public | BindingFlags.Static)

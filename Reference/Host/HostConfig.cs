@@ -148,6 +148,9 @@ public sealed record HostConfig
     /// <summary>net.core.wmem_default and wmem_max.</summary>
     public int WmemDefault { get; init; } = 212992;
     public int WmemMax { get; init; } = 212992;
+    /// <summary>The case states wmem_default and wmem_max (its steps depend on them): a target whose host has other
+    /// values, which it cannot change, does not run it.</summary>
+    public bool WmemStated { get; init; }
     /// <summary>net.core.rmem_default and rmem_max: SO_RCVBUF's start and cap (no case line sets them: the kernel target
     /// cannot, they are global).</summary>
     public int RmemDefault { get; init; } = 212992;

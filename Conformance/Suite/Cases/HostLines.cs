@@ -66,7 +66,7 @@ internal sealed class HostLines
             {
                 var wmemDefault = reader.Int("wmem_default");
                 var wmemMax = reader.AtEnd ? wmemDefault : reader.Int("wmem_max");
-                settings = settings with { WmemDefault = wmemDefault, WmemMax = wmemMax };
+                settings = settings with { WmemDefault = wmemDefault, WmemMax = wmemMax, WmemStated = true };
                 reader.ExpectEnd();
                 break;
             }
@@ -100,7 +100,7 @@ internal sealed class HostLines
         }
         if (host.DefaultPmtuMode != defaults.DefaultPmtuMode)
             lines.Add($"pmtu {PmtuWord(host.DefaultPmtuMode) ?? throw Unsupported("the host", $"the PMTU mode {host.DefaultPmtuMode} has no name")}");
-        if (host.WmemDefault != defaults.WmemDefault || host.WmemMax != defaults.WmemMax)
+        if (host.WmemStated || host.WmemDefault != defaults.WmemDefault || host.WmemMax != defaults.WmemMax)
             lines.Add(host.WmemDefault == host.WmemMax ? $"wmem {Num(host.WmemDefault)}" : $"wmem {Num(host.WmemDefault)} {Num(host.WmemMax)}");
         if (host.SecurityVeto is { } veto) lines.Add($"veto {ErrnoWord(veto, "the host's security veto")}");
         if (!host.Privileged) lines.Add("unprivileged");

@@ -215,4 +215,16 @@ public class CaseCommentTests
         Assert.Contains(problem, diagnostic.Problem);
         Assert.Equal(10, diagnostic.Position.Line);
     }
+
+    [Fact]
+    public void A_wmem_line_states_the_values_even_at_their_defaults_and_is_written_back()
+    {
+        var text = U32Case.Replace("  link tun0 192.0.2.1/24\n", "  link tun0 192.0.2.1/24\n  wmem 212992 212992\n").Replace("VALUE", "hex:00");
+        var stated = CaseParser.Parse("w.case", "w", text).Case!;
+        Assert.True(stated.Host.WmemStated);
+        Assert.Contains("wmem 212992", CaseWriter.Write("w", stated.Clauses, stated.Profiles, [], stated.Host, stated.Steps.Select(x => x.Operation).ToArray()));
+        var unstated = CaseParser.Parse("u.case", "u", U32Case.Replace("VALUE", "hex:00")).Case!;
+        Assert.False(unstated.Host.WmemStated);
+        Assert.DoesNotContain("wmem", CaseWriter.Write("u", unstated.Clauses, unstated.Profiles, [], unstated.Host, stated.Steps.Select(x => x.Operation).ToArray()));
+    }
 }

@@ -60,6 +60,10 @@ public sealed class LimitCaseTests
         [Limits.MulticastIfMreqn.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
         [Limits.MulticastIfMreq.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
         [Limits.MulticastIfAddress.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
+        [Limits.SndbufCap.Name] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoSndbuf),
+        // In cases where no socket joins a group, so that the option memory is 0.
+        [Limits.ControlAllocation.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpAddMembership).Any() ? []
+            : Ops<SendMsgOp>(c).Select(op => op.ControlLength),
         [Limits.IntOptionLength.Name] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket).Select(op => (long)op.OptLen),
         [Limits.MinTtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMinTtl),
         [Limits.PmtuModeSpec.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),

@@ -117,11 +117,10 @@ public sealed class KernelTarget : ITarget
     {
         if (host.SecurityVeto is not null) return "the kernel target has no security module to veto sends";
         if (host.DefaultPmtuMode is not (0 or 1)) return "only the default PMTU modes dont and want have a sysctl (ip_no_pmtu_disc)";
-        // net.core.wmem_default/max are global (read-only inside a namespace): a case that sets them runs only where
-        // the machine has those values. A case that leaves the default runs with the machine's (a difference the
-        // report then shows, e.g. in SO_SNDBUF).
-        var defaults = new HostConfig();
-        if ((host.WmemDefault != defaults.WmemDefault || host.WmemMax != defaults.WmemMax) &&
+        // net.core.wmem_default/max are global (read-only inside a namespace): a case that states them runs only where
+        // the machine has those values. A case that does not runs with the machine's (a difference the report then
+        // shows, e.g. in SO_SNDBUF).
+        if (host.WmemStated &&
             (host.WmemDefault != ReadInt("/proc/sys/net/core/wmem_default") || host.WmemMax != ReadInt("/proc/sys/net/core/wmem_max")))
             return "net.core.wmem_default/wmem_max are global: the kernel target does not change them";
         if (host.Interfaces.FirstOrDefault(i => i.IsLoopback) is { } lo && lo.Index != 1) return "lo is always index 1";
