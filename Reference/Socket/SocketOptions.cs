@@ -226,6 +226,9 @@ public static class SocketOptions
             device = model.Host.InterfaceByIndex(index);
         }
         if (device is null) return call.Fail(Errno.EADDRNOTAVAIL, ClauseId.SetSockOpt);
+        // A socket bound to a device takes no other multicast device (no VRF master here). Measured on 6.18.44
+        // (bind_device/unicast_if_linux).
+        if (sock.BoundDevice != 0 && device.Index != sock.BoundDevice) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
         sock.MulticastIndex = device.Index;
         sock.MulticastAddress = address;
         return call.Return(0, ClauseId.SetSockOpt);

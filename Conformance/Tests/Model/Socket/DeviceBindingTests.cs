@@ -119,6 +119,8 @@ public class DeviceBindingTests
         Expect.Value(disconnect, 0, ClauseId.Disconnect);
         Expect.Passed(disconnect, ClauseId.BindDeviceDisconnect);
         Assert.Equal("00000000", Convert.ToHexString(Get(sim, SolSocket, SoBindToIfindex).OptionValue!.Value.Span));
+        // Not bound, nothing to unbind: the clause is not passed.
+        Expect.NotPassed(sim.Disconnect("s"), ClauseId.BindDeviceDisconnect);
         Assert.Equal("tun0", Link(sim, sim.SendTo("s", 100, Hosts.Remote)));
     }
 
