@@ -351,4 +351,71 @@ public class IpPushPendingFramesTests
             Assert.Equal(SymbolKind.IdentFree, sim.Model.Symbols.Single(s => s.Name == ident.Symbol).Kind);
         }
     }
+
+    /// <summary>A DO datagram pending when the link MTU falls is EMSGSIZE at the push, with an ICMP "fragmentation
+    /// needed" to this host. Whether udp_err heard it decides whether the route learned the MTU: if it did, the path is
+    /// past what the model follows once the MTU changes again, and the next send to it is unmodeled.</summary>
+    private static OutcomeKind AfterLocalFragment(Action<Sim> setup, Ipv4Address destination)
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        setup(sim);
+        Expect.Value(sim.SetInt("s", SolIp, IpMtuDiscover, 2), 0);
+        Expect.Value(sim.SendTo("s", 1400, destination, flags: MsgFlags.More), 1400);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 1006)), 0);
+        Expect.Error(sim.SendTo("s", 10, null), Errno.EMSGSIZE, ClauseId.LocalFragment);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 1500)), 0);
+        sim.Socket("c");
+        return sim.SendTo("c", 100, destination).Kind;
+    }
+
+    [Fact]
+    [Trait("clause", "ip_route.pmtu_learned_from_self")]
+    public void The_route_learns_the_mtu_only_when_udp_err_hears_the_icmp()
+    {
+        var group = Ipv4Address.Parse("239.1.2.3");
+        // Heard: unconnected, or under IP_RECVERR.
+        Assert.Equal(OutcomeKind.Unmodeled, AfterLocalFragment(_ => { }, Hosts.Remote));
+        Assert.Equal(OutcomeKind.Unmodeled, AfterLocalFragment(s => s.SetInt("s", SolIp, IpRecvErr, 1), Hosts.Remote));
+        // Not heard: connected to another peer, bound to a device (the ICMP comes through lo), or about a group.
+        Assert.Equal(OutcomeKind.Value, AfterLocalFragment(s => s.Connect("s", Ipv4Address.Parse("198.51.100.8"), 9), Hosts.Remote));
+        Assert.Equal(OutcomeKind.Value, AfterLocalFragment(s => s.SetInt("s", SolSocket, SoBindToIfindex, 2), Hosts.Remote));
+        Assert.Equal(OutcomeKind.Value, AfterLocalFragment(_ => { }, group));
+    }
+
+    [Fact]
+    [Trait("clause", "udp_gso.single")]
+    public void A_gso_datagram_of_one_segment_up_to_the_mtu_goes_as_one_and_a_plain_one_is_no_gso_datagram()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.SetInt("s", SolUdp, UdpSegment, 1472), 0);
+        var single = sim.SendTo("s", 1472, Hosts.Remote);
+        Expect.Passed(single, ClauseId.GsoSingle);
+        Assert.Equal(1500, Sim.Ip(Assert.Single(sim.Packets(single))).TotalLength);
+        sim.Socket("p");
+        Expect.NotPassed(sim.SendTo("p", 1472, Hosts.Remote), ClauseId.GsoSingle);
+    }
+
+    [Fact]
+    [Trait("clause", "udp_gso.segments")]
+    public void Gso_segments_with_df_over_an_mtu_lowered_since_the_cork_are_unmodeled()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.SetInt("s", SolUdp, UdpSegment, 1000), 0);
+        Expect.Value(sim.SetInt("s", SolIp, IpMtuDiscover, 2), 0);
+        Expect.Value(sim.SendTo("s", 3000, Hosts.Remote, flags: MsgFlags.More), 3000);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 900)), 0);
+        var push = sim.SendTo("s", 0, null);
+        Assert.Equal(OutcomeKind.Unmodeled, push.Kind);
+        Assert.Contains("segments of 1000 bytes with DF over an output MTU of 900", push.Note);
+        // Without DF (IP_PMTUDISC_DONT) each segment is fragmented.
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 1500)), 0);
+        sim.Socket("t");
+        Expect.Value(sim.SetInt("t", SolUdp, UdpSegment, 1000), 0);
+        Expect.Value(sim.SetInt("t", SolIp, IpMtuDiscover, 0), 0);
+        Expect.Value(sim.SendTo("t", 3000, Hosts.Remote, flags: MsgFlags.More), 3000);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Mtu: 900)), 0);
+        var fragmented = sim.SendTo("t", 0, null);
+        Expect.Value(fragmented, 0);
+        Assert.Equal(6, sim.Packets(fragmented).Count);
+    }
 }
