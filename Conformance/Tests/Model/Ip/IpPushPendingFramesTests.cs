@@ -418,4 +418,17 @@ public class IpPushPendingFramesTests
         Expect.Value(fragmented, 0);
         Assert.Equal(6, sim.Packets(fragmented).Count);
     }
+
+    [Fact]
+    [Trait("clause", "ip_push.options")]
+    public void A_timestamp_option_is_unmodeled_at_the_push()
+    {
+        // RFC 791 internet timestamp (type 68), 8 bytes: one slot the sender would fill with the time of day.
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.Run(new SetSockOptOp(Fd.Named("s"), SolIp, IpOptions, UserBuffer.Of((byte[])[0x44, 8, 5, 0, 0, 0, 0, 0]), 8)), 0);
+        var send = sim.SendTo("s", 10, Hosts.Remote);
+        Assert.Equal(OutcomeKind.Unmodeled, send.Kind);
+        Assert.Equal(ClauseId.IpOptions, send.Clause);
+        Assert.Contains("timestamp option is filled with the current time", send.Note);
+    }
 }
