@@ -148,4 +148,36 @@ public class LocalDeliveryTests
         Assert.Equal(OutcomeKind.Unmodeled, sent.Kind);
         Assert.Equal(ClauseId.LocalListener, sent.Clause.Id);
     }
+
+    [Fact]
+    [Trait("clause", "local_delivery.listener")]
+    public void A_source_routed_datagram_out_of_a_device_is_not_a_local_delivery()
+    {
+        // Only what lo hands back is delivered (or dropped for its source route): one that leaves through tun0 is not.
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.Run(new SetSockOptOp(Fd.Named("s"), SolIp, IpOptions,
+            UserBuffer.Of((byte[])[0x83, 0x07, 0x04, 192, 0, 2, 7, 0x01]), 8)), 0);
+        var sent = sim.SendTo("s", 10, Hosts.Remote);
+        Expect.Value(sent, 10);
+        Expect.NotPassed(sent, ClauseId.LocalListener);
+    }
+
+    [Fact]
+    [Trait("clause", "local_delivery.port_unreachable")]
+    public void A_datagram_that_reaches_lo_in_fragments_for_no_listener_is_unmodeled()
+    {
+        // One ICMP port unreachable per fragment or per reassembled datagram: not modeled, so not answered.
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.SetInt("s", SolIp, IpRecvErr, 1), 0);
+        Expect.Value(sim.Run(new HostChangeOp("lo", Mtu: 1000)), 0);
+        var sent = sim.SendTo("s", 2000, Loopback, port: 5999);
+        Assert.Equal(OutcomeKind.Unmodeled, sent.Kind);
+        Assert.Equal(ClauseId.LocalPortUnreachable, sent.Clause);
+        // One datagram, one ICMP: modeled (on another host: the socket above is no longer followed, and could be the
+        // listener).
+        var other = Sim.WithSocket(Profile.Linux);
+        Expect.Value(other.SetInt("s", SolIp, IpRecvErr, 1), 0);
+        Expect.Value(other.Run(new HostChangeOp("lo", Mtu: 1000)), 0);
+        Assert.Equal(OutcomeKind.Value, other.SendTo("s", 100, Loopback, port: 5999).Kind);
+    }
 }
