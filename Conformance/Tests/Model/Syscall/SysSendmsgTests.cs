@@ -141,4 +141,37 @@ public class SysSendmsgTests
         Expect.Passed(sent, ClauseId.SendmsgControlCopy);
         Expect.Error(Send(sim, "s", [UserBuffer.Pattern(10)], Remote, control: UserBuffer.Of(new byte[8]), controlLength: 16), Errno.EFAULT, ClauseId.SendmsgControlCopy);
     }
+
+    [Fact]
+    [Trait("clause", "sys_sendmsg.iov_range")]
+    [Trait("clause", "sys_sendmsg.control_alloc")]
+    [Trait("clause", "sys_sendto.result")]
+    public void The_trace_names_the_checks_a_call_went_through_and_the_result_once()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        // No entries: no range was checked.
+        var empty = Send(sim, "s", [], Remote);
+        Expect.Value(empty, 0);
+        Expect.NotPassed(empty, ClauseId.SendmsgIovRange);
+        Assert.Single(empty.Trace, c => c == ClauseId.SysResult);
+        // A control buffer of 36 bytes fits the one on the stack; 37 are allocated (and then unreadable here).
+        var onStack = Send(sim, "s", Ones(1), Remote, control: UserBuffer.Unreadable(36), controlLength: 36);
+        Expect.Error(onStack, Errno.EFAULT, ClauseId.SendmsgControlCopy);
+        Expect.NotPassed(onStack, ClauseId.SendmsgControlAlloc);
+        Expect.Passed(Send(sim, "s", Ones(1), Remote, control: UserBuffer.Unreadable(37), controlLength: 37), ClauseId.SendmsgControlAlloc);
+    }
+
+    [Fact]
+    [Trait("clause", "sys_sendmsg.control_alloc")]
+    public void A_control_buffer_near_optmem_max_while_a_zerocopy_range_is_pending_is_unmodeled()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.SetInt("s", SocketOption.SolSocket, SocketOption.SoZerocopy, 1), 0);
+        Expect.Value(sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More | MsgFlags.Zerocopy), 100);
+        var near = Send(sim, "s", Ones(1), Remote, control: UserBuffer.Unreadable(Profile.Linux.OptmemMax - 1), controlLength: Profile.Linux.OptmemMax - 1);
+        Assert.Equal(OutcomeKind.Unmodeled, near.Kind);
+        Assert.Contains("near optmem_max while a MSG_ZEROCOPY range is pending", near.Note);
+        // Far below the limit it is answered.
+        Expect.Error(Send(sim, "s", Ones(1), Remote, control: UserBuffer.Unreadable(1000), controlLength: 1000), Errno.EFAULT, ClauseId.SendmsgControlCopy);
+    }
 }
