@@ -167,18 +167,6 @@ public class CaseParserTests
             Assert.True(result.Kind == VerdictKind.Pass, string.Join("\n", result.Steps.SelectMany(s => s.Problems)));
         }
     }
-}
-
-public class CaseCommentTests
-{
-    [Fact]
-    public void A_hash_before_a_number_is_a_raw_descriptor_and_a_hash_after_a_blank_is_a_comment()
-    {
-        var result = CaseParser.Parse("c.case", "c", "clauses: sys_sendto.bad_fd\nsteps:\n  # a comment line\n  sendto #99 10 to 198.51.100.7:9  # trailing comment\n    => EBADF\n");
-        Assert.Empty(result.Diagnostics);
-        var send = Assert.IsType<SendToOp>(Assert.Single(result.Case!.Steps).Operation);
-        Assert.Equal(Fd.Raw(99), send.Fd);
-    }
 
     private const string U32Case = """
         clauses: options.readonly
@@ -225,6 +213,18 @@ public class CaseCommentTests
         Assert.Contains("wmem 212992", CaseWriter.Write("w", stated.Clauses, stated.Profiles, [], stated.Host, stated.Steps.Select(x => x.Operation).ToArray()));
         var unstated = CaseParser.Parse("u.case", "u", U32Case.Replace("VALUE", "hex:00")).Case!;
         Assert.False(unstated.Host.WmemStated);
-        Assert.DoesNotContain("wmem", CaseWriter.Write("u", unstated.Clauses, unstated.Profiles, [], unstated.Host, stated.Steps.Select(x => x.Operation).ToArray()));
+        Assert.DoesNotContain("wmem", CaseWriter.Write("u", unstated.Clauses, unstated.Profiles, [], unstated.Host, unstated.Steps.Select(x => x.Operation).ToArray()));
+    }
+}
+
+public class CaseCommentTests
+{
+    [Fact]
+    public void A_hash_before_a_number_is_a_raw_descriptor_and_a_hash_after_a_blank_is_a_comment()
+    {
+        var result = CaseParser.Parse("c.case", "c", "clauses: sys_sendto.bad_fd\nsteps:\n  # a comment line\n  sendto #99 10 to 198.51.100.7:9  # trailing comment\n    => EBADF\n");
+        Assert.Empty(result.Diagnostics);
+        var send = Assert.IsType<SendToOp>(Assert.Single(result.Case!.Steps).Operation);
+        Assert.Equal(Fd.Raw(99), send.Fd);
     }
 }

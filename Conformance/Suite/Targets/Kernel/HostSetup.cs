@@ -76,7 +76,7 @@ internal sealed class HostSetup : IDisposable
             }
             // nosg: NETIF_F_SG off (a TUN device offers it to ethtool), so appended data is copied into the linear
             // buffer instead of page fragments.
-            if (!link.ScatterGather) SetScatterGather(link.Name, on: false);
+            if (!link.ScatterGather) SwitchScatterGatherOff(link.Name);
             WriteSysctl($"net/ipv6/conf/{link.Name}/disable_ipv6", "1", optional: true);
         }
         WriteSysctl("net/ipv4/ip_default_ttl", host.DefaultTtl.ToString());
@@ -161,32 +161,32 @@ internal sealed class HostSetup : IDisposable
         File.WriteAllText(path, value);
     }
 
-    private unsafe int IfIndex(string name)
+    private static int IfIndex(string name)
     {
-        var s = Native.socket(AddressFamily.Inet, SocketType.Dgram | SocketType.CloexecFlag, 0);
-        try
-        {
-            var ifr = Native.IfReq(name, 0);
-            fixed (byte* p = ifr)
-                if (Native.ioctl(s, Native.SiocGifIndex, p) != 0) throw new InvalidOperationException($"SIOCGIFINDEX {name}: {SystemError.Describe(Native.Errno)}");
-            return BitConverter.ToInt32(ifr, 16);
-        }
-        finally { Native.close(s); }
+        var ifr = Native.IfReq(name, 0);
+        InterfaceIoctl(name, Native.SiocGifIndex, ifr, "SIOCGIFINDEX");
+        return BitConverter.ToInt32(ifr, 16);
     }
 
-    private static unsafe void SetScatterGather(string name, bool on)
+    /// <summary>NETIF_F_SG off through ETHTOOL_SSG: its struct ethtool_value {cmd, data 0} is pointed to by ifr_data.</summary>
+    private static unsafe void SwitchScatterGatherOff(string name)
+    {
+        var value = stackalloc uint[2];
+        value[0] = Native.EthtoolSsg;
+        value[1] = 0;
+        var ifr = Native.IfReq(name, 0);
+        BitConverter.GetBytes((long)(nint)value).CopyTo(ifr, 16);
+        InterfaceIoctl(name, Native.SiocEthtool, ifr, "ETHTOOL_SSG");
+    }
+
+    /// <summary>An ioctl about interface <paramref name="name"/> through a throwaway AF_INET socket of this namespace.</summary>
+    private static unsafe void InterfaceIoctl(string name, uint request, byte[] ifr, string what)
     {
         var s = Native.socket(AddressFamily.Inet, SocketType.Dgram | SocketType.CloexecFlag, 0);
         try
         {
-            var value = stackalloc uint[2];
-            value[0] = Native.EthtoolSsg;
-            value[1] = on ? 1u : 0u;
-            var ifr = Native.IfReq(name, 0);
-            BitConverter.GetBytes((long)(nint)value).CopyTo(ifr, 16);
             fixed (byte* p = ifr)
-                if (Native.ioctl(s, Native.SiocEthtool, p) != 0)
-                    throw new InvalidOperationException($"ETHTOOL_SSG {name}: {SystemError.Describe(Native.Errno)}");
+                if (Native.ioctl(s, request, p) != 0) throw new InvalidOperationException($"{what} {name}: {SystemError.Describe(Native.Errno)}");
         }
         finally { Native.close(s); }
     }
