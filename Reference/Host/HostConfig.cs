@@ -185,6 +185,11 @@ public sealed record HostConfig
         Interfaces.Any(i => i.Addresses.Any(a => Interface.SubnetBroadcast(a.Address, a.PrefixLength) == address)) ||
         Routes.Any(r => r.Kind == RouteKind.Broadcast && r.PrefixLength == 32 && r.Destination == address);
 
+    /// <summary>inet_addr_type's RTN_UNICAST: an address that is not 0, not a broadcast, not multicast and not one of
+    /// this host's (the local table's).</summary>
+    public bool IsRemoteUnicast(Ipv4Address address) =>
+        !address.IsZero && !address.IsMulticast && !IsLocalAddress(address) && !IsBroadcastAddress(address);
+
     public HostConfig WithInterface(Interface changed) => this with
     {
         Interfaces = Interfaces.Select(i => i.Name == changed.Name ? changed : i).ToArray(),

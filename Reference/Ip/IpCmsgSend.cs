@@ -47,7 +47,7 @@ public static class IpCmsgSend
                 case IpRetOpts:
                 {
                     var length = (int)Math.Min(m.DeclaredLength - ControlMessages.HeaderLength, IpOptions.MaxLength);
-                    var compiled = IpOptions.Compile(m.Data.Span[..length], model.Host.Privileged);
+                    var compiled = IpOptions.Compile(m.Data.Span[..length], model.Host.Privileged, model.Host.IsRemoteUnicast);
                     if (compiled.IsError) return Stop.Fail(compiled.Error!.Value, ClauseId.Cmsg);
                     // Options of length 0 still replace the socket's own (an empty set is not "none").
                     ipc.Options = compiled.Value ?? IpOptions.Empty;

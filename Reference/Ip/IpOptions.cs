@@ -12,7 +12,8 @@ namespace Udpconf.Reference.Ip;
 /// <param name="SourceRouteOffset">Offset of the LSRR/SSRR option within <see cref="Bytes"/>.</param>
 /// <param name="RecordRouteOffset">Offset of a record-route option that needs our address.</param>
 /// <param name="NeedsTimestamp">A timestamp option would be filled with the current time (not modeled).</param>
-/// <param name="Original">The bytes as the user gave them, padded (what getsockopt IP_OPTIONS returns).</param>
+/// <param name="Original">What getsockopt IP_OPTIONS returns: the bytes as the user gave them, padded, with
+/// ip_options_undo's changes: the slots compile reserved for an address or a time cleared, END after END.</param>
 public sealed record IpOptions(
     byte[] Bytes,
     Ipv4Address? FirstHop,
@@ -32,8 +33,10 @@ public sealed record IpOptions(
     public bool HasSourceRoute => FirstHop is not null;
 
     /// <summary>Compiles user options; EINVAL for a malformed option (and for an unknown one without
-    /// CAP_NET_RAW).</summary>
-    public static Result<IpOptions?> Compile(ReadOnlySpan<byte> given, bool privileged)
+    /// CAP_NET_RAW). <paramref name="isRemoteUnicast"/> is inet_addr_type's answer "a unicast address not of this
+    /// host", asked of a prespecified timestamp address when the options are compiled; without it such an address
+    /// is taken as one of this host's (the datagram would need the time, which the model does not fill).</summary>
+    public static Result<IpOptions?> Compile(ReadOnlySpan<byte> given, bool privileged, Func<Ipv4Address, bool>? isRemoteUnicast = null)
     {
         if (given.Length == 0) return (IpOptions?)null;
         var padded = new byte[(given.Length + 3) & ~3];
@@ -42,12 +45,16 @@ public sealed record IpOptions(
         Ipv4Address? firstHop = null;
         bool strict = false, timestamp = false;
         int? srr = null, rr = null, ts = null;
+        // What ip_options_undo clears when getsockopt reads the options back: the slot each option would fill.
+        var cleared = new List<(int At, int Length)>();
         var l = padded.Length;
         var at = 0;
         while (l > 0)
         {
             if (padded[at] == End)
             {
+                // Everything after END becomes END in place, and getsockopt reads it so (measured on 6.18.44).
+                cleared.Add((at + 1, padded.Length - at - 1));
                 for (var i = at + 1; i < padded.Length; i++) padded[i] = End;
                 break;
             }
@@ -72,6 +79,7 @@ public sealed record IpOptions(
                     if (padded[at + 2] <= optlen)
                     {
                         if (padded[at + 2] + 3 > optlen) return Errno.EINVAL;
+                        cleared.Add((at + padded[at + 2] - 1, 4));
                         padded[at + 2] += 4;
                         rr = at;
                     }
@@ -84,7 +92,11 @@ public sealed record IpOptions(
                         var flag = padded[at + 3] & 0xF;
                         if (flag is 1 or 3 && padded[at + 2] + 7 > optlen) return Errno.EINVAL;
                         if (flag is not (0 or 1 or 3) && !privileged) return Errno.EINVAL;
-                        timestamp = flag is 0 or 1 or 3;
+                        var slot = at + padded[at + 2] - 1;
+                        // A prespecified address of another host is not this hop's to stamp: the option is sent as given.
+                        timestamp = flag is 0 or 1 ||
+                            flag == 3 && isRemoteUnicast?.Invoke(Ipv4Address.Read(padded.AsSpan(slot))) != true;
+                        if (timestamp) cleared.Add(flag switch { 0 => (slot, 4), 1 => (slot, 8), _ => (slot + 4, 4) });
                     }
                     else if ((padded[at + 3] >> 4) == 15) return Errno.EINVAL;
                     ts = at;
@@ -99,6 +111,7 @@ public sealed record IpOptions(
             l -= optlen;
             at += optlen;
         }
+        foreach (var (from, length) in cleared) original.AsSpan(from, length).Clear();
         return new IpOptions(padded, firstHop, strict, srr, rr, timestamp, original);
     }
 
