@@ -8,7 +8,8 @@ using Xunit;
 
 namespace Udpconf.Tests.Cases;
 
-/// <summary>Every case file parses, and passes on the model target of every profile it applies to: the model
+/// <summary>Every case file parses, and passes on the model target of every profile it applies to (kernel lines
+/// included): the model
 /// agrees with what each case says, byte for byte with its own prediction.</summary>
 public class CaseSuiteTests
 {
@@ -23,7 +24,8 @@ public class CaseSuiteTests
     {
         var file = Files.Value.Single(c => c.Id == id);
         Assert.True(file.Case is not null, string.Join(Environment.NewLine, file.Diagnostics));
-        foreach (var profile in Profile.All.Where(p => file.Case.AppliesTo(p.Name)))
+        // The kernel lines too: a case naming only linux-6.12 or linux-6.1 is checked under them.
+        foreach (var profile in Profile.All.Concat(Profile.KernelLines).Where(p => file.Case.AppliesTo(p.Name)))
         {
             var result = CaseRunner.Run(file.Case, profile, new ModelTarget(profile), TestContext.Current.CancellationToken);
             var problems = result.Steps.Where(s => s.Kind != VerdictKind.Pass)

@@ -51,6 +51,23 @@ public class EphemeralTests
         Expect.Error(sim.Run(new SetSockOptOp(Fd.Named("a"), SolIp, IpLocalPortRange, UserBuffer.Of(new byte[5]), 5)), Errno.EINVAL, ClauseId.EphemeralRange);
     }
 
+    [Theory]
+    [Trait("clause", "ephemeral.range")]
+    [InlineData(40005, 0)]
+    [InlineData(0, 40005)]
+    public void A_port_chosen_in_a_range_that_only_touches_a_one_port_range_may_hold_that_port(int low, int high)
+    {
+        // a's port is in 40005-40009 (or 40000-40005): it may be 40005, the only port of b's range.
+        var sim = Sim.Linux(TenPorts);
+        sim.Socket("a");
+        SetRange(sim, "a", low, high);
+        Expect.Value(sim.SendTo("a", 10, Hosts.Remote), 10);
+        sim.Socket("b");
+        SetRange(sim, "b", 40005, 40005);
+        var maybe = sim.SendTo("b", 10, Hosts.Remote);
+        Assert.Equal((OutcomeKind.Unmodeled, ClauseId.Autobind), (maybe.Kind, maybe.Clause.Id));
+    }
+
     [Fact]
     [Trait("clause", "ephemeral.range")]
     public void A_range_whose_ports_are_surely_taken_is_eagain_and_one_that_may_be_is_unmodeled()
