@@ -34,9 +34,8 @@ public sealed record IpOptions(
 
     /// <summary>Compiles user options; EINVAL for a malformed option (and for an unknown one without
     /// CAP_NET_RAW). <paramref name="isRemoteUnicast"/> is inet_addr_type's answer "a unicast address not of this
-    /// host", asked of a prespecified timestamp address when the options are compiled; without it such an address
-    /// is taken as one of this host's (the datagram would need the time, which the model does not fill).</summary>
-    public static Result<IpOptions?> Compile(ReadOnlySpan<byte> given, bool privileged, Func<Ipv4Address, bool>? isRemoteUnicast = null)
+    /// host", asked of a prespecified timestamp address when the options are compiled (not when they are sent).</summary>
+    public static Result<IpOptions?> Compile(ReadOnlySpan<byte> given, bool privileged, Func<Ipv4Address, bool> isRemoteUnicast)
     {
         if (given.Length == 0) return (IpOptions?)null;
         var padded = new byte[(given.Length + 3) & ~3];
@@ -95,7 +94,7 @@ public sealed record IpOptions(
                         var slot = at + padded[at + 2] - 1;
                         // A prespecified address of another host is not this hop's to stamp: the option is sent as given.
                         timestamp = flag is 0 or 1 ||
-                            flag == 3 && isRemoteUnicast?.Invoke(Ipv4Address.Read(padded.AsSpan(slot))) != true;
+                            flag == 3 && !isRemoteUnicast(Ipv4Address.Read(padded.AsSpan(slot)));
                         if (timestamp) cleared.Add(flag switch { 0 => (slot, 4), 1 => (slot, 8), _ => (slot + 4, 4) });
                     }
                     else if ((padded[at + 3] >> 4) == 15) return Errno.EINVAL;

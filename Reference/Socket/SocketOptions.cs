@@ -134,7 +134,8 @@ public static class SocketOptions
         {
             if (op.OptLen < 0 || op.OptLen > Limits.IpOptionsLength.At) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
             if (op.OptLen > 0 && (op.Value is null || op.Value.Readable.Length < op.OptLen)) return call.Fail(Errno.EFAULT, ClauseId.SetSockOpt);
-            var compiled = Ip.IpOptions.Compile(op.OptLen == 0 ? [] : op.Value!.Readable.Span[..op.OptLen], model.Host.Privileged);
+            var compiled = Ip.IpOptions.Compile(op.OptLen == 0 ? [] : op.Value!.Readable.Span[..op.OptLen], model.Host.Privileged,
+                model.Host.IsRemoteUnicast);
             if (compiled.IsError) return call.Fail(compiled.Error!.Value, ClauseId.SetSockOpt);
             sock.Options = compiled.Value;
             return call.Return(0, ClauseId.SetSockOpt);

@@ -42,6 +42,19 @@ public class EphemeralTests
 
     [Fact]
     [Trait("clause", "ephemeral.range")]
+    public void Without_the_option_the_namespaces_range_is_used_and_the_clause_is_not_passed()
+    {
+        var sim = Sim.Linux(TenPorts);
+        sim.Socket("a");
+        var send = sim.SendTo("a", 10, Hosts.Remote);
+        Expect.Value(send, 10);
+        Expect.NotPassed(send, ClauseId.EphemeralRange);
+        var symbol = PortSymbol(sim, send);
+        Assert.Equal((40000, 40009), ((int)symbol.Low, (int)symbol.High));
+    }
+
+    [Fact]
+    [Trait("clause", "ephemeral.range")]
     public void Low_above_high_or_a_length_other_than_four_is_einval()
     {
         var sim = Sim.Linux(TenPorts);

@@ -166,6 +166,7 @@ public class InetShutdownTests
         var outcome = Shutdown(sim, "s", 1);
         Assert.Equal(OutcomeKind.Unmodeled, outcome.Kind);
         Assert.Equal(ClauseId.SocketUnsupported, outcome.Clause);
+        Assert.Equal("shutdown is not documented for profile spec", outcome.Note);
     }
 
     [Fact]
