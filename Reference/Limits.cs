@@ -154,6 +154,12 @@ public static class Limits
     public static readonly Limit ControlAllocation = new("control buffer below optmem_max (linux)", 131_071, Past.Above, ClauseId.SendmsgControlAlloc,
         "sendmsg's msg_controllen: 131071 is read (EFAULT when unreadable), 131072 is ENOBUFS before", "linux");
 
+    /// <summary>TASK_SIZE_MAX on x86-64 (4-level paging): access_ok passes a user range whose end, base + length, is at
+    /// most 2^47 - 4096 (<see cref="Api.UserMemory"/>). The cases reach it with a NULL base in a gather list of two
+    /// entries or more (one entry is clamped to MAX_RW_COUNT first).</summary>
+    public static readonly Limit UserRangeTop = new("user range end (NULL base)", (1L << 47) - 4096, Past.Above, ClauseId.SendmsgIovRange,
+        "an iovec entry's base + length: 2^47 - 4096 passes access_ok, one more is EFAULT");
+
     /// <summary>Every limit above, in declaration order.</summary>
     public static IReadOnlyList<Limit> All { get; } = typeof(Limits).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.FieldType == typeof(Limit)).Select(f => (Limit)f.GetValue(null)!).ToArray();

@@ -29,7 +29,7 @@ public sealed record UserBuffer(ReadOnlyMemory<byte> Readable, long Length)
     public static UserBuffer Pattern(int length, byte seed = 0) =>
         Of(Enumerable.Range(0, length).Select(i => (byte)(seed + i)).ToArray());
     /// <summary>A gather-list entry's NULL base with a length (<c>iov_base</c> NULL, <c>iov_len</c> <see cref="Length"/>):
-    /// nothing is readable. The kernel's checks treat it as any other unreadable base (access_ok passes it).</summary>
+    /// nothing is readable. access_ok judges it at address 0 (<see cref="UserMemory"/>).</summary>
     public bool NullBase { get; init; }
     /// <summary>A gather-list entry with a NULL base and <paramref name="length"/> (size_t bits: negative is 2^63 or more).</summary>
     public static UserBuffer Null(long length) => new(ReadOnlyMemory<byte>.Empty, length) { NullBase = true };

@@ -110,9 +110,6 @@ public static class SysSendto
     private const uint CmsgCompat = 0x80000000;
     /// <summary>MAX_RW_COUNT: INT_MAX rounded down to a page.</summary>
     private const long MaxRwCount = 0x7ffff000;
-    /// <summary>The top of the x86-64 user address space (4-level paging, TASK_SIZE_MAX = 2^47 - 4096): no buffer of
-    /// this length or more passes access_ok, whatever its base.</summary>
-    private const long UserSpaceTop = (1L << 47) - 4096;
     /// <summary>The msghdr's name copied in (move_addr_to_kernel): none for a length of 0.</summary>
     private static Stop? CopyName(Call call, UserBuffer? buffer, int nameLength, out byte[]? name)
     {
@@ -158,15 +155,19 @@ public static class SysSendto
             if (block.Length < 0) return call.Fail(Errno.EINVAL, ClauseId.SendmsgIovRead);
         if (op.Iov.Count > 0) call.Pass(ClauseId.SendmsgIovRead);
 
-        // spec: sys_sendmsg.iov_range — one entry is clamped before access_ok, several are checked unclamped
-        long total = 0;
-        foreach (var block in op.Iov)
+        // spec: sys_sendmsg.iov_range — one entry is clamped before access_ok, several are checked unclamped: base +
+        // length past the top of user space is EFAULT (UserMemory). Every failure is the same EFAULT, so any entry
+        // that surely fails decides; one that depends on where the target mapped it leaves the call unmodeled.
+        // A single entry is clamped first since 6.4 (Profile.SingleIovAsUbuf).
+        if (op.Iov.Count > 1 || !model.Profile.SingleIovAsUbuf)
         {
-            var length = block.Length;
-            // A single entry is clamped first since 6.4 (Profile.SingleIovAsUbuf).
-            if ((op.Iov.Count > 1 || !model.Profile.SingleIovAsUbuf) && length >= UserSpaceTop) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
-            total += Math.Min(length, MaxRwCount - total);
+            var passes = op.Iov.Select(UserMemory.AccessOk).ToArray();
+            if (passes.Contains(false)) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
+            if (passes.Contains(null))
+                return call.Unmodeled(ClauseId.SendmsgIovRange, "an entry whose end may be past the top of user space or not, by where the target mapped it");
         }
+        long total = 0;
+        foreach (var block in op.Iov) total += Math.Min(block.Length, MaxRwCount - total);
         if (op.Iov.Count > 0) call.Pass(ClauseId.SendmsgIovRange);
 
         // spec: sys_sendmsg.control_length

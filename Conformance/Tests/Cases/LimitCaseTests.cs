@@ -61,6 +61,9 @@ public sealed class LimitCaseTests
         [Limits.MulticastIfMreq.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
         [Limits.MulticastIfAddress.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
         [Limits.SndbufCap.Name] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoSndbuf),
+        // A NULL base's length in a gather list of two entries or more: its end is its length.
+        [Limits.UserRangeTop.Name] = c => Ops<SendMsgOp>(c).Where(op => op.Iov.Count > 1)
+            .SelectMany(op => op.Iov.Where(b => b.NullBase).Select(b => b.Length)),
         // In cases where no socket joins a group, so that the option memory is 0.
         [Limits.ControlAllocation.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpAddMembership).Any() ? []
             : Ops<SendMsgOp>(c).Select(op => op.ControlLength),

@@ -1,3 +1,5 @@
+using Udpconf.Reference.Api;
+
 namespace Udpconf.Suite.Targets.Kernel;
 
 /// <summary>
@@ -16,8 +18,7 @@ public sealed class GuardedMemory : IDisposable
     {
         var dataPages = (readable.Length + PageSize - 1) / PageSize;
         var length = (nuint)((dataPages + 1) * PageSize);
-        var mapped = Native.mmap(0, length, Native.ProtRead | Native.ProtWrite, Native.MapPrivate | Native.MapAnonymous, -1, 0);
-        if (mapped == -1) throw new InvalidOperationException($"mmap failed: {SystemError.Describe(Native.Errno)}");
+        var mapped = MapInRegion(length);
         mappings.Add((mapped, length));
         var guard = mapped + dataPages * PageSize;
         if (Native.mprotect(guard, (nuint)PageSize, Native.ProtNone) != 0)
@@ -26,6 +27,39 @@ public sealed class GuardedMemory : IDisposable
         readable.CopyTo(new Span<byte>((void*)start, readable.Length));
         return start;
     }
+
+    /// <summary>Maps <paramref name="length"/> bytes inside the region the model assumes (UserMemory.MappedLow to
+    /// MappedHigh), so that access_ok answers for a large length as the model predicts: the next free place from a
+    /// cursor that walks the region round, MAP_FIXED_NOREPLACE so that nothing already mapped is touched.</summary>
+    private static nint MapInRegion(nuint length)
+    {
+        const long Low = UserMemory.MappedLow, High = UserMemory.MappedHigh;
+        for (var attempt = 0; attempt < 4096; attempt++)
+        {
+            var at = Interlocked.Add(ref cursor, (long)length) - (long)length;
+            if (at + (long)length > High)
+            {
+                Interlocked.CompareExchange(ref cursor, Low, at + (long)length);
+                continue;
+            }
+            var mapped = Native.mmap((nint)at, length, Native.ProtRead | Native.ProtWrite,
+                Native.MapPrivate | Native.MapAnonymous | Native.MapFixedNoReplace, -1, 0);
+            if (mapped == (nint)at) return mapped;
+            if (mapped != -1)
+            {
+                // A kernel before 4.17 takes the flag for a hint and may map elsewhere.
+                Native.munmap(mapped, length);
+                throw new InvalidOperationException($"mmap placed a buffer at 0x{mapped:x}, not at 0x{at:x}: this kernel does not know MAP_FIXED_NOREPLACE");
+            }
+            if (Native.Errno != Native.Eexist) throw new InvalidOperationException($"mmap failed: {SystemError.Describe(Native.Errno)}");
+        }
+        throw new InvalidOperationException($"no free place for {length} bytes between 0x{Low:x} and 0x{High:x}");
+    }
+
+    private static long cursor = UserMemory.MappedLow;
+
+    /// <summary>Where the next mapping is tried (tests move it to see the walk wrap).</summary>
+    internal static long Cursor { get => Interlocked.Read(ref cursor); set => Interlocked.Exchange(ref cursor, value); }
 
     /// <summary>The address of a user buffer (0 for a null pointer).</summary>
     public nint Place(Udpconf.Reference.Api.UserBuffer? buffer) => buffer is null ? 0 : Place(buffer.Readable.Span);

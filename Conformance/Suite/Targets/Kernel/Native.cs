@@ -14,7 +14,7 @@ public static unsafe class Native
     public const int ORdwr = 2, ONonblock = 0x800, OCloexec = 0x80000;
     public const int FGetfl = 3, FSetfl = 4;
     public const int ProtNone = 0, ProtRead = 1, ProtWrite = 2;
-    public const int MapPrivate = 0x02, MapAnonymous = 0x20;
+    public const int MapPrivate = 0x02, MapAnonymous = 0x20, MapFixedNoReplace = 0x100000, Eexist = 17;
     public const int EAgain = 11;
     /// <summary>MSG_ERRQUEUE, a flag of recvmsg (the send-path flags are <see cref="Udpconf.Reference.Api.MsgFlags"/>).</summary>
     public const int MsgErrqueue = 0x2000;

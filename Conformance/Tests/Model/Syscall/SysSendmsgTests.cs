@@ -89,6 +89,24 @@ public class SysSendmsgTests
     }
 
     [Theory]
+    [Trait("clause", "sys_sendmsg.iov_range")]
+    [InlineData(UserMemory.MappedHigh)]
+    [InlineData(UserMemory.MappedLow + 1)]
+    public void A_mapped_entry_whose_end_passes_the_top_from_some_bases_of_the_region_and_not_others_is_unmodeled(long below)
+    {
+        // Its end lies past the top when mapped at the region's high end and not at its low end.
+        var sim = Sim.WithSocket(Profile.Linux);
+        var length = UserMemory.Top - below + 1;
+        Assert.Null(UserMemory.AccessOk(UserBuffer.Unreadable(length)));
+        var outcome = Send(sim, "s", [UserBuffer.Unreadable(length), UserBuffer.Pattern(1)], Remote);
+        Assert.Equal((OutcomeKind.Unmodeled, ClauseId.SendmsgIovRange), (outcome.Kind, outcome.Clause.Id));
+        // An entry that surely fails decides, wherever it stands.
+        Expect.Error(Send(sim, "s", [UserBuffer.Unreadable(length), UserBuffer.Null(UserMemory.Top + 1)], Remote), Errno.EFAULT, ClauseId.SendmsgIovRange);
+        // The same entry alone is clamped first.
+        Expect.Error(Send(sim, "s", [UserBuffer.Unreadable(length)], Remote), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
+    }
+
+    [Theory]
     [Trait("clause", "sys_sendmsg.control_length")]
     [InlineData(2147483648L)]
     [InlineData(-1L)]
