@@ -21,6 +21,9 @@ public sealed class MutationRecordTests
     [Fact]
     public void No_recorded_file_of_the_model_changed_since_it_was_measured()
     {
+        // A mutation run is how a stale file is measured again: its first test run must not fail for that. (The test
+        // reads source text, so no mutant of the model could fail it anyway.)
+        if (MutationRun.Active) Assert.Skip("a mutation run measures the stale files anew");
         var record = MutationRecord.Load(Root);
         var stale = record.Stale(Root).Where(s => s.Measured).ToArray();
         Assert.True(stale.Length == 0,
