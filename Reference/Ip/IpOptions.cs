@@ -24,7 +24,7 @@ public sealed record IpOptions(
     byte[] Original)
 {
     public const int MaxLength = 40;
-    private const byte End = 0, Nop = 1, RecordRoute = 7, Timestamp = 68, Lsrr = 131, Ssrr = 137, RouterAlert = 148;
+    private const byte End = 0, Nop = 1, RecordRoute = 7, Timestamp = 68, Lsrr = 131, Cipso = 134, Ssrr = 137, RouterAlert = 148;
 
     /// <summary>An option set of length 0, as an empty IP_RETOPTS message gives.</summary>
     public static IpOptions Empty { get; } = new([], null, false, null, null, false, []);
@@ -44,6 +44,7 @@ public sealed record IpOptions(
         Ipv4Address? firstHop = null;
         bool strict = false, timestamp = false;
         int? srr = null, rr = null, ts = null;
+        var recordRouteSeen = false;
         // What ip_options_undo clears when getsockopt reads the options back: the slot each option would fill.
         var cleared = new List<(int At, int Length)>();
         var l = padded.Length;
@@ -74,7 +75,9 @@ public sealed record IpOptions(
                     srr = at;
                     break;
                 case RecordRoute:
-                    if (rr is not null || optlen < 3 || padded[at + 2] < 4) return Errno.EINVAL;
+                    // A second record route is EINVAL, the first one full or not (measured on 6.18.44).
+                    if (recordRouteSeen || optlen < 3 || padded[at + 2] < 4) return Errno.EINVAL;
+                    recordRouteSeen = true;
                     if (padded[at + 2] <= optlen)
                     {
                         if (padded[at + 2] + 3 > optlen) return Errno.EINVAL;
@@ -100,6 +103,11 @@ public sealed record IpOptions(
                     else if ((padded[at + 3] >> 4) == 15) return Errno.EINVAL;
                     ts = at;
                     break;
+                case Cipso:
+                    // cipso_v4_validate wants a domain of interpretation configured (netlabel), which no modeled host
+                    // has: every CIPSO option is EINVAL (measured on 6.18.44). CIPSO came in 2.6.19; the notes do not
+                    // say which 2.6 they describe, and this is what every 2.6 since did.
+                    return Errno.EINVAL;
                 case RouterAlert:
                     if (optlen < 4) return Errno.EINVAL;
                     break;
