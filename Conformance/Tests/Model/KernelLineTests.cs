@@ -66,4 +66,19 @@ public class KernelLineTests
         Assert.Equal(VerdictKind.Pass, result.Kind);
         Assert.All(result.Steps, s => Assert.Null(s.Reason));
     }
+
+    [Theory]
+    [InlineData(0, 5, true)]    // getsockopt IP_ROUTER_ALERT: known from 6.12 (measured on 6.12, not on 6.1)
+    [InlineData(1, 80, false)]  // setsockopt SO_DEVMEM_DONTNEED: from 6.12
+    public void An_option_a_line_first_knows_is_known_on_that_line_and_not_before(int level, int name, bool get)
+    {
+        Outcome Run(Profile profile)
+        {
+            var sim = Sim.WithSocket(profile);
+            return get ? sim.Run(new Reference.Api.GetSockOptOp(Reference.Api.Fd.Named("s"), level, name, 4))
+                : sim.Run(new Reference.Api.SetSockOptOp(Reference.Api.Fd.Named("s"), level, name, Reference.Api.UserBuffer.Of(new byte[4]), 4));
+        }
+        Assert.False(Run(Profile.Linux612).IsError(Errno.ENOPROTOOPT));
+        Assert.True(Run(Profile.Linux61).IsError(Errno.ENOPROTOOPT));
+    }
 }

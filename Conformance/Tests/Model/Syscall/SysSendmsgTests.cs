@@ -100,6 +100,7 @@ public class SysSendmsgTests
         Assert.Null(UserMemory.AccessOk(UserBuffer.Unreadable(length)));
         var outcome = Send(sim, "s", [UserBuffer.Unreadable(length), UserBuffer.Pattern(1)], Remote);
         Assert.Equal((OutcomeKind.Unmodeled, ClauseId.SendmsgIovRange), (outcome.Kind, outcome.Clause.Id));
+        Assert.Equal("an entry whose end may be past the top of user space or not, by where the target mapped it", outcome.Note);
         // An entry that surely fails decides, wherever it stands.
         Expect.Error(Send(sim, "s", [UserBuffer.Unreadable(length), UserBuffer.Null(UserMemory.Top + 1)], Remote), Errno.EFAULT, ClauseId.SendmsgIovRange);
         // The same entry alone is clamped first.
@@ -191,5 +192,13 @@ public class SysSendmsgTests
         Assert.Contains("near optmem_max while a MSG_ZEROCOPY range is pending", near.Note);
         // Far below the limit it is answered.
         Expect.Error(Send(sim, "s", Ones(1), Remote, control: UserBuffer.Unreadable(1000), controlLength: 1000), Errno.EFAULT, ClauseId.SendmsgControlCopy);
+        // "Near" begins 4096 bytes below optmem_max, the room the notification buffer may hold, less the memberships' memory.
+        long Edge = Profile.Linux.OptmemMax - 4096;
+        Outcome Control(long length) => Send(sim, "s", Ones(1), Remote, control: UserBuffer.Unreadable(length), controlLength: length);
+        Assert.Equal(OutcomeKind.Unmodeled, Control(Edge).Kind);
+        Expect.Error(Control(Edge - 1), Errno.EFAULT, ClauseId.SendmsgControlCopy);
+        Expect.Value(sim.Run(new SetSockOptOp(Fd.Named("s"), 0, 35, UserBuffer.Of(new byte[] { 239, 1, 2, 3, 0, 0, 0, 0 }), 8)), 0);
+        Assert.Equal(OutcomeKind.Unmodeled, Control(Edge - 48).Kind);
+        Expect.Error(Control(Edge - 49), Errno.EFAULT, ClauseId.SendmsgControlCopy);
     }
 }
