@@ -62,19 +62,20 @@ internal static class LinuxOptions
     public static bool KnowsGet(Profile profile, int level, int name) =>
         Get.TryGetValue(level, out var names) && names.Contains(name) && GetSince.GetValueOrDefault((level, name)) <= profile.OptionsRelease;
 
-    /// <summary>The kernel line of <paramref name="profile"/> knows the option (either call): 0 for one every line knows.</summary>
-    public static bool Knows(Profile profile, int level, int name, bool get) =>
-        (get ? GetSince : SetSince).GetValueOrDefault((level, name)) <= profile.OptionsRelease;
+    /// <summary>The kernel line of <paramref name="profile"/>'s getsockopt is old enough to know the option, whichever
+    /// class answers it (every line knows one not listed in <see cref="GetSince"/>).</summary>
+    public static bool LineKnowsGet(Profile profile, int level, int name) =>
+        GetSince.GetValueOrDefault((level, name)) <= profile.OptionsRelease;
 
     /// <summary>Why the model does not answer for an option a kernel knows.</summary>
     public static string Why(string call, int level, int name) =>
         $"{call} of {LevelName(level)} option {name}: current Linux kernels know it and the model does not follow it";
 
+    /// <summary>The name of one of the three levels the tables hold.</summary>
     private static string LevelName(int level) => level switch
     {
         SolSocket => "SOL_SOCKET",
         SolIp => "SOL_IP",
-        SolUdp => "SOL_UDP",
-        _ => $"level {level}",
+        _ => "SOL_UDP",
     };
 }

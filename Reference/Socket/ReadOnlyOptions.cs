@@ -27,7 +27,7 @@ public static class ReadOnlyOptions
     /// <summary>The answer to getsockopt, or null for an option this class does not answer.</summary>
     public static Outcome? Get(Process model, Call call, Sock sock, GetSockOptOp op)
     {
-        if (!model.Profile.PlainOptions || !LinuxOptions.Knows(model.Profile, op.Level, op.OptName, get: true)) return null;
+        if (!model.Profile.PlainOptions || !LinuxOptions.LineKnowsGet(model.Profile, op.Level, op.OptName)) return null;
         var inet = sock.Family == AddressFamily.Inet;
         int? value = (op.Level, op.OptName) switch
         {

@@ -269,6 +269,40 @@ public class SocketOptionsTests
         }
     }
 
+    /// <summary>The unmodeled answer says which call met which option of which level (spec follows none of these).</summary>
+    [Theory]
+    [InlineData(SolSocket, 37, "SOL_SOCKET")]
+    [InlineData(SolIp, 15, "SOL_IP")]
+    [InlineData(SolUdp, 100, "SOL_UDP")]
+    [Trait("clause", "setsockopt.option")]
+    [Trait("clause", "getsockopt.option")]
+    public void The_unmodeled_answer_names_the_call_the_level_and_the_option(int level, int name, string levelName)
+    {
+        var sim = WithSocket(Sim.Spec());
+        var read = Get(sim, level, name);
+        Assert.Equal(OutcomeKind.Unmodeled, read.Kind);
+        Assert.StartsWith($"getsockopt of {levelName} option {name}: ", read.Note);
+        var set = sim.SetInt("s", level, name, 1);
+        Assert.Equal(OutcomeKind.Unmodeled, set.Kind);
+        Assert.StartsWith($"setsockopt of {levelName} option {name}: ", set.Note);
+    }
+
+    /// <summary>LinuxOptions' release table at its edges: SO_DEVMEM_DONTNEED (SOL_SOCKET 80) is set since 6.12, and
+    /// getsockopt of IP_ROUTER_ALERT (SOL_IP 5) answers since 6.12 (measured with the option probe on 6.1 and 6.12;
+    /// the getsockopt half is in the cases options/readonly_release_6_1 and _6_12).</summary>
+    [Fact]
+    [Trait("clause", "setsockopt.option")]
+    [Trait("clause", "options.readonly")]
+    public void An_option_a_line_learned_is_known_from_that_line_on()
+    {
+        var line612 = WithSocket(new Sim(Profile.Linux612));
+        Expect.Value(Get(line612, SolIp, 5), 4, ClauseId.OptionsReadOnly);
+        Assert.Equal(OutcomeKind.Unmodeled, line612.SetInt("s", SolSocket, 80, 0).Kind);
+        var line61 = WithSocket(new Sim(Profile.Linux61));
+        Expect.Error(line61.SetInt("s", SolSocket, 80, 0), Errno.ENOPROTOOPT, ClauseId.SetSockOpt);
+        Expect.Error(Get(line61, SolIp, 5), Errno.ENOPROTOOPT, ClauseId.GetSockOpt);
+    }
+
     /// <summary>Profile.MulticastIfTakesIpMreq: 8 bytes are a struct ip_mreq now (the interface is the second field),
     /// an in_addr in 2.6 (the first field, here a group, which is no local address).</summary>
     [Fact]
