@@ -161,9 +161,14 @@ public static class SysSendto
         // A single entry is clamped first since 6.4 (Profile.SingleIovAsUbuf).
         if (op.Iov.Count > 1 || !model.Profile.SingleIovAsUbuf)
         {
-            var passes = op.Iov.Select(UserMemory.AccessOk).ToArray();
-            if (passes.Contains(false)) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
-            if (passes.Contains(null))
+            var undecided = false;
+            foreach (var block in op.Iov)
+            {
+                var passes = UserMemory.AccessOk(block);
+                if (passes == false) return call.Fail(Errno.EFAULT, ClauseId.SendmsgIovRange);
+                undecided |= passes is null;
+            }
+            if (undecided)
                 return call.Unmodeled(ClauseId.SendmsgIovRange, "an entry whose end may be past the top of user space or not, by where the target mapped it");
         }
         long total = 0;
