@@ -15,8 +15,6 @@ public readonly record struct ClauseSite(string File, int Line, string Member)
         ClauseRecorder.Record(clause, site);
         return site;
     }
-
-    public bool IsKnown => File.Length != 0;
 }
 
 /// <summary>

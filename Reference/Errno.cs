@@ -43,7 +43,7 @@ public enum Errno
     ENOBUFS = 105,
     EISCONN = 106,
     ENOTCONN = 107,
-    /// <summary>Not produced by the model (no local delivery is modeled): named so that a target's report reads well.</summary>
+    /// <summary>The ICMP port unreachable of a datagram to a local port nobody holds (local delivery).</summary>
     ECONNREFUSED = 111,
     EHOSTUNREACH = 113,
     EALREADY = 114,

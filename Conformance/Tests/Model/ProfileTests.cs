@@ -10,6 +10,29 @@ namespace Udpconf.Tests.Model;
 /// from the documented 2.6 behavior; each case that showed it is named.</summary>
 public class ProfileTests
 {
+    [Theory]
+    [InlineData("6.1.0-57-amd64", "linux-6.1")]
+    [InlineData("6.12.118+deb12-amd64", "linux-6.12")]
+    [InlineData("6.18.44-fc-v1272", "linux")]
+    [InlineData("6.6.1", "linux")]
+    [InlineData("unknown", "linux")]
+    public void A_kernel_release_names_its_line_or_else_linux(string release, string profile)
+    {
+        Assert.Equal(profile, Profile.ForRelease(release).Name);
+    }
+
+    [Fact]
+    public void A_profile_is_verified_when_it_names_what_it_was_verified_against_and_a_switch_copy_changes_one_switch()
+    {
+        Assert.True(Profile.Linux.IsVerified);
+        Assert.False((Profile.Linux with { VerifiedAgainst = null }).IsVerified);
+        var @switch = Profile.Switches.Single(p => p.Name == nameof(Profile.PlainOptions));
+        var flipped = Profile.Linux.With(@switch, false);
+        Assert.False(flipped.PlainOptions);
+        Assert.True(Profile.Linux.PlainOptions);
+        Assert.Single(Profile.Switches, p => !Equals(p.GetValue(flipped), p.GetValue(Profile.Linux)));
+    }
+
     [Fact]
     [Trait("clause", "udp_sendmsg.route")]
     public void A_pktinfo_source_the_host_does_not_own_is_EINVAL_in_spec_and_ENETUNREACH_now()

@@ -20,7 +20,7 @@ public class IpPushPendingFramesTests
         sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More);
         var last = sim.SendTo("s", 100, Hosts.Remote);
         Expect.Passed(last, ClauseId.Coalesce);
-        Assert.Single(last.Datagrams);
+        Assert.Equal(8 + 300, Assert.Single(last.Datagrams).TransportLength);
         var packet = Assert.Single(sim.Packets(last));
         Assert.Equal(20 + 8 + 300, Sim.Ip(packet).TotalLength);
         Assert.False(Sim.Ip(packet).MoreFragments);

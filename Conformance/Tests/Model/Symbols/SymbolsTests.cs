@@ -11,6 +11,34 @@ namespace Udpconf.Tests.Model.Symbols;
 public class SymbolsTests
 {
     [Fact]
+    public void Ports_and_identifications_read_as_their_value_or_symbol()
+    {
+        Assert.Equal("5000", PortValue.Of(5000).ToString());
+        var port = new Symbol("port:s", SymbolKind.EphemeralPort, 32768, 60999);
+        Assert.Equal("port:s", PortValue.Of(port).ToString());
+        var counter = new Symbol("id:s", SymbolKind.IdentCounter);
+        Assert.Equal("7", IdentValue.Of(7).ToString());
+        Assert.Equal("id:s", IdentValue.Counter(counter, 0).ToString());
+        Assert.Equal("id:s+2", IdentValue.Counter(counter, 2).ToString());
+    }
+
+    [Fact]
+    public void Bindings_name_a_symbol_not_bound_complete_with_each_lowest_value_and_bind_a_symbol_listed_twice_once()
+    {
+        var port = new Symbol("port:s", SymbolKind.EphemeralPort, 32768, 60999);
+        var other = new Symbol("port:t", SymbolKind.EphemeralPort, 40000, 40010);
+        var empty = new Bindings();
+        Assert.Equal("symbol port:s is not bound", Assert.Throws<KeyNotFoundException>(() => empty["port:s"]).Message);
+        Assert.True(empty.TryBind(port, 33000));
+        var completed = empty.CompletedWith([port, other]);
+        Assert.Equal(33000, completed["port:s"]);
+        Assert.Equal(40000, completed["port:t"]);
+        Assert.False(empty.IsBound("port:t"));
+        for (var seed = 0; seed < 20; seed++)
+            Assert.Equal(Bindings.FromSeed(seed, [port])["port:s"], Bindings.FromSeed(seed, [port, port])["port:s"]);
+    }
+
+    [Fact]
     public void An_ephemeral_port_is_one_symbol_per_socket_bound_within_the_local_range()
     {
         var host = HostConfig.Default with { LocalPortLow = 40000, LocalPortHigh = 40009 };

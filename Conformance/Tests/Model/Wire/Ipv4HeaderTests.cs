@@ -117,6 +117,17 @@ public class Ipv4HeaderTests
     }
 
     [Fact]
+    public void A_header_reads_as_every_field_in_order()
+    {
+        var header = Plain(new byte[] { 1, 1, 1, 0 }) with { Tos = 0x10, Identification = 7, DontFragment = true, HeaderChecksum = 0xBEEF };
+        Assert.Equal(
+            "Ipv4Header { Tos = 0x10, TotalLength = " + header.TotalLength + ", Identification = 7, Reserved = False, DontFragment = True, " +
+            "MoreFragments = False, FragmentOffsetBytes = 0, Ttl = " + header.Ttl + ", Protocol = 17, HeaderChecksum = 0xBEEF, " +
+            $"Source = {header.Source}, Destination = {header.Destination}, Options = [01010100] }}",
+            header.ToString());
+    }
+
+    [Fact]
     public void Checksum_is_valid_on_emitted_bytes_with_computed_checksum_and_invalid_otherwise()
     {
         var header = Plain(new byte[] { 0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00 }) with { Identification = 0x4242, MoreFragments = true, FragmentOffsetBytes = 64 };

@@ -32,6 +32,20 @@ public class PacketTests
         return packet;
     }
 
+    /// <summary>A target's options may be malformed: the walk stops at a lone type byte, a length below 2 or one past
+    /// the end, and finds no destination, without reading past the bytes or looping.</summary>
+    [Theory]
+    [InlineData("01")]
+    [InlineData("0101010183")]
+    [InlineData("8301c6336407")]
+    [InlineData("8300c6336407")]
+    [InlineData("8320c63364070000")]
+    [InlineData("0000000083070800000000")]
+    public void A_malformed_option_list_has_no_source_route_destination(string hex)
+    {
+        Assert.Null(Packet.SourceRouteDestination(Convert.FromHexString(hex)));
+    }
+
     /// <summary>LSRR (131) with one slot, pointer past it, then END: the final destination in the last slot.</summary>
     private static byte[] LooseSourceRoute(Ipv4Address final)
     {

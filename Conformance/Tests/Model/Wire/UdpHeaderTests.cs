@@ -60,6 +60,7 @@ public class UdpHeaderTests
     {
         var thrown = Assert.Throws<ArgumentException>(() => new UdpHeader(1, 2, 8, 0).Emit(new byte[7]));
         Assert.Equal("destination", thrown.ParamName);
+        Assert.StartsWith("destination holds 7 bytes, UDP header needs 8", thrown.Message);
     }
 
     [Fact]

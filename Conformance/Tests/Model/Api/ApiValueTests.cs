@@ -1,0 +1,66 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Xunit;
+
+namespace Udpconf.Tests.Model.Api;
+
+/// <summary>The argument values of the socket API and their readings: descriptors, user buffers, socket addresses,
+/// errno names and IPv4 addresses, as cases, reports and failure messages write them.</summary>
+public class ApiValueTests
+{
+    [Fact]
+    public void A_descriptor_is_written_by_its_name_or_else_its_number()
+    {
+        Assert.Equal("s", Fd.Named("s").ToString());
+        Assert.Equal("9999", Fd.Raw(9999).ToString());
+    }
+
+    [Fact]
+    public void A_user_buffer_says_its_length_and_what_of_it_can_be_read()
+    {
+        Assert.Equal("10 bytes", UserBuffer.Pattern(10).ToString());
+        Assert.Equal("NULL, 4096 bytes", UserBuffer.Null(4096).ToString());
+        Assert.Equal("100 bytes, 0 readable", UserBuffer.Unreadable(100).ToString());
+    }
+
+    [Fact]
+    public void A_sockaddr_in6_holds_an_ipv4_address_only_as_ffff_mapped()
+    {
+        byte[] Six(params (int At, byte Value)[] bytes)
+        {
+            var address = new byte[SockAddr.In6Length];
+            address[0] = 10;
+            foreach (var (at, value) in bytes) address[at] = value;
+            return address;
+        }
+        (int, byte)[] mapped = [(18, 0xFF), (19, 0xFF), (20, 198), (21, 51), (22, 100), (23, 7)];
+        Assert.Equal(Ipv4Address.Parse("198.51.100.7"), SockAddr.MappedAddress(Six(mapped)));
+        Assert.Null(SockAddr.MappedAddress(Six([.. mapped, (8, 1)])));          // a byte before ::ffff is not 0
+        Assert.Null(SockAddr.MappedAddress(Six([.. mapped, (17, 1)])));
+        Assert.Null(SockAddr.MappedAddress(Six((18, 0xFF), (20, 198))));        // ::ff00:..., not ::ffff:...
+        Assert.Null(SockAddr.MappedAddress(Six((19, 0xFF), (20, 198))));
+        Assert.Null(SockAddr.MappedAddress(Six((20, 198))));                     // ::198.51.x.x, IPv4-compatible
+    }
+
+    [Fact]
+    public void An_errno_is_read_by_name_alias_or_number()
+    {
+        Assert.True(ErrnoNames.TryParse("EINVAL", out var byName));
+        Assert.Equal(Errno.EINVAL, byName);
+        Assert.True(ErrnoNames.TryParse("22", out var byNumber));
+        Assert.Equal(Errno.EINVAL, byNumber);
+        Assert.False(ErrnoNames.TryParse("99999", out _));
+    }
+
+    [Fact]
+    public void Ipv4_addresses_parse_strictly_and_classify()
+    {
+        Assert.False(Ipv4Address.TryParse(null, out _));
+        var bad = Assert.Throws<FormatException>(() => Ipv4Address.Parse("198.51.100"));
+        Assert.Equal("not an IPv4 address: '198.51.100'", bad.Message);
+        Assert.True(Ipv4Address.Parse("0.1.2.3").IsZeroNet);
+        Assert.False(Ipv4Address.Any.IsZeroNet);
+        Assert.False(Ipv4Address.Parse("1.0.0.0").IsZeroNet);
+    }
+}

@@ -1,0 +1,57 @@
+using Udpconf.Reference;
+using Udpconf.Reference.Host;
+using Xunit;
+
+namespace Udpconf.Tests.Model;
+
+/// <summary>What a call gathers and how an outcome reads: MSG_ZEROCOPY completions merged as the kernel merges them,
+/// error-queue entries as case files write them, and the text of outcomes and of steps misused.</summary>
+public class CallAndOutcomeTests
+{
+    /// <summary>skb_zerocopy_notify_extend merges a completion into the entry before it while the merged range stays
+    /// below 2^32 ids (read from the source: a live kernel would need 2^32 sends to show it).</summary>
+    [Fact]
+    [Trait("clause", "zerocopy.completion")]
+    public void A_zerocopy_completion_extends_the_entry_before_it_while_the_range_stays_below_2_to_the_32()
+    {
+        var call = new Call();
+        call.QueueZerocopy(0, 0, 0xFFFFFFFD, copied: false);
+        call.QueueZerocopy(1, 0xFFFFFFFE, 0xFFFFFFFE, copied: false);   // 2^32 - 1 ids: merged
+        call.QueueZerocopy(1, 0xFFFFFFFF, 0xFFFFFFFF, copied: false);   // 2^32 ids: a new entry
+        Assert.Equal([ErrorQueueEntry.Zerocopy(0, 0xFFFFFFFE, false), ErrorQueueEntry.Zerocopy(0xFFFFFFFF, 0xFFFFFFFF, false)],
+            call.Unmodeled(ClauseId.ZerocopyCompletion, "end").ErrorQueue);
+
+        // From id 1 to 2^32 - 1, the next id wraps to 0: 2^32 - 1 + 1 ids, a new entry.
+        var wrapped = new Call();
+        wrapped.QueueZerocopy(0, 1, 0xFFFFFFFF, copied: true);
+        wrapped.QueueZerocopy(1, 0, 0, copied: true);
+        Assert.Equal(2, wrapped.Unmodeled(ClauseId.ZerocopyCompletion, "end").ErrorQueue.Count);
+    }
+
+    [Fact]
+    public void Error_queue_entries_read_as_case_files_write_them()
+    {
+        Assert.Equal("zerocopy 3-5 copied", ErrorQueueEntry.Zerocopy(3, 5, copied: true).Describe());
+        Assert.Equal("zerocopy 3-5 code=7 errno=EIO to 192.0.2.1:9",
+            (ErrorQueueEntry.Zerocopy(3, 5, copied: false) with { Code = 7, Errno = Errno.EIO, Address = Ipv4Address.Parse("192.0.2.1"), Port = 9 }).Describe());
+        var icmp = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, 1400, Ipv4Address.Parse("198.51.100.9"), 4000);
+        Assert.Equal("EMSGSIZE icmp info=1400 to 198.51.100.9:4000", icmp.Describe());
+        Assert.Equal("EMSGSIZE icmp info=1400 to 198.51.100.9:4000 code=4 data=2", (icmp with { Code = 4, Data = 2 }).Describe());
+    }
+
+    [Fact]
+    public void An_outcome_reads_as_its_kind_clause_and_note()
+    {
+        Assert.Equal($"Unmodeled [{ClauseId.SocketUnsupported}]: why", new Call().Unmodeled(ClauseId.SocketUnsupported, "why").ToString());
+        Assert.Equal($"Unmodeled [{ClauseId.SocketUnsupported}]", (new Call().Unmodeled(ClauseId.SocketUnsupported, "why") with { Note = null }).ToString());
+    }
+
+    [Fact]
+    public void Reading_the_value_of_a_stopped_step_or_a_failed_result_says_what_stopped_it()
+    {
+        Step<int> stopped = Stop.Fail(Errno.EINVAL, ClauseId.Bind);
+        Assert.Equal($"the step stopped: Error [{ClauseId.Bind}]", Assert.Throws<InvalidOperationException>(() => stopped.Value).Message);
+        Result<int> failed = Errno.ENETUNREACH;
+        Assert.Equal("result is an error: ENETUNREACH", Assert.Throws<InvalidOperationException>(() => failed.Value).Message);
+    }
+}
