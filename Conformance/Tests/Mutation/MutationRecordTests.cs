@@ -192,6 +192,24 @@ public sealed class MutationRecordTests
         Assert.Contains("not measured on the current text: Sub/C.cs: changed since it was measured", run.Out);
     }
 
+    [Fact]
+    public void Mutate_refuses_a_report_in_which_a_mutant_explained_as_equivalent_was_killed()
+    {
+        using var checkout = Checkout();
+        File.WriteAllText(checkout.PathOf(Equivalents.RelativePath), JsonSerializer.Serialize(new[]
+        {
+            new { file = "Sub/C.cs", mutator = "Equality mutation", original = "b > 0", replacement = "b >= 0", line = "bool G(int b) => b > 0;", reason = "b is never 0" },
+        }));
+        var report = checkout.PathOf("report.json");
+        File.WriteAllText(report, Report(checkout.PathOf("Reference/Sub/C.cs"),
+            (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed"), (4, 22, 27, "Equality mutation", "b >= 0", "Killed")));
+        var run = CliHarness.Run(checkout.Root, "mutate", "--report", report);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("Sub/C.cs:4: Equality mutation `b > 0` -> `b >= 0` is explained as equivalent", run.Error);
+        Assert.Contains("not recorded: 1 equivalent mutant(s) detected", run.Error);
+        Assert.False(File.Exists(checkout.PathOf(MutationRecord.MarkdownRelativePath)));
+    }
+
     [Theory]
     [InlineData("--file", "Nope.cs", "--file Nope.cs: not a source file of Reference/")]
     [InlineData("--since", "no-such-revision", "--since no-such-revision: git cannot compare")]

@@ -127,6 +127,16 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         var measured = settings.Report is not null && settings.Files.Length == 0
             ? mutants.Select(m => m.File).Distinct().Where(all.Contains).ToArray()
             : files;
+        // A mutant explained as equivalent that a test killed: the reason is wrong, or the run was (a run restarted in
+        // a clone a stopped run left reported every mutant killed). Neither may be recorded.
+        var killedEquivalents = mutants.Where(m => m.Detected && measured.Contains(m.File) && equivalents.Reason(m) is not null).ToArray();
+        if (killedEquivalents.Length > 0)
+        {
+            foreach (var m in killedEquivalents)
+                io.Fail($"{m.File}:{m.Line}: {m.Mutator} `{m.Original}` -> `{m.Replacement}` is explained as equivalent in {Equivalents.RelativePath}, yet the run reports it {m.Status}");
+            io.Fail($"not recorded: {killedEquivalents.Length} equivalent mutant(s) detected; remove the wrong reasons, or measure again from a fresh clone if the run is in doubt");
+            return ExitCodes.Failed;
+        }
         var tests = settings.WithoutProperties ? "Conformance.Tests" : TestProjects(root);
         record = record.Merge(root, measured, mutants, equivalents, Tool, "Standard", tests);
         record.Save(root);
