@@ -101,6 +101,8 @@ public class SysSendmsgTests
         var outcome = Send(sim, "s", [UserBuffer.Unreadable(length), UserBuffer.Pattern(1)], Remote);
         Assert.Equal((OutcomeKind.Unmodeled, ClauseId.SendmsgIovRange), (outcome.Kind, outcome.Clause.Id));
         Assert.Equal("an entry whose end may be past the top of user space or not, by where the target mapped it", outcome.Note);
+        // Two such entries leave it as undecided as one.
+        Assert.Equal(OutcomeKind.Unmodeled, Send(sim, "s", [UserBuffer.Unreadable(length), UserBuffer.Unreadable(length)], Remote).Kind);
         // An entry that surely fails decides, wherever it stands.
         Expect.Error(Send(sim, "s", [UserBuffer.Unreadable(length), UserBuffer.Null(UserMemory.Top + 1)], Remote), Errno.EFAULT, ClauseId.SendmsgIovRange);
         // The same entry alone is clamped first.
