@@ -102,6 +102,14 @@ public static class Expect
         if (clause is not null) Assert.Equal(clause, outcome.Clause);
     }
 
+    /// <summary>The model does not follow the call, under <paramref name="clause"/>, and says so with <paramref name="note"/>.</summary>
+    public static void Unmodeled(Outcome outcome, string clause, string note)
+    {
+        Assert.True(outcome.Kind == OutcomeKind.Unmodeled, $"expected unmodeled [{clause}], got {outcome}");
+        Assert.Equal(clause, outcome.Clause);
+        Assert.Equal(note, outcome.Note);
+    }
+
     public static void Passed(Outcome outcome, string clause) =>
         Assert.True(outcome.Trace.Contains(clause), $"{clause} not in trace: {string.Join(", ", outcome.Trace)}");
 

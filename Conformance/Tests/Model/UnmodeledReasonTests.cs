@@ -14,13 +14,6 @@ public class UnmodeledReasonTests
 {
     private static readonly Ipv4Address Loopback = Ipv4Address.Loopback;
 
-    private static void Unmodeled(Outcome outcome, string clause, string note)
-    {
-        Assert.Equal(OutcomeKind.Unmodeled, outcome.Kind);
-        Assert.Equal(clause, outcome.Clause.Id);
-        Assert.Equal(note, outcome.Note);
-    }
-
     [Fact]
     [Trait("clause", "local_delivery.listener")]
     public void A_broadcast_datagram_a_connect_redirected_to_this_host()
@@ -29,7 +22,7 @@ public class UnmodeledReasonTests
         Expect.Value(sim.SetInt("s", SolSocket, SoBroadcast, 1), 0);
         Expect.Value(sim.SendTo("s", 10, Ipv4Address.LoopbackBroadcast, 9, MsgFlags.More), 10);
         Expect.Value(sim.Connect("s", Loopback, 5000), 0);
-        Unmodeled(sim.SendTo("s", 0, null), ClauseId.LocalListener,
+        Expect.Unmodeled(sim.SendTo("s", 0, null), ClauseId.LocalListener,
             "a datagram on a Broadcast route out of lo whose header a connect redirected to 127.0.0.1");
     }
 
@@ -40,7 +33,7 @@ public class UnmodeledReasonTests
         var sim = Sim.WithSocket(Profile.Linux);
         Expect.Value(sim.SetInt("s", SolIp, IpTransparent, 1), 0);
         var pktinfo = ControlMessages.Encode((SolIp, IpPktInfo, ControlMessages.PktInfo(0, Hosts.Unroutable)));
-        Unmodeled(sim.SendMsg("s", Loopback, [UserBuffer.Of(new byte[4])], pktinfo, port: 5000), ClauseId.LocalPortUnreachable,
+        Expect.Unmodeled(sim.SendMsg("s", Loopback, [UserBuffer.Of(new byte[4])], pktinfo, port: 5000), ClauseId.LocalPortUnreachable,
             $"the datagram's source {Hosts.Unroutable} is not an address of this host: the ICMP port unreachable for it leaves the host, which is not modeled");
     }
 
@@ -53,7 +46,7 @@ public class UnmodeledReasonTests
         Expect.Value(sim.Cork("s", true), 0);
         Expect.Value(sim.SendTo("s", 10, Loopback, 5000), 10);
         Expect.Value(sim.Disconnect("s"), 0);
-        Unmodeled(sim.Cork("s", false), ClauseId.LocalPortUnreachable,
+        Expect.Unmodeled(sim.Cork("s", false), ClauseId.LocalPortUnreachable,
             "the datagram left from port 0 (its automatic port released by a disconnect): whom the ICMP reaches is not modeled");
     }
 
@@ -63,7 +56,7 @@ public class UnmodeledReasonTests
     [Trait("clause", "socket.unsupported")]
     public void An_operation_the_model_does_not_know()
     {
-        Unmodeled(Sim.Linux().Run(new Unknown()), ClauseId.SocketUnsupported, "operation Unknown is not modeled");
+        Expect.Unmodeled(Sim.Linux().Run(new Unknown()), ClauseId.SocketUnsupported, "operation Unknown is not modeled");
     }
 
     [Theory]
@@ -72,7 +65,7 @@ public class UnmodeledReasonTests
     [Trait("clause", "socket.unsupported")]
     public void A_datagram_socket_of_another_protocol(int protocol)
     {
-        Unmodeled(Sim.Linux().Socket(protocol: protocol), ClauseId.SocketUnsupported, $"datagram protocol {protocol} is not UDP");
+        Expect.Unmodeled(Sim.Linux().Socket(protocol: protocol), ClauseId.SocketUnsupported, $"datagram protocol {protocol} is not UDP");
     }
 
     [Fact]
@@ -82,7 +75,7 @@ public class UnmodeledReasonTests
         var sim = Sim.Linux();
         sim.Socket(domain: AddressFamily.Inet6);
         byte[] in6 = [10, 0, 0x13, 0x88, .. new byte[24]];
-        Unmodeled(sim.Run(new BindOp(Fd.Named("s"), UserBuffer.Of(in6), in6.Length)), ClauseId.Ipv6Unmodeled, $"{ClauseId.Bind} of an AF_INET6 socket");
-        Unmodeled(sim.SendTo("s", 10, null), ClauseId.Ipv6Unmodeled, "a send without address on a dual-stack socket");
+        Expect.Unmodeled(sim.Run(new BindOp(Fd.Named("s"), UserBuffer.Of(in6), in6.Length)), ClauseId.Ipv6Unmodeled, $"{ClauseId.Bind} of an AF_INET6 socket");
+        Expect.Unmodeled(sim.SendTo("s", 10, null), ClauseId.Ipv6Unmodeled, "a send without address on a dual-stack socket");
     }
 }
