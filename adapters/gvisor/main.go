@@ -14,9 +14,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -512,6 +514,9 @@ func setupHost(h *jsonHost) string {
 		TransportProtocols: []stack.TransportProtocolFactory{udp.NewProtocol, icmp.NewProtocol4},
 		// As the sandbox configures it: a datagram to one of the host's own addresses is delivered locally.
 		HandleLocal: true,
+		// A fixed seed: netstack picks ephemeral ports at random, and a report must come out the same on every run
+		// (with the default seed, a case whose namespace has ten ephemeral ports passed or failed by chance).
+		RandSource: &lockedSource{src: rand.NewSource(1)},
 	})
 	// lo: 127.0.0.1/8, NIC 1 (its packets are not reported: the protocol allows omitting them).
 	if err := st.CreateNIC(1, loopback.New()); err != nil {
@@ -682,4 +687,22 @@ func lowestFreeFD() int64 {
 			return fd
 		}
 	}
+}
+
+// lockedSource makes a math/rand source safe for netstack's goroutines, as stack.Options.RandSource requires.
+type lockedSource struct {
+	mu  sync.Mutex
+	src rand.Source
+}
+
+func (s *lockedSource) Int63() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.src.Int63()
+}
+
+func (s *lockedSource) Seed(seed int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.src.Seed(seed)
 }
