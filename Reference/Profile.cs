@@ -118,6 +118,11 @@ public sealed record Profile
     /// kernels, measured); 2.6 gives EINVAL.</summary>
     public bool NonLocalSourceUnreachable { get => Read(field); init; }
 
+    /// <summary>A unicast destination of class E (240.0.0.0/4 but the limited broadcast) or of 0.0.0.0/8 (but 0.0.0.0)
+    /// has no route: EINVAL, from 2.6's __mkroute_output (BADCLASS or ZERONET). Current kernels route both as any other
+    /// unicast (measured on 6.1.192, 6.12.118 and 6.18.44: udp_sendmsg/unicast_classes_linux).</summary>
+    public bool ReservedDestinationInvalid { get => Read(field); init; }
+
     /// <summary>The UDP pseudo-header uses the flow's destination, the first hop of a source route (current kernels,
     /// measured); 2.6 uses the final destination, as RFC 768/1122 ask.</summary>
     public bool PseudoHeaderUsesFirstHop { get => Read(field); init; }
@@ -355,6 +360,7 @@ public sealed record Profile
         SingleIovAsUbuf = false,
         HardwareChecksumOnlyUncorked = false,
         NonLocalSourceUnreachable = false,
+        ReservedDestinationInvalid = true,
         PseudoHeaderUsesFirstHop = false,
         MulticastRoutingOptionsByBuild = false,
         MulticastIfTakesIpMreq = false,
@@ -413,6 +419,7 @@ public sealed record Profile
         SingleIovAsUbuf = true,
         HardwareChecksumOnlyUncorked = true,
         NonLocalSourceUnreachable = true,
+        ReservedDestinationInvalid = false,
         PseudoHeaderUsesFirstHop = true,
         MulticastRoutingOptionsByBuild = true,
         MulticastIfTakesIpMreq = true,

@@ -26,7 +26,10 @@ public sealed record Interface(
     bool QueueFull = false,
     IReadOnlyList<(Ipv4Address Address, int PrefixLength)>? SecondaryAddresses = null)
 {
-    public bool IsLoopback => Name == "lo";
+    /// <summary>The loopback device's name: every host has it, index 1.</summary>
+    public const string LoopbackName = "lo";
+
+    public bool IsLoopback => Name == LoopbackName;
 
     public IEnumerable<(Ipv4Address Address, int PrefixLength)> Addresses =>
         SecondaryAddresses is null ? [(Address, PrefixLength)] : SecondaryAddresses.Prepend((Address, PrefixLength));
@@ -161,7 +164,7 @@ public sealed record HostConfig
     public Errno? SecurityVeto { get; init; }
 
     /// <summary>The loopback interface every host has, index 1.</summary>
-    public static Interface LoopbackInterface { get; } = new("lo", 1, Ipv4Address.Loopback, 8, 65536);
+    public static Interface LoopbackInterface { get; } = new(Interface.LoopbackName, 1, Ipv4Address.Loopback, 8, 65536);
 
     /// <summary>The documentation host: tun0 192.0.2.1/24, MTU 1500, a default route via 192.0.2.254.</summary>
     public static HostConfig Default { get; } = new()
@@ -176,7 +179,7 @@ public sealed record HostConfig
     /// <summary>The interface that owns a local address, if any.</summary>
     public Interface? OwnerOf(Ipv4Address address) =>
         Interfaces.FirstOrDefault(i => i.Addresses.Any(a => a.Address == address)) ??
-        (address.IsLoopback ? InterfaceByName("lo") : null);
+        (address.IsLoopback ? InterfaceByName(Interface.LoopbackName) : null);
 
     public bool IsLocalAddress(Ipv4Address address) => OwnerOf(address) is not null;
 

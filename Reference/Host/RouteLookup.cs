@@ -37,7 +37,8 @@ public sealed record RouteResult(
 /// address is delivered through lo; otherwise the longest matching route of the host wins; a loopback source with
 /// any other output device than lo is EINVAL.
 /// Variation: the TOS bits compared with a route's selector come from the profile (RT_TOS in 2.6, DSCP now); a
-/// source that is not this host's is EINVAL in 2.6 and ENETUNREACH now (measured).
+/// source that is not this host's is EINVAL in 2.6 and ENETUNREACH now (measured); a class E or 0/8 unicast
+/// destination is EINVAL in 2.6 and routed now (measured).
 /// Policy rules (current kernels and 2.6 alike, <see cref="PolicyRule"/>) choose among tables after the local ones.
 /// Model details: no route cache expiry; a gateway route uses the primary address of its device as source.
 /// </summary>
@@ -127,7 +128,7 @@ public static class RouteLookup
             .Where(r => r.Device is { Up: true } && (outputDevice is null || r.Device == outputDevice))
             .OrderByDescending(r => r.Route.PrefixLength)
             .FirstOrDefault();
-        if (broadcastRoute.Device is { } broadcastDevice) return Classify(broadcastRoute.Route, broadcastDevice, source, destination);
+        if (broadcastRoute.Device is { } broadcastDevice) return Classify(broadcastRoute.Route, broadcastDevice, source, destination, profile);
 
         // spec: policy_routing.rules — the rules in priority order: the first whose table has a route for the flow
         // decides, a refusing rule refuses; without rules of the case's, main's routes (the model's one table before).
@@ -148,7 +149,7 @@ public static class RouteLookup
             // other device's address (found by the differential machine: IP_UNICAST_IF lo, connect, then a
             // multicast send leaves tun0 from 192.0.2.1).
             if (outputDevice is not null)
-                return Classify(new Route(destination, 32, RouteKind.OnLink, outputDevice.Name, PreferredSource: SelectAddress(host, outputDevice)), outputDevice, source, destination);
+                return Classify(new Route(destination, 32, RouteKind.OnLink, outputDevice.Name, PreferredSource: SelectAddress(host, outputDevice)), outputDevice, source, destination, profile);
             return Errno.ENETUNREACH;
         }
 
@@ -158,15 +159,16 @@ public static class RouteLookup
             case RouteKind.Prohibit: return Errno.EACCES;
             case RouteKind.Blackhole: return Errno.EINVAL;
         }
-        return Classify(match, host.InterfaceByName(match.Device!)!, source, destination);
+        return Classify(match, host.InterfaceByName(match.Device!)!, source, destination, profile);
     }
 
-    private static Result<RouteResult> Classify(Route route, Interface device, Ipv4Address source, Ipv4Address destination)
+    private static Result<RouteResult> Classify(Route route, Interface device, Ipv4Address source, Ipv4Address destination, Profile profile)
     {
         var type = destination.IsLimitedBroadcast || route.Kind == RouteKind.Broadcast ? RouteType.Broadcast
             : destination.IsMulticast ? RouteType.Multicast
             : RouteType.Unicast;
-        if (type == RouteType.Unicast && (destination.IsClassE || destination.IsZeroNet)) return Errno.EINVAL;
+        // 2.6 refuses a class E or 0/8 unicast destination; current kernels send to it (udp_sendmsg/unicast_classes_*).
+        if (profile.ReservedDestinationInvalid && type == RouteType.Unicast && (destination.IsClassE || destination.IsZeroNet)) return Errno.EINVAL;
         var chosenSource = !source.IsZero ? source : route.PreferredSource ?? device.Address;
         var nextHop = route.Kind == RouteKind.Unicast && route.Gateway is { } gateway ? gateway : destination;
         return Make(type, device, chosenSource, destination, nextHop, route);
@@ -181,7 +183,7 @@ public static class RouteLookup
     private static Ipv4Address SelectAddress(HostConfig host, Interface device) =>
         device.IsLoopback ? host.Interfaces.FirstOrDefault(i => i.Up && !i.IsLoopback)?.Address ?? device.Address : device.Address;
 
-    private static Interface Loopback(HostConfig host) => host.InterfaceByName("lo") ?? HostConfig.LoopbackInterface;
+    private static Interface Loopback(HostConfig host) => host.InterfaceByName(Interface.LoopbackName) ?? HostConfig.LoopbackInterface;
 
     private readonly record struct Candidate(Route Route);
 
