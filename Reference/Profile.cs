@@ -88,9 +88,6 @@ public sealed record Profile
     /// <summary>SOL_SOCKET control messages are parsed (an unknown type fails with EINVAL); 2.6 skips every level but SOL_IP.</summary>
     public bool CmsgSocketLevel { get => Read(field); init; }
 
-    /// <summary>sendmsg clamps a msg_namelen above 128 to 128 instead of failing with EINVAL.</summary>
-    public bool SendmsgClampsNameLength { get => Read(field); init; }
-
     /// <summary>bind() checks the address family (AF_INET, or AF_UNSPEC with INADDR_ANY).</summary>
     public bool BindChecksFamily { get => Read(field); init; }
 
@@ -178,7 +175,8 @@ public sealed record Profile
     public bool SendmmsgCall { get => Read(field); init; }
 
     /// <summary>sendmsg's front end as a current kernel checks it (Conformance/cases/sys_sendmsg/, measured on
-    /// 6.18.44): MSG_CMSG_COMPAT refused before the descriptor, __copy_msghdr's name checks before msg_iovlen's,
+    /// 6.18.44): MSG_CMSG_COMPAT refused before the descriptor, __copy_msghdr's name checks before msg_iovlen's (a
+/// msg_namelen above 128 clamped to 128, where 2.6 failed with EINVAL),
     /// import_iovec's per-entry checks, the control buffer's allocation. The notes' 2.6 did not describe that order:
     /// off keeps the model's earlier, unmeasured reading (unmodeled rather than guessed).</summary>
     public bool SendmsgFrontEnd { get => Read(field); init; }
@@ -337,7 +335,6 @@ public sealed record Profile
         MaxPmtuMode = (int)Limits.PmtuModeSpec.At,
         CmsgTtlTos = false,
         CmsgSocketLevel = false,
-        SendmsgClampsNameLength = false,
         BindChecksFamily = false,
         Ident = IdentPolicy.Linux26,
         SupportsUfo = true,
@@ -396,7 +393,6 @@ public sealed record Profile
         MaxPmtuMode = (int)Limits.PmtuModeLinux.At,
         CmsgTtlTos = true,
         CmsgSocketLevel = true,
-        SendmsgClampsNameLength = true,
         BindChecksFamily = true,
         Ident = IdentPolicy.Modern,
         SupportsUfo = false,

@@ -69,13 +69,9 @@ public static class SysSendto
         if (op.Iov.Count > Limits.IovCount.At) return call.Fail(Errno.EMSGSIZE, ClauseId.SendmsgHeader);
         call.Pass(ClauseId.SingleIov);
 
+        // 2.6 copies msg_namelen as it is (move_addr_to_kernel: EINVAL above 128); current kernels clamp it in
+        // SendHeaderNow.
         var nameLength = op.NameLength;
-        if (model.Profile.SendmsgClampsNameLength)
-        {
-            if (op.Name is null) nameLength = 0;
-            if (nameLength < 0) return call.Fail(Errno.EINVAL, ClauseId.SendmsgHeader);
-            nameLength = Math.Min(nameLength, Api.SockAddr.MaxLength);
-        }
         if (CopyName(call, op.Name, nameLength, out var name) is { } stop) return call.Finish(stop);
 
         long total = 0;

@@ -85,7 +85,7 @@ public class UdpSendMsgAddressTests
         SockAddr.In(Hosts.Remote, 9).CopyTo(name, 0);
         var op = new SendMsgOp(Fd.Named("s"), UserBuffer.Of(name), 200, [UserBuffer.Pattern(10)], null, 0, MsgFlags.None);
         Expect.Error(Sim.WithSocket(Profile.Spec).Run(op), Errno.EINVAL, ClauseId.AddrCopy);
-        // Profile.Linux.SendmsgClampsNameLength.
+        // Linux clamps it (Profile.SendmsgFrontEnd).
         var linux = Sim.WithSocket(Profile.Linux);
         var clamped = linux.Run(op);
         Expect.Value(clamped, 10, ClauseId.UdpResult);
