@@ -321,8 +321,13 @@ public sealed record Profile
     [KernelChange("after 6.12 (measured)", "not identified")]
     public bool LoopedGroupZerocopyCopied { get => Read(field); init; }
 
+    // The profiles are made anew on each access (records, equal by value), not held in static fields: a value set in a
+    // static initializer runs once per process, so Stryker cannot switch its mutants while the tests run (they
+    // "survive" however the tests would judge them, and one switched at a test host's start stays in force for every
+    // mutant after it).
+
     /// <summary>The documented Linux 2.6 behavior, bugs included.</summary>
-    public static Profile Spec { get; } = new()
+    public static Profile Spec => new()
     {
         Name = "spec",
         VerifiedAgainst = "Reference/clauses.md",
@@ -380,7 +385,7 @@ public sealed record Profile
     };
 
     /// <summary>A current kernel, as read from its sources: unverified until the live-kernel target measures it.</summary>
-    public static Profile Linux { get; } = new()
+    public static Profile Linux => new()
     {
         Name = "linux",
         VerifiedAgainst = ProfileVerification.LinuxVerifiedAgainst,
@@ -439,7 +444,7 @@ public sealed record Profile
 
     /// <summary>Linux 6.12, as measured on Debian's 6.12.118 under --target vm:6.12: what it does that the newest
     /// kernel does not. Each switch set here says in its own comment where the behavior changed.</summary>
-    public static Profile Linux612 { get; } = Linux with
+    public static Profile Linux612 => Linux with
     {
         Name = "linux-6.12",
         Family = "linux",
@@ -452,7 +457,7 @@ public sealed record Profile
     };
 
     /// <summary>Linux 6.1, as measured on Debian's 6.1.192 under --target vm:6.1: 6.12's differences and more.</summary>
-    public static Profile Linux61 { get; } = Linux612 with
+    public static Profile Linux61 => Linux612 with
     {
         Name = "linux-6.1",
         VerifiedAgainst = ProfileVerification.Linux61VerifiedAgainst,
@@ -465,10 +470,10 @@ public sealed record Profile
     };
 
     /// <summary>The profiles "all" runs: the documented 2.6 behavior and the newest kernel.</summary>
-    public static IReadOnlyList<Profile> All { get; } = [Spec, Linux];
+    public static IReadOnlyList<Profile> All => [Spec, Linux];
 
     /// <summary>The older kernel lines, newest first, each a profile of the linux family.</summary>
-    public static IReadOnlyList<Profile> KernelLines { get; } = [Linux612, Linux61];
+    public static IReadOnlyList<Profile> KernelLines => [Linux612, Linux61];
 
     public static Profile? Find(string name) => All.Concat(KernelLines).FirstOrDefault(p => p.Name == name);
 
@@ -483,7 +488,7 @@ public sealed record Profile
 
     /// <summary>The behavior switches, by name: every property but <see cref="Name"/> and <see cref="VerifiedAgainst"/>.
     /// spec-map flips each alone to measure which clauses it changes.</summary>
-    public static IReadOnlyList<System.Reflection.PropertyInfo> Switches { get; } = typeof(Profile).GetProperties()
+    public static IReadOnlyList<System.Reflection.PropertyInfo> Switches => typeof(Profile).GetProperties()
         .Where(p => p.CanWrite && p.Name is not nameof(Name) and not nameof(VerifiedAgainst) and not nameof(Family)).ToArray();
 
     /// <summary>A copy of this profile with one switch set to <paramref name="value"/> (a <c>with</c> by reflection).</summary>

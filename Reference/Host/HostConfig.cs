@@ -164,10 +164,10 @@ public sealed record HostConfig
     public Errno? SecurityVeto { get; init; }
 
     /// <summary>The loopback interface every host has, index 1.</summary>
-    public static Interface LoopbackInterface { get; } = new(Interface.LoopbackName, 1, Ipv4Address.Loopback, 8, 65536);
+    public static Interface LoopbackInterface => new(Interface.LoopbackName, 1, Ipv4Address.Loopback, 8, 65536);
 
     /// <summary>The documentation host: tun0 192.0.2.1/24, MTU 1500, a default route via 192.0.2.254.</summary>
-    public static HostConfig Default { get; } = new()
+    public static HostConfig Default => new()
     {
         Interfaces = [LoopbackInterface, new Interface("tun0", 2, Ipv4Address.Parse("192.0.2.1"), 24, 1500)],
         Routes = [new Route(Ipv4Address.Any, 0, RouteKind.Unicast, "tun0", Ipv4Address.Parse("192.0.2.254"))],
