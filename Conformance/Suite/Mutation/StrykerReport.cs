@@ -4,8 +4,12 @@ namespace Udpconf.Suite.Mutation;
 
 /// <summary>One mutant of Stryker.NET's JSON report (the mutation-testing-elements schema), with the source text it
 /// replaced and the line that text starts on, which identify it across runs better than its line number.</summary>
+/// <param name="Static">Stryker's "static": the mutant sits where code runs once per process (a static initializer), so
+/// switching it while tests run does nothing, and one switched on as a test host starts stays on for the mutants after
+/// it in that host.</param>
 public sealed record Mutant(
-    string File, int Line, int Column, string Mutator, string Original, string Replacement, string Status, string LineText)
+    string File, int Line, int Column, string Mutator, string Original, string Replacement, string Status, string LineText,
+    bool Static = false)
 {
     /// <summary>Stryker counts killed and timed-out mutants as detected, survived and uncovered ones as not.</summary>
     public bool Detected => Status is "Killed" or "Timeout";
@@ -75,7 +79,8 @@ public static class StrykerReport
         var start = Position("start");
         var end = Position("end");
         return new Mutant(file, start.Line, start.Column, Text("mutatorName"), Span(lines, start, end),
-            Text("replacement"), Text("status"), start.Line >= 1 && start.Line <= lines.Length ? lines[start.Line - 1].Trim() : "");
+            Text("replacement"), Text("status"), start.Line >= 1 && start.Line <= lines.Length ? lines[start.Line - 1].Trim() : "",
+            mutant.TryGetProperty("static", out var isStatic) && isStatic.ValueKind == JsonValueKind.True);
     }
 
     /// <summary>The source between two 1-based positions (end exclusive), whitespace runs folded to one space.</summary>

@@ -47,6 +47,9 @@ public sealed class MutationRecordTests
     private const string Source = "class C\n{\n    int F(int a) => a + 1;\n    bool G(int b) => b > 0;\n}\n";
 
     private static string Report(string file, params (int Line, int Column, int EndColumn, string Mutator, string Replacement, string Status)[] mutants) =>
+        Report(file, mutants.Select(m => (m.Line, m.Column, m.EndColumn, m.Mutator, m.Replacement, m.Status, false)).ToArray());
+
+    private static string Report(string file, params (int Line, int Column, int EndColumn, string Mutator, string Replacement, string Status, bool Static)[] mutants) =>
         JsonSerializer.Serialize(new
         {
             schemaVersion = "1",
@@ -58,7 +61,7 @@ public sealed class MutationRecordTests
                     source = Source,
                     mutants = mutants.Select((m, i) => new
                     {
-                        id = (i + 1).ToString(), mutatorName = m.Mutator, replacement = m.Replacement, status = m.Status,
+                        id = (i + 1).ToString(), mutatorName = m.Mutator, replacement = m.Replacement, status = m.Status, @static = m.Static,
                         location = new { start = new { line = m.Line, column = m.Column }, end = new { line = m.Line, column = m.EndColumn } },
                     }),
                 },
@@ -207,6 +210,27 @@ public sealed class MutationRecordTests
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("Sub/C.cs:4: Equality mutation `b > 0` -> `b >= 0` is explained as equivalent", run.Error);
         Assert.Contains("not recorded: 1 equivalent mutant(s) detected", run.Error);
+        Assert.False(File.Exists(checkout.PathOf(MutationRecord.MarkdownRelativePath)));
+    }
+
+    [Fact]
+    public void Mutate_refuses_a_report_in_which_a_static_mutant_was_tested()
+    {
+        using var checkout = Checkout();
+        var report = checkout.PathOf("report.json");
+        // Ignored or uncompiled static mutants say nothing either way and are no reason to refuse.
+        File.WriteAllText(report, Report(checkout.PathOf("Reference/Sub/C.cs"),
+            (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed", false), (4, 22, 27, "Equality mutation", "b >= 0", "Ignored", true)));
+        var run = CliHarness.Run(checkout.Root, "mutate", "--report", report);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        File.WriteAllText(report, Report(checkout.PathOf("Reference/Sub/C.cs"),
+            (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed", false), (4, 22, 27, "Equality mutation", "b >= 0", "Survived", true)));
+        File.Delete(checkout.PathOf(MutationRecord.MarkdownRelativePath));
+        run = CliHarness.Run(checkout.Root, "mutate", "--report", report);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("Sub/C.cs:4: Equality mutation `b > 0` -> `b >= 0` is a static mutant (set once per test host), reported Survived", run.Error);
+        Assert.Contains("not recorded: 1 static mutant(s) tested", run.Error);
         Assert.False(File.Exists(checkout.PathOf(MutationRecord.MarkdownRelativePath)));
     }
 

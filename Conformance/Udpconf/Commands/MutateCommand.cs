@@ -137,6 +137,18 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             io.Fail($"not recorded: {killedEquivalents.Length} equivalent mutant(s) detected; remove the wrong reasons, or measure again from a fresh clone if the run is in doubt");
             return ExitCodes.Failed;
         }
+        // A static mutant that was tested: its verdict says nothing (the value was set before it could be switched on),
+        // and the run's later verdicts are in doubt (one switched on as a test host started stays on). None may be
+        // recorded until the code it sits in runs per access.
+        var tested = mutants.Where(m => m.Static && (m.Detected || m.Undetected)).ToArray();
+        if (tested.Length > 0)
+        {
+            foreach (var m in tested.Take(10))
+                io.Fail($"{m.File}:{m.Line}: {m.Mutator} `{m.Original}` -> `{m.Replacement}` is a static mutant (set once per test host), reported {m.Status}");
+            io.Fail($"not recorded: {tested.Length} static mutant(s) tested; Stryker cannot switch them, and the run's other verdicts are in doubt. " +
+                    "Make the static initializers they sit in expression-bodied (computed per access), then measure again");
+            return ExitCodes.Failed;
+        }
         var tests = settings.WithoutProperties ? "Conformance.Tests" : TestProjects(root);
         record = record.Merge(root, measured, mutants, equivalents, Tool, "Standard", tests);
         record.Save(root);
