@@ -13,7 +13,7 @@ public class ModelLaws
 {
     /// <summary>The host the generated operations run on: tun0 192.0.2.1/24 with a default route, a multicast route
     /// and a second device, so that every kind of route is reachable.</summary>
-    public static readonly HostConfig Host = HostConfig.Default with
+    public static HostConfig Host => HostConfig.Default with
     {
         Interfaces = [.. HostConfig.Default.Interfaces, new Interface("tun1", 3, Ipv4Address.Parse("203.0.113.1"), 24, 1006, ChecksumOffload: true, UdpFragmentationOffload: true, ScatterGather: false)],
         Routes =

@@ -59,7 +59,7 @@ public sealed record ZeroSumInput(Ipv4Address Destination, ushort DestinationPor
 /// </summary>
 public class ChecksumLaws
 {
-    private static readonly Profile[] Profiles = [Profile.Spec, Profile.Linux];
+    private static Profile[] Profiles => [Profile.Spec, Profile.Linux];
 
     // --- Wire-level laws -----------------------------------------------------------------------------------------
 

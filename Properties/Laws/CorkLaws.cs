@@ -47,7 +47,7 @@ public sealed record ProbeCase(CorkCase Cork, (int After, int Length)[] Probes, 
 /// </remarks>
 public class CorkLaws
 {
-    private static readonly Profile[] Profiles = [Profile.Spec, Profile.Linux];
+    private static Profile[] Profiles => [Profile.Spec, Profile.Linux];
 
     [Property(MaxTest = 500, Arbitrary = [typeof(CorkArbitraries)])]
     [Trait("clause", "udp_sendmsg.corkreq")]

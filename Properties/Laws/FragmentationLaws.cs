@@ -43,7 +43,7 @@ public sealed record FragmentationCase(int PayloadLength, int Mtu, int? RouteMtu
 /// </remarks>
 public class FragmentationLaws
 {
-    private static readonly Profile[] Profiles = [Profile.Spec, Profile.Linux];
+    private static Profile[] Profiles => [Profile.Spec, Profile.Linux];
 
     // The helpers come before the laws: spec-map.md credits the ClauseId constants found after a law's attributes to
     // that law.

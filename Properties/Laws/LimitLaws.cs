@@ -47,7 +47,7 @@ public sealed record CorkedSends(long[] Lengths, int OptionsLength, int PmtuMode
 /// </summary>
 public class LimitLaws
 {
-    private static readonly Profile[] Profiles = [Profile.Spec, Profile.Linux];
+    private static Profile[] Profiles => [Profile.Spec, Profile.Linux];
     private const int IpHeader = 20;
     private const int UdpHeader = 8;
     private const int MaxIpLength = 0xFFFF;

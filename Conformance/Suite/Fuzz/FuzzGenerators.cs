@@ -21,14 +21,14 @@ public static class FuzzGenerators
 
     /// <summary>The host every fuzz run uses: the default host (tun0 192.0.2.1/24, MTU 1500, default route via
     /// 192.0.2.254).</summary>
-    public static readonly HostConfig Host = HostConfig.Default;
+    public static HostConfig Host => HostConfig.Default;
 
     /// <summary>The host of a target that sets up policy routing (feature policy-routing): the fuzz host with rules
     /// that marks, TOS, a bound source and a bound device meet (policy_routing.*), on its one link: mark 7 is
     /// unreachable; mark 8 (of its low byte) and a flow from 192.0.2.1 to 203.0.113.9 take table 100, whose route to
     /// 203.0.113.0/24 sets hop limit 9 (visible as the TTL); TOS 0x10 to 198.51.100.0/24 is prohibited; a flow out of
     /// lo is blackholed (a device-bound flow then assumes its destination on link).</summary>
-    public static readonly HostConfig RoutedHost = Host with
+    public static HostConfig RoutedHost => Host with
     {
         Routes = [.. Host.Routes, new Route(Ipv4Address.Parse("203.0.113.0"), 24, RouteKind.Unicast, "tun0", Ipv4Address.Parse("192.0.2.253"), HopLimit: 9, Table: 100)],
         Rules =

@@ -19,7 +19,7 @@ namespace Udpconf.Tests.Verdicts;
 /// </summary>
 public class RfcRulesTests
 {
-    private static readonly HostConfig Host = HostConfig.Default;
+    private static HostConfig Host => HostConfig.Default;
 
     /// <summary>The packets the model sends for a datagram of <paramref name="length"/> bytes to 198.51.100.7:9
     /// (fragmented above 1472).</summary>

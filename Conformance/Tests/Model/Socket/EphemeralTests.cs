@@ -12,7 +12,7 @@ namespace Udpconf.Tests.Model.Socket;
 /// the port to the first send.</summary>
 public class EphemeralTests
 {
-    private static readonly HostConfig TenPorts = HostConfig.Default with { LocalPortLow = 40000, LocalPortHigh = 40009 };
+    private static HostConfig TenPorts => HostConfig.Default with { LocalPortLow = 40000, LocalPortHigh = 40009 };
 
     private static Outcome SetRange(Sim sim, string s, int low, int high) =>
         sim.SetInt(s, SolIp, IpLocalPortRange, low | high << 16);

@@ -25,7 +25,7 @@ public class ExecTargetTests
     private static string ServeModel(string profile) =>
         $"\"{Path.Combine(AppContext.BaseDirectory, "udpconf")}\" serve-model --profile {profile}";
 
-    private static readonly HostConfig Host = HostConfig.Default;
+    private static HostConfig Host => HostConfig.Default;
 
     private static Operation[] SendTen() =>
     [
