@@ -47,9 +47,6 @@ public sealed class MutationRecordTests
     private const string Source = "class C\n{\n    int F(int a) => a + 1;\n    bool G(int b) => b > 0;\n}\n";
 
     private static string Report(string file, params (int Line, int Column, int EndColumn, string Mutator, string Replacement, string Status)[] mutants) =>
-        Report(file, mutants.Select(m => (m.Line, m.Column, m.EndColumn, m.Mutator, m.Replacement, m.Status, false)).ToArray());
-
-    private static string Report(string file, params (int Line, int Column, int EndColumn, string Mutator, string Replacement, string Status, bool Static)[] mutants) =>
         JsonSerializer.Serialize(new
         {
             schemaVersion = "1",
@@ -61,7 +58,7 @@ public sealed class MutationRecordTests
                     source = Source,
                     mutants = mutants.Select((m, i) => new
                     {
-                        id = (i + 1).ToString(), mutatorName = m.Mutator, replacement = m.Replacement, status = m.Status, @static = m.Static,
+                        id = (i + 1).ToString(), mutatorName = m.Mutator, replacement = m.Replacement, status = m.Status,
                         location = new { start = new { line = m.Line, column = m.Column }, end = new { line = m.Line, column = m.EndColumn } },
                     }),
                 },
@@ -214,24 +211,55 @@ public sealed class MutationRecordTests
     }
 
     [Fact]
-    public void Mutate_refuses_a_report_in_which_a_static_mutant_was_tested()
+    public void Mutate_records_no_file_with_a_tested_static_mutant_and_nothing_of_a_run_whose_hosts_restarted()
     {
         using var checkout = Checkout();
+        Directory.CreateDirectory(checkout.PathOf("Reference/Other"));
+        File.WriteAllText(checkout.PathOf("Reference/Other/D.cs"), Source);
         var report = checkout.PathOf("report.json");
+        string Two(string staticStatus, string otherStatus) => JsonSerializer.Serialize(new
+        {
+            schemaVersion = "1",
+            files = new Dictionary<string, object>
+            {
+                [checkout.PathOf("Reference/Sub/C.cs")] = new
+                {
+                    language = "cs", source = Source,
+                    mutants = new[] { new { id = "1", mutatorName = "Equality mutation", replacement = "b >= 0", status = staticStatus, @static = true,
+                        location = new { start = new { line = 4, column = 22 }, end = new { line = 4, column = 27 } } } },
+                },
+                [checkout.PathOf("Reference/Other/D.cs")] = new
+                {
+                    language = "cs", source = Source,
+                    mutants = new[] { new { id = "2", mutatorName = "Arithmetic mutation", replacement = "a - 1", status = otherStatus, @static = false,
+                        location = new { start = new { line = 3, column = 21 }, end = new { line = 3, column = 26 } } } },
+                },
+            },
+        });
+
         // Ignored or uncompiled static mutants say nothing either way and are no reason to refuse.
-        File.WriteAllText(report, Report(checkout.PathOf("Reference/Sub/C.cs"),
-            (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed", false), (4, 22, 27, "Equality mutation", "b >= 0", "Ignored", true)));
+        File.WriteAllText(report, Two("Ignored", "Killed"));
         var run = CliHarness.Run(checkout.Root, "mutate", "--report", report);
         Assert.True(run.ExitCode == 0, run.ToString());
-
-        File.WriteAllText(report, Report(checkout.PathOf("Reference/Sub/C.cs"),
-            (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed", false), (4, 22, 27, "Equality mutation", "b >= 0", "Survived", true)));
         File.Delete(checkout.PathOf(MutationRecord.MarkdownRelativePath));
+
+        // A tested static mutant: its file is refused...
+        File.WriteAllText(report, Two("Survived", "Killed"));
         run = CliHarness.Run(checkout.Root, "mutate", "--report", report);
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("Sub/C.cs:4: Equality mutation `b > 0` -> `b >= 0` is a static mutant (set once per test host), reported Survived", run.Error);
-        Assert.Contains("not recorded: 1 static mutant(s) tested", run.Error);
+        Assert.Contains("not recorded: 1 static mutant(s) tested in Sub/C.cs", run.Error);
         Assert.False(File.Exists(checkout.PathOf(MutationRecord.MarkdownRelativePath)));
+        // ...the other file is recorded when no host restarted...
+        run = CliHarness.Run(checkout.Root, "mutate", "--report", report, "--file", "Other/D.cs");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("static mutants tested in Sub/C.cs (not recorded); no test host restarted", run.Out);
+        Assert.Contains("`Other/D.cs`", File.ReadAllText(checkout.PathOf(MutationRecord.MarkdownRelativePath)));
+        // ...and nothing is when one did (a timeout): the static mutant may have been on as it started.
+        File.WriteAllText(report, Two("Killed", "Timeout"));
+        run = CliHarness.Run(checkout.Root, "mutate", "--report", report, "--file", "Other/D.cs");
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("in a run whose test hosts restarted", run.Error);
     }
 
     [Theory]

@@ -138,16 +138,26 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             return ExitCodes.Failed;
         }
         // A static mutant that was tested: its verdict says nothing (the value was set before it could be switched on),
-        // and the run's later verdicts are in doubt (one switched on as a test host started stays on). None may be
-        // recorded until the code it sits in runs per access.
+        // so its file is not recorded. One switched on as a test host started stays on for every mutant that host tests
+        // after it, and a host starts after the start only when one was killed (a timeout, a crash): then no verdict of
+        // the run is recorded.
         var tested = mutants.Where(m => m.Static && (m.Detected || m.Undetected)).ToArray();
         if (tested.Length > 0)
         {
-            foreach (var m in tested.Take(10))
-                io.Fail($"{m.File}:{m.Line}: {m.Mutator} `{m.Original}` -> `{m.Replacement}` is a static mutant (set once per test host), reported {m.Status}");
-            io.Fail($"not recorded: {tested.Length} static mutant(s) tested; Stryker cannot switch them, and the run's other verdicts are in doubt. " +
-                    "Make the static initializers they sit in expression-bodied (computed per access), then measure again");
-            return ExitCodes.Failed;
+            var restarted = mutants.Any(m => m.Status is "Timeout" or "RuntimeError");
+            var staticFiles = tested.Select(m => m.File).Distinct().ToArray();
+            if (restarted || measured.Any(staticFiles.Contains))
+            {
+                foreach (var m in tested.Take(10))
+                    io.Fail($"{m.File}:{m.Line}: {m.Mutator} `{m.Original}` -> `{m.Replacement}` is a static mutant (set once per test host), reported {m.Status}");
+                io.Fail(restarted
+                    ? $"not recorded: {tested.Length} static mutant(s) tested in a run whose test hosts restarted (a timeout or a crash): " +
+                      "every verdict after a restart is in doubt. Make the static initializers they sit in per access, then measure again"
+                    : $"not recorded: {tested.Length} static mutant(s) tested in {string.Join(", ", staticFiles)}; Stryker cannot switch them. " +
+                      "Leave those files out (--file), or make the static initializers they sit in per access, then measure again");
+                return ExitCodes.Failed;
+            }
+            io.Out.WriteLine($"static mutants tested in {string.Join(", ", staticFiles)} (not recorded); no test host restarted, so the run's other verdicts stand");
         }
         var tests = settings.WithoutProperties ? "Conformance.Tests" : TestProjects(root);
         record = record.Merge(root, measured, mutants, equivalents, Tool, "Standard", tests);
