@@ -574,6 +574,13 @@ func setupHost(h *jsonHost) string {
 			}{a, also.Prefix})
 		}
 		for _, x := range addrs {
+			if x.a[0] == 127 {
+				// netstack's loopback NIC claims all of 127/8 (ipv4 endpoint.AcquireAssignedAddress), so this address
+				// would belong to two NICs, and Stack.CheckLocalAddress picks one in Go's random map order: a bind
+				// to it would go through lo or through this link by chance, one run to the next.
+				return fmt.Sprintf("a loopback address (%s) on %s: netstack's lo also claims it and picks between "+
+					"the two NICs at random", x.a, jl.Name)
+			}
 			if err := st.AddProtocolAddress(l.nicID, tcpip.ProtocolAddress{Protocol: ipv4.ProtocolNumber,
 				AddressWithPrefix: tcpip.AddressWithPrefix{Address: x.a, PrefixLen: x.p}},
 				stack.AddressProperties{}); err != nil {
