@@ -32,7 +32,7 @@ public sealed record OperationSequence(IReadOnlyList<Operation> Operations)
 public static class OperationGenerators
 {
     private static readonly string[] Names = ["a", "b", "c"];
-    private static readonly Ipv4Address[] Addresses =
+    private static Ipv4Address[] Addresses =>
     [
         Ipv4Address.Parse("198.51.100.7"), Ipv4Address.Parse("192.0.2.7"), Ipv4Address.Parse("192.0.2.1"),
         Ipv4Address.Parse("192.0.2.255"), Ipv4Address.LimitedBroadcast, Ipv4Address.Any, Ipv4Address.Loopback,

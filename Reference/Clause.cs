@@ -8,8 +8,11 @@ namespace Udpconf.Reference;
 /// </summary>
 public readonly record struct Clause
 {
-    private static readonly Dictionary<string, Clause> Known =
-        ClauseId.Catalog.Concat(ClauseId.Additions).ToDictionary(id => id, id => new Clause(id), StringComparer.Ordinal);
+    /// <summary>Every id: the constants of <see cref="ClauseId"/> (its catalog and its additions together), read from the
+    /// constants themselves rather than through <see cref="ClauseId.Catalog"/>: this table is built once per process, and
+    /// a mutant of the code it was built through, on at that moment, would stay in it (README, "Static mutants").</summary>
+    private static readonly Dictionary<string, Clause> Known = typeof(ClauseId).GetFields()
+        .ToDictionary(f => (string)f.GetRawConstantValue()!, f => new Clause((string)f.GetRawConstantValue()!), StringComparer.Ordinal);
 
     private Clause(string id) => Id = id;
 

@@ -221,7 +221,7 @@ public static class ClauseId
     public const string PmtuLearnedFromSelf = "ip_route.pmtu_learned_from_self";
 
     /// <summary>The catalog's ids, in the order of Reference/clauses.md.</summary>
-    public static IReadOnlyList<string> Catalog { get; } = typeof(ClauseId)
+    public static IReadOnlyList<string> Catalog => typeof(ClauseId)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))
         .Select(f => (string)f.GetRawConstantValue()!)
@@ -230,10 +230,10 @@ public static class ClauseId
 
     /// <summary>The catalog's second part, current Linux beyond the lecture notes, in its order: the ids from the first
     /// one declared after <see cref="GetfragChecksum"/>.</summary>
-    public static IReadOnlyList<string> BeyondNotes { get; } = Catalog.SkipWhile(id => id != GetfragChecksum).Skip(1).ToArray();
+    public static IReadOnlyList<string> BeyondNotes => Catalog.SkipWhile(id => id != GetfragChecksum).Skip(1).ToArray();
 
     /// <summary>The model's own ids, beyond the catalog.</summary>
-    public static IReadOnlyList<string> Additions { get; } = typeof(ClauseId)
+    public static IReadOnlyList<string> Additions => typeof(ClauseId)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))
         .Select(f => (string)f.GetRawConstantValue()!)

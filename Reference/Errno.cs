@@ -55,7 +55,7 @@ public static class ErrnoNames
 {
     /// <summary>Other names of the same numbers on Linux: ENOTSUP is EOPNOTSUPP (95). Read, never written: a
     /// value prints under its one enum name.</summary>
-    public static IReadOnlyDictionary<string, Errno> Aliases { get; } = new Dictionary<string, Errno>
+    public static IReadOnlyDictionary<string, Errno> Aliases => new Dictionary<string, Errno>
     {
         ["ENOTSUP"] = Errno.EOPNOTSUPP,
     };

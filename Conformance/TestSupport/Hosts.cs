@@ -6,16 +6,16 @@ namespace Udpconf.TestSupport;
 /// case tests all build on these.</summary>
 public static class Hosts
 {
-    public static readonly Ipv4Address Local = Ipv4Address.Parse("192.0.2.1");
-    public static readonly Ipv4Address Secondary = Ipv4Address.Parse("192.0.2.2");
-    public static readonly Ipv4Address OnLinkPeer = Ipv4Address.Parse("192.0.2.7");
-    public static readonly Ipv4Address Gateway = Ipv4Address.Parse("192.0.2.254");
-    public static readonly Ipv4Address RemoteNet = Ipv4Address.Parse("198.51.100.0");
-    public static readonly Ipv4Address Remote = Ipv4Address.Parse("198.51.100.7");
-    public static readonly Ipv4Address Unroutable = Ipv4Address.Parse("203.0.113.9");
-    public static readonly Ipv4Address Tun1Address = Ipv4Address.Parse("10.0.0.1");
-    public static readonly Ipv4Address Tun1Gateway = Ipv4Address.Parse("10.0.0.254");
-    public static readonly Ipv4Address Group = Ipv4Address.Parse("239.1.2.3");
+    public static Ipv4Address Local => Ipv4Address.Parse("192.0.2.1");
+    public static Ipv4Address Secondary => Ipv4Address.Parse("192.0.2.2");
+    public static Ipv4Address OnLinkPeer => Ipv4Address.Parse("192.0.2.7");
+    public static Ipv4Address Gateway => Ipv4Address.Parse("192.0.2.254");
+    public static Ipv4Address RemoteNet => Ipv4Address.Parse("198.51.100.0");
+    public static Ipv4Address Remote => Ipv4Address.Parse("198.51.100.7");
+    public static Ipv4Address Unroutable => Ipv4Address.Parse("203.0.113.9");
+    public static Ipv4Address Tun1Address => Ipv4Address.Parse("10.0.0.1");
+    public static Ipv4Address Tun1Gateway => Ipv4Address.Parse("10.0.0.254");
+    public static Ipv4Address Group => Ipv4Address.Parse("239.1.2.3");
     public const byte TosSelector = 0x10;
 
     /// <summary>tun0 192.0.2.1/24 with the given MTU and no default route (203.0.113.0/24 is then unroutable).</summary>

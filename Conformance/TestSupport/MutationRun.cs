@@ -18,6 +18,26 @@ public static class MutationRun
 
     public static bool Active => Environment.GetEnvironmentVariable("STRYKER_MUTANT_FILE") is { Length: > 0 };
 
+    /// <summary>The mutant on now: the 4-byte id (little-endian, -1 for none) at the start of the file the runner names
+    /// in <c>STRYKER_MUTANT_FILE</c>, which it rewrites before each mutant's tests; -1 outside a mutation run.</summary>
+    public static int ActiveMutant => ReadMutant(Environment.GetEnvironmentVariable("STRYKER_MUTANT_FILE"));
+
+    /// <summary>The mutant id a runner's mutant file holds; -1 for no path, a missing or short file.</summary>
+    public static int ReadMutant(string? path)
+    {
+        if (path is not { Length: > 0 }) return -1;
+        Span<byte> id = stackalloc byte[4];
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return file.ReadAtLeast(id, 4, throwOnEndOfStream: false) == 4 ? BitConverter.ToInt32(id) : -1;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
     private static int isolated;
 
     /// <summary>
@@ -44,4 +64,29 @@ public static class MutationRun
 public sealed class IsolateMutationCoverageAttribute : BeforeAfterTestAttribute
 {
     public override void Before(MethodInfo methodUnderTest, IXunitTest test) => MutationRun.IsolateChildren();
+}
+
+/// <summary>
+/// A value made through the model and kept for the tests that share it (the parsed case library), made again whenever
+/// the active mutant has changed since. A plain static cache would keep what the model computed under whichever mutant
+/// was on when it was first filled (a test host restarted after a timeout fills it under the mutant of that moment),
+/// and every later mutant of that host would be judged against it: a kill that is not the mutant's.
+/// </summary>
+public sealed class PerMutant<T>(Func<T> make, Func<int>? activeMutant = null) where T : class
+{
+    private readonly Lock gate = new();
+    private (int Mutant, T Value)? held;
+
+    public T Value
+    {
+        get
+        {
+            var mutant = (activeMutant ?? (() => MutationRun.ActiveMutant))();
+            lock (gate)
+            {
+                if (held is not { } h || h.Mutant != mutant) held = (mutant, make());
+                return held.Value.Value;
+            }
+        }
+    }
 }

@@ -15,8 +15,8 @@ namespace Udpconf.Properties.Differential;
 /// </summary>
 public static class TargetLaws
 {
-    private static readonly HostConfig Host = FuzzGenerators.Host;
-    private static readonly Ipv4Address Destination = Ipv4Address.Parse("198.51.100.7");
+    private static HostConfig Host => FuzzGenerators.Host;
+    private static Ipv4Address Destination => Ipv4Address.Parse("198.51.100.7");
     private const ushort SourcePort = 5000, DestinationPort = 9;
 
     private static Operation SendTo(UserBuffer data, MsgFlags flags = MsgFlags.None) =>

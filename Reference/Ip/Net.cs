@@ -32,7 +32,7 @@ public abstract class Net
     internal bool Joined(Ipv4Address group, int ifindex) =>
         group == AllHosts || InetSockets.Any(s => s.Memberships.Any(m => m.Group == group && m.Ifindex == ifindex));
 
-    private static readonly Ipv4Address AllHosts = Ipv4Address.Parse("224.0.0.1");
+    private static Ipv4Address AllHosts => Ipv4Address.Parse("224.0.0.1");
 
     public HostConfig Host { get; private set; }
     public Profile Profile { get; }

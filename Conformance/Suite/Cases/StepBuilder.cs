@@ -197,7 +197,7 @@ internal sealed class StepBuilder(int index, SourcePosition position, string tex
                     : expectation with { OptionValue = LineReader.Hex(bytes) };
                 continue;
             }
-            if (!ClauseId.Catalog.Contains(word.Text) && !ClauseId.Additions.Contains(word.Text))
+            if (Clause.Find(word.Text) is null)
                 throw new CaseSyntaxException(word.Column, $"unknown clause id '{word.Text}'");
             expectation = expectation with { Clause = word.Text };
         }

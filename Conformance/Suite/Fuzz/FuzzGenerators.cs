@@ -17,7 +17,7 @@ namespace Udpconf.Suite.Fuzz;
 /// </summary>
 public static class FuzzGenerators
 {
-    public static readonly Ipv4Address Local = Ipv4Address.Parse("192.0.2.1");
+    public static Ipv4Address Local => Ipv4Address.Parse("192.0.2.1");
 
     /// <summary>The host every fuzz run uses: the default host (tun0 192.0.2.1/24, MTU 1500, default route via
     /// 192.0.2.254).</summary>
@@ -50,7 +50,7 @@ public static class FuzzGenerators
     /// addresses of this host (local_delivery.*): 127.0.0.1 and 192.0.2.1 at the ports <see cref="Bind"/> may bind, so
     /// that a datagram is now delivered to a socket of the run, now answered with an ICMP port unreachable
     /// (ECONNREFUSED on a connected socket's next send, an error-queue entry under IP_RECVERR).</summary>
-    private static readonly (Ipv4Address Address, ushort Port)[] Destinations =
+    private static (Ipv4Address Address, ushort Port)[] Destinations =>
     [
         (Ipv4Address.Parse("198.51.100.7"), 9), (Ipv4Address.Parse("192.0.2.7"), 53), (Ipv4Address.Parse("203.0.113.9"), 4000),
         (Ipv4Address.Parse("192.0.2.255"), 9), (Ipv4Address.Parse("224.0.0.1"), 9), (Ipv4Address.Parse("239.1.2.3"), 9),
@@ -275,7 +275,7 @@ public static class FuzzGenerators
         (1, Gen.Constant((Operation)new ConnectOp(Fd.Named(name), UserBuffer.Of(SockAddr.In(Ipv4Address.Any, 0, AddressFamily.Unspec)), 16))));
 
     /// <summary>An address no link of the host has (nonlocal.*): bound under IP_FREEBIND or IP_TRANSPARENT.</summary>
-    private static readonly Ipv4Address Foreign = Ipv4Address.Parse("203.0.113.9");
+    private static Ipv4Address Foreign => Ipv4Address.Parse("203.0.113.9");
 
     private static Gen<Operation> Bind(string name) =>
         Gen.Zip(Gen.Elements(Local, Local, Local, Foreign), Gen.Elements<ushort>(5000, 5001, 0))

@@ -13,7 +13,7 @@ namespace Udpconf.Tests.Cases;
 /// agrees with what each case says, byte for byte with its own prediction.</summary>
 public class CaseSuiteTests
 {
-    private static readonly Lazy<IReadOnlyList<CaseFile>> Files =
+    private static readonly PerMutant<IReadOnlyList<CaseFile>> Files =
         new(() => CaseLibrary.Load(CaseLibrary.DefaultFolder(SpecMap.FindRoot(AppContext.BaseDirectory)!)));
 
     public static TheoryData<string> CaseIds() => new(Files.Value.Select(c => c.Id));

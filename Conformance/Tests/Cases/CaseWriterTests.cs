@@ -16,7 +16,7 @@ namespace Udpconf.Tests.Cases;
 /// </summary>
 public class CaseWriterTests
 {
-    private static readonly Lazy<IReadOnlyList<CaseFile>> Files =
+    private static readonly PerMutant<IReadOnlyList<CaseFile>> Files =
         new(() => CaseLibrary.Load(CaseLibrary.DefaultFolder(SpecMap.FindRoot(AppContext.BaseDirectory)!)));
 
     public static TheoryData<string> CaseIds() => new(Files.Value.Select(c => c.Id));

@@ -19,8 +19,8 @@ namespace Udpconf.Tests.Cases;
 /// </summary>
 public class EveryOperationTests
 {
-    private static readonly UserBuffer Remote = UserBuffer.Of(SockAddr.In(Ipv4Address.Parse("198.51.100.7"), 9));
-    private static readonly Fd S = Fd.Named("s");
+    private static UserBuffer Remote => UserBuffer.Of(SockAddr.In(Ipv4Address.Parse("198.51.100.7"), 9));
+    private static Fd S => Fd.Named("s");
 
     /// <summary>One example of each operation, as a case after <c>socket s</c> would use it.</summary>
     private static readonly Operation[] Examples =

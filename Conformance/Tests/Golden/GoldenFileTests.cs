@@ -24,8 +24,8 @@ public class GoldenFileTests
 {
     private static readonly string Root = SpecMap.FindRoot(AppContext.BaseDirectory)!;
 
-    // Parsed once per test run: every row needs the whole library, and parsing it per row is the slow part.
-    private static readonly Lazy<IReadOnlyList<CaseFile>> Library = new(() => CaseLibrary.Load(CaseLibrary.DefaultFolder(Root)));
+    // Parsed once per test run (once per mutant in a mutation run): every row needs the whole library, and parsing it per row is the slow part.
+    private static readonly PerMutant<IReadOnlyList<CaseFile>> Library = new(() => CaseLibrary.Load(CaseLibrary.DefaultFolder(Root)));
 
     private static IReadOnlyList<CaseFile> Cases() => Library.Value;
 

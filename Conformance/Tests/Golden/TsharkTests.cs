@@ -31,7 +31,7 @@ public class TsharkTests
     private static readonly ConcurrentDictionary<string, Lazy<Task<List<Dictionary<string, string>>>>> Readings = new();
     private static readonly SemaphoreSlim Slots = new(Math.Max(2, Environment.ProcessorCount));
     private static int prefetched;
-    private static readonly Lazy<IReadOnlyList<CaseFile>> Library = new(() => CaseLibrary.Load(CaseLibrary.DefaultFolder(Root)));
+    private static readonly PerMutant<IReadOnlyList<CaseFile>> Library = new(() => CaseLibrary.Load(CaseLibrary.DefaultFolder(Root)));
     private const string NoFiles = "(no verified pcap)";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 

@@ -12,7 +12,7 @@ namespace Udpconf.Tests.Model;
 /// </summary>
 public class UnmodeledReasonTests
 {
-    private static readonly Ipv4Address Loopback = Ipv4Address.Loopback;
+    private static Ipv4Address Loopback => Ipv4Address.Loopback;
 
     [Fact]
     [Trait("clause", "local_delivery.listener")]

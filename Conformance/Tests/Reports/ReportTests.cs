@@ -10,7 +10,8 @@ namespace Udpconf.Tests.Reports;
 /// <summary>The JUnit, JSON and Markdown reports and the failure pcaps, on a run with a result of every kind.</summary>
 public class ReportTests
 {
-    private static readonly IReadOnlyList<CaseResult> Results = ReportFixture.Results();
+    private static readonly PerMutant<IReadOnlyList<CaseResult>> Fixture = new(ReportFixture.Results);
+    private static IReadOnlyList<CaseResult> Results => Fixture.Value;
 
     [Fact]
     public void The_fixture_has_every_kind_of_result()

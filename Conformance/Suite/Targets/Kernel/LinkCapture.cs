@@ -14,7 +14,7 @@ namespace Udpconf.Suite.Targets.Kernel;
 internal sealed class LinkCapture : IDisposable
 {
     /// <summary>Where markers go: an address and port no case uses.</summary>
-    public static readonly Ipv4Address MarkerAddress = Ipv4Address.Parse("203.0.113.251");
+    public static Ipv4Address MarkerAddress => Ipv4Address.Parse("203.0.113.251");
     public const ushort MarkerPort = 65001;
     /// <summary>The fwmark (SO_MARK) of the marker socket, which the setup's policy rule and nf_tables chain know.</summary>
     public const uint MarkerMark = 0x7e57;

@@ -13,8 +13,8 @@ namespace Udpconf.Tests.Model.Host;
 /// </summary>
 public class PolicyRoutingTests
 {
-    private static readonly Ipv4Address Tun1 = Ipv4Address.Parse("198.51.100.1");
-    private static readonly Ipv4Address Far = Ipv4Address.Parse("203.0.113.9");
+    private static Ipv4Address Tun1 => Ipv4Address.Parse("198.51.100.1");
+    private static Ipv4Address Far => Ipv4Address.Parse("203.0.113.9");
 
     private static HostConfig Routed(params PolicyRule[] rules) => HostConfig.Default with
     {

@@ -11,7 +11,7 @@ namespace Udpconf.Tests.Model.Host;
 /// </summary>
 public class RouteLookupTraceTests
 {
-    private static readonly Ipv4Address Far = Ipv4Address.Parse("203.0.113.9");
+    private static Ipv4Address Far => Ipv4Address.Parse("203.0.113.9");
 
     private static (Result<RouteResult> Route, List<string> Trace) Lookup(HostConfig host, FlowKey flow)
     {

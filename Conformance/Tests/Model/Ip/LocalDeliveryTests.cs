@@ -13,7 +13,7 @@ namespace Udpconf.Tests.Model.Ip;
 /// </summary>
 public class LocalDeliveryTests
 {
-    private static readonly Ipv4Address Loopback = Ipv4Address.Loopback;
+    private static Ipv4Address Loopback => Ipv4Address.Loopback;
 
     private static Outcome SoError(Sim sim, string s) => sim.Run(new GetSockOptOp(Fd.Named(s), SolSocket, SocketOption.SoError, 4));
 

@@ -11,7 +11,7 @@ namespace Udpconf.Tests.Model.Socket;
 /// IP_TRANSPARENT lets a datagram leave from it. The default host has 192.0.2.1 on tun0; 203.0.113.9 is no one's.</summary>
 public class NonlocalTests
 {
-    private static readonly Ipv4Address Foreign = Hosts.Unroutable;
+    private static Ipv4Address Foreign => Hosts.Unroutable;
 
     private static Sim Linux() => Sim.WithSocket(Profile.Linux);
 

@@ -6,8 +6,8 @@ namespace Udpconf.Tests.Model.Wire;
 
 public class Ipv4HeaderTests
 {
-    private static readonly Ipv4Address Source = Ipv4Address.Parse("192.168.0.1");
-    private static readonly Ipv4Address Destination = Ipv4Address.Parse("192.168.0.199");
+    private static Ipv4Address Source => Ipv4Address.Parse("192.168.0.1");
+    private static Ipv4Address Destination => Ipv4Address.Parse("192.168.0.199");
 
     private static Ipv4Header Plain(ReadOnlyMemory<byte> options = default) => new(
         Tos: 0, TotalLength: 0x73, Identification: 0,

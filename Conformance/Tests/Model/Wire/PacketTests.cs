@@ -10,9 +10,9 @@ namespace Udpconf.Tests.Model.Wire;
 /// judged against the tests' own RFC 1071 oracle.</summary>
 public class PacketTests
 {
-    private static readonly Ipv4Address Source = Ipv4Address.Parse("192.0.2.1");
-    private static readonly Ipv4Address FirstHop = Ipv4Address.Parse("192.0.2.254");
-    private static readonly Ipv4Address Final = Ipv4Address.Parse("198.51.100.7");
+    private static Ipv4Address Source => Ipv4Address.Parse("192.0.2.1");
+    private static Ipv4Address FirstHop => Ipv4Address.Parse("192.0.2.254");
+    private static Ipv4Address Final => Ipv4Address.Parse("198.51.100.7");
     private static readonly byte[] Data = [1, 2, 3, 4, 5];
 
     /// <summary>A UDP packet whose checksum field is <paramref name="checksum"/> (null: the oracle's checksum over the

@@ -6,8 +6,8 @@ namespace Udpconf.Tests.Model.Wire;
 
 public class UdpHeaderTests
 {
-    private static readonly Ipv4Address Source = Ipv4Address.Parse("10.0.0.1");
-    private static readonly Ipv4Address Destination = Ipv4Address.Parse("10.0.0.2");
+    private static Ipv4Address Source => Ipv4Address.Parse("10.0.0.1");
+    private static Ipv4Address Destination => Ipv4Address.Parse("10.0.0.2");
 
     [Fact]
     public void Offsets_follow_rfc768()
