@@ -51,6 +51,10 @@ public class ApiValueTests
         Assert.True(ErrnoNames.TryParse("22", out var byNumber));
         Assert.Equal(Errno.EINVAL, byNumber);
         Assert.False(ErrnoNames.TryParse("99999", out _));
+        Assert.True(ErrnoNames.TryParse("ENOTSUP", out var alias));
+        Assert.Equal(Errno.EOPNOTSUPP, alias);
+        Assert.False(ErrnoNames.TryParse("ENOSUCH", out _));
+        Assert.False(ErrnoNames.TryParse("einval", out _));
     }
 
     [Fact]
