@@ -13,8 +13,10 @@ public sealed record Survivor(int Line, string Mutator, string Original, string 
 
 /// <summary>The mutants of one file of Reference/ at the content <see cref="Sha256"/> they were measured on, by the test
 /// projects named in <see cref="Tests"/>.</summary>
+/// <param name="Verified">The verdicts are those of a fresh test process per mutant (<see cref="FreshProcessVerifier"/>),
+/// not those of Stryker's reused test hosts.</param>
 public sealed record FileRecord(string Path, string Sha256, string Tests, int Killed, int Timeout, int Survived, int NoCoverage, int Other,
-    IReadOnlyList<Survivor> Survivors)
+    IReadOnlyList<Survivor> Survivors, bool Verified = false)
 {
     [JsonIgnore] public int Detected => Killed + Timeout;
     [JsonIgnore] public int Undetected => Survived + NoCoverage;
@@ -104,7 +106,7 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
     /// that no longer exist dropped. <paramref name="measured"/> are all the files the run mutated, those without a
     /// single mutant included.</summary>
     public MutationRecord Merge(string root, IReadOnlyCollection<string> measured, IReadOnlyList<Mutant> mutants,
-        Equivalents equivalents, string tool, string level, string tests)
+        Equivalents equivalents, string tool, string level, string tests, bool verified = false)
     {
         var existing = ModelFiles(root).ToHashSet(StringComparer.Ordinal);
         var byFile = mutants.ToLookup(m => m.File, StringComparer.Ordinal);
@@ -116,7 +118,7 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
                 .ToArray();
             return new FileRecord(file, Hash(root, file), tests, of.Count(m => m.Status == "Killed"), of.Count(m => m.Status == "Timeout"),
                 of.Count(m => m.Status == "Survived"), of.Count(m => m.Status == "NoCoverage"),
-                of.Count(m => !m.Detected && !m.Undetected), survivors);
+                of.Count(m => !m.Detected && !m.Undetected), survivors, verified);
         }).ToDictionary(f => f.Path, StringComparer.Ordinal);
         var files = Files.Where(f => existing.Contains(f.Path) && !fresh.ContainsKey(f.Path)).Concat(fresh.Values)
             .OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
@@ -153,12 +155,16 @@ public sealed record MutationRecord(string Tool, string Level, IReadOnlyList<Fil
                             string.Join(", ", stale.Select(s => $"`{s.File}`{(s.Measured ? " (changed since it was measured)" : "")}")) + ".");
             text.AppendLine();
         }
-        text.AppendLine("| file | tests | killed | timeout | survived | no coverage | score | unexplained |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        var verified = Files.Count(f => f.Verified);
+        text.AppendLine($"Verdicts from a fresh test process per mutant (column \"fresh\"): {verified} of {Files.Count} files. The others " +
+                        "keep the verdicts of Stryker's reused test hosts, which can be wrong both ways (stryker-net issue 3742; README).");
+        text.AppendLine();
+        text.AppendLine("| file | tests | fresh | killed | timeout | survived | no coverage | score | unexplained |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var f in Files)
         {
             var score = f.Detected + f.Undetected == 0 ? "–" : Percent(100.0 * f.Detected / (f.Detected + f.Undetected));
-            text.AppendLine($"| `{f.Path}` | {f.Tests} | {f.Killed} | {f.Timeout} | {f.Survived} | {f.NoCoverage} | {score} | {f.Survivors.Count(s => s.Equivalent is null)} |");
+            text.AppendLine($"| `{f.Path}` | {f.Tests} | {(f.Verified ? "yes" : "no")} | {f.Killed} | {f.Timeout} | {f.Survived} | {f.NoCoverage} | {score} | {f.Survivors.Count(s => s.Equivalent is null)} |");
         }
         text.AppendLine();
         text.AppendLine("## Survivors");

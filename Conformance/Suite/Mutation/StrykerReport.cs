@@ -7,9 +7,11 @@ namespace Udpconf.Suite.Mutation;
 /// <param name="Static">Stryker's "static": the mutant sits where code runs once per process (a static initializer), so
 /// switching it while tests run does nothing, and one switched on as a test host starts stays on for the mutants after
 /// it in that host.</param>
+/// <param name="Id">Stryker's id of the mutant: the number its MutantControl switches on (STRYKER_MUTANT_FILE).</param>
+/// <param name="KilledBy">The names of the tests the run says failed against it.</param>
 public sealed record Mutant(
     string File, int Line, int Column, string Mutator, string Original, string Replacement, string Status, string LineText,
-    bool Static = false)
+    bool Static = false, string Id = "", IReadOnlyList<string>? KilledBy = null)
 {
     /// <summary>Stryker counts killed and timed-out mutants as detected, survived and uncovered ones as not.</summary>
     public bool Detected => Status is "Killed" or "Timeout";
@@ -32,6 +34,7 @@ public static class StrykerReport
             throw new InvalidDataException($"{reportPath}: no \"files\" object: not a Stryker mutation report");
         var mutants = new List<Mutant>();
         var root = Path.GetFullPath(projectFolder);
+        var testNames = TestNames(document.RootElement);
         foreach (var file in files.EnumerateObject())
         {
             var full = Path.GetFullPath(file.Name, root);
@@ -50,7 +53,7 @@ public static class StrykerReport
             if (!file.Value.TryGetProperty("mutants", out var list) || list.ValueKind != JsonValueKind.Array)
                 throw new InvalidDataException($"{reportPath}: {file.Name}: no \"mutants\" array");
             foreach (var mutant in list.EnumerateArray())
-                mutants.Add(ReadMutant(reportPath, relative, lines, mutant));
+                mutants.Add(ReadMutant(reportPath, relative, lines, mutant, testNames));
         }
         return mutants;
     }
@@ -67,7 +70,23 @@ public static class StrykerReport
         }
     }
 
-    private static Mutant ReadMutant(string report, string file, string[] lines, JsonElement mutant)
+    /// <summary>The names of the report's tests by id (testFiles.*.tests[]: id, name); none in a report without them.</summary>
+    private static Dictionary<string, string> TestNames(JsonElement root)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("testFiles", out var files) || files.ValueKind != JsonValueKind.Object) return names;
+        foreach (var file in files.EnumerateObject())
+        {
+            if (!file.Value.TryGetProperty("tests", out var tests) || tests.ValueKind != JsonValueKind.Array) continue;
+            foreach (var test in tests.EnumerateArray())
+                if (test.ValueKind == JsonValueKind.Object && test.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+                    && test.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+                    names[id.GetString()!] = name.GetString()!;
+        }
+        return names;
+    }
+
+    private static Mutant ReadMutant(string report, string file, string[] lines, JsonElement mutant, Dictionary<string, string> testNames)
     {
         string Text(string name) => mutant.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
             ? v.GetString()! : throw new InvalidDataException($"{report}: {file}: a mutant without \"{name}\"");
@@ -80,7 +99,12 @@ public static class StrykerReport
         var end = Position("end");
         return new Mutant(file, start.Line, start.Column, Text("mutatorName"), Span(lines, start, end),
             Text("replacement"), Text("status"), start.Line >= 1 && start.Line <= lines.Length ? lines[start.Line - 1].Trim() : "",
-            mutant.TryGetProperty("static", out var isStatic) && isStatic.ValueKind == JsonValueKind.True);
+            mutant.TryGetProperty("static", out var isStatic) && isStatic.ValueKind == JsonValueKind.True,
+            mutant.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString()! : "",
+            mutant.TryGetProperty("killedBy", out var killers) && killers.ValueKind == JsonValueKind.Array
+                ? killers.EnumerateArray().Where(k => k.ValueKind == JsonValueKind.String)
+                    .Select(k => testNames.GetValueOrDefault(k.GetString()!, k.GetString()!)).ToArray()
+                : []);
     }
 
     /// <summary>The source between two 1-based positions (end exclusive), whitespace runs folded to one space.</summary>

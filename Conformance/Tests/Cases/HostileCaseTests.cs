@@ -25,7 +25,7 @@ public sealed class HostileCaseTests : IDisposable
     public HostileCaseTests()
     {
         Capability.NotInMutationRun("the tool's defences against hostile case files");
-        temp = Directory.CreateTempSubdirectory("udpconf-hostile-").FullName;
+        temp = TempFolders.Create("udpconf-hostile-").FullName;
     }
 
     public void Dispose()

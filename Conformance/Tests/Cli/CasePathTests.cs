@@ -11,7 +11,7 @@ public class CasePathTests
     /// <summary>A folder of one's own, outside any repository: mine/sub/ok.case and mine/wrong.case.</summary>
     private sealed class OwnCases : IDisposable
     {
-        public string Root { get; } = Directory.CreateTempSubdirectory("udpconf-own-").FullName;
+        public string Root { get; } = TempFolders.Create("udpconf-own-").FullName;
         public string Mine => Path.Combine(Root, "mine");
 
         public OwnCases()

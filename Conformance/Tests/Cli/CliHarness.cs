@@ -27,7 +27,7 @@ public static class CliHarness
 /// </summary>
 public sealed class TempCases : IDisposable
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("udpconf-cli-").FullName;
+    public string Root { get; } = TempFolders.Create("udpconf-cli-").FullName;
     public string Folder => Path.Combine(Root, "Conformance", "cases");
 
     public TempCases() => Directory.CreateDirectory(Folder);

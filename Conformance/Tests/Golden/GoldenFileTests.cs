@@ -104,7 +104,7 @@ public class GoldenFileTests
     [Fact]
     public void A_missing_or_changed_file_writes_received_files_and_a_diff_and_accepting_clears_them()
     {
-        var root = Directory.CreateTempSubdirectory("udpconf-golden-").FullName;
+        var root = TempFolders.Create("udpconf-golden-").FullName;
         try
         {
             var cases = new[] { Sample(root) };

@@ -257,7 +257,7 @@ public class TsharkTests
     {
         // tshark writes its profile under $HOME/.config/wireshark: a throwaway home keeps it out of the repository
         // and keeps a developer's own preferences out of the check.
-        var home = Directory.CreateTempSubdirectory("udpconf-tshark-").FullName;
+        var home = TempFolders.Create("udpconf-tshark-").FullName;
         try
         {
             var start = new ProcessStartInfo(tshark)

@@ -9,7 +9,7 @@ public sealed class PerMutantTests
     [Fact]
     public void The_mutant_id_is_the_files_first_four_bytes_little_endian()
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("udpconf-mutant-").FullName, "mutant");
+        var path = Path.Combine(TempFolders.Create("udpconf-mutant-").FullName, "mutant");
         try
         {
             File.WriteAllBytes(path, [0x2A, 0x01, 0, 0, 0xFF]);

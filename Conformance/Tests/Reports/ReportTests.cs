@@ -118,7 +118,7 @@ public class ReportTests
     [Fact]
     public void Report_directory_names_failure_files_by_case_and_profile()
     {
-        var dir = Directory.CreateTempSubdirectory("udpconf-reports-").FullName;
+        var dir = TempFolders.Create("udpconf-reports-").FullName;
         try
         {
             var written = ReportDirectory.Write(dir, Results);

@@ -94,10 +94,11 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         }
 
         string report;
+        string? mutatedTests = null;
+        var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "TestResults", "mutation"));
         if (settings.Report is { } given) report = Path.GetFullPath(given);
         else
         {
-            var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "TestResults", "mutation"));
             var started = Stopwatch.StartNew();
             var code = RunStryker(root, files.Count == all.Count ? [] : files, output, settings.WithoutProperties, settings.Concurrency, cancellation);
             if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
@@ -108,7 +109,21 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             }
             report = Path.Combine(output, "reports", "mutation-report.json");
             io.Out.WriteLine($"Stryker mutated {files.Count} file(s) in {started.Elapsed.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min");
+            mutatedTests = Path.Combine(root, "Conformance", "Tests", "bin", "Debug", "net10.0", "Conformance.Tests");
         }
+        try
+        {
+            return Record(root, settings, record, equivalents, all, files, report, mutatedTests, output, cancellation);
+        }
+        finally
+        {
+            if (mutatedTests is not null) RemoveMutatedModel(root);
+        }
+    }
+
+    private int Record(string root, Settings settings, MutationRecord record, Equivalents equivalents, IReadOnlyList<string> all,
+        IReadOnlyList<string> files, string report, string? mutatedTests, string output, CancellationToken cancellation)
+    {
         if (!File.Exists(report))
         {
             io.Fail($"no Stryker report at {io.Show(report)}");
@@ -127,6 +142,34 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         var measured = settings.Report is not null && settings.Files.Length == 0
             ? mutants.Select(m => m.File).Distinct().Where(all.Contains).ToArray()
             : files;
+        var verified = false;
+        if (mutatedTests is not null)
+        {
+            if (!File.Exists(mutatedTests))
+            {
+                io.Fail($"no test program at {io.Show(mutatedTests)} to judge the mutants in fresh processes");
+                return ExitCodes.Usage;
+            }
+            var started = Stopwatch.StartNew();
+            var scratch = Path.Combine(output, "fresh");
+            var limit = TimeSpan.FromMinutes(5);
+            var verifier = new FreshProcessVerifier((id, methods) =>
+                cancellation.IsCancellationRequested ? FreshVerdict.Crashed : FreshProcessVerifier.RunTests(mutatedTests, scratch, id, methods, limit));
+            var before = mutants;
+            var count = 0;
+            mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, (m, status) =>
+            {
+                var n = Interlocked.Increment(ref count);
+                if (n % 50 == 0) io.Out.WriteLine($"fresh processes: {n} mutants judged");
+            });
+            if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
+            var changes = before.Zip(mutants).Where(p => p.First.Status != p.Second.Status)
+                .GroupBy(p => $"{p.First.Status} -> {p.Second.Status}").OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => $"{g.Count()} {g.Key}").ToArray();
+            io.Out.WriteLine($"fresh processes judged {count} mutants in {started.Elapsed.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min; " +
+                             (changes.Length == 0 ? "every verdict as Stryker's" : "verdicts changed from Stryker's: " + string.Join(", ", changes)));
+            verified = true;
+        }
         // A mutant explained as equivalent that a test killed: the reason is wrong, or the run was (a run restarted in
         // a clone a stopped run left reported every mutant killed). Neither may be recorded.
         var killedEquivalents = mutants.Where(m => m.Detected && measured.Contains(m.File) && equivalents.Reason(m) is not null).ToArray();
@@ -141,8 +184,9 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         // so its file is not recorded. One switched on as a test host started stays on for every mutant that host tests
         // after it, and a host starts after the start only when one was killed (a timeout, a crash): then no verdict of
         // the run is recorded.
+        // (A fresh process has the mutant on from its start, static initializers included: its verdicts stand.)
         var tested = mutants.Where(m => m.Static && (m.Detected || m.Undetected)).ToArray();
-        if (tested.Length > 0)
+        if (tested.Length > 0 && !verified)
         {
             var restarted = mutants.Any(m => m.Status is "Timeout" or "RuntimeError");
             var staticFiles = tested.Select(m => m.File).Distinct().ToArray();
@@ -160,7 +204,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             io.Out.WriteLine($"static mutants tested in {string.Join(", ", staticFiles)} (not recorded); no test host restarted, so the run's other verdicts stand");
         }
         var tests = settings.WithoutProperties ? "Conformance.Tests" : TestProjects(root);
-        record = record.Merge(root, measured, mutants, equivalents, Tool, "Standard", tests);
+        record = record.Merge(root, measured, mutants, equivalents, Tool, "Standard", tests, verified);
         record.Save(root);
         return Summarize(root, record);
     }
@@ -230,14 +274,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         if (withoutProperties) args.AddRange(["--test-project", "../Conformance/Tests/Conformance.Tests.csproj"]);
         if (concurrency is { } hosts) args.AddRange(["--concurrency", hosts.ToString(CultureInfo.InvariantCulture)]);
         foreach (var file in files) args.AddRange(["-m", "**/" + file]);
-        try
-        {
-            return RunShown(Path.Combine(root, MutationRecord.ModelFolder), args, cancellation);
-        }
-        finally
-        {
-            RemoveMutatedModel(root);
-        }
+        return RunShown(Path.Combine(root, MutationRecord.ModelFolder), args, cancellation);
     }
 
     /// <summary>Stryker leaves the mutated model in the test projects' output folders, newer than the real one, so that

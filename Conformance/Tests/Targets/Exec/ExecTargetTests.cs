@@ -77,7 +77,7 @@ public class ExecTargetTests
     /// <summary>A fake implementation: a shell script that reads requests and answers as told.</summary>
     private static string Script(string body)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("udpconf-exec-").FullName, "impl.sh");
+        var path = Path.Combine(TempFolders.Create("udpconf-exec-").FullName, "impl.sh");
         File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
         return $"/bin/sh {path}";
     }
@@ -170,7 +170,7 @@ public class ExecTargetTests
     public void After_a_crash_the_next_case_gets_a_fresh_process_and_the_run_completes()
     {
         // The first process crashes at its first operation; every later process behaves (a counter file tells them apart).
-        var dir = Directory.CreateTempSubdirectory("udpconf-exec-").FullName;
+        var dir = TempFolders.Create("udpconf-exec-").FullName;
         var counter = Path.Combine(dir, "runs");
         var script = Script(
             $"n=$(cat {counter} 2>/dev/null || echo 0); echo $((n+1)) > {counter}\n" +

@@ -102,7 +102,7 @@ public static class Hostile
     /// <summary>A throw-away folder of <paramref name="count"/> copies of <see cref="CaseText"/>.</summary>
     public static string Cases(int count)
     {
-        var folder = Directory.CreateTempSubdirectory("udpconf-hostile-").FullName;
+        var folder = TempFolders.Create("udpconf-hostile-").FullName;
         for (var i = 1; i <= count; i++) File.WriteAllText(Path.Combine(folder, $"case{i}.case"), CaseText);
         return folder;
     }

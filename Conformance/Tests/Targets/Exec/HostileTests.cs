@@ -104,7 +104,7 @@ public class HostileTests
         // Step 1 is unsupported (its note carries the escapes), step 2 answers an errno that is nothing but escapes.
         Assert.Contains(@"unknown errno 'E\x1b[2J", results[0].Reason ?? string.Join(" ", results[0].Steps.Select(s => s.Reason)));
 
-        var folder = Directory.CreateTempSubdirectory("udpconf-hostile-reports-").FullName;
+        var folder = TempFolders.Create("udpconf-hostile-reports-").FullName;
         var files = ReportDirectory.Write(folder, results).ToList();
         Assert.Contains(files, f => f.EndsWith("junit.xml", StringComparison.Ordinal));
         foreach (var file in files.Where(f => !f.EndsWith(".pcap", StringComparison.Ordinal)))
@@ -144,7 +144,7 @@ public class HostileTests
     [Fact]
     public void Three_handshake_timeouts_in_a_row_stop_the_target()
     {
-        var state = Path.Combine(Directory.CreateTempSubdirectory("udpconf-hostile-").FullName, "answered");
+        var state = Path.Combine(TempFolders.Create("udpconf-hostile-").FullName, "answered");
         var target = ExecTarget.Connect(Hostile.Command("silent-after-first.sh", state), out var why, Short, TimeSpan.FromMilliseconds(300));
         Assert.True(target is not null, why);
         var token = TestContext.Current.CancellationToken;
@@ -161,7 +161,7 @@ public class HostileTests
     [Fact]
     public void A_run_on_an_implementation_that_stops_answering_ends_early_with_exit_2()
     {
-        var state = Path.Combine(Directory.CreateTempSubdirectory("udpconf-hostile-").FullName, "answered");
+        var state = Path.Combine(TempFolders.Create("udpconf-hostile-").FullName, "answered");
         var run = Hostile.RunCli(new Dictionary<string, string> { ["UDPCONF_EXEC_HANDSHAKE_TIMEOUT_MS"] = "300" },
             "check", "--cases", Hostile.Cases(20), "--target", "exec:" + Hostile.Command("silent-after-first.sh", state));
         Assert.True(run.ExitCode == 2, $"exit {run.ExitCode}\n{run.Out}\n{run.Error}");
@@ -174,7 +174,7 @@ public class HostileTests
     public void A_case_after_a_good_handshake_resets_the_count()
     {
         // Two failures of one kind, then a success, then two more: never three in a row, so nothing stops.
-        var dir = Directory.CreateTempSubdirectory("udpconf-hostile-").FullName;
+        var dir = TempFolders.Create("udpconf-hostile-").FullName;
         var counter = Path.Combine(dir, "runs");
         var script = Path.Combine(dir, "impl.sh");
         File.WriteAllText(script, "#!/bin/sh\n" +

@@ -59,7 +59,7 @@ public class NoHelperProcessTests
         }
         // Route kinds no case of the library uses yet are configured below, on a host that has them all.
 
-        var empty = Directory.CreateTempSubdirectory("udpconf-empty-path-");
+        var empty = TempFolders.Create("udpconf-empty-path-");
         var path = Environment.GetEnvironmentVariable("PATH");
         Environment.SetEnvironmentVariable("PATH", empty.FullName);
         try
