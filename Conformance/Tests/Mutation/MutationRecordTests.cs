@@ -84,10 +84,41 @@ public sealed class MutationRecordTests
             (3, 21, 26, "Arithmetic mutation", "a - 1", "Killed"), (4, 22, 27, "Equality mutation", "b >= 0", "Survived")));
         var mutants = StrykerReport.Read(report, checkout.PathOf("Reference"));
         Assert.Equal(2, mutants.Count);
-        Assert.Equal(new Mutant("Sub/C.cs", 3, 21, "Arithmetic mutation", "a + 1", "a - 1", "Killed", "int F(int a) => a + 1;"), mutants[0]);
+        Assert.Equal(new Mutant("Sub/C.cs", 3, 21, "Arithmetic mutation", "a + 1", "a - 1", "Killed", "int F(int a) => a + 1;", Id: "1"),
+            mutants[0] with { KilledBy = null });
+        Assert.Empty(mutants[0].KilledBy!);
         Assert.True(mutants[0].Detected);
         Assert.True(mutants[1].Undetected);
         Assert.Equal("b > 0", mutants[1].Original);
+    }
+
+    [Fact]
+    public void A_report_names_the_tests_that_killed_a_mutant()
+    {
+        using var checkout = Checkout();
+        var report = checkout.PathOf("report.json");
+        File.WriteAllText(report, JsonSerializer.Serialize(new
+        {
+            schemaVersion = "1",
+            files = new Dictionary<string, object>
+            {
+                [checkout.PathOf("Reference/Sub/C.cs")] = new
+                {
+                    language = "cs", source = Source,
+                    mutants = new[] { new { id = "42", mutatorName = "Arithmetic mutation", replacement = "a - 1", status = "Killed",
+                        killedBy = new[] { "t2", "t9" },
+                        location = new { start = new { line = 3, column = 21 }, end = new { line = 3, column = 26 } } } },
+                },
+            },
+            testFiles = new Dictionary<string, object>
+            {
+                ["T.cs"] = new { tests = new[] { new { id = "t1", name = "N.T.A" }, new { id = "t2", name = "N.T.B(x: 1)" } } },
+            },
+        }));
+        var mutant = Assert.Single(StrykerReport.Read(report, checkout.PathOf("Reference")));
+        Assert.Equal("42", mutant.Id);
+        // A test id the report does not name is kept as it is.
+        Assert.Equal(["N.T.B(x: 1)", "t9"], mutant.KilledBy!);
     }
 
     [Theory]
