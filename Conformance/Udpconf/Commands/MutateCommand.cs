@@ -109,7 +109,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             }
             report = Path.Combine(output, "reports", "mutation-report.json");
             io.Out.WriteLine($"Stryker mutated {files.Count} file(s) in {started.Elapsed.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min");
-            mutatedTests = Path.Combine(root, "Conformance", "Tests", "bin", "Debug", "net10.0", "Conformance.Tests");
+            mutatedTests = MutatedTestProgram(root, output) ?? Path.Combine(output, "mutated", "(none kept)");
         }
         try
         {
@@ -147,7 +147,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         {
             if (!File.Exists(mutatedTests))
             {
-                io.Fail($"no test program at {io.Show(mutatedTests)} to judge the mutants in fresh processes");
+                io.Fail($"no mutated model was kept from Stryker's run ({io.Show(mutatedTests)}): the mutants cannot be judged in fresh processes");
                 return ExitCodes.Usage;
             }
             var started = Stopwatch.StartNew();
@@ -274,7 +274,75 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         if (withoutProperties) args.AddRange(["--test-project", "../Conformance/Tests/Conformance.Tests.csproj"]);
         if (concurrency is { } hosts) args.AddRange(["--concurrency", hosts.ToString(CultureInfo.InvariantCulture)]);
         foreach (var file in files) args.AddRange(["-m", "**/" + file]);
-        return RunShown(Path.Combine(root, MutationRecord.ModelFolder), args, cancellation);
+        // Stryker injects the mutated model into the test program's folder and puts the real one back when it is done:
+        // the fresh processes need the mutated one, so it is kept as it appears.
+        using var stop = new CancellationTokenSource();
+        var keeper = Task.Run(() => KeepMutatedModel(root, output, stop.Token), CancellationToken.None);
+        try
+        {
+            return RunShown(Path.Combine(root, MutationRecord.ModelFolder), args, cancellation);
+        }
+        finally
+        {
+            stop.Cancel();
+            keeper.Wait(CancellationToken.None);
+            KeepMutatedModel(root, output, CancellationToken.None, once: true);
+        }
+    }
+
+    private static string TestProgramFolder(string root) => Path.Combine(root, "Conformance", "Tests", "bin", "Debug", "net10.0");
+
+    /// <summary>Where the mutated model Stryker compiled is kept (<see cref="KeepMutatedModel"/>).</summary>
+    private static string KeptModel(string output) => Path.Combine(output, "mutated", ModelAssembly);
+
+    private const string ModelAssembly = "Udpconf.Reference.dll";
+
+    /// <summary>Copies the model in the test program's folder to <see cref="KeptModel"/> whenever it is a mutated one
+    /// (its switch reads STRYKER_MUTANT_FILE) other than the one kept, every 2 s until stopped.</summary>
+    private static void KeepMutatedModel(string root, string output, CancellationToken stop, bool once = false)
+    {
+        var marker = System.Text.Encoding.Unicode.GetBytes("STRYKER_MUTANT_FILE");
+        var injected = Path.Combine(TestProgramFolder(root), ModelAssembly);
+        var kept = KeptModel(output);
+        do
+        {
+            try
+            {
+                if (File.Exists(injected))
+                {
+                    var bytes = File.ReadAllBytes(injected);
+                    if (bytes.AsSpan().IndexOf(marker) >= 0 && (!File.Exists(kept) || !bytes.AsSpan().SequenceEqual(File.ReadAllBytes(kept))))
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+                        File.WriteAllBytes(kept, bytes);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // Being written: the next look takes it.
+            }
+        } while (!once && !stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(2)));
+    }
+
+    /// <summary>A copy of the test program's folder with the kept mutated model in place of the real one, for the
+    /// fresh processes; null when no mutated model was kept.</summary>
+    private static string? MutatedTestProgram(string root, string output)
+    {
+        var kept = KeptModel(output);
+        if (!File.Exists(kept)) return null;
+        var source = TestProgramFolder(root);
+        var copy = Path.Combine(output, "fresh", "tests");
+        if (Directory.Exists(copy)) Directory.Delete(copy, recursive: true);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        File.Copy(kept, Path.Combine(copy, ModelAssembly), overwrite: true);
+        var program = Path.Combine(copy, "Conformance.Tests");
+        return program;
     }
 
     /// <summary>Stryker leaves the mutated model in the test projects' output folders, newer than the real one, so that
