@@ -63,7 +63,8 @@ public static class ErrnoNames
     public static bool TryParse(string text, out Errno errno)
     {
         if (Aliases.TryGetValue(text, out errno)) return true;
-        if (Enum.TryParse(text, ignoreCase: false, out errno) && Enum.IsDefined(errno) && !int.TryParse(text, out _))
+        // Exactly one name: Enum.TryParse also takes numbers and comma lists ("EINVAL,EPERM" is 22 | 1, ENFILE).
+        if (Enum.TryParse(text, ignoreCase: false, out errno) && Enum.IsDefined(errno) && errno.ToString() == text)
             return true;
         if (int.TryParse(text, out var number) && Enum.IsDefined((Errno)number))
         {

@@ -54,82 +54,79 @@ public static class PlainOptions
         IpChecksum = 23, IpRecvFragSize = 25, IpRecvErrRfc4884 = 26, IpRetOptsOption = 7, IpRecvOrigDstAddr = 20;
     private const int UdpEncap = 100, UdpNoCheck6Tx = 101, UdpNoCheck6Rx = 102, UdpGro = 104;
 
-    private static Entry Flag => new(Kind.Flag, ClauseId.OptionsFlag);
+    private static readonly Entry Flag = new(Kind.Flag, ClauseId.OptionsFlag);
 
     /// <summary>UDP_ENCAP_ESPINUDP_NON_IKE, taken until "xfrm: remove UDP_ENCAP_ESPINUDP_NON_IKE" removed it; measured:
     /// taken on 6.1.192, ENOPROTOOPT on 6.12.118 and 6.18.44 (the first line without it is not measured: 6.12 is the
     /// boundary the model knows).</summary>
     private const int EspInUdpNonIke = 1, EspInUdpNonIkeRemoved = 612;
 
-    /// <summary>The options handled here, made on each call (a static table would be built once per process, which a
-    /// mutation run cannot measure: see README, "Static mutants").</summary>
-    private static Entry? Find(int level, int name) => (level, name) switch
+    private static readonly Dictionary<(int Level, int Name), Entry> Table = new()
     {
         // SO_REUSEADDR and SO_REUSEPORT: switches that bind reads (options.reuse, InetBind).
-        (SolSocket, 2) => Flag, (SolSocket, 15) => Flag,
-        (SolSocket, SoDebug) => Flag, (SolSocket, SoKeepAlive) => Flag, (SolSocket, SoOobInline) => Flag,
-        (SolSocket, SoRxqOvfl) => Flag, (SolSocket, SoWifiStatus) => Flag, (SolSocket, SoSelectErrQueue) => Flag,
+        [(SolSocket, 2)] = Flag, [(SolSocket, 15)] = Flag,
+        [(SolSocket, SoDebug)] = Flag, [(SolSocket, SoKeepAlive)] = Flag, [(SolSocket, SoOobInline)] = Flag,
+        [(SolSocket, SoRxqOvfl)] = Flag, [(SolSocket, SoWifiStatus)] = Flag, [(SolSocket, SoSelectErrQueue)] = Flag,
         // Switches nothing reads on a UDP socket until 6.16 refused them (Profile.PassOptionsRestricted). SO_TXREHASH was
         // a value: -1 to 1, -1 (255, SOCK_TXREHASH_DEFAULT) taking net.core.txrehash (1), which it starts with.
-        (SolSocket, SoPassCred) => Flag with { Restricted = true },
-        (SolSocket, SoPassSec) => Flag with { Restricted = true },
-        (SolSocket, SoTxRehash) => new(Kind.Value, ClauseId.OptionsValue, 1, v => v is < -1 or > 1 ? null : v == -1 ? 1 : v, Restricted: true),
+        [(SolSocket, SoPassCred)] = Flag with { Restricted = true },
+        [(SolSocket, SoPassSec)] = Flag with { Restricted = true },
+        [(SolSocket, SoTxRehash)] = new(Kind.Value, ClauseId.OptionsValue, 1, v => v is < -1 or > 1 ? null : v == -1 ? 1 : v, Restricted: true),
         // SO_PASSPIDFD: 6.5 ("af_unix: Add SO_PASSPIDFD", Alexander Mikhalitsyn); SO_PASSRIGHTS: 6.16 ("af_unix: Introduce
         // SO_PASSRIGHTS", Kuniyuki Iwashima), refused on UDP from the start.
-        (SolSocket, SoPassPidFd) => Flag with { Restricted = true, Since = 605 },
-        (SolSocket, SoPassRights) => new(Kind.Unsupported, ClauseId.OptionsUnsupported, Since: 616),
-        (SolSocket, SoNoFcs) => Flag, (SolSocket, SoPreferBusyPoll) => Flag, (SolSocket, SoRcvMark) => Flag,
+        [(SolSocket, SoPassPidFd)] = Flag with { Restricted = true, Since = 605 },
+        [(SolSocket, SoPassRights)] = new(Kind.Unsupported, ClauseId.OptionsUnsupported, Since: 616),
+        [(SolSocket, SoNoFcs)] = Flag, [(SolSocket, SoPreferBusyPoll)] = Flag, [(SolSocket, SoRcvMark)] = Flag,
         // SO_RCVPRIORITY: 6.14 ("sock: Introduce SO_RCVPRIORITY socket option", Anna Emese Nyiri).
-        (SolSocket, SoRcvPriority) => Flag with { Since = 614 },
-        (SolSocket, SoBsdCompat) => new(Kind.Ignored, ClauseId.OptionsFlag),
-        (SolSocket, SoLockFilter) => new(Kind.Lock, ClauseId.OptionsFlag),
-        (SolSocket, SoBusyPoll) => new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 ? v : null),
-        (SolSocket, SoBusyPollBudget) => new(Kind.SetOnly, ClauseId.OptionsValue, 0, v => v is >= 0 and <= ushort.MaxValue ? v : null),
-        (SolSocket, SoBufLock) => new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 && v <= Limits.BufLockHighest.At ? v : null),
-        (SolSocket, SoReserveMem) => new(Kind.ReserveMemory, ClauseId.OptionsValue),
-        (SolSocket, SoPriority) => new(Kind.Priority, ClauseId.OptionsValue),
-        (SolSocket, SoMaxPacingRate) => new(Kind.PacingRate, ClauseId.OptionsValue),
-        (SolSocket, SoTimestampNew) => new(Kind.Timestamp, ClauseId.OptionsTimestamp),
-        (SolSocket, SoTimestampNsNew) => new(Kind.Timestamp, ClauseId.OptionsTimestamp),
-        (SolIp, IpRetOptsOption) => Flag, (SolIp, IpRecvOrigDstAddr) => Flag,
+        [(SolSocket, SoRcvPriority)] = Flag with { Since = 614 },
+        [(SolSocket, SoBsdCompat)] = new(Kind.Ignored, ClauseId.OptionsFlag),
+        [(SolSocket, SoLockFilter)] = new(Kind.Lock, ClauseId.OptionsFlag),
+        [(SolSocket, SoBusyPoll)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 ? v : null),
+        [(SolSocket, SoBusyPollBudget)] = new(Kind.SetOnly, ClauseId.OptionsValue, 0, v => v is >= 0 and <= ushort.MaxValue ? v : null),
+        [(SolSocket, SoBufLock)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 && v <= Limits.BufLockHighest.At ? v : null),
+        [(SolSocket, SoReserveMem)] = new(Kind.ReserveMemory, ClauseId.OptionsValue),
+        [(SolSocket, SoPriority)] = new(Kind.Priority, ClauseId.OptionsValue),
+        [(SolSocket, SoMaxPacingRate)] = new(Kind.PacingRate, ClauseId.OptionsValue),
+        [(SolSocket, SoTimestampNew)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
+        [(SolSocket, SoTimestampNsNew)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
+        [(SolIp, IpRetOptsOption)] = Flag, [(SolIp, IpRecvOrigDstAddr)] = Flag,
         // Switches that bind and the route lookup read (InetSock.FreeBind, InetSock.Transparent). IP_TRANSPARENT needs
         // CAP_NET_RAW or CAP_NET_ADMIN, which every modeled host keeps.
-        (SolIp, IpFreeBind) => new(Kind.Flag, ClauseId.NonlocalBind),
-        (SolIp, IpTransparent) => new(Kind.Flag, ClauseId.NonlocalSource),
+        [(SolIp, IpFreeBind)] = new(Kind.Flag, ClauseId.NonlocalBind),
+        [(SolIp, IpTransparent)] = new(Kind.Flag, ClauseId.NonlocalSource),
         // Switches and values that bind and autobind read (InetSock.BindAddressNoPort, InetSock.LocalPortRange).
-        (SolIp, IpBindAddressNoPort) => new(Kind.Flag, ClauseId.EphemeralNoPort),
-        (SolIp, IpLocalPortRange) => new(Kind.PortRange, ClauseId.EphemeralRange),
-        (SolSocket, SoTimestampOld) => new(Kind.Timestamp, ClauseId.OptionsTimestamp),
-        (SolSocket, SoTimestampNsOld) => new(Kind.Timestamp, ClauseId.OptionsTimestamp),
+        [(SolIp, IpBindAddressNoPort)] = new(Kind.Flag, ClauseId.EphemeralNoPort),
+        [(SolIp, IpLocalPortRange)] = new(Kind.PortRange, ClauseId.EphemeralRange),
+        [(SolSocket, SoTimestampOld)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
+        [(SolSocket, SoTimestampNsOld)] = new(Kind.Timestamp, ClauseId.OptionsTimestamp),
         // sk_rcvlowat: a negative value is INT_MAX, 0 is 1.
-        (SolSocket, SoRcvLowat) => new(Kind.Value, ClauseId.OptionsValue, 1, v => v < 0 ? int.MaxValue : v == 0 ? 1 : v),
-        (SolSocket, SoPeekOff) => new(Kind.Value, ClauseId.OptionsValue, -1, v => v),
-        (SolSocket, SoIncomingCpu) => new(Kind.Value, ClauseId.OptionsValue, -1, v => v),
-        (SolIp, IpRecvOpts) => Flag, (SolIp, IpPktInfoOption) => Flag, (SolIp, IpRecvTtl) => Flag, (SolIp, IpRecvTos) => Flag,
-        (SolIp, IpPassSec) => Flag, (SolIp, IpChecksum) => Flag, (SolIp, IpRecvFragSize) => Flag,
-        (SolIp, IpMinTtl) => new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 && v <= Limits.MinTtlHighest.At ? v : null, NeedsByte: true),
-        (SolIp, IpRecvErrRfc4884) => new(Kind.Value, ClauseId.OptionsValue, 0, v => v is 0 or 1 ? v : null),
-        (SolUdp, UdpNoCheck6Tx) => Flag, (SolUdp, UdpNoCheck6Rx) => Flag, (SolUdp, UdpGro) => Flag,
+        [(SolSocket, SoRcvLowat)] = new(Kind.Value, ClauseId.OptionsValue, 1, v => v < 0 ? int.MaxValue : v == 0 ? 1 : v),
+        [(SolSocket, SoPeekOff)] = new(Kind.Value, ClauseId.OptionsValue, -1, v => v),
+        [(SolSocket, SoIncomingCpu)] = new(Kind.Value, ClauseId.OptionsValue, -1, v => v),
+        [(SolIp, IpRecvOpts)] = Flag, [(SolIp, IpPktInfoOption)] = Flag, [(SolIp, IpRecvTtl)] = Flag, [(SolIp, IpRecvTos)] = Flag,
+        [(SolIp, IpPassSec)] = Flag, [(SolIp, IpChecksum)] = Flag, [(SolIp, IpRecvFragSize)] = Flag,
+        [(SolIp, IpMinTtl)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v >= 0 && v <= Limits.MinTtlHighest.At ? v : null, NeedsByte: true),
+        [(SolIp, IpRecvErrRfc4884)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is 0 or 1 ? v : null),
+        [(SolUdp, UdpNoCheck6Tx)] = Flag, [(SolUdp, UdpNoCheck6Rx)] = Flag, [(SolUdp, UdpGro)] = Flag,
         // UDP_ENCAP: none, ESP in UDP (2, a build with XFRM) and L2TP (3); another type is ENOPROTOOPT. Kernel lines
         // before 6.12 also take 1, UDP_ENCAP_ESPINUDP_NON_IKE (EspInUdpNonIke).
-        (SolUdp, UdpEncap) => new(Kind.Value, ClauseId.OptionsValue, 0, v => v is 0 or 2 or 3 ? v : null, Errno.ENOPROTOOPT),
-        _ => null,
+        [(SolUdp, UdpEncap)] = new(Kind.Value, ClauseId.OptionsValue, 0, v => v is 0 or 2 or 3 ? v : null, Errno.ENOPROTOOPT),
     };
 
     public static bool Handles(Profile profile, int level, int name) =>
-        profile.PlainOptions && Find(level, name) is { } entry && entry.Since <= profile.OptionsRelease;
+        profile.PlainOptions && Table.TryGetValue((level, name), out var entry) && entry.Since <= profile.OptionsRelease;
 
     /// <summary>The entry as <paramref name="profile"/> has it: a restricted option that is not refused yet is what it
     /// was before.</summary>
     private static Entry For(Profile profile, int level, int name)
     {
-        var entry = Find(level, name)!;
+        var entry = Table[(level, name)];
         return entry.Restricted && profile.PassOptionsRestricted ? new Entry(Kind.Unsupported, ClauseId.OptionsUnsupported) : entry;
     }
 
     /// <summary>getsockopt knows the option (all but the set-only ones).</summary>
     public static bool HandlesGet(Profile profile, int level, int name) =>
-        Handles(profile, level, name) && Find(level, name)!.Kind != Kind.SetOnly;
+        Handles(profile, level, name) && Table[(level, name)].Kind != Kind.SetOnly;
 
     /// <summary>rt_tos2priority: the priority IP_TOS gives the socket (ip_tos2prio by the TOS bits: best effort 0,
     /// bulk 2, interactive 6, interactive bulk 4). Measured on 6.18.44: 0x10 gives 6, 0x08 2, 0x1f 4, 0x04 0.</summary>

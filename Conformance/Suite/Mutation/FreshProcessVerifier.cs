@@ -70,6 +70,9 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// <paramref name="id"/> switched on, only <paramref name="methods"/> if any, stopping at the first failure; a run
     /// past <paramref name="limit"/> is killed with its children. Stryker's coverage variables are not passed on.
     /// </summary>
+    /// <summary>The line xunit.v3's runner prints before its totals, once every test has ended.</summary>
+    public const string Summary = "=== TEST EXECUTION SUMMARY ===";
+
     public static FreshVerdict RunTests(string tests, string scratch, string id, IReadOnlyList<string> methods, TimeSpan limit)
     {
         Directory.CreateDirectory(scratch);
@@ -94,8 +97,14 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         try
         {
             using var process = Process.Start(start)!;
-            // Drained and dropped: the verdict is the exit code.
-            var output = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+            // The runner's exit code counts failed tests (cancelled ones too, under -stopOnFail), so a crash is told
+            // apart by the summary the runner prints last, which a crashed process never reaches.
+            var summarized = false;
+            var output = Task.Run(() =>
+            {
+                while (process.StandardOutput.ReadLine() is { } line)
+                    if (line.Contains(Summary, StringComparison.Ordinal)) summarized = true;
+            });
             var error = process.StandardError.BaseStream.CopyToAsync(Stream.Null);
             if (!process.WaitForExit(limit))
             {
@@ -104,7 +113,7 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
                 return FreshVerdict.TimedOut;
             }
             Task.WaitAll(output, error);
-            return process.ExitCode switch { 0 => FreshVerdict.Passed, 1 => FreshVerdict.Failed, _ => FreshVerdict.Crashed };
+            return !summarized ? FreshVerdict.Crashed : process.ExitCode == 0 ? FreshVerdict.Passed : FreshVerdict.Failed;
         }
         finally
         {

@@ -202,6 +202,17 @@ public sealed class LimitCaseTests
         Assert.Equal(Limits.All.Count, Limits.All.Select(l => l.Name).Distinct().Count());
     }
 
+    /// <summary>A limit's meaning is what a missing case is reported with: each says, in its own words, what the
+    /// value past it does.</summary>
+    [Fact]
+    public void Every_limit_says_what_happens_past_it_in_its_own_words()
+    {
+        var silent = Limits.All.Where(l => string.IsNullOrWhiteSpace(l.Meaning)).Select(l => l.Name).ToArray();
+        Assert.True(silent.Length == 0, "limits that do not say what happens past them: " + string.Join(", ", silent));
+        var shared = Limits.All.GroupBy(l => l.Meaning).Where(g => g.Count() > 1).Select(g => string.Join(" and ", g.Select(l => l.Name))).ToArray();
+        Assert.True(shared.Length == 0, "limits with the same meaning: " + string.Join("; ", shared));
+    }
+
     [Fact]
     public void Every_limit_of_the_model_has_a_case_at_it_and_one_past_it()
     {

@@ -52,7 +52,9 @@ public sealed class FreshProcessVerifierTests
             #!/bin/sh
             id=$(od -An -td4 -N4 "$STRYKER_MUTANT_FILE" | tr -d ' ')
             echo "$@" > "$(dirname "$0")/args-$id"
-            case $id in 7) exit 1;; 9) exec sleep 30;; 3) exit 3;; esac
+            case $id in 9) exec sleep 30;; 3) echo "Stack overflow."; exit 134;; esac
+            echo "=== TEST EXECUTION SUMMARY ==="
+            case $id in 7) exit 58;; esac
             exit 0
             """.Replace("\r", ""));
         File.SetUnixFileMode(tests, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -55,6 +55,9 @@ public class ApiValueTests
         Assert.Equal(Errno.EOPNOTSUPP, alias);
         Assert.False(ErrnoNames.TryParse("ENOSUCH", out _));
         Assert.False(ErrnoNames.TryParse("einval", out _));
+        // A comma list is no name (Enum.TryParse would OR the values: 22 | 1 is ENFILE).
+        Assert.False(ErrnoNames.TryParse("EINVAL,EPERM", out _));
+        Assert.False(ErrnoNames.TryParse("ENOTSOCK,EINVAL", out _));
     }
 
     [Fact]
