@@ -21,22 +21,25 @@ public enum FreshVerdict
 /// come out killed or timed out, depending on how many mutants a host tests (stryker-net issue 3742: the same sources
 /// give 96 % under mtp, 60 % under vstest). Measured here: in a run of 330 mutants, two mutants of ClauseId.cs that
 /// change nothing came out timed out, and timeouts came in pairs of neighbouring mutants, which the two hosts test at
-/// the same moment. So Stryker only makes, compiles and covers the mutants, and a fresh process switches each on
+/// the same moment. So Stryker only makes and compiles the mutants (./udpconf mutate hands it a shell test project
+/// whose one test runs no model code, so it tests none of them), and a fresh process switches each on
 /// (the mutated model's MutantControl reads the id from STRYKER_MUTANT_FILE, as under Stryker) and runs the tests:
 /// <list type="bullet">
-/// <item>a mutant Stryker says killed: first only the tests it names; if they pass, every test;</item>
-/// <item>any other tested mutant (survived, timed out, crashed): every test.</item>
+/// <item>a mutant Stryker says killed (in a report of a run with the real tests): first only the tests it names; if
+/// they pass, every test;</item>
+/// <item>any other compiled mutant (survived, not covered, timed out, crashed): every test.</item>
 /// </list>
 /// </summary>
 public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, FreshVerdict> run)
 {
     /// <summary>The mutants with their status as fresh processes give it (Killed, Survived, Timeout, RuntimeError), for
-    /// the tested mutants of <paramref name="files"/>; the others as they were.</summary>
+    /// the compiled mutants of <paramref name="files"/> (tested or reported not covered: a shell project covers none);
+    /// the others (ignored, not compiled) as they were.</summary>
     public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant, string>? done = null)
     {
         var result = mutants.ToArray();
         var todo = Enumerable.Range(0, result.Length)
-            .Where(i => files.Contains(result[i].File) && result[i].Status is "Killed" or "Survived" or "Timeout" or "RuntimeError" && result[i].Id.Length > 0)
+            .Where(i => files.Contains(result[i].File) && result[i].Status is "Killed" or "Survived" or "Timeout" or "RuntimeError" or "NoCoverage" && result[i].Id.Length > 0)
             .ToArray();
         Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
         {

@@ -14,7 +14,8 @@ public sealed class FreshProcessVerifierTests
     {
         var calls = new List<(string Id, string Methods)>();
         // Mutant 1: its named test fails. 2: its named test passes, another fails. 3: nothing fails (a false kill).
-        // 4: a timeout no test confirms. 5: a survivor a test kills. 6: a crash. 7: not covered. 8: another file.
+        // 4: a timeout no test confirms. 5: a survivor a test kills. 6: a crash. 7: "not covered" (all are, when Stryker
+        // had the shell project), judged like the rest. 8: another file. 9: not compiled.
         FreshVerdict Run(string id, IReadOnlyList<string> methods)
         {
             lock (calls) calls.Add((id, string.Join(",", methods)));
@@ -31,14 +32,14 @@ public sealed class FreshProcessVerifierTests
         var mutants = new[]
         {
             M("1", "Killed", "T.A.Named(x: 1)", "T.A.Named(x: 2)"), M("2", "Killed", "T.A.Other"), M("3", "Killed", "T.A.Other"),
-            M("4", "Timeout"), M("5", "Survived"), M("6", "Survived"), M("7", "NoCoverage"), M("8", "Survived") with { File = "B.cs" },
+            M("4", "Timeout"), M("5", "Survived"), M("6", "Survived"), M("7", "NoCoverage"), M("8", "Survived") with { File = "B.cs" }, M("9", "CompileError"),
         };
 
         var judged = new FreshProcessVerifier(Run).Verify(mutants, ["A.cs"], workers: 2);
 
-        Assert.Equal(["Killed", "Killed", "Survived", "Survived", "Killed", "RuntimeError", "NoCoverage", "Survived"], judged.Select(m => m.Status));
+        Assert.Equal(["Killed", "Killed", "Survived", "Survived", "Killed", "RuntimeError", "Survived", "Survived", "CompileError"], judged.Select(m => m.Status));
         Assert.Equal(
-            [("1", "T.A.Named"), ("2", ""), ("2", "T.A.Other"), ("3", ""), ("3", "T.A.Other"), ("4", ""), ("5", ""), ("6", "")],
+            [("1", "T.A.Named"), ("2", ""), ("2", "T.A.Other"), ("3", ""), ("3", "T.A.Other"), ("4", ""), ("5", ""), ("6", ""), ("7", "")],
             calls.Order());
     }
 

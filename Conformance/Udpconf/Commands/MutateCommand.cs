@@ -100,6 +100,13 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         else
         {
             var started = Stopwatch.StartNew();
+            // The mutants are judged by the real test programs, built here against the real model.
+            foreach (var project in TestPrograms(settings.WithoutProperties))
+                if (RunShown(root, ["build", project.Project, "-nologo", "-v", "quiet"], cancellation) is var built and not 0)
+                {
+                    io.Fail($"dotnet build {project.Project} failed (exit {built})");
+                    return ExitCodes.Usage;
+                }
             var code = RunStryker(root, files.Count == all.Count ? [] : files, output, settings.WithoutProperties, settings.Concurrency, cancellation);
             if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
             if (code != 0)
@@ -109,7 +116,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             }
             report = Path.Combine(output, "reports", "mutation-report.json");
             io.Out.WriteLine($"Stryker mutated {files.Count} file(s) in {started.Elapsed.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min");
-            mutatedTests = MutatedTestProgram(root, output) ?? Path.Combine(output, "mutated", "(none kept)");
+            mutatedTests = MutatedTestProgram(root, output, TestPrograms(true)[0]) ?? Path.Combine(output, "mutated", "(none kept)");
         }
         try
         {
@@ -153,8 +160,29 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             var started = Stopwatch.StartNew();
             var scratch = Path.Combine(output, "fresh");
             var limit = TimeSpan.FromMinutes(5);
-            var verifier = new FreshProcessVerifier((id, methods) =>
-                cancellation.IsCancellationRequested ? FreshVerdict.Crashed : FreshProcessVerifier.RunTests(mutatedTests, scratch, id, methods, limit));
+            var programs = new List<string> { mutatedTests };
+            if (!settings.WithoutProperties && MutatedTestProgram(root, output, TestPrograms(false)[1]) is { } properties) programs.Add(properties);
+            // With no mutant on, every test must pass: else every mutant would look killed.
+            foreach (var program in programs)
+                if (FreshProcessVerifier.RunTests(program, scratch, "-1", [], limit) is var baseline and not FreshVerdict.Passed)
+                {
+                    io.Fail($"{io.Show(program)} with no mutant on: {baseline}; the tests must pass before mutants are judged");
+                    return ExitCodes.Usage;
+                }
+            FreshVerdict Judge(string id, IReadOnlyList<string> methods)
+            {
+                var verdict = FreshVerdict.Passed;
+                foreach (var program in programs)
+                {
+                    if (cancellation.IsCancellationRequested) return FreshVerdict.Crashed;
+                    // A named killer is a test of the first program.
+                    if (methods.Count > 0 && program != programs[0]) break;
+                    verdict = FreshProcessVerifier.RunTests(program, scratch, id, methods, limit);
+                    if (verdict != FreshVerdict.Passed) break;
+                }
+                return verdict;
+            }
+            var verifier = new FreshProcessVerifier(Judge);
             var before = mutants;
             var count = 0;
             mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, (m, status) =>
@@ -271,7 +299,9 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
     {
         if (RunShown(root, ["tool", "restore"], cancellation) is var restored and not 0) return restored;
         var args = new List<string> { "stryker", "-f", "stryker-config.json", "-O", output, "--skip-version-check" };
-        if (withoutProperties) args.AddRange(["--test-project", "../Conformance/Tests/Conformance.Tests.csproj"]);
+        // Stryker gets the shell, whose one test covers no mutant: it makes, compiles and injects the mutants and tests
+        // none; the real tests judge them afterwards, each in a fresh process.
+        args.AddRange(["--test-project", "../" + ShellProject]);
         if (concurrency is { } hosts) args.AddRange(["--concurrency", hosts.ToString(CultureInfo.InvariantCulture)]);
         foreach (var file in files) args.AddRange(["-m", "**/" + file]);
         // Stryker injects the mutated model into the test program's folder and puts the real one back when it is done:
@@ -290,7 +320,17 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         }
     }
 
-    private static string TestProgramFolder(string root) => Path.Combine(root, "Conformance", "Tests", "bin", "Debug", "net10.0");
+    private const string ShellProject = "Conformance/MutantShell/MutantShell.csproj";
+
+    /// <summary>A test program: its project, and the program in its output folder.</summary>
+    private sealed record TestProgram(string Project, string Folder, string Name);
+
+    /// <summary>The test programs that judge mutants: Conformance.Tests, and Properties unless left out.</summary>
+    private static IReadOnlyList<TestProgram> TestPrograms(bool withoutProperties)
+    {
+        var tests = new TestProgram("Conformance/Tests/Conformance.Tests.csproj", "Conformance/Tests/bin/Debug/net10.0", "Conformance.Tests");
+        return withoutProperties ? [tests] : [tests, new TestProgram("Properties/Properties.csproj", "Properties/bin/Debug/net10.0", "Properties")];
+    }
 
     /// <summary>Where the mutated model Stryker compiled is kept (<see cref="KeepMutatedModel"/>).</summary>
     private static string KeptModel(string output) => Path.Combine(output, "mutated", ModelAssembly);
@@ -302,7 +342,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
     private static void KeepMutatedModel(string root, string output, CancellationToken stop, bool once = false)
     {
         var marker = System.Text.Encoding.Unicode.GetBytes("STRYKER_MUTANT_FILE");
-        var injected = Path.Combine(TestProgramFolder(root), ModelAssembly);
+        var injected = Path.Combine(root, "Conformance", "MutantShell", "bin", "Debug", "net10.0", ModelAssembly);
         var kept = KeptModel(output);
         do
         {
@@ -327,12 +367,13 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
 
     /// <summary>A copy of the test program's folder with the kept mutated model in place of the real one, for the
     /// fresh processes; null when no mutated model was kept.</summary>
-    private static string? MutatedTestProgram(string root, string output)
+    private static string? MutatedTestProgram(string root, string output, TestProgram program)
     {
         var kept = KeptModel(output);
         if (!File.Exists(kept)) return null;
-        var source = TestProgramFolder(root);
-        var copy = Path.Combine(output, "fresh", "tests");
+        var source = Path.Combine(root, program.Folder);
+        if (!Directory.Exists(source)) return null;
+        var copy = Path.Combine(output, "fresh", program.Name);
         if (Directory.Exists(copy)) Directory.Delete(copy, recursive: true);
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
@@ -341,15 +382,14 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             File.Copy(file, target);
         }
         File.Copy(kept, Path.Combine(copy, ModelAssembly), overwrite: true);
-        var program = Path.Combine(copy, "Conformance.Tests");
-        return program;
+        return Path.Combine(copy, program.Name);
     }
 
     /// <summary>Stryker leaves the mutated model in the test projects' output folders, newer than the real one, so that
     /// an incremental build would not copy the real one back: those copies are removed, and the next build puts it back.</summary>
     private static void RemoveMutatedModel(string root)
     {
-        foreach (var project in new[] { "Conformance/Tests", "Properties" })
+        foreach (var project in new[] { "Conformance/MutantShell", "Conformance/Tests", "Properties" })
         {
             var output = Path.Combine(root, project, "bin");
             if (!Directory.Exists(output)) continue;
