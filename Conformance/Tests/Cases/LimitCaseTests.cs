@@ -22,66 +22,68 @@ public sealed class LimitCaseTests
         ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
 
     /// <summary>The values a case gives the quantity a limit bounds, step by step.</summary>
+    // Keyed by the limits' names as written, not by Limits.X.Name: the name is what "// limit: NAME" comments in the
+    // model and cases refer to, so a name that changed must show here.
     private static readonly Dictionary<string, Func<Case, IEnumerable<long>>> Probes = new()
     {
-        [Limits.IovCount.Name] = c => Ops<SendMsgOp>(c).Select(op => (long)op.Iov.Count),
-        [Limits.MmsgVlen.Name] = c => Ops<SendMmsgOp>(c).Select(op => (long)op.Vlen),
-        [Limits.AddressLength.Name] = c => Ops<BindOp>(c).Select(op => (long)op.AddressLength)
+        ["iov count"] = c => Ops<SendMsgOp>(c).Select(op => (long)op.Iov.Count),
+        ["sendmmsg vlen"] = c => Ops<SendMmsgOp>(c).Select(op => (long)op.Vlen),
+        ["sockaddr_in length"] = c => Ops<BindOp>(c).Select(op => (long)op.AddressLength)
             .Concat(Ops<ConnectOp>(c).Select(op => (long)op.AddressLength)),
-        [Limits.AddressStorage.Name] = c => Ops<BindOp>(c).Select(op => (long)op.AddressLength)
+        ["sockaddr_storage length"] = c => Ops<BindOp>(c).Select(op => (long)op.AddressLength)
             .Concat(Ops<ConnectOp>(c).Select(op => (long)op.AddressLength))
             .Concat(Ops<SendToOp>(c).Select(op => (long)op.AddressLength)),
-        [Limits.IpOptionsLength.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpOptions).Select(op => (long)op.OptLen),
-        [Limits.TtlLowest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpTtl),
-        [Limits.TtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpTtl),
-        [Limits.MulticastTtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMulticastTtl),
-        [Limits.CmsgTtlLowest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTtl),
-        [Limits.CmsgTtlHighest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTtl),
-        [Limits.CmsgTosLowest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTos),
-        [Limits.CmsgTosHighest.Name] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTos),
-        [Limits.MtuLowest.Name] = c => Ops<HostChangeOp>(c).Where(op => op.Mtu is not null).Select(op => (long)op.Mtu!.Value),
-        [Limits.MtuHighest.Name] = c => Ops<HostChangeOp>(c).Where(op => op.Mtu is not null).Select(op => (long)op.Mtu!.Value),
+        ["IP options length"] = c => Option(c, SocketOption.SolIp, SocketOption.IpOptions).Select(op => (long)op.OptLen),
+        ["IP_TTL lowest"] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpTtl),
+        ["IP_TTL highest"] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpTtl),
+        ["IP_MULTICAST_TTL highest"] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMulticastTtl),
+        ["cmsg IP_TTL lowest"] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTtl),
+        ["cmsg IP_TTL highest"] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTtl),
+        ["cmsg IP_TOS lowest"] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTos),
+        ["cmsg IP_TOS highest"] = c => Cmsgs(c, SocketOption.SolIp, SocketOption.IpTos),
+        ["link MTU lowest"] = c => Ops<HostChangeOp>(c).Where(op => op.Mtu is not null).Select(op => (long)op.Mtu!.Value),
+        ["link MTU highest"] = c => Ops<HostChangeOp>(c).Where(op => op.Mtu is not null).Select(op => (long)op.Mtu!.Value),
         // A datagram without IP options: the payload and 28 bytes of headers.
-        [Limits.DatagramLength.Name] = c => Ops<SendToOp>(c).Select(op => op.Data.Length + 28)
+        ["IPv4 datagram length"] = c => Ops<SendToOp>(c).Select(op => op.Data.Length + 28)
             .Concat(Ops<SendMsgOp>(c).Select(op => Total(op.Iov) + 28)),
         // The number of groups a socket has asked to join so far.
-        [Limits.Memberships.Name] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolIp && op.OptName == SocketOption.IpAddMembership)
+        ["multicast memberships"] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolIp && op.OptName == SocketOption.IpAddMembership)
             .GroupBy(op => op.Fd).SelectMany(joins => Enumerable.Range(1, joins.Count()).Select(n => (long)n)),
-        [Limits.DeviceNameBuffer.Name] = c => Ops<GetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket && op.OptName == SocketOption.SoBindToDevice)
+        ["SO_BINDTODEVICE read length"] = c => Ops<GetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket && op.OptName == SocketOption.SoBindToDevice)
             .Select(op => (long)op.OptLen),
         // The segments a send with a UDP_SEGMENT control message asks for.
-        [Limits.GsoSegments.Name] = c => Ops<SendMsgOp>(c).SelectMany(op => Messages(op, SocketOption.SolUdp, SocketOption.UdpSegment)
+        ["GSO segments"] = c => Ops<SendMsgOp>(c).SelectMany(op => Messages(op, SocketOption.SolUdp, SocketOption.UdpSegment)
             .Where(m => m.Data.Length >= 2 && BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span) > 0)
             .Select(m => (Total(op.Iov) + BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span) - 1)
                          / BinaryPrimitives.ReadUInt16LittleEndian(m.Data.Span))),
-        [Limits.PrivilegedPort.Name] = c => c.Host.Privileged ? [] : Ops<BindOp>(c)
+        ["unprivileged port lowest"] = c => c.Host.Privileged ? [] : Ops<BindOp>(c)
             .Where(op => op.Address is { Readable.Length: >= 4 } && op.AddressLength >= Limits.AddressLength.At)
             .Select(op => (long)SockAddr.Port(op.Address!.Readable.Span)),
-        [Limits.MulticastIfMreqn.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
-        [Limits.MulticastIfMreq.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
-        [Limits.MulticastIfAddress.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
-        [Limits.SndbufCap.Name] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoSndbuf),
+        ["IP_MULTICAST_IF ip_mreqn length"] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
+        ["IP_MULTICAST_IF ip_mreq length"] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
+        ["IP_MULTICAST_IF in_addr length"] = c => Option(c, SocketOption.SolIp, SocketOption.IpMulticastIf).Select(op => (long)op.OptLen),
+        ["SO_SNDBUF cap (default wmem_max)"] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoSndbuf),
         // A NULL base's length in a gather list of two entries or more: its end is its length.
-        [Limits.UserRangeTop.Name] = c => Ops<SendMsgOp>(c).Where(op => op.Iov.Count > 1)
+        ["user range end (NULL base)"] = c => Ops<SendMsgOp>(c).Where(op => op.Iov.Count > 1)
             .SelectMany(op => op.Iov.Where(b => b.NullBase).Select(b => b.Length)),
         // In cases where no socket joins a group, so that the option memory is 0.
-        [Limits.ControlAllocation.Name] = c => Option(c, SocketOption.SolIp, SocketOption.IpAddMembership).Any() ? []
+        ["control buffer below optmem_max (linux)"] = c => Option(c, SocketOption.SolIp, SocketOption.IpAddMembership).Any() ? []
             : Ops<SendMsgOp>(c).Select(op => op.ControlLength),
-        [Limits.IntOptionLength.Name] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket).Select(op => (long)op.OptLen),
-        [Limits.MinTtlHighest.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMinTtl),
-        [Limits.PmtuModeSpec.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),
-        [Limits.PmtuModeLinux.Name] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),
-        [Limits.SndbufFloorLinux.Name] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoSndbuf),
-        [Limits.GsoSizeHighest.Name] = c => IntValues(c, SocketOption.SolUdp, SocketOption.UdpSegment),
+        ["SOL_SOCKET int optlen"] = c => Ops<SetSockOptOp>(c).Where(op => op.Level == SocketOption.SolSocket).Select(op => (long)op.OptLen),
+        ["IP_MINTTL highest"] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMinTtl),
+        ["IP_MTU_DISCOVER highest (spec)"] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),
+        ["IP_MTU_DISCOVER highest (linux)"] = c => IntValues(c, SocketOption.SolIp, SocketOption.IpMtuDiscover),
+        ["SO_SNDBUF floor (linux)"] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoSndbuf),
+        ["UDP_SEGMENT highest"] = c => IntValues(c, SocketOption.SolUdp, SocketOption.UdpSegment),
         // tv_usec, the second half of a struct timeval of 16 bytes.
-        [Limits.TimeoutMicros.Name] = c => Ops<SetSockOptOp>(c)
+        ["timeout microseconds"] = c => Ops<SetSockOptOp>(c)
             .Where(op => op.Level == SocketOption.SolSocket && op.OptName is SocketOption.SoRcvTimeoOld or SocketOption.SoSndTimeoOld or SocketOption.SoRcvTimeoNew or SocketOption.SoSndTimeoNew && op.Value is { Readable.Length: >= 16 })
             .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Value!.Readable.Span[8..])),
-        [Limits.BufLockHighest.Name] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoBufLock),
-        [Limits.UdpLength.Name] = c => Ops<SendToOp>(c).Select(op => (long)op.Data.Length).Concat(Ops<SendMsgOp>(c).Select(op => Total(op.Iov))),
-        [Limits.FamilyLength.Name] = c => Ops<ConnectOp>(c).Select(op => (long)op.AddressLength),
+        ["SO_BUF_LOCK highest"] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoBufLock),
+        ["udp_sendmsg length"] = c => Ops<SendToOp>(c).Select(op => (long)op.Data.Length).Concat(Ops<SendMsgOp>(c).Select(op => Total(op.Iov))),
+        ["connect addrlen lowest"] = c => Ops<ConnectOp>(c).Select(op => (long)op.AddressLength),
         // The first cmsg_len of a control buffer, and those of the well-formed messages.
-        [Limits.CmsgLength.Name] = c => Ops<SendMsgOp>(c).Where(op => op.Control is { Readable.Length: >= 8 })
+        ["cmsg_len lowest"] = c => Ops<SendMsgOp>(c).Where(op => op.Control is { Readable.Length: >= 8 })
             .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Control!.Readable.Span)),
     };
 
