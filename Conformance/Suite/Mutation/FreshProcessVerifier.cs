@@ -95,6 +95,10 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             start.ArgumentList.Add(method);
         }
         start.Environment["STRYKER_MUTANT_FILE"] = file;
+        // Its own temporary folder, removed below: a process killed at the time limit or stopped at its first failure
+        // leaves its scratch folders behind.
+        var temp = Directory.CreateDirectory(Path.Combine(scratch, $"tmp-{id}")).FullName;
+        start.Environment["TMPDIR"] = temp;
         start.Environment.Remove("STRYKER_COVERAGE_FILE");
         start.Environment.Remove("STRYKER_COVERAGE_EPOCH_FILE");
         try
@@ -121,6 +125,14 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         finally
         {
             File.Delete(file);
+            try
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A child of the killed process still writing: the folder stays under the run's output.
+            }
         }
     }
 }

@@ -53,6 +53,8 @@ public sealed class FreshProcessVerifierTests
             #!/bin/sh
             id=$(od -An -td4 -N4 "$STRYKER_MUTANT_FILE" | tr -d ' ')
             echo "$@" > "$(dirname "$0")/args-$id"
+            echo "$TMPDIR" > "$(dirname "$0")/tmpdir-$id"
+            mkdir "${TMPDIR:?}/left-behind"
             case $id in 9) exec sleep 30;; 3) echo "Stack overflow."; exit 134;; esac
             echo "=== TEST EXECUTION SUMMARY ==="
             case $id in 7) exit 58;; esac
@@ -68,7 +70,9 @@ public sealed class FreshProcessVerifierTests
         Assert.Equal(FreshVerdict.Failed, Run("7"));
         Assert.Equal(FreshVerdict.Crashed, Run("3"));
         Assert.Equal(FreshVerdict.TimedOut, Run("9"));
-        Assert.Empty(Directory.GetFiles(scratch));
+        Assert.StartsWith(Path.Combine(scratch, "tmp-5"), File.ReadAllText(Path.Combine(dir, "tmpdir-5")).Trim());
+        // The mutant files and each process's temporary folder (TMPDIR) are gone.
+        Assert.Empty(Directory.GetFileSystemEntries(scratch));
     }
 
     [Fact]
