@@ -35,7 +35,7 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// <summary>The mutants with their status as fresh processes give it (Killed, Survived, Timeout, RuntimeError), for
     /// the compiled mutants of <paramref name="files"/> (tested or reported not covered: a shell project covers none);
     /// the others (ignored, not compiled) as they were.</summary>
-    public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant, string>? done = null)
+    public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant>? done = null)
     {
         var result = mutants.ToArray();
         var todo = Enumerable.Range(0, result.Length)
@@ -43,9 +43,8 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             .ToArray();
         Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
         {
-            var status = Judge(result[i]);
-            result[i] = result[i] with { Status = status };
-            done?.Invoke(result[i], status);
+            result[i] = result[i] with { Status = Judge(result[i]) };
+            done?.Invoke(result[i]);
         });
         return result;
     }

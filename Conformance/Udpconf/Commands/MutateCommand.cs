@@ -94,7 +94,6 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         }
 
         string report;
-        string? mutatedTests = null;
         var output = Path.GetFullPath(settings.Out ?? Path.Combine(root, "TestResults", "mutation"));
         if (settings.Report is { } given) report = Path.GetFullPath(given);
         else
@@ -107,7 +106,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
                     io.Fail($"dotnet build {project.Project} failed (exit {built})");
                     return ExitCodes.Usage;
                 }
-            var code = RunStryker(root, files.Count == all.Count ? [] : files, output, settings.WithoutProperties, settings.Concurrency, cancellation);
+            var code = RunStryker(root, files.Count == all.Count ? [] : files, output, settings.Concurrency, cancellation);
             if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
             if (code != 0)
             {
@@ -116,20 +115,19 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             }
             report = Path.Combine(output, "reports", "mutation-report.json");
             io.Out.WriteLine($"Stryker mutated {files.Count} file(s) in {started.Elapsed.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min");
-            mutatedTests = MutatedTestProgram(root, output, TestPrograms(true)[0]) ?? Path.Combine(output, "mutated", "(none kept)");
         }
         try
         {
-            return Record(root, settings, record, equivalents, all, files, report, mutatedTests, output, cancellation);
+            return Record(root, settings, record, equivalents, all, files, report, output, cancellation);
         }
         finally
         {
-            if (mutatedTests is not null) RemoveMutatedModel(root);
+            if (settings.Report is null) RemoveMutatedModel(root);
         }
     }
 
     private int Record(string root, Settings settings, MutationRecord record, Equivalents equivalents, IReadOnlyList<string> all,
-        IReadOnlyList<string> files, string report, string? mutatedTests, string output, CancellationToken cancellation)
+        IReadOnlyList<string> files, string report, string output, CancellationToken cancellation)
     {
         if (!File.Exists(report))
         {
@@ -149,19 +147,21 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         var measured = settings.Report is not null && settings.Files.Length == 0
             ? mutants.Select(m => m.File).Distinct().Where(all.Contains).ToArray()
             : files;
-        var verified = false;
-        if (mutatedTests is not null)
+        // A run made here is judged in fresh processes; a report given with --report keeps Stryker's verdicts.
+        var verified = settings.Report is null;
+        if (verified)
         {
-            if (!File.Exists(mutatedTests))
+            var wanted = TestPrograms(settings.WithoutProperties);
+            var programs = wanted.Select(p => MutatedTestProgram(root, output, p)).OfType<string>().ToArray();
+            if (programs.Length != wanted.Count)
             {
-                io.Fail($"no mutated model was kept from Stryker's run ({io.Show(mutatedTests)}): the mutants cannot be judged in fresh processes");
+                io.Fail($"no mutated model was kept from Stryker's run (under {io.Show(Path.GetDirectoryName(KeptModel(output))!)}), " +
+                        "or a test program is not built: the mutants cannot be judged in fresh processes");
                 return ExitCodes.Usage;
             }
             var started = Stopwatch.StartNew();
             var scratch = Path.Combine(output, "fresh");
             var limit = TimeSpan.FromMinutes(5);
-            var programs = new List<string> { mutatedTests };
-            if (!settings.WithoutProperties && MutatedTestProgram(root, output, TestPrograms(false)[1]) is { } properties) programs.Add(properties);
             // With no mutant on, every test must pass: else every mutant would look killed.
             foreach (var program in programs)
                 if (FreshProcessVerifier.RunTests(program, scratch, "-1", [], limit) is var baseline and not FreshVerdict.Passed)
@@ -185,7 +185,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             var verifier = new FreshProcessVerifier(Judge);
             var before = mutants;
             var count = 0;
-            mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, (m, status) =>
+            mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, _ =>
             {
                 var n = Interlocked.Increment(ref count);
                 if (n % 50 == 0) io.Out.WriteLine($"fresh processes: {n} mutants judged");
@@ -196,7 +196,6 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
                 .Select(g => $"{g.Count()} {g.Key}").ToArray();
             io.Out.WriteLine($"fresh processes judged {count} mutants in {started.Elapsed.TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min; " +
                              (changes.Length == 0 ? "every verdict as Stryker's" : "verdicts changed from Stryker's: " + string.Join(", ", changes)));
-            verified = true;
         }
         // A mutant explained as equivalent that a test killed: the reason is wrong, or the run was (a run restarted in
         // a clone a stopped run left reported every mutant killed). Neither may be recorded.
@@ -295,7 +294,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
 
     /// <summary>Runs the local tool (restored first) in Reference/, its output shown as it comes; Ctrl-C stops it and
     /// its test hosts.</summary>
-    private int RunStryker(string root, IReadOnlyList<string> files, string output, bool withoutProperties, int? concurrency, CancellationToken cancellation)
+    private int RunStryker(string root, IReadOnlyList<string> files, string output, int? concurrency, CancellationToken cancellation)
     {
         if (RunShown(root, ["tool", "restore"], cancellation) is var restored and not 0) return restored;
         var args = new List<string> { "stryker", "-f", "stryker-config.json", "-O", output, "--skip-version-check" };
@@ -342,7 +341,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
     private static void KeepMutatedModel(string root, string output, CancellationToken stop, bool once = false)
     {
         var marker = System.Text.Encoding.Unicode.GetBytes("STRYKER_MUTANT_FILE");
-        var injected = Path.Combine(root, "Conformance", "MutantShell", "bin", "Debug", "net10.0", ModelAssembly);
+        var injected = Path.Combine(root, Path.GetDirectoryName(ShellProject)!, "bin", "Debug", "net10.0", ModelAssembly);
         var kept = KeptModel(output);
         do
         {
@@ -385,16 +384,14 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         return Path.Combine(copy, program.Name);
     }
 
-    /// <summary>Stryker leaves the mutated model in the test projects' output folders, newer than the real one, so that
-    /// an incremental build would not copy the real one back: those copies are removed, and the next build puts it back.</summary>
+    /// <summary>Stryker may leave the mutated model in the shell's output folder, newer than the real one, so that an
+    /// incremental build would not copy the real one back: that copy is removed, and the next build puts it back. (The
+    /// test programs' own folders never get it: Stryker injects into the shell, and the fresh processes run copies.)</summary>
     private static void RemoveMutatedModel(string root)
     {
-        foreach (var project in new[] { "Conformance/MutantShell", "Conformance/Tests", "Properties" })
-        {
-            var output = Path.Combine(root, project, "bin");
-            if (!Directory.Exists(output)) continue;
-            foreach (var copy in Directory.EnumerateFiles(output, "Udpconf.Reference.*", SearchOption.AllDirectories)) File.Delete(copy);
-        }
+        var output = Path.Combine(root, Path.GetDirectoryName(ShellProject)!, "bin");
+        if (!Directory.Exists(output)) return;
+        foreach (var copy in Directory.EnumerateFiles(output, "Udpconf.Reference.*", SearchOption.AllDirectories)) File.Delete(copy);
     }
 
     private int RunShown(string directory, IReadOnlyList<string> args, CancellationToken cancellation)
