@@ -15,6 +15,12 @@ public enum FreshVerdict
     Crashed,
 }
 
+/// <summary>What one fresh test process said, and the tests it reported failed (by name, as the runner prints them).</summary>
+public readonly record struct FreshRun(FreshVerdict Verdict, IReadOnlyList<string> Failed)
+{
+    public static FreshRun Of(FreshVerdict verdict) => new(verdict, []);
+}
+
 /// <summary>
 /// Judges Stryker's mutants again, each in a test process of its own. Stryker.NET 5.1's MTP runner reuses a test host
 /// for mutant after mutant, and its verdicts depend on that reuse: mutants that no test can tell apart (equivalent ones)
@@ -29,12 +35,19 @@ public enum FreshVerdict
 /// they pass, every test;</item>
 /// <item>any other compiled mutant (survived, not covered, timed out, crashed): every test.</item>
 /// </list>
+/// A kill counts only when the tests that failed pass again with no mutant on (mutant -1), run at once after: a test
+/// that fails for the load of the moment (once, a baseline run beside a full build did) must not kill a mutant. An
+/// unconfirmed kill is judged once more from the start; unconfirmed twice, the mutant is a survivor, as no test tells
+/// it apart reliably.
 /// </summary>
-public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, FreshVerdict> run)
+public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, FreshRun> run)
 {
-    /// <summary>The mutants with their status as fresh processes give it (Killed, Survived, Timeout, RuntimeError), for
-    /// the compiled mutants of <paramref name="files"/> (tested or reported not covered: a shell project covers none);
-    /// the others (ignored, not compiled) as they were.</summary>
+    /// <summary>The id that switches no mutant on.</summary>
+    public const string NoMutant = "-1";
+
+    /// <summary>The mutants with their status as fresh processes give it (Killed, Survived, Timeout, RuntimeError) and,
+    /// for a kill, the tests that failed (KilledBy), for the compiled mutants of <paramref name="files"/> (tested or
+    /// reported not covered: a shell project covers none); the others (ignored, not compiled) as they were.</summary>
     public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant>? done = null)
     {
         var result = mutants.ToArray();
@@ -43,23 +56,30 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             .ToArray();
         Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
         {
-            result[i] = result[i] with { Status = Judge(result[i]) };
+            result[i] = Judge(result[i]);
             done?.Invoke(result[i]);
         });
         return result;
     }
 
-    private string Judge(Mutant mutant)
+    private Mutant Judge(Mutant mutant)
     {
-        if (mutant.Status == "Killed" && Methods(mutant.KilledBy ?? []) is { Count: > 0 } named && run(mutant.Id, named) == FreshVerdict.Failed)
-            return "Killed";
-        return run(mutant.Id, []) switch
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            FreshVerdict.Failed => "Killed",
-            FreshVerdict.Passed => "Survived",
-            FreshVerdict.TimedOut => "Timeout",
-            _ => "RuntimeError",
-        };
+            var fresh = mutant.Status == "Killed" && Methods(mutant.KilledBy ?? []) is { Count: > 0 } named && run(mutant.Id, named) is { Verdict: FreshVerdict.Failed } first
+                ? first
+                : run(mutant.Id, []);
+            switch (fresh.Verdict)
+            {
+                case FreshVerdict.Passed: return mutant with { Status = "Survived", KilledBy = [] };
+                case FreshVerdict.TimedOut: return mutant with { Status = "Timeout", KilledBy = [] };
+                case FreshVerdict.Crashed: return mutant with { Status = "RuntimeError", KilledBy = [] };
+            }
+            // Failed: confirmed when the failed tests pass with no mutant on (all the tests, when none was named).
+            if (run(NoMutant, Methods(fresh.Failed)).Verdict == FreshVerdict.Passed)
+                return mutant with { Status = "Killed", KilledBy = fresh.Failed };
+        }
+        return mutant with { Status = "Survived", KilledBy = [] };
     }
 
     /// <summary>The test methods of test names (a theory's row names its arguments in parentheses: the method is kept).</summary>
@@ -67,18 +87,23 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         testNames.Select(n => n.IndexOf('(') is var at and >= 0 ? n[..at] : n).Select(n => n.Trim()).Where(n => n.Length > 0)
             .Distinct(StringComparer.Ordinal).ToArray();
 
+    /// <summary>The line xunit.v3's runner prints before its totals, once every test has ended.</summary>
+    public const string Summary = "=== TEST EXECUTION SUMMARY ===";
+
+    /// <summary>How xunit.v3's runner ends the line naming a failed test.</summary>
+    private const string FailMark = " [FAIL]";
+
     /// <summary>
     /// Runs the xunit.v3 test program <paramref name="tests"/> (built against the mutated model) with mutant
     /// <paramref name="id"/> switched on, only <paramref name="methods"/> if any, stopping at the first failure; a run
     /// past <paramref name="limit"/> is killed with its children. Stryker's coverage variables are not passed on.
     /// </summary>
-    /// <summary>The line xunit.v3's runner prints before its totals, once every test has ended.</summary>
-    public const string Summary = "=== TEST EXECUTION SUMMARY ===";
-
-    public static FreshVerdict RunTests(string tests, string scratch, string id, IReadOnlyList<string> methods, TimeSpan limit)
+    public static FreshRun RunTests(string tests, string scratch, string id, IReadOnlyList<string> methods, TimeSpan limit)
     {
         Directory.CreateDirectory(scratch);
-        var file = Path.Combine(scratch, $"mutant-{id}");
+        // Named apart per run: two workers may confirm kills with no mutant on at the same moment.
+        var run = $"{id}-{Guid.NewGuid():N}";
+        var file = Path.Combine(scratch, $"mutant-{run}");
         File.WriteAllBytes(file, BitConverter.GetBytes(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)));
         var start = new ProcessStartInfo(tests)
         {
@@ -96,7 +121,7 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         start.Environment["STRYKER_MUTANT_FILE"] = file;
         // Its own temporary folder, removed below: a process killed at the time limit or stopped at its first failure
         // leaves its scratch folders behind.
-        var temp = Directory.CreateDirectory(Path.Combine(scratch, $"tmp-{id}")).FullName;
+        var temp = Directory.CreateDirectory(Path.Combine(scratch, $"tmp-{run}")).FullName;
         start.Environment["TMPDIR"] = temp;
         start.Environment.Remove("STRYKER_COVERAGE_FILE");
         start.Environment.Remove("STRYKER_COVERAGE_EPOCH_FILE");
@@ -106,20 +131,27 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             // The runner's exit code counts failed tests (cancelled ones too, under -stopOnFail), so a crash is told
             // apart by the summary the runner prints last, which a crashed process never reaches.
             var summarized = false;
+            var failed = new List<string>();
             var output = Task.Run(() =>
             {
                 while (process.StandardOutput.ReadLine() is { } line)
+                {
                     if (line.Contains(Summary, StringComparison.Ordinal)) summarized = true;
+                    // A few names are enough to confirm or show a kill; the output is read to its end either way.
+                    else if (line.EndsWith(FailMark, StringComparison.Ordinal) && failed.Count < 20) failed.Add(line[..^FailMark.Length].Trim());
+                }
             });
             var error = process.StandardError.BaseStream.CopyToAsync(Stream.Null);
             if (!process.WaitForExit(limit))
             {
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
-                return FreshVerdict.TimedOut;
+                return FreshRun.Of(FreshVerdict.TimedOut);
             }
             Task.WaitAll(output, error);
-            return !summarized ? FreshVerdict.Crashed : process.ExitCode == 0 ? FreshVerdict.Passed : FreshVerdict.Failed;
+            return !summarized ? FreshRun.Of(FreshVerdict.Crashed)
+                : process.ExitCode == 0 ? FreshRun.Of(FreshVerdict.Passed)
+                : new FreshRun(FreshVerdict.Failed, failed);
         }
         finally
         {

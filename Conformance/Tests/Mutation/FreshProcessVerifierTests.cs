@@ -10,37 +10,54 @@ public sealed class FreshProcessVerifierTests
         new("A.cs", 1, 1, "Equality mutation", "a < b", "a <= b", status, "x", Id: id, KilledBy: killedBy);
 
     [Fact]
-    public void Each_verdict_is_the_fresh_processs_and_a_named_killer_is_tried_first()
+    public void Each_verdict_is_the_fresh_processs_a_named_killer_is_tried_first_and_a_kill_counts_once_confirmed()
     {
         var calls = new List<(string Id, string Methods)>();
         // Mutant 1: its named test fails. 2: its named test passes, another fails. 3: nothing fails (a false kill).
-        // 4: a timeout no test confirms. 5: a survivor a test kills. 6: a crash. 7: "not covered" (all are, when Stryker
-        // had the shell project), judged like the rest. 8: another file. 9: not compiled.
-        FreshVerdict Run(string id, IReadOnlyList<string> methods)
+        // 4: a timeout no test confirms. 5: a survivor only a flaky test "kills" (it fails with no mutant on too).
+        // 6: a crash. 7: "not covered" (all are, when Stryker had the shell project), judged like the rest, killed.
+        // 10: a timeout. 11: a failure naming no test, confirmed by a whole run with no mutant on. 8: another file.
+        // 9: not compiled.
+        FreshRun Run(string id, IReadOnlyList<string> methods)
         {
-            lock (calls) calls.Add((id, string.Join(",", methods)));
-            return (id, methods.Count) switch
+            var names = string.Join(",", methods);
+            lock (calls) calls.Add((id, names));
+            return (id, names) switch
             {
-                ("1", 1) => FreshVerdict.Failed,
-                ("2", 0) => FreshVerdict.Failed,
-                ("5", 0) => FreshVerdict.Failed,
-                ("6", 0) => FreshVerdict.Crashed,
-                ("4", 0) => FreshVerdict.Passed,
-                _ => FreshVerdict.Passed,
+                ("1", "T.A.Named") => new(FreshVerdict.Failed, ["T.A.Named(x: 1)"]),
+                ("2", "") => new(FreshVerdict.Failed, ["T.A.Third"]),
+                ("5", "") => new(FreshVerdict.Failed, ["T.A.Flaky"]),
+                ("-1", "T.A.Flaky") => new(FreshVerdict.Failed, ["T.A.Flaky"]),
+                ("6", "") => FreshRun.Of(FreshVerdict.Crashed),
+                ("7", "") => new(FreshVerdict.Failed, ["T.B.Kill(a: \"x\")", "T.B.Kill(a: \"y\")"]),
+                ("10", "") => FreshRun.Of(FreshVerdict.TimedOut),
+                ("11", "") => FreshRun.Of(FreshVerdict.Failed),
+                _ => FreshRun.Of(FreshVerdict.Passed),
             };
         }
         var mutants = new[]
         {
             M("1", "Killed", "T.A.Named(x: 1)", "T.A.Named(x: 2)"), M("2", "Killed", "T.A.Other"), M("3", "Killed", "T.A.Other"),
-            M("4", "Timeout"), M("5", "Survived"), M("6", "Survived"), M("7", "NoCoverage"), M("8", "Survived") with { File = "B.cs" }, M("9", "CompileError"),
+            M("4", "Timeout"), M("5", "Survived"), M("6", "Survived"), M("7", "NoCoverage"), M("8", "Survived") with { File = "B.cs" },
+            M("9", "CompileError"), M("10", "Survived"), M("11", "Survived"),
         };
 
         var judged = new FreshProcessVerifier(Run).Verify(mutants, ["A.cs"], workers: 2);
 
-        Assert.Equal(["Killed", "Killed", "Survived", "Survived", "Killed", "RuntimeError", "Survived", "Survived", "CompileError"], judged.Select(m => m.Status));
+        Assert.Equal(["Killed", "Killed", "Survived", "Survived", "Survived", "RuntimeError", "Killed", "Survived", "CompileError", "Timeout", "Killed"],
+            judged.Select(m => m.Status));
+        Assert.Equal(["T.A.Named(x: 1)"], judged[0].KilledBy!);
+        Assert.Equal(["T.A.Third"], judged[1].KilledBy!);
+        Assert.Empty(judged[2].KilledBy!);
+        Assert.Equal(["T.B.Kill(a: \"x\")", "T.B.Kill(a: \"y\")"], judged[6].KilledBy!);
+        Assert.Empty(judged[10].KilledBy!);
         Assert.Equal(
-            [("1", "T.A.Named"), ("2", ""), ("2", "T.A.Other"), ("3", ""), ("3", "T.A.Other"), ("4", ""), ("5", ""), ("6", ""), ("7", "")],
-            calls.Order());
+            [
+                ("-1", ""), ("-1", "T.A.Flaky"), ("-1", "T.A.Flaky"), ("-1", "T.A.Named"), ("-1", "T.A.Third"), ("-1", "T.B.Kill"),
+                ("1", "T.A.Named"), ("10", ""), ("11", ""), ("2", ""), ("2", "T.A.Other"), ("3", ""), ("3", "T.A.Other"), ("4", ""),
+                ("5", ""), ("5", ""), ("6", ""), ("7", ""),
+            ],
+            calls.OrderBy(c => c.Id, StringComparer.Ordinal).ThenBy(c => c.Methods, StringComparer.Ordinal));
     }
 
     [Fact]
@@ -56,20 +73,23 @@ public sealed class FreshProcessVerifierTests
             echo "$TMPDIR" > "$(dirname "$0")/tmpdir-$id"
             mkdir "${TMPDIR:?}/left-behind"
             case $id in 9) exec sleep 30;; 3) echo "Stack overflow."; exit 134;; esac
+            case $id in 7) printf '    N.C.M(a: "[FAIL]") [FAIL]\n      Assert.Equal() Failure [FAIL]x\n    N.C.Other [FAIL]\n';; esac
             echo "=== TEST EXECUTION SUMMARY ==="
             case $id in 7) exit 58;; esac
             exit 0
             """.Replace("\r", ""));
         File.SetUnixFileMode(tests, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var scratch = Path.Combine(dir, "scratch");
-        FreshVerdict Run(string id, params string[] methods) =>
+        FreshRun Run(string id, params string[] methods) =>
             FreshProcessVerifier.RunTests(tests, scratch, id, methods, TimeSpan.FromSeconds(id == "9" ? 1 : 60));
 
-        Assert.Equal(FreshVerdict.Passed, Run("5", "T.A.One", "T.B.Two"));
+        Assert.Equal(FreshVerdict.Passed, Run("5", "T.A.One", "T.B.Two").Verdict);
         Assert.Equal("-stopOnFail -noLogo -noColor -method T.A.One -method T.B.Two", File.ReadAllText(Path.Combine(dir, "args-5")).Trim());
-        Assert.Equal(FreshVerdict.Failed, Run("7"));
-        Assert.Equal(FreshVerdict.Crashed, Run("3"));
-        Assert.Equal(FreshVerdict.TimedOut, Run("9"));
+        var failed = Run("7");
+        Assert.Equal(FreshVerdict.Failed, failed.Verdict);
+        Assert.Equal(["N.C.M(a: \"[FAIL]\")", "N.C.Other"], failed.Failed);
+        Assert.Equal(FreshVerdict.Crashed, Run("3").Verdict);
+        Assert.Equal(FreshVerdict.TimedOut, Run("9").Verdict);
         Assert.StartsWith(Path.Combine(scratch, "tmp-5"), File.ReadAllText(Path.Combine(dir, "tmpdir-5")).Trim());
         // The mutant files and each process's temporary folder (TMPDIR) are gone.
         Assert.Empty(Directory.GetFileSystemEntries(scratch));

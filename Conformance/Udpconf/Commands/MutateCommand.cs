@@ -164,29 +164,36 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             var limit = TimeSpan.FromMinutes(5);
             // With no mutant on, every test must pass: else every mutant would look killed.
             foreach (var program in programs)
-                if (FreshProcessVerifier.RunTests(program, scratch, "-1", [], limit) is var baseline and not FreshVerdict.Passed)
+                if (FreshProcessVerifier.RunTests(program, scratch, FreshProcessVerifier.NoMutant, [], limit) is { Verdict: not FreshVerdict.Passed } baseline)
                 {
-                    io.Fail($"{io.Show(program)} with no mutant on: {baseline}; the tests must pass before mutants are judged");
+                    io.Fail($"{io.Show(program)} with no mutant on: {baseline.Verdict}" +
+                            (baseline.Failed.Count > 0 ? $" ({string.Join(", ", baseline.Failed)})" : "") +
+                            "; the tests must pass before mutants are judged");
                     return ExitCodes.Usage;
                 }
-            FreshVerdict Judge(string id, IReadOnlyList<string> methods)
+            FreshRun Judge(string id, IReadOnlyList<string> methods)
             {
-                var verdict = FreshVerdict.Passed;
+                var fresh = FreshRun.Of(FreshVerdict.Passed);
                 foreach (var program in programs)
                 {
-                    if (cancellation.IsCancellationRequested) return FreshVerdict.Crashed;
+                    if (cancellation.IsCancellationRequested) return FreshRun.Of(FreshVerdict.Crashed);
                     // A named killer is a test of the first program.
                     if (methods.Count > 0 && program != programs[0]) break;
-                    verdict = FreshProcessVerifier.RunTests(program, scratch, id, methods, limit);
-                    if (verdict != FreshVerdict.Passed) break;
+                    fresh = FreshProcessVerifier.RunTests(program, scratch, id, methods, limit);
+                    if (fresh.Verdict != FreshVerdict.Passed) break;
                 }
-                return verdict;
+                return fresh;
             }
             var verifier = new FreshProcessVerifier(Judge);
             var before = mutants;
             var count = 0;
-            mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, _ =>
+            // Each verdict as it comes, with the tests that killed it: what to read when a kill looks unlikely.
+            var log = Path.Combine(scratch, "verdicts.tsv");
+            File.WriteAllText(log, "id\tfile\tline\tmutator\tstatus\tkilled by\n");
+            var logGate = new Lock();
+            mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, m =>
             {
+                lock (logGate) File.AppendAllText(log, $"{m.Id}\t{m.File}\t{m.Line}\t{m.Mutator}\t{m.Status}\t{string.Join(" ", m.KilledBy ?? [])}\n");
                 var n = Interlocked.Increment(ref count);
                 if (n % 50 == 0) io.Out.WriteLine($"fresh processes: {n} mutants judged");
             });
