@@ -39,6 +39,20 @@ public class SymbolsTests
     }
 
     [Fact]
+    public void An_ephemeral_port_binds_to_a_port_no_socket_of_the_case_holds()
+    {
+        // A golden file's concrete ports (sockets bound to a named port) are in use: a symbol must not take one.
+        var port = new Symbol("port:s", SymbolKind.EphemeralPort, 40000, 40002);
+        for (var seed = 0; seed < 20; seed++)
+        {
+            Assert.Equal(40001, Bindings.FromSeed(seed, [port], [40000, 40002])["port:s"]);
+            Assert.InRange(Bindings.FromSeed(seed, [port])["port:s"], 40000, 40002);
+        }
+        // With every port of the range in use there is nothing free: the lowest is taken.
+        Assert.Equal(40000, Bindings.FromSeed(5, [port], [40000, 40001, 40002])["port:s"]);
+    }
+
+    [Fact]
     public void An_ephemeral_port_is_one_symbol_per_socket_bound_within_the_local_range()
     {
         var host = HostConfig.Default with { LocalPortLow = 40000, LocalPortHigh = 40009 };
