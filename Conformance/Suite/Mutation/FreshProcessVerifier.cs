@@ -98,11 +98,14 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// <paramref name="id"/> switched on, only <paramref name="methods"/> if any, stopping at the first failure; a run
     /// past <paramref name="limit"/> is killed with its children. Stryker's coverage variables are not passed on.
     /// </summary>
+    private static int runs;
+
     public static FreshRun RunTests(string tests, string scratch, string id, IReadOnlyList<string> methods, TimeSpan limit)
     {
         Directory.CreateDirectory(scratch);
-        // Named apart per run: two workers may confirm kills with no mutant on at the same moment.
-        var run = $"{id}-{Guid.NewGuid():N}";
+        // Named apart per run (two workers may confirm kills with no mutant on at the same moment), and short: the
+        // tests' own scratch paths sit below TMPDIR.
+        var run = $"{id}-{Interlocked.Increment(ref runs)}";
         var file = Path.Combine(scratch, $"mutant-{run}");
         File.WriteAllBytes(file, BitConverter.GetBytes(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)));
         var start = new ProcessStartInfo(tests)

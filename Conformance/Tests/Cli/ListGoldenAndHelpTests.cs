@@ -31,6 +31,21 @@ public class ListGoldenAndHelpTests
         Assert.Contains("2 cases (1 malformed) naming 1 clauses", run.Out);
     }
 
+    [Theory]
+    [InlineData("list")]
+    [InlineData("check --target model")]
+    public void A_diagnostic_stays_one_line_however_long_its_path(string command)
+    {
+        // Deeper than the 160 columns a redirected stdout is given: the line must not wrap inside its path.
+        var deep = string.Join("/", Enumerable.Repeat("a-rather-long-folder-name", 8));
+        using var cases = new TempCases().With(deep + "/broken", TempCases.Malformed);
+        var run = CliHarness.Run(cases.Root, [.. command.Split(' '), "--cases", cases.Folder]);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var line = Path.Combine(cases.Folder, deep, "broken.case") + ":4:26: expected a port, found 'x'";
+        Assert.True(line.Length > 200, line);
+        Assert.Contains(line, run.Out.Split('\n').Select(l => l.Trim()));
+    }
+
     [Fact]
     public void Golden_reports_missing_files_then_accepts_then_matches()
     {

@@ -61,7 +61,7 @@ public static class CheckSummary
         {
             io.Out.WriteLine();
             io.Out.WriteLine($"{malformed.Length} malformed case file(s), not run:");
-            foreach (var diagnostic in malformed.SelectMany(c => c.Diagnostics)) io.Out.WriteLine("  " + diagnostic);
+            foreach (var diagnostic in malformed.SelectMany(c => c.Diagnostics)) io.Out.PlainLine("  " + diagnostic);
         }
         io.Out.WriteLine();
     }

@@ -68,6 +68,14 @@ public sealed record CliIo(IAnsiConsole Out, IAnsiConsole Error, bool Interactiv
     public void Fail(string message) => Error.WriteLine("udpconf: " + message);
 }
 
+public static class ConsoleLines
+{
+    /// <summary>Writes <paramref name="text"/> as one line, never wrapped at the console's width: a diagnostic
+    /// (file:line:column: problem) is read by grep and editors, and a long path must not break it in two (under a
+    /// 160-column redirected stdout, a case folder deep in a temporary folder did).</summary>
+    public static void PlainLine(this IAnsiConsole console, string text) => console.Profile.Out.Writer.WriteLine(text);
+}
+
 /// <summary>Output paths are checked before any case runs: a report that cannot be written must not cost a whole run.</summary>
 public static class OutputPaths
 {

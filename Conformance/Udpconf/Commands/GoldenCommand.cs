@@ -43,7 +43,7 @@ public sealed class GoldenCommand(CliIo io) : Command<GoldenSettings>
             io.Out.WriteLine($"accepted: {result.CaseId} ({result.Profile}) -> {io.Show(result.VerifiedPcap)}");
         var malformed = cases.Where(c => c.Case is null).ToArray();
         foreach (var diagnostic in malformed.SelectMany(c => c.Diagnostics))
-            io.Out.WriteLine($"malformed: {diagnostic}");
+            io.Out.PlainLine($"malformed: {diagnostic}");
         foreach (var orphan in GoldenFiles.Orphans(root, cases))
             io.Out.WriteLine($"orphan (no case makes it; not deleted): {orphan}");
 

@@ -32,7 +32,7 @@ public sealed class ListCommand(CliIo io) : Command<CaseFilterSettings>
         io.Out.Write(counts);
 
         var malformed = cases.Where(c => c.Case is null).ToArray();
-        foreach (var diagnostic in malformed.SelectMany(c => c.Diagnostics)) io.Out.WriteLine(diagnostic.ToString());
+        foreach (var diagnostic in malformed.SelectMany(c => c.Diagnostics)) io.Out.PlainLine(diagnostic.ToString());
         io.Out.WriteLine($"{cases.Count} cases ({malformed.Length} malformed) naming {counts.Rows.Count} clauses");
         return malformed.Length == 0 ? ExitCodes.Passed : ExitCodes.Failed;
     }

@@ -54,7 +54,7 @@ public sealed class PredictCommand(CliIo io) : Command<PredictSettings>
         if (file.Case is not { } @case)
         {
             io.Fail($"{file.Id} is malformed:");
-            foreach (var diagnostic in file.Diagnostics) io.Error.WriteLine("  " + diagnostic);
+            foreach (var diagnostic in file.Diagnostics) io.Error.PlainLine("  " + diagnostic);
             return ExitCodes.Failed;
         }
         var profile = Profile.Find(settings.Profile)!;
