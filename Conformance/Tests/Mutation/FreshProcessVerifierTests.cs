@@ -6,8 +6,9 @@ namespace Udpconf.Tests.Mutation;
 /// <summary>Stryker's verdicts are judged again, a fresh test process per mutant (<see cref="FreshProcessVerifier"/>).</summary>
 public sealed class FreshProcessVerifierTests
 {
+    // Each mutant in a file of its own, so that no kill hints the tests of another (Hints_are_the_files_killers).
     private static Mutant M(string id, string status, params string[] killedBy) =>
-        new("A.cs", 1, 1, "Equality mutation", "a < b", "a <= b", status, "x", Id: id, KilledBy: killedBy);
+        new($"F{id}.cs", 1, 1, "Equality mutation", "a < b", "a <= b", status, "x", Id: id, KilledBy: killedBy);
 
     [Fact]
     public void Each_verdict_is_the_fresh_processs_a_named_killer_is_tried_first_and_a_kill_counts_once_confirmed()
@@ -42,7 +43,7 @@ public sealed class FreshProcessVerifierTests
             M("9", "CompileError"), M("10", "Survived"), M("11", "Survived"),
         };
 
-        var judged = new FreshProcessVerifier(Run).Verify(mutants, ["A.cs"], workers: 2);
+        var judged = new FreshProcessVerifier(Run).Verify(mutants, mutants.Where(m => m.Id != "8").Select(m => m.File).ToArray(), workers: 2);
 
         Assert.Equal(["Killed", "Killed", "Survived", "Survived", "Survived", "RuntimeError", "Killed", "Survived", "CompileError", "Timeout", "Killed"],
             judged.Select(m => m.Status));
@@ -58,6 +59,49 @@ public sealed class FreshProcessVerifierTests
                 ("5", ""), ("5", ""), ("6", ""), ("7", ""),
             ],
             calls.OrderBy(c => c.Id, StringComparer.Ordinal).ThenBy(c => c.Methods, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_mutant_is_tried_first_with_the_tests_that_killed_most_mutants_of_its_file()
+    {
+        var calls = new List<(string Id, string Methods)>();
+        FreshRun Run(string id, IReadOnlyList<string> methods)
+        {
+            var names = string.Join(",", methods);
+            calls.Add((id, names));
+            return (id, names) switch
+            {
+                ("1", "") => new(FreshVerdict.Failed, ["T.A.K(x: 1)", "T.A.L"]),
+                ("2", "") => new(FreshVerdict.Failed, ["T.A.K(x: 2)"]),
+                ("3", "T.A.K,T.A.L") => new(FreshVerdict.Failed, ["T.A.L"]),
+                ("4", "T.A.K,T.A.L") => FreshRun.Of(FreshVerdict.TimedOut),
+                ("6", "T.A.K,T.A.L") => new(FreshVerdict.Failed, ["T.A.M"]),
+                ("-1", "T.A.M") => new(FreshVerdict.Failed, ["T.A.M"]),   // a flaky test
+                _ => FreshRun.Of(FreshVerdict.Passed),
+            };
+        }
+        var verifier = new FreshProcessVerifier(Run);
+        Mutant In(string file, string id) => M(id, "Survived") with { File = file };
+        // One at a time, so that each sees the kills before it. 1 and 2: no kill yet in A.cs, or the hint (T.A.K,
+        // T.A.L) passes; 3: killed by its hint; 4: a hint run that times out is the mutant's verdict; 5: in another
+        // file, no hint; 6: its hint run's kill is not confirmed (T.A.M fails with no mutant on), twice.
+        var judged = new[] { In("A.cs", "1"), In("A.cs", "2"), In("A.cs", "3"), In("A.cs", "4"), In("B.cs", "5"), In("A.cs", "6") }
+            .Select(m => verifier.Verify([m], ["A.cs", "B.cs"], workers: 1).Single()).ToArray();
+
+        Assert.Equal(["Killed", "Killed", "Killed", "Timeout", "Survived", "Survived"], judged.Select(m => m.Status));
+        Assert.Equal(["T.A.K", "T.A.L"], verifier.Hints(In("A.cs", "7")));
+        Assert.Empty(verifier.Hints(In("B.cs", "7")));
+        Assert.Equal(["T.A.X", "T.A.K", "T.A.L"], verifier.Hints(M("7", "Killed", "T.A.X(y: 1)") with { File = "A.cs" }));
+        Assert.Equal(
+            [
+                ("1", ""), ("-1", "T.A.K,T.A.L"),
+                ("2", "T.A.K,T.A.L"), ("2", ""), ("-1", "T.A.K"),
+                ("3", "T.A.K,T.A.L"), ("-1", "T.A.L"),
+                ("4", "T.A.K,T.A.L"),
+                ("5", ""),
+                ("6", "T.A.K,T.A.L"), ("-1", "T.A.M"), ("6", "T.A.K,T.A.L"), ("-1", "T.A.M"),
+            ],
+            calls);
     }
 
     [Fact]
