@@ -48,18 +48,64 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// <summary>The mutants with their status as fresh processes give it (Killed, Survived, Timeout, RuntimeError) and,
     /// for a kill, the tests that failed (KilledBy), for the compiled mutants of <paramref name="files"/> (tested or
     /// reported not covered: a shell project covers none); the others (ignored, not compiled) as they were.</summary>
-    public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant>? done = null)
+    /// <remarks><paramref name="earlier"/>: verdicts of a stopped run of the same code (<see cref="ReadVerdicts"/>), taken
+    /// for the mutants they name (same id, file, line and mutator) instead of judging them again; their kills hint
+    /// the rest.</remarks>
+    public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant>? done = null,
+        IReadOnlyList<Verdict>? earlier = null)
     {
         var result = mutants.ToArray();
+        var known = (earlier ?? []).GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         var todo = Enumerable.Range(0, result.Length)
             .Where(i => files.Contains(result[i].File) && result[i].Status is "Killed" or "Survived" or "Timeout" or "RuntimeError" or "NoCoverage" && result[i].Id.Length > 0)
             .ToArray();
-        Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
+        var fresh = new List<int>();
+        foreach (var i in todo)
+        {
+            var m = result[i];
+            if (known.TryGetValue(m.Id, out var v) && v.File == m.File && v.Line == m.Line && v.Mutator == m.Mutator)
+            {
+                result[i] = m with { Status = v.Status, KilledBy = v.KilledBy };
+                if (v.Status == "Killed") Count(m.File, Methods(v.KilledBy));
+                done?.Invoke(result[i]);
+            }
+            else fresh.Add(i);
+        }
+        Parallel.ForEach(fresh, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
         {
             result[i] = Judge(result[i]);
             done?.Invoke(result[i]);
         });
         return result;
+    }
+
+    /// <summary>One line of <c>verdicts.tsv</c>: a judged mutant.</summary>
+    public sealed record Verdict(string Id, string File, int Line, string Mutator, string Status, IReadOnlyList<string> KilledBy);
+
+    /// <summary>The header of <c>verdicts.tsv</c>; each line after it is <see cref="Line"/>.</summary>
+    public const string VerdictsHeader = "id\tfile\tline\tmutator\tstatus\tkilled by";
+
+    /// <summary>A judged mutant as a line of <c>verdicts.tsv</c> (the killers a column each).</summary>
+    public static string Line(Mutant m) =>
+        string.Join("\t", new[] { m.Id, m.File, m.Line.ToString(System.Globalization.CultureInfo.InvariantCulture), m.Mutator, m.Status }.Concat(m.KilledBy ?? []));
+
+    /// <summary>The verdicts of a <c>verdicts.tsv</c>; lines that are not verdicts (the header, a line cut short when
+    /// the run was stopped) are left out. Killers in one column separated by spaces (the first format) are split
+    /// before each qualified name.</summary>
+    public static IReadOnlyList<Verdict> ReadVerdicts(IEnumerable<string> lines)
+    {
+        var verdicts = new List<Verdict>();
+        foreach (var line in lines)
+        {
+            var f = line.Split('\t');
+            if (f.Length < 5 || !int.TryParse(f[2], System.Globalization.CultureInfo.InvariantCulture, out var number) || f[4] is not ("Killed" or "Survived" or "Timeout" or "RuntimeError"))
+                continue;
+            var killers = f.Length == 6
+                ? System.Text.RegularExpressions.Regex.Split(f[5], @" (?=[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(| |$))").Where(k => k.Length > 0).ToArray()
+                : f.Skip(5).ToArray();
+            verdicts.Add(new Verdict(f[0], f[1], number, f[3], f[4], killers));
+        }
+        return verdicts;
     }
 
     /// <summary>How many of a file's killers a mutant of that file is tried with first.</summary>
@@ -78,6 +124,12 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             ? counts.ToArray().OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key).Take(HintCount)
             : [];
         return named.Concat(file).Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    private void Count(string file, IEnumerable<string> methods)
+    {
+        var counts = killers.GetOrAdd(file, _ => new(StringComparer.Ordinal));
+        foreach (var method in methods) counts.AddOrUpdate(method, 1, (_, n) => n + 1);
     }
 
     private Mutant Judge(Mutant mutant)
@@ -99,8 +151,7 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             var failed = Methods(fresh.Failed);
             if (run(NoMutant, failed).Verdict == FreshVerdict.Passed)
             {
-                var counts = killers.GetOrAdd(mutant.File, _ => new(StringComparer.Ordinal));
-                foreach (var method in failed) counts.AddOrUpdate(method, 1, (_, n) => n + 1);
+                Count(mutant.File, failed);
                 return mutant with { Status = "Killed", KilledBy = fresh.Failed };
             }
         }

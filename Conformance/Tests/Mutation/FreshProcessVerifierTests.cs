@@ -105,6 +105,44 @@ public sealed class FreshProcessVerifierTests
     }
 
     [Fact]
+    public void A_resumed_run_takes_the_earlier_verdicts_of_the_same_mutants_and_their_kills_hint_the_rest()
+    {
+        var calls = new List<(string Id, string Methods)>();
+        FreshRun Run(string id, IReadOnlyList<string> methods)
+        {
+            calls.Add((id, string.Join(",", methods)));
+            return id == "3" && methods.Count > 0 ? new(FreshVerdict.Failed, ["T.A.K"]) : FreshRun.Of(FreshVerdict.Passed);
+        }
+        var killed = M("1", "Survived") with { File = "A.cs", Line = 4, Status = "Killed", KilledBy = ["T.A.K(x: 1)", "T.A.L"] };
+        var log = new[]
+        {
+            FreshProcessVerifier.VerdictsHeader,
+            FreshProcessVerifier.Line(killed),
+            "2\tA.cs\t5\tEquality mutation\tSurvived",
+            "7\tA.cs\t9\tEquality mutation\tSurvived",            // the same id on another line: another mutant
+            "4\tA.cs\t6\tEqua",                                    // cut short when the run was stopped
+            "5\tA.cs\t7\tEquality mutation\tKilled\tN.C.M(a: \"b c\") N.C.Other N.C.M(a: \"d\")",   // the first format
+        };
+        var earlier = FreshProcessVerifier.ReadVerdicts(log);
+        Assert.Equal(["1", "2", "7", "5"], earlier.Select(v => v.Id));
+        Assert.Equal(["T.A.K(x: 1)", "T.A.L"], earlier[0].KilledBy);
+        Assert.Equal(["N.C.M(a: \"b c\")", "N.C.Other", "N.C.M(a: \"d\")"], earlier[3].KilledBy);
+
+        var mutants = new[]
+        {
+            M("1", "NoCoverage") with { File = "A.cs", Line = 4 }, M("2", "NoCoverage") with { File = "A.cs", Line = 5 },
+            M("3", "NoCoverage") with { File = "A.cs", Line = 8 }, M("7", "NoCoverage") with { File = "A.cs", Line = 10 },
+        };
+        var judged = new FreshProcessVerifier(Run).Verify(mutants, ["A.cs"], workers: 1, earlier: earlier);
+
+        Assert.Equal(["Killed", "Survived", "Killed", "Survived"], judged.Select(m => m.Status));
+        Assert.Equal(["T.A.K(x: 1)", "T.A.L"], judged[0].KilledBy!);
+        // Only 3 and 7 ran; 3 was tried first with the earlier run's killers of its file.
+        Assert.Equal([("-1", "T.A.K"), ("3", "T.A.K,T.A.L"), ("7", ""), ("7", "T.A.K,T.A.L")],
+            calls.OrderBy(c => c.Id, StringComparer.Ordinal).ThenBy(c => c.Methods, StringComparer.Ordinal));
+    }
+
+    [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void A_test_process_gets_the_mutant_id_and_the_methods_and_its_exit_is_the_verdict()
     {

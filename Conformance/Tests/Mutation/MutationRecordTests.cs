@@ -299,6 +299,7 @@ public sealed class MutationRecordTests
     [InlineData("--report", "/nonexistent/report.json", "no Stryker report at")]
     [InlineData("--concurrency", "0", "--concurrency 0: expected 1 to 16 test hosts")]
     [InlineData("--concurrency", "17", "--concurrency 17: expected 1 to 16 test hosts")]
+    [InlineData("--resume", "/nonexistent/verdicts.tsv", "--resume /nonexistent/verdicts.tsv: no such file")]
     public void Mutate_refuses_what_it_cannot_measure_with_exit_2_and_the_reason(string option, string value, string reason)
     {
         using var checkout = Checkout();

@@ -45,6 +45,10 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         [Description("Test hosts run at once (1 to 16; default: the stryker-config's 1). A mutant's tests mostly keep one core busy, so 2 on this 2-core machine nearly halves a run that has the machine to itself.")]
         public int? Concurrency { get; set; }
 
+        [CommandOption("--resume <TSV>")]
+        [Description("Take the verdicts of a stopped run (its fresh/verdicts.tsv) for the same mutants (id, file, line and mutator alike) instead of judging them again. Only for a run of the same code.")]
+        public string? Resume { get; set; }
+
         [CommandOption("--out <DIR>")]
         [Description("Where Stryker writes its logs and HTML/JSON reports. Default: TestResults/mutation.")]
         public string? Out { get; set; }
@@ -83,6 +87,11 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         if (settings.Concurrency is < 1 or > 16)
         {
             io.Fail($"--concurrency {settings.Concurrency}: expected 1 to 16 test hosts");
+            return ExitCodes.Usage;
+        }
+        if (settings.Resume is { } resumed && !File.Exists(io.FullPath(resumed)))
+        {
+            io.Fail($"--resume {resumed}: no such file (a stopped run's verdicts are in its fresh/verdicts.tsv)");
             return ExitCodes.Usage;
         }
         var all = MutationRecord.ModelFiles(root);
@@ -161,7 +170,9 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             }
             var started = Stopwatch.StartNew();
             var scratch = Path.Combine(output, "fresh");
+            // A run past five times the baseline's time (at least a minute) is a timeout: a mutant that loops.
             var limit = TimeSpan.FromMinutes(5);
+            var timed = Stopwatch.StartNew();
             // With no mutant on, every test must pass: else every mutant would look killed.
             foreach (var program in programs)
                 if (FreshProcessVerifier.RunTests(program, scratch, FreshProcessVerifier.NoMutant, [], limit) is { Verdict: not FreshVerdict.Passed } baseline)
@@ -171,6 +182,14 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
                             "; the tests must pass before mutants are judged");
                     return ExitCodes.Usage;
                 }
+            limit = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(1).Ticks, timed.Elapsed.Ticks * 5));
+            io.Out.WriteLine($"baseline with no mutant on: {timed.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s; a mutant's run past {limit.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s is a timeout");
+            IReadOnlyList<FreshProcessVerifier.Verdict> earlier = [];
+            if (settings.Resume is { } resume)
+            {
+                earlier = FreshProcessVerifier.ReadVerdicts(File.ReadLines(io.FullPath(resume)));
+                io.Out.WriteLine($"resuming: {earlier.Count} verdict(s) from {io.Show(io.FullPath(resume))}");
+            }
             FreshRun Judge(string id, IReadOnlyList<string> methods)
             {
                 var fresh = FreshRun.Of(FreshVerdict.Passed);
@@ -189,14 +208,14 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             var count = 0;
             // Each verdict as it comes, with the tests that killed it: what to read when a kill looks unlikely.
             var log = Path.Combine(scratch, "verdicts.tsv");
-            File.WriteAllText(log, "id\tfile\tline\tmutator\tstatus\tkilled by\n");
+            File.WriteAllText(log, FreshProcessVerifier.VerdictsHeader + "\n");
             var logGate = new Lock();
             mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, m =>
             {
-                lock (logGate) File.AppendAllText(log, $"{m.Id}\t{m.File}\t{m.Line}\t{m.Mutator}\t{m.Status}\t{string.Join(" ", m.KilledBy ?? [])}\n");
+                lock (logGate) File.AppendAllText(log, FreshProcessVerifier.Line(m) + "\n");
                 var n = Interlocked.Increment(ref count);
                 if (n % 50 == 0) io.Out.WriteLine($"fresh processes: {n} mutants judged");
-            });
+            }, earlier);
             if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
             var changes = before.Zip(mutants).Where(p => p.First.Status != p.Second.Status)
                 .GroupBy(p => $"{p.First.Status} -> {p.Second.Status}").OrderBy(g => g.Key, StringComparer.Ordinal)
