@@ -169,13 +169,14 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// <summary>How xunit.v3's runner ends the line naming a failed test.</summary>
     private const string FailMark = " [FAIL]";
 
+    /// <summary>Runs started so far, to name each run's files apart.</summary>
+    private static int runs;
+
     /// <summary>
     /// Runs the xunit.v3 test program <paramref name="tests"/> (built against the mutated model) with mutant
     /// <paramref name="id"/> switched on, only <paramref name="methods"/> if any, stopping at the first failure; a run
     /// past <paramref name="limit"/> is killed with its children. Stryker's coverage variables are not passed on.
     /// </summary>
-    private static int runs;
-
     public static FreshRun RunTests(string tests, string scratch, string id, IReadOnlyList<string> methods, TimeSpan limit)
     {
         Directory.CreateDirectory(scratch);

@@ -172,7 +172,6 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             var scratch = Path.Combine(output, "fresh");
             // A run past five times the baseline's time (at least a minute) is a timeout: a mutant that loops.
             var limit = TimeSpan.FromMinutes(5);
-            var timed = Stopwatch.StartNew();
             // With no mutant on, every test must pass: else every mutant would look killed.
             foreach (var program in programs)
                 if (FreshProcessVerifier.RunTests(program, scratch, FreshProcessVerifier.NoMutant, [], limit) is { Verdict: not FreshVerdict.Passed } baseline)
@@ -182,8 +181,9 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
                             "; the tests must pass before mutants are judged");
                     return ExitCodes.Usage;
                 }
-            limit = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(1).Ticks, timed.Elapsed.Ticks * 5));
-            io.Out.WriteLine($"baseline with no mutant on: {timed.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s; a mutant's run past {limit.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s is a timeout");
+            var baselineTime = started.Elapsed;
+            limit = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(1).Ticks, baselineTime.Ticks * 5));
+            io.Out.WriteLine($"baseline with no mutant on: {baselineTime.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s; a mutant's run past {limit.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s is a timeout");
             IReadOnlyList<FreshProcessVerifier.Verdict> earlier = [];
             if (settings.Resume is { } resume)
             {
