@@ -91,6 +91,8 @@ public abstract class InetSock : FileObject
     public bool NoCheck { get; set; }
     public bool DontRoute { get; set; }
     public int SendBuffer { get; set; }
+    /// <summary>IP_RECVERR. The queue itself is not kept here: the model reads it after every operation, as an
+    /// application under test does, so an entry lives only in its operation's outcome (<see cref="Call.QueueError"/>).</summary>
     public bool RecvErr { get; set; }
     /// <summary>SO_ZEROCOPY (SOCK_ZEROCOPY): MSG_ZEROCOPY is followed (current kernels, <see cref="Profile.Zerocopy"/>).</summary>
     public bool Zerocopy { get; set; }
@@ -98,8 +100,6 @@ public abstract class InetSock : FileObject
     public uint ZerocopyKey { get; set; }
 
     public Cork Cork { get; } = new();
-
-    public List<ErrorQueueEntry> ErrorQueue { get; } = [];
 }
 
 /// <summary>A socket the model stopped following: the clause where it happened and why.</summary>

@@ -100,7 +100,6 @@ public static class IpAppendData
             {
                 var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local,
                     profile.LocalErrorInfoLessOptions ? mtu - optionsLength : mtu, profile.SharedCorkFlow ? cork.FlowDestination : rt.Destination, sock.PeerPort);
-                sock.ErrorQueue.Add(entry);
                 call.QueueError(entry);
             }
             return Stop.Fail(Errno.EMSGSIZE, ClauseId.EmsgsizeTotal);

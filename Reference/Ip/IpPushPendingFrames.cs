@@ -213,11 +213,9 @@ public static class IpPushPendingFrames
         // which so never hears of it (found by the differential machine on the live kernel).
         if (boundElsewhere) return false;
         if (sock.Connected && (sock.PeerAddress != destination || sock.PeerPort != port)) return false;
-        if (sock.PmtuMode == SocketOption.PmtuDont) return true;
         if (sock.RecvErr)
         {
             var entry = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, mtu, destination, port);
-            sock.ErrorQueue.Add(entry);
             call.QueueError(entry);
             // sk_err too, until the entry is read at the end of the operation (Model.Run).
             sock.Error = Errno.EMSGSIZE;

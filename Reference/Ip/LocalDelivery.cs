@@ -80,7 +80,6 @@ public static class LocalDelivery
             // spec: local_delivery.recverr — ip_icmp_error queues it and sk_err is set too, pending until the entry is
             // read at the end of the operation (Model.Run).
             var entry = new ErrorQueueEntry(Errno.ECONNREFUSED, ErrorOrigin.Icmp, 0, destination, port);
-            sock.ErrorQueue.Add(entry);
             call.QueueError(entry);
             call.Pass(ClauseId.LocalRecvErr);
             sock.Error = Errno.ECONNREFUSED;

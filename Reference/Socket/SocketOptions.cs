@@ -169,7 +169,6 @@ public static class SocketOptions
                 break;
             case IpRecvErr:
                 sock.RecvErr = value != 0;
-                if (!sock.RecvErr) sock.ErrorQueue.Clear();
                 break;
             case IpMulticastTtl:
                 if (op.OptLen < 1) return call.Fail(Errno.EINVAL, ClauseId.SetSockOpt);
