@@ -121,6 +121,11 @@ public static class IpAppendData
             var count = length - transhdrlen;
             if (!data.IsReadable(0, count)) return Unwind(call, profile, cork, length, Errno.EFAULT, ClauseId.AppendEfault);
             var skb = cork.Queue.LastOrDefault();
+            // A datagram over the MTU appended behind a buffer the normal path made (a short piece with MSG_MORE, then a
+            // long one): ip_ufo_append_data adds to that buffer without setting it up for UFO, the memory corruption
+            // fixed in 3.12 as CVE-2013-4470 ("do skb ufo init for peeked non ufo skb as well"). Not modeled.
+            if (skb is { Ufo: false })
+                return Stop.Unmodeled(ClauseId.Ufo, "a datagram over the MTU appended by UFO behind a buffer of the normal path (CVE-2013-4470) is not modeled");
             if (skb is null)
             {
                 skb = new Skb { Length = fragheaderlen + transhdrlen, HardwareChecksum = true, Ufo = true, TrueSize = TrueSize(profile, fragheaderlen + transhdrlen + 20) };
@@ -135,6 +140,12 @@ public static class IpAppendData
 
         // spec: ip_append_data.fragment_layout
         var current = cork.Queue.LastOrDefault();
+        // The other order, a piece the normal path appends behind a UFO buffer (a datagram over the MTU sent with
+        // MSG_MORE, then a shorter one): 2.6 finds copy = maxfraglen - skb->len below 0 and takes fraggap, the UFO
+        // buffer's length past maxfraglen, out of its page fragments into a new buffer (L882-885), where the notes give
+        // up; later kernels hand such a piece to UFO too (for IPv6, CVE-2013-4387). Not modeled either.
+        if (current is { Ufo: true })
+            return Stop.Unmodeled(ClauseId.Ufo, "a piece appended by the normal path behind a UFO buffer is not modeled");
         while (length > 0)
         {
             var copy = current is null ? 0 : mtu - current.Length;
