@@ -50,9 +50,11 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// reported not covered: a shell project covers none); the others (ignored, not compiled) as they were.</summary>
     /// <remarks><paramref name="earlier"/>: verdicts of a stopped run of the same code (<see cref="ReadVerdicts"/>), taken
     /// for the mutants they name (same id, file, line and mutator) instead of judging them again; their kills hint
-    /// the rest.</remarks>
+    /// the rest. <paramref name="cancellation"/>: a stopped run (Ctrl-C, SIGTERM) judges no more mutants, and a verdict
+    /// reached after the stop (its process killed by it) is neither reported to <paramref name="done"/> nor kept: it
+    /// would read as a crash, and a run taken up with <c>--resume</c> would take it for the mutant's.</remarks>
     public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant>? done = null,
-        IReadOnlyList<Verdict>? earlier = null)
+        IReadOnlyList<Verdict>? earlier = null, CancellationToken cancellation = default)
     {
         var result = mutants.ToArray();
         var known = (earlier ?? []).GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
@@ -71,10 +73,17 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             }
             else fresh.Add(i);
         }
-        Parallel.ForEach(fresh, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
+        Parallel.ForEach(fresh, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, (i, loop) =>
         {
-            result[i] = Judge(result[i]);
-            done?.Invoke(result[i]);
+            if (cancellation.IsCancellationRequested)
+            {
+                loop.Stop();
+                return;
+            }
+            var judged = Judge(result[i]);
+            if (cancellation.IsCancellationRequested) return;
+            result[i] = judged;
+            done?.Invoke(judged);
         });
         return result;
     }
@@ -175,9 +184,12 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// <summary>
     /// Runs the xunit.v3 test program <paramref name="tests"/> (built against the mutated model) with mutant
     /// <paramref name="id"/> switched on, only <paramref name="methods"/> if any, stopping at the first failure; a run
-    /// past <paramref name="limit"/> is killed with its children. Stryker's coverage variables are not passed on.
+    /// past <paramref name="limit"/> is killed with its children, and so is one running when <paramref name="cancellation"/>
+    /// is signalled (its verdict is then a crash, which <see cref="Verify"/> drops). Stryker's coverage variables are
+    /// not passed on.
     /// </summary>
-    public static FreshRun RunTests(string tests, string scratch, string id, IReadOnlyList<string> methods, TimeSpan limit)
+    public static FreshRun RunTests(string tests, string scratch, string id, IReadOnlyList<string> methods, TimeSpan limit,
+        CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(scratch);
         // Named apart per run (two workers may confirm kills with no mutant on at the same moment), and short: the
@@ -208,6 +220,17 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         try
         {
             using var process = Process.Start(start)!;
+            using var stop = cancellation.Register(() =>
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // It had exited.
+                }
+            });
             // The runner's exit code counts failed tests (cancelled ones too, under -stopOnFail), so a crash is told
             // apart by the summary the runner prints last, which a crashed process never reaches.
             var summarized = false;

@@ -43,7 +43,7 @@ public sealed class FreshProcessVerifierTests
             M("9", "CompileError"), M("10", "Survived"), M("11", "Survived"),
         };
 
-        var judged = new FreshProcessVerifier(Run).Verify(mutants, mutants.Where(m => m.Id != "8").Select(m => m.File).ToArray(), workers: 2);
+        var judged = new FreshProcessVerifier(Run).Verify(mutants, mutants.Where(m => m.Id != "8").Select(m => m.File).ToArray(), workers: 2, cancellation: TestContext.Current.CancellationToken);
 
         Assert.Equal(["Killed", "Killed", "Survived", "Survived", "Survived", "RuntimeError", "Killed", "Survived", "CompileError", "Timeout", "Killed"],
             judged.Select(m => m.Status));
@@ -86,7 +86,7 @@ public sealed class FreshProcessVerifierTests
         // T.A.L) passes; 3: killed by its hint; 4: a hint run that times out is the mutant's verdict; 5: in another
         // file, no hint; 6: its hint run's kill is not confirmed (T.A.M fails with no mutant on), twice.
         var judged = new[] { In("A.cs", "1"), In("A.cs", "2"), In("A.cs", "3"), In("A.cs", "4"), In("B.cs", "5"), In("A.cs", "6") }
-            .Select(m => verifier.Verify([m], ["A.cs", "B.cs"], workers: 1).Single()).ToArray();
+            .Select(m => verifier.Verify([m], ["A.cs", "B.cs"], workers: 1, cancellation: TestContext.Current.CancellationToken).Single()).ToArray();
 
         Assert.Equal(["Killed", "Killed", "Killed", "Timeout", "Survived", "Survived"], judged.Select(m => m.Status));
         Assert.Equal(["T.A.K", "T.A.L"], verifier.Hints(In("A.cs", "7")));
@@ -133,13 +133,54 @@ public sealed class FreshProcessVerifierTests
             M("1", "NoCoverage") with { File = "A.cs", Line = 4 }, M("2", "NoCoverage") with { File = "A.cs", Line = 5 },
             M("3", "NoCoverage") with { File = "A.cs", Line = 8 }, M("7", "NoCoverage") with { File = "A.cs", Line = 10 },
         };
-        var judged = new FreshProcessVerifier(Run).Verify(mutants, ["A.cs"], workers: 1, earlier: earlier);
+        var judged = new FreshProcessVerifier(Run).Verify(mutants, ["A.cs"], workers: 1, earlier: earlier, cancellation: TestContext.Current.CancellationToken);
 
         Assert.Equal(["Killed", "Survived", "Killed", "Survived"], judged.Select(m => m.Status));
         Assert.Equal(["T.A.K(x: 1)", "T.A.L"], judged[0].KilledBy!);
         // Only 3 and 7 ran; 3 was tried first with the earlier run's killers of its file.
         Assert.Equal([("-1", "T.A.K"), ("3", "T.A.K,T.A.L"), ("7", ""), ("7", "T.A.K,T.A.L")],
             calls.OrderBy(c => c.Id, StringComparer.Ordinal).ThenBy(c => c.Methods, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_stopped_run_judges_no_more_and_keeps_no_verdict_its_stop_cut_short()
+    {
+        // Stopped while mutant 2 is judged: its process, killed by the stop, reads as a crash. Neither that nor
+        // anything after it may be logged: a run taken up with --resume would take a crash for the mutant's verdict.
+        using var stop = new CancellationTokenSource();
+        var calls = new List<string>();
+        FreshRun Run(string id, IReadOnlyList<string> methods)
+        {
+            calls.Add(id);
+            if (id != "2") return FreshRun.Of(FreshVerdict.Passed);
+            stop.Cancel();
+            return FreshRun.Of(FreshVerdict.Crashed);
+        }
+        var mutants = new[] { M("1", "Survived"), M("2", "Survived"), M("3", "Survived") };
+        var logged = new List<Mutant>();
+        var judged = new FreshProcessVerifier(Run).Verify(mutants, mutants.Select(m => m.File).ToArray(), workers: 1, logged.Add,
+            cancellation: stop.Token);
+        Assert.Equal(["1"], logged.Select(m => m.Id));
+        Assert.Equal(["1", "2"], calls);
+        Assert.Equal(["Survived", "Survived", "Survived"], judged.Select(m => m.Status));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void A_stopped_run_kills_the_test_process_it_waits_for()
+    {
+        var dir = TempFolders.Create("udpconf-fresh-stop-").FullName;
+        var tests = Path.Combine(dir, "Conformance.Tests");
+        File.WriteAllText(tests, "#!/bin/sh\nsleep 60 &\necho $! > \"$(dirname \"$0\")/child\"\nwait\necho \"=== TEST EXECUTION SUMMARY ===\"\n");
+        File.SetUnixFileMode(tests, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var verdict = FreshProcessVerifier.RunTests(tests, Path.Combine(dir, "scratch"), "4", [], TimeSpan.FromSeconds(60), stop.Token).Verdict;
+        Assert.Equal(FreshVerdict.Crashed, verdict);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"the stop took {watch.Elapsed}");
+        var child = int.Parse(File.ReadAllText(Path.Combine(dir, "child")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z ", StringComparison.Ordinal),
+            $"the test process's child {child} outlived the stop");
     }
 
     [Fact]
@@ -163,7 +204,7 @@ public sealed class FreshProcessVerifierTests
         File.SetUnixFileMode(tests, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var scratch = Path.Combine(dir, "scratch");
         FreshRun Run(string id, params string[] methods) =>
-            FreshProcessVerifier.RunTests(tests, scratch, id, methods, TimeSpan.FromSeconds(id == "9" ? 1 : 60));
+            FreshProcessVerifier.RunTests(tests, scratch, id, methods, TimeSpan.FromSeconds(id == "9" ? 1 : 60), cancellation: TestContext.Current.CancellationToken);
 
         Assert.Equal(FreshVerdict.Passed, Run("5", "T.A.One", "T.B.Two").Verdict);
         Assert.Equal("-stopOnFail -noLogo -noColor -method T.A.One -method T.B.Two", File.ReadAllText(Path.Combine(dir, "args-5")).Trim());

@@ -198,7 +198,7 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
                     if (cancellation.IsCancellationRequested) return FreshRun.Of(FreshVerdict.Crashed);
                     // A named killer is a test of the first program.
                     if (methods.Count > 0 && program != programs[0]) break;
-                    fresh = FreshProcessVerifier.RunTests(program, scratch, id, methods, limit);
+                    fresh = FreshProcessVerifier.RunTests(program, scratch, id, methods, limit, cancellation);
                     if (fresh.Verdict != FreshVerdict.Passed) break;
                 }
                 return fresh;
@@ -215,8 +215,12 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
                 lock (logGate) File.AppendAllText(log, FreshProcessVerifier.Line(m) + "\n");
                 var n = Interlocked.Increment(ref count);
                 if (n % 50 == 0) io.Out.WriteLine($"fresh processes: {n} mutants judged");
-            }, earlier);
-            if (cancellation.IsCancellationRequested) return ExitCodes.Interrupted;
+            }, earlier, cancellation);
+            if (cancellation.IsCancellationRequested)
+            {
+                io.Out.WriteLine($"interrupted: {count} verdict(s) in {io.Show(log)}; take the run up with --resume {io.Show(log)} in a fresh clone");
+                return ExitCodes.Interrupted;
+            }
             var changes = before.Zip(mutants).Where(p => p.First.Status != p.Second.Status)
                 .GroupBy(p => $"{p.First.Status} -> {p.Second.Status}").OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{g.Count()} {g.Key}").ToArray();
