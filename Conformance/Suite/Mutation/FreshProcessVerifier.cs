@@ -48,16 +48,21 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// <summary>The mutants with their status as fresh processes give it (Killed, Survived, Timeout, RuntimeError) and,
     /// for a kill, the tests that failed (KilledBy), for the compiled mutants of <paramref name="files"/> (tested or
     /// reported not covered: a shell project covers none); the others (ignored, not compiled) as they were.</summary>
-    /// <remarks><paramref name="earlier"/>: verdicts of a stopped run of the same code (<see cref="ReadVerdicts"/>), taken
-    /// for the mutants they name (same id, file, line and mutator) instead of judging them again; their kills hint
-    /// the rest. <paramref name="cancellation"/>: a stopped run (Ctrl-C, SIGTERM) judges no more mutants, and a verdict
+    /// <remarks><paramref name="earlier"/>: verdicts of a stopped run (<see cref="ReadVerdicts"/>), taken for the mutants
+    /// they name instead of judging them again; their kills hint the rest. A verdict logged with its file's code hash
+    /// (<paramref name="codes"/>, <see cref="MutationRecord.Hash"/>) names its mutant by place: the same code, line,
+    /// column, mutator and replacement, whatever id Stryker gave it this time (ids move when another file's mutants
+    /// change). One of the first format names it by id, file, line and mutator (a stopped run of the same code). <paramref name="cancellation"/>: a stopped run (Ctrl-C, SIGTERM) judges no more mutants, and a verdict
     /// reached after the stop (its process killed by it) is neither reported to <paramref name="done"/> nor kept: it
     /// would read as a crash, and a run taken up with <c>--resume</c> would take it for the mutant's.</remarks>
     public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant>? done = null,
-        IReadOnlyList<Verdict>? earlier = null, CancellationToken cancellation = default)
+        IReadOnlyList<Verdict>? earlier = null, CancellationToken cancellation = default, IReadOnlyDictionary<string, string>? codes = null)
     {
         var result = mutants.ToArray();
-        var known = (earlier ?? []).GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        var known = (earlier ?? []).Where(v => v.Code is null).GroupBy(v => v.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        var placed = (earlier ?? []).Where(v => v.Code is not null).GroupBy(v => v.Place, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         var todo = Enumerable.Range(0, result.Length)
             .Where(i => files.Contains(result[i].File) && result[i].Status is "Killed" or "Survived" or "Timeout" or "RuntimeError" or "NoCoverage" && result[i].Id.Length > 0)
             .ToArray();
@@ -65,7 +70,8 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         foreach (var i in todo)
         {
             var m = result[i];
-            if (known.TryGetValue(m.Id, out var v) && v.File == m.File && v.Line == m.Line && v.Mutator == m.Mutator)
+            if ((codes is not null && codes.TryGetValue(m.File, out var code) && placed.TryGetValue(Place(m, code), out var v)) ||
+                (known.TryGetValue(m.Id, out v) && v.File == m.File && v.Line == m.Line && v.Mutator == m.Mutator))
             {
                 result[i] = m with { Status = v.Status, KilledBy = v.KilledBy };
                 if (v.Status == "Killed") Count(m.File, Methods(v.KilledBy));
@@ -88,26 +94,58 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         return result;
     }
 
-    /// <summary>One line of <c>verdicts.tsv</c>: a judged mutant.</summary>
-    public sealed record Verdict(string Id, string File, int Line, string Mutator, string Status, IReadOnlyList<string> KilledBy);
+    /// <summary>One line of <c>verdicts.tsv</c>: a judged mutant. <paramref name="Code"/> (its file's code hash),
+    /// <paramref name="Column"/> and <paramref name="Replacement"/> are null in a line of the first format.</summary>
+    public sealed record Verdict(string Id, string File, int Line, string Mutator, string Status, IReadOnlyList<string> KilledBy,
+        string? Code = null, int Column = 0, string? Replacement = null)
+    {
+        /// <summary>Where the mutant sits in which code: what names it across runs.</summary>
+        public string Place => Join(File, Code ?? "", Line, Column, Mutator, Replacement ?? "");
+    }
+
+    private static string Place(Mutant m, string code) => Join(m.File, code, m.Line, m.Column, m.Mutator, m.Replacement);
+
+    private static string Join(string file, string code, int line, int column, string mutator, string replacement) =>
+        string.Join("\u0001", file, code, line.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            column.ToString(System.Globalization.CultureInfo.InvariantCulture), mutator, replacement);
 
     /// <summary>The header of <c>verdicts.tsv</c>; each line after it is <see cref="Line"/>.</summary>
-    public const string VerdictsHeader = "id\tfile\tline\tmutator\tstatus\tkilled by";
+    public const string VerdictsHeader = "id\tfile\tcode\tline\tcolumn\tmutator\treplacement\tstatus\tkilled by";
 
-    /// <summary>A judged mutant as a line of <c>verdicts.tsv</c> (the killers a column each).</summary>
-    public static string Line(Mutant m) =>
-        string.Join("\t", new[] { m.Id, m.File, m.Line.ToString(System.Globalization.CultureInfo.InvariantCulture), m.Mutator, m.Status }.Concat(m.KilledBy ?? []));
+    /// <summary>A judged mutant as a line of <c>verdicts.tsv</c>, with its file's code hash <paramref name="code"/>
+    /// (the replacement escaped: backslash, tab, line feed, carriage return; the killers a column each).</summary>
+    public static string Line(Mutant m, string code) =>
+        string.Join("\t", new[]
+        {
+            m.Id, m.File, code, m.Line.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            m.Column.ToString(System.Globalization.CultureInfo.InvariantCulture), m.Mutator, Escape(m.Replacement), m.Status,
+        }.Concat(m.KilledBy ?? []));
+
+    private static string Escape(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
+
+    private static string Unescape(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"\\[\\tnr]", e => e.Value[1] switch { 't' => "\t", 'n' => "\n", 'r' => "\r", _ => "\\" });
+
+    private static bool IsStatus(string text) => text is "Killed" or "Survived" or "Timeout" or "RuntimeError";
 
     /// <summary>The verdicts of a <c>verdicts.tsv</c>; lines that are not verdicts (the header, a line cut short when
-    /// the run was stopped) are left out. Killers in one column separated by spaces (the first format) are split
-    /// before each qualified name.</summary>
+    /// the run was stopped) are left out. The first format (id, file, line, mutator, status, killers) is read too; its
+    /// killers, in one column separated by spaces at first, are split before each qualified name.</summary>
     public static IReadOnlyList<Verdict> ReadVerdicts(IEnumerable<string> lines)
     {
         var verdicts = new List<Verdict>();
         foreach (var line in lines)
         {
             var f = line.Split('\t');
-            if (f.Length < 5 || !int.TryParse(f[2], System.Globalization.CultureInfo.InvariantCulture, out var number) || f[4] is not ("Killed" or "Survived" or "Timeout" or "RuntimeError"))
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            if (f.Length >= 8 && IsStatus(f[7]) && int.TryParse(f[3], invariant, out var at) && int.TryParse(f[4], invariant, out var column))
+            {
+                verdicts.Add(new Verdict(f[0], f[1], at, f[5], f[7], f.Skip(8).ToArray(), f[2], column, Unescape(f[6])));
+                continue;
+            }
+            if (f.Length < 5 || !int.TryParse(f[2], invariant, out var number) || !IsStatus(f[4]))
                 continue;
             var killers = f.Length == 6
                 ? System.Text.RegularExpressions.Regex.Split(f[5], @" (?=[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(| |$))").Where(k => k.Length > 0).ToArray()

@@ -113,11 +113,10 @@ public sealed class FreshProcessVerifierTests
             calls.Add((id, string.Join(",", methods)));
             return id == "3" && methods.Count > 0 ? new(FreshVerdict.Failed, ["T.A.K"]) : FreshRun.Of(FreshVerdict.Passed);
         }
-        var killed = M("1", "Survived") with { File = "A.cs", Line = 4, Status = "Killed", KilledBy = ["T.A.K(x: 1)", "T.A.L"] };
         var log = new[]
         {
             FreshProcessVerifier.VerdictsHeader,
-            FreshProcessVerifier.Line(killed),
+            "1\tA.cs\t4\tEquality mutation\tKilled\tT.A.K(x: 1)\tT.A.L",
             "2\tA.cs\t5\tEquality mutation\tSurvived",
             "7\tA.cs\t9\tEquality mutation\tSurvived",            // the same id on another line: another mutant
             "4\tA.cs\t6\tEqua",                                    // cut short when the run was stopped
@@ -140,6 +139,43 @@ public sealed class FreshProcessVerifierTests
         // Only 3 and 7 ran; 3 was tried first with the earlier run's killers of its file.
         Assert.Equal([("-1", "T.A.K"), ("3", "T.A.K,T.A.L"), ("7", ""), ("7", "T.A.K,T.A.L")],
             calls.OrderBy(c => c.Id, StringComparer.Ordinal).ThenBy(c => c.Methods, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_verdict_logged_with_its_files_code_is_taken_up_by_place_whatever_id_the_mutant_has_now()
+    {
+        // Another file's change moved every id: the same code, line, column, mutator and replacement name the mutant.
+        var calls = new List<string>();
+        FreshRun Run(string id, IReadOnlyList<string> methods)
+        {
+            calls.Add(id);
+            return FreshRun.Of(FreshVerdict.Passed);
+        }
+        var before = new Mutant("A.cs", 4, 9, "Equality mutation", "a < b", "a\t<= b\\n", "Killed", "x", Id: "10", KilledBy: ["T.A.K(x: 1)"]);
+        var log = new[]
+        {
+            FreshProcessVerifier.VerdictsHeader,
+            FreshProcessVerifier.Line(before, "c0de"),
+            FreshProcessVerifier.Line(before with { Id = "11", Column = 14, Status = "Survived", KilledBy = [] }, "c0de"),
+            FreshProcessVerifier.Line(before with { Id = "12", File = "B.cs", Status = "Killed" }, "0ld"),
+        };
+        Assert.Equal(3, log[1].Split('\t').Length - 6);   // the replacement's tab is escaped: one column
+        var earlier = FreshProcessVerifier.ReadVerdicts(log);
+        Assert.Equal(("c0de", 9, "a\t<= b\\n", "Killed"), (earlier[0].Code, earlier[0].Column, earlier[0].Replacement, earlier[0].Status));
+
+        var now = new[]
+        {
+            before with { Id = "40", Status = "NoCoverage", KilledBy = null },               // same place: killed, as logged
+            before with { Id = "41", Column = 14, Status = "NoCoverage", KilledBy = null },   // same place: survived
+            before with { Id = "42", Replacement = "a > b", Status = "NoCoverage" },          // another replacement
+            before with { Id = "12", File = "B.cs", Status = "NoCoverage" },                  // B.cs's code changed
+        };
+        var codes = new Dictionary<string, string> { ["A.cs"] = "c0de", ["B.cs"] = "new" };
+        var judged = new FreshProcessVerifier(Run).Verify(now, ["A.cs", "B.cs"], workers: 1, earlier: earlier,
+            cancellation: TestContext.Current.CancellationToken, codes: codes);
+        Assert.Equal(["Killed", "Survived", "Survived", "Survived"], judged.Select(m => m.Status));
+        Assert.Equal(["T.A.K(x: 1)"], judged[0].KilledBy!);
+        Assert.Equal(["12", "42"], calls.Where(c => c != FreshProcessVerifier.NoMutant).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -213,6 +213,9 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
                 return fresh;
             }
             var verifier = new FreshProcessVerifier(Judge);
+            // Each file's code hash, logged with its verdicts: a later run of the same file's code takes them up.
+            var codes = mutants.Select(m => m.File).Distinct(StringComparer.Ordinal)
+                .ToDictionary(file => file, file => MutationRecord.Hash(root, file), StringComparer.Ordinal);
             var before = mutants;
             var count = 0;
             // Each verdict as it comes, with the tests that killed it: what to read when a kill looks unlikely.
@@ -221,10 +224,10 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
             var logGate = new Lock();
             mutants = verifier.Verify(mutants, measured, settings.Concurrency ?? 1, m =>
             {
-                lock (logGate) File.AppendAllText(log, FreshProcessVerifier.Line(m) + "\n");
+                lock (logGate) File.AppendAllText(log, FreshProcessVerifier.Line(m, codes[m.File]) + "\n");
                 var n = Interlocked.Increment(ref count);
                 if (n % 50 == 0) io.Out.WriteLine($"fresh processes: {n} mutants judged");
-            }, earlier, cancellation);
+            }, earlier, cancellation, codes);
             if (cancellation.IsCancellationRequested)
             {
                 io.Out.WriteLine($"interrupted: {count} verdict(s) in {io.Show(log)}; take the run up with --resume {io.Show(log)} in a fresh clone");
