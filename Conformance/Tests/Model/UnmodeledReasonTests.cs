@@ -50,6 +50,52 @@ public class UnmodeledReasonTests
             "the datagram left from port 0 (its automatic port released by a disconnect): whom the ICMP reaches is not modeled");
     }
 
+    [Fact]
+    [Trait("clause", "local_delivery.listener")]
+    public void A_datagram_on_a_local_route_a_connect_redirected_elsewhere()
+    {
+        var sim = Sim.WithSocket(Profile.Linux, Hosts.OnLink());
+        Expect.Value(sim.SendTo("s", 10, Loopback, 5000, MsgFlags.More), 10);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 9), 0);
+        Expect.Unmodeled(sim.SendTo("s", 0, null), ClauseId.LocalListener,
+            $"a datagram routed to 127.0.0.1, this host, whose header a connect redirected to {Hosts.Remote}");
+    }
+
+    [Fact]
+    [Trait("clause", "local_delivery.listener")]
+    public void A_connected_spec_socket_sending_to_this_host()
+    {
+        var sim = Sim.WithSocket(Profile.Spec);
+        Expect.Value(sim.Connect("s", Loopback, 5000), 0);
+        Expect.Unmodeled(sim.SendTo("s", 10, null), ClauseId.LocalListener,
+            "a datagram to 127.0.0.1, an address of this host, is delivered locally and the sender would hear of a port unreachable: the 2.6 profile does not follow the receiving side");
+    }
+
+    [Fact]
+    [Trait("clause", "local_delivery.port_unreachable")]
+    public void GSO_segments_to_a_local_port_nobody_holds()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.SetInt("s", SolIp, IpRecvErr, 1), 0);
+        Expect.Value(sim.SetInt("s", SolUdp, UdpSegment, 1000), 0);
+        Expect.Unmodeled(sim.SendTo("s", 3000, Loopback, 5000), ClauseId.LocalPortUnreachable,
+            "a datagram to a local port nobody listens on that reached lo as several (GSO segments or fragments): one ICMP each is not modeled");
+    }
+
+    [Fact]
+    [Trait("clause", "ip_append_data.ufo")]
+    public void UFO_and_the_normal_path_in_one_datagram()
+    {
+        var shortFirst = Sim.WithSocket(Profile.Spec, Hosts.OnLink(offload: true, ufo: true));
+        Expect.Value(shortFirst.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More), 100);
+        Expect.Unmodeled(shortFirst.SendTo("s", 3000, Hosts.Remote), ClauseId.Ufo,
+            "a datagram over the MTU appended by UFO behind a buffer of the normal path (CVE-2013-4470) is not modeled");
+        var longFirst = Sim.WithSocket(Profile.Spec, Hosts.OnLink(offload: true, ufo: true));
+        Expect.Value(longFirst.SendTo("s", 3000, Hosts.Remote, flags: MsgFlags.More), 3000);
+        Expect.Unmodeled(longFirst.SendTo("s", 100, Hosts.Remote), ClauseId.Ufo,
+            "a piece appended by the normal path behind a UFO buffer is not modeled");
+    }
+
     private sealed record Unknown : Operation;
 
     [Fact]
