@@ -47,7 +47,8 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
 
     /// <summary>The mutants with their status as fresh processes give it (Killed, Survived, Timeout, RuntimeError) and,
     /// for a kill, the tests that failed (KilledBy), for the compiled mutants of <paramref name="files"/> (tested or
-    /// reported not covered: a shell project covers none); the others (ignored, not compiled) as they were.</summary>
+    /// reported not covered: a shell project covers none), judged file by file in the order of
+    /// <paramref name="files"/>; the others (ignored, not compiled) as they were.</summary>
     /// <remarks><paramref name="earlier"/>: verdicts of a stopped run (<see cref="ReadVerdicts"/>), taken for the mutants
     /// they name instead of judging them again; their kills hint the rest. A verdict logged with its file's code hash
     /// (<paramref name="codes"/>, <see cref="MutationRecord.Hash"/>) names its mutant by place: the same code, line,
@@ -79,7 +80,13 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             }
             else fresh.Add(i);
         }
-        Parallel.ForEach(fresh, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, (i, loop) =>
+        // In the order of the files given, and one mutant at a time to whichever worker is free (not Parallel.ForEach's
+        // default halves of the list, one per worker): files are done one after another, so a stopped run leaves whole
+        // files to take up, and no worker idles while the other still has half a run to go.
+        var order = files.ToList();
+        var queue = fresh.OrderBy(i => order.IndexOf(result[i].File)).ThenBy(i => i).ToArray();
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(queue, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, (i, loop) =>
         {
             if (cancellation.IsCancellationRequested)
             {

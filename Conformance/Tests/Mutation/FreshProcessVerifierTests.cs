@@ -179,6 +179,32 @@ public sealed class FreshProcessVerifierTests
     }
 
     [Fact]
+    public void Files_are_judged_one_after_another_in_the_order_given_each_mutant_by_the_next_free_worker()
+    {
+        var started = new List<string>();
+        using var bothStarted = new CountdownEvent(2);
+        FreshRun Run(string id, IReadOnlyList<string> methods)
+        {
+            lock (started) started.Add(id);
+            // The first two mutants are judged at once, one by each worker: a worker given half of the list would
+            // start on a mutant of the other file.
+            if (id is "b1" or "b2")
+            {
+                bothStarted.Signal();
+                Assert.True(bothStarted.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+            }
+            return FreshRun.Of(FreshVerdict.Passed);
+        }
+        var mutants = new[] { M("a1", "Survived") with { File = "A.cs" }, M("a2", "Survived") with { File = "A.cs" },
+            M("b1", "Survived") with { File = "B.cs" }, M("b2", "Survived") with { File = "B.cs" } };
+        var judged = new FreshProcessVerifier(Run).Verify(mutants, ["B.cs", "A.cs"], workers: 2,
+            cancellation: TestContext.Current.CancellationToken);
+        Assert.Equal(["b1", "b2"], started.Take(2).Order(StringComparer.Ordinal));
+        Assert.Equal(["a1", "a2"], started.Skip(2).Order(StringComparer.Ordinal));
+        Assert.All(judged, m => Assert.Equal("Survived", m.Status));
+    }
+
+    [Fact]
     public void A_stopped_run_judges_no_more_and_keeps_no_verdict_its_stop_cut_short()
     {
         // Stopped while mutant 2 is judged: its process, killed by the stop, reads as a crash. Neither that nor

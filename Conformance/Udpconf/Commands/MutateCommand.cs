@@ -306,7 +306,8 @@ public sealed class MutateCommand(CliIo io) : Command<MutateCommand.Settings>
         if (settings.Stale)
             chosen.AddRange(record.Stale(root).Select(stale => stale.File));
         var selective = settings.Files.Length > 0 || settings.Since is not null || settings.Stale;
-        return selective ? chosen.Distinct().Order(StringComparer.Ordinal).ToArray() : all;
+        // In the order given (--file first): the order in which the files are judged.
+        return selective ? chosen.Distinct().ToArray() : all;
     }
 
     private static string[]? Git(string root, string[] args)
