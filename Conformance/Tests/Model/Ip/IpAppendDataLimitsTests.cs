@@ -237,6 +237,19 @@ public class IpAppendDataLimitsTests
 
     [Fact]
     [Trait("clause", "ip_append_data.max_frags")]
+    public void A_page_shared_with_the_buffer_before_takes_a_fragment_slot_of_its_own()
+    {
+        // L973-996: pieces after a buffer's linear part go into the socket's page while it has room, the page the
+        // buffer before filled first included; each buffer counts that page in its own nr_frags.
+        var sim = Sim.WithSocket(Profile.Spec, Hosts.OnLink(sg: true));
+        while (sim.Model.Sockets.Single().Cork.Queue.Count < 2)
+            Assert.Equal(OutcomeKind.Value, sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More).Kind);
+        Assert.Equal(OutcomeKind.Value, sim.SendTo("s", 100, Hosts.Remote, flags: MsgFlags.More).Kind);
+        Assert.Equal([1, 1], sim.Model.Sockets.Single().Cork.Queue.Select(skb => skb.PageFragments));
+    }
+
+    [Fact]
+    [Trait("clause", "ip_append_data.max_frags")]
     public void Max_frags_is_not_reached_by_the_largest_datagram_built_from_tiny_appends()
     {
         // Not reachable within IPv4: MAX_SKB_FRAGS is 65536 / 4096 + 2 = 18. One skb is at most one fragment of
