@@ -53,9 +53,10 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
     /// they name instead of judging them again; their kills hint the rest. A verdict logged with its file's code hash
     /// (<paramref name="codes"/>, <see cref="MutationRecord.Hash"/>) names its mutant by place: the same code, line,
     /// column, mutator and replacement, whatever id Stryker gave it this time (ids move when another file's mutants
-    /// change). One of the first format names it by id, file, line and mutator (a stopped run of the same code). <paramref name="cancellation"/>: a stopped run (Ctrl-C, SIGTERM) judges no more mutants, and a verdict
-    /// reached after the stop (its process killed by it) is neither reported to <paramref name="done"/> nor kept: it
-    /// would read as a crash, and a run taken up with <c>--resume</c> would take it for the mutant's.</remarks>
+    /// change). One of the first format names it by id, file, line and mutator (a stopped run of the same code).
+    /// <paramref name="cancellation"/>: a stopped run (Ctrl-C, SIGTERM) judges no more mutants, and a verdict reached
+    /// after the stop (its process killed by it) is neither reported to <paramref name="done"/> nor kept: it would read
+    /// as a crash, and a run taken up with <c>--resume</c> would take it for the mutant's.</remarks>
     public IReadOnlyList<Mutant> Verify(IReadOnlyList<Mutant> mutants, IReadOnlyCollection<string> files, int workers, Action<Mutant>? done = null,
         IReadOnlyList<Verdict>? earlier = null, CancellationToken cancellation = default, IReadOnlyDictionary<string, string>? codes = null)
     {
@@ -84,7 +85,7 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
         // default halves of the list, one per worker): files are done one after another, so a stopped run leaves whole
         // files to take up, and no worker idles while the other still has half a run to go.
         var order = files.ToList();
-        var queue = fresh.OrderBy(i => order.IndexOf(result[i].File)).ThenBy(i => i).ToArray();
+        var queue = fresh.OrderBy(i => order.IndexOf(result[i].File)).ToArray();   // a stable sort: Stryker's order within a file
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(queue, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, (i, loop) =>
         {
