@@ -71,35 +71,37 @@ public sealed class FreshProcessVerifierTests
             calls.Add((id, names));
             return (id, names) switch
             {
-                ("1", "") => new(FreshVerdict.Failed, ["T.A.K(x: 1)", "T.A.L"]),
-                ("2", "") => new(FreshVerdict.Failed, ["T.A.K(x: 2)"]),
+                ("1", "") => new(FreshVerdict.Failed, ["T.A.K(x: 1)", "T.A.L", "T.A.K(x: 2)"]),
+                ("2", "") => new(FreshVerdict.Failed, ["T.A.L"]),
                 ("3", "T.A.K,T.A.L") => new(FreshVerdict.Failed, ["T.A.L"]),
-                ("4", "T.A.K,T.A.L") => FreshRun.Of(FreshVerdict.TimedOut),
-                ("6", "T.A.K,T.A.L") => new(FreshVerdict.Failed, ["T.A.M"]),
+                ("4", "T.A.L,T.A.K") => FreshRun.Of(FreshVerdict.TimedOut),
+                ("6", "T.A.L,T.A.K") => new(FreshVerdict.Failed, ["T.A.M"]),
                 ("-1", "T.A.M") => new(FreshVerdict.Failed, ["T.A.M"]),   // a flaky test
                 _ => FreshRun.Of(FreshVerdict.Passed),
             };
         }
         var verifier = new FreshProcessVerifier(Run);
         Mutant In(string file, string id) => M(id, "Survived") with { File = file };
-        // One at a time, so that each sees the kills before it. 1 and 2: no kill yet in A.cs, or the hint (T.A.K,
-        // T.A.L) passes; 3: killed by its hint; 4: a hint run that times out is the mutant's verdict; 5: in another
+        // One at a time, so that each sees the kills before it. 1: no kill yet in A.cs; T.A.K failed first, and only
+        // it is confirmed and counted (T.A.L failed beside it); 2: its hint (T.A.K) passes, T.A.L kills it; 3: killed
+        // by its hint, T.A.L now ahead of T.A.K; 4: a hint run that times out is the mutant's verdict; 5: in another
         // file, no hint; 6: its hint run's kill is not confirmed (T.A.M fails with no mutant on), twice.
         var judged = new[] { In("A.cs", "1"), In("A.cs", "2"), In("A.cs", "3"), In("A.cs", "4"), In("B.cs", "5"), In("A.cs", "6") }
             .Select(m => verifier.Verify([m], ["A.cs", "B.cs"], workers: 1, cancellation: TestContext.Current.CancellationToken).Single()).ToArray();
 
         Assert.Equal(["Killed", "Killed", "Killed", "Timeout", "Survived", "Survived"], judged.Select(m => m.Status));
-        Assert.Equal(["T.A.K", "T.A.L"], verifier.Hints(In("A.cs", "7")));
+        Assert.Equal(["T.A.K(x: 1)", "T.A.K(x: 2)"], judged[0].KilledBy!);
+        Assert.Equal(["T.A.L", "T.A.K"], verifier.Hints(In("A.cs", "7")));
         Assert.Empty(verifier.Hints(In("B.cs", "7")));
-        Assert.Equal(["T.A.X", "T.A.K", "T.A.L"], verifier.Hints(M("7", "Killed", "T.A.X(y: 1)") with { File = "A.cs" }));
+        Assert.Equal(["T.A.X", "T.A.L", "T.A.K"], verifier.Hints(M("7", "Killed", "T.A.X(y: 1)") with { File = "A.cs" }));
         Assert.Equal(
             [
-                ("1", ""), ("-1", "T.A.K,T.A.L"),
-                ("2", "T.A.K,T.A.L"), ("2", ""), ("-1", "T.A.K"),
+                ("1", ""), ("-1", "T.A.K"),
+                ("2", "T.A.K"), ("2", ""), ("-1", "T.A.L"),
                 ("3", "T.A.K,T.A.L"), ("-1", "T.A.L"),
-                ("4", "T.A.K,T.A.L"),
+                ("4", "T.A.L,T.A.K"),
                 ("5", ""),
-                ("6", "T.A.K,T.A.L"), ("-1", "T.A.M"), ("6", "T.A.K,T.A.L"), ("-1", "T.A.M"),
+                ("6", "T.A.L,T.A.K"), ("-1", "T.A.M"), ("6", "T.A.L,T.A.K"), ("-1", "T.A.M"),
             ],
             calls);
     }
