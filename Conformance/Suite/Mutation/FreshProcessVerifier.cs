@@ -76,7 +76,7 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
                 (known.TryGetValue(m.Id, out v) && v.File == m.File && v.Line == m.Line && v.Mutator == m.Mutator))
             {
                 result[i] = m with { Status = v.Status, KilledBy = v.KilledBy };
-                if (v.Status == "Killed") Count(m.File, Methods(v.KilledBy));
+                if (v.Status == "Killed") Count(m.File, Methods(v.KilledBy).Take(1));   // the test that confirmed it, as when judged
                 done?.Invoke(result[i]);
             }
             else fresh.Add(i);

@@ -31,6 +31,22 @@ public sealed class MutationRecordTests
             string.Join("\n", stale));
     }
 
+    /// <summary>What the issue asks of every file, held for each file as soon as fresh processes have judged it: no
+    /// survivor left that is neither killed nor shown equivalent.</summary>
+    [Fact]
+    public void Every_file_judged_in_fresh_processes_has_every_survivor_explained()
+    {
+        var record = MutationRecord.Load(Root);
+        var fresh = record.Files.Where(f => f.Verified).ToArray();
+        Assert.NotEmpty(fresh);
+        var unexplained = record.Unexplained.Where(u => u.File.Verified)
+            .Select(u => $"{u.File.Path} line {u.Survivor.Line}: {u.Survivor.Mutator}, `{u.Survivor.Original}` → `{u.Survivor.Replacement}`")
+            .ToArray();
+        Assert.True(unexplained.Length == 0,
+            "survivors of files judged in fresh processes that no case, law or test kills and no reason explains:\n" +
+            string.Join("\n", unexplained));
+    }
+
     [Fact]
     public void Every_listed_equivalent_names_a_recorded_survivor_and_agrees_with_the_record()
     {
