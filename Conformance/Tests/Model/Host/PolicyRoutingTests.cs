@@ -150,8 +150,12 @@ public class PolicyRoutingTests
         var sim = Linux(new PolicyRule(1000, RuleAction.Lookup, 100, FwMark: (7, uint.MaxValue)));
         sim.SetInt("s", SolSocket, SoMark, 8);
         byte[] Mark(uint mark) => ControlMessages.Encode((SolSocket, SoMark, BitConverter.GetBytes(mark)));
-        Assert.Equal("tun1", Link(sim.SendMsg("s", Far, [UserBuffer.Pattern(10)], Mark(7))));
-        Assert.Equal("tun0", Link(sim.SendTo("s", 10, Far)));
+        var marked = sim.SendMsg("s", Far, [UserBuffer.Pattern(10)], Mark(7));
+        Assert.Equal("tun1", Link(marked));
+        Expect.Passed(marked, ClauseId.SocketMarkCmsg);
+        var plain = sim.SendTo("s", 10, Far);
+        Assert.Equal("tun0", Link(plain));
+        Expect.NotPassed(plain, ClauseId.SocketMarkCmsg);   // the trace spec-map's coverage reads: no message, no clause
         sim.SetInt("s", SolSocket, SoMark, 7);
         Assert.Equal("tun0", Link(sim.SendMsg("s", Far, [UserBuffer.Pattern(10)], Mark(0))));
     }
