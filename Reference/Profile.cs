@@ -116,8 +116,10 @@ public sealed record Profile
     public bool NonLocalSourceUnreachable { get => Read(field); init; }
 
     /// <summary>A unicast destination of class E (240.0.0.0/4 but the limited broadcast) or of 0.0.0.0/8 (but 0.0.0.0)
-    /// has no route: EINVAL, from 2.6's __mkroute_output (BADCLASS or ZERONET). Current kernels route both as any other
-    /// unicast (measured on 6.1.192, 6.12.118 and 6.18.44: udp_sendmsg/unicast_classes_linux).</summary>
+    /// has no route: EINVAL, from 2.6's __mkroute_output (BADCLASS or ZERONET); so has a flow from a source in 0.0.0.0/8
+    /// (ip_route_output_slow's ZERONET). Current kernels route both destinations as any other unicast (measured on
+    /// 6.1.192, 6.12.118 and 6.18.44: udp_sendmsg/unicast_classes_linux) and take such a source as any address the host
+    /// may or may not have (ENETUNREACH when it has not: udp_sendmsg/pktinfo_source_class_linux).</summary>
     public bool ReservedDestinationInvalid { get => Read(field); init; }
 
     /// <summary>The UDP pseudo-header uses the flow's destination, the first hop of a source route (current kernels,

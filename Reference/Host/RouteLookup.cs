@@ -68,7 +68,9 @@ public static class RouteLookup
 
         if (!source.IsZero)
         {
-            if (source.IsMulticast || source.IsLimitedBroadcast || source.IsZeroNet) return Errno.EINVAL;
+            // A multicast or limited-broadcast source is EINVAL; one in 0.0.0.0/8 too in 2.6 (ZERONET), not on current
+            // kernels, which then ask whether the host has it (measured: udp_sendmsg/pktinfo_source_class_linux).
+            if (source.IsMulticast || source.IsLimitedBroadcast || profile.ReservedDestinationInvalid && source.IsZeroNet) return Errno.EINVAL;
             // spec: nonlocal.source — a source the host does not have: ENETUNREACH (2.6: EINVAL), unless the flow may
             // take any source (IP_TRANSPARENT); to a multicast or broadcast destination without a device the source
             // finds the device, so it must be the host's.
