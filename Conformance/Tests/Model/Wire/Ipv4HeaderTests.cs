@@ -15,6 +15,24 @@ public class Ipv4HeaderTests
         Ttl: 64, Protocol: Ipv4Header.ProtocolUdp, HeaderChecksum: 0,
         Source: Source, Destination: Destination, Options: options);
 
+    /// <summary>Equality is by every field, the option bytes by content (a comparison of observed with predicted headers
+    /// must see a difference in any one of them).</summary>
+    [Fact]
+    public void Headers_differing_in_any_one_field_are_unequal_and_equal_option_bytes_are_equal()
+    {
+        var h = Plain(new byte[] { 1, 1, 1, 1 });
+        Assert.Equal(h, Plain(new byte[] { 1, 1, 1, 1 }));
+        Assert.Equal(h.GetHashCode(), Plain(new byte[] { 1, 1, 1, 1 }).GetHashCode());
+        Ipv4Header[] others =
+        [
+            h with { Tos = 1 }, h with { TotalLength = 0x74 }, h with { Identification = 1 }, h with { Reserved = true },
+            h with { DontFragment = false }, h with { MoreFragments = true }, h with { FragmentOffsetBytes = 8 }, h with { Ttl = 63 },
+            h with { Protocol = 6 }, h with { HeaderChecksum = 1 }, h with { Source = Destination }, h with { Destination = Source },
+            h with { Options = new byte[] { 1, 1, 1, 0 } },
+        ];
+        foreach (var other in others) Assert.NotEqual(h, other);
+    }
+
     private static byte[] Emitted(Ipv4Header header)
     {
         var bytes = new byte[header.HeaderLength];
@@ -155,21 +173,22 @@ public class Ipv4HeaderTests
         Assert.Equal(0xEE, buffer[24]);
     }
 
-    public static TheoryData<int, int, int, string> InvalidRecords => new()
+    // The message names the values that cannot be encoded: the reader of a failing case sees what the record held.
+    public static TheoryData<int, int, int, string, string> InvalidRecords => new()
     {
-        { 3, 0, 60, "Options" },
-        { 44, 0, 64, "Options" },
-        { 0, 4, 60, "FragmentOffsetBytes" },
-        { 0, 1, 60, "FragmentOffsetBytes" },
-        { 0, 65535, 60, "FragmentOffsetBytes" },
-        { 0, 65536 - 8, 60, "" }, // 65528 is the largest encodable offset: no throw
-        { 8, 0, 27, "destination" },
-        { 0, 0, 19, "destination" },
+        { 3, 0, 60, "Options", "options are 3 bytes" },
+        { 44, 0, 64, "Options", "options are 44 bytes" },
+        { 0, 4, 60, "FragmentOffsetBytes", "fragment offset 4 is not a multiple of 8 in 0..65528" },
+        { 0, 1, 60, "FragmentOffsetBytes", "fragment offset 1 is" },
+        { 0, 65535, 60, "FragmentOffsetBytes", "fragment offset 65535 is" },
+        { 0, 65536 - 8, 60, "", "" }, // 65528 is the largest encodable offset: no throw
+        { 8, 0, 27, "destination", "destination holds 27 bytes, header needs 28" },
+        { 0, 0, 19, "destination", "destination holds 19 bytes, header needs 20" },
     };
 
     [Theory]
     [MemberData(nameof(InvalidRecords))]
-    public void Emit_throws_on_an_invalid_record(int optionsLength, int offset, int bufferLength, string parameter)
+    public void Emit_throws_on_an_invalid_record(int optionsLength, int offset, int bufferLength, string parameter, string message)
     {
         var header = Plain(new byte[optionsLength]) with { FragmentOffsetBytes = (ushort)offset };
         var buffer = new byte[bufferLength];
@@ -182,6 +201,7 @@ public class Ipv4HeaderTests
         }
         var thrown = Assert.Throws<ArgumentException>(() => header.Emit(buffer));
         Assert.Equal(parameter, thrown.ParamName);
+        Assert.StartsWith(message, thrown.Message, StringComparison.Ordinal);
         if (parameter == "Options")
             Assert.Throws<ArgumentException>(() => header.ComputeChecksum());
     }
