@@ -34,6 +34,8 @@ public class CallAndOutcomeTests
         Assert.Equal("zerocopy 3-5 copied", ErrorQueueEntry.Zerocopy(3, 5, copied: true).Describe());
         // Not copied (pages pinned): code 0, as a case file's "errqueue: zerocopy 3-5" reads.
         Assert.Equal("zerocopy 3-5", ErrorQueueEntry.Zerocopy(3, 5, copied: false).Describe());
+        Assert.Equal("zerocopy 3-5 to 0.0.0.0:9", (ErrorQueueEntry.Zerocopy(3, 5, copied: false) with { Port = 9 }).Describe());
+        Assert.Equal("zerocopy 3-5 to 192.0.2.1:0", (ErrorQueueEntry.Zerocopy(3, 5, copied: false) with { Address = Ipv4Address.Parse("192.0.2.1") }).Describe());
         Assert.Equal("zerocopy 3-5 code=7 errno=EIO to 192.0.2.1:9",
             (ErrorQueueEntry.Zerocopy(3, 5, copied: false) with { Code = 7, Errno = Errno.EIO, Address = Ipv4Address.Parse("192.0.2.1"), Port = 9 }).Describe());
         var icmp = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, 1400, Ipv4Address.Parse("198.51.100.9"), 4000);

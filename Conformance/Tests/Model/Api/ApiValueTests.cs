@@ -69,5 +69,18 @@ public class ApiValueTests
         Assert.True(Ipv4Address.Parse("0.1.2.3").IsZeroNet);
         Assert.False(Ipv4Address.Any.IsZeroNet);
         Assert.False(Ipv4Address.Parse("1.0.0.0").IsZeroNet);
+        // 224.0.0.0/24, never routed: a link-local group, not any group.
+        Assert.True(Ipv4Address.Parse("224.0.0.1").IsLocalMulticast);
+        Assert.True(Ipv4Address.Parse("224.0.0.255").IsLocalMulticast);
+        Assert.False(Ipv4Address.Parse("224.0.1.1").IsLocalMulticast);
+        Assert.False(Ipv4Address.Parse("239.1.2.3").IsLocalMulticast);
+        // Masks of the host's prefixes: none for /0 (and below), all ones for /32 (and above).
+        Assert.Equal(0u, Ipv4Address.Mask(0));
+        Assert.Equal(0u, Ipv4Address.Mask(-1));
+        Assert.Equal(0x80000000u, Ipv4Address.Mask(1));
+        Assert.Equal(0xFFFFFF00u, Ipv4Address.Mask(24));
+        Assert.Equal(0xFFFFFFFEu, Ipv4Address.Mask(31));
+        Assert.Equal(0xFFFFFFFFu, Ipv4Address.Mask(32));
+        Assert.Equal(0xFFFFFFFFu, Ipv4Address.Mask(33));
     }
 }
