@@ -66,6 +66,12 @@ public class ApiValueTests
         Assert.False(Ipv4Address.TryParse(null, out _));
         var bad = Assert.Throws<FormatException>(() => Ipv4Address.Parse("198.51.100"));
         Assert.Equal("not an IPv4 address: '198.51.100'", bad.Message);
+        Assert.False(Ipv4Address.TryParse("0001.2.3.4", out _));   // four digits, though 1 is an octet
+        Assert.False(Ipv4Address.TryParse("1..3.4", out _));
+        Assert.False(Ipv4Address.TryParse("1a.2.3.4", out _));
+        Assert.False(Ipv4Address.TryParse("256.2.3.4", out _));
+        Assert.True(Ipv4Address.TryParse("001.2.3.255", out var padded));
+        Assert.Equal("1.2.3.255", padded.ToString());
         Assert.True(Ipv4Address.Parse("0.1.2.3").IsZeroNet);
         Assert.False(Ipv4Address.Any.IsZeroNet);
         Assert.False(Ipv4Address.Parse("1.0.0.0").IsZeroNet);
