@@ -41,6 +41,7 @@ public class PacketTests
     [InlineData("8300c6336407")]
     [InlineData("8320c63364070000")]
     [InlineData("0000000083070800000000")]
+    [InlineData("0002830704c6336407000000")]   // END, then bytes that would read as a length and a source route
     public void A_malformed_option_list_has_no_source_route_destination(string hex)
     {
         Assert.Null(Packet.SourceRouteDestination(Convert.FromHexString(hex)));
