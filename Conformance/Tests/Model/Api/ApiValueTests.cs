@@ -41,6 +41,12 @@ public class ApiValueTests
         Assert.Null(SockAddr.MappedAddress(Six((18, 0xFF), (20, 198))));        // ::ff00:..., not ::ffff:...
         Assert.Null(SockAddr.MappedAddress(Six((19, 0xFF), (20, 198))));
         Assert.Null(SockAddr.MappedAddress(Six((20, 198))));                     // ::198.51.x.x, IPv4-compatible
+        // The builders lay a sockaddr_in6 out as the kernel reads it: family (host order), port, flow info, address, scope.
+        var native = Convert.FromHexString("20010db8000000000000000000000001");
+        Assert.Equal(Convert.FromHexString("0a00" + "0009" + "00000000" + "20010db8000000000000000000000001" + "00000000"),
+            SockAddr.In6(native, 9));
+        Assert.Equal(Convert.FromHexString("0a00" + "1f90" + "00000000" + "00000000000000000000ffffc6336407" + "00000000"),
+            SockAddr.In6Mapped(Ipv4Address.Parse("198.51.100.7"), 8080));
     }
 
     [Fact]
