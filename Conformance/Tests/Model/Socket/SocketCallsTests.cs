@@ -45,6 +45,20 @@ public class SocketCallsTests
         Expect.Error(sim.SendTo("s", 10, Hosts.Remote), Errno.EBADF, ClauseId.BadFd); // no descriptor was made
     }
 
+    /// <summary>Types 0 to 10 pass socket()'s range check (SOCK_MAX is 11); those that are not SOCK_DGRAM are another
+    /// protocol's, which the model does not follow (6.18.44 answers ESOCKTNOSUPPORT for 0 and 4-9, and makes a
+    /// SOCK_PACKET socket for 10).</summary>
+    [Theory]
+    [Trait("clause", "socket.create")]
+    [InlineData(0)]
+    [InlineData(4)]
+    [InlineData(10)]
+    public void A_type_in_range_but_not_a_datagram_one_is_unmodeled(int type)
+    {
+        var sim = Sim.Spec();
+        Expect.Unmodeled(sim.Socket("s", AddressFamily.Inet, type, 0), ClauseId.SocketUnsupported, $"socket type {type} is not a UDP socket");
+    }
+
     // ---- inet_bind.* (inet_bind, udp_v4_get_port) ----
 
     [Fact]
