@@ -198,8 +198,11 @@ public class UdpSendMsgCorkTests
         var alone = Sim.Spec();
         alone.Socket();
         Expect.NotPassed(alone.SendTo("s", 5, Hosts.Remote, flags: MsgFlags.Probe), ClauseId.ProbeLengthCounted);
+        Expect.NotPassed(alone.SendTo("s", 5, Hosts.Remote), ClauseId.ProbeLengthCounted);   // its push: lengths agree
 
-        var packet = Assert.Single(sim.Packets(Uncork(sim)));
+        var pushed = Uncork(sim);
+        Expect.Passed(pushed, ClauseId.ProbeLengthCounted);   // the push that sends the inflated length names it too
+        var packet = Assert.Single(sim.Packets(pushed));
         var ip = Sim.Ip(packet);
         var udp = Sim.Udp(packet);
         Assert.Equal(20 + 8 + 10, ip.TotalLength);
