@@ -47,6 +47,17 @@ public class PacketTests
         Assert.Null(Packet.SourceRouteDestination(Convert.FromHexString(hex)));
     }
 
+    /// <summary>Well-formed lists: the walk steps over a NOP and over an option of length 2, and takes a source route
+    /// that ends exactly at the end of the options.</summary>
+    [Theory]
+    [InlineData("01830704c6336407")]                 // NOP, then LSRR to the last byte
+    [InlineData("99028307" + "04c63364" + "07000000")]  // an option of length 2, then LSRR, END
+    [InlineData("0101" + "0101" + "890704c6" + "33640700")]  // NOPs, then SSRR
+    public void A_source_route_after_NOPs_or_a_short_option_gives_its_last_address(string hex)
+    {
+        Assert.Equal(Ipv4Address.Parse("198.51.100.7"), Packet.SourceRouteDestination(Convert.FromHexString(hex)));
+    }
+
     /// <summary>LSRR (131) with one slot, pointer past it, then END: the final destination in the last slot.</summary>
     private static byte[] LooseSourceRoute(Ipv4Address final)
     {
