@@ -210,7 +210,7 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
             if (run(NoMutant, confirming).Verdict == FreshVerdict.Passed)
             {
                 Count(mutant.File, confirming);
-                return mutant with { Status = "Killed", KilledBy = fresh.Failed.Where(n => Methods([n]).SequenceEqual(confirming)).ToArray() };
+                return mutant with { Status = "Killed", KilledBy = fresh.Failed.Where(n => confirming.Contains(Method(n))).ToArray() };
             }
         }
         return mutant with { Status = "Survived", KilledBy = [] };
@@ -218,8 +218,10 @@ public sealed class FreshProcessVerifier(Func<string, IReadOnlyList<string>, Fre
 
     /// <summary>The test methods of test names (a theory's row names its arguments in parentheses: the method is kept).</summary>
     public static IReadOnlyList<string> Methods(IEnumerable<string> testNames) =>
-        testNames.Select(n => n.IndexOf('(') is var at and >= 0 ? n[..at] : n).Select(n => n.Trim()).Where(n => n.Length > 0)
-            .Distinct(StringComparer.Ordinal).ToArray();
+        testNames.Select(Method).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+
+    private static string Method(string testName) =>
+        (testName.IndexOf('(') is var at and >= 0 ? testName[..at] : testName).Trim();
 
     /// <summary>The line xunit.v3's runner prints before its totals, once every test has ended.</summary>
     public const string Summary = "=== TEST EXECUTION SUMMARY ===";
