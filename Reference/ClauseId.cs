@@ -211,6 +211,12 @@ public static class ClauseId
     public const string HostChange = "host.change";
     public const string SendmsgHeader = "sys_sendmsg.msghdr";
     public const string Ipv6Unmodeled = "udpv6_sendmsg.unmodeled";
+    /// <summary>A native IPv6 datagram's UDP length, its header and every corked part, is at most IPV6_MAXPLEN
+    /// (ip6_append_data): past it the send is EMSGSIZE and the pending datagram is flushed.</summary>
+    public const string Ipv6Length = "udpv6_sendmsg.length";
+    /// <summary>udpv6_sendmsg's address checks: a name shorter than its family field, an AF_INET6 name shorter than
+    /// SIN6_LEN_RFC2133 (24), or a family other than AF_INET, AF_INET6 and AF_UNSPEC is EINVAL; AF_UNSPEC is no name.</summary>
+    public const string Ipv6Address = "udpv6_sendmsg.address";
     /// <summary>A datagram ip_fragment may not fragment is answered with an ICMP "fragmentation needed" to its source,
     /// this host: udp_err records EMSGSIZE as the socket's error (sk_err).</summary>
     public const string FragNeededToSelf = "ip_fragment.frag_needed_to_self";

@@ -160,6 +160,19 @@ public static class Limits
     public static Limit UserRangeTop => new("user range end (NULL base)", (1L << 47) - 4096, Past.Above, ClauseId.SendmsgIovRange,
         "an iovec entry's base + length: 2^47 - 4096 passes access_ok, one more is EFAULT");
 
+    /// <summary>IPV6_MAXPLEN: ip6_append_data refuses a corked IPv6 datagram whose UDP length (header and every part so
+    /// far) would pass 0xFFFF. The cases reach it with the first part alone.</summary>
+    public static Limit Ipv6UdpLength => new("IPv6 UDP length", 0xFFFF, Past.Above, ClauseId.Ipv6Length,
+        "a native IPv6 datagram's UDP length: 65535 (a payload of 65527) is taken, 65536 is EMSGSIZE");
+
+    /// <summary>offsetof(struct sockaddr, sa_data): udpv6_sendmsg refuses a name too short to hold its family.</summary>
+    public static Limit Ipv6NameLength => new("IPv6 name length lowest", 2, Past.Below, ClauseId.Ipv6Address,
+        "a dual-stack socket's msg_namelen: 2 reads the family (AF_UNSPEC: no name), 1 is EINVAL");
+
+    /// <summary>SIN6_LEN_RFC2133: the sockaddr_in6 of RFC 2133, without sin6_scope_id, is the shortest udpv6_sendmsg takes.</summary>
+    public static Limit Sockaddr6Length => new("sockaddr_in6 length lowest", 24, Past.Below, ClauseId.Ipv6Address,
+        "an AF_INET6 name's length on a dual-stack socket: 24 is taken, 23 is EINVAL");
+
     /// <summary>Every limit above, in declaration order.</summary>
     public static IReadOnlyList<Limit> All => typeof(Limits).GetProperties(BindingFlags.Public | BindingFlags.Static)
         .Where(p => p.PropertyType == typeof(Limit)).Select(p => (Limit)p.GetValue(null)!).ToArray();

@@ -44,9 +44,16 @@ public abstract class UdpSock : InetSock
     /// <summary>A corked native IPv6 datagram is pending: one buffer of its length with its headers, bytes not modeled.</summary>
     internal void PendIpv6(int length)
     {
+        pendingIpv6Length = Ipv6Length(length);
         Pending = AddressFamily.Inet6;
         Cork.Enqueue(new Skb { Length = 48 + length });
     }
+
+    private long pendingIpv6Length;
+
+    /// <summary>The UDP length of the native IPv6 datagram a send of <paramref name="length"/> bytes makes or adds to:
+    /// ip6_append_data's cork length, the UDP header counted once.</summary>
+    internal long Ipv6Length(long length) => (Pending == AddressFamily.Inet6 ? pendingIpv6Length : 8) + length;
 
     /// <summary>udp_flush_pending_frames: nothing is pending, the counter is 0 and the cork released.</summary>
     internal void Flush()

@@ -17,14 +17,15 @@ public static class Udpv6SendMsg
     {
         if (msg.Name is not null)
         {
-            // not a limit: IPv6 is not modeled; these lengths only tell its sends apart
-            if (msg.NameLength < 2) return call.Fail(Errno.EINVAL, ClauseId.Ipv6Unmodeled);
+            // limit: IPv6 name length lowest
+            if (msg.NameLength < 2) return call.Fail(Errno.EINVAL, ClauseId.Ipv6Address);
             switch (SockAddr.Family(msg.Name))
             {
                 case AddressFamily.Inet:
                     return UdpSendMsg.Send(model, call, sock, msg);
                 case AddressFamily.Inet6:
-                    if (msg.NameLength < 24) return call.Fail(Errno.EINVAL, ClauseId.Ipv6Unmodeled);
+                    // limit: sockaddr_in6 length lowest
+                    if (msg.NameLength < 24) return call.Fail(Errno.EINVAL, ClauseId.Ipv6Address);
                     if (SockAddr.MappedAddress(msg.Name) is { } v4)
                     {
                         var sin = SockAddr.In(v4, SockAddr.Port(msg.Name));
@@ -35,14 +36,18 @@ public static class Udpv6SendMsg
                     msg = msg with { Name = null, NameLength = 0 };
                     break;
                 default:
-                    return call.Fail(Errno.EINVAL, ClauseId.Ipv6Unmodeled);
+                    return call.Fail(Errno.EINVAL, ClauseId.Ipv6Address);
             }
         }
         if (msg.Name is null && sock.Pending == 0)
             return call.Unmodeled(ClauseId.Ipv6Unmodeled, "a send without address on a dual-stack socket");
         if (sock.Pending == AddressFamily.Inet) return UdpSendMsg.Send(model, call, sock, msg);
-        // not a limit: IPv6 is not modeled; udpv6_sendmsg's own 0xFFFF check
-        if (msg.Length > 0xFFFF) return call.Fail(Errno.EMSGSIZE, ClauseId.Ipv6Unmodeled);
+        // limit: IPv6 UDP length
+        if (sock.Ipv6Length(msg.Length) > Limits.Ipv6UdpLength.At)
+        {
+            sock.Flush();
+            return call.Fail(Errno.EMSGSIZE, ClauseId.Ipv6Length);
+        }
         var corked = sock.CorkFlag || msg.Flags.HasFlag(MsgFlags.More);
         if (!corked) return call.Unmodeled(ClauseId.Ipv6Unmodeled, "an IPv6 datagram would leave");
         sock.PendIpv6((int)msg.Length);

@@ -81,11 +81,28 @@ public sealed class LimitCaseTests
             .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Value!.Readable.Span[8..])),
         ["SO_BUF_LOCK highest"] = c => IntValues(c, SocketOption.SolSocket, SocketOption.SoBufLock),
         ["udp_sendmsg length"] = c => Ops<SendToOp>(c).Select(op => (long)op.Data.Length).Concat(Ops<SendMsgOp>(c).Select(op => Total(op.Iov))),
+        // A first part's UDP length: sendto a native IPv6 address (not v4-mapped), its payload and the header.
+        ["IPv6 UDP length"] = c => Ops<SendToOp>(c)
+            .Where(op => op.Address is { Readable.Length: >= 24 } a && SockAddr.Family(a.Readable.Span) == AddressFamily.Inet6
+                         && SockAddr.MappedAddress(a.Readable.Span) is null)
+            .Select(op => (long)op.Data.Length + 8),
+        // A dual-stack socket's sends with a name: its length; with an AF_INET6 name alone for the second.
+        ["IPv6 name length lowest"] = c => Ipv6Sends(c).Select(op => (long)op.AddressLength),
+        ["sockaddr_in6 length lowest"] = c => Ipv6Sends(c)
+            .Where(op => op.Address is { Readable.Length: >= 2 } a && SockAddr.Family(a.Readable.Span) == AddressFamily.Inet6)
+            .Select(op => (long)op.AddressLength),
         ["connect addrlen lowest"] = c => Ops<ConnectOp>(c).Select(op => (long)op.AddressLength),
         // The first cmsg_len of a control buffer, and those of the well-formed messages.
         ["cmsg_len lowest"] = c => Ops<SendMsgOp>(c).Where(op => op.Control is { Readable.Length: >= 8 })
             .Select(op => BinaryPrimitives.ReadInt64LittleEndian(op.Control!.Readable.Span)),
     };
+
+    /// <summary>sendto with a name on a socket the case made AF_INET6.</summary>
+    private static IEnumerable<SendToOp> Ipv6Sends(Case c)
+    {
+        var inet6 = Ops<SocketOp>(c).Where(op => op.Domain == AddressFamily.Inet6).Select(op => op.Name).ToHashSet();
+        return Ops<SendToOp>(c).Where(op => op.Address is not null && op.Fd.Name is { } name && inet6.Contains(name));
+    }
 
     /// <summary>A gather list's length, huge lengths (past 2^40) held there so that the sum cannot overflow.</summary>
     private static long Total(IReadOnlyList<UserBuffer> iov) => iov.Sum(b => Math.Clamp(b.Length, 0, 1L << 40));
