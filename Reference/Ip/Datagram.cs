@@ -61,11 +61,11 @@ public sealed record Datagram(
         return pieces;
     }
 
-    /// <summary>The addresses of the UDP pseudo-header (the cork's flow): the final destination even when a source
-    /// route sends the datagram to its first hop.</summary>
     /// <summary>Segments fragmented on output: the room after the IP header (the output MTU less the header), which the
     /// last fragment of each segment may fill whole (ip_fragment; every other fragment carries it rounded down to 8).</summary>
     public int? FragmentRoom { get; init; }
+    /// <summary>The addresses of the UDP pseudo-header (the cork's flow): the final destination even when a source
+    /// route sends the datagram to its first hop.</summary>
     public Ipv4Address? PseudoSource { get; init; }
     public Ipv4Address? PseudoDestination { get; init; }
     /// <summary>The data's checksum as it was summed piece by piece while appending; null: sum <see cref="Data"/>.</summary>

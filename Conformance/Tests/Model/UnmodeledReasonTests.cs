@@ -124,4 +124,18 @@ public class UnmodeledReasonTests
         Expect.Unmodeled(sim.Run(new BindOp(Fd.Named("s"), UserBuffer.Of(in6), in6.Length)), ClauseId.Ipv6Unmodeled, $"{ClauseId.Bind} of an AF_INET6 socket");
         Expect.Unmodeled(sim.SendTo("s", 10, null), ClauseId.Ipv6Unmodeled, "a send without address on a dual-stack socket");
     }
+
+    [Fact]
+    [Trait("clause", "udpv6_sendmsg.unmodeled")]
+    public void A_native_IPv6_datagram_that_would_leave_and_one_left_pending()
+    {
+        var sim = Sim.Linux();
+        sim.Socket(domain: AddressFamily.Inet6);
+        var to = SockAddr.In6([0x20, 0x01, 0x0d, 0xb8, .. new byte[11], 1], 9);
+        Expect.Unmodeled(sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Of(new byte[10]), MsgFlags.None, UserBuffer.Of(to), to.Length)),
+            ClauseId.Ipv6Unmodeled, "an IPv6 datagram would leave");
+        var pending = sim.Run(new SendToOp(Fd.Named("s"), UserBuffer.Of(new byte[10]), MsgFlags.More, UserBuffer.Of(to), to.Length));
+        Expect.Value(pending, 10, ClauseId.Ipv6Unmodeled);
+        Assert.Equal("an IPv6 datagram is pending; its bytes are not modeled", pending.Note);
+    }
 }

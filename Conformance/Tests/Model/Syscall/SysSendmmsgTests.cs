@@ -59,6 +59,16 @@ public class SysSendmmsgTests
     }
 
     [Fact]
+    [Trait("clause", "sys_sendmmsg.vlen_clamp")]
+    public void A_vlen_of_1024_is_not_clamped()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        var outcome = Send(sim, "s", Enumerable.Repeat(To(0), 1024).ToArray(), 1024, MsgFlags.Probe);
+        Expect.Value(outcome, 1024, ClauseId.SendmmsgCount);
+        Expect.NotPassed(outcome, ClauseId.SendmmsgVlenClamp);
+    }
+
+    [Fact]
     [Trait("clause", "sys_sendmmsg.count")]
     [Trait("clause", "sys_sendmmsg.entry")]
     public void Every_entry_is_sent_as_sendmsg_sends_it_and_its_msg_len_written()
