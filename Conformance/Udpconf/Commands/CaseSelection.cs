@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Spectre.Console.Cli;
+using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 
 namespace Udpconf.Cli.Commands;
@@ -20,6 +21,12 @@ public class CaseFilterSettings : CommandSettings
     [CommandOption("--cases <DIR>")]
     [Description("The folder of case files (default: Conformance/cases under the repository root).")]
     public string? Cases { get; set; }
+
+    [CommandOption("--shard <I/N>")]
+    [Description("Only the I-th of N parts of the selected cases (1 <= I <= N <= 1000), e.g. [green]--shard 2/4[/]: in id order, " +
+                 "case k (from 0) belongs to part k mod N + 1, so N runners given 1/N to N/N run every case once; " +
+                 "[green]udpconf merge[/] joins their reports.")]
+    public string? Shard { get; set; }
 }
 
 /// <summary>The cases a command asked for and where they came from (for "N cases from …").</summary>
@@ -91,7 +98,14 @@ public static class CaseSelection
                 : $"no case under {source} matches {string.Join(" ", clauses.Select(c => "--clause " + c))}");
             return null;
         }
-        return new CaseSet(selected, source);
+        if (settings.Shard is null) return new CaseSet(selected, source);
+        if (Sharding.Parse(settings.Shard) is not { } shard)
+        {
+            io.Fail($"--shard takes I/N with 1 <= I <= N <= {Sharding.MostParts}, not '{settings.Shard}'");
+            return null;
+        }
+        // A part may be empty (more runners than cases): that runner runs nothing and reports nothing, successfully.
+        return new CaseSet(Sharding.Part(selected, c => c.Id, shard), $"{source} (part {shard.Index} of {shard.Count})");
     }
 
     private static bool IsInside(string path, string folder)
