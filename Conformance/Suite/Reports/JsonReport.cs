@@ -19,16 +19,18 @@ public static class JsonReport
     public const int FormatVersion = 1;
 
     /// <param name="partial">Why the run stopped early (an interruption), or null for a whole run.</param>
-    public static string Write(IReadOnlyList<CaseResult> results, string? partial = null)
+    /// <param name="shard">The part of a sharded run this report holds ("I/N", <c>--shard</c>), or null for a whole run:
+    /// merge checks with it that no part is missing.</param>
+    public static string Write(IReadOnlyList<CaseResult> results, string? partial = null, string? shard = null)
     {
         using var buffer = new MemoryStream();
-        Write(buffer, results, partial);
+        Write(buffer, results, partial, shard);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     /// <summary>Writes the report to <paramref name="stream"/> as it goes: a run of many long cases makes a report of
     /// tens of MB, which is not held in memory twice (bytes, then a string).</summary>
-    public static void Write(Stream stream, IReadOnlyList<CaseResult> results, string? partial = null)
+    public static void Write(Stream stream, IReadOnlyList<CaseResult> results, string? partial = null, string? shard = null)
     {
         // Relaxed escaping keeps '<', '>' and '+' readable in problem texts; the output is a file, never HTML.
         var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -37,6 +39,7 @@ public static class JsonReport
             json.WriteStartObject();
             json.WriteNumber("format", FormatVersion);
             if (partial is not null) json.WriteString("partial", partial);
+            if (shard is not null) json.WriteString("shard", shard);
             var tally = ReportText.Tally.Of(results);
             json.WriteStartObject("summary");
             json.WriteNumber("total", tally.Total);

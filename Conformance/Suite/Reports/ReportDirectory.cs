@@ -13,13 +13,14 @@ public static class ReportDirectory
 
     /// <summary>Writes the reports and returns the paths written, reports first.</summary>
     /// <param name="partial">Why the run stopped early (an interruption), or null: each report says so.</param>
-    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<CaseResult> results, string? partial = null)
+    /// <param name="shard">The part of a sharded run ("I/N"), written into report.json; null for a whole run.</param>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyList<CaseResult> results, string? partial = null, string? shard = null)
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>
         {
             Save(Path.Combine(folder, JUnit), JUnitReport.Write(results, partial)),
-            SaveJson(Path.Combine(folder, Json), results, partial),
+            SaveJson(Path.Combine(folder, Json), results, partial, shard),
             Save(Path.Combine(folder, Markdown), MarkdownReport.Write(results, partial)),
         };
         var failures = Path.Combine(folder, FailuresFolder);
@@ -36,11 +37,13 @@ public static class ReportDirectory
         return written;
     }
 
-    /// <summary>report.json, written as it is produced (it is the largest report).</summary>
-    public static string SaveJson(string path, IReadOnlyList<CaseResult> results, string? partial)
+    /// <summary>report.json, written as it is produced (it is the largest report), its folder made as the other
+    /// reports' are.</summary>
+    public static string SaveJson(string path, IReadOnlyList<CaseResult> results, string? partial, string? shard = null)
     {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
         using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            JsonReport.Write(file, results, partial);
+            JsonReport.Write(file, results, partial, shard);
         return path;
     }
 

@@ -39,7 +39,7 @@ public sealed class OptionGuardTests
     [Fact]
     public void Every_command_of_the_app_is_known_to_the_guard_by_its_name()
     {
-        Assert.Equal(["check", "fuzz", "golden", "kernel-record", "list", "matrix", "mutate", "predict", "publish", "serve-kernel", "serve-model", "spec-map", "versions"],
+        Assert.Equal(["check", "fuzz", "golden", "kernel-record", "list", "matrix", "merge", "mutate", "predict", "publish", "serve-kernel", "serve-model", "spec-map", "versions"],
             OptionGuard.Commands.Order(StringComparer.Ordinal));
         using var cases = new TempCases().AsRepository();
         foreach (var command in OptionGuard.Commands)

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Profile = Udpconf.Reference.Profile;
+using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Reports;
@@ -143,9 +144,10 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         var written = new List<string>();
         try
         {
-            if (settings.ReportDir is { } dir) written.AddRange(ReportDirectory.Write(io.FullPath(dir), results, partial));
+            var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard) is { } part ? $"{part.Index}/{part.Count}" : null;
+            if (settings.ReportDir is { } dir) written.AddRange(ReportDirectory.Write(io.FullPath(dir), results, partial, shard));
             if (settings.JUnit is { } junit) written.Add(Save(junit, JUnitReport.Write(results, partial)));
-            if (settings.Json is { } json) written.Add(ReportDirectory.SaveJson(io.FullPath(json), results, partial));
+            if (settings.Json is { } json) written.Add(ReportDirectory.SaveJson(io.FullPath(json), results, partial, shard));
             if (settings.Markdown is { } markdown) written.Add(Save(markdown, MarkdownReport.Write(results, partial)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Udpconf.Suite;
 using Udpconf.Suite.Fuzz;
 using Profile = Udpconf.Reference.Profile;
 
@@ -24,6 +25,12 @@ public sealed class FuzzSettings : CommandSettings
     [Description("The seed (an unsigned 64-bit number); the same seed runs the same sequences. Default: from the clock, printed.")]
     public ulong? Seed { get; set; }
 
+    [CommandOption("--shard <I/N>")]
+    [Description("Only the I-th of N parts of the run, for N runners: part I runs its share of --count (they differ by one at most) " +
+                 "from seed S + I - 1 (S from --seed, which a sharded run needs so that the runners agree). Each part prints the " +
+                 "seed and count that replay it alone.")]
+    public string? Shard { get; set; }
+
     [CommandOption("--max-ops <N>")]
     [Description("The longest sequence (default 40 operations).")]
     public int MaxOperations { get; set; } = 40;
@@ -38,6 +45,8 @@ public sealed class FuzzSettings : CommandSettings
     public override ValidationResult Validate() =>
         Profile is not null && Udpconf.Reference.Profile.Find(Profile) is null ? ValidationResult.Error($"--profile must be one of {string.Join(", ", Udpconf.Reference.Profile.All.Concat(Udpconf.Reference.Profile.KernelLines).Select(p => p.Name))}, not '{Profile}'")
         : Count < 1 ? ValidationResult.Error("--count must be at least 1")
+        : Shard is not null && Sharding.Parse(Shard) is null ? ValidationResult.Error($"--shard takes I/N with 1 <= I <= N <= {Sharding.MostParts}, not '{Shard}'")
+        : Shard is not null && Seed is null ? ValidationResult.Error("--shard needs --seed: the runners of a sharded run must agree on it")
         : MaxOperations is < 1 or > MaxOperationsLimit ? ValidationResult.Error($"--max-ops must be from 1 to {MaxOperationsLimit}, not {MaxOperations} (FsCheck builds a sequence recursively: 100,000 overflowed the stack; run more sequences instead)")
         : ValidationResult.Success();
 }
@@ -58,13 +67,23 @@ public sealed class FuzzCommand(CliIo io) : Command<FuzzSettings>
         var profile = Profile.Find(settings.Profile ?? (choice.DefaultProfiles == "all" ? "linux" : choice.DefaultProfiles))!;
         var target = choice.Create(profile);
         var seed = settings.Seed ?? (ulong)DateTime.UtcNow.Ticks;
-        io.Out.WriteLine($"udpconf fuzz: {settings.Count} sequences of up to {settings.MaxOperations} operations on {target.Name} against model:{profile.Name}, seed {seed}");
+        var count = settings.Count;
+        if (settings.Shard is not null && Sharding.Parse(settings.Shard) is { } shard)
+        {
+            // Part I: seed S + I - 1 (wrapping), and the count split as evenly as it goes.
+            seed = unchecked(seed + (ulong)(shard.Index - 1));
+            count = settings.Count / shard.Count + (shard.Index <= settings.Count % shard.Count ? 1 : 0);
+            io.Out.WriteLine($"udpconf fuzz: part {shard.Index} of {shard.Count}: {count} of {settings.Count} sequences, seed {seed} " +
+                             $"(alone: --count {count} --seed {seed})");
+            if (count == 0) return ExitCodes.Passed;
+        }
+        io.Out.WriteLine($"udpconf fuzz: {count} sequences of up to {settings.MaxOperations} operations on {target.Name} against model:{profile.Name}, seed {seed}");
 
-        var step = Math.Max(1, settings.Count / 10);
-        var result = Fuzzer.Run(target, profile, settings.Count, seed, settings.MaxOperations, n =>
+        var step = Math.Max(1, count / 10);
+        var result = Fuzzer.Run(target, profile, count, seed, settings.MaxOperations, n =>
         {
             cancellation.ThrowIfCancellationRequested();
-            if (n % step == 0) io.Error.WriteLine($"udpconf fuzz: {n}/{settings.Count} sequences");
+            if (n % step == 0) io.Error.WriteLine($"udpconf fuzz: {n}/{count} sequences");
         });
 
         if (result.Failure is not { } failure)
@@ -79,7 +98,7 @@ public sealed class FuzzCommand(CliIo io) : Command<FuzzSettings>
         io.Out.WriteLine($"udpconf fuzz: {target.Name} disagreed with model:{profile.Name} (seed {seed}); shrunk {failure.Shrinks} time(s) to {failure.Steps.Count} operation(s):");
         io.Out.Write(new Text(failure.CaseText));
         io.Out.WriteLine();
-        io.Out.WriteLine($"wrote {io.Show(path)} (replay: udpconf fuzz --target {settings.Target ?? choice.Name} --profile {profile.Name} --count {settings.Count} --seed {seed})");
+        io.Out.WriteLine($"wrote {io.Show(path)} (replay: udpconf fuzz --target {settings.Target ?? choice.Name} --profile {profile.Name} --count {count} --seed {seed})");
         return ExitCodes.Failed;
     }
 }

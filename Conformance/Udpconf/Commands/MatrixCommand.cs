@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Reports;
@@ -81,7 +82,8 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
         {
             foreach (var target in settings.PageOnly ? [] : targets)
             {
-                var reports = ReportDirectory.Write(Path.Combine(output, target.Folder), target.Results);
+                var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard) is { } part ? $"{part.Index}/{part.Count}" : null;
+                var reports = ReportDirectory.Write(Path.Combine(output, target.Folder), target.Results, shard: shard);
                 var failures = reports.Count(p => Path.GetFileName(Path.GetDirectoryName(p)) == ReportDirectory.FailuresFolder);
                 foreach (var path in reports.Where(p => Path.GetFileName(Path.GetDirectoryName(p)) != ReportDirectory.FailuresFolder))
                     io.Out.WriteLine($"wrote {io.Show(path)}");

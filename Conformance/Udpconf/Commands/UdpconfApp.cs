@@ -6,7 +6,7 @@ using Profile = Udpconf.Reference.Profile;
 namespace Udpconf.Cli.Commands;
 
 /// <summary>
-/// The udpconf command line: check, matrix, predict, golden, list, spec-map, kernel-record and fuzz. Built around a <see cref="CliIo"/> so
+/// The udpconf command line: check, matrix, merge, predict, golden, list, spec-map, kernel-record and fuzz. Built around a <see cref="CliIo"/> so
 /// that tests run the very same app in-process over string writers and read its exit code.
 /// </summary>
 public static class UdpconfApp
@@ -52,6 +52,7 @@ public static class UdpconfApp
         config.AddExample("check", "--target", "model");
         config.AddExample("check", "udp_cork/", "--profile", "linux", "--report-dir", "out");
         config.AddExample("matrix", "--target", "model:spec", "--target", "model:linux", "--out", "matrix");
+        config.AddExample("merge", "parts/", "--report-dir", "merged");
         config.AddExample("predict", "udp_sendmsg/dport_zero", "--out", "/tmp");
         config.AddExample("golden", "--accept");
         config.AddExample("list", "--clause", "udp_sendmsg.dport_zero");
@@ -74,6 +75,17 @@ public static class UdpconfApp
             .WithExample("matrix")
             .WithExample("matrix", "--target", "model:spec", "--target", "model:linux", "--out", "/tmp/matrix")
             .WithExample("matrix", "udp_cork/", "--target", "kernel", "--target", "model:linux", "--clause", "udp_sendmsg.corkreq");
+        config.AddCommand<MergeCommand>("merge")
+            .WithDescription("Join the JSON reports of the parts of a run (check --shard I/N --json FILE or --report-dir on N CI runners, " +
+                             "matrix --shard I/N --out DIR) into the reports of the whole run: report.json as the run without --shard writes it " +
+                             "(its results in the unsharded order, the summary counted again), junit.xml, report.md and the failure pcaps, and with " +
+                             "--matrix the conformance matrix, a column per target and profile. An input that cannot be read, is partial, or repeats " +
+                             "a result is said on stderr and the rest merged, marked partial. Exit 0 when every merged result passed (not applicable " +
+                             "counts as passed), 1 on a failure or an error among them or a merge that is not whole, 2 on bad usage, an input that " +
+                             "does not exist or holds no report, or no input that could be read.")
+            .WithExample("merge", "part-1.json", "part-2.json", "part-3.json", "--json", "report.json")
+            .WithExample("merge", "parts/", "--report-dir", "merged")
+            .WithExample("merge", "matrix-1/", "matrix-2/", "--matrix", "matrix");
         config.AddCommand<VersionsCommand>("versions")
             .WithDescription("The version matrix: every case on each kernel (default: the local kernel, vm:6.12, vm:6.1) held to the newest line, " +
                              "then under the kernel's own line profile; writes DIR/linux-kernels.md (the switches of each line with the change behind " +
