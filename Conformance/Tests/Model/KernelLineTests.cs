@@ -1,5 +1,6 @@
 using System.Reflection;
 using Udpconf.Reference;
+using Udpconf.Reference.Host;
 using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
@@ -80,5 +81,32 @@ public class KernelLineTests
         }
         Assert.False(Run(Profile.Linux612).IsError(Errno.ENOPROTOOPT));
         Assert.True(Run(Profile.Linux61).IsError(Errno.ENOPROTOOPT));
+    }
+
+    [Fact]
+    public void SO_PASSCRED_on_UDP_is_a_switch_on_6_12_and_refused_on_current_kernels()
+    {
+        // 6.16 refused the pass options nothing reads on a UDP socket (Profile.PassOptionsRestricted).
+        Outcome Set(Profile profile) => Sim.WithSocket(profile).SetInt("s", Reference.Api.SocketOption.SolSocket, 16, 1); // SO_PASSCRED
+        Expect.Value(Set(Profile.Linux612), 0, ClauseId.OptionsFlag);
+        Expect.Error(Set(Profile.Linux), Errno.EOPNOTSUPP, ClauseId.OptionsUnsupported);
+    }
+
+    [Fact]
+    public void A_zerocopy_datagram_to_a_group_out_of_lo_completes_copied_on_6_12_and_is_unmodeled_after()
+    {
+        // Measured: copied on 6.1.192 and 6.12.118, code 0 on 6.18.44 (Profile.LoopedGroupZerocopyCopied).
+        Outcome Send(Profile profile)
+        {
+            var sim = Sim.WithSocket(profile);
+            Expect.Value(sim.Run(new Reference.Api.SetSockOptOp(Reference.Api.Fd.Named("s"), Reference.Api.SocketOption.SolSocket,
+                Reference.Api.SocketOption.SoBindToDevice, Reference.Api.UserBuffer.Of("lo\0"u8.ToArray()), 3)), 0);
+            Expect.Value(sim.SetInt("s", Reference.Api.SocketOption.SolSocket, Reference.Api.SocketOption.SoZerocopy, 1), 0);
+            return sim.SendTo("s", 10, Ipv4Address.Parse("239.1.2.3"), 9, Reference.Api.MsgFlags.Zerocopy);
+        }
+        var old = Send(Profile.Linux612);
+        Expect.Value(old, 10);
+        Assert.Equal(ErrorQueueEntry.Zerocopy(0, 0, copied: true), Assert.Single(old.ErrorQueue));
+        Assert.Equal(OutcomeKind.Unmodeled, Send(Profile.Linux).Kind);
     }
 }

@@ -22,6 +22,15 @@ public class ProfileTests
     }
 
     [Fact]
+    public void The_spec_profile_is_verified_against_the_clause_catalog_of_this_repository()
+    {
+        var root = Udpconf.Suite.SpecMap.FindRoot(AppContext.BaseDirectory)
+            ?? throw new InvalidOperationException("no Conformance.sln above the test binaries");
+        Assert.Equal("Reference/clauses.md", Profile.Spec.VerifiedAgainst);
+        Assert.True(File.Exists(Path.Combine(root, Profile.Spec.VerifiedAgainst!)));
+    }
+
+    [Fact]
     public void A_profile_is_verified_when_it_names_what_it_was_verified_against_and_a_switch_copy_changes_one_switch()
     {
         Assert.True(Profile.Linux.IsVerified);

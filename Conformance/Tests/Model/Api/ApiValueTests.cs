@@ -10,6 +10,16 @@ namespace Udpconf.Tests.Model.Api;
 public class ApiValueTests
 {
     [Fact]
+    public void An_in_pktinfo_is_the_interface_then_the_spec_dst_then_the_address_as_the_kernel_lays_them_out()
+    {
+        // struct in_pktinfo: an exec target's stack reads these bytes; the kernel ignores ipi_addr on a send, a
+        // stack under test may not.
+        var bytes = ControlMessages.PktInfo(0x01020304, Ipv4Address.Parse("192.0.2.1"), Ipv4Address.Parse("198.51.100.7"));
+        Assert.Equal([0x04, 0x03, 0x02, 0x01, 192, 0, 2, 1, 198, 51, 100, 7], bytes);
+        Assert.Equal(new byte[4], ControlMessages.PktInfo(0, Ipv4Address.Any)[8..]);
+    }
+
+    [Fact]
     public void A_descriptor_is_written_by_its_name_or_else_its_number()
     {
         Assert.Equal("s", Fd.Named("s").ToString());
