@@ -109,4 +109,34 @@ public class KernelLineTests
         Assert.Equal(ErrorQueueEntry.Zerocopy(0, 0, copied: true), Assert.Single(old.ErrorQueue));
         Assert.Equal(OutcomeKind.Unmodeled, Send(Profile.Linux).Kind);
     }
+
+    [Fact]
+    public void SO_TXREHASH_on_6_12_is_a_value_from_minus_1_to_1_and_minus_1_reads_as_1()
+    {
+        // Measured on 6.12.118 (options/more_linux under vm:6.12); refused since 6.16 (Profile.PassOptionsRestricted).
+        const int SoTxRehash = 74;
+        var sim = Sim.WithSocket(Profile.Linux612);
+        long Read() => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(
+            sim.Run(new Reference.Api.GetSockOptOp(Reference.Api.Fd.Named("s"), Reference.Api.SocketOption.SolSocket, SoTxRehash, 4)).OptionValue!.Value.Span);
+        Assert.Equal(1, Read());
+        foreach (var (value, readBack) in new[] { (0, 0), (1, 1), (-1, 1), (0, 0) })
+        {
+            Expect.Value(sim.SetInt("s", Reference.Api.SocketOption.SolSocket, SoTxRehash, value), 0);
+            Assert.Equal(readBack, Read());
+        }
+        foreach (var refused in new[] { -2, 2, 300 })
+            Expect.Error(sim.SetInt("s", Reference.Api.SocketOption.SolSocket, SoTxRehash, refused), Errno.EINVAL, ClauseId.OptionsValue);
+        Assert.Equal(0, Read());
+    }
+
+    [Fact]
+    public void A_single_iovec_past_the_top_of_user_space_is_EFAULT_on_6_1_and_clamped_to_EMSGSIZE_from_6_4()
+    {
+        // Measured: EFAULT on 6.1.192, EMSGSIZE on 6.12.118 and 6.18.44 (Profile.SingleIovAsUbuf).
+        Outcome Send(Profile profile) => Sim.WithSocket(profile).Run(new Reference.Api.SendMsgOp(Reference.Api.Fd.Named("s"),
+            Sim.Addr(Hosts.Remote, 9), Reference.Api.SockAddr.InLength, [Reference.Api.UserBuffer.Null(Reference.Api.UserMemory.Top + 1)], null, 0,
+            Reference.Api.MsgFlags.None));
+        Expect.Error(Send(Profile.Linux61), Errno.EFAULT, ClauseId.SendmsgIovRange);
+        Expect.Error(Send(Profile.Linux612), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
+    }
 }
