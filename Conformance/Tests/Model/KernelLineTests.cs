@@ -139,4 +139,20 @@ public class KernelLineTests
         Expect.Error(Send(Profile.Linux61), Errno.EFAULT, ClauseId.SendmsgIovRange);
         Expect.Error(Send(Profile.Linux612), Errno.EMSGSIZE, ClauseId.LenOver0xFFFF);
     }
+
+    [Fact]
+    public void UDP_ENCAP_takes_ESPINUDP_NON_IKE_before_6_12_only()
+    {
+        // UDP_ENCAP (SOL_UDP 100) 1, UDP_ENCAP_ESPINUDP_NON_IKE: removed in 6.12 (Profile.OptionsRelease).
+        Outcome Set(Sim sim, int value) => sim.Run(new Reference.Api.SetSockOptOp(Reference.Api.Fd.Named("s"), Reference.Api.SocketOption.SolUdp, 100,
+            Reference.Api.UserBuffer.Of(BitConverter.GetBytes(value)), 4));
+        var old = Sim.WithSocket(Profile.Linux61);
+        Expect.Value(Set(old, 1), 0, ClauseId.OptionsValue);
+        var read = old.Run(new Reference.Api.GetSockOptOp(Reference.Api.Fd.Named("s"), Reference.Api.SocketOption.SolUdp, 100, 4));
+        Assert.Equal(1, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(read.OptionValue!.Value.Span));
+        Expect.Error(Set(Sim.WithSocket(Profile.Linux612), 1), Errno.ENOPROTOOPT, ClauseId.OptionsValue);
+        // The other types are as on current kernels.
+        Expect.Value(Set(old, 2), 0, ClauseId.OptionsValue);
+        Expect.Error(Set(old, 4), Errno.ENOPROTOOPT, ClauseId.OptionsValue);
+    }
 }
