@@ -104,6 +104,13 @@ public sealed class Cork
         Route = route;
         FragSize = fragSize;
         Length = 0;
+        ForgetPage();
+    }
+
+    /// <summary>No current page: the next page fragment takes a fresh one. Init and Release share it, so that the line
+    /// is one mutant, not two that an equivalence keyed by the line's text cannot tell apart.</summary>
+    private void ForgetPage()
+    {
         CurrentPage = -1;
         PageOffset = 0;
     }
@@ -146,7 +153,6 @@ public sealed class Cork
         Tos = null;
         ConfirmOnSend = null;
         Zerocopy = null;
-        CurrentPage = -1;
-        PageOffset = 0;
+        ForgetPage();
     }
 }
