@@ -47,6 +47,19 @@ public sealed class MutationRecordTests
             string.Join("\n", unexplained));
     }
 
+    /// <summary>The bar for the whole model: every file of Reference/ judged in fresh processes, a score of 95 %
+    /// at least, and no survivor left that is neither killed nor shown equivalent.</summary>
+    [Fact]
+    public void The_whole_model_is_judged_in_fresh_processes_at_95_percent_with_every_survivor_explained()
+    {
+        var record = MutationRecord.Load(Root);
+        var judged = record.Files.Where(f => f.Verified).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var notFresh = MutationRecord.ModelFiles(Root).Where(f => !judged.Contains(f)).ToArray();
+        Assert.True(notFresh.Length == 0, "files of the model not judged in fresh processes:\n" + string.Join("\n", notFresh));
+        Assert.True(record.Score >= 0.95, $"the model's mutation score is {record.Score:P2}, below 95 %");
+        Assert.Empty(record.Unexplained);
+    }
+
     [Fact]
     public void Every_listed_equivalent_names_a_recorded_survivor_and_agrees_with_the_record()
     {
