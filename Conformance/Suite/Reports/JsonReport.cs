@@ -30,7 +30,13 @@ public static class JsonReport
 
     /// <summary>Writes the report to <paramref name="stream"/> as it goes: a run of many long cases makes a report of
     /// tens of MB, which is not held in memory twice (bytes, then a string).</summary>
-    public static void Write(Stream stream, IReadOnlyList<CaseResult> results, string? partial = null, string? shard = null)
+    public static void Write(Stream stream, IReadOnlyList<CaseResult> results, string? partial = null, string? shard = null) =>
+        Write(stream, results, ReportText.Tally.Of(results), partial, shard, Result);
+
+    /// <summary>The report's frame (format, partial, shard, the summary of <paramref name="tally"/>) around results each
+    /// written by <paramref name="write"/>: a run's own, or a merge's copied from its parts.</summary>
+    public static void Write<T>(Stream stream, IReadOnlyList<T> results, ReportText.Tally tally, string? partial, string? shard,
+        Action<Utf8JsonWriter, T> write)
     {
         // Relaxed escaping keeps '<', '>' and '+' readable in problem texts; the output is a file, never HTML.
         var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -40,7 +46,6 @@ public static class JsonReport
             json.WriteNumber("format", FormatVersion);
             if (partial is not null) json.WriteString("partial", partial);
             if (shard is not null) json.WriteString("shard", shard);
-            var tally = ReportText.Tally.Of(results);
             json.WriteStartObject("summary");
             json.WriteNumber("total", tally.Total);
             json.WriteNumber("pass", tally.Pass);
@@ -52,7 +57,7 @@ public static class JsonReport
             json.WriteStartArray("results");
             foreach (var result in results)
             {
-                Result(json, result);
+                write(json, result);
                 json.Flush();
             }
             json.WriteEndArray();

@@ -180,34 +180,9 @@ public static class ReportMerge
     /// <summary>The merged JSON report: format 1 as <see cref="JsonReport"/> writes it, the summary counted from
     /// <paramref name="results"/>, each result copied as its part wrote it (its duration, and every packet the part
     /// counted without writing, stay as they were).</summary>
-    public static void WriteJson(Stream stream, IReadOnlyList<ReportedResult> results, string? partial)
-    {
-        var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        using (var json = new Utf8JsonWriter(stream, options))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("format", JsonReport.FormatVersion);
-            if (partial is not null) json.WriteString("partial", partial);
-            var tally = ReportText.Tally.Of(results.Select(r => r.Result));
-            json.WriteStartObject("summary");
-            json.WriteNumber("total", tally.Total);
-            json.WriteNumber("pass", tally.Pass);
-            json.WriteNumber("fail", tally.Fail);
-            json.WriteNumber("error", tally.Error);
-            json.WriteNumber("notApplicable", tally.NotApplicable);
-            json.WriteNumber("notApplicableSteps", tally.NotApplicableSteps);
-            json.WriteEndObject();
-            json.WriteStartArray("results");
-            foreach (var result in results)
-            {
-                result.Json.WriteTo(json);
-                json.Flush();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        stream.WriteByte((byte)'\n');
-    }
+    public static void WriteJson(Stream stream, IReadOnlyList<ReportedResult> results, string? partial) =>
+        JsonReport.Write(stream, results, ReportText.Tally.Of(results.Select(r => r.Result)), partial, shard: null,
+            (json, result) => result.Json.WriteTo(json));
 
     /// <summary><see cref="WriteJson"/> into the file at <paramref name="path"/>.</summary>
     public static string SaveJson(string path, IReadOnlyList<ReportedResult> results, string? partial)
