@@ -3,7 +3,11 @@ using System.Globalization;
 namespace Udpconf.Suite;
 
 /// <summary>One part of a run split across runners: part <see cref="Index"/> (from 1) of <see cref="Count"/>.</summary>
-public readonly record struct Shard(int Index, int Count);
+public readonly record struct Shard(int Index, int Count)
+{
+    /// <summary>"I/N", as <c>--shard</c> takes it and a part's report.json records it.</summary>
+    public override string ToString() => $"{Index}/{Count}";
+}
 
 /// <summary>
 /// The deterministic split of a run across CI runners (<c>--shard I/N</c>): the items in ordinal order of their keys

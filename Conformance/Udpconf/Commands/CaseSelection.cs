@@ -27,6 +27,10 @@ public class CaseFilterSettings : CommandSettings
                  "case k (from 0) belongs to part k mod N + 1, so N runners given 1/N to N/N run every case once; " +
                  "[green]udpconf merge[/] joins their reports.")]
     public string? Shard { get; set; }
+
+    /// <summary>The part --shard asks for, or null for the whole selection (or a --shard that is not I/N, which
+    /// <see cref="CaseSelection.Select"/> refuses).</summary>
+    public Shard? Part => Shard is null ? null : Sharding.Parse(Shard);
 }
 
 /// <summary>The cases a command asked for and where they came from (for "N cases from …").</summary>

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Profile = Udpconf.Reference.Profile;
-using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Reports;
@@ -144,7 +143,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         var written = new List<string>();
         try
         {
-            var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard) is { } part ? $"{part.Index}/{part.Count}" : null;
+            var shard = settings.Part?.ToString();
             if (settings.ReportDir is { } dir) written.AddRange(ReportDirectory.Write(io.FullPath(dir), results, partial, shard));
             if (settings.JUnit is { } junit) written.Add(Save(junit, JUnitReport.Write(results, partial)));
             if (settings.Json is { } json) written.Add(ReportDirectory.SaveJson(io.FullPath(json), results, partial, shard));

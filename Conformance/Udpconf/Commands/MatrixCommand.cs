@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using Udpconf.Suite;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Reports;
@@ -82,8 +81,7 @@ public sealed class MatrixCommand(CliIo io) : Command<MatrixSettings>
         {
             foreach (var target in settings.PageOnly ? [] : targets)
             {
-                var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard) is { } part ? $"{part.Index}/{part.Count}" : null;
-                var reports = ReportDirectory.Write(Path.Combine(output, target.Folder), target.Results, shard: shard);
+                var reports = ReportDirectory.Write(Path.Combine(output, target.Folder), target.Results, shard: settings.Part?.ToString());
                 var failures = reports.Count(p => Path.GetFileName(Path.GetDirectoryName(p)) == ReportDirectory.FailuresFolder);
                 foreach (var path in reports.Where(p => Path.GetFileName(Path.GetDirectoryName(p)) != ReportDirectory.FailuresFolder))
                     io.Out.WriteLine($"wrote {io.Show(path)}");
