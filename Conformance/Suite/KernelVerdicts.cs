@@ -46,9 +46,13 @@ public sealed class VerdictNameConverter : JsonConverter<VerdictKind>
 /// <c>./udpconf kernel-record</c>, with the kernel release of the run. spec-map.md's live-kernel column is read
 /// from it; the linux profile is verified against its release when no linux case failed.
 /// </summary>
-public sealed record KernelVerdicts(string Implementation, string Date, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Counts, IReadOnlyList<KernelVerdict> Cases)
+/// <param name="Shard">For a part of a sharded record (<c>kernel-record --shard I/N</c>): which part, "I/N"; null for a whole record.</param>
+public sealed record KernelVerdicts(string Implementation, string Date, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Counts,
+    IReadOnlyList<KernelVerdict> Cases, string? Shard = null)
 {
     public const string RelativePath = "Conformance/kernel-verdicts.json";
+    /// <summary>A record (or a part of one) larger than this is not read: the whole record of 300 cases is about 100 KB.</summary>
+    public const long MostBytes = 64L << 20;
 
     public static string PathIn(string root) => Path.Combine(root, "Conformance", "kernel-verdicts.json");
 
@@ -75,14 +79,69 @@ public sealed record KernelVerdicts(string Implementation, string Date, IReadOnl
     };
 
     /// <summary>The record of a run: entries sorted by case id then profile, counts per profile and verdict.</summary>
-    public static KernelVerdicts From(string release, DateOnly date, IEnumerable<CaseResult> results)
+    public static KernelVerdicts From(string release, DateOnly date, IEnumerable<CaseResult> results, Shard? shard = null) =>
+        FromEntries(release, date.ToString("yyyy-MM-dd"), results.Select(Entry), shard);
+
+    private static KernelVerdicts FromEntries(string release, string date, IEnumerable<KernelVerdict> entries, Shard? shard = null)
     {
-        var cases = results.Select(Entry)
-            .OrderBy(v => v.Case, StringComparer.Ordinal).ThenBy(v => v.Profile, StringComparer.Ordinal).ToArray();
+        var cases = entries.OrderBy(v => v.Case, StringComparer.Ordinal).ThenBy(v => v.Profile, StringComparer.Ordinal).ToArray();
         var counts = new SortedDictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
         foreach (var profile in cases.Select(v => v.Profile).Distinct())
             counts[profile] = VerdictNames.All.ToDictionary(k => k.Name(), k => cases.Count(v => v.Profile == profile && v.Verdict == k));
-        return new KernelVerdicts(release, date.ToString("yyyy-MM-dd"), counts, cases);
+        return new KernelVerdicts(release, date, counts, cases, shard?.ToString());
+    }
+
+    /// <summary>
+    /// The record of the whole run from the records of its parts (<c>kernel-record --shard I/N</c> on N runners): the
+    /// entries of every part, sorted and counted again, the latest date of the parts. Null, with every reason one line
+    /// each, unless the parts are the N parts of one split of <paramref name="cases"/> under <paramref name="profiles"/>
+    /// on one kernel: each part holds exactly the runs <see cref="Sharding.Part"/> gives it (a part run on another
+    /// checkout's cases, or with a filter, is refused), no part is missing or given twice.
+    /// </summary>
+    /// <param name="parts">Each part with the name (its file) a problem shows.</param>
+    public static (KernelVerdicts? Record, IReadOnlyList<string> Problems) Merge(IReadOnlyList<(string Name, KernelVerdicts Part)> parts,
+        IReadOnlyList<Cases.CaseFile> cases, IReadOnlyList<Reference.Profile> profiles)
+    {
+        var problems = new List<string>();
+        if (parts.Count == 0) return (null, ["no parts to merge"]);
+        var shards = new List<Shard?>();
+        foreach (var (name, part) in parts)
+        {
+            var shard = part.Shard is null ? null : Sharding.Parse(part.Shard);
+            if (shard is null) problems.Add($"{name} is not a part of a sharded record (it has no \"shard\": I/N)");
+            shards.Add(shard);
+        }
+        problems.AddRange(Sharding.Gaps(shards));
+        foreach (var twice in shards.OfType<Shard>().GroupBy(s => s).Where(g => g.Count() > 1))
+            problems.Add($"part {twice.Key} is given {twice.Count()} times");
+        var releases = parts.Select(p => p.Part.Implementation).Distinct().ToArray();
+        if (releases.Length > 1) problems.Add($"the parts ran on different kernels ({string.Join(", ", releases.Select(r => SafeText.Line(r)))}), not one");
+        if (problems.Count > 0) return (null, problems);
+
+        // Every run an unsharded record of these cases holds, and which part it belongs to.
+        var runs = CaseRunner.Runs(cases, profiles).Select(r => (Case: r.File.Id, Profile: r.Profile.Name)).ToHashSet();
+        var count = shards[0]!.Value.Count;
+        var partOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 1; i <= count; i++)
+            foreach (var file in Sharding.Part(cases, c => c.Id, new Shard(i, count))) partOf[file.Id] = i;
+        var seen = new HashSet<(string, string)>();
+        foreach (var ((name, part), shard) in parts.Zip(shards))
+            foreach (var entry in part.Cases)
+            {
+                if (!runs.Contains((entry.Case, entry.Profile)))
+                    problems.Add($"{name}: {SafeText.Line(entry.Case)} ({SafeText.Line(entry.Profile)}) is not a run of this checkout's cases");
+                else if (partOf[entry.Case] != shard!.Value.Index)
+                    problems.Add($"{name}: {SafeText.Line(entry.Case)} belongs to part {partOf[entry.Case]}/{count}, not {shard}");
+                else if (!seen.Add((entry.Case, entry.Profile)))
+                    problems.Add($"{name}: {SafeText.Line(entry.Case)} ({SafeText.Line(entry.Profile)}) is recorded twice");
+            }
+        var absent = runs.Where(r => !seen.Contains(r)).OrderBy(r => r.Case, StringComparer.Ordinal).ThenBy(r => r.Profile, StringComparer.Ordinal).ToArray();
+        if (absent.Length > 0)
+            problems.Add($"{absent.Length} run{(absent.Length == 1 ? " is" : "s are")} in no part: " +
+                         string.Join(", ", absent.Take(5).Select(r => $"{r.Case} ({r.Profile})")) + (absent.Length > 5 ? ", ..." : ""));
+        if (problems.Count > 0) return (null, problems.Take(ReportMerge.ProblemsListed).Append(problems.Count > ReportMerge.ProblemsListed ? $"and {problems.Count - ReportMerge.ProblemsListed} more" : null).OfType<string>().ToArray());
+        var date = parts.Select(p => p.Part.Date).Max(StringComparer.Ordinal)!;
+        return (FromEntries(releases[0], date, parts.SelectMany(p => p.Part.Cases)), []);
     }
 
     private static KernelVerdict Entry(CaseResult result)

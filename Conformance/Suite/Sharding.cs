@@ -40,4 +40,39 @@ public static class Sharding
             .Select(x => x.Position).Order().ToArray();
         return mine.Select(position => items[position]).ToArray();
     }
+
+    /// <summary>What keeps the inputs <paramref name="parts"/> (null: an input of a whole run) from being one whole
+    /// sharded run, one line each; nothing when they are. Each part's output says which it is (I/N), so a runner whose
+    /// output never arrived makes a merge incomplete rather than quietly smaller; splits into different numbers of
+    /// parts are not one run.</summary>
+    public static IEnumerable<string> Gaps(IReadOnlyList<Shard?> parts)
+    {
+        var shards = parts.OfType<Shard>().ToArray();
+        if (shards.Length == 0) yield break;
+        var counts = shards.Select(p => p.Count).Distinct().Order().ToArray();
+        if (counts.Length > 1)
+        {
+            yield return $"the inputs are parts of runs split {string.Join(" and ", counts.Select(n => $"{n} ways"))}, not of one run";
+            yield break;
+        }
+        var missing = Enumerable.Range(1, counts[0]).Except(shards.Select(p => p.Index)).ToArray();
+        if (missing.Length > 0)
+            yield return $"part{(missing.Length == 1 ? "" : "s")} {Ranges(missing)} of {counts[0]} missing";
+        if (parts.Any(p => p is null))
+            yield return "whole runs and parts of a sharded run given together";
+    }
+
+    /// <summary>1, 2, 3, 5 as "1-3, 5": a thousand missing parts stay one short line.</summary>
+    private static string Ranges(IReadOnlyList<int> sorted)
+    {
+        var pieces = new List<string>();
+        for (var i = 0; i < sorted.Count;)
+        {
+            var j = i;
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
+            pieces.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
+            i = j + 1;
+        }
+        return string.Join(", ", pieces);
+    }
 }

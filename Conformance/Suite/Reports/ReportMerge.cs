@@ -128,39 +128,8 @@ public static class ReportMerge
         return new MergedReport(merged, clauses, problems, notes, partial.Length == 0 ? null : "merged from an incomplete run: " + string.Join("; ", partial));
     }
 
-    /// <summary>The parts of a sharded run that no input holds: each report of a part says which it is (I/N), so a
-    /// runner whose report never arrived makes the merge incomplete rather than quietly smaller. Reports of splits
-    /// into different numbers of parts are not one run.</summary>
-    private static IEnumerable<string> MissingParts(IReadOnlyList<ReportFile> reports)
-    {
-        var parts = reports.Where(r => r.Shard is not null).Select(r => r.Shard!.Value).ToArray();
-        if (parts.Length == 0) yield break;
-        var counts = parts.Select(p => p.Count).Distinct().Order().ToArray();
-        if (counts.Length > 1)
-        {
-            yield return $"the inputs are parts of runs split {string.Join(" and ", counts.Select(n => $"{n} ways"))}, not of one run";
-            yield break;
-        }
-        var missing = Enumerable.Range(1, counts[0]).Except(parts.Select(p => p.Index)).ToArray();
-        if (missing.Length > 0)
-            yield return $"part{(missing.Length == 1 ? "" : "s")} {Ranges(missing)} of {counts[0]} missing";
-        if (reports.Any(r => r.Shard is null))
-            yield return "whole runs and parts of a sharded run given together";
-    }
-
-    /// <summary>1, 2, 3, 5 as "1-3, 5": a thousand missing parts stay one short line.</summary>
-    private static string Ranges(IReadOnlyList<int> sorted)
-    {
-        var pieces = new List<string>();
-        for (var i = 0; i < sorted.Count;)
-        {
-            var j = i;
-            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
-            pieces.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
-            i = j + 1;
-        }
-        return string.Join(", ", pieces);
-    }
+    /// <summary>The parts of a sharded run that no input holds (<see cref="Sharding.Gaps"/>).</summary>
+    private static IEnumerable<string> MissingParts(IReadOnlyList<ReportFile> reports) => Sharding.Gaps(reports.Select(r => r.Shard).ToArray());
 
     /// <summary>
     /// The order of case ids in an unsharded run: <see cref="CaseLibrary.Load"/> lists the case files in ordinal order

@@ -25,6 +25,26 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
                                            "or [green]vm:<kernel>[/] (an older kernel line in a VM: its line's profile, Conformance/kernel-verdicts-<line>.json).")]
         [CommandOption("--target <TARGET>")]
         public string? Target { get; set; }
+
+        [System.ComponentModel.Description("Record part I of N only (cases in id order, k mod N), into --out: N runners record the parts, " +
+                                           "then [green]kernel-record --merge[/] their files writes the record as one run would.")]
+        [CommandOption("--shard <I/N>")]
+        public string? Shard { get; set; }
+
+        [System.ComponentModel.Description("Where --shard writes its part (the checkout's record is not touched).")]
+        [CommandOption("--out <FILE>")]
+        public string? Out { get; set; }
+
+        [System.ComponentModel.Description("Write the record from the parts' files (every part of one split, of this checkout's cases, on one kernel) instead of running.")]
+        [CommandOption("--merge <FILE>")]
+        public string[]? Merge { get; set; }
+
+        public override ValidationResult Validate() =>
+            Merge is { Length: > 0 } && (Shard is not null || Target is not null || Out is not null) ? ValidationResult.Error("--merge takes the parts' files only: no --shard, --target or --out")
+            : Shard is not null && Sharding.Parse(Shard) is null ? ValidationResult.Error($"--shard takes I/N with 1 <= I <= N <= {Sharding.MostParts}, not '{Shard}'")
+            : Shard is not null && Out is null ? ValidationResult.Error("--shard needs --out FILE: a part is not the record")
+            : Out is not null && Shard is null ? ValidationResult.Error("--out is where --shard writes its part")
+            : ValidationResult.Success();
     }
 
     public const string VerificationFile = "Reference/ProfileVerification.cs";
@@ -53,7 +73,10 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
             io.Fail($"no case files under {io.Show(folder)}");
             return ExitCodes.Usage;
         }
-        if (settings.Target is { } vm && vm.StartsWith("vm:", StringComparison.Ordinal)) return RecordVm(vm, root, cases, verification, cancellation);
+        if (settings.Merge is { Length: > 0 } files) return MergeParts(files, root, cases, verification);
+        var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard);
+        if (shard is { } part) cases = Sharding.Part(cases, c => c.Id, part);
+        if (settings.Target is { } vm && vm.StartsWith("vm:", StringComparison.Ordinal)) return RecordVm(vm, root, cases, verification, settings, cancellation);
         if (!KernelTarget.CanRun(out var why))
         {
             io.Fail($"the kernel target cannot run here: {why}");
@@ -64,7 +87,8 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         var release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
         var results = CaseRunner.RunAll(cases, Profile.All, _ => target, cancellation).ToList();
 
-        var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results);
+        var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results, shard);
+        if (shard is not null) return WritePart(record, settings.Out!, Profile.Linux, release);
         File.WriteAllText(json, record.ToJson());
         io.Out.WriteLine($"wrote {io.Show(json)}");
 
@@ -78,7 +102,7 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
 
     /// <summary>kernel-record --target vm:&lt;kernel&gt;: every case under the line's profile in the guest, recorded in
     /// Conformance/kernel-verdicts-&lt;line&gt;.json, the line's release in ProfileVerification.cs when every case passed.</summary>
-    private int RecordVm(string option, string root, IReadOnlyList<CaseFile> cases, string verification, CancellationToken cancellation)
+    private int RecordVm(string option, string root, IReadOnlyList<CaseFile> cases, string verification, Settings settings, CancellationToken cancellation)
     {
         using var choice = TargetChoice.Resolve(option, io);
         if (choice is null) return ExitCodes.Usage;
@@ -91,12 +115,76 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         var target = choice.Create(profile);
         var release = choice.Name["vm:".Length..];
         var results = CaseRunner.RunAll(cases, [profile], _ => target, cancellation).ToList();
-        var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results);
+        var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard);
+        var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results, shard);
+        if (shard is not null) return WritePart(record, settings.Out!, profile, release);
         var json = KernelVerdicts.PathFor(root, profile.Name);
         File.WriteAllText(json, record.ToJson());
         io.Out.WriteLine($"wrote {io.Show(json)}");
         WriteVerification(verification, Verified().SetItem(profile.Name, record.Failures(profile.Name) == 0 ? release : null));
         return Conclude(record, profile, release);
+    }
+
+    /// <summary>--shard: the part's record into --out, its failures said; the checkout is not written.</summary>
+    private int WritePart(KernelVerdicts part, string output, Profile profile, string release)
+    {
+        var path = io.FullPath(output);
+        try
+        {
+            if (Path.GetDirectoryName(path) is { Length: > 0 } parent) Directory.CreateDirectory(parent);
+            File.WriteAllText(path, part.ToJson());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            io.Fail($"cannot write {io.Show(path)}: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        io.Out.WriteLine($"wrote part {part.Shard} to {io.Show(path)} ({part.Cases.Count} runs): kernel-record --merge the parts' files writes the record");
+        return Conclude(part, profile, release);
+    }
+
+    /// <summary>--merge: the parts' records as one record of this checkout's cases, written as a whole run writes it.</summary>
+    private int MergeParts(IReadOnlyList<string> files, string root, IReadOnlyList<CaseFile> cases, string verification)
+    {
+        var parts = new List<(string, KernelVerdicts)>();
+        var unread = 0;
+        foreach (var file in files)
+        {
+            var path = io.FullPath(file);
+            try
+            {
+                using var stream = File.OpenRead(path);
+                if (stream.Length > KernelVerdicts.MostBytes)
+                    throw new InvalidDataException($"larger than {KernelVerdicts.MostBytes} bytes");
+                parts.Add((io.Show(path), KernelVerdicts.Parse(new StreamReader(stream).ReadToEnd())));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException)
+            {
+                io.Fail($"{io.Show(path)}: {Suite.Reports.SafeText.Line(e.Message)}");
+                unread++;
+            }
+        }
+        if (unread > 0)
+        {
+            io.Fail($"{unread} part{(unread == 1 ? "" : "s")} could not be read: nothing written");
+            return ExitCodes.Failed;
+        }
+        // A VM's record holds its kernel line's profile only; the host's, linux and spec.
+        var lines = parts.SelectMany(p => p.Item2.Cases).Select(v => Profile.Find(v.Profile)).OfType<Profile>().Where(p => p.Family is not null).Distinct().ToArray();
+        var profiles = lines.Length == 1 ? lines : Profile.All;
+        var (record, problems) = KernelVerdicts.Merge(parts, cases, profiles);
+        if (record is null)
+        {
+            foreach (var problem in problems) io.Fail(problem);
+            io.Fail("the parts are not one whole run of this checkout's cases: nothing written");
+            return ExitCodes.Failed;
+        }
+        var profile = lines.Length == 1 ? lines[0] : Profile.Linux;
+        var json = KernelVerdicts.PathFor(root, profile.Name);
+        File.WriteAllText(json, record.ToJson());
+        io.Out.WriteLine($"wrote {io.Show(json)} from {parts.Count} parts");
+        WriteVerification(verification, Verified().SetItem(profile.Name, record.Failures(profile.Name) == 0 ? record.Implementation : null));
+        return Conclude(record, profile, record.Implementation);
     }
 
     /// <summary>Says each failure of the kernel's own profile and whether it verifies the profile: exit 0 or 1.</summary>
