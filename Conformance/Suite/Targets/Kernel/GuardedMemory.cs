@@ -6,22 +6,59 @@ namespace Udpconf.Suite.Targets.Kernel;
 /// User memory for one system call. Every buffer gets its own mapping whose last page is PROT_NONE, and its
 /// readable bytes end right before that guard page: the kernel copies the readable prefix and faults (EFAULT) on
 /// the first byte beyond it, which is what a <c>UserBuffer</c> whose length exceeds its readable prefix means.
-/// A fully unreadable buffer points at the guard page itself. Disposing unmaps everything.
+/// A fully unreadable buffer points at the guard page itself. Disposing unmaps everything, or gives the mappings
+/// back to a <see cref="Pool"/>, whose next calls reuse them (guard page and all) instead of mapping, protecting and
+/// unmapping again: three system calls and a page fault per buffer.
 /// </summary>
-public sealed class GuardedMemory : IDisposable
+/// <param name="pool">Where the mappings go back to and come from; null: mapped for this call and unmapped after it.</param>
+public sealed class GuardedMemory(GuardedMemory.Pool? pool = null) : IDisposable
 {
     private static readonly int PageSize = Environment.SystemPageSize;
     private readonly List<(nint Base, nuint Length)> mappings = [];
+
+    /// <summary>Mappings of earlier calls on one thread, by length, up to <see cref="MostBytes"/> in all. A call whose
+    /// buffers the kernel may still read after it returned (MSG_ZEROCOPY pins the pages until the packet is freed)
+    /// must not use one: the next call would write over bytes still queued.</summary>
+    public sealed class Pool : IDisposable
+    {
+        public const long MostBytes = 16L << 20;
+        private readonly Dictionary<nuint, Stack<nint>> free = [];
+        private long bytes;
+
+        internal nint Take(nuint length)
+        {
+            if (!free.TryGetValue(length, out var stack) || stack.Count == 0) return 0;
+            bytes -= (long)length;
+            return stack.Pop();
+        }
+
+        internal bool Keep(nint mapping, nuint length)
+        {
+            if (bytes + (long)length > MostBytes) return false;
+            if (!free.TryGetValue(length, out var stack)) free[length] = stack = new Stack<nint>();
+            stack.Push(mapping);
+            bytes += (long)length;
+            return true;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (length, stack) in free)
+                while (stack.Count > 0) Native.munmap(stack.Pop(), length);
+            bytes = 0;
+        }
+    }
 
     /// <summary>Places <paramref name="readable"/> right before a guard page and returns its address.</summary>
     public unsafe nint Place(ReadOnlySpan<byte> readable)
     {
         var dataPages = (readable.Length + PageSize - 1) / PageSize;
         var length = (nuint)((dataPages + 1) * PageSize);
-        var mapped = MapInRegion(length);
+        var reused = pool?.Take(length) ?? 0;
+        var mapped = reused != 0 ? reused : MapInRegion(length);
         mappings.Add((mapped, length));
         var guard = mapped + dataPages * PageSize;
-        if (Native.mprotect(guard, (nuint)PageSize, Native.ProtNone) != 0)
+        if (reused == 0 && Native.mprotect(guard, (nuint)PageSize, Native.ProtNone) != 0)
             throw new InvalidOperationException($"mprotect failed: {SystemError.Describe(Native.Errno)}");
         var start = guard - readable.Length;
         readable.CopyTo(new Span<byte>((void*)start, readable.Length));
@@ -69,7 +106,8 @@ public sealed class GuardedMemory : IDisposable
 
     public void Dispose()
     {
-        foreach (var (b, l) in mappings) Native.munmap(b, l);
+        foreach (var (b, l) in mappings)
+            if (pool is null || !pool.Keep(b, l)) Native.munmap(b, l);
         mappings.Clear();
     }
 }

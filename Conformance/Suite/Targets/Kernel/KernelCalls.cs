@@ -10,6 +10,8 @@ internal sealed class KernelCalls : IDisposable
 {
     private readonly Descriptors descriptors = new(1 << 29);
     private readonly Sandbox sandbox;
+    /// <summary>The guarded buffers of earlier calls, reused by the next (<see cref="GuardedMemory.Pool"/>).</summary>
+    private readonly GuardedMemory.Pool buffers = new();
 
     /// <summary>Made on the namespace's thread. An unprivileged host: that thread loses CAP_NET_BIND_SERVICE and
     /// CAP_NET_RAW, as a process of an ordinary user would lack them.</summary>
@@ -20,16 +22,23 @@ internal sealed class KernelCalls : IDisposable
             throw new InvalidOperationException($"capset (dropping CAP_NET_BIND_SERVICE and CAP_NET_RAW): {SystemError.Describe(errno)}");
     }
 
-    /// <summary>One operation with everything observed about it: result, packets, counter changes, error queue.</summary>
+    /// <summary>The counters as the last step left them (after its capture), the next step's "before".</summary>
+    private CounterDelta? last;
+
+    /// <summary>One operation with everything observed about it: result, packets, counter changes, error queue. The
+    /// counters are read once per step, after the capture: one step's "after" is the next one's "before", and the
+    /// markers the capture sent (one UDP OutDatagrams each) are taken out of the step's change.</summary>
     public Observation Step(Operation operation)
     {
-        var before = sandbox.Counters();
+        var before = last ??= sandbox.Counters();
         var (kind, value, errno, option) = Run(operation);
+        var packets = sandbox.Capture(out var markers);
+        var errorQueue = DrainErrorQueue(operation);
         var after = sandbox.Counters();
-        var packets = sandbox.Capture();
-        var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams, after.OutDiscards - before.OutDiscards,
+        last = after;
+        var counters = new CounterDelta(after.OutDatagrams - before.OutDatagrams - markers, after.OutDiscards - before.OutDiscards,
             after.SndbufErrors - before.SndbufErrors, after.OutNoRoutes - before.OutNoRoutes);
-        return new Observation(kind, value, errno, packets, option, counters, ErrorQueue: DrainErrorQueue(operation));
+        return new Observation(kind, value, errno, packets, option, counters, ErrorQueue: errorQueue);
     }
 
     /// <summary>The error queue of the socket an operation used (a send, or a setsockopt that pushed a corked datagram,
@@ -49,7 +58,7 @@ internal sealed class KernelCalls : IDisposable
 
     private unsafe (OutcomeKind Kind, long Value, Errno? Error, ReadOnlyMemory<byte>? Option) Run(Operation operation)
     {
-        using var memory = new GuardedMemory();
+        using var memory = new GuardedMemory(Zerocopy(operation) ? null : buffers);
         switch (operation)
         {
             case SocketOp op:
@@ -156,6 +165,10 @@ internal sealed class KernelCalls : IDisposable
         }
     }
 
+    /// <summary>A send with MSG_ZEROCOPY: the kernel may read its buffers after the call returned, so they are not reused.</summary>
+    private static bool Zerocopy(Operation operation) =>
+        (operation switch { SendToOp op => op.Flags, SendMsgOp op => op.Flags, SendMmsgOp op => op.Flags, _ => default }).HasFlag(MsgFlags.Zerocopy);
+
     /// <summary>A msghdr whose buffers are placed in <paramref name="memory"/> (msg_flags 0).</summary>
     private static unsafe MsgHdr Header(GuardedMemory memory, MmsgEntry entry)
     {
@@ -172,6 +185,7 @@ internal sealed class KernelCalls : IDisposable
 
     public void Dispose()
     {
+        buffers.Dispose();
         foreach (var fd in descriptors.Open.ToArray())
         {
             Native.close(fd);

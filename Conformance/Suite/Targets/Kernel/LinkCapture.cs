@@ -22,6 +22,10 @@ internal sealed class LinkCapture : IDisposable
     private readonly HostSetup links;
     private readonly int markerSocket;
     private long markerCount;
+    /// <summary>What the links are read into (a packet of the largest MTU and its virtio-net header), kept for the sandbox.</summary>
+    private readonly byte[] buffer = new byte[70000];
+    /// <summary>The marker's payload: a fixed prefix naming this process, then the marker's number, 8 bytes.</summary>
+    private readonly byte[] payload = System.Text.Encoding.ASCII.GetBytes($"udpconf-marker-{Environment.ProcessId}-").Concat(new byte[8]).ToArray();
 
     public unsafe LinkCapture(HostSetup links, HostConfig host)
     {
@@ -51,13 +55,15 @@ internal sealed class LinkCapture : IDisposable
     /// that is up and not queue-full after the work; the links are read until their marker comes back, so "nothing
     /// was sent" needs no sleep. Markers are dropped from the result; so are IGMP reports, which the kernel sends on its own.
     /// </summary>
-    public unsafe List<ObservedPacket> Capture(int timeoutMs = 5000)
+    /// <param name="markers">How many markers were sent: each is one more UDP OutDatagrams of the namespace.</param>
+    public unsafe List<ObservedPacket> Capture(out int markers, int timeoutMs = 5000)
     {
         var packets = new List<ObservedPacket>();
-        var buffer = new byte[70000];
+        markers = 0;
         foreach (var (name, (fd, index)) in links.Links)
         {
             var payload = links.PassesMarkers(name) ? SendMarker(index) : null;
+            if (payload is not null) markers++;
             var deadline = Environment.TickCount64 + timeoutMs;
             while (true)
             {
@@ -73,11 +79,11 @@ internal sealed class LinkCapture : IDisposable
                         offload = VirtioNetHeader.Read(buffer.AsSpan(0, Native.VnetHdrSize));
                         start = Native.VnetHdrSize;
                     }
-                    var bytes = buffer.AsSpan(start, (int)n - start).ToArray();
-                    if (payload is not null && IsMarker(bytes, payload)) break;
-                    if (bytes.Length >= 20 && bytes[0] >> 4 == 4 && bytes[9] == 2) continue; // IGMP
-                    if (IsListenerReport(bytes)) continue;
-                    packets.Add(new ObservedPacket(name, bytes, offload));
+                    var read = buffer.AsSpan(start, (int)n - start);
+                    if (payload is not null && IsMarker(read, payload)) break;
+                    if (read.Length >= 20 && read[0] >> 4 == 4 && read[9] == 2) continue; // IGMP
+                    if (IsListenerReport(read)) continue;
+                    packets.Add(new ObservedPacket(name, read.ToArray(), offload));
                     continue;
                 }
                 if (n < 0 && Native.Errno != Native.EAgain) throw new InvalidOperationException($"read {name}: {SystemError.Describe(Native.Errno)}");
@@ -91,10 +97,11 @@ internal sealed class LinkCapture : IDisposable
         return packets;
     }
 
-    /// <summary>Sends a marker out of the link <paramref name="ifindex"/> (IP_PKTINFO picks the link); returns its payload.</summary>
+    /// <summary>Sends a marker out of the link <paramref name="ifindex"/> (IP_PKTINFO picks the link); returns its payload
+    /// (the buffer of the sandbox, valid until the next marker).</summary>
     private unsafe byte[] SendMarker(int ifindex)
     {
-        var payload = Encoding.ASCII.GetBytes($"udpconf-marker-{Environment.ProcessId}-{++markerCount}");
+        BinaryPrimitives.WriteInt64BigEndian(payload.AsSpan(payload.Length - 8), ++markerCount);
         var address = SockAddr.In(MarkerAddress, MarkerPort);
         var pktinfo = ControlMessages.PktInfo(ifindex, default);
         var control = stackalloc byte[ControlMessages.SpaceFor(pktinfo.Length)]; // cmsghdr + in_pktinfo, padded
@@ -117,7 +124,7 @@ internal sealed class LinkCapture : IDisposable
 
     /// <summary>An ICMPv6 multicast listener report or done (MLD, types 131, 132, 143), right after the IPv6
     /// header or its hop-by-hop options (router alert), as the kernel sends when IPv6 joins groups.</summary>
-    private static bool IsListenerReport(byte[] packet)
+    private static bool IsListenerReport(ReadOnlySpan<byte> packet)
     {
         if (packet.Length < 48 || packet[0] >> 4 != 6) return false;
         var next = packet[6];
@@ -126,13 +133,13 @@ internal sealed class LinkCapture : IDisposable
         return next == 58 && offset < packet.Length && packet[offset] is 131 or 132 or 143;
     }
 
-    private static bool IsMarker(byte[] packet, byte[] payload)
+    private static bool IsMarker(ReadOnlySpan<byte> packet, byte[] payload)
     {
         if (packet.Length < 28 || packet[0] >> 4 != 4 || packet[9] != Reference.Wire.Ipv4Header.ProtocolUdp) return false;
         var ihl = (packet[0] & 15) * 4;
-        return Ipv4Address.Read(packet.AsSpan(16)) == MarkerAddress &&
-               BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(ihl + 2)) == MarkerPort &&
-               packet.AsSpan(ihl + 8).SequenceEqual(payload);
+        return packet.Length >= ihl + 8 && Ipv4Address.Read(packet[16..]) == MarkerAddress &&
+               BinaryPrimitives.ReadUInt16BigEndian(packet[(ihl + 2)..]) == MarkerPort &&
+               packet[(ihl + 8)..].SequenceEqual(payload);
     }
 
     public void Dispose() => Native.close(markerSocket);

@@ -11,7 +11,7 @@ namespace Udpconf.Suite.Targets.Kernel;
 public static unsafe class Native
 {
     public const int CloneNewNet = 0x40000000;
-    public const int ORdwr = 2, ONonblock = 0x800, OCloexec = 0x80000;
+    public const int ORdonly = 0, ORdwr = 2, ONonblock = 0x800, OCloexec = 0x80000;
     public const int FGetfl = 3, FSetfl = 4;
     public const int ProtNone = 0, ProtRead = 1, ProtWrite = 2;
     public const int MapPrivate = 0x02, MapAnonymous = 0x20, MapFixedNoReplace = 0x100000, Eexist = 17;
@@ -50,6 +50,7 @@ public static unsafe class Native
     [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
     [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)] public static extern int open(string path, int flags);
     [DllImport("libc", SetLastError = true)] public static extern nint read(int fd, byte* buf, nuint count);
+    [DllImport("libc", SetLastError = true)] public static extern nint pread(int fd, byte* buf, nuint count, nint offset);
     [DllImport("libc", SetLastError = true)] public static extern nint write(int fd, byte* buf, nuint count);
     [DllImport("libc", SetLastError = true)] public static extern int ioctl(int fd, nuint request, void* arg);
     [DllImport("libc", SetLastError = true)] public static extern int unshare(int flags);

@@ -50,14 +50,17 @@ public sealed class Sandbox : IDisposable
     {
         setup.Configure();
         capture = new LinkCapture(setup, host);
-        capture.Capture();
+        capture.Capture(out _);
     }
 
     /// <summary>A HostChangeOp: the link's MTU, or up or down (<see cref="HostSetup.Change"/>).</summary>
     public void Change(string link, int? mtu, bool? up) => setup.Change(link, mtu, up);
 
     /// <summary>Everything the kernel wrote to the links since the last capture (<see cref="LinkCapture.Capture"/>).</summary>
-    public List<ObservedPacket> Capture(int timeoutMs = 5000) => capture!.Capture(timeoutMs);
+    public List<ObservedPacket> Capture(int timeoutMs = 5000) => capture!.Capture(out _, timeoutMs);
+
+    /// <summary>As <see cref="Capture(int)"/>, saying how many markers went out (each one UDP OutDatagrams more).</summary>
+    public List<ObservedPacket> Capture(out int markers) => capture!.Capture(out markers);
 
     /// <summary>The counters of this sandbox's namespace (<see cref="SnmpCounters.Current"/>).</summary>
     public CounterDelta Counters() => counters.Current();

@@ -37,10 +37,72 @@ public class GuardedMemoryTests
         Assert.InRange((long)at, UserMemory.MappedLow, UserMemory.MappedHigh - page - 1);
     }
 
+    [Fact]
+    public void A_pooled_mapping_is_used_again_with_its_guard_page_still_guarding()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "mmap with MAP_FIXED_NOREPLACE is Linux's");
+        using var pool = new GuardedMemory.Pool();
+        nint first;
+        using (var memory = new GuardedMemory(pool)) first = memory.Place(new byte[] { 1, 2, 3 });
+        using var again = new GuardedMemory(pool);
+        var five = again.Place(new byte[] { 5, 6, 7, 8, 9 });
+        // The same page, its readable bytes moved to end at the same guard page.
+        Assert.Equal(first + 3, five + 5);
+        Assert.Equal(new byte[] { 5, 6, 7, 8, 9 }, Read(five, 5));
+        // A second buffer of the call is mapped anew: the pool had one.
+        Assert.NotEqual(five, again.Place(new byte[] { 1 }) - 4);
+        // The kernel still faults on the byte after the readable ones: a 6-byte datagram from 5 readable bytes is EFAULT.
+        var fd = Native.socket(AddressFamily.Inet, SocketType.Dgram | SocketType.CloexecFlag, 0);
+        try
+        {
+            var loopback = SockAddr.In(Udpconf.Reference.Host.Ipv4Address.Parse("127.0.0.1"), 9);
+            var a = again.Place(loopback);
+            Assert.Equal(-1, (long)Native.sendto(fd, five, 6, 0, a, loopback.Length));
+            Assert.Equal((int)Udpconf.Reference.Errno.EFAULT, Native.Errno);
+            Assert.Equal(5, (long)Native.sendto(fd, five, 5, 0, a, loopback.Length));
+        }
+        finally { Native.close(fd); }
+    }
+
     private static byte[] Read(nint at, int length)
     {
         var copy = new byte[length];
         Marshal.Copy(at, copy, 0, length);
         return copy;
+    }
+}
+
+/// <summary>The kernel target's counters come from /proc/net/snmp's text, parsed in place: by the names of the
+/// columns, not their places, and a counter that is not there is an error.</summary>
+public class SnmpCountersTests
+{
+    private const string Text = "Ip: Forwarding DefaultTTL OutRequests OutDiscards OutNoRoutes\nIp: 2 64 17 3 4\n" +
+                                "Icmp: InMsgs OutDiscards\nIcmp: 90 91\n" +
+                                "Udp: InDatagrams SndbufErrors NoPorts OutDatagrams\nUdp: 1 6 2 12345678901\n" +
+                                "UdpLite: InDatagrams OutDatagrams SndbufErrors\nUdpLite: 7 8 9\n";
+
+    [Fact]
+    public void The_four_counters_are_read_by_column_name_from_their_own_group()
+    {
+        var counters = SnmpCounters.Parse(System.Text.Encoding.ASCII.GetBytes(Text.Replace("12345678901", "5")));
+        Assert.Equal(new Udpconf.Reference.CounterDelta(5, 3, 6, 4), counters);
+    }
+
+    [Theory]
+    [InlineData("Udp: InDatagrams SndbufErrors NoPorts OutDatagrams\nUdp: 1 6 2 5\n")]
+    [InlineData("Ip: Forwarding OutDiscards OutNoRoutes\nIp: 2 3\nUdp: OutDatagrams SndbufErrors\nUdp: 5 6\n")]
+    [InlineData("Ip: OutDiscards OutNoRoutes\nIp: 3 x\nUdp: OutDatagrams SndbufErrors\nUdp: 5 6\n")]
+    [InlineData("")]
+    public void A_missing_or_unreadable_counter_is_an_error(string text) =>
+        Assert.Throws<InvalidOperationException>(() => SnmpCounters.Parse(System.Text.Encoding.ASCII.GetBytes(text)));
+
+    [Fact]
+    public void The_live_namespace_reads_as_the_file_says()
+    {
+        Assert.SkipUnless(File.Exists("/proc/thread-self/net/snmp"), "/proc/thread-self/net/snmp is Linux's");
+        using var counters = new SnmpCounters();
+        var first = counters.Current();
+        Assert.Equal(SnmpCounters.Parse(File.ReadAllBytes("/proc/thread-self/net/snmp")).OutNoRoutes, counters.Current().OutNoRoutes);
+        Assert.True(first.OutDatagrams >= 0);
     }
 }
