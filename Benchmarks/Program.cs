@@ -24,6 +24,11 @@ var suite = !args.Contains("--no-suite");
 var inv = CultureInfo.InvariantCulture;
 
 if (!KernelTarget.CanRun(out var why)) { Console.Error.WriteLine($"udpconf-bench: {why}"); return 2; }
+if (args.Contains("--fuzz"))
+{
+    Udpconf.Benchmarks.FuzzBreakdown.Run(Option("--sequences", 500), Option("--max-ops", 40));
+    return 0;
+}
 var root = RepositoryRoot();
 var work = Directory.CreateTempSubdirectory("udpconf-bench-");
 try

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using FsCheck;
 using FsCheck.Experimental;
 using FsCheck.Fluent;
@@ -23,35 +25,74 @@ public sealed record DifferentialStep(Operation Operation, Outcome Predicted, Ob
 public sealed class DifferentialRun : IDisposable
 {
     private readonly Model oracle;
-    private readonly ITargetSession session;
+    private ITargetSession? session;
     private readonly StepJudge judge;
     private readonly List<DifferentialStep> steps = [];
 
-    public DifferentialRun(ITarget target, Profile profile, HostConfig host)
+    /// <param name="reset">A session of <paramref name="target"/> on <paramref name="host"/> that was reset
+    /// (<see cref="ITargetSession.Reset"/>) to run this sequence in; null: a new one is opened.</param>
+    public DifferentialRun(ITarget target, Profile profile, HostConfig host, ITargetSession? reset = null)
     {
         oracle = new Model(host, profile);
         judge = new StepJudge(oracle.Symbols, target.Name);
-        session = target.Open(host);
+        session = reset ?? target.Open(host);
     }
 
     public IReadOnlyList<DifferentialStep> Steps => steps;
     /// <summary>A step of this run has disagreed already.</summary>
     public bool Failed { get; private set; }
+    /// <summary>The target itself failed (a crash, a hang): its session is not to be used again.</summary>
+    public bool Broken { get; private set; }
+
+    private ITargetSession Session => session ?? throw new ObjectDisposedException(nameof(DifferentialRun));
 
     public DifferentialStep Step(Operation operation)
     {
         var predicted = oracle.Run(operation);
         Observation observed;
-        try { observed = session.Run(operation); }
-        catch (Exception e) when (e is not OperationCanceledException)
+        try { observed = Session.Run(operation); }
+        catch (Exception e) when (e is not OperationCanceledException) { return Broke(operation, predicted, e); }
+        return Judge(operation, predicted, observed);
+    }
+
+    /// <summary>
+    /// A whole sequence decided beforehand, on both cores: the target runs it on its own thread
+    /// (<see cref="ITargetSession.RunAll"/>, one crossing for a kernel) while this thread predicts each step and judges
+    /// it as its observation arrives, in order, exactly as <see cref="Step"/> one after the other would. Judging stops at
+    /// the first disagreement; the target finishes the sequence before this returns, so that its session can be reset.
+    /// </summary>
+    public IReadOnlyList<DifferentialStep> Sequence(IReadOnlyList<Operation> operations)
+    {
+        using var observed = new BlockingCollection<Observation>();
+        Exception? failure = null;
+        var running = Task.Run(() =>
         {
-            // The target broke (a crash, a hang, a namespace that could not be set up): a disagreement like any other.
-            var broken = new DifferentialStep(operation, predicted, new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: e.Message),
-                [new Problem(ProblemSource.Target, "target failure", "an answer", e.Message, predicted.Clause)]);
-            steps.Add(broken);
-            Failed = true;
-            return broken;
+            try { Session.RunAll(operations, observed.Add); }
+            catch (Exception e) { failure = e; }
+            finally { observed.CompleteAdding(); }
+        });
+        try
+        {
+            foreach (var operation in operations)
+            {
+                var predicted = oracle.Run(operation);
+                if (!observed.TryTake(out var observation, Timeout.Infinite))
+                {
+                    running.Wait();
+                    if (failure is OperationCanceledException) ExceptionDispatchInfo.Capture(failure).Throw();
+                    Broke(operation, predicted, failure ?? new InvalidOperationException("the target stopped without an answer"));
+                    break;
+                }
+                if (Judge(operation, predicted, observation).Problems.Count > 0) break;
+            }
         }
+        finally { running.Wait(); }
+        if (failure is OperationCanceledException) ExceptionDispatchInfo.Capture(failure).Throw();
+        return steps;
+    }
+
+    private DifferentialStep Judge(Operation operation, Outcome predicted, Observation observed)
+    {
         // A fuzz step is a case step with no expectations of its own: the judge compares it with the model only.
         var index = steps.Count;
         var asCaseStep = new Step(index, new SourcePosition("fuzz", index + 1, 1), CaseWriter.Operation(operation), operation, new StepExpectation());
@@ -62,7 +103,32 @@ public sealed class DifferentialRun : IDisposable
         return step;
     }
 
-    public void Dispose() => session.Dispose();
+    /// <summary>The target broke (a crash, a hang, a namespace that could not be set up): a disagreement like any other.</summary>
+    private DifferentialStep Broke(Operation operation, Outcome predicted, Exception e)
+    {
+        var broken = new DifferentialStep(operation, predicted, new Observation(OutcomeKind.Unmodeled, 0, null, [], Note: e.Message),
+            [new Problem(ProblemSource.Target, "target failure", "an answer", e.Message, predicted.Clause)]);
+        steps.Add(broken);
+        Failed = true;
+        Broken = true;
+        return broken;
+    }
+
+    /// <summary>Hands the session over for the next sequence (to be reset), or null when the target broke; the run is
+    /// done.</summary>
+    public ITargetSession? Detach()
+    {
+        var kept = Broken ? null : session;
+        if (kept is null) session?.Dispose();
+        session = null;
+        return kept;
+    }
+
+    public void Dispose()
+    {
+        session?.Dispose();
+        session = null;
+    }
 }
 
 /// <summary>

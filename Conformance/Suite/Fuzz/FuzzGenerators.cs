@@ -50,7 +50,7 @@ public static class FuzzGenerators
     /// addresses of this host (local_delivery.*): 127.0.0.1 and 192.0.2.1 at the ports <see cref="Bind"/> may bind, so
     /// that a datagram is now delivered to a socket of the run, now answered with an ICMP port unreachable
     /// (ECONNREFUSED on a connected socket's next send, an error-queue entry under IP_RECVERR).</summary>
-    private static (Ipv4Address Address, ushort Port)[] Destinations =>
+    private static readonly (Ipv4Address Address, ushort Port)[] Destinations =
     [
         (Ipv4Address.Parse("198.51.100.7"), 9), (Ipv4Address.Parse("192.0.2.7"), 53), (Ipv4Address.Parse("203.0.113.9"), 4000),
         (Ipv4Address.Parse("192.0.2.255"), 9), (Ipv4Address.Parse("224.0.0.1"), 9), (Ipv4Address.Parse("239.1.2.3"), 9),
@@ -62,20 +62,36 @@ public static class FuzzGenerators
     private static Gen<(T1, T2, T3)> Zip<T1, T2, T3>(Gen<T1> a, Gen<T2> b, Gen<T3> c) =>
         Gen.Zip(Gen.Zip(a, b), c).Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2));
 
-    /// <summary>The next operation for a run in <paramref name="state"/>.</summary>
+    /// <summary>The next operation for a run in <paramref name="state"/>. The generators of one socket's operations are
+    /// built once per socket name (and port) and kept (<see cref="Cached"/>): a generator is a function of the random
+    /// stream only, so a kept one draws exactly what a new one would, and a seed still gives the same sequences, while
+    /// building them anew for every operation cost more than the rest of a fuzz step.</summary>
     public static Gen<Operation> Next(FuzzState state)
+    {
+        // What the choice depends on: each open socket, whether it was used, and the port a checksum-zero send needs.
+        var key = new System.Text.StringBuilder();
+        foreach (var (name, socket) in state.Sockets)
+            key.Append(name).Append(socket.Used ? '+' : '-')
+                .Append(socket is { Port: not 0, Options: false, MaybePending: false, ShutWrite: false } ? socket.Port : 0).Append(' ');
+        return Choices.GetOrAdd(key.ToString(), _ => Choose(state));
+    }
+
+    /// <summary>The generators of <see cref="Next"/> by what they depend on in the state, built once each.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Gen<Operation>> Choices = new();
+
+    private static Gen<Operation> Choose(FuzzState state)
     {
         if (state.Sockets.Count == 0) return Gen.Elements(Names).Select(n => (Operation)new SocketOp(n));
         var open = Gen.Elements(state.Sockets.Keys.ToArray());
         var choices = new List<(int, Gen<Operation>)>
         {
-            (12, open.SelectMany(name => SendTo(name))),
-            (5, open.SelectMany(name => SendMsg(name))),
-            (3, open.SelectMany(name => SendMmsg(name))),
-            (1, open.SelectMany(name => Shutdown(name))),
-            (4, open.SelectMany(name => Cork(name))),
-            (3, open.SelectMany(name => Option(name))),
-            (2, open.SelectMany(name => Connect(name))),
+            (12, open.SelectMany(name => Cached("sendto", name, SendTo))),
+            (5, open.SelectMany(name => Cached("sendmsg", name, SendMsg))),
+            (3, open.SelectMany(name => Cached("sendmmsg", name, SendMmsg))),
+            (1, open.SelectMany(name => Cached("shutdown", name, Shutdown))),
+            (4, open.SelectMany(name => Cached("cork", name, Cork))),
+            (3, open.SelectMany(name => Cached("option", name, Option))),
+            (2, open.SelectMany(name => Cached("connect", name, Connect))),
             (1, open.Select(name => (Operation)new CloseOp(Fd.Named(name)))),
             // Not 68: a datagram cut into hundreds of buffers runs into the send buffer's limit, whose accounting
             // (the true size of each buffer) the model only approximates (see Profile.SkbOverhead).
@@ -83,13 +99,21 @@ public static class FuzzGenerators
             (1, Gen.Elements(576, 1006, 1280, 1500, 9000, 67, 65535, 65536).Select(mtu => (Operation)new HostChangeOp("tun0", Mtu: mtu))),
         };
         var unused = state.Sockets.Where(s => !s.Value.Used).Select(s => s.Key).ToArray();
-        if (unused.Length > 0) choices.Add((4, Gen.Elements(unused).SelectMany(Bind)));
-        var known = state.Sockets.Where(s => s.Value is { Port: not 0, Options: false, MaybePending: false, ShutWrite: false }).Select(s => s.Key).ToArray();
-        if (known.Length > 0) choices.Add((4, Gen.Elements(known).SelectMany(name => ZeroChecksum(name, state.Sockets[name].Port))));
+        if (unused.Length > 0) choices.Add((4, Gen.Elements(unused).SelectMany(name => Cached("bind", name, Bind))));
+        var known = state.Sockets.Where(s => s.Value is { Port: not 0, Options: false, MaybePending: false, ShutWrite: false })
+            .Select(s => (Name: s.Key, s.Value.Port)).ToArray();
+        if (known.Length > 0)
+            choices.Add((4, Gen.Elements(known).SelectMany(k => Cached("zero-checksum:" + k.Port, k.Name, n => ZeroChecksum(n, k.Port)))));
         var closed = Names.Where(n => !state.Sockets.ContainsKey(n)).ToArray();
         if (closed.Length > 0) choices.Add((2, Gen.Elements(closed).Select(n => (Operation)new SocketOp(n))));
         return Gen.Frequency(choices.ToArray());
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Kind, string Name), Gen<Operation>> Generators = new();
+
+    /// <summary>The generator of <paramref name="kind"/> for the socket <paramref name="name"/>, built on first use.</summary>
+    private static Gen<Operation> Cached(string kind, string name, Func<string, Gen<Operation>> build) =>
+        Generators.GetOrAdd((kind, name), key => build(key.Name));
 
     private static Gen<int> Length() => Gen.Frequency((3, Gen.Elements(Lengths)), (3, Gen.Choose(0, 3000)), (1, Gen.Choose(0, 70000)));
 

@@ -34,19 +34,59 @@ public static class Fuzzer
         IReadOnlyList<DifferentialStep>? shrunk = null;
         long operations = 0;
         var failures = 0;
-        var machine = new DifferentialMachine(target, profile, maxOperations, steps => { shrunk = steps; failures++; }, () => operations++);
+        var host = FuzzGenerators.HostFor(target.Features);
+        var machine = new DifferentialMachine(target, profile, maxOperations);
+        // FsCheck generates the sequences and shrinks a failing one, as its state machine does (the same generator and
+        // shrinker, so a seed gives the same sequences); each sequence then runs whole (DifferentialRun.Sequence): the
+        // target on its thread, the model judging beside it, in a session reset from the last sequence where the target
+        // can (ITargetSession.Reset) instead of a new namespace or process per sequence.
+        ITargetSession? idle = null;
+        Property Sequence(MachineRun<DifferentialRun, FuzzState> run)
+        {
+            var sequence = run.Operations.Select(o => ((DifferentialMachine.StepOperation)o.Item1).Operation).ToArray();
+            using var differential = new DifferentialRun(target, profile, host, Reuse(ref idle));
+            var steps = differential.Sequence(sequence);
+            operations += steps.Count;
+            idle = differential.Detach();
+            if (!differential.Failed) return true.ToProperty();
+            shrunk = steps.ToArray();
+            failures++;
+            var failing = steps[^1];
+            return false.Label(string.Join("; ", failing.Problems.Select(p => $"{p.What}: expected {p.Expected}, observed {p.Observed} ({p.Clause})")));
+        }
         var runner = new Runner(progress);
         var config = Config.Quick
             .WithMaxTest(count)
             .WithQuietOnSuccess(true)
             .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed), FSharpOption<int>.None)))
             .WithRunner(runner);
-        Check.One(config, machine.ToProperty());
+        try
+        {
+            var runs = Arb.From(StateMachine.Generate(machine), run => StateMachine.Shrink(machine, run));
+            Check.One(config, Prop.ForAll(runs, Sequence));
+        }
+        finally { idle?.Dispose(); }
         // A false property carries an exception too; only one without a recorded disagreement is a fault of ours.
         if (shrunk is null && runner.Exception is { } exception)
             throw new InvalidOperationException($"the fuzz run stopped on an exception: {exception.Message}", exception);
         var failure = shrunk is null ? null : new FuzzFailure(shrunk, Math.Max(0, failures - 1), CaseText(target, profile, seed, shrunk));
         return new FuzzResult(seed, runner.Tests, operations, failure);
+    }
+
+    /// <summary>The session of the last sequence, reset for the next; null (the idle one closed) when there is none or
+    /// it cannot be reset.</summary>
+    private static ITargetSession? Reuse(ref ITargetSession? idle)
+    {
+        var session = idle;
+        idle = null;
+        if (session is null) return null;
+        try
+        {
+            if (session.Reset()) return session;
+        }
+        catch (Exception e) when (e is not OperationCanceledException) { /* a reset that failed: a new session instead */ }
+        session.Dispose();
+        return null;
     }
 
     /// <summary>The shrunk sequence as a case: the fuzz host, every operation, and under each the model's result and

@@ -93,6 +93,20 @@ public interface ITargetSession : IDisposable
     /// <summary>Runs one operation. Throws when the target itself fails (crash, hang, garbage): the session is then
     /// unusable.</summary>
     Observation Run(Operation operation);
+
+    /// <summary>Runs a sequence decided beforehand, handing each observation to <paramref name="observed"/> as soon as
+    /// it is made (on whatever thread the target runs), so that a caller can judge one step while the target runs the
+    /// next. Throws as <see cref="Run"/> does, after the observations made before. A target whose operations must cross
+    /// to another thread overrides it to cross once.</summary>
+    void RunAll(IReadOnlyList<Operation> operations, Action<Observation> observed)
+    {
+        foreach (var operation in operations) observed(Run(operation));
+    }
+
+    /// <summary>Puts the instance back into the state <see cref="ITarget.Open"/> left it in, for the next sequence on the
+    /// same host, and says whether it did; false (the default) when the target cannot, and the caller opens a new
+    /// session. Only a reset shown indistinguishable from a fresh instance may say true.</summary>
+    bool Reset() => false;
 }
 
 /// <summary>An implementation failed the handshake the same way <see cref="Exec.ExecTarget.StopAfter"/> times in a row: the

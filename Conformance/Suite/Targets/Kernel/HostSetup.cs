@@ -137,12 +137,36 @@ internal sealed class HostSetup : IDisposable
     /// name (and refuses with ENODEV when there is none).</summary>
     private int LinkIndex(string name) => tuns.TryGetValue(name, out var link) ? link.Index : 0;
 
+    /// <summary>A HostChangeOp changed a link since the configuration or the last <see cref="Restore"/>.</summary>
+    private bool changed;
+
+    /// <summary>
+    /// The host as <see cref="Configure"/> left it, after a run: every link changed since set back to its MTU and
+    /// state with its routes (as <see cref="Change"/> does), then the IPv4 route cache flushed (net/ipv4/route/flush:
+    /// the generation bump makes the kernel drop the exceptions a run learned, path MTUs from ICMP fragmentation
+    /// needed or a PMTU change of a link, and redirects). What a reset cannot give back (the counters, the IP
+    /// identification and port generators' positions) the comparison treats as values a target chooses.
+    /// </summary>
+    public void Restore()
+    {
+        if (changed)
+        {
+            foreach (var link in host.Interfaces.Where(i => !i.IsLoopback))
+                Change(link.Name, link.Mtu, up: true);
+            foreach (var link in host.Interfaces.Where(i => !i.IsLoopback && !i.Up))
+                Change(link.Name, null, up: false);
+            changed = false;
+        }
+        WriteSysctl("net/ipv4/route/flush", "1");
+    }
+
     /// <summary>A HostChangeOp: the link's MTU, or up or down. Bringing a link back up re-adds its marker route and
     /// the case's routes over it (the kernel dropped them when it went down), replacing any the kernel kept: the
     /// host description stays what the case says.</summary>
     public void Change(string link, int? mtu, bool? up)
     {
         var sandboxLink = host.InterfaceByName(link);
+        changed = true;
         rtnetlink!.Request(RtNetlink.SetLink(LinkIndex(link), link, mtu, up: up));
         if (up == true && sandboxLink is not null)
         {

@@ -8,7 +8,7 @@ namespace Udpconf.Suite.Targets.Kernel;
 /// from 3), so that results compare; the real descriptor behind each is kept.</summary>
 internal sealed class KernelCalls : IDisposable
 {
-    private readonly Descriptors descriptors = new(1 << 29);
+    private Descriptors descriptors = new(1 << 29);
     private readonly Sandbox sandbox;
     /// <summary>The guarded buffers of earlier calls, reused by the next (<see cref="GuardedMemory.Pool"/>).</summary>
     private readonly GuardedMemory.Pool buffers = new();
@@ -183,13 +183,27 @@ internal sealed class KernelCalls : IDisposable
         };
     }
 
-    public void Dispose()
+    /// <summary>Every socket and file of the run closed, descriptors numbered from 3 again and the counters read
+    /// afresh at the next step, for the next sequence in the same namespace.</summary>
+    public void Reset()
     {
-        buffers.Dispose();
+        CloseAll();
+        descriptors = new Descriptors(1 << 29);
+        last = null;
+    }
+
+    private void CloseAll()
+    {
         foreach (var fd in descriptors.Open.ToArray())
         {
             Native.close(fd);
             descriptors.Closed(fd);
         }
+    }
+
+    public void Dispose()
+    {
+        buffers.Dispose();
+        CloseAll();
     }
 }

@@ -94,10 +94,27 @@ public sealed class KernelTarget : ITarget
 
     private static Observation Unmodeled(string why) => new(OutcomeKind.Unmodeled, 0, null, [], Note: why);
 
-    /// <summary>One namespace kept across operations; each goes to the namespace's thread.</summary>
+    /// <summary>One namespace kept across operations; each goes to the namespace's thread, a sequence all at once.</summary>
     private sealed class Session(NamespaceThread thread, KernelCalls calls) : ITargetSession
     {
         public Observation Run(Operation operation) => thread.Invoke(_ => calls.Step(operation));
+
+        public void RunAll(IReadOnlyList<Operation> operations, Action<Observation> observed) =>
+            thread.Invoke(_ =>
+            {
+                foreach (var operation in operations) observed(calls.Step(operation));
+                return 0;
+            });
+
+        /// <summary>The sockets closed and descriptors numbered from 3 again, the links as the host describes them and
+        /// the learned path MTUs forgotten (<see cref="Sandbox.Reset"/>); a test runs sequences both ways and finds
+        /// the same observations.</summary>
+        public bool Reset() => thread.Invoke(sandbox =>
+        {
+            calls.Reset();
+            sandbox.Reset();
+            return true;
+        });
 
         public void Dispose()
         {

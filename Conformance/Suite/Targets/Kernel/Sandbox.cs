@@ -65,6 +65,15 @@ public sealed class Sandbox : IDisposable
     /// <summary>The counters of this sandbox's namespace (<see cref="SnmpCounters.Current"/>).</summary>
     public CounterDelta Counters() => counters.Current();
 
+    /// <summary>The host as <see cref="Configure"/> left it, for the next sequence (the sockets are the caller's to
+    /// close first): the links' MTUs, states and routes as described, learned path MTUs and redirects forgotten
+    /// (<see cref="HostSetup.Restore"/>), and anything the links still hold read away.</summary>
+    internal void Reset()
+    {
+        setup.Restore();
+        capture!.Capture(out _);
+    }
+
     public void Dispose()
     {
         counters.Dispose();

@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using FsCheck.Experimental;
+using FsCheck.Fluent;
+using Udpconf.Reference;
+using Udpconf.Reference.Api;
+using Udpconf.Reference.Host;
+using Udpconf.Reference.Symbols;
+using Udpconf.Suite.Cases;
+using Udpconf.Suite.Fuzz;
+using Udpconf.Suite.Targets;
+using Udpconf.Suite.Targets.Kernel;
+using Udpconf.Suite.Targets.Model;
+using Udpconf.TestSupport;
+using Xunit;
+
+namespace Udpconf.Tests.Fuzz;
+
+/// <summary>
+/// A fuzz sequence run whole (the target on its thread, the model judging beside it) judges each step as running it
+/// step by step does, and stops at the same first disagreement; a kernel namespace reset between sequences gives what a
+/// new namespace gives, so that the fuzzer may reuse one.
+/// </summary>
+public class DifferentialSequenceTests
+{
+    /// <summary>Sequences of the fuzzer's own generator, for the host of <paramref name="target"/>.</summary>
+    private static Operation[][] Sequences(ITarget target, int count, int size = 40) =>
+        StateMachine.Generate(new DifferentialMachine(target, Profile.Linux, size)).Sample(count, size)
+            .Select(r => r.Operations.Select(o => ((DifferentialMachine.StepOperation)o.Item1).Operation).ToArray()).ToArray();
+
+    /// <summary>The model, with its answer to the <paramref name="at"/>-th operation changed (a value one more).</summary>
+    private sealed class LiesAt(int at) : ITarget
+    {
+        private readonly ModelTarget model = new(Profile.Linux);
+        public string Name => "liar";
+        public IReadOnlySet<Feature> Features => model.Features;
+        public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default) => throw new NotSupportedException();
+        public ITargetSession Open(HostConfig host, bool ipv6 = false) => new Session(at, model.Open(host));
+
+        private sealed class Session(int at, ITargetSession inner) : ITargetSession
+        {
+            private int count;
+            public Observation Run(Operation operation)
+            {
+                var observed = inner.Run(operation);
+                return ++count == at ? observed with { Kind = OutcomeKind.Value, Value = observed.Value + 1, Error = null } : observed;
+            }
+
+            public void Dispose() => inner.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_sequence_run_whole_is_judged_as_step_by_step_and_stops_at_the_same_first_difference()
+    {
+        var liar = new LiesAt(7);
+        var host = FuzzGenerators.HostFor(liar.Features);
+        foreach (var sequence in Sequences(liar, 20))
+        {
+            using var stepwise = new DifferentialRun(liar, Profile.Linux, host);
+            foreach (var operation in sequence)
+                if (stepwise.Step(operation).Problems.Count > 0) break;
+            using var whole = new DifferentialRun(liar, Profile.Linux, host);
+            var steps = whole.Sequence(sequence);
+            Assert.Equal(stepwise.Steps.Count, steps.Count);
+            Assert.Equal(7, steps.Count);
+            Assert.True(whole.Failed);
+            Assert.False(whole.Broken);
+            Assert.Equal(stepwise.Steps.Select(s => string.Join("; ", s.Problems)), steps.Select(s => string.Join("; ", s.Problems)));
+            Assert.NotEmpty(steps[^1].Problems);
+        }
+    }
+
+    /// <summary>A target that breaks (throws) at its <paramref name="at"/>-th operation.</summary>
+    private sealed class BreaksAt(int at) : ITarget
+    {
+        private readonly ModelTarget model = new(Profile.Linux);
+        public string Name => "breaks";
+        public IReadOnlySet<Feature> Features => model.Features;
+        public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default) => throw new NotSupportedException();
+        public ITargetSession Open(HostConfig host, bool ipv6 = false) => new Session(at, model.Open(host));
+
+        private sealed class Session(int at, ITargetSession inner) : ITargetSession
+        {
+            private int count;
+            public Observation Run(Operation operation) => ++count == at ? throw new IOException("the implementation died") : inner.Run(operation);
+            public bool Reset() => true;
+            public void Dispose() => inner.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_target_that_breaks_mid_sequence_is_a_failure_at_that_step_and_its_session_is_not_kept()
+    {
+        var broken = new BreaksAt(4);
+        using var run = new DifferentialRun(broken, Profile.Linux, FuzzGenerators.HostFor(broken.Features));
+        var steps = run.Sequence(Sequences(broken, 1)[0]);
+        Assert.Equal(4, steps.Count);
+        Assert.True(run.Broken);
+        Assert.Contains("the implementation died", steps[^1].Problems.Single().Observed);
+        Assert.Null(run.Detach());
+    }
+
+    [Fact]
+    public void The_fuzzer_finds_and_shrinks_a_lie_and_the_same_seed_finds_the_same_case()
+    {
+        var first = Fuzzer.Run(new LiesAt(5), Profile.Linux, 5, 11);
+        var again = Fuzzer.Run(new LiesAt(5), Profile.Linux, 5, 11);
+        Assert.NotNull(first.Failure);
+        Assert.Equal(first.Failure!.CaseText, again.Failure!.CaseText);
+        Assert.Equal(5, first.Failure.Steps.Count);
+    }
+
+    /// <summary>What a kernel chose that another run of the same operations may choose otherwise: IP identifications,
+    /// ephemeral ports, and the checksums over them. Masked in both observations, everything else must be equal.</summary>
+    private static string Masked(Observation observation)
+    {
+        static string Packet(ObservedPacket packet)
+        {
+            var bytes = (byte[])packet.Bytes.Clone();
+            if (bytes.Length >= 20 && bytes[0] >> 4 == 4)
+            {
+                var ihl = (bytes[0] & 15) * 4;
+                bytes[4] = bytes[5] = bytes[10] = bytes[11] = 0;
+                var first = (BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(6)) & 0x1FFF) == 0;
+                if (first && bytes[9] == 17 && bytes.Length >= ihl + 8) bytes[ihl] = bytes[ihl + 1] = bytes[ihl + 6] = bytes[ihl + 7] = 0;
+            }
+            return $"{packet.Interface}:{Convert.ToHexString(bytes)}:{packet.Offload}";
+        }
+        return $"{observation.Kind} {observation.Value} {observation.Error} {Convert.ToHexString(observation.OptionValue?.ToArray() ?? [])} {observation.Counters} " +
+               string.Join(",", observation.ErrorQueue ?? []) + " | " + string.Join(" ", observation.Packets.Select(Packet));
+    }
+
+    [Fact]
+    public void A_kernel_namespace_reset_between_sequences_observes_what_a_new_namespace_observes()
+    {
+        Capability.RequireLive(KernelTarget.CanRun(out var why), why);
+        var kernel = new KernelTarget();
+        var host = FuzzGenerators.HostFor(kernel.Features);
+        var sequences = Sequences(kernel, 40);
+        using var reused = kernel.Open(host);
+        var compared = 0;
+        foreach (var (sequence, index) in sequences.Select((s, i) => (s, i)))
+        {
+            if (index > 0) Assert.True(reused.Reset());
+            var afterReset = new List<Observation>();
+            reused.RunAll(sequence, afterReset.Add);
+            using var fresh = kernel.Open(host);
+            var observed = new List<Observation>();
+            fresh.RunAll(sequence, observed.Add);
+            for (var step = 0; step < sequence.Length; step++)
+            {
+                Assert.True(Masked(observed[step]) == Masked(afterReset[step]),
+                    $"sequence {index + 1}, step {step + 1} ({CaseWriter.Operation(sequence[step])}):\n fresh: {Masked(observed[step])}\n reset: {Masked(afterReset[step])}");
+                compared++;
+            }
+        }
+        Assert.True(compared >= 40 * 20, $"{compared} steps compared");
+    }
+}
