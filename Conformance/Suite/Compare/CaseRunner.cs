@@ -67,6 +67,40 @@ public static class CaseRunner
         CancellationToken cancellation = default) =>
         Runs(cases, profiles).Select(run => Run(run.File, run.Profile, target(run.Profile), cancellation));
 
+    /// <summary>
+    /// <paramref name="run"/> of every item, up to <paramref name="degree"/> at a time on the thread pool, the results
+    /// handed out in the items' order as each one's turn comes (so reports, progress and an interruption see the order
+    /// of a run one at a time). Leaving the enumeration early waits for the runs already started.
+    /// </summary>
+    public static IEnumerable<T> InOrder<TItem, T>(IReadOnlyList<TItem> items, Func<TItem, T> run, int degree)
+    {
+        if (degree <= 1)
+        {
+            foreach (var item in items) yield return run(item);
+            yield break;
+        }
+        var window = new Queue<Task<T>>();
+        var next = 0;
+        try
+        {
+            while (next < items.Count || window.Count > 0)
+            {
+                while (next < items.Count && window.Count < degree)
+                {
+                    var item = items[next++];
+                    window.Enqueue(Task.Run(() => run(item)));
+                }
+                yield return window.Dequeue().GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            foreach (var started in window)
+                try { started.Wait(); }
+                catch (AggregateException) { /* a run abandoned with the enumeration: its result is not wanted */ }
+        }
+    }
+
     /// <summary>A case file that did not parse: an error verdict carrying every diagnostic.</summary>
     public static CaseResult Malformed(string id, string file, IReadOnlyList<Diagnostic> diagnostics, string profile, string target) =>
         new(id, file, null, profile, target, VerdictKind.Error, [], string.Join(Environment.NewLine, diagnostics), TimeSpan.Zero);

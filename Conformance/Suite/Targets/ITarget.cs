@@ -84,6 +84,9 @@ public interface ITarget
     /// (for the differential machine, which decides the next operation after seeing the last answer).
     /// <paramref name="ipv6"/>: AF_INET6 sockets may be opened. Throws when the instance cannot be set up.</summary>
     ITargetSession Open(HostConfig host, bool ipv6 = false);
+    /// <summary>How many <see cref="Run"/>s may go at once (each on its own instance); 1, the default, for a target with
+    /// one instance (a process it keeps, a VM).</summary>
+    int Concurrency => 1;
 }
 
 /// <summary>One live instance of an implementation: operations go in one at a time, observations come out.

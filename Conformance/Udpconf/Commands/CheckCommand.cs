@@ -92,13 +92,19 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         var work = CaseRunner.Runs(cases, profiles);
         var targets = profiles.ToDictionary(p => p.Name, choice.Create);
         var results = new List<CaseResult>(work.Count);
-        // One run at a time; an interruption stops at the run it falls in (that run is not counted).
+        // Runs go as many at a time as the target can take (the kernel: one namespace per run, a run per core) and are
+        // taken in order; an interruption stops at the run it falls in (that run and any after it are not counted).
+        var degree = targets.Values.Min(t => t.Concurrency);
+        CaseResult? Execute((Profile Profile, CaseFile File) item)
+        {
+            if (cancellation.IsCancellationRequested) return null;
+            try { return CaseRunner.Run(item.File, item.Profile, targets[item.Profile.Name], cancellation); }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { return null; }
+        }
+        using var ordered = CaseRunner.InOrder(work, Execute, degree).GetEnumerator();
         bool Next((Profile Profile, CaseFile File) item)
         {
-            if (cancellation.IsCancellationRequested) return false;
-            CaseResult result;
-            try { result = CaseRunner.Run(item.File, item.Profile, targets[item.Profile.Name], cancellation); }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { return false; }
+            if (!ordered.MoveNext() || ordered.Current is not { } result) return false;
             // A run the interruption fell in may have lost its implementation to it (exec targets are killed): not counted.
             if (cancellation.IsCancellationRequested) return false;
             results.Add(result);

@@ -215,6 +215,51 @@ public sealed unsafe class Netlink : IDisposable
 
     private const int EIntr = 4;
 
+    /// <summary>Sends a dump request (NLM_F_DUMP) and returns the type and body of every message of the answer up to
+    /// NLMSG_DONE; throws on an NLMSG_ERROR, or when the answer does not end within the ACK timeout.</summary>
+    public List<(ushort Type, byte[] Body)> Dump(NetlinkMessage message)
+    {
+        var seq = ++sequence;
+        var bytes = message.ToArray(seq);
+        fixed (byte* p = bytes)
+            if (Native.sendto(fd, (nint)p, (nuint)bytes.Length, 0, 0, 0) != bytes.Length)
+                throw new InvalidOperationException($"{message.What}: send to netlink: {SystemError.Describe(Native.Errno)}");
+        var result = new List<(ushort, byte[])>();
+        var deadline = Environment.TickCount64 + AckTimeoutMs;
+        while (true)
+        {
+            var left = (int)Math.Max(0, deadline - Environment.TickCount64);
+            var pfd = new Native.PollFd { Fd = fd, Events = Native.PollIn };
+            if (Native.poll(&pfd, 1, left) == 0) throw new TimeoutException($"{message.What}: the dump did not end within {AckTimeoutMs} ms");
+            nint n;
+            fixed (byte* p = receive) n = Native.read(fd, p, (nuint)receive.Length);
+            if (n < 0)
+            {
+                if (Native.Errno is Native.EAgain or EIntr) continue;
+                throw new InvalidOperationException($"{message.What}: read from netlink: {SystemError.Describe(Native.Errno)}");
+            }
+            var datagram = receive.AsSpan(0, (int)n);
+            for (var offset = 0; offset + NetlinkMessage.HeaderLength <= datagram.Length;)
+            {
+                var header = datagram[offset..];
+                var length = (int)MemoryMarshal.Read<uint>(header);
+                if (length < NetlinkMessage.HeaderLength || offset + length > datagram.Length) break;
+                var type = MemoryMarshal.Read<ushort>(header[NetlinkMessage.TypeOffset..]);
+                if (MemoryMarshal.Read<uint>(header[NetlinkMessage.SequenceOffset..]) == seq)
+                {
+                    if (type == MsgDone) return result;
+                    if (type == MsgError)
+                    {
+                        var errno = length >= NetlinkMessage.HeaderLength + ErrorCodeLength ? -MemoryMarshal.Read<int>(header[NetlinkMessage.HeaderLength..]) : 0;
+                        if (errno != 0) throw new NetlinkException(message.What, errno, null);
+                    }
+                    else result.Add((type, header[NetlinkMessage.HeaderLength..length].ToArray()));
+                }
+                offset += NetlinkMessage.Align(length);
+            }
+        }
+    }
+
     /// <summary>The NLMSG_ERROR messages of one datagram: sequence, errno (positive; 0 is an ACK) and the kernel's
     /// extended-ACK message if any. Other messages are skipped.</summary>
     public static List<(uint Sequence, int Errno, string? Detail)> Acks(ReadOnlySpan<byte> datagram)

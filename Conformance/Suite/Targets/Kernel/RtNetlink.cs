@@ -237,6 +237,23 @@ public sealed class RtNetlink : IDisposable
         return message.Attribute(TcaOptions, options);
     }
 
+    /// <summary>RTM_F_CLONED in rtm_flags: a route of the cache, in IPv4 an exception (a path MTU or redirect learned).</summary>
+    public const uint RtmFCloned = 0x200;
+    public const ushort RtmGetRoute = 26, FDump = 0x300;
+    public const int RtFlags = 8;
+
+    /// <summary>How many IPv4 route exceptions the namespace holds (path MTUs from ICMP fragmentation needed or a
+    /// local refusal, redirects): RTM_GETROUTE dumped with RTM_F_CLONED lists them, as <c>ip route show cache</c>.</summary>
+    public int RouteExceptions()
+    {
+        var request = new NetlinkMessage(RtmGetRoute, FDump, "RTM_GETROUTE dump of exceptions");
+        var body = request.Fixed(RtMsgLength);
+        body[RtFamily] = AfInet;
+        Write32(body[RtFlags..], RtmFCloned);
+        return socket.Dump(request).Count(m => m.Type == RtmNewRoute && m.Body.Length >= RtMsgLength &&
+                                             (System.Runtime.InteropServices.MemoryMarshal.Read<uint>(m.Body.AsSpan(RtFlags)) & RtmFCloned) != 0);
+    }
+
     /// <summary>Sends one of the requests built above and waits for its ACK (throws <see cref="NetlinkException"/>).</summary>
     public void Request(NetlinkMessage message) => socket.Request(message);
 

@@ -68,10 +68,12 @@ public sealed class Sandbox : IDisposable
     /// <summary>The host as <see cref="Configure"/> left it, for the next sequence (the sockets are the caller's to
     /// close first): the links' MTUs, states and routes as described, learned path MTUs and redirects forgotten
     /// (<see cref="HostSetup.Restore"/>), and anything the links still hold read away.</summary>
-    internal void Reset()
+    /// <returns>False when the namespace cannot be given back as it was (<see cref="HostSetup.Restore"/>): not to be reused.</returns>
+    internal bool Reset()
     {
-        setup.Restore();
+        var restored = setup.Restore();
         capture!.Capture(out _);
+        return restored;
     }
 
     public void Dispose()

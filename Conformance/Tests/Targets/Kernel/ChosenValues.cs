@@ -1,0 +1,31 @@
+using System.Buffers.Binary;
+using Udpconf.Suite.Targets;
+
+namespace Udpconf.Tests.Targets.Kernel;
+
+/// <summary>Observations of two runs of the same operations on a kernel, told apart only by what it may choose anew.</summary>
+public static class ChosenValues
+{
+    /// <summary>What a kernel chose that another run of the same operations may choose otherwise: IP identifications,
+    /// ephemeral ports, and the checksums over them. Masked in both observations, everything else must be equal.</summary>
+    public static string Masked(Udpconf.Reference.Api.Operation operation, Observation observation)
+    {
+        static string Packet(ObservedPacket packet)
+        {
+            var bytes = (byte[])packet.Bytes.Clone();
+            if (bytes.Length >= 20 && bytes[0] >> 4 == 4)
+            {
+                var ihl = (bytes[0] & 15) * 4;
+                bytes[4] = bytes[5] = bytes[10] = bytes[11] = 0;
+                var first = (BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(6)) & 0x1FFF) == 0;
+                if (first && bytes[9] == 17 && bytes.Length >= ihl + 8) bytes[ihl] = bytes[ihl + 1] = bytes[ihl + 6] = bytes[ihl + 7] = 0;
+            }
+            return $"{packet.Interface}:{Convert.ToHexString(bytes)}:{packet.Offload}";
+        }
+        // IP_PROTOCOL's answer on an autobound socket: its ephemeral port.
+        var option = operation is Udpconf.Reference.Api.GetSockOptOp { Level: 0, OptName: 52 } ? "port" : Convert.ToHexString(observation.OptionValue?.ToArray() ?? []);
+        return $"{observation.Kind} {observation.Value} {observation.Error} {option} {observation.Counters} " +
+               string.Join(",", observation.ErrorQueue ?? []) + " | " + string.Join(" ", observation.Packets.Select(Packet));
+    }
+
+}
