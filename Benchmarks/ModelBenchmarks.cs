@@ -27,6 +27,10 @@ public static class ModelBenchmarks
         var config = DefaultConfig.Instance
             .AddColumn(StatisticColumn.OperationsPerSecond)
             .WithOptions(ConfigOptions.JoinSummary);
+        // In process, always: BenchmarkDotNet's default toolchain builds a generated project that looks for the
+        // benchmark's executable under its project's name (Benchmarks.csproj: it finds no udpconf-bench), and the
+        // in-process one spares the shared 2-core machine a second Release build per run.
+        if (!args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase)) args = [.. args, "--inProcess"];
         var summaries = BenchmarkSwitcher.FromTypes([typeof(ModelStep), typeof(JudgedStep)]).Run(args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
