@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Running;
 using Udpconf.Reference;
 using Udpconf.Reference.Api;
@@ -23,9 +24,10 @@ public static class ModelBenchmarks
     public static int Run(string[] args)
     {
         // Operations per second beside the mean: one benchmark invocation is one operation (the corked pair is one
-        // datagram, two operations: see its description).
+        // datagram, two operations: see its description). One table, in the order of this file.
         var config = DefaultConfig.Instance
             .AddColumn(StatisticColumn.OperationsPerSecond)
+            .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
             .WithOptions(ConfigOptions.JoinSummary);
         // In process, always: BenchmarkDotNet's default toolchain builds a generated project that looks for the
         // benchmark's executable under its project's name (Benchmarks.csproj: it finds no udpconf-bench), and the
@@ -107,7 +109,7 @@ public class ModelStep
 
     /// <summary>sendto(s, 100 bytes, 0, 198.51.100.7:9) on an unconnected socket: one datagram, a fresh
     /// identification symbol (linux profile, IP_PMTUDISC_WANT).</summary>
-    [Benchmark(Baseline = true)]
+    [Benchmark]
     public Outcome SendToUnconnected() => unconnected.Run(plain);
 
     /// <summary>sendto(s, 100 bytes, 0, NULL, 0) on a connected socket: the cached route, the socket's identification counter.</summary>
@@ -138,7 +140,8 @@ public class ModelStep
 [InvocationCount(Invocations)]
 public class JudgedStep
 {
-    public const int Invocations = 1 << 14;
+    /// <summary>Steps per iteration: JudgeOnly's, predicted beforehand, stay in memory for the iteration (~70 MB).</summary>
+    public const int Invocations = 1 << 16;
 
     private readonly SendToOp plain = ModelBenchmarks.SendTo(100);
     private readonly Step step;
@@ -147,6 +150,7 @@ public class JudgedStep
     private Bindings chosen = null!;
     private int bound;
     private (Outcome Predicted, Observation Observed)[] prepared = [];
+    private StepJudge preparedJudge = null!;
     private int next;
 
     public JudgedStep() => step = new Step(0, new SourcePosition("bench", 1, 1), CaseWriter.Operation(plain), plain, new StepExpectation());
@@ -154,36 +158,43 @@ public class JudgedStep
     [GlobalSetup]
     public void Check()
     {
-        IterationSetup();
+        Fresh();
         var verdict = StepModelAndJudge();
         if (verdict.Kind != VerdictKind.Pass || verdict.ExpectedPackets.Count != 1)
             throw new InvalidOperationException($"the judged step is {verdict.Kind}: {string.Join("; ", verdict.Problems)}");
+        Prepare(16);
         if (JudgeOnly().Kind != VerdictKind.Pass) throw new InvalidOperationException("the prepared step does not pass");
     }
 
-    [IterationSetup]
-    public void IterationSetup()
+    [IterationSetup(Targets = [nameof(StepModelAndJudge), nameof(StepModelAndObserve)])]
+    public void Fresh()
     {
         model = ModelBenchmarks.NewModel(connected: false);
         judge = new StepJudge(model.Symbols, "model");
         chosen = new Bindings();
         bound = 0;
-        // JudgeOnly's steps, predicted and observed beforehand on a model of their own, judged in order by a judge of
-        // that model: the judge alone.
+    }
+
+    /// <summary>JudgeOnly's steps, predicted and observed beforehand on a model of their own, judged in order by a
+    /// judge of that model: the judge alone.</summary>
+    [IterationSetup(Target = nameof(JudgeOnly))]
+    public void Prepare() => Prepare(Invocations);
+
+    private void Prepare(int steps)
+    {
+        prepared = [];
         var ahead = ModelBenchmarks.NewModel(connected: false);
         var aheadBindings = new Bindings();
         var aheadBound = 0;
-        prepared = new (Outcome, Observation)[Invocations + 1];
+        prepared = new (Outcome, Observation)[steps];
         for (var i = 0; i < prepared.Length; i++)
         {
             var predicted = ahead.Run(plain);
             prepared[i] = (predicted, ModelTarget.Observe(predicted, Bind(ahead, aheadBindings, ref aheadBound)));
         }
-        aheadJudge = new StepJudge(ahead.Symbols, "model");
+        preparedJudge = new StepJudge(ahead.Symbols, "model");
         next = 0;
     }
-
-    private StepJudge aheadJudge = null!;
 
     /// <summary>The target's values for the symbols made since the last step (each its lowest admitted value): what
     /// a target that chose them reports, without re-binding every symbol of the run each step as
@@ -195,7 +206,7 @@ public class JudgedStep
     }
 
     /// <summary>The model's step, the observation rendered from it, and the judge: the in-process cost of a judged step.</summary>
-    [Benchmark(Baseline = true)]
+    [Benchmark]
     public StepVerdict StepModelAndJudge()
     {
         var predicted = model.Run(plain);
@@ -217,6 +228,6 @@ public class JudgedStep
     public StepVerdict JudgeOnly()
     {
         var (predicted, observed) = prepared[next++];
-        return aheadJudge.Judge(step, predicted, observed);
+        return preparedJudge.Judge(step, predicted, observed);
     }
 }
