@@ -16,6 +16,10 @@ using Udpconf.Suite.Targets;
 //   (b) Benchmarks/native/tunsend.c, compiled here with gcc -O2: unshare, TUN, then N × (sendto + read the TUN fd);
 // then a rough breakdown of where udpconf's time per datagram goes, and the whole suite on the kernel target.
 // Usage: dotnet run -c Release --project Benchmarks [-- --datagrams N] [--size B] [--rounds R] [--no-suite]
+// The in-process parts (the model's step, the judge) under BenchmarkDotNet, no root needed (ModelBenchmarks.cs):
+//        dotnet run -c Release --project Benchmarks -- model [BenchmarkDotNet arguments, e.g. --filter '*' --job short]
+
+if (args.FirstOrDefault() == "model") return Udpconf.Benchmarks.ModelBenchmarks.Run(args[1..]);
 
 var datagrams = Option("--datagrams", 1000);
 var size = Option("--size", 100);

@@ -34,27 +34,29 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         var notes = new List<string>();
         CompareResult(predicted, observed, problems, notes);
 
-        var datagrams = predicted.Datagrams.Where(d => OnWire(d.Interface)).ToArray();
-        var packets = observed.Packets.Where(p => OnWire(p.Interface)).ToArray();
-        var expectedCount = datagrams.Sum(d => d.PacketCount);
-        if (expectedCount != packets.Length)
-            problems.Add(new Problem(ProblemSource.Model, "packets", $"{expectedCount} packet(s)", $"{packets.Length} packet(s)", predicted.Clause));
+        var datagrams = OnWireOnly(predicted.Datagrams, d => d.Interface);
+        var packets = OnWireOnly(observed.Packets, p => p.Interface);
+        var expectedCount = 0;
+        foreach (var datagram in datagrams) expectedCount += datagram.PacketCount;
+        if (expectedCount != packets.Count)
+            problems.Add(new Problem(ProblemSource.Model, "packets", $"{expectedCount} packet(s)", $"{packets.Count} packet(s)", predicted.Clause));
 
-        var expected = new List<byte[]>();
+        var expected = new List<byte[]>(expectedCount);
         var at = 0;
         foreach (var datagram in datagrams)
         {
-            if (at < packets.Length) Bind(datagram, packets[at].Bytes, problems);
+            if (at < packets.Count) Bind(datagram, packets[at].Bytes, problems);
             // Only this datagram's own symbols need a placeholder: completing every symbol made the comparison
             // quadratic in the case's length (BENCHMARKS.md).
-            var own = SymbolsOf(datagram).ToArray();
-            var rendered = datagram.Render(own.All(symbol => bindings.IsBound(symbol.Name)) ? bindings : bindings.CompletedWith(own));
+            var rendered = datagram.Render(AllBound(datagram) ? bindings : bindings.CompletedWith(SymbolsOf(datagram)));
             for (var i = 0; i < rendered.Count; i++, at++)
             {
                 expected.Add(rendered[i]);
-                if (at >= packets.Length) continue;
+                if (at >= packets.Count) continue;
                 if (packets[at].Interface != datagram.Interface)
                     problems.Add(new Problem(ProblemSource.Model, $"packet {at + 1} link", datagram.Interface, packets[at].Interface, ClauseId.Route));
+                // Equal bytes have no differences: the usual case asks PacketDiff for nothing.
+                if (rendered[i].AsSpan().SequenceEqual(packets[at].Bytes)) continue;
                 foreach (var difference in PacketDiff.Differences(rendered[i], packets[at].Bytes))
                     problems.Add(new Problem(ProblemSource.Model, $"packet {at + 1} {difference.Field}", difference.Expected, difference.Observed, difference.Clause));
             }
@@ -65,6 +67,20 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         if (observed.ErrorQueue is { } queue && !queue.SequenceEqual(predicted.ErrorQueue))
             problems.Add(new Problem(ProblemSource.Model, "error queue", ErrorQueue(predicted.ErrorQueue), ErrorQueue(queue), predicted.Clause));
         return (problems, expected, notes);
+    }
+
+    /// <summary>The items on a captured link (<see cref="OnWire"/>), in order: the list itself when all are, as they
+    /// nearly always are (a step's judging allocates no copy then).</summary>
+    private static IReadOnlyList<T> OnWireOnly<T>(IReadOnlyList<T> items, Func<T, string> link)
+    {
+        for (var i = 0; i < items.Count; i++)
+            if (!OnWire(link(items[i])))
+            {
+                var kept = new List<T>(items.Count - 1);
+                for (var j = 0; j < items.Count; j++) if (OnWire(link(items[j]))) kept.Add(items[j]);
+                return kept;
+            }
+        return items;
     }
 
     /// <summary>Error-queue entries as case files write them (<c>errqueue:</c> lines), joined with "; ".</summary>
@@ -81,16 +97,25 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
             OutcomeKind.Blocks => "blocks",
             _ => predicted.Kind.ToString(),
         };
-        if (expected != observed.Describe() && predicted.Alternatives.FirstOrDefault(a => a.Error.ToString() == observed.Describe()) is { } allowed)
+        var answer = observed.Describe();
+        if (expected != answer && Allowed(predicted, answer) is { } allowed)
             notes.Add($"{allowed.Error} instead of {expected} [{predicted.Clause}]: allowed, the answer of {allowed.DependsOn}");
-        else if (expected != observed.Describe())
-            problems.Add(new Problem(ProblemSource.Model, "result", expected, observed.Describe(), predicted.Clause));
+        else if (expected != answer)
+            problems.Add(new Problem(ProblemSource.Model, "result", expected, answer, predicted.Clause));
         else if (predicted.OptionValue is { } option && (observed.OptionValue is not { } got || !option.Span.SequenceEqual(got.Span)))
             problems.Add(new Problem(ProblemSource.Model, "option value", Convert.ToHexString(option.Span),
                 observed.OptionValue is { } value ? Convert.ToHexString(value.Span) : "none", predicted.Clause));
         else if (predicted.SymbolicOption is { } symbolic && TryFind(symbolic.Symbol, out var symbol) && !Bind(symbolic, symbol, observed.OptionValue))
             problems.Add(new Problem(ProblemSource.Model, "option value", Explain(symbolic, symbol),
                 observed.OptionValue is { } value ? Convert.ToHexString(value.Span) : "none", predicted.Clause));
+    }
+
+    /// <summary>The first of the prediction's alternatives that is the answer the target gave, if any.</summary>
+    private static Alternative? Allowed(Outcome predicted, string answer)
+    {
+        foreach (var alternative in predicted.Alternatives)
+            if (alternative.Error.ToString() == answer) return alternative;
+        return null;
     }
 
     /// <summary>Binds the symbol the option bytes depend on to the one candidate that renders what the target returned
@@ -133,6 +158,11 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         if (datagram.Ident.Symbol is { } ident && TryFind(ident, out var identSymbol)) yield return identSymbol;
         if (datagram.SourcePort.Symbol is { } port && TryFind(port, out var portSymbol)) yield return portSymbol;
     }
+
+    /// <summary>Every symbol of <see cref="SymbolsOf"/> is bound: the bindings render the datagram as they are.</summary>
+    private bool AllBound(Datagram datagram) =>
+        (datagram.Ident.Symbol is not { } ident || !TryFind(ident, out _) || bindings.IsBound(ident)) &&
+        (datagram.SourcePort.Symbol is not { } port || !TryFind(port, out _) || bindings.IsBound(port));
 
     private string Explain(Symbol symbol, int step) =>
         bindings.IsBound(symbol.Name)
