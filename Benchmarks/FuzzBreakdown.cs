@@ -32,6 +32,14 @@ public static class FuzzBreakdown
             Console.WriteLine(string.Format(inv, "  {0,-66} {1,10:N0} ops/s {2,8:F1} us/op", what, total / seconds, seconds * 1e6 / total));
         Console.WriteLine($"fuzz breakdown: {runs.Length} sequences, {total} operations");
         Line("generation (FsCheck, StateMachine.Generate)", generation);
+        Line("  of which drawing operations (FuzzGenerators.Next, one Sample each)", Time(() =>
+        {
+            foreach (var seq in ops)
+            {
+                var state = FuzzState.Initial;
+                foreach (var _ in seq) state = state.After(FuzzGenerators.Next(state).Sample(1, maxOperations)[0]);
+            }
+        }));
         Line("model prediction alone (Model.Run)", Time(() => { foreach (var seq in ops) { var m = new Model(host, Profile.Linux); foreach (var op in seq) m.Run(op); } }));
         var model = new ModelTarget(Profile.Linux);
         Line("model target, sequence judged (DifferentialRun.Sequence)", Time(() => { foreach (var seq in ops) { using var run = new DifferentialRun(model, Profile.Linux, host); run.Sequence(seq); } }));
