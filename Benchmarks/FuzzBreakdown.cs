@@ -47,14 +47,20 @@ public static class FuzzBreakdown
         Line("kernel target alone, one namespace reset per sequence", Time(() =>
         {
             using var s = kernel.Open(host);
-            foreach (var seq in ops) { s.RunAll(seq, _ => { }); s.Reset(); }
+            ITargetSession session = s;
+            foreach (var seq in ops)
+            {
+                if (!session.Reset(seq)) { if (session != s) session.Dispose(); session = kernel.Open(host); }
+                session.RunAll(seq, _ => { });
+            }
+            if (session != s) session.Dispose();
         }));
         Line("kernel target, judged, reset per sequence (as udpconf fuzz)", Time(() =>
         {
             ITargetSession? idle = null;
             foreach (var seq in ops)
             {
-                if (idle is not null && !idle.Reset()) { idle.Dispose(); idle = null; }
+                if (idle is not null && !idle.Reset(seq)) { idle.Dispose(); idle = null; }
                 using var run = new DifferentialRun(kernel, Profile.Linux, host, idle);
                 run.Sequence(seq);
                 if (run.Failed) throw new InvalidOperationException("a disagreement: " + run.Steps[^1].Problems[0]);

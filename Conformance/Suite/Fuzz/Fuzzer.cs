@@ -4,6 +4,7 @@ using FsCheck.Fluent;
 using Microsoft.FSharp.Collections;
 using Microsoft.FSharp.Core;
 using Udpconf.Reference;
+using Udpconf.Reference.Api;
 using Udpconf.Suite.Cases;
 using Udpconf.Suite.Compare;
 using Udpconf.Suite.Targets;
@@ -44,7 +45,7 @@ public static class Fuzzer
         Property Sequence(MachineRun<DifferentialRun, FuzzState> run)
         {
             var sequence = run.Operations.Select(o => ((DifferentialMachine.StepOperation)o.Item1).Operation).ToArray();
-            using var differential = new DifferentialRun(target, profile, host, Reuse(ref idle));
+            using var differential = new DifferentialRun(target, profile, host, Reuse(ref idle, sequence));
             var steps = differential.Sequence(sequence);
             operations += steps.Count;
             idle = differential.Detach();
@@ -75,14 +76,14 @@ public static class Fuzzer
 
     /// <summary>The session of the last sequence, reset for the next; null (the idle one closed) when there is none or
     /// it cannot be reset.</summary>
-    private static ITargetSession? Reuse(ref ITargetSession? idle)
+    private static ITargetSession? Reuse(ref ITargetSession? idle, IReadOnlyList<Operation> next)
     {
         var session = idle;
         idle = null;
         if (session is null) return null;
         try
         {
-            if (session.Reset()) return session;
+            if (session.Reset(next)) return session;
         }
         catch (Exception e) when (e is not OperationCanceledException) { /* a reset that failed: a new session instead */ }
         session.Dispose();

@@ -28,11 +28,13 @@ internal sealed class KernelCalls : IDisposable
     /// <summary>One operation with everything observed about it: result, packets, counter changes, error queue. The
     /// counters are read once per step, after the capture: one step's "after" is the next one's "before", and the
     /// markers the capture sent (one UDP OutDatagrams each) are taken out of the step's change.</summary>
-    public Observation Step(Operation operation)
+    /// <param name="settle">Send markers and read up to them (the proof that nothing more is coming); false: read what
+    /// the links hold, the next settled step's markers proving the run of steps complete.</param>
+    public Observation Step(Operation operation, bool settle = true)
     {
         var before = last ??= sandbox.Counters();
         var (kind, value, errno, option) = Run(operation);
-        var packets = sandbox.Capture(out var markers);
+        var packets = sandbox.Capture(out var markers, settle);
         var errorQueue = DrainErrorQueue(operation);
         var after = sandbox.Counters();
         last = after;

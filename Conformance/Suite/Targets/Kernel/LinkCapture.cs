@@ -56,13 +56,15 @@ internal sealed class LinkCapture : IDisposable
     /// was sent" needs no sleep. Markers are dropped from the result; so are IGMP reports, which the kernel sends on its own.
     /// </summary>
     /// <param name="markers">How many markers were sent: each is one more UDP OutDatagrams of the namespace.</param>
-    public unsafe List<ObservedPacket> Capture(out int markers, int timeoutMs = 5000)
+    /// <param name="settle">False: no marker, the links are read until they have nothing more (what the kernel wrote
+    /// during the call, which it does before the call returns: the proof is the next capture's marker).</param>
+    public unsafe List<ObservedPacket> Capture(out int markers, int timeoutMs = 5000, bool settle = true)
     {
         var packets = new List<ObservedPacket>();
         markers = 0;
         foreach (var (name, (fd, index)) in links.Links)
         {
-            var payload = links.PassesMarkers(name) ? SendMarker(index) : null;
+            var payload = settle && links.PassesMarkers(name) ? SendMarker(index) : null;
             if (payload is not null) markers++;
             var deadline = Environment.TickCount64 + timeoutMs;
             while (true)

@@ -60,7 +60,7 @@ public sealed class Sandbox : IDisposable
     public List<ObservedPacket> Capture(int timeoutMs = 5000) => capture!.Capture(out _, timeoutMs);
 
     /// <summary>As <see cref="Capture(int)"/>, saying how many markers went out (each one UDP OutDatagrams more).</summary>
-    public List<ObservedPacket> Capture(out int markers) => capture!.Capture(out markers);
+    public List<ObservedPacket> Capture(out int markers, bool settle = true) => capture!.Capture(out markers, settle: settle);
 
     /// <summary>The counters of this sandbox's namespace (<see cref="SnmpCounters.Current"/>).</summary>
     public CounterDelta Counters() => counters.Current();
