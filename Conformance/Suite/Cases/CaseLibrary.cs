@@ -33,6 +33,21 @@ public static class CaseLibrary
         return new CaseFile(IdOf(idRoot, path), path, parsed.Case, parsed.Diagnostics);
     }
 
+    /// <summary>Case files that are not on disk (the copy of the library built into udpconf): each a path relative to
+    /// the library ('/'-separated, ending in <see cref="Extension"/>) and its text, given the ids and the order
+    /// <see cref="Load"/> gives the same files in a folder, and named <paramref name="shownFolder"/>/path in
+    /// diagnostics and reports.</summary>
+    public static IReadOnlyList<CaseFile> FromTexts(IEnumerable<(string Path, string Text)> files, string shownFolder) =>
+        files.OrderBy(f => f.Path, StringComparer.Ordinal)
+            .Select(f =>
+            {
+                var id = SafeText.Line(f.Path[..^Extension.Length]);
+                var file = shownFolder + "/" + f.Path;
+                var parsed = CaseParser.Parse(file, id, f.Text);
+                return new CaseFile(id, file, parsed.Case, parsed.Diagnostics);
+            })
+            .ToArray();
+
     /// <summary>A path relative to <paramref name="idRoot"/>, '/'-separated, without the extension; control
     /// characters of a file name escaped (such a case is never run: its name is only ever shown).</summary>
     private static string FolderId(string idRoot, string path) =>

@@ -12,11 +12,19 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
 /// <summary>Runs the udpconf app exactly as ./udpconf does, over string writers, from a chosen working folder.</summary>
 public static class CliHarness
 {
-    public static CliRun Run(string workingDirectory, params string[] args)
+    public static CliRun Run(string workingDirectory, params string[] args) => Run(workingDirectory, null, args);
+
+    /// <summary>As a downloaded udpconf runs: udpconf itself taken to be in <paramref name="workingDirectory"/> too, so
+    /// that no checkout is found unless one is above that folder.</summary>
+    public static CliRun RunOutsideCheckout(string workingDirectory, params string[] args) => Run(workingDirectory, workingDirectory, args);
+
+    private static CliRun Run(string workingDirectory, string? toolDirectory, string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = UdpconfApp.Run(args, CliIo.Capture(output, error, workingDirectory), TestContext.Current.CancellationToken);
+        var io = CliIo.Capture(output, error, workingDirectory);
+        if (toolDirectory is not null) io = io with { ToolDirectory = toolDirectory };
+        var code = UdpconfApp.Run(args, io, TestContext.Current.CancellationToken);
         return new CliRun(code, output.ToString(), error.ToString());
     }
 }

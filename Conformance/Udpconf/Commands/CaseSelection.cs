@@ -19,7 +19,8 @@ public class CaseFilterSettings : CommandSettings
     public string[] Clauses { get; set; } = [];
 
     [CommandOption("--cases <DIR>")]
-    [Description("The folder of case files (default: Conformance/cases under the repository root).")]
+    [Description("The folder of case files (default: Conformance/cases under the repository root; outside a checkout, the " +
+                 "copy of it built into udpconf).")]
     public string? Cases { get; set; }
 
     [CommandOption("--shard <I/N>")]
@@ -36,16 +37,24 @@ public class CaseFilterSettings : CommandSettings
 /// <summary>The cases a command asked for and where they came from (for "N cases from …").</summary>
 public sealed record CaseSet(IReadOnlyList<CaseFile> Cases, string Source);
 
-/// <summary>Finds the case folder and loads the cases a command asked for.</summary>
+/// <summary>The case library ids are looked up in: a folder, or (<see cref="Folder"/> null) the copy of
+/// Conformance/cases built into udpconf (<see cref="BuiltInCases"/>).</summary>
+/// <param name="Shown">How messages name it: the folder relative to the working folder, or the built-in copy.</param>
+public sealed record CaseLibrarySource(string? Folder, string Shown)
+{
+    public IReadOnlyList<CaseFile> Load() => Folder is null ? BuiltInCases.Load() : CaseLibrary.Load(Folder);
+}
+
+/// <summary>Finds the case library and loads the cases a command asked for.</summary>
 public static class CaseSelection
 {
     /// <summary>
     /// The cases of the command's arguments, malformed ones included: each argument that is an existing file or
     /// folder (relative to the working folder) is a path, a folder searched recursively for *.case; every other
-    /// argument is a case id prefix in the case folder (--cases, else Conformance/cases). A case inside the case
+    /// argument is a case id prefix in the case library (<see cref="Library"/>). A case inside the case
     /// folder keeps its id there; one outside is named by its path relative to the folder given, or by its file name.
-    /// With no argument, every case of the case folder. Null, after one line on stderr, when an argument is neither a
-    /// path nor the start of an id, a folder given holds no case, the case folder is needed and missing, or nothing
+    /// With no argument, every case of the case library. Null, after one line on stderr, when an argument is neither a
+    /// path nor the start of an id, a folder given holds no case, the case library is needed and missing, or nothing
     /// is left after the clause filter (the caller exits 2).
     /// </summary>
     public static CaseSet? Select(CliIo io, CaseFilterSettings settings)
@@ -54,28 +63,30 @@ public static class CaseSelection
         var paths = arguments.Where(a => File.Exists(io.FullPath(a)) || Directory.Exists(io.FullPath(a))).ToArray();
         var prefixes = arguments.Except(paths).ToArray();
 
-        // The case folder is needed for prefixes and when no path is given; a path inside it keeps its id there.
+        // The case library is needed for prefixes and when no path is given; a path inside its folder keeps its id there.
+        CaseLibrarySource? library = null;
         string? folder = null;
         if (prefixes.Length > 0 || paths.Length == 0)
         {
-            folder = Folder(io, settings.Cases);
-            if (folder is null) return null;
+            library = Library(io, settings.Cases);
+            if (library is null) return null;
+            folder = library.Folder;
         }
         else if (settings.Cases is { } option) folder = Directory.Exists(io.FullPath(option)) ? io.FullPath(option) : null;
         else if (io.Root is { } root && Directory.Exists(CaseLibrary.DefaultFolder(root))) folder = CaseLibrary.DefaultFolder(root);
 
         var files = new List<CaseFile>();
         var sources = new List<string>();
-        if (prefixes.Length > 0 || paths.Length == 0)
+        if (library is not null)
         {
-            var library = CaseLibrary.Load(folder!);
-            foreach (var prefix in prefixes.Where(p => !CaseLibrary.Filter(library, [p], []).Any()))
+            var all = library.Load();
+            foreach (var prefix in prefixes.Where(p => !CaseLibrary.Filter(all, [p], []).Any()))
             {
-                io.Fail($"'{prefix}' is neither a case file or folder nor the start of a case id under {io.Show(folder!)}");
+                io.Fail($"'{prefix}' is neither a case file or folder nor the start of a case id under {library.Shown}");
                 return null;
             }
-            files.AddRange(CaseLibrary.Filter(library, prefixes, []));
-            sources.Add(io.Show(folder!));
+            files.AddRange(CaseLibrary.Filter(all, prefixes, []));
+            sources.Add(library.Shown);
         }
         foreach (var path in paths)
         {
@@ -93,7 +104,8 @@ public static class CaseSelection
             sources.Add(io.Show(full));
         }
         var clauses = settings.Clauses ?? [];
-        var selected = CaseLibrary.Filter(files.DistinctBy(f => Path.GetFullPath(f.Path)), [], clauses).ToArray();
+        // A file on disk has a full path; a built-in case's name is relative (Conformance/cases/…) and never one of them.
+        var selected = CaseLibrary.Filter(files.DistinctBy(f => Path.IsPathRooted(f.Path) ? Path.GetFullPath(f.Path) : f.Path), [], clauses).ToArray();
         var source = string.Join(", ", sources.Distinct());
         if (selected.Length == 0)
         {
@@ -118,20 +130,26 @@ public static class CaseSelection
         return relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
     }
 
-    /// <summary>The case folder: --cases, else Conformance/cases above the working folder; null (after saying
-    /// why) when there is none.</summary>
-    public static string? Folder(CliIo io, string? option)
+    /// <summary>The case library: the folder --cases names, else Conformance/cases of the checkout above the working
+    /// folder (or above udpconf), else, outside any checkout, the copy built into udpconf; null (after saying why) when
+    /// --cases names no folder, or the checkout has no case folder.</summary>
+    public static CaseLibrarySource? Library(CliIo io, string? option)
     {
         if (option is not null)
         {
             var folder = io.FullPath(option);
-            if (Directory.Exists(folder)) return folder;
+            if (Directory.Exists(folder)) return new CaseLibrarySource(folder, io.Show(folder));
             io.Fail($"the case folder {option} does not exist");
             return null;
         }
-        if (io.RootOrFail(" or udpconf: pass --cases DIR") is not { } root) return null;
+        if (io.Root is not { } root)
+        {
+            if (BuiltInCases.Present) return new CaseLibrarySource(null, BuiltInCases.Name);
+            io.RootOrFail(" or udpconf, and this udpconf has no cases built in: pass --cases DIR");
+            return null;
+        }
         var found = CaseLibrary.DefaultFolder(root);
-        if (Directory.Exists(found)) return found;
+        if (Directory.Exists(found)) return new CaseLibrarySource(found, io.Show(found));
         io.Fail($"the case folder {found} does not exist");
         return null;
     }

@@ -53,15 +53,20 @@ public sealed record CliIo(IAnsiConsole Out, IAnsiConsole Error, bool Interactiv
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
 
-    /// <summary>The repository root: above the working folder, else above udpconf itself (so that the launcher
-    /// works from any folder); null outside a checkout.</summary>
-    public string? Root => SpecMap.FindRoot(WorkingDirectory) ?? SpecMap.FindRoot(AppContext.BaseDirectory);
+    /// <summary>The folder udpconf itself is in (its dll, or the single file); tests put it outside the checkout to run
+    /// as a downloaded udpconf does.</summary>
+    public string ToolDirectory { get; init; } = AppContext.BaseDirectory;
 
-    /// <summary>The repository root, or null after saying on stderr that there is none (with <paramref name="hint"/>).</summary>
+    /// <summary>The repository root: above the working folder, else above udpconf itself (so that the launcher
+    /// works from any folder); null outside a checkout (a downloaded single file, which has the cases built in).</summary>
+    public string? Root => SpecMap.FindRoot(WorkingDirectory) ?? SpecMap.FindRoot(ToolDirectory);
+
+    /// <summary>The repository root, or null after saying on stderr that there is none (with <paramref name="hint"/>):
+    /// for the commands that read or write the checkout itself.</summary>
     public string? RootOrFail(string hint = "")
     {
         if (Root is { } root) return root;
-        Fail("no Conformance.sln above the current folder" + hint);
+        Fail("no Conformance.sln above the current folder" + (hint.Length > 0 ? hint : ": this command needs a checkout of udpconf"));
         return null;
     }
 

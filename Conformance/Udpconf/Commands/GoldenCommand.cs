@@ -28,9 +28,8 @@ public sealed class GoldenCommand(CliIo io) : Command<GoldenSettings>
     public override int Execute(CommandContext context, GoldenSettings settings, CancellationToken cancellation)
     {
         if (io.RootOrFail(": golden files live in Fixtures/ of the repository") is not { } root) return ExitCodes.Usage;
-        var folder = CaseSelection.Folder(io, settings.Cases);
-        if (folder is null) return ExitCodes.Usage;
-        var cases = CaseLibrary.Load(folder);
+        var cases = CaseSelection.Library(io, settings.Cases)?.Load();
+        if (cases is null) return ExitCodes.Usage;
         var results = GoldenFiles.Run(root, cases, settings.Accept);
 
         foreach (var result in results.Where(r => r.Status is GoldenStatus.Mismatch or GoldenStatus.Missing))

@@ -32,7 +32,8 @@ public sealed class PredictSettings : CommandSettings
     public int Seed { get; set; } = 1;
 
     [CommandOption("--cases <DIR>")]
-    [Description("The folder of case files ids are looked up in (default: Conformance/cases under the repository root).")]
+    [Description("The folder of case files ids are looked up in (default: Conformance/cases under the repository root; " +
+                 "outside a checkout, the copy of it built into udpconf).")]
     public string? Cases { get; set; }
 
     public override ValidationResult Validate() =>
@@ -106,9 +107,9 @@ public sealed class PredictCommand(CliIo io) : Command<PredictSettings>
             var id = Path.ChangeExtension(Path.GetRelativePath(folder, path), null).Replace('\\', '/');
             return new CaseFile(id, path, parsed.Case, parsed.Diagnostics);
         }
-        var casesFolder = CaseSelection.Folder(io, settings.Cases);
-        if (casesFolder is null) return null;
-        var all = CaseLibrary.Load(casesFolder);
+        var library = CaseSelection.Library(io, settings.Cases);
+        if (library is null) return null;
+        var all = library.Load();
         var wanted = settings.Case.Replace('\\', '/').Trim('/');
         if (wanted.EndsWith(CaseLibrary.Extension, StringComparison.Ordinal)) wanted = wanted[..^CaseLibrary.Extension.Length];
         var exact = all.FirstOrDefault(c => c.Id == wanted);
@@ -116,7 +117,7 @@ public sealed class PredictCommand(CliIo io) : Command<PredictSettings>
         var byName = all.Where(c => c.Id.EndsWith("/" + wanted, StringComparison.Ordinal)).ToArray();
         if (byName.Length == 1) return byName[0];
         io.Fail(byName.Length == 0
-            ? $"no case {settings.Case} under {io.Show(casesFolder)} (udpconf list shows the ids)"
+            ? $"no case {settings.Case} under {library.Shown} (udpconf list shows the ids)"
             : $"{settings.Case} is ambiguous: {string.Join(", ", byName.Select(c => c.Id))}");
         return null;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Spectre.Console;
 using Profile = Udpconf.Reference.Profile;
 using Udpconf.Suite.Targets;
@@ -74,7 +75,7 @@ public sealed record TargetChoice(string Name, Func<Profile, ITarget> Create, st
                     io.Fail("vm: needs a kernel: a Debian kernel version (vm:6.1, vm:6.12) or the path of a vmlinuz-<release>");
                     return null;
                 }
-                var vm = VmTarget.Start(spec, VmTarget.GuestCommand(typeof(TargetChoice).Assembly.Location), line => io.Error.WriteLine(line), out var failure);
+                var vm = VmTarget.Start(spec, GuestCommand(), line => io.Error.WriteLine(line), out var failure);
                 if (vm is null)
                 {
                     io.Fail(failure);
@@ -87,6 +88,15 @@ public sealed record TargetChoice(string Name, Func<Profile, ITarget> Create, st
                 io.Fail($"unknown target '{option}': expected model, kernel, exec:<command> or vm:<kernel>");
                 return null;
         }
+    }
+
+    /// <summary>How a VM's guest runs this udpconf: the single file (dotnet publish -r linux-x64) runs itself, its
+    /// assemblies having no path of their own; a udpconf.dll is run by the host's dotnet.</summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Location is empty in the single file, which runs itself")]
+    public static IReadOnlyList<string> GuestCommand()
+    {
+        var dll = typeof(TargetChoice).Assembly.Location;
+        return dll.Length == 0 ? VmTarget.GuestBinary(Environment.ProcessPath!) : VmTarget.GuestCommand(dll);
     }
 
     /// <summary>The profiles named by --profile (spec, linux or all), or the target's default.</summary>

@@ -107,6 +107,10 @@ public sealed class VmTarget : ITarget, IDisposable
         return [Path.GetFullPath(ResolveLink(dotnet)), Path.GetFullPath(udpconfDll)];
     }
 
+    /// <summary>How a guest runs a single-file udpconf (<c>dotnet publish -r linux-x64</c>, self-contained): the file
+    /// itself, no dotnet needed.</summary>
+    public static IReadOnlyList<string> GuestBinary(string udpconf) => [Path.GetFullPath(ResolveLink(udpconf))];
+
     private static string ResolveLink(string path) => new FileInfo(path).ResolveLinkTarget(true)?.FullName ?? path;
 
     public TargetRun Run(HostConfig host, IReadOnlyList<Reference.Api.Operation> operations, CancellationToken cancellation = default) =>
