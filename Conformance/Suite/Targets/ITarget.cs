@@ -80,6 +80,16 @@ public interface ITarget
     /// <summary>Runs a whole case: a fresh instance of the implementation on <paramref name="host"/>, the operations
     /// in order. A failure of the target itself is <see cref="TargetRun.Failure"/>, not an exception.</summary>
     TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default);
+    /// <summary>As <see cref="Run(HostConfig, IReadOnlyList{Operation}, CancellationToken)"/>, handing each observation to
+    /// <paramref name="observed"/> (on whatever thread the target runs) as soon as it has it, in order; by default after
+    /// the whole run. A target that runs the operations one after the other overrides it, so that the caller can judge
+    /// a step while the target runs the next.</summary>
+    TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, Action<Observation> observed, CancellationToken cancellation = default)
+    {
+        var run = Run(host, operations, cancellation);
+        foreach (var observation in run.Observations) observed(observation);
+        return run;
+    }
     /// <summary>A fresh instance of the implementation on <paramref name="host"/> that takes one operation at a time
     /// (for the differential machine, which decides the next operation after seeing the last answer).
     /// <paramref name="ipv6"/>: AF_INET6 sockets may be opened. Throws when the instance cannot be set up.</summary>

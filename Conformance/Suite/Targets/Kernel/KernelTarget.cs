@@ -87,10 +87,19 @@ public sealed class KernelTarget : ITarget, IDisposable
         catch (IOException) { return "unknown"; }
     }
 
-    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default)
+    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default) =>
+        Run(host, operations, _ => { }, cancellation);
+
+    /// <summary>A run that hands each observation to <paramref name="observed"/> from the namespace's thread as soon as
+    /// its step is done, so that the caller judges one step while the kernel runs the next.</summary>
+    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, Action<Observation> observed, CancellationToken cancellation = default)
     {
         if (Unsupported(host) is { } unsupported)
-            return new TargetRun(operations.Select(_ => Unmodeled(unsupported)).ToArray());
+        {
+            var none = operations.Select(_ => Unmodeled(unsupported)).ToArray();
+            foreach (var observation in none) observed(observation);
+            return new TargetRun(none);
+        }
         var ipv6 = operations.Any(o => o is SocketOp { Domain: AddressFamily.Inet6 });
         var reuse = pool is not null && !NeedsNewNamespace(operations);
         var thread = (reuse ? pool!.Take(host, ipv6) : null) ?? Sandbox.Open(host, ipv6);
@@ -106,6 +115,7 @@ public sealed class KernelTarget : ITarget, IDisposable
                 {
                     cancellation.ThrowIfCancellationRequested();
                     observations.Add(calls.Step(operations[i], settle: markerEveryStep || i == operations.Count - 1));
+                    observed(observations[^1]);
                 }
                 return new TargetRun(observations);
             });
