@@ -26,7 +26,7 @@ public static class FuzzBreakdown
         var clock = Stopwatch.StartNew();
         var runs = generator.Sample(sequences, maxOperations).ToArray();
         var generation = clock.Elapsed.TotalSeconds;
-        var ops = runs.Select(r => r.Operations.Select(o => ((DifferentialMachine.StepOperation)o.Item1).Operation).ToArray()).ToArray();
+        var ops = runs.Select(DifferentialMachine.Operations).ToArray();
         var total = ops.Sum(o => o.Length);
         void Line(string what, double seconds) =>
             Console.WriteLine(string.Format(inv, "  {0,-66} {1,10:N0} ops/s {2,8:F1} us/op", what, total / seconds, seconds * 1e6 / total));

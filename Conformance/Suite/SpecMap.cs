@@ -60,7 +60,7 @@ public static partial class SpecMap
     {
         var machine = new Fuzz.DifferentialMachine(new ModelTarget(Profile.Linux), Profile.Linux, 40);
         return FsCheck.Experimental.StateMachine.Generate(machine).Sample(MachineSample, new FsCheck.Rnd(20261125UL, 0x9E3779B97F4A7C15UL), 40)
-            .Select(run => (IReadOnlyList<Reference.Api.Operation>)run.Operations.Select(step => ((Fuzz.DifferentialMachine.StepOperation)step.Item1).Operation).ToArray())
+            .Select(run => (IReadOnlyList<Reference.Api.Operation>)Fuzz.DifferentialMachine.Operations(run))
             .ToArray();
     }
 

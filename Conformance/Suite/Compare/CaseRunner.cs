@@ -37,7 +37,7 @@ public static class CaseRunner
                 finally { observed.CompleteAdding(); }
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             try { verdicts = new Following(@case, profile, target.Name).Judge(() => observed.TryTake(out var next, Timeout.Infinite) ? next : null); }
-            finally { ((IAsyncResult)running).AsyncWaitHandle.WaitOne(); }
+            catch { running.ContinueWith(_ => { }).Wait(); throw; }
             try
             {
                 run = running.GetAwaiter().GetResult();
@@ -83,7 +83,7 @@ public static class CaseRunner
         Runs(cases, profiles).Select(run => Run(run.File, run.Profile, target(run.Profile), cancellation));
 
     /// <summary>
-    /// <paramref name="run"/> of every item, up to <paramref name="degree"/> at a time on the thread pool, the results
+    /// <paramref name="run"/> of every item, up to <paramref name="degree"/> at a time, each on a thread of its own, the results
     /// handed out in the items' order as each one's turn comes (so reports, progress and an interruption see the order
     /// of a run one at a time). Leaving the enumeration early waits for the runs already started.
     /// </summary>

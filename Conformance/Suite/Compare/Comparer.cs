@@ -48,7 +48,7 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
             if (at < packets.Count) Bind(datagram, packets[at].Bytes, problems);
             // Only this datagram's own symbols need a placeholder: completing every symbol made the comparison
             // quadratic in the case's length (BENCHMARKS.md).
-            var rendered = datagram.Render(AllBound(datagram) ? bindings : bindings.CompletedWith(SymbolsOf(datagram)));
+            var rendered = datagram.Render(SymbolsOf(datagram).All(symbol => bindings.IsBound(symbol.Name)) ? bindings : bindings.CompletedWith(SymbolsOf(datagram)));
             for (var i = 0; i < rendered.Count; i++, at++)
             {
                 expected.Add(rendered[i]);
@@ -158,11 +158,6 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
         if (datagram.Ident.Symbol is { } ident && TryFind(ident, out var identSymbol)) yield return identSymbol;
         if (datagram.SourcePort.Symbol is { } port && TryFind(port, out var portSymbol)) yield return portSymbol;
     }
-
-    /// <summary>Every symbol of <see cref="SymbolsOf"/> is bound: the bindings render the datagram as they are.</summary>
-    private bool AllBound(Datagram datagram) =>
-        (datagram.Ident.Symbol is not { } ident || !TryFind(ident, out _) || bindings.IsBound(ident)) &&
-        (datagram.SourcePort.Symbol is not { } port || !TryFind(port, out _) || bindings.IsBound(port));
 
     private string Explain(Symbol symbol, int step) =>
         bindings.IsBound(symbol.Name)

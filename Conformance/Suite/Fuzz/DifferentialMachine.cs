@@ -15,7 +15,11 @@ namespace Udpconf.Suite.Fuzz;
 
 /// <summary>One step of a differential run: the operation, what the model predicted, what the target did, and the
 /// differences (none when they agree, or when either side could not say).</summary>
-public sealed record DifferentialStep(Operation Operation, Outcome Predicted, Observation Observed, IReadOnlyList<Problem> Problems);
+public sealed record DifferentialStep(Operation Operation, Outcome Predicted, Observation Observed, IReadOnlyList<Problem> Problems)
+{
+    /// <summary>The problems on one line, as a failing property's label.</summary>
+    public string Differences => string.Join("; ", Problems.Select(p => $"{p.What}: expected {p.Expected}, observed {p.Observed} ({p.Clause})"));
+}
 
 /// <summary>
 /// The "actual" side of the differential machine: a live session of the target under test, with the reference model
@@ -133,20 +137,24 @@ public sealed class DifferentialRun : IDisposable
 
 /// <summary>
 /// The stateful differential test as an FsCheck.Experimental machine: the generation state is <see cref="FuzzState"/>,
-/// the actual is a <see cref="DifferentialRun"/> on any <see cref="ITarget"/>. A failing run is shrunk by dropping
-/// operations; <paramref name="onFailure"/> sees every failing run, so the last one it sees is the shrunk one.
+/// the actual is a <see cref="DifferentialRun"/> on any <see cref="ITarget"/>. <see cref="Fuzzer"/> takes its generator
+/// and shrinker (StateMachine.Generate and Shrink) and runs each sequence whole; run as a property (ToProperty), it
+/// runs them step by step.
 /// </summary>
-public sealed class DifferentialMachine(ITarget target, Profile profile, int maxOperations,
-    Action<IReadOnlyList<DifferentialStep>>? onFailure = null, Action? onOperation = null)
+public sealed class DifferentialMachine(ITarget target, Profile profile, int maxOperations)
     : Machine<DifferentialRun, FuzzState>(maxOperations)
 {
+    /// <summary>The operations of a generated run, in order.</summary>
+    public static Operation[] Operations(MachineRun<DifferentialRun, FuzzState> run) =>
+        run.Operations.Select(step => ((StepOperation)step.Item1).Operation).ToArray();
+
     public override Arbitrary<Setup<DifferentialRun, FuzzState>> Setup =>
         Arb.From(Gen.Constant<Setup<DifferentialRun, FuzzState>>(new RunSetup(target, profile)));
 
     public override TearDown<DifferentialRun> TearDown => new RunTearDown();
 
     public override Gen<Operation<DifferentialRun, FuzzState>> Next(FuzzState state) =>
-        FuzzGenerators.Next(state).Select(operation => (Operation<DifferentialRun, FuzzState>)new StepOperation(operation, onFailure, onOperation, target.Features));
+        FuzzGenerators.Next(state).Select(operation => (Operation<DifferentialRun, FuzzState>)new StepOperation(operation, target.Features));
 
     private sealed class RunSetup(ITarget target, Profile profile) : Setup<DifferentialRun, FuzzState>
     {
@@ -164,8 +172,7 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
     /// <summary>One operation of the run; prints as the line a case file would have.</summary>
     /// <param name="features">The target's: an operation needing one it lacks (shutdown and sendmmsg of an
     /// implementation speaking protocol version 1) is never run.</param>
-    public sealed class StepOperation(Operation operation, Action<IReadOnlyList<DifferentialStep>>? onFailure, Action? onOperation,
-        IReadOnlySet<Feature>? features = null) : Operation<DifferentialRun, FuzzState>
+    public sealed class StepOperation(Operation operation, IReadOnlySet<Feature>? features = null) : Operation<DifferentialRun, FuzzState>
     {
         public Operation Operation { get; } = operation;
 
@@ -180,11 +187,8 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
 
         public override Property Check(DifferentialRun run, FuzzState state)
         {
-            onOperation?.Invoke();
-            var first = !run.Failed;
             var step = run.Step(Operation);
-            if (step.Problems.Count > 0 && first) onFailure?.Invoke(run.Steps.ToArray());
-            return (step.Problems.Count == 0).Label(string.Join("; ", step.Problems.Select(p => $"{p.What}: expected {p.Expected}, observed {p.Observed} ({p.Clause})")));
+            return (step.Problems.Count == 0).Label(step.Differences);
         }
 
         public override string ToString() => CaseWriter.Operation(Operation);

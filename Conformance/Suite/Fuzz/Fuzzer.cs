@@ -45,7 +45,7 @@ public static class Fuzzer
         using var sessions = new Sessions(target, host);
         Property Sequence(MachineRun<DifferentialRun, FuzzState> run)
         {
-            var sequence = run.Operations.Select(o => ((DifferentialMachine.StepOperation)o.Item1).Operation).ToArray();
+            var sequence = DifferentialMachine.Operations(run);
             using var differential = new DifferentialRun(target, profile, host, sessions.For(sequence));
             var steps = differential.Sequence(sequence);
             operations += steps.Count;
@@ -53,8 +53,7 @@ public static class Fuzzer
             if (!differential.Failed) return true.ToProperty();
             shrunk = steps.ToArray();
             failures++;
-            var failing = steps[^1];
-            return false.Label(string.Join("; ", failing.Problems.Select(p => $"{p.What}: expected {p.Expected}, observed {p.Observed} ({p.Clause})")));
+            return false.Label(steps[^1].Differences);
         }
         var runner = new Runner(progress);
         var config = Config.Quick

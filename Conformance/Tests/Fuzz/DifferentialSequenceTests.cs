@@ -27,7 +27,7 @@ public class DifferentialSequenceTests
     /// <summary>Sequences of the fuzzer's own generator, for the host of <paramref name="target"/>.</summary>
     private static Operation[][] Sequences(ITarget target, int count, int size = 40) =>
         StateMachine.Generate(new DifferentialMachine(target, Profile.Linux, size)).Sample(count, size)
-            .Select(r => r.Operations.Select(o => ((DifferentialMachine.StepOperation)o.Item1).Operation).ToArray()).ToArray();
+            .Select(DifferentialMachine.Operations).ToArray();
 
     /// <summary>The model, with its answer to the <paramref name="at"/>-th operation changed (a value one more).</summary>
     private sealed class LiesAt(int at) : ITarget

@@ -92,7 +92,7 @@ public sealed class CheckCommand(CliIo io) : Command<CheckSettings>
         var work = CaseRunner.Runs(cases, profiles);
         var targets = profiles.ToDictionary(p => p.Name, choice.Create);
         var results = new List<CaseResult>(work.Count);
-        // Runs go as many at a time as the target can take (the kernel: one namespace per run, a run per core) and are
+        // Runs go as many at a time as the target can take (ITarget.Concurrency: the kernel's, one namespace each) and are
         // taken in order; an interruption stops at the run it falls in (that run and any after it are not counted).
         var degree = targets.Values.Min(t => t.Concurrency);
         CaseResult? Execute((Profile Profile, CaseFile File) item)

@@ -39,6 +39,9 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         [CommandOption("--merge <FILE>")]
         public string[]? Merge { get; set; }
 
+        /// <summary>The part --shard asks for (Validate refuses a --shard that is not I/N).</summary>
+        public Shard? Part => Shard is null ? null : Sharding.Parse(Shard);
+
         public override ValidationResult Validate() =>
             Merge is { Length: > 0 } && (Shard is not null || Target is not null || Out is not null) ? ValidationResult.Error("--merge takes the parts' files only: no --shard, --target or --out")
             : Shard is not null && Sharding.Parse(Shard) is null ? ValidationResult.Error($"--shard takes I/N with 1 <= I <= N <= {Sharding.MostParts}, not '{Shard}'")
@@ -74,9 +77,9 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
             return ExitCodes.Usage;
         }
         if (settings.Merge is { Length: > 0 } files) return MergeParts(files, root, cases, verification);
-        var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard);
+        var shard = settings.Part;
         if (shard is { } part) cases = Sharding.Part(cases, c => c.Id, part);
-        if (settings.Target is { } vm && vm.StartsWith("vm:", StringComparison.Ordinal)) return RecordVm(vm, root, cases, verification, settings, cancellation);
+        if (settings.Target is { } vm && vm.StartsWith("vm:", StringComparison.Ordinal)) return RecordVm(vm, root, cases, verification, shard, settings.Out, cancellation);
         if (!KernelTarget.CanRun(out var why))
         {
             io.Fail($"the kernel target cannot run here: {why}");
@@ -102,7 +105,8 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
 
     /// <summary>kernel-record --target vm:&lt;kernel&gt;: every case under the line's profile in the guest, recorded in
     /// Conformance/kernel-verdicts-&lt;line&gt;.json, the line's release in ProfileVerification.cs when every case passed.</summary>
-    private int RecordVm(string option, string root, IReadOnlyList<CaseFile> cases, string verification, Settings settings, CancellationToken cancellation)
+    /// <param name="shard">--shard's part (written to <paramref name="output"/>), or null for the whole record.</param>
+    private int RecordVm(string option, string root, IReadOnlyList<CaseFile> cases, string verification, Shard? shard, string? output, CancellationToken cancellation)
     {
         using var choice = TargetChoice.Resolve(option, io);
         if (choice is null) return ExitCodes.Usage;
@@ -115,9 +119,8 @@ public sealed class KernelRecordCommand(CliIo io) : Command<KernelRecordCommand.
         var target = choice.Create(profile);
         var release = choice.Name["vm:".Length..];
         var results = CaseRunner.RunAll(cases, [profile], _ => target, cancellation).ToList();
-        var shard = settings.Shard is null ? null : Sharding.Parse(settings.Shard);
         var record = KernelVerdicts.From(release, DateOnly.FromDateTime(DateTime.UtcNow), results, shard);
-        if (shard is not null) return WritePart(record, settings.Out!, profile, release);
+        if (shard is not null) return WritePart(record, output!, profile, release);
         var json = KernelVerdicts.PathFor(root, profile.Name);
         File.WriteAllText(json, record.ToJson());
         io.Out.WriteLine($"wrote {io.Show(json)}");

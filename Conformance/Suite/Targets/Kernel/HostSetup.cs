@@ -155,11 +155,6 @@ internal sealed class HostSetup : IDisposable
         {
             var link = host.InterfaceByName(name);
             if (link is null) continue;
-            if (link.IsLoopback)
-            {
-                rtnetlink!.Request(RtNetlink.SetLink(LinkIndex(name) is var index and not 0 ? index : IfIndex(name), name, link.Mtu, up: true));
-                continue;
-            }
             Change(name, link.Mtu, up: true);
             if (!link.Up) Change(name, null, up: false);
         }

@@ -43,6 +43,18 @@ internal sealed class KernelCalls : IDisposable
         return new Observation(kind, value, errno, packets, option, counters, ErrorQueue: errorQueue);
     }
 
+    /// <summary>The operations in order, each observation handed to <paramref name="observed"/> as its step is done.
+    /// <paramref name="markerEveryStep"/>: each step settled by its own markers; else only the last one, whose markers
+    /// prove the whole run complete (<see cref="Step"/>).</summary>
+    public void Steps(IReadOnlyList<Operation> operations, bool markerEveryStep, Action<Observation> observed, CancellationToken cancellation = default)
+    {
+        for (var i = 0; i < operations.Count; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            observed(Step(operations[i], settle: markerEveryStep || i == operations.Count - 1));
+        }
+    }
+
     /// <summary>The error queue of the socket an operation used (a send, or a setsockopt that pushed a corked datagram,
     /// or a connect), read until empty; nothing for other operations.</summary>
     private IReadOnlyList<ErrorQueueEntry> DrainErrorQueue(Operation operation) =>
@@ -168,7 +180,7 @@ internal sealed class KernelCalls : IDisposable
     }
 
     /// <summary>A send with MSG_ZEROCOPY: the kernel may read its buffers after the call returned, so they are not reused.</summary>
-    private static bool Zerocopy(Operation operation) =>
+    public static bool Zerocopy(Operation operation) =>
         (operation switch { SendToOp op => op.Flags, SendMsgOp op => op.Flags, SendMmsgOp op => op.Flags, _ => default }).HasFlag(MsgFlags.Zerocopy);
 
     /// <summary>A msghdr whose buffers are placed in <paramref name="memory"/> (msg_flags 0).</summary>

@@ -114,18 +114,17 @@ public sealed class KernelTarget : ITarget, IDisposable
             {
                 using var calls = new KernelCalls(sandbox, host);
                 var observations = new List<Observation>(operations.Count);
-                for (var i = 0; i < operations.Count; i++)
+                calls.Steps(operations, markerEveryStep, observation =>
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    observations.Add(calls.Step(operations[i], settle: markerEveryStep || i == operations.Count - 1));
-                    observed(observations[^1]);
-                }
+                    observations.Add(observation);
+                    observed(observation);
+                }, cancellation);
                 return new TargetRun(observations);
             });
             // Reset now (the sockets are closed): a namespace that cannot be reset, or whose reset failed, is not kept;
             // the run's observations stand either way.
             try { kept = reuse && thread.Invoke(sandbox => sandbox.Reset()); }
-            catch (Exception e) when (e is InvalidOperationException or NetlinkException or IOException or TimeoutException) { kept = false; }
+            catch (Exception e) when (e is InvalidOperationException or NetlinkException or IOException or TimeoutException) { /* not kept */ }
             return run;
         }
         finally
@@ -144,14 +143,7 @@ public sealed class KernelTarget : ITarget, IDisposable
     /// runs are kept apart.
     /// </summary>
     public static bool NeedsNewNamespace(IReadOnlyList<Operation> operations) =>
-        operations.Any(o => o switch
-        {
-            SendToOp op => op.Flags.HasFlag(MsgFlags.Zerocopy),
-            SendMsgOp op => op.Flags.HasFlag(MsgFlags.Zerocopy),
-            SendMmsgOp op => op.Flags.HasFlag(MsgFlags.Zerocopy),
-            SetSockOptOp { Level: SocketOption.SolSocket, OptName: SocketOption.SoZerocopy } => true,
-            _ => false,
-        });
+        operations.Any(o => KernelCalls.Zerocopy(o) || o is SetSockOptOp { Level: SocketOption.SolSocket, OptName: SocketOption.SoZerocopy });
 
     /// <summary>Tears down the namespaces kept for reuse.</summary>
     public void Dispose() => pool?.Dispose();
@@ -179,8 +171,7 @@ public sealed class KernelTarget : ITarget, IDisposable
             spent |= NeedsNewNamespace(operations);
             thread.Invoke(_ =>
             {
-                for (var i = 0; i < operations.Count; i++)
-                    observed(calls.Step(operations[i], settle: markerEveryStep || i == operations.Count - 1));
+                calls.Steps(operations, markerEveryStep, observed);
                 return 0;
             });
         }

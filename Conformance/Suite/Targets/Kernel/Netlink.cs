@@ -186,25 +186,12 @@ public sealed unsafe class Netlink : IDisposable
             }
             datagram.AddRange(message.ToArray(seq));
         }
-        var bytes = datagram.ToArray();
-        fixed (byte* p = bytes)
-            if (Native.sendto(fd, (nint)p, (nuint)bytes.Length, 0, 0, 0) != bytes.Length)
-                throw new InvalidOperationException($"{messages[0].What}: send to netlink: {SystemError.Describe(Native.Errno)}");
+        Transmit(datagram.ToArray(), messages[0].What);
         var deadline = Environment.TickCount64 + AckTimeoutMs;
         while (pending.Count > 0)
         {
-            var left = (int)Math.Max(0, deadline - Environment.TickCount64);
-            var pfd = new Native.PollFd { Fd = fd, Events = Native.PollIn };
-            if (Native.poll(&pfd, 1, left) == 0)
-                throw new TimeoutException($"{bySequence[pending.First()].What}: no ACK from netlink within {AckTimeoutMs} ms");
-            nint n;
-            fixed (byte* p = receive) n = Native.read(fd, p, (nuint)receive.Length);
-            if (n < 0)
-            {
-                if (Native.Errno is Native.EAgain or EIntr) continue;
-                throw new InvalidOperationException($"{messages[0].What}: read from netlink: {SystemError.Describe(Native.Errno)}");
-            }
-            foreach (var (seq, errno, detail) in Acks(receive.AsSpan(0, (int)n)))
+            var received = Receive(deadline, messages[0].What, () => $"{bySequence[pending.First()].What}: no ACK from netlink within {AckTimeoutMs} ms");
+            foreach (var (seq, errno, detail) in Acks(received))
             {
                 var what = bySequence.TryGetValue(seq, out var m) ? m.What : $"netlink request {seq}";
                 if (errno != 0) throw new NetlinkException(what, errno, detail);
@@ -215,30 +202,41 @@ public sealed unsafe class Netlink : IDisposable
 
     private const int EIntr = 4;
 
+    private void Transmit(byte[] bytes, string what)
+    {
+        fixed (byte* p = bytes)
+            if (Native.sendto(fd, (nint)p, (nuint)bytes.Length, 0, 0, 0) != bytes.Length)
+                throw new InvalidOperationException($"{what}: send to netlink: {SystemError.Describe(Native.Errno)}");
+    }
+
+    /// <summary>The next datagram from the kernel (read again after EAGAIN or EINTR), waiting until
+    /// <paramref name="deadline"/>; then a <see cref="TimeoutException"/> with <paramref name="timedOut"/>'s message.</summary>
+    private Span<byte> Receive(long deadline, string what, Func<string> timedOut)
+    {
+        while (true)
+        {
+            var left = (int)Math.Max(0, deadline - Environment.TickCount64);
+            var pfd = new Native.PollFd { Fd = fd, Events = Native.PollIn };
+            if (Native.poll(&pfd, 1, left) == 0) throw new TimeoutException(timedOut());
+            nint n;
+            fixed (byte* p = receive) n = Native.read(fd, p, (nuint)receive.Length);
+            if (n >= 0) return receive.AsSpan(0, (int)n);
+            if (Native.Errno is not (Native.EAgain or EIntr))
+                throw new InvalidOperationException($"{what}: read from netlink: {SystemError.Describe(Native.Errno)}");
+        }
+    }
+
     /// <summary>Sends a dump request (NLM_F_DUMP) and returns the type and body of every message of the answer up to
     /// NLMSG_DONE; throws on an NLMSG_ERROR, or when the answer does not end within the ACK timeout.</summary>
     public List<(ushort Type, byte[] Body)> Dump(NetlinkMessage message)
     {
         var seq = ++sequence;
-        var bytes = message.ToArray(seq);
-        fixed (byte* p = bytes)
-            if (Native.sendto(fd, (nint)p, (nuint)bytes.Length, 0, 0, 0) != bytes.Length)
-                throw new InvalidOperationException($"{message.What}: send to netlink: {SystemError.Describe(Native.Errno)}");
+        Transmit(message.ToArray(seq), message.What);
         var result = new List<(ushort, byte[])>();
         var deadline = Environment.TickCount64 + AckTimeoutMs;
         while (true)
         {
-            var left = (int)Math.Max(0, deadline - Environment.TickCount64);
-            var pfd = new Native.PollFd { Fd = fd, Events = Native.PollIn };
-            if (Native.poll(&pfd, 1, left) == 0) throw new TimeoutException($"{message.What}: the dump did not end within {AckTimeoutMs} ms");
-            nint n;
-            fixed (byte* p = receive) n = Native.read(fd, p, (nuint)receive.Length);
-            if (n < 0)
-            {
-                if (Native.Errno is Native.EAgain or EIntr) continue;
-                throw new InvalidOperationException($"{message.What}: read from netlink: {SystemError.Describe(Native.Errno)}");
-            }
-            var datagram = receive.AsSpan(0, (int)n);
+            var datagram = Receive(deadline, message.What, () => $"{message.What}: the dump did not end within {AckTimeoutMs} ms");
             for (var offset = 0; offset + NetlinkMessage.HeaderLength <= datagram.Length;)
             {
                 var header = datagram[offset..];

@@ -14,9 +14,6 @@ public sealed class SnmpCounters : IDisposable
     private int fd = -1;
     private readonly byte[] buffer = new byte[16384];
 
-    /// <summary>The counters, read once by path.</summary>
-    public static CounterDelta Read() => Parse(File.ReadAllBytes(SnmpPath));
-
     /// <summary>The counters, read through one descriptor opened on the first call (a /proc seq file regenerates on
     /// each read from offset 0).</summary>
     public unsafe CounterDelta Current()
