@@ -50,7 +50,7 @@ public static class FuzzBreakdown
             ITargetSession session = s;
             foreach (var seq in ops)
             {
-                if (!session.Reset(seq)) { if (session != s) session.Dispose(); session = kernel.Open(host); }
+                if (!session.Reset()) { if (session != s) session.Dispose(); session = kernel.Open(host); }
                 session.RunAll(seq, _ => { });
             }
             if (session != s) session.Dispose();
@@ -60,7 +60,7 @@ public static class FuzzBreakdown
             ITargetSession? idle = null;
             foreach (var seq in ops)
             {
-                if (idle is not null && !idle.Reset(seq)) { idle.Dispose(); idle = null; }
+                if (idle is not null && !idle.Reset()) { idle.Dispose(); idle = null; }
                 using var run = new DifferentialRun(kernel, Profile.Linux, host, idle);
                 run.Sequence(seq);
                 if (run.Failed) throw new InvalidOperationException("a disagreement: " + run.Steps[^1].Problems[0]);

@@ -42,11 +42,11 @@ public static class Fuzzer
         // shrinker, so a seed gives the same sequences); each sequence then runs whole (DifferentialRun.Sequence): the
         // target on its thread, the model judging beside it, in a session reset from the last sequence where the target
         // can (ITargetSession.Reset) instead of a new namespace or process per sequence (Sessions).
-        using var sessions = new Sessions(target, host);
+        using var sessions = new Sessions();
         Property Sequence(MachineRun<DifferentialRun, FuzzState> run)
         {
             var sequence = DifferentialMachine.Operations(run);
-            using var differential = new DifferentialRun(target, profile, host, sessions.For(sequence));
+            using var differential = new DifferentialRun(target, profile, host, sessions.Next());
             var steps = differential.Sequence(sequence);
             operations += steps.Count;
             sessions.Keep(differential.Detach());
@@ -71,66 +71,33 @@ public static class Fuzzer
     }
 
     /// <summary>
-    /// The sessions of a campaign's sequences: the last one reset for the next where it can be; otherwise, for a target
-    /// that runs several instances at once (<see cref="ITarget.Concurrency"/>, the kernel), one of a few opened ahead on
-    /// threads of their own, and the old one closed on another: a kernel namespace takes tens of milliseconds to set up
-    /// and tear down, mostly waiting on the kernel, and a sequence with MSG_ZEROCOPY needs a new one. For any other
-    /// target, null (the run opens its session) and the old one closed here.
+    /// The sessions of a campaign's sequences: the last one reset for the next where the target can
+    /// (<see cref="ITargetSession.Reset"/>: a kernel namespace, whose setup and teardown take milliseconds, mostly
+    /// waiting on the kernel); otherwise null (the run opens its session) and the old one closed.
     /// </summary>
-    private sealed class Sessions(ITarget target, HostConfig host) : IDisposable
+    private sealed class Sessions : IDisposable
     {
-        /// <summary>Measured with fuzz --count 500 on the kernel: 3 ahead 7.9-8.5 s, 6 ahead 9.1-10.1 s, none 20 s.</summary>
-        private readonly int ahead = target.Concurrency > 1 ? 3 : 0;
-        private readonly Queue<Task<ITargetSession>> opened = new();
-        private readonly List<Task> closing = [];
         private ITargetSession? idle;
 
-        /// <summary>A session for <paramref name="next"/>: the last one reset, one opened ahead, or null.</summary>
-        public ITargetSession? For(IReadOnlyList<Operation> next)
+        /// <summary>A session for the next sequence: the last one reset, or null.</summary>
+        public ITargetSession? Next()
         {
             var session = idle;
             idle = null;
-            if (session is not null)
+            if (session is null) return null;
+            try
             {
-                try
-                {
-                    if (session.Reset(next)) return session;
-                }
-                catch (Exception e) when (e is not OperationCanceledException) { /* a reset that failed: a new session instead */ }
-                Close(session);
+                if (session.Reset()) return session;
             }
-            if (ahead == 0) return null;
-            Fill();
-            var first = opened.Dequeue();
-            Fill();
-            return first.GetAwaiter().GetResult();
+            catch (Exception e) when (e is not OperationCanceledException) { /* a reset that failed: a new session instead */ }
+            session.Dispose();
+            return null;
         }
 
         /// <summary>The session a sequence ran in, for the next (null: its target broke).</summary>
         public void Keep(ITargetSession? session) => idle = session;
 
-        private void Fill()
-        {
-            while (opened.Count < ahead)
-                opened.Enqueue(Task.Factory.StartNew(() => target.Open(host), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        }
-
-        private void Close(ITargetSession session)
-        {
-            if (ahead == 0) session.Dispose();
-            else closing.Add(Task.Factory.StartNew(session.Dispose, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        }
-
-        /// <summary>Every session closed, those opened ahead and not used too, before the campaign returns.</summary>
-        public void Dispose()
-        {
-            idle?.Dispose();
-            foreach (var task in opened)
-                try { task.GetAwaiter().GetResult().Dispose(); }
-                catch (Exception e) when (e is not OperationCanceledException) { /* it never opened: nothing to close */ }
-            try { Task.WaitAll(closing); }
-            catch (AggregateException) { /* a session that failed to close: its namespace goes with its thread */ }
-        }
+        public void Dispose() => idle?.Dispose();
     }
 
     /// <summary>The shrunk sequence as a case: the fuzz host, every operation, and under each the model's result and

@@ -116,11 +116,10 @@ public interface ITargetSession : IDisposable
         foreach (var operation in operations) observed(Run(operation));
     }
 
-    /// <summary>Puts the instance back into the state <see cref="ITarget.Open"/> left it in, to run <paramref name="next"/>
-    /// on the same host, and says whether it did; false (the default) when the target cannot, or that sequence needs an
-    /// instance of its own, and the caller opens a new session. Only a reset shown indistinguishable from a fresh
-    /// instance may say true.</summary>
-    bool Reset(IReadOnlyList<Operation> next) => false;
+    /// <summary>Puts the instance back into the state <see cref="ITarget.Open"/> left it in, to run another sequence on
+    /// the same host, and says whether it did; false (the default) when the target cannot, and the caller opens a new
+    /// session. Only a reset shown indistinguishable from a fresh instance may say true.</summary>
+    bool Reset() => false;
 }
 
 /// <summary>An implementation failed the handshake the same way <see cref="Exec.ExecTarget.StopAfter"/> times in a row: the

@@ -104,8 +104,8 @@ public sealed class KernelTarget : ITarget, IDisposable
             return new TargetRun(none);
         }
         var ipv6 = operations.Any(o => o is SocketOp { Domain: AddressFamily.Inet6 });
-        var reuse = pool is not null && !NeedsNewNamespace(operations);
-        var thread = (reuse ? pool!.Take(host, ipv6) : null) ?? Sandbox.Open(host, ipv6);
+        var reuse = pool is not null;
+        var thread = pool?.Take(host, ipv6) ?? Sandbox.Open(host, ipv6);
         var kept = false;
         try
         {
@@ -134,17 +134,6 @@ public sealed class KernelTarget : ITarget, IDisposable
         }
     }
 
-    /// <summary>
-    /// A run (or fuzz sequence) that gets a namespace of its own, neither reused nor kept: one that sends with
-    /// MSG_ZEROCOPY. Measured on 6.18.44: in a reused namespace zerocopy/loopback_linux saw its datagram to a group
-    /// reported COPIED in 4 suite runs of 18 (never in 8 runs with new namespaces); not joining groups before it did not
-    /// help; and `fuzz --seed 5 --count 500` found a corked MSG_ZEROCOPY datagram missing from the wire in a reset
-    /// namespace (never with a new namespace per sequence). What of an earlier run changes them is not known, so such
-    /// runs are kept apart.
-    /// </summary>
-    public static bool NeedsNewNamespace(IReadOnlyList<Operation> operations) =>
-        operations.Any(o => KernelCalls.Zerocopy(o) || o is SetSockOptOp { Level: SocketOption.SolSocket, OptName: SocketOption.SoZerocopy });
-
     /// <summary>Tears down the namespaces kept for reuse.</summary>
     public void Dispose() => pool?.Dispose();
 
@@ -161,14 +150,10 @@ public sealed class KernelTarget : ITarget, IDisposable
     /// <summary>One namespace kept across operations; each goes to the namespace's thread, a sequence all at once.</summary>
     private sealed class Session(NamespaceThread thread, KernelCalls calls, bool markerEveryStep) : ITargetSession
     {
-        /// <summary>A sequence that needs a namespace of its own ran here: the namespace is not reset for another.</summary>
-        private bool spent;
-
         public Observation Run(Operation operation) => thread.Invoke(_ => calls.Step(operation));
 
         public void RunAll(IReadOnlyList<Operation> operations, Action<Observation> observed)
         {
-            spent |= NeedsNewNamespace(operations);
             thread.Invoke(_ =>
             {
                 calls.Steps(operations, markerEveryStep, observed);
@@ -179,7 +164,7 @@ public sealed class KernelTarget : ITarget, IDisposable
         /// <summary>The sockets closed and descriptors numbered from 3 again, the links as the host describes them and
         /// the learned path MTUs forgotten (<see cref="Sandbox.Reset"/>); a test runs sequences both ways and finds
         /// the same observations.</summary>
-        public bool Reset(IReadOnlyList<Operation> next) => !spent && !NeedsNewNamespace(next) && thread.Invoke(sandbox =>
+        public bool Reset() => thread.Invoke(sandbox =>
         {
             calls.Reset();
             return sandbox.Reset();
