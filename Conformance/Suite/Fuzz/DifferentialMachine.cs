@@ -176,7 +176,11 @@ public sealed class DifferentialMachine(ITarget target, Profile profile, int max
     {
         public Operation Operation { get; } = operation;
 
-        public override bool Pre(FuzzState state) => Feature.ImpliedBy(Operation).All(f => features?.Contains(f) != false) && Operation switch
+        /// <summary>Whether the target has every feature the operation needs, decided once (FsCheck asks for every
+        /// state it tries the operation in).</summary>
+        private readonly bool supported = features is null || Feature.ImpliedBy(operation).All(features.Contains);
+
+        public override bool Pre(FuzzState state) => supported && Operation switch
         {
             SocketOp op => !state.Sockets.ContainsKey(op.Name),
             HostChangeOp => true,

@@ -59,6 +59,17 @@ public static class FuzzGenerators
 
     private static readonly int[] Lengths = [0, 1, 7, 8, 100, 1472, 1473, 1480, 1500, 2000, 2952, 2953, 65467, 65468, 65507, 65508, 65527, 65535, 65536];
 
+    /// <summary>UDP GSO segment sizes around its limits: one byte (128 bytes of data at most), the MTU less the
+    /// headers with and without options, above the MTU, the largest.</summary>
+    private static readonly int[] SegmentSizes = [0, 1, 8, 100, 500, 1000, 1464, 1468, 1472, 1473, 1500, 65535];
+
+    /// <summary>The bytes of a send: 0, 1, 2, ... wrapping at 256 (<see cref="UserBuffer.Pattern"/>'s with seed 0), as a
+    /// slice of one shared array instead of a new one for every operation drawn (a tenth of the generation's time).</summary>
+    private static UserBuffer Pattern(int length) => UserBuffer.Of(PatternBytes.AsMemory(0, length));
+
+    /// <summary>Enough for the longest send drawn (70,000 bytes).</summary>
+    private static readonly byte[] PatternBytes = UserBuffer.Pattern(70_000).Readable.ToArray();
+
     private static Gen<(T1, T2, T3)> Zip<T1, T2, T3>(Gen<T1> a, Gen<T2> b, Gen<T3> c) =>
         Gen.Zip(Gen.Zip(a, b), c).Select(t => (t.Item1.Item1, t.Item1.Item2, t.Item2));
 
@@ -115,9 +126,13 @@ public static class FuzzGenerators
     private static Gen<Operation> Cached(string kind, string name, Func<string, Gen<Operation>> build) =>
         Generators.GetOrAdd((kind, name), key => build(key.Name));
 
-    private static Gen<int> Length() => Gen.Frequency((3, Gen.Elements(Lengths)), (3, Gen.Choose(0, 3000)), (1, Gen.Choose(0, 70000)));
+    private static Gen<int> Length() => LengthGen;
 
-    private static Gen<MsgFlags> Flags() => Gen.Frequency(
+    private static readonly Gen<int> LengthGen = Gen.Frequency((3, Gen.Elements(Lengths)), (3, Gen.Choose(0, 3000)), (1, Gen.Choose(0, 70000)));
+
+    private static Gen<MsgFlags> Flags() => FlagsGen;
+
+    private static readonly Gen<MsgFlags> FlagsGen = Gen.Frequency(
         (8, Gen.Constant(MsgFlags.None)),
         (5, Gen.Constant(MsgFlags.More)),
         (1, Gen.Elements(MsgFlags.Probe, MsgFlags.Confirm, MsgFlags.DontWait, MsgFlags.Oob, MsgFlags.DontRoute, MsgFlags.More | MsgFlags.Probe)),
@@ -126,7 +141,9 @@ public static class FuzzGenerators
 
     /// <summary>An address argument: mostly a good sockaddr_in, sometimes port 0, a short length, AF_UNSPEC, another
     /// family or none at all.</summary>
-    private static Gen<(UserBuffer? Address, int Length)> Address() => Gen.Frequency(
+    private static Gen<(UserBuffer? Address, int Length)> Address() => AddressGen;
+
+    private static readonly Gen<(UserBuffer? Address, int Length)> AddressGen = Gen.Frequency(
         (10, Gen.Elements(Destinations).Select(d => ((UserBuffer?)UserBuffer.Of(SockAddr.In(d.Address, d.Port)), 16))),
         (1, Gen.Constant(((UserBuffer?)UserBuffer.Of(SockAddr.In(Destinations[0].Address, 0)), 16))),
         (1, Gen.Constant(((UserBuffer?)UserBuffer.Of(SockAddr.In(Destinations[0].Address, 9)), 15))),
@@ -136,14 +153,14 @@ public static class FuzzGenerators
 
     private static Gen<Operation> SendTo(string name) =>
         Zip(Length(), Flags(), Address()).Select(t =>
-            (Operation)new SendToOp(Fd.Named(name), UserBuffer.Pattern(t.Item1), t.Item2, t.Item3.Address, t.Item3.Length));
+            (Operation)new SendToOp(Fd.Named(name), Pattern(t.Item1), t.Item2, t.Item3.Address, t.Item3.Length));
 
     private static Gen<Operation> SendMsg(string name) =>
         Gen.Frequency(
             (12, Zip(Length(), Gen.Choose(1, 3), Flags()).SelectMany(t => Gen.Zip(Address(), Control()).Select(u =>
             {
                 var (length, pieces, flags) = t;
-                var iov = Enumerable.Range(0, pieces).Select(i => UserBuffer.Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
+                var iov = Enumerable.Range(0, pieces).Select(i => Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
                 return (Operation)new SendMsgOp(Fd.Named(name), u.Item1.Address, u.Item1.Length, iov,
                     u.Item2 is null ? null : UserBuffer.Of(u.Item2), u.Item2?.Length ?? 0, flags);
             }))),
@@ -156,13 +173,13 @@ public static class FuzzGenerators
     private static Gen<Operation> FrontEnd(string name)
     {
         var entry = Gen.Frequency(
-            (6, Gen.Elements(0, 1, 7, 100).Select(n => UserBuffer.Pattern(n))),
+            (6, Gen.Elements(0, 1, 7, 100).Select(Pattern)),
             (1, Gen.Elements(0L, 5L, 70000L, -1L, long.MinValue, 1L << 47, 1L << 62).Select(UserBuffer.Null)),
             (1, Gen.Elements(3L, 70000L, -1L, 1L << 47, 1L << 62).Select(UserBuffer.Unreadable)),
-            (1, Gen.Elements(5L, 40L, 70000L).Select(n => new UserBuffer(UserBuffer.Pattern(4).Readable, n))));
+            (1, Gen.Elements(5L, 40L, 70000L).Select(n => new UserBuffer(Pattern(4).Readable, n))));
         var iov = Gen.Frequency(
             (6, Gen.Choose(0, 3).SelectMany(n => Gen.ListOf(entry, n)).Select(l => (IReadOnlyList<UserBuffer>)l.ToArray())),
-            (1, Gen.Elements(1023, 1024, 1025).Select(n => (IReadOnlyList<UserBuffer>)Enumerable.Range(0, n).Select(_ => UserBuffer.Pattern(1)).ToArray())));
+            (1, Gen.Elements(1023, 1024, 1025).Select(n => (IReadOnlyList<UserBuffer>)Enumerable.Range(0, n).Select(_ => Pattern(1)).ToArray())));
         var name_ = Gen.Frequency(
             (6, Address()),
             (1, Gen.Elements(-1, 0, 16, 128, 129, 1000).Select(n => ((UserBuffer?)null, n))),
@@ -187,14 +204,19 @@ public static class FuzzGenerators
     /// vlen one past them (the vector then ends: EFAULT there), or 0.</summary>
     private static Gen<Operation> SendMmsg(string name) =>
         Gen.Zip(Gen.Choose(1, 3), Flags()).SelectMany(t => Gen.ListOf(Entry(), t.Item1).SelectMany(entries =>
-            Gen.Frequency((8, Gen.Constant((uint)entries.Count)), (1, Gen.Constant((uint)entries.Count + 1)), (1, Gen.Constant(0u)))
-                .Select(vlen => (Operation)new SendMmsgOp(Fd.Named(name), entries.ToArray(), vlen, t.Item2))));
+            Vlens[entries.Count].Select(vlen => (Operation)new SendMmsgOp(Fd.Named(name), entries.ToArray(), vlen, t.Item2))));
 
-    private static Gen<MmsgEntry> Entry() =>
+    /// <summary>The vlen of a sendmmsg of n entries: mostly n, now and then n + 1 or 0 (by n, built once).</summary>
+    private static readonly Gen<uint>[] Vlens = [.. Enumerable.Range(0, 4).Select(n =>
+        Gen.Frequency((8, Gen.Constant((uint)n)), (1, Gen.Constant((uint)n + 1)), (1, Gen.Constant(0u))))];
+
+    private static Gen<MmsgEntry> Entry() => EntryGen;
+
+    private static readonly Gen<MmsgEntry> EntryGen =
         Zip(Length(), Gen.Choose(1, 2), Address()).SelectMany(t => Control().Select(control =>
         {
             var (length, pieces, address) = t;
-            var iov = Enumerable.Range(0, pieces).Select(i => UserBuffer.Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
+            var iov = Enumerable.Range(0, pieces).Select(i => Pattern(length / pieces + (i == 0 ? length % pieces : 0))).ToArray();
             return new MmsgEntry(address.Address, address.Length, iov, control is null ? null : UserBuffer.Of(control), control?.Length ?? 0);
         }));
 
@@ -202,7 +224,9 @@ public static class FuzzGenerators
     private static Gen<Operation> Shutdown(string name) =>
         Gen.Frequency((6, Gen.Choose(0, 2)), (1, Gen.Elements(-1, 3))).Select(how => (Operation)new ShutdownOp(Fd.Named(name), how));
 
-    private static Gen<byte[]?> Control() => Gen.Frequency(
+    private static Gen<byte[]?> Control() => ControlGen;
+
+    private static readonly Gen<byte[]?> ControlGen = Gen.Frequency(
         (4, Gen.Constant<byte[]?>(null)),
         (1, Gen.Elements(1, 64, 255, 0, 256).Select(ttl => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTtl, ControlMessages.Int(ttl))))),
         (1, Gen.Elements(0, 0x10, 0xB8, 256).Select(tos => (byte[]?)ControlMessages.Encode((SocketOption.SolIp, SocketOption.IpTos, ControlMessages.Int(tos))))),
@@ -211,10 +235,6 @@ public static class FuzzGenerators
         (1, Gen.Constant<byte[]?>(ControlMessages.Encode((SocketOption.SolUdp, SocketOption.UdpSegment, ControlMessages.Int(500))))),
         // An SO_MARK message: this send's lookup carries the mark (policy_routing.mark_cmsg).
         (1, Gen.Elements(0, 7, 8).Select(mark => (byte[]?)ControlMessages.Encode((SocketOption.SolSocket, SocketOption.SoMark, ControlMessages.Int(mark))))));
-
-    /// <summary>UDP GSO segment sizes around its limits: one byte (128 bytes of data at most), the MTU less the
-    /// headers with and without options, above the MTU, the largest.</summary>
-    private static readonly int[] SegmentSizes = [0, 1, 8, 100, 500, 1000, 1464, 1468, 1472, 1473, 1500, 65535];
 
     private static Operation SetInt(string name, int level, int option, int value) =>
         new SetSockOptOp(Fd.Named(name), level, option, UserBuffer.Of(BitConverter.GetBytes(value)), 4);

@@ -18,7 +18,8 @@ public sealed record FuzzSocket(ushort Port = 0, bool Used = false, bool Corked 
 /// FsCheck keeps the state after every operation to shrink.</summary>
 public sealed record FuzzState(ImmutableSortedDictionary<string, FuzzSocket> Sockets, int Mtu)
 {
-    public static readonly FuzzState Initial = new(ImmutableSortedDictionary<string, FuzzSocket>.Empty, 1500);
+    /// <summary>Sockets by name in ordinal order: the culture-aware default comparer took a sixth of the generation's time.</summary>
+    public static readonly FuzzState Initial = new(ImmutableSortedDictionary.Create<string, FuzzSocket>(StringComparer.Ordinal), 1500);
 
     /// <summary>The state after <paramref name="operation"/>, whatever its result.</summary>
     public FuzzState After(Operation operation)

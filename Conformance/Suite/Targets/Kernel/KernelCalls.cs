@@ -72,7 +72,7 @@ internal sealed class KernelCalls : IDisposable
 
     private unsafe (OutcomeKind Kind, long Value, Errno? Error, ReadOnlyMemory<byte>? Option) Run(Operation operation)
     {
-        using var memory = new GuardedMemory(Zerocopy(operation) ? null : buffers);
+        using var memory = new GuardedMemory(buffers, pinned: Zerocopy(operation));
         switch (operation)
         {
             case SocketOp op:
@@ -179,7 +179,8 @@ internal sealed class KernelCalls : IDisposable
         }
     }
 
-    /// <summary>A send with MSG_ZEROCOPY: the kernel may read its buffers after the call returned, so they are not reused.</summary>
+    /// <summary>A send with MSG_ZEROCOPY: the kernel may read its buffers after the call returned, so they are not reused
+    /// before the sockets are closed.</summary>
     public static bool Zerocopy(Operation operation) =>
         (operation switch { SendToOp op => op.Flags, SendMsgOp op => op.Flags, SendMmsgOp op => op.Flags, _ => default }).HasFlag(MsgFlags.Zerocopy);
 
@@ -199,6 +200,10 @@ internal sealed class KernelCalls : IDisposable
 
     /// <summary>Every socket and file of the run closed, descriptors numbered from 3 again and the counters read
     /// afresh at the next step, for the next sequence in the same namespace.</summary>
+    /// <summary>The buffers of MSG_ZEROCOPY sends back in use (<see cref="GuardedMemory.Pool.Release"/>): after
+    /// <see cref="Reset"/> and the links read empty.</summary>
+    public void ReleaseBuffers() => buffers.Release();
+
     public void Reset()
     {
         CloseAll();

@@ -167,7 +167,9 @@ public sealed class KernelTarget : ITarget, IDisposable
         public bool Reset() => thread.Invoke(sandbox =>
         {
             calls.Reset();
-            return sandbox.Reset();
+            var reset = sandbox.Reset();
+            calls.ReleaseBuffers();
+            return reset;
         });
 
         public void Dispose()

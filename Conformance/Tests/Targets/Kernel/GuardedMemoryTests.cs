@@ -64,6 +64,25 @@ public class GuardedMemoryTests
         finally { Native.close(fd); }
     }
 
+    [Fact]
+    public void A_pinned_calls_mapping_is_not_used_again_before_the_pool_releases_it()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "mmap with MAP_FIXED_NOREPLACE is Linux's");
+        using var pool = new GuardedMemory.Pool();
+        nint pinned;
+        using (var memory = new GuardedMemory(pool, pinned: true)) pinned = memory.Place(new byte[] { 1, 2, 3 });
+        nint next;
+        // A later call gets another mapping: the kernel may still read the pinned one's bytes.
+        using (var memory = new GuardedMemory(pool)) next = memory.Place(new byte[] { 4, 5, 6 });
+        Assert.NotEqual(pinned, next);
+        Assert.Equal(new byte[] { 1, 2, 3 }, Read(pinned, 3));
+        pool.Release();
+        // Released, the pinned call's mapping is taken again (the pool's stack gives the last one kept first).
+        using var again = new GuardedMemory(pool);
+        Assert.Equal(pinned, again.Place(new byte[] { 7, 8, 9 }));
+        Assert.Equal(new byte[] { 7, 8, 9 }, Read(pinned, 3));
+    }
+
     private static byte[] Read(nint at, int length)
     {
         var copy = new byte[length];
