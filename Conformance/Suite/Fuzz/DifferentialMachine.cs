@@ -36,10 +36,13 @@ public sealed class DifferentialRun : IDisposable
     /// <param name="reset">A session of <paramref name="target"/> on <paramref name="host"/> that was reset
     /// (<see cref="ITargetSession.Reset"/>) to run this sequence in; null: a new one is opened.</param>
     public DifferentialRun(ITarget target, Profile profile, HostConfig host, ITargetSession? reset = null)
+        : this(target.Name, profile, host) => session = reset ?? target.Open(host);
+
+    /// <summary>A run that only judges: the target's observations come from elsewhere (<see cref="Judge(IReadOnlyList{Operation}, Func{Observation?}, Func{Exception?})"/>).</summary>
+    public DifferentialRun(string targetName, Profile profile, HostConfig host)
     {
         oracle = new Model(host, profile);
-        judge = new StepJudge(oracle.Symbols, target.Name);
-        session = reset ?? target.Open(host);
+        judge = new StepJudge(oracle.Symbols, targetName);
     }
 
     public IReadOnlyList<DifferentialStep> Steps => steps;
@@ -69,29 +72,36 @@ public sealed class DifferentialRun : IDisposable
     {
         using var observed = new BlockingCollection<Observation>();
         Exception? failure = null;
+        var session = Session;
         var running = Task.Run(() =>
         {
-            try { Session.RunAll(operations, observed.Add); }
+            try { session.RunAll(operations, observed.Add); }
             catch (Exception e) { failure = e; }
             finally { observed.CompleteAdding(); }
         });
-        try
-        {
-            foreach (var operation in operations)
-            {
-                var predicted = oracle.Run(operation);
-                if (!observed.TryTake(out var observation, Timeout.Infinite))
-                {
-                    running.Wait();
-                    if (failure is OperationCanceledException) ExceptionDispatchInfo.Capture(failure).Throw();
-                    Broke(operation, predicted, failure ?? new InvalidOperationException("the target stopped without an answer"));
-                    break;
-                }
-                if (Judge(operation, predicted, observation).Problems.Count > 0) break;
-            }
-        }
+        try { Judge(operations, () => observed.TryTake(out var observation, Timeout.Infinite) ? observation : null, () => { running.Wait(); return failure; }); }
         finally { running.Wait(); }
         if (failure is OperationCanceledException) ExceptionDispatchInfo.Capture(failure).Throw();
+        return steps;
+    }
+
+    /// <summary>Predicts and judges <paramref name="operations"/> in order against the target's observations as
+    /// <paramref name="next"/> hands them over (null: the target stopped, <paramref name="failure"/> says why, waiting for
+    /// it to be known). Stops at the first disagreement; a cancellation of the target's run is thrown.</summary>
+    public IReadOnlyList<DifferentialStep> Judge(IReadOnlyList<Operation> operations, Func<Observation?> next, Func<Exception?> failure)
+    {
+        foreach (var operation in operations)
+        {
+            var predicted = oracle.Run(operation);
+            if (next() is not { } observation)
+            {
+                var why = failure();
+                if (why is OperationCanceledException) ExceptionDispatchInfo.Capture(why).Throw();
+                Broke(operation, predicted, why ?? new InvalidOperationException("the target stopped without an answer"));
+                break;
+            }
+            if (Judge(operation, predicted, observation).Problems.Count > 0) break;
+        }
         return steps;
     }
 
@@ -99,7 +109,9 @@ public sealed class DifferentialRun : IDisposable
     {
         // A fuzz step is a case step with no expectations of its own: the judge compares it with the model only.
         var index = steps.Count;
-        var asCaseStep = new Step(index, new SourcePosition("fuzz", index + 1, 1), CaseWriter.Operation(operation), operation, new StepExpectation());
+        // Its text is left empty: nothing of a fuzz step's verdict is printed but its problems (a failing sequence is
+        // written out whole by CaseWriter): formatting every operation would be work for nothing.
+        var asCaseStep = new Step(index, new SourcePosition("fuzz", index + 1, 1), "", operation, new StepExpectation());
         var problems = judge.Judge(asCaseStep, predicted, observed).Problems;
         var step = new DifferentialStep(operation, predicted, observed, problems);
         steps.Add(step);

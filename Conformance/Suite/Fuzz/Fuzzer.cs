@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FsCheck;
 using FsCheck.Experimental;
 using FsCheck.Fluent;
@@ -31,17 +32,56 @@ public sealed record FuzzResult(ulong Seed, int Sequences, long Operations, Fuzz
 /// </summary>
 public static class Fuzzer
 {
+    /// <summary>How many sequences the target may run ahead of the judging: enough that it never waits for the next.</summary>
+    private const int Ahead = 2;
+
     public static FuzzResult Run(ITarget target, Profile profile, int count, ulong seed, int maxOperations = 40, Action<int>? progress = null)
     {
-        IReadOnlyList<DifferentialStep>? shrunk = null;
-        long operations = 0;
-        var failures = 0;
         var host = FuzzGenerators.HostFor(target.Features);
         var machine = new DifferentialMachine(target, profile, maxOperations);
-        // FsCheck generates the sequences and shrinks a failing one, as its state machine does (the same generator and
-        // shrinker, so a seed gives the same sequences); each sequence then runs whole (DifferentialRun.Sequence): the
-        // target on its thread, the model judging beside it, in a session reset from the last sequence where the target
-        // can (ITargetSession.Reset) instead of a new namespace or process per sequence (Sessions).
+        // FsCheck's state machine generates the sequences (StateMachine.Generate; sequence i from a random stream of its
+        // own, seeded from the seed and i, so a seed gives the same sequences) and shrinks a failing one
+        // (StateMachine.Shrink).
+        // The campaign runs them through a pipeline: the target runs each whole on its own thread, reset between
+        // sequences (ITargetSession.Reset), up to Ahead sequences ahead of this thread, which generates the next
+        // sequences and predicts and judges each step as its observation arrives. Only the shrinking goes through
+        // FsCheck's runner, one sequence at a time.
+        var generator = StateMachine.Generate(machine);
+        MachineRun<DifferentialRun, FuzzState> Draw(int index) => generator.Sample(size: maxOperations, seed: new Rnd(StreamSeed(seed, index)), numberOfSamples: 1)[0];
+        long operations = 0;
+        var sequences = 0;
+        MachineRun<DifferentialRun, FuzzState>? failing = null;
+        IReadOnlyList<DifferentialStep>? found = null;
+        using (var pipeline = new Pipeline(target, host))
+        {
+            var queued = new Queue<(MachineRun<DifferentialRun, FuzzState> Run, Pipeline.Job Job)>();
+            var drawn = 0;
+            void Queue()
+            {
+                var run = Draw(drawn);
+                queued.Enqueue((run, pipeline.Submit(DifferentialMachine.Operations(run))));
+                drawn++;
+            }
+            while (drawn < count && queued.Count < Ahead) Queue();
+            while (queued.Count > 0)
+            {
+                var (run, job) = queued.Dequeue();
+                if (drawn < count) Queue();
+                sequences++;
+                progress?.Invoke(sequences);
+                var judged = new DifferentialRun(target.Name, profile, host);
+                var steps = judged.Judge(job.Operations, job.Next, job.Failure);
+                operations += steps.Count;
+                if (!judged.Failed) continue;
+                (failing, found) = (run, steps.ToArray());
+                break;
+            }
+        }
+        if (failing is null) return new FuzzResult(seed, sequences, operations, null);
+
+        // Shrinking: FsCheck's runner on the failing sequence alone, each candidate run whole in a reset session.
+        IReadOnlyList<DifferentialStep> shrunk = found!;
+        var failures = 0;
         using var sessions = new Sessions();
         Property Sequence(MachineRun<DifferentialRun, FuzzState> run)
         {
@@ -55,19 +95,108 @@ public static class Fuzzer
             failures++;
             return false.Label(steps[^1].Differences);
         }
-        var runner = new Runner(progress);
-        var config = Config.Quick
-            .WithMaxTest(count)
-            .WithQuietOnSuccess(true)
-            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed), FSharpOption<int>.None)))
-            .WithRunner(runner);
-        var runs = Arb.From(StateMachine.Generate(machine), run => StateMachine.Shrink(machine, run));
-        Check.One(config, Prop.ForAll(runs, Sequence));
+        var runner = new Runner();
+        var config = Config.Quick.WithMaxTest(1).WithQuietOnSuccess(true).WithRunner(runner);
+        Check.One(config, Prop.ForAll(Arb.From(Gen.Constant(failing), run => StateMachine.Shrink(machine, run)), Sequence));
         // A false property carries an exception too; only one without a recorded disagreement is a fault of ours.
-        if (shrunk is null && runner.Exception is { } exception)
+        if (failures == 0 && runner.Exception is { } exception)
             throw new InvalidOperationException($"the fuzz run stopped on an exception: {exception.Message}", exception);
-        var failure = shrunk is null ? null : new FuzzFailure(shrunk, Math.Max(0, failures - 1), CaseText(target, profile, seed, shrunk));
-        return new FuzzResult(seed, runner.Tests, operations, failure);
+        return new FuzzResult(seed, sequences, operations, new FuzzFailure(shrunk, Math.Max(0, failures - 1), CaseText(target, profile, seed, shrunk)));
+    }
+
+    /// <summary>The seed of sequence <paramref name="index"/>'s random stream: SplitMix64's output function of the
+    /// campaign's seed advanced <paramref name="index"/> steps, so that neighbouring seeds and indexes give unrelated
+    /// streams.</summary>
+    internal static ulong StreamSeed(ulong seed, int index)
+    {
+        var z = unchecked(seed + (ulong)(index + 1) * 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>
+    /// The target's side of a campaign: one thread that runs the sequences handed to it in order, each whole
+    /// (<see cref="ITargetSession.RunAll"/>) in the session of the one before, reset (or a new session where the
+    /// target cannot reset one, or its last run broke), handing each observation to the sequence's job as it is made.
+    /// Disposing it stops it: sequences not yet begun are not run.
+    /// </summary>
+    private sealed class Pipeline : IDisposable
+    {
+        public sealed class Job(IReadOnlyList<Operation> operations)
+        {
+            public IReadOnlyList<Operation> Operations { get; } = operations;
+            internal readonly BlockingCollection<Observation> Observed = [];
+            private Exception? failure;
+
+            /// <summary>The next observation, waiting for it; null when the target stopped (<see cref="Failure"/>).</summary>
+            public Observation? Next() => Observed.TryTake(out var observation, Timeout.Infinite) ? observation : null;
+
+            /// <summary>Why the target stopped before the sequence's end (null: it did not).</summary>
+            public Exception? Failure() => Volatile.Read(ref failure);
+
+            internal void Fail(Exception e) => Volatile.Write(ref failure, e);
+        }
+
+        private readonly BlockingCollection<Job> jobs = [];
+        private readonly Task worker;
+        private volatile bool stopping;
+
+        public Pipeline(ITarget target, HostConfig host) =>
+            worker = Task.Factory.StartNew(() => Work(target, host), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        public Job Submit(IReadOnlyList<Operation> operations)
+        {
+            var job = new Job(operations);
+            jobs.Add(job);
+            return job;
+        }
+
+        private void Work(ITarget target, HostConfig host)
+        {
+            ITargetSession? session = null;
+            try
+            {
+                foreach (var job in jobs.GetConsumingEnumerable())
+                {
+                    try
+                    {
+                        if (stopping) continue;
+                        if (session is not null && !Reset(session))
+                        {
+                            session.Dispose();
+                            session = null;
+                        }
+                        session ??= target.Open(host);
+                        session.RunAll(job.Operations, job.Observed.Add);
+                    }
+                    catch (Exception e)
+                    {
+                        // A target that broke: the judge reports it at the step it stopped at; the next sequence gets a
+                        // new session.
+                        job.Fail(e);
+                        session?.Dispose();
+                        session = null;
+                    }
+                    finally { job.Observed.CompleteAdding(); }
+                }
+            }
+            finally { session?.Dispose(); }
+        }
+
+        private static bool Reset(ITargetSession session)
+        {
+            try { return session.Reset(); }
+            catch (Exception e) when (e is not OperationCanceledException) { return false; }
+        }
+
+        public void Dispose()
+        {
+            stopping = true;
+            jobs.CompleteAdding();
+            worker.Wait();
+            jobs.Dispose();
+        }
     }
 
     /// <summary>
@@ -127,19 +256,14 @@ public static class Fuzzer
         return lines;
     }
 
-    /// <summary>Counts the sequences, reports progress, and keeps an exception FsCheck caught (a target that broke).</summary>
-    private sealed class Runner(Action<int>? progress) : IRunner
+    /// <summary>Keeps an exception FsCheck caught while shrinking (a target that broke, a fault of ours).</summary>
+    private sealed class Runner : IRunner
     {
-        public int Tests { get; private set; }
         public Exception? Exception { get; private set; }
 
         public void OnStartFixture(Type t) { }
 
-        public void OnArguments(int ntest, FSharpList<object> args, FSharpFunc<int, FSharpFunc<FSharpList<object>, string>> every)
-        {
-            Tests = ntest + 1;
-            progress?.Invoke(ntest + 1);
-        }
+        public void OnArguments(int ntest, FSharpList<object> args, FSharpFunc<int, FSharpFunc<FSharpList<object>, string>> every) { }
 
         public void OnShrink(FSharpList<object> args, FSharpFunc<FSharpList<object>, string> everyShrink) { }
 

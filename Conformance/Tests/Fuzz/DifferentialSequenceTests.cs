@@ -102,6 +102,61 @@ public class DifferentialSequenceTests
         Assert.Null(run.Detach());
     }
 
+    /// <summary>The model, reset between sequences, with the <paramref name="at"/>-th answer of its
+    /// <paramref name="sequence"/>-th sequence changed; it counts the sequences it ran.</summary>
+    private sealed class LiesInSequence(int sequence, int at) : ITarget
+    {
+        private readonly ModelTarget model = new(Profile.Linux);
+        private readonly int lyingSequence = sequence, lyingStep = at;
+        public int Ran;
+        public string Name => "liar";
+        public IReadOnlySet<Feature> Features => model.Features;
+        public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, CancellationToken cancellation = default) => throw new NotSupportedException();
+        public ITargetSession Open(HostConfig host, bool ipv6 = false) => new Session(this, host);
+
+        private sealed class Session(LiesInSequence target, HostConfig host) : ITargetSession
+        {
+            private ITargetSession inner = target.model.Open(host);
+            private int count;
+            private int number = Interlocked.Increment(ref target.Ran);
+
+            public Observation Run(Operation operation)
+            {
+                var observed = inner.Run(operation);
+                return number == target.lyingSequence && ++count == target.lyingStep ? observed with { Kind = OutcomeKind.Value, Value = observed.Value + 1, Error = null } : observed;
+            }
+
+            public bool Reset()
+            {
+                inner.Dispose();
+                inner = target.model.Open(host);
+                count = 0;
+                number = Interlocked.Increment(ref target.Ran);
+                return true;
+            }
+
+            public void Dispose() => inner.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_campaign_stops_at_the_first_failing_sequence_though_the_target_ran_ahead()
+    {
+        var liar = new LiesInSequence(sequence: 4, at: 6);
+        var result = Fuzzer.Run(liar, Profile.Linux, 20, 3);
+        var failure = Assert.IsType<FuzzFailure>(result.Failure);
+        Assert.Equal(4, result.Sequences);
+        // The lie is the failing step; the shrinking's run of the sequence (the target's seventh at most) did not
+        // repeat it, so nothing was shrunk.
+        Assert.Equal(6, failure.Steps.Count);
+        Assert.Equal(0, failure.Shrinks);
+        Assert.NotEmpty(failure.Failing.Problems);
+        // Sequences 1-4, at most the two handed over ahead of the judging (5 and 6), and the shrinking's one.
+        Assert.InRange(liar.Ran, 5, 7);
+        // Three whole sequences and six steps of the fourth were judged before the shrinking.
+        Assert.True(result.Operations >= 3 * 40 + 6, $"{result.Operations} operations");
+    }
+
     [Fact]
     public void The_fuzzer_finds_and_shrinks_a_lie_and_the_same_seed_finds_the_same_case()
     {
