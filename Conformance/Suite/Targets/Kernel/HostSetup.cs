@@ -137,31 +137,37 @@ internal sealed class HostSetup : IDisposable
     /// name (and refuses with ENODEV when there is none).</summary>
     private int LinkIndex(string name) => tuns.TryGetValue(name, out var link) ? link.Index : 0;
 
+    /// <summary>The links a HostChangeOp changed since the configuration or the last <see cref="Restore"/>.</summary>
+    private readonly HashSet<string> changed = [];
+
     /// <summary>
-    /// The host as <see cref="Configure"/> left it, after a run, when that can be done: every link (lo too) taken down
-    /// and brought back up at its MTU, in its state, with its routes (as <see cref="Change"/> does), then the IPv4 route
-    /// cache flushed. Taking a link down deletes the routes over it, and with them the route exceptions of their
-    /// nexthops (path MTUs learned from an ICMP fragmentation needed or a local refusal, redirects). The flush alone
-    /// does not remove those, and a dump no longer shows them after it (it skips an exception of an older generation,
-    /// or one no route is bound to yet), but the next lookup of that address binds its route to the exception, and a
-    /// later lookup replaces that route and discards what still holds it. Measured on 6.18.44: `fuzz --seed 5
-    /// --count 500` lost a corked datagram in a namespace reset by the flush alone (its cork's route discarded when
-    /// another socket sent to the same address after an MTU change; traced to dst_discard_out), never in a new one;
-    /// with every link taken down and up it ran clean. A namespace with IPv6 is not reset (taking its link down would
-    /// drop its IPv6 address and routes, and its IPv6 exceptions have no flush here): false, not to be used again; so
-    /// is one that still shows an exception after the links came back.
+    /// The host as <see cref="Configure"/> left it, after a run, when that can be done: the links set back to their
+    /// MTUs and states with their routes (as <see cref="Change"/> does): those the run changed, or with
+    /// <paramref name="bounceLinks"/> every link (lo too), each taken down first; then the IPv4 route cache flushed.
+    /// Taking a link down deletes the routes over it, and with them the route exceptions of their nexthops (path MTUs
+    /// learned from an ICMP fragmentation needed, the host's own answer to a refused DF datagram among them;
+    /// redirects). The flush alone does not remove those, and a dump no longer shows them after it (it skips an
+    /// exception of an older generation, or one no route is bound to yet), but the next lookup of that address binds
+    /// its route to the exception, and a later lookup replaces that route and discards what still holds it. Measured
+    /// on 6.18.44: `fuzz --seed 5 --count 500` lost a corked datagram in a namespace reset by the flush alone (its
+    /// cork's route discarded when another socket sent to the same address after an MTU change; traced to
+    /// dst_discard_out), never in a new one; with the links taken down and up it ran clean. The caller bounces the links
+    /// when an ICMP error came in since the last reset (<see cref="SnmpCounters.IcmpErrorsIn"/>).
+    /// False, not to be used again: a namespace with IPv6 that would need its links bounced (taking its link down
+    /// drops its IPv6 address and routes), or one that still shows an exception (dumped before the flush).
     /// What a reset cannot give back (the counters, the IP identification and port generators' positions) the
     /// comparison treats as values a target chooses.
     /// </summary>
-    public bool Restore()
+    public bool Restore(bool bounceLinks)
     {
-        if (ipv6) return false;
-        foreach (var link in host.Interfaces)
+        if (bounceLinks && ipv6) return false;
+        foreach (var link in host.Interfaces.Where(i => bounceLinks || changed.Contains(i.Name)))
         {
-            Change(link.Name, null, up: false);
+            if (bounceLinks) Change(link.Name, null, up: false);
             Change(link.Name, link.Mtu, up: true);
             if (!link.Up) Change(link.Name, null, up: false);
         }
+        changed.Clear();
         var clean = rtnetlink!.RouteExceptions() == 0;
         WriteSysctl("net/ipv4/route/flush", "1");
         return clean;
@@ -173,6 +179,7 @@ internal sealed class HostSetup : IDisposable
     public void Change(string link, int? mtu, bool? up)
     {
         var sandboxLink = host.InterfaceByName(link);
+        changed.Add(link);
         rtnetlink!.Request(RtNetlink.SetLink(LinkIndex(link), link, mtu, up: up));
         if (up == true && sandboxLink is not null)
         {

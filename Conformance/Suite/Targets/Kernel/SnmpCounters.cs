@@ -16,7 +16,17 @@ public sealed class SnmpCounters : IDisposable
 
     /// <summary>The counters, read through one descriptor opened on the first call (a /proc seq file regenerates on
     /// each read from offset 0).</summary>
-    public unsafe CounterDelta Current()
+    public CounterDelta Current() => Parse(Read());
+
+    /// <summary>How many ICMP destination unreachables and redirects the namespace received: the only way a route
+    /// exception (a learned path MTU or gateway) is made in a sandbox, which has no tunnel.</summary>
+    public long IcmpErrorsIn()
+    {
+        var text = Read();
+        return Get(text, "Icmp"u8, "InDestUnreachs"u8) + Get(text, "Icmp"u8, "InRedirects"u8);
+    }
+
+    private unsafe ReadOnlySpan<byte> Read()
     {
         if (fd < 0 && (fd = Native.open(SnmpPath, Native.ORdonly | Native.OCloexec)) < 0)
             throw new InvalidOperationException($"open {SnmpPath}: {SystemError.Describe(Native.Errno)}");
@@ -32,7 +42,7 @@ public sealed class SnmpCounters : IDisposable
                 // the parse (the Udp group comes last), not give wrong counters.
                 if (n == 0 || length < buffer.Length) break;
             }
-        return Parse(buffer.AsSpan(0, length));
+        return buffer.AsSpan(0, length);
     }
 
     /// <summary>The four counters from the text of /proc/net/snmp: for each group a line of names ("Udp: InDatagrams
