@@ -150,10 +150,12 @@ public static class CaseRunner
             for (var i = 0; i < @case.Steps.Count; i++)
             {
                 var step = @case.Steps[i];
-                var observed = next();
                 var name = SocketName(step.Operation);
                 if (step.Operation is SocketOp && name is not null) diverged.Remove(name);
+                // Predicted before the observation is waited for: the model's state depends only on the steps before,
+                // so the prediction is made while the target runs the step.
                 var predicted = model.Run(step.Operation);
+                var observed = next();
                 ran.Add(i);
                 var verdict = judge.Judge(step, predicted, observed);
                 // The RFC-level judgement of what the target sent, apart from the model (reports read it; the
