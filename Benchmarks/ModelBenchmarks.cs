@@ -33,7 +33,7 @@ public static class ModelBenchmarks
         // benchmark's executable under its project's name (Benchmarks.csproj: it finds no udpconf-bench), and the
         // in-process one spares the shared 2-core machine a second Release build per run.
         if (!args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase)) args = [.. args, "--inProcess"];
-        var summaries = BenchmarkSwitcher.FromTypes([typeof(ModelStep), typeof(JudgedStep)]).Run(args, config);
+        var summaries = BenchmarkSwitcher.FromTypes([typeof(ModelStep), typeof(JudgedStep), typeof(CounterRead)]).Run(args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
 
@@ -230,4 +230,30 @@ public class JudgedStep
         var (predicted, observed) = prepared[next++];
         return preparedJudge.Judge(step, predicted, observed);
     }
+}
+
+/// <summary>
+/// The kernel target's counter read, which every step makes (<see cref="Udpconf.Suite.Targets.Kernel.SnmpCounters"/>):
+/// the read of /proc/thread-self/net/snmp with its parse, and the parse alone, on this process's namespace (the file
+/// has the same shape in every namespace). No root needed.
+/// </summary>
+[MemoryDiagnoser]
+public class CounterRead
+{
+    private readonly Udpconf.Suite.Targets.Kernel.SnmpCounters counters = new();
+    private byte[] text = [];
+
+    [GlobalSetup]
+    public void Setup() => text = File.ReadAllBytes("/proc/thread-self/net/snmp");
+
+    [GlobalCleanup]
+    public void Cleanup() => counters.Dispose();
+
+    /// <summary>One pread of the whole file into the kept buffer, parsed in place (as each step does).</summary>
+    [Benchmark]
+    public CounterDelta ReadAndParse() => counters.Current();
+
+    /// <summary>The parse of the four counters alone.</summary>
+    [Benchmark]
+    public CounterDelta ParseOnly() => Udpconf.Suite.Targets.Kernel.SnmpCounters.Parse(text);
 }
