@@ -185,18 +185,35 @@ internal sealed class KernelCalls : IDisposable
         (operation switch { SendToOp op => op.Flags, SendMsgOp op => op.Flags, SendMmsgOp op => op.Flags, _ => default }).HasFlag(MsgFlags.Zerocopy);
 
     /// <summary>A msghdr whose buffers are placed in <paramref name="memory"/> (msg_flags 0).</summary>
+    /// <remarks>What the kernel reads exactly (the gather list, entries read whole, a name or control message no longer
+    /// than its bytes) is packed (<see cref="GuardedMemory.PlaceExact"/>); a buffer meant to fault keeps a guard page
+    /// right after its readable bytes.</remarks>
     private static unsafe MsgHdr Header(GuardedMemory memory, MmsgEntry entry)
     {
-        var iov = (IoVec*)memory.Writable(sizeof(IoVec) * Math.Max(1, entry.Iov.Count));
+        var iov = (IoVec*)memory.WritableExact(sizeof(IoVec) * Math.Max(1, entry.Iov.Count));
         for (var i = 0; i < entry.Iov.Count; i++)
-            iov[i] = new IoVec { Base = entry.Iov[i].NullBase ? 0 : memory.Place(entry.Iov[i]), Length = unchecked((nuint)entry.Iov[i].Length) };
+        {
+            var buffer = entry.Iov[i];
+            iov[i] = new IoVec
+            {
+                Base = buffer.NullBase ? 0 : PlaceUpTo(memory, buffer, buffer.Length),
+                Length = unchecked((nuint)buffer.Length),
+            };
+        }
         return new MsgHdr
         {
-            Name = memory.Place(entry.Name), NameLength = entry.NameLength,
+            Name = PlaceUpTo(memory, entry.Name, entry.NameLength), NameLength = entry.NameLength,
             Iov = entry.Iov.Count == 0 ? 0 : (nint)iov, IovLength = (nuint)entry.Iov.Count,
-            Control = memory.Place(entry.Control), ControlLength = (nuint)entry.ControlLength,
+            Control = PlaceUpTo(memory, entry.Control, entry.ControlLength), ControlLength = (nuint)entry.ControlLength,
         };
     }
+
+    /// <summary>A buffer the kernel reads <paramref name="length"/> bytes of: packed when it has them all, else before
+    /// its guard page.</summary>
+    private static nint PlaceUpTo(GuardedMemory memory, UserBuffer? buffer, long length) =>
+        buffer is { NullBase: false, FullyReadable: true } && length >= 0 && length <= buffer.Readable.Length
+            ? memory.PlaceExact(buffer.Readable.Span[..(int)length])
+            : memory.Place(buffer);
 
     /// <summary>Every socket and file of the run closed, descriptors numbered from 3 again and the counters read
     /// afresh at the next step, for the next sequence in the same namespace.</summary>

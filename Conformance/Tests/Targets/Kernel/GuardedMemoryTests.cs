@@ -83,6 +83,41 @@ public class GuardedMemoryTests
         Assert.Equal(new byte[] { 7, 8, 9 }, Read(pinned, 3));
     }
 
+    [Fact]
+    public void Bytes_read_exactly_are_packed_side_by_side_and_a_large_one_keeps_its_guard_page()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "mmap with MAP_FIXED_NOREPLACE is Linux's");
+        var page = Environment.SystemPageSize;
+        using var memory = new GuardedMemory();
+        var first = memory.PlaceExact(new byte[] { 1, 2, 3 });
+        var second = memory.PlaceExact(new byte[] { 4, 5 });
+        var zeroes = memory.WritableExact(16);
+        // Next to each other, 8-byte aligned, in one mapping.
+        Assert.Equal(first + 8, second);
+        Assert.Equal(second + 8, zeroes);
+        Assert.Equal(new byte[] { 1, 2, 3, 0, 0, 0, 0, 0, 4, 5 }, Read(first, 10));
+        Assert.Equal(new byte[16], Read(zeroes, 16));
+        // Half the packed pages or more: a mapping of its own, its last byte right before a guard page.
+        var large = memory.PlaceExact(new byte[8 * page + 1]);
+        var fd = Native.socket(AddressFamily.Inet, SocketType.Dgram | SocketType.CloexecFlag, 0);
+        try
+        {
+            var loopback = SockAddr.In(Udpconf.Reference.Host.Ipv4Address.Parse("127.0.0.1"), 9);
+            var a = memory.Place(loopback);
+            Assert.Equal(-1, (long)Native.sendto(fd, large, (nuint)(8 * page + 2), 0, a, loopback.Length));
+            Assert.Equal((int)Udpconf.Reference.Errno.EFAULT, Native.Errno);
+        }
+        finally { Native.close(fd); }
+        // Filling the packed pages (16) starts another set: two pieces of nearly half fit after the 32 bytes above,
+        // a third does not.
+        var size = 8 * page - 64;
+        var one = memory.PlaceExact(new byte[size]);
+        var two = memory.PlaceExact(new byte[size]);
+        var three = memory.PlaceExact(new byte[size]);
+        Assert.Equal(one + size, two);
+        Assert.NotEqual(two + size, three);
+    }
+
     private static byte[] Read(nint at, int length)
     {
         var copy = new byte[length];
