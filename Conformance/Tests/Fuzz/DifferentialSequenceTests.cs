@@ -172,8 +172,9 @@ public class DifferentialSequenceTests
     {
         Capability.RequireLive(KernelTarget.CanRun(out var why), why);
         var kernel = new KernelTarget();
-        // The reference: a new namespace per sequence and a marker after every step, the way sequences ran before.
-        using var exact = new KernelTarget(reuseNamespaces: false, markerEveryStep: true);
+        // The reference: a new namespace per sequence, a marker after every step and every error queue read, the way
+        // sequences ran before.
+        using var exact = new KernelTarget(reuseNamespaces: false, markerEveryStep: true, drainEveryErrorQueue: true);
         var host = FuzzGenerators.HostFor(kernel.Features);
         // The fuzzer's own sequences, MSG_ZEROCOPY sends among them (most draw one).
         var sequences = Sequences(kernel, 60);

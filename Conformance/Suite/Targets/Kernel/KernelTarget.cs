@@ -26,13 +26,19 @@ public sealed class KernelTarget : ITarget, IDisposable
     /// was run before issue 17); false: a run of steps reads what each step wrote as it returns and one marker after
     /// the run's last step proves the whole run complete. A test runs the library and fuzz sequences both ways and finds
     /// the same observations.</param>
-    public KernelTarget(bool reuseNamespaces = true, bool markerEveryStep = false)
+    /// <param name="drainEveryErrorQueue">Read the error queue after every send, setsockopt and connect; false: only of a
+    /// descriptor given an option or a control message (the only ones whose queue can fill). A test runs the library and
+    /// fuzz sequences both ways and finds the same observations.</param>
+    public KernelTarget(bool reuseNamespaces = true, bool markerEveryStep = false, bool drainEveryErrorQueue = false)
     {
         pool = reuseNamespaces ? new NamespacePool() : null;
         this.markerEveryStep = markerEveryStep;
+        this.drainEveryErrorQueue = drainEveryErrorQueue;
     }
 
-    private readonly bool markerEveryStep;
+    private readonly bool markerEveryStep, drainEveryErrorQueue;
+
+    private KernelCalls Calls(Sandbox sandbox, HostConfig host) => new(sandbox, host) { DrainAlways = drainEveryErrorQueue };
 
     /// <summary>What works: checksum-offload is a TUN device with IFF_VNET_HDR and TUN_F_CSUM (the virtio-net
     /// header is stripped from the packet and kept in <see cref="ObservedPacket.Offload"/>); queue-full is a root
@@ -112,7 +118,7 @@ public sealed class KernelTarget : ITarget, IDisposable
             // The whole case goes to the namespace's thread at once: no hand-over between threads per operation.
             var run = thread.Invoke(sandbox =>
             {
-                using var calls = new KernelCalls(sandbox, host);
+                using var calls = Calls(sandbox, host);
                 var observations = new List<Observation>(operations.Count);
                 calls.Steps(operations, markerEveryStep, observation =>
                 {
@@ -141,7 +147,7 @@ public sealed class KernelTarget : ITarget, IDisposable
     {
         if (Unsupported(host) is { } unsupported) return new UnsupportedSession(unsupported);
         var thread = Sandbox.Open(host, ipv6);
-        try { return new Session(thread, thread.Invoke(sandbox => new KernelCalls(sandbox, host)), markerEveryStep); }
+        try { return new Session(thread, thread.Invoke(sandbox => Calls(sandbox, host)), markerEveryStep); }
         catch { thread.Dispose(); throw; }
     }
 
