@@ -153,14 +153,15 @@ internal sealed class HostSetup : IDisposable
     /// cork's route discarded when another socket sent to the same address after an MTU change; traced to
     /// dst_discard_out), never in a new one; with the links taken down and up it ran clean. The caller bounces the links
     /// when an ICMP error came in since the last reset (<see cref="SnmpCounters.IcmpErrorsIn"/>).
-    /// False, not to be used again: a namespace with IPv6 that would need its links bounced (taking its link down
-    /// drops its IPv6 address and routes), or one that still shows an exception (dumped before the flush).
+    /// False, not to be used again: a namespace with IPv6 (its route exceptions, from an ICMPv6 Packet Too Big, have no
+    /// flush or count here, and taking its link down would drop its IPv6 address; four cases open IPv6 sockets), or one
+    /// that still shows an exception (dumped before the flush).
     /// What a reset cannot give back (the counters, the IP identification and port generators' positions) the
     /// comparison treats as values a target chooses.
     /// </summary>
     public bool Restore(bool bounceLinks)
     {
-        if (bounceLinks && ipv6) return false;
+        if (ipv6) return false;
         foreach (var link in host.Interfaces.Where(i => bounceLinks || changed.Contains(i.Name)))
         {
             if (bounceLinks) Change(link.Name, null, up: false);
