@@ -50,47 +50,47 @@ public static class Fuzzer
         MachineRun<DifferentialRun, FuzzState> Draw(int index) => generator.Sample(size: maxOperations, seed: new Rnd(StreamSeed(seed, index)), numberOfSamples: 1)[0];
         long operations = 0;
         var sequences = 0;
-        MachineRun<DifferentialRun, FuzzState>? failing = null;
-        IReadOnlyList<DifferentialStep>? found = null;
-        using (var pipeline = new Pipeline(target, host))
+        using var pipeline = new Pipeline(target, host);
+        // A sequence the pipeline ran, judged: its steps up to the first disagreement, and whether there was one.
+        (IReadOnlyList<DifferentialStep> Steps, bool Failed) Judged(Pipeline.Job job)
         {
-            var queued = new Queue<(MachineRun<DifferentialRun, FuzzState> Run, Pipeline.Job Job)>();
-            var drawn = 0;
-            void Queue()
-            {
-                var run = Draw(drawn);
-                queued.Enqueue((run, pipeline.Submit(DifferentialMachine.Operations(run))));
-                drawn++;
-            }
-            while (drawn < count && queued.Count < Ahead) Queue();
-            while (queued.Count > 0)
-            {
-                var (run, job) = queued.Dequeue();
-                if (drawn < count) Queue();
-                sequences++;
-                progress?.Invoke(sequences);
-                var judged = new DifferentialRun(target.Name, profile, host);
-                var steps = judged.Judge(job.Operations, job.Next, job.Failure);
-                operations += steps.Count;
-                if (!judged.Failed) continue;
-                (failing, found) = (run, steps.ToArray());
-                break;
-            }
+            var judged = new DifferentialRun(target.Name, profile, host);
+            var steps = judged.Judge(job.Operations, job.Next, job.Failure);
+            operations += steps.Count;
+            return (steps, judged.Failed);
+        }
+        MachineRun<DifferentialRun, FuzzState>? failing = null;
+        IReadOnlyList<DifferentialStep> shrunk = [];
+        var queued = new Queue<(MachineRun<DifferentialRun, FuzzState> Run, Pipeline.Job Job)>();
+        var drawn = 0;
+        void Queue()
+        {
+            var run = Draw(drawn);
+            queued.Enqueue((run, pipeline.Submit(DifferentialMachine.Operations(run))));
+            drawn++;
+        }
+        while (drawn < count && queued.Count < Ahead) Queue();
+        while (queued.Count > 0)
+        {
+            var (run, job) = queued.Dequeue();
+            if (drawn < count) Queue();
+            sequences++;
+            progress?.Invoke(sequences);
+            var (steps, failed) = Judged(job);
+            if (!failed) continue;
+            (failing, shrunk) = (run, steps.ToArray());
+            break;
         }
         if (failing is null) return new FuzzResult(seed, sequences, operations, null);
+        // The sequences handed over ahead of the failing one are not to be run.
+        foreach (var (_, left) in queued) left.Abandon();
 
-        // Shrinking: FsCheck's runner on the failing sequence alone, each candidate run whole in a reset session.
-        IReadOnlyList<DifferentialStep> shrunk = found!;
+        // Shrinking: FsCheck's runner on the failing sequence alone, each candidate through the same pipeline.
         var failures = 0;
-        using var sessions = new Sessions();
         Property Sequence(MachineRun<DifferentialRun, FuzzState> run)
         {
-            var sequence = DifferentialMachine.Operations(run);
-            using var differential = new DifferentialRun(target, profile, host, sessions.Next());
-            var steps = differential.Sequence(sequence);
-            operations += steps.Count;
-            sessions.Keep(differential.Detach());
-            if (!differential.Failed) return true.ToProperty();
+            var (steps, failed) = Judged(pipeline.Submit(DifferentialMachine.Operations(run)));
+            if (!failed) return true.ToProperty();
             shrunk = steps.ToArray();
             failures++;
             return false.Label(steps[^1].Differences);
@@ -119,7 +119,7 @@ public static class Fuzzer
     /// The target's side of a campaign: one thread that runs the sequences handed to it in order, each whole
     /// (<see cref="ITargetSession.RunAll"/>) in the session of the one before, reset (or a new session where the
     /// target cannot reset one, or its last run broke), handing each observation to the sequence's job as it is made.
-    /// Disposing it stops it: sequences not yet begun are not run.
+    /// Disposing it stops it: sequences not yet begun are not run. The campaign and its shrinking both go through it.
     /// </summary>
     private sealed class Pipeline : IDisposable
     {
@@ -136,6 +136,11 @@ public static class Fuzzer
             public Exception? Failure() => Volatile.Read(ref failure);
 
             internal void Fail(Exception e) => Volatile.Write(ref failure, e);
+
+            /// <summary>Not to be run, if it has not begun: the judging has stopped before it.</summary>
+            public void Abandon() => abandoned = true;
+
+            internal volatile bool abandoned;
         }
 
         private readonly BlockingCollection<Job> jobs = [];
@@ -161,7 +166,7 @@ public static class Fuzzer
                 {
                     try
                     {
-                        if (stopping) continue;
+                        if (stopping || job.abandoned) continue;
                         if (session is not null && !Reset(session))
                         {
                             session.Dispose();
@@ -197,36 +202,6 @@ public static class Fuzzer
             worker.Wait();
             jobs.Dispose();
         }
-    }
-
-    /// <summary>
-    /// The sessions of a campaign's sequences: the last one reset for the next where the target can
-    /// (<see cref="ITargetSession.Reset"/>: a kernel namespace, whose setup and teardown take milliseconds, mostly
-    /// waiting on the kernel); otherwise null (the run opens its session) and the old one closed.
-    /// </summary>
-    private sealed class Sessions : IDisposable
-    {
-        private ITargetSession? idle;
-
-        /// <summary>A session for the next sequence: the last one reset, or null.</summary>
-        public ITargetSession? Next()
-        {
-            var session = idle;
-            idle = null;
-            if (session is null) return null;
-            try
-            {
-                if (session.Reset()) return session;
-            }
-            catch (Exception e) when (e is not OperationCanceledException) { /* a reset that failed: a new session instead */ }
-            session.Dispose();
-            return null;
-        }
-
-        /// <summary>The session a sequence ran in, for the next (null: its target broke).</summary>
-        public void Keep(ITargetSession? session) => idle = session;
-
-        public void Dispose() => idle?.Dispose();
     }
 
     /// <summary>The shrunk sequence as a case: the fuzz host, every operation, and under each the model's result and

@@ -232,12 +232,12 @@ internal sealed class KernelCalls : IDisposable
             ? memory.PlaceExact(buffer.Readable.Span[..(int)length])
             : memory.Place(buffer);
 
-    /// <summary>Every socket and file of the run closed, descriptors numbered from 3 again and the counters read
-    /// afresh at the next step, for the next sequence in the same namespace.</summary>
     /// <summary>The buffers of MSG_ZEROCOPY sends back in use (<see cref="GuardedMemory.Pool.Release"/>): after
     /// <see cref="Reset"/> and the links read empty.</summary>
     public void ReleaseBuffers() => buffers.Release();
 
+    /// <summary>Every socket and file of the run closed, descriptors numbered from 3 again and the counters read
+    /// afresh at the next step, for the next sequence in the same namespace.</summary>
     public void Reset()
     {
         CloseAll();
