@@ -24,9 +24,11 @@ namespace Udpconf.Tests.Fuzz;
 /// </summary>
 public class DifferentialSequenceTests
 {
-    /// <summary>Sequences of the fuzzer's own generator, for the host of <paramref name="target"/>.</summary>
+    /// <summary>Sequences of the fuzzer's own generator, for the host of <paramref name="target"/>, always the same ones
+    /// (from a fixed seed: a lie at an operation the model does not say about goes unseen, and drawn anew each run, one
+    /// run in about sixteen had one).</summary>
     private static Operation[][] Sequences(ITarget target, int count, int size = 40) =>
-        StateMachine.Generate(new DifferentialMachine(target, Profile.Linux, size)).Sample(count, size)
+        StateMachine.Generate(new DifferentialMachine(target, Profile.Linux, size)).Sample(size: size, seed: new FsCheck.Rnd(20261206), numberOfSamples: count)
             .Select(DifferentialMachine.Operations).ToArray();
 
     /// <summary>The model, with its answer to the <paramref name="at"/>-th operation changed (a value one more).</summary>
