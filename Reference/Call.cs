@@ -11,7 +11,10 @@ namespace Udpconf.Reference;
 /// </summary>
 public sealed class Call
 {
-    private readonly List<Clause> trace = [];
+    /// <summary>Sized for a send's trace (a plain one passes 34 clauses), so that it does not grow step by step.</summary>
+    private readonly List<Clause> trace = new(64);
+    /// <summary>A bit per clause (<see cref="Clause.Index"/>): set once the trace holds it.</summary>
+    private readonly ulong[] passed = new ulong[(Clause.Count + 63) / 64];
     private readonly List<Datagram> datagrams = [];
     private readonly List<ErrorQueueEntry> errors = [];
     private readonly List<Ipv4Address> confirmed = [];
@@ -27,7 +30,16 @@ public sealed class Call
     public void Pass(Clause clause, ClauseSite decidedAt)
     {
         ClauseRecorder.Record(clause, decidedAt);
-        if (!trace.Contains(clause)) trace.Add(clause);
+        Keep(clause);
+    }
+
+    private void Keep(Clause clause)
+    {
+        ref var word = ref passed[clause.Index >> 6];
+        var bit = 1UL << (clause.Index & 63);
+        if ((word & bit) != 0) return;
+        word |= bit;
+        trace.Add(clause);
     }
 
     public void Emit(Datagram datagram) => datagrams.Add(datagram);
@@ -65,9 +77,19 @@ public sealed class Call
     /// <summary>Ends the call where a step stopped it, with the clause and site the stop carries.</summary>
     public Outcome Finish(Stop stop) => Finish(stop.Kind, stop.Clause, stop.Site) with { Error = stop.Error, Value = stop.Value, Note = stop.Note };
 
+    /// <summary>The clause the call's trace ends with, after the one that decides its answer: a system call's own
+    /// (sys_sendto.result), set before the protocol's send runs (<see cref="CloseWith"/>).</summary>
+    private Clause? closing;
+
+    /// <summary>From here on, the call's answer is passed on as it is, its trace ending with <paramref name="clause"/>
+    /// (kept once). Its site is the caller's to record (<see cref="ClauseSite.Decided"/>) once the answer is back, so
+    /// that switches read meanwhile (a socket's release) are credited to it, as they are to a clause passed then.</summary>
+    public void CloseWith(Clause clause) => closing = clause;
+
     private Outcome Finish(OutcomeKind kind, Clause clause, ClauseSite site)
     {
         Pass(clause, site);
+        if (closing is { } last) Keep(last);
         return new Outcome
         {
             Kind = kind,

@@ -34,6 +34,16 @@ public sealed record Interface(
     public IEnumerable<(Ipv4Address Address, int PrefixLength)> Addresses =>
         SecondaryAddresses is null ? [(Address, PrefixLength)] : SecondaryAddresses.Prepend((Address, PrefixLength));
 
+    /// <summary>One of <see cref="Addresses"/> is <paramref name="address"/>.</summary>
+    public bool Has(Ipv4Address address)
+    {
+        if (Address == address) return true;
+        if (SecondaryAddresses is null) return false;
+        foreach (var (secondary, _) in SecondaryAddresses)
+            if (secondary == address) return true;
+        return false;
+    }
+
     /// <summary>The directed broadcast address of an address's subnet (none for /31 and /32).</summary>
     public static Ipv4Address? SubnetBroadcast(Ipv4Address address, int prefixLength) =>
         // not a limit: a /31 or /32 has no broadcast address (RFC 3021); the host's setup, not a call's value
@@ -173,13 +183,28 @@ public sealed record HostConfig
         Routes = [new Route(Ipv4Address.Any, 0, RouteKind.Unicast, "tun0", Ipv4Address.Parse("192.0.2.254"))],
     };
 
-    public Interface? InterfaceByIndex(int index) => Interfaces.FirstOrDefault(i => i.Index == index);
-    public Interface? InterfaceByName(string name) => Interfaces.FirstOrDefault(i => i.Name == name);
+    // Loops, not LINQ: these run several times in every route lookup (issue 17, the model's step).
+    public Interface? InterfaceByIndex(int index)
+    {
+        foreach (var device in Interfaces)
+            if (device.Index == index) return device;
+        return null;
+    }
+
+    public Interface? InterfaceByName(string name)
+    {
+        foreach (var device in Interfaces)
+            if (device.Name == name) return device;
+        return null;
+    }
 
     /// <summary>The interface that owns a local address, if any.</summary>
-    public Interface? OwnerOf(Ipv4Address address) =>
-        Interfaces.FirstOrDefault(i => i.Addresses.Any(a => a.Address == address)) ??
-        (address.IsLoopback ? InterfaceByName(Interface.LoopbackName) : null);
+    public Interface? OwnerOf(Ipv4Address address)
+    {
+        foreach (var device in Interfaces)
+            if (device.Has(address)) return device;
+        return address.IsLoopback ? InterfaceByName(Interface.LoopbackName) : null;
+    }
 
     public bool IsLocalAddress(Ipv4Address address) => OwnerOf(address) is not null;
 

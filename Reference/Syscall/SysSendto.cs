@@ -42,7 +42,7 @@ public static class SysSendto
             call.Pass(ClauseId.NoAddr);
         }
         var msg = new KernelMsg(name, nameLength, [op.Data], ReadOnlyMemory<byte>.Empty, 0, WithNonblock(call, sock, op.Flags), op.Data.Length);
-        return Finish(call, SockSendmsg.Send(model, call, sock, msg));
+        return Finish(model, call, sock, msg);
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ public static class SysSendto
             control = op.Control.Readable[..(int)op.ControlLength];
         }
         var msg = new KernelMsg(name, nameLength, op.Iov, control, op.ControlLength, WithNonblock(call, sock, flags), total);
-        return Finish(call, SockSendmsg.Send(model, call, sock, msg));
+        return Finish(model, call, sock, msg);
     }
 
     /// <summary>MSG_CMSG_COMPAT (bit 31) among a 64-bit caller's flags: EINVAL before the descriptor is looked up
@@ -193,7 +193,7 @@ public static class SysSendto
             control = op.Control.Readable[..(int)op.ControlLength];
         }
         var msg = new KernelMsg(name, nameLength, op.Iov, control, op.ControlLength, WithNonblock(call, sock, flags), total);
-        return Finish(call, SockSendmsg.Send(model, call, sock, msg));
+        return Finish(model, call, sock, msg);
     }
 
     private static MsgFlags WithNonblock(Call call, Sock sock, MsgFlags flags)
@@ -205,9 +205,11 @@ public static class SysSendto
     }
 
     // spec: sys_sendto.result — the call returns what the protocol's send returned; the deciding clause stays.
-    private static Outcome Finish(Call call, Outcome outcome)
+    private static Outcome Finish(Process model, Call call, Sock sock, KernelMsg msg)
     {
+        call.CloseWith(ClauseId.SysResult);
+        var outcome = SockSendmsg.Send(model, call, sock, msg);
         ClauseSite.Decided(ClauseId.SysResult);
-        return outcome with { Trace = outcome.Trace.Contains(ClauseId.SysResult) ? outcome.Trace : [.. outcome.Trace, ClauseId.SysResult] };
+        return outcome;
     }
 }
