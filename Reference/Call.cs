@@ -11,8 +11,12 @@ namespace Udpconf.Reference;
 /// </summary>
 public sealed class Call
 {
-    /// <summary>Sized for a send's trace (a plain one passes 34 clauses), so that it does not grow step by step.</summary>
-    private readonly List<Clause> trace = new(64);
+    /// <summary>Sized for a send's trace (a plain one passes 34 clauses), so that it does not grow step by step. The
+    /// outcome takes it as it is (<see cref="HandOver"/>); a call that goes on after that
+    /// (sendmmsg's entries) copies it first (<see cref="handedOver"/>).</summary>
+    private List<Clause> trace = new(40);
+    /// <summary>An outcome holds <see cref="trace"/>: the next clause kept goes into a copy.</summary>
+    private bool handedOver;
     /// <summary>A bit per clause (<see cref="Clause.Index"/>): set once the trace holds it.</summary>
     private readonly ulong[] passed = new ulong[(Clause.Count + 63) / 64];
     private readonly List<Datagram> datagrams = [];
@@ -39,7 +43,14 @@ public sealed class Call
         var bit = 1UL << (clause.Index & 63);
         if ((word & bit) != 0) return;
         word |= bit;
+        if (handedOver) (trace, handedOver) = (new List<Clause>(trace), false);
         trace.Add(clause);
+    }
+
+    private List<Clause> HandOver()
+    {
+        handedOver = true;
+        return trace;
     }
 
     public void Emit(Datagram datagram) => datagrams.Add(datagram);
@@ -62,20 +73,20 @@ public sealed class Call
     public void Count(CounterDelta delta) => Counters += delta;
 
     public Outcome Return(long value, Clause clause, ReadOnlyMemory<byte>? option = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
-        Finish(OutcomeKind.Value, clause, new(file, line, member)) with { Value = value, OptionValue = option };
+        Finish(OutcomeKind.Value, clause, new(file, line, member), value: value, option: option);
 
     public Outcome Fail(Errno errno, Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
-        Finish(OutcomeKind.Error, clause, new(file, line, member)) with { Error = errno };
+        Finish(OutcomeKind.Error, clause, new(file, line, member), error: errno);
 
-    public Outcome Fault(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.KernelFault, clause, new(file, line, member)) with { Note = note };
+    public Outcome Fault(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.KernelFault, clause, new(file, line, member), note: note);
 
-    public Outcome Blocks(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.Blocks, clause, new(file, line, member)) with { Note = note };
+    public Outcome Blocks(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Finish(OutcomeKind.Blocks, clause, new(file, line, member), note: note);
 
     public Outcome Unmodeled(Clause clause, string note, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
-        Finish(OutcomeKind.Unmodeled, clause, new(file, line, member)) with { Note = note };
+        Finish(OutcomeKind.Unmodeled, clause, new(file, line, member), note: note);
 
     /// <summary>Ends the call where a step stopped it, with the clause and site the stop carries.</summary>
-    public Outcome Finish(Stop stop) => Finish(stop.Kind, stop.Clause, stop.Site) with { Error = stop.Error, Value = stop.Value, Note = stop.Note };
+    public Outcome Finish(Stop stop) => Finish(stop.Kind, stop.Clause, stop.Site, stop.Value, stop.Error, stop.Note);
 
     /// <summary>The clause the call's trace ends with, after the one that decides its answer: a system call's own
     /// (sys_sendto.result), set before the protocol's send runs (<see cref="CloseWith"/>).</summary>
@@ -86,15 +97,20 @@ public sealed class Call
     /// that switches read meanwhile (a socket's release) are credited to it, as they are to a clause passed then.</summary>
     public void CloseWith(Clause clause) => closing = clause;
 
-    private Outcome Finish(OutcomeKind kind, Clause clause, ClauseSite site)
+    /// <summary>The outcome, made once (not copied with <c>with</c> for its value: a copy was a second outcome per call).</summary>
+    private Outcome Finish(OutcomeKind kind, Clause clause, ClauseSite site, long value = 0, Errno? error = null, string? note = null, ReadOnlyMemory<byte>? option = null)
     {
         Pass(clause, site);
         if (closing is { } last) Keep(last);
         return new Outcome
         {
             Kind = kind,
+            Value = value,
+            Error = error,
+            Note = note,
+            OptionValue = option,
             Clause = clause,
-            Trace = trace.ToArray(),
+            Trace = HandOver(),
             Datagrams = datagrams.ToArray(),
             Counters = Counters,
             ErrorQueue = errors.ToArray(),

@@ -26,6 +26,9 @@ public readonly record struct ClauseSite(string File, int Line, string Member)
 public sealed class ClauseRecorder : IDisposable
 {
     [ThreadStatic] private static ClauseRecorder? current;
+    /// <summary>Recorders started and not yet disposed, on any thread: while there are none, the model's clauses and
+    /// switch reads skip the thread-static read (a thread-local lookup on Linux; issue 17, the model's step).</summary>
+    private static int listening;
 
     private readonly ClauseRecorder? outer;
     private readonly HashSet<string> pendingReads = [];
@@ -36,12 +39,20 @@ public sealed class ClauseRecorder : IDisposable
     /// <summary>The switches read under each clause.</summary>
     public Dictionary<Clause, HashSet<string>> ReadsUnder { get; } = new();
 
-    private ClauseRecorder() => outer = current;
+    private ClauseRecorder()
+    {
+        outer = current;
+        Interlocked.Increment(ref listening);
+    }
 
     /// <summary>Starts listening on this thread until the recorder is disposed.</summary>
     public static ClauseRecorder Start() => current = new ClauseRecorder();
 
-    public void Dispose() => current = outer;
+    public void Dispose()
+    {
+        current = outer;
+        Interlocked.Decrement(ref listening);
+    }
 
     /// <summary>Forgets the reads credited so far (ReadsUnder); sites are kept.</summary>
     public void ClearReads()
@@ -55,13 +66,16 @@ public sealed class ClauseRecorder : IDisposable
 
     internal static void Record(Clause clause, ClauseSite site)
     {
-        if (current is not { } recorder) return;
+        if (Volatile.Read(ref listening) == 0 || current is not { } recorder) return;
         if (!recorder.Sites.TryGetValue(clause, out var sites)) recorder.Sites[clause] = sites = [];
         sites.Add(site);
         recorder.Credit(clause);
     }
 
-    internal static void SwitchRead(string name) => current?.pendingReads.Add(name);
+    internal static void SwitchRead(string name)
+    {
+        if (Volatile.Read(ref listening) != 0) current?.pendingReads.Add(name);
+    }
 
     private void Credit(Clause clause)
     {

@@ -34,13 +34,17 @@ public sealed record Interface(
     public IEnumerable<(Ipv4Address Address, int PrefixLength)> Addresses =>
         SecondaryAddresses is null ? [(Address, PrefixLength)] : SecondaryAddresses.Prepend((Address, PrefixLength));
 
+    /// <summary>How many <see cref="Addresses"/> there are; <see cref="AddressAt"/> reads them in that order without
+    /// making a list (the route lookup's loops, issue 17).</summary>
+    public int AddressCount => 1 + (SecondaryAddresses?.Count ?? 0);
+
+    public (Ipv4Address Address, int PrefixLength) AddressAt(int index) => index == 0 ? (Address, PrefixLength) : SecondaryAddresses![index - 1];
+
     /// <summary>One of <see cref="Addresses"/> is <paramref name="address"/>.</summary>
     public bool Has(Ipv4Address address)
     {
-        if (Address == address) return true;
-        if (SecondaryAddresses is null) return false;
-        foreach (var (secondary, _) in SecondaryAddresses)
-            if (secondary == address) return true;
+        for (var i = 0; i < AddressCount; i++)
+            if (AddressAt(i).Address == address) return true;
         return false;
     }
 
@@ -183,26 +187,27 @@ public sealed record HostConfig
         Routes = [new Route(Ipv4Address.Any, 0, RouteKind.Unicast, "tun0", Ipv4Address.Parse("192.0.2.254"))],
     };
 
-    // Loops, not LINQ: these run several times in every route lookup (issue 17, the model's step).
+    // Loops by index, not LINQ or foreach over the interface (an enumerator each): these run several times in every
+    // route lookup (issue 17, the model's step).
     public Interface? InterfaceByIndex(int index)
     {
-        foreach (var device in Interfaces)
-            if (device.Index == index) return device;
+        for (var i = 0; i < Interfaces.Count; i++)
+            if (Interfaces[i].Index == index) return Interfaces[i];
         return null;
     }
 
     public Interface? InterfaceByName(string name)
     {
-        foreach (var device in Interfaces)
-            if (device.Name == name) return device;
+        for (var i = 0; i < Interfaces.Count; i++)
+            if (Interfaces[i].Name == name) return Interfaces[i];
         return null;
     }
 
     /// <summary>The interface that owns a local address, if any.</summary>
     public Interface? OwnerOf(Ipv4Address address)
     {
-        foreach (var device in Interfaces)
-            if (device.Has(address)) return device;
+        for (var i = 0; i < Interfaces.Count; i++)
+            if (Interfaces[i].Has(address)) return Interfaces[i];
         return address.IsLoopback ? InterfaceByName(Interface.LoopbackName) : null;
     }
 

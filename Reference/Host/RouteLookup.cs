@@ -116,23 +116,29 @@ public static class RouteLookup
             !(profile.LocalDelivery && outputDevice is { IsLoopback: false } && host.OwnerOf(destination) != outputDevice))
             return Make(RouteType.Local, Loopback(host), source.IsZero ? destination : source, destination, destination, null);
 
-        foreach (var device in host.Interfaces)
+        for (var d = 0; d < host.Interfaces.Count; d++)
         {
+            var device = host.Interfaces[d];
             if (!device.Up || outputDevice is not null && device != outputDevice) continue;
-            foreach (var (address, prefix) in device.Addresses)
+            for (var a = 0; a < device.AddressCount; a++)
+            {
+                var (address, prefix) = device.AddressAt(a);
                 if (Interface.SubnetBroadcast(address, prefix) == destination)
                     return Make(RouteType.Broadcast, device, source.IsZero ? address : source, destination, destination, null);
+            }
         }
 
         // A broadcast route is in the local table (as `ip route add broadcast` puts it), whose rule 0 comes before
         // every other: it covers its whole prefix, over a longer route of main (198.51.100.90 under a broadcast /26 and
         // a unicast /28: EACCES without SO_BROADCAST; measured on 6.18.44, socket/bind_broadcast_route). The longest
         // one wins, the first listed among equals. (Loops, not LINQ, here and below: a lookup is part of every
-        // unconnected send, and LINQ made it 0.8-1.0 us and 2.9 KB of a 4-6 us send; issue 17.)
+        // unconnected send, and LINQ made it 0.8-1.0 us and 2.9 KB of a 4-6 us send; issue 17. By index: a foreach
+        // over the interface makes an enumerator.)
         Route? broadcastRoute = null;
         Interface? broadcastDevice = null;
-        foreach (var route in host.Routes)
+        for (var r = 0; r < host.Routes.Count; r++)
         {
+            var route = host.Routes[r];
             if (route.Kind != RouteKind.Broadcast || !destination.InPrefix(route.Destination, route.PrefixLength)) continue;
             var device = host.InterfaceByName(route.Device!);
             if (device is not { Up: true } || outputDevice is not null && device != outputDevice) continue;
@@ -205,9 +211,10 @@ public static class RouteLookup
     private static (Route? Route, Errno? Refusal) PolicyLookup(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice, Action<string> pass)
     {
         if (host.Rules.Count > 0) pass(ClauseId.PolicyRules);
-        var rules = host.Rules.Count == 0 ? DefaultRules : host.Rules.OrderBy(r => r.Priority).Append(MainRule).Append(DefaultRule);
-        foreach (var rule in rules)
+        IReadOnlyList<PolicyRule> rules = host.Rules.Count == 0 ? DefaultRules : [.. host.Rules.OrderBy(r => r.Priority), MainRule, DefaultRule];
+        for (var r = 0; r < rules.Count; r++)
         {
+            var rule = rules[r];
             if (!Matches(host, rule, flow, profile)) continue;
             // spec: policy_routing.refuse
             if (rule.Action != RuleAction.Lookup) pass(ClauseId.PolicyRefuse);
@@ -242,14 +249,19 @@ public static class RouteLookup
     private static Route? Best(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice, uint table)
     {
         Route? best = null;
-        foreach (var route in host.Routes)
-            if (route.Table == table && Better(route, best, flow) && Usable(host, route, flow, profile, outputDevice)) best = route;
-        if (table != Route.MainTable) return best;
-        foreach (var device in host.Interfaces)
+        for (var r = 0; r < host.Routes.Count; r++)
         {
+            var route = host.Routes[r];
+            if (route.Table == table && Better(route, best, flow) && Usable(host, route, flow, profile, outputDevice)) best = route;
+        }
+        if (table != Route.MainTable) return best;
+        for (var d = 0; d < host.Interfaces.Count; d++)
+        {
+            var device = host.Interfaces[d];
             if (!device.Up || device.IsLoopback) continue;
-            foreach (var (address, prefix) in device.Addresses)
+            for (var a = 0; a < device.AddressCount; a++)
             {
+                var (address, prefix) = device.AddressAt(a);
                 var connected = new Route(new Ipv4Address(address.Value & Ipv4Address.Mask(prefix)), prefix, RouteKind.OnLink, device.Name, PreferredSource: address);
                 if (Better(connected, best, flow) && Usable(host, connected, flow, profile, outputDevice)) best = connected;
             }
