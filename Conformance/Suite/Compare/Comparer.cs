@@ -28,7 +28,10 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
 
     /// <returns>The differences, the expected packet bytes, and notes on answers that are allowed but depend on the
     /// implementation's build (an <see cref="Alternative"/> of the prediction was observed).</returns>
-    public (List<Problem> Problems, List<byte[]> Expected, List<string> Notes) Compare(Outcome predicted, Observation observed)
+    /// <param name="counters">The counter changes the observation's counters are to equal: the prediction's for a step
+    /// read alone; the sum of the predictions of the steps a read covers (<see cref="Observation.CounterSteps"/>); null:
+    /// the counters are not compared (<see cref="StepJudge"/> says why).</param>
+    public (List<Problem> Problems, List<byte[]> Expected, List<string> Notes) Compare(Outcome predicted, Observation observed, CounterDelta? counters)
     {
         var problems = new List<Problem>();
         var notes = new List<string>();
@@ -62,8 +65,9 @@ public sealed class Comparer(IReadOnlyList<Symbol> symbols, Bindings bindings)
             }
         }
 
-        if (observed.Counters is { } counters && counters != predicted.Counters)
-            problems.Add(new Problem(ProblemSource.Model, "counters", Cases.Counters.Describe(predicted.Counters), Cases.Counters.Describe(counters), ClauseId.UdpResult));
+        if (observed.Counters is { } seen && counters is { } wanted && seen != wanted)
+            problems.Add(new Problem(ProblemSource.Model, observed.CounterSteps == 1 ? "counters" : $"counters over the last {observed.CounterSteps} steps",
+                Cases.Counters.Describe(wanted), Cases.Counters.Describe(seen), ClauseId.UdpResult));
         if (observed.ErrorQueue is { } queue && !queue.SequenceEqual(predicted.ErrorQueue))
             problems.Add(new Problem(ProblemSource.Model, "error queue", ErrorQueue(predicted.ErrorQueue), ErrorQueue(queue), predicted.Clause));
         return (problems, expected, notes);

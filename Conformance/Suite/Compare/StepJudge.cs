@@ -17,7 +17,42 @@ public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName)
 
     /// <summary>Judges from now on against a model replayed after a difference (<see cref="CaseRunner"/>): its symbols
     /// are new, and the bindings start afresh, since a replayed model may give a name to another datagram's symbol.</summary>
-    public void Rebase(IReadOnlyList<Symbol> replayed) => comparer = new Comparer(replayed, new Bindings());
+    public void Rebase(IReadOnlyList<Symbol> replayed)
+    {
+        comparer = new Comparer(replayed, new Bindings());
+        Uncounted("the model was replayed past a difference");
+    }
+
+    /// <summary>The steps since the target last read its counters: each one's predicted changes, and why a sum over it
+    /// would say nothing (it was not compared, or differed on its own), or null. A target that reads the counters once
+    /// for a run of steps (<see cref="Observation.CounterSteps"/>) is compared with the sum of the run's predictions.</summary>
+    private readonly List<(CounterDelta Predicted, string? Uncounted)> sinceRead = [];
+
+    private void Uncounted(string why)
+    {
+        if (sinceRead.Count > 0 && sinceRead[^1].Uncounted is null) sinceRead[^1] = sinceRead[^1] with { Uncounted = why };
+    }
+
+    /// <summary>What an observation's counters are to equal: this step's prediction, or the sum over the steps they
+    /// cover; null when they are not compared (<paramref name="note"/> says why, where it is a sum).</summary>
+    private CounterDelta? Counters(Observation observed, out string? note)
+    {
+        note = null;
+        if (observed.Counters is null) return null;
+        var steps = observed.CounterSteps;
+        var covered = sinceRead.Count >= steps ? sinceRead.GetRange(sinceRead.Count - steps, steps) : null;
+        sinceRead.Clear();
+        if (steps == 1) return covered![0].Uncounted is null ? covered[0].Predicted : null;
+        var why = covered is null ? $"the judge saw fewer than {steps} steps" : covered.Select(c => c.Uncounted).FirstOrDefault(w => w is not null);
+        if (why is not null)
+        {
+            note = $"counters over the last {steps} steps not compared: {why}";
+            return null;
+        }
+        var sum = default(CounterDelta);
+        foreach (var (predicted, _) in covered!) sum += predicted;
+        return sum;
+    }
 
     /// <summary>The verdict of <paramref name="step"/>: NotApplicable when the target observed nothing, or when the
     /// model does not say and the case's own expectations (checked against the target) hold; Fail on any problem;
@@ -25,6 +60,13 @@ public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName)
     public StepVerdict Judge(Step step, Outcome predicted, Observation? observed)
     {
         if (observed is null) return new StepVerdict(step, VerdictKind.Error, [], predicted, [], null, $"{targetName} gave no observation");
+        sinceRead.Add((predicted.Counters, null));
+        if (observed.Kind == OutcomeKind.Unmodeled || predicted.Kind == OutcomeKind.Unmodeled)
+        {
+            // Neither the step's own counters nor a sum over steps with it are known.
+            Uncounted($"step {step.Index + 1} is not modeled or was not run");
+            if (observed.Counters is not null) sinceRead.Clear();
+        }
         if (observed.Kind == OutcomeKind.Unmodeled)
         {
             // Nothing was observed: neither the model's prediction nor the case's own expectations can be checked.
@@ -44,7 +86,11 @@ public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName)
             return new StepVerdict(step, own.Problems.Count == 0 ? VerdictKind.NotApplicable : VerdictKind.Fail,
                 own.Problems, predicted, [], observed, why, own.Checked);
         }
-        var (problems, expected, notes) = comparer.Compare(predicted, observed);
+        var counters = Counters(observed, out var uncompared);
+        var (problems, expected, notes) = comparer.Compare(predicted, observed, counters);
+        if (uncompared is not null) notes.Add(uncompared);
+        // A step that differs on its own: the sum of a later read over it would only repeat that.
+        if (problems.Count > 0 && observed.Counters is null) Uncounted($"step {step.Index + 1} differed");
         problems.AddRange(own.Problems);
         // A build-dependent answer is a pass, and says so: reports show the note as the step's reason.
         return new StepVerdict(step, problems.Count == 0 ? VerdictKind.Pass : VerdictKind.Fail, problems, predicted, expected, observed,

@@ -40,10 +40,13 @@ public sealed record VirtioNetHeader(byte Flags, byte GsoType, ushort HdrLen, us
 
 /// <summary>What an implementation did for one operation. Targets report raw results: no clause ids, no
 /// symbols, just values, errnos and bytes.</summary>
-/// <param name="Counters">Changes of the SNMP counters, when the target can read them.</param>
+/// <param name="Counters">Changes of the SNMP counters, when the target can read them: over this step alone, or over
+/// the last <paramref name="CounterSteps"/> steps when the target read them once for a run of steps (the live kernel,
+/// unless asked for every step); null on a step whose changes are in a later step's.</param>
 /// <param name="Note">Why the result is what it is when the target could not run the operation.</param>
 /// <param name="ErrorQueue">The entries the operation left on its socket's error queue (IP_RECVERR), when the
 /// target can read them.</param>
+/// <param name="CounterSteps">How many steps, this one the last, <paramref name="Counters"/> covers.</param>
 public sealed record Observation(
     OutcomeKind Kind,
     long Value,
@@ -52,7 +55,8 @@ public sealed record Observation(
     ReadOnlyMemory<byte>? OptionValue = null,
     CounterDelta? Counters = null,
     string? Note = null,
-    IReadOnlyList<ErrorQueueEntry>? ErrorQueue = null)
+    IReadOnlyList<ErrorQueueEntry>? ErrorQueue = null,
+    int CounterSteps = 1)
 {
     public string Describe() => Kind switch
     {
@@ -83,8 +87,10 @@ public interface ITarget
     /// <summary>As <see cref="Run(HostConfig, IReadOnlyList{Operation}, CancellationToken)"/>, handing each observation to
     /// <paramref name="observed"/> (on whatever thread the target runs) as soon as it has it, in order; by default after
     /// the whole run. A target that runs the operations one after the other overrides it, so that the caller can judge
-    /// a step while the target runs the next.</summary>
-    TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, Action<Observation> observed, CancellationToken cancellation = default)
+    /// a step while the target runs the next. <paramref name="countersEveryStep"/>: each step's counters on their own
+    /// (a case that states counters), where the target would otherwise read them once for a run of steps.</summary>
+    TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, Action<Observation> observed, CancellationToken cancellation = default,
+        bool countersEveryStep = false)
     {
         var run = Run(host, operations, cancellation);
         foreach (var observation in run.Observations) observed(observation);

@@ -29,14 +29,18 @@ public sealed class KernelTarget : ITarget, IDisposable
     /// <param name="drainEveryErrorQueue">Read the error queue after every send, setsockopt and connect; false: only of a
     /// descriptor given an option or a control message (the only ones whose queue can fill). A test runs the library and
     /// fuzz sequences both ways and finds the same observations.</param>
-    public KernelTarget(bool reuseNamespaces = true, bool markerEveryStep = false, bool drainEveryErrorQueue = false)
+    /// <param name="countersEveryStep">Read the counters after every step of a run; false: once, where the run's last
+    /// step is settled (<see cref="KernelCalls.Steps"/>), unless a run asks for every step (a case that states counters).
+    /// One operation at a time (<see cref="ITargetSession.Run"/>) reads them after each.</param>
+    public KernelTarget(bool reuseNamespaces = true, bool markerEveryStep = false, bool drainEveryErrorQueue = false, bool countersEveryStep = false)
     {
+        this.countersEveryStep = countersEveryStep;
         pool = reuseNamespaces ? new NamespacePool() : null;
         this.markerEveryStep = markerEveryStep;
         this.drainEveryErrorQueue = drainEveryErrorQueue;
     }
 
-    private readonly bool markerEveryStep, drainEveryErrorQueue;
+    private readonly bool markerEveryStep, drainEveryErrorQueue, countersEveryStep;
 
     private KernelCalls Calls(Sandbox sandbox, HostConfig host) => new(sandbox, host) { DrainAlways = drainEveryErrorQueue };
 
@@ -101,7 +105,8 @@ public sealed class KernelTarget : ITarget, IDisposable
 
     /// <summary>A run that hands each observation to <paramref name="observed"/> from the namespace's thread as soon as
     /// its step is done, so that the caller judges one step while the kernel runs the next.</summary>
-    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, Action<Observation> observed, CancellationToken cancellation = default)
+    public TargetRun Run(HostConfig host, IReadOnlyList<Operation> operations, Action<Observation> observed, CancellationToken cancellation = default,
+        bool countersEveryStep = false)
     {
         if (Unsupported(host) is { } unsupported)
         {
@@ -124,7 +129,7 @@ public sealed class KernelTarget : ITarget, IDisposable
                 {
                     observations.Add(observation);
                     observed(observation);
-                }, cancellation);
+                }, cancellation, countersEveryStep || this.countersEveryStep);
                 return new TargetRun(observations);
             });
             // Reset now (the sockets are closed): a namespace that cannot be reset, or whose reset failed, is not kept;
@@ -147,14 +152,14 @@ public sealed class KernelTarget : ITarget, IDisposable
     {
         if (Unsupported(host) is { } unsupported) return new UnsupportedSession(unsupported);
         var thread = Sandbox.Open(host, ipv6);
-        try { return new Session(thread, thread.Invoke(sandbox => Calls(sandbox, host)), markerEveryStep); }
+        try { return new Session(thread, thread.Invoke(sandbox => Calls(sandbox, host)), markerEveryStep, countersEveryStep); }
         catch { thread.Dispose(); throw; }
     }
 
     private static Observation Unmodeled(string why) => new(OutcomeKind.Unmodeled, 0, null, [], Note: why);
 
     /// <summary>One namespace kept across operations; each goes to the namespace's thread, a sequence all at once.</summary>
-    private sealed class Session(NamespaceThread thread, KernelCalls calls, bool markerEveryStep) : ITargetSession
+    private sealed class Session(NamespaceThread thread, KernelCalls calls, bool markerEveryStep, bool countersEveryStep) : ITargetSession
     {
         public Observation Run(Operation operation) => thread.Invoke(_ => calls.Step(operation));
 
@@ -162,7 +167,7 @@ public sealed class KernelTarget : ITarget, IDisposable
         {
             thread.Invoke(_ =>
             {
-                calls.Steps(operations, markerEveryStep, observed);
+                calls.Steps(operations, markerEveryStep, observed, countersEveryStep: countersEveryStep);
                 return 0;
             });
         }

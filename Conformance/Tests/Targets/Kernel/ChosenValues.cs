@@ -24,8 +24,22 @@ public static class ChosenValues
         }
         // IP_PROTOCOL's answer on an autobound socket: its ephemeral port.
         var option = operation is Udpconf.Reference.Api.GetSockOptOp { Level: 0, OptName: 52 } ? "port" : Convert.ToHexString(observation.OptionValue?.ToArray() ?? []);
-        return $"{observation.Kind} {observation.Value} {observation.Error} {option} {observation.Counters} " +
+        return $"{observation.Kind} {observation.Value} {observation.Error} {option} {observation.Counters}/{observation.CounterSteps} " +
                string.Join(",", observation.ErrorQueue ?? []) + " | " + string.Join(" ", observation.Packets.Select(Packet));
     }
+
+    /// <summary>A run's observations with every step's own counters (<paramref name="perStep"/>), as a run that read the
+    /// counters once for a run of steps reports them (<paramref name="counted"/>: a read where it has one, covering its
+    /// <see cref="Observation.CounterSteps"/>): each read the sum of the steps it covers, the other steps none. A step
+    /// of the sum without counters makes it null, so that the comparison shows it.</summary>
+    public static IReadOnlyList<Observation> CountedAs(IReadOnlyList<Observation> perStep, IReadOnlyList<Observation> counted) =>
+        perStep.Select((observation, i) =>
+        {
+            if (i >= counted.Count || counted[i].Counters is null) return observation with { Counters = null, CounterSteps = 1 };
+            var steps = counted[i].CounterSteps;
+            Udpconf.Reference.CounterDelta? sum = default(Udpconf.Reference.CounterDelta);
+            for (var k = Math.Max(0, i - steps + 1); k <= i; k++) sum = perStep[k].Counters is { } c && sum is { } s ? s + c : null;
+            return observation with { Counters = i - steps + 1 < 0 ? null : sum, CounterSteps = steps };
+        }).ToArray();
 
 }

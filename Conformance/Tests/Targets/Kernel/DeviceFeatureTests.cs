@@ -17,7 +17,8 @@ public class DeviceFeatureTests
     {
         var parsed = CaseParser.Parse("inline", "inline", $"clauses: udp_push.checksum_offload\nhost:\n{host}\nsteps:\n{steps}");
         Assert.True(parsed.Case is not null, string.Join("\n", parsed.Diagnostics));
-        var run = new KernelTarget().Run(parsed.Case.Host, parsed.Case.Steps.Select(s => s.Operation).ToArray(), TestContext.Current.CancellationToken);
+        // Every step's own counters: the tests below read them step by step.
+        var run = new KernelTarget(countersEveryStep: true).Run(parsed.Case.Host, parsed.Case.Steps.Select(s => s.Operation).ToArray(), TestContext.Current.CancellationToken);
         Assert.Null(run.Failure);
         return run;
     }

@@ -74,6 +74,27 @@ public class KernelTargetTests
         Assert.Equal(1, send.Counters?.OutDatagrams);
     }
 
+    /// <summary>Issue 17: a run reads the counters once, after its last step (settled by the markers), the change
+    /// covering every step; asked, after every step. The one read is the sum of the many.</summary>
+    [Fact]
+    public void A_run_reads_the_counters_once_after_its_last_step_unless_asked_for_every_step()
+    {
+        RequireKernel();
+        var send = SendTen(9)[1];
+        Operation[] operations = [SendTen(9)[0], send, send, send, send, SendTen(0)[1]];
+        var once = new KernelTarget().Run(HostConfig.Default, operations, TestContext.Current.CancellationToken);
+        var every = new KernelTarget(countersEveryStep: true).Run(HostConfig.Default, operations, TestContext.Current.CancellationToken);
+        Assert.Null(once.Failure);
+        Assert.Null(every.Failure);
+        Assert.All(once.Observations.Take(5), o => Assert.Null(o.Counters));
+        Assert.Equal(6, once.Observations[5].CounterSteps);
+        Assert.Equal(new CounterDelta(4, 0, 0, 0), once.Observations[5].Counters);
+        Assert.All(every.Observations, o => Assert.Equal(1, o.CounterSteps));
+        Assert.Equal([0, 1, 1, 1, 1, 0], every.Observations.Select(o => o.Counters?.OutDatagrams ?? -1));
+        // The same results and packets either way.
+        Assert.Equal(every.Observations.Select(o => (o.Kind, o.Value, o.Packets.Count)), once.Observations.Select(o => (o.Kind, o.Value, o.Packets.Count)));
+    }
+
     [Fact]
     public void A_send_to_port_zero_is_EINVAL_and_sends_nothing()
     {
