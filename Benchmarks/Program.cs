@@ -15,7 +15,7 @@ using Udpconf.Suite.Targets;
 //       a private namespace with a TUN device, the real sends, the marker capture, the byte comparison);
 //   (b) Benchmarks/native/tunsend.c, compiled here with gcc -O2: unshare, TUN, then N × (sendto + read the TUN fd);
 // then a rough breakdown of where udpconf's time per datagram goes, and the whole suite on the kernel target.
-// Usage: dotnet run -c Release --project Benchmarks [-- --datagrams N] [--size B] [--rounds R] [--no-suite]
+// Usage: dotnet run -c Release --project Benchmarks [-- --datagrams N] [--size B] [--rounds R] [--warmup-seconds S] [--no-suite]
 // The in-process parts (the model's step, the judge) under BenchmarkDotNet, no root needed (ModelBenchmarks.cs):
 //        dotnet run -c Release --project Benchmarks -- model [BenchmarkDotNet arguments, e.g. --filter '*' --job short]
 
@@ -47,10 +47,19 @@ try
     var big = Case(datagrams, size);
     var one = Case(1, size);
     var target = new KernelTarget();
-    // Warm-up: JIT, the first namespace, the first gcc-built process.
+    // Warm-up: JIT, the first namespace, the first gcc-built process. The first run of the big case is the process's
+    // cold figure (its code still unoptimized: .NET compiles a method fully only after it ran 30 times and the process
+    // had 100 ms without compiling anything new); then the case runs until its code has settled, at least
+    // --warmup-seconds (3) and 5 runs, and the rounds measure what a long case or fuzz campaign runs at.
     Check(CaseRunner.Run(one, Profile.Linux, target));
-    Check(CaseRunner.Run(big, Profile.Linux, target));
+    var cold = Time(() => Check(CaseRunner.Run(big, Profile.Linux, target)));
     RunC(tunsend, datagrams, size);
+    var warmup = Option("--warmup-seconds", 3);
+    var warm = Stopwatch.StartNew();
+    var warmRuns = 0;
+    for (; warmRuns < 5 || warm.Elapsed.TotalSeconds < warmup; warmRuns++) Check(CaseRunner.Run(big, Profile.Linux, target));
+    Console.WriteLine(string.Format(inv, "cold: the first run of the case in this process, {0:N0} datagrams/s ({1:F3} s); then {2} warm-up runs in {3:F1} s",
+        datagrams / cold, cold, warmRuns, warm.Elapsed.TotalSeconds));
 
     var c = new List<double>();
     var endToEnd = new List<double>();
@@ -145,6 +154,7 @@ static void Breakdown(Case big, int n, int size)
     Line("raw sendto + marker capture (Sandbox.Capture)", Us(() => InSandbox(host, n, size, capture: true, counters: false)));
     Line("raw sendto + capture + 1 read of the counters (Sandbox.Counters)", Us(() => InSandbox(host, n, size, capture: true, counters: true)));
     Line("kernel target alone (KernelTarget.Run, no model)", Us(() => Time(() => new KernelTarget().Run(host, ops))));
+    Line("  the same, the counters read after every step", Us(() => Time(() => new KernelTarget(countersEveryStep: true).Run(host, ops))));
     Line("udpconf end to end (CaseRunner, kernel)", Us(() => Time(() => Check(CaseRunner.Run(big, Profile.Linux, new KernelTarget())))));
 }
 

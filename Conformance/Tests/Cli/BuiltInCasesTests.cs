@@ -116,10 +116,22 @@ public class BuiltInCasesTests
     [InlineData("spec-map", "this command needs a checkout of udpconf")]
     public void Outside_a_checkout_the_commands_that_work_on_it_exit_2_saying_so(string command, string why)
     {
-        var outside = TempFolders.Create("udpconf-outside-").FullName;
-        var run = CliHarness.RunOutsideCheckout(outside, command);
-        Assert.Equal(2, run.ExitCode);
-        Assert.Equal($"udpconf: no Conformance.sln above the current folder: {why}", run.Error.Trim());
+        // A mutation run gives each test process a TMPDIR inside the checkout it measures: the folder is then made in
+        // the system's /tmp, outside it (and removed here).
+        var inCheckout = SpecMap.FindRoot(Path.GetTempPath()) is not null;
+        var outside = inCheckout ? Directory.CreateDirectory(Path.Combine("/tmp", "udpconf-outside-" + Guid.NewGuid().ToString("N")[..12])).FullName
+            : TempFolders.Create("udpconf-outside-").FullName;
+        try
+        {
+            Assert.Null(SpecMap.FindRoot(outside));
+            var run = CliHarness.RunOutsideCheckout(outside, command);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal($"udpconf: no Conformance.sln above the current folder: {why}", run.Error.Trim());
+        }
+        finally
+        {
+            if (inCheckout) Directory.Delete(outside, recursive: true);
+        }
     }
 }
 
