@@ -9,6 +9,8 @@ public static class TempFolders
 {
     private static readonly Lock Gate = new();
     private static string? root;
+    /// <summary>Folders made outside the temporary folder (<see cref="CreateOutsideCheckout"/>), removed with the rest.</summary>
+    private static readonly List<string> elsewhere = [];
 
     /// <summary>A new empty folder whose name starts with <paramref name="prefix"/>.</summary>
     public static DirectoryInfo Create(string prefix)
@@ -20,11 +22,37 @@ public static class TempFolders
         }
     }
 
+    /// <summary>A new empty folder with no checkout of udpconf (a Conformance.sln) in it or above it: one of
+    /// <see cref="Create"/>, or, where the temporary folder itself lies in a checkout (a mutation run gives each test
+    /// process a TMPDIR inside the checkout it measures), one in /tmp.</summary>
+    public static DirectoryInfo CreateOutsideCheckout(string prefix)
+    {
+        var made = Create(prefix);
+        if (!InCheckout(made)) return made;
+        lock (Gate)
+        {
+            var outside = Directory.CreateDirectory(Path.Combine("/tmp", $"{prefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}"));
+            elsewhere.Add(outside.FullName);
+            return outside;
+        }
+    }
+
+    private static bool InCheckout(DirectoryInfo? folder)
+    {
+        for (; folder is not null; folder = folder.Parent)
+            if (File.Exists(Path.Combine(folder.FullName, "Conformance.sln"))) return true;
+        return false;
+    }
+
     /// <summary>Removes every folder made so far (and the test process's folder).</summary>
     public static void RemoveAll()
     {
         lock (Gate)
         {
+            foreach (var folder in elsewhere)
+                try { Directory.Delete(folder, recursive: true); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* as below */ }
+            elsewhere.Clear();
             if (root is null) return;
             try
             {

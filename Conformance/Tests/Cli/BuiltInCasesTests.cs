@@ -49,7 +49,7 @@ public class BuiltInCasesTests
     public void Outside_a_checkout_check_runs_the_built_in_cases_with_the_checkouts_every_result()
     {
         Capability.NotInMutationRun("two runs of the whole library through the command line");
-        var outside = TempFolders.Create("udpconf-outside-").FullName;
+        var outside = TempFolders.CreateOutsideCheckout("udpconf-outside-").FullName;
         var fromCheckout = Path.Combine(outside, "checkout.json");
         var checkout = CliHarness.Run(Root, "check", "--target", "model", "--json", fromCheckout);
         Assert.True(checkout.ExitCode == 0, checkout.ToString());
@@ -65,7 +65,7 @@ public class BuiltInCasesTests
     [Fact]
     public void Outside_a_checkout_prefixes_clauses_and_shards_select_from_the_built_in_cases()
     {
-        var outside = TempFolders.Create("udpconf-outside-").FullName;
+        var outside = TempFolders.CreateOutsideCheckout("udpconf-outside-").FullName;
         var run = CliHarness.RunOutsideCheckout(outside, "check", "udp_sendmsg/bound_source", "--target", "model", "--profile", "linux");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("1 cases from Conformance/cases built into udpconf", run.Out);
@@ -85,7 +85,7 @@ public class BuiltInCasesTests
     [Fact]
     public void Outside_a_checkout_predict_finds_a_built_in_case_by_its_id_or_its_name()
     {
-        var outside = TempFolders.Create("udpconf-outside-").FullName;
+        var outside = TempFolders.CreateOutsideCheckout("udpconf-outside-").FullName;
         var byName = CliHarness.RunOutsideCheckout(outside, "predict", "dport_zero", "--profile", "spec", "--out", "a");
         Assert.True(byName.ExitCode == 0, byName.ToString());
         var inCheckout = TempFolders.Create("udpconf-outside-").FullName;
@@ -116,22 +116,10 @@ public class BuiltInCasesTests
     [InlineData("spec-map", "this command needs a checkout of udpconf")]
     public void Outside_a_checkout_the_commands_that_work_on_it_exit_2_saying_so(string command, string why)
     {
-        // A mutation run gives each test process a TMPDIR inside the checkout it measures: the folder is then made in
-        // the system's /tmp, outside it (and removed here).
-        var inCheckout = SpecMap.FindRoot(Path.GetTempPath()) is not null;
-        var outside = inCheckout ? Directory.CreateDirectory(Path.Combine("/tmp", "udpconf-outside-" + Guid.NewGuid().ToString("N")[..12])).FullName
-            : TempFolders.Create("udpconf-outside-").FullName;
-        try
-        {
-            Assert.Null(SpecMap.FindRoot(outside));
-            var run = CliHarness.RunOutsideCheckout(outside, command);
-            Assert.Equal(2, run.ExitCode);
-            Assert.Equal($"udpconf: no Conformance.sln above the current folder: {why}", run.Error.Trim());
-        }
-        finally
-        {
-            if (inCheckout) Directory.Delete(outside, recursive: true);
-        }
+        var outside = TempFolders.CreateOutsideCheckout("udpconf-outside-").FullName;
+        var run = CliHarness.RunOutsideCheckout(outside, command);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"udpconf: no Conformance.sln above the current folder: {why}", run.Error.Trim());
     }
 }
 
