@@ -28,6 +28,51 @@ public class CallAndOutcomeTests
         Assert.Equal(2, wrapped.Unmodeled(ClauseId.ZerocopyCompletion, "end").ErrorQueue.Count);
     }
 
+    /// <summary>A trace lists each clause once, in the order first passed, whichever clauses (the numbering of every
+    /// id, one bit each, issue 17), and ends with the clause a system call closes it with, once.</summary>
+    [Fact]
+    public void A_trace_lists_each_clause_once_in_the_order_first_passed()
+    {
+        var call = new Call();
+        call.Pass(ClauseId.Route);
+        call.Pass(ClauseId.NoAddr);
+        call.Pass(ClauseId.Route);
+        call.Pass(ClauseId.SysResult);
+        call.CloseWith(ClauseId.SysResult);
+        call.Pass(ClauseId.NoAddr);
+        Assert.Equal([ClauseId.Route, ClauseId.NoAddr, ClauseId.SysResult, ClauseId.UdpResult],
+            call.Return(1, ClauseId.UdpResult).Trace.Select(c => c.Id));
+
+        // Every id, each passed twice (in reverse the second time): each once, in order.
+        string[] every = [.. ClauseId.Catalog.Concat(ClauseId.Additions).Distinct()];
+        var all = new Call();
+        foreach (var id in every) all.Pass(id);
+        foreach (var id in every.Reverse()) all.Pass(id);
+        all.CloseWith(ClauseId.SysResult);
+        var trace = all.Fail(Errno.EINVAL, ClauseId.Bind).Trace.Select(c => c.Id).ToArray();
+        Assert.Equal(every, trace);
+
+        var closed = new Call();
+        closed.CloseWith(ClauseId.SysResult);
+        Assert.Equal([ClauseId.UdpResult, ClauseId.SysResult], closed.Return(0, ClauseId.UdpResult).Trace.Select(c => c.Id));
+    }
+
+    /// <summary>An outcome holds the trace its call made; a call that goes on (sendmmsg's next entry) does not change
+    /// the trace of an outcome it gave before.</summary>
+    [Fact]
+    public void An_outcome_keeps_its_trace_when_its_call_goes_on()
+    {
+        var call = new Call();
+        call.Pass(ClauseId.Route);
+        var first = call.Return(1, ClauseId.UdpResult);
+        call.Pass(ClauseId.NoAddr);
+        var second = call.Fail(Errno.EINVAL, ClauseId.Bind);
+        Assert.Equal([ClauseId.Route, ClauseId.UdpResult], first.Trace.Select(c => c.Id));
+        Assert.Equal([ClauseId.Route, ClauseId.UdpResult, ClauseId.NoAddr, ClauseId.Bind], second.Trace.Select(c => c.Id));
+        Assert.Equal(1, first.Value);
+        Assert.Equal(Errno.EINVAL, second.Error);
+    }
+
     [Fact]
     public void Error_queue_entries_read_as_case_files_write_them()
     {

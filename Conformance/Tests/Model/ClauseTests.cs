@@ -16,6 +16,12 @@ public class ClauseTests
             Assert.Equal(clause, Clause.Find(id));
         }
         Assert.Null(Clause.Find("udp_sendmsg.no_such_clause"));
+        // The same characters in another string (read from a case file, not a constant of the code) convert alike.
+        foreach (var id in ClauseId.Catalog.Concat(ClauseId.Additions))
+        {
+            Clause copy = new string(id.AsSpan());
+            Assert.Equal((Clause)id, copy);
+        }
         var refused = Assert.Throws<ArgumentException>(() => { Clause typo = "udp_sendmsg.dport_zer0"; });
         Assert.Contains("udp_sendmsg.dport_zer0", refused.Message);
     }
