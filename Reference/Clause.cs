@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Udpconf.Reference;
@@ -22,38 +21,17 @@ public readonly record struct Clause
         .Select((f, index) => new Clause(new Entry((string)f.GetRawConstantValue()!, index)))
         .ToFrozenDictionary(c => c.Id, StringComparer.Ordinal);
 
-    /// <summary>The same clauses in a table searched by reference: a <see cref="ClauseId"/> constant is an interned
-    /// literal wherever it is written, so the conversion the model makes at every clause it passes finds its interned id
-    /// at the slot its object hash names or a few after, without hashing or comparing characters (the frozen table's
-    /// lookup was a fifth of a plain send's time under perf, a Dictionary with a reference comparer a tenth; issue 17).
-    /// Any other string with the same characters still finds its clause in <see cref="Known"/>. Slots: a power of two,
-    /// at least four per clause, so a search ends at an empty slot soon.</summary>
-    private static readonly (string? Id, Clause Clause)[] ByReference = BuildByReference();
+    /// <summary>The same clauses keyed by their interned id strings and found by reference: a <see cref="ClauseId"/>
+    /// constant is an interned literal wherever it is written, so the conversion the model makes at every clause it
+    /// passes neither hashes nor compares characters (the frozen table's lookup was a fifth of a plain send's time under
+    /// perf; issue 17). Any other string with the same characters finds its clause in <see cref="Known"/>.</summary>
+    private static readonly Dictionary<string, Clause> ByReference = Known.Values.ToDictionary(c => string.Intern(c.Id), SameObject.Instance);
 
-    private static (string? Id, Clause Clause)[] BuildByReference()
+    private sealed class SameObject : IEqualityComparer<string>
     {
-        var slots = new (string? Id, Clause Clause)[(int)BitOperations.RoundUpToPowerOf2((uint)Known.Count * 4)];
-        foreach (var clause in Known.Values)
-        {
-            var id = string.Intern(clause.Id);
-            var slot = RuntimeHelpers.GetHashCode(id) & (slots.Length - 1);
-            while (slots[slot].Id is not null) slot = (slot + 1) & (slots.Length - 1);
-            slots[slot] = (id, clause);
-        }
-        return slots;
-    }
-
-    private static bool FindByReference(string id, out Clause clause)
-    {
-        var slot = RuntimeHelpers.GetHashCode(id) & (ByReference.Length - 1);
-        for (; ByReference[slot].Id is { } candidate; slot = (slot + 1) & (ByReference.Length - 1))
-            if (ReferenceEquals(candidate, id))
-            {
-                clause = ByReference[slot].Clause;
-                return true;
-            }
-        clause = default;
-        return false;
+        public static readonly SameObject Instance = new();
+        public bool Equals(string? x, string? y) => ReferenceEquals(x, y);
+        public int GetHashCode(string id) => RuntimeHelpers.GetHashCode(id);
     }
 
     /// <summary>How many clauses there are: every <see cref="Index"/> is below it.</summary>
@@ -79,7 +57,7 @@ public readonly record struct Clause
     public static Clause? Find(string id) => Known.TryGetValue(id, out var clause) ? clause : (Clause?)null;
 
     public static implicit operator Clause(string id) =>
-        FindByReference(id, out var clause) || Known.TryGetValue(id, out clause) ? clause : throw new ArgumentException($"'{id}' is not a clause id of the catalog or the model", nameof(id));
+        ByReference.TryGetValue(id, out var clause) || Known.TryGetValue(id, out clause) ? clause : throw new ArgumentException($"'{id}' is not a clause id of the catalog or the model", nameof(id));
 
     public override string ToString() => Id;
 }
