@@ -40,18 +40,18 @@ public sealed class StepJudge(IReadOnlyList<Symbol> symbols, string targetName)
         note = null;
         if (observed.Counters is null) return null;
         var steps = observed.CounterSteps;
-        var covered = sinceRead.Count >= steps ? sinceRead.GetRange(sinceRead.Count - steps, steps) : null;
-        sinceRead.Clear();
-        if (steps == 1) return covered![0].Uncounted is null ? covered[0].Predicted : null;
-        var why = covered is null ? $"the judge saw fewer than {steps} steps" : covered.Select(c => c.Uncounted).FirstOrDefault(w => w is not null);
-        if (why is not null)
-        {
-            note = $"counters over the last {steps} steps not compared: {why}";
-            return null;
-        }
+        var first = sinceRead.Count - steps;
+        var why = first < 0 ? $"the judge saw fewer than {steps} steps" : null;
         var sum = default(CounterDelta);
-        foreach (var (predicted, _) in covered!) sum += predicted;
-        return sum;
+        for (var i = Math.Max(0, first); i < sinceRead.Count; i++)
+        {
+            why ??= sinceRead[i].Uncounted;
+            sum += sinceRead[i].Predicted;
+        }
+        sinceRead.Clear();
+        if (why is null) return sum;
+        if (steps > 1) note = $"counters over the last {steps} steps not compared: {why}";
+        return null;
     }
 
     /// <summary>The verdict of <paramref name="step"/>: NotApplicable when the target observed nothing, or when the

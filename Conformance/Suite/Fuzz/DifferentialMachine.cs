@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using FsCheck;
 using FsCheck.Experimental;
@@ -70,16 +69,16 @@ public sealed class DifferentialRun : IDisposable
     /// </summary>
     public IReadOnlyList<DifferentialStep> Sequence(IReadOnlyList<Operation> operations)
     {
-        using var observed = new BlockingCollection<Observation>();
+        var observed = new Handoff<Observation>();
         Exception? failure = null;
         var session = Session;
         var running = Task.Run(() =>
         {
             try { session.RunAll(operations, observed.Add); }
             catch (Exception e) { failure = e; }
-            finally { observed.CompleteAdding(); }
+            finally { observed.Complete(); }
         });
-        try { Judge(operations, () => observed.TryTake(out var observation, Timeout.Infinite) ? observation : null, () => { running.Wait(); return failure; }); }
+        try { Judge(operations, observed.Take, () => { running.Wait(); return failure; }); }
         finally { running.Wait(); }
         if (failure is OperationCanceledException) ExceptionDispatchInfo.Capture(failure).Throw();
         return steps;

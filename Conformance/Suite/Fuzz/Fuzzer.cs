@@ -126,11 +126,11 @@ public static class Fuzzer
         public sealed class Job(IReadOnlyList<Operation> operations)
         {
             public IReadOnlyList<Operation> Operations { get; } = operations;
-            internal readonly BlockingCollection<Observation> Observed = [];
+            internal readonly Handoff<Observation> Observed = new();
             private Exception? failure;
 
             /// <summary>The next observation, waiting for it; null when the target stopped (<see cref="Failure"/>).</summary>
-            public Observation? Next() => Observed.TryTake(out var observation, Timeout.Infinite) ? observation : null;
+            public Observation? Next() => Observed.Take();
 
             /// <summary>Why the target stopped before the sequence's end (null: it did not).</summary>
             public Exception? Failure() => Volatile.Read(ref failure);
@@ -183,7 +183,7 @@ public static class Fuzzer
                         session?.Dispose();
                         session = null;
                     }
-                    finally { job.Observed.CompleteAdding(); }
+                    finally { job.Observed.Complete(); }
                 }
             }
             finally { session?.Dispose(); }

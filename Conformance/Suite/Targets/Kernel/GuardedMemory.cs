@@ -10,7 +10,6 @@ namespace Udpconf.Suite.Targets.Kernel;
 /// back to a <see cref="Pool"/>, whose next calls reuse them (guard page and all) instead of mapping, protecting and
 /// unmapping again: three system calls and a page fault per buffer.
 /// </summary>
-/// <param name="pool">Where the mappings go back to and come from; null: mapped for this call and unmapped after it.</param>
 /// <param name="pool">Where the mappings come from and go back to; null: mapped for this call and unmapped after it.</param>
 /// <param name="pinned">The call sends with MSG_ZEROCOPY: the kernel may read its buffers after it returned, so they go
 /// back to the pool only at <see cref="Pool.Release"/> (the sockets closed and the links read empty), not for the next call.</param>

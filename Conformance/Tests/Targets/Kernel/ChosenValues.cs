@@ -37,9 +37,10 @@ public static class ChosenValues
         {
             if (i >= counted.Count || counted[i].Counters is null) return observation with { Counters = null, CounterSteps = 1 };
             var steps = counted[i].CounterSteps;
-            Udpconf.Reference.CounterDelta? sum = default(Udpconf.Reference.CounterDelta);
-            for (var k = Math.Max(0, i - steps + 1); k <= i; k++) sum = perStep[k].Counters is { } c && sum is { } s ? s + c : null;
-            return observation with { Counters = i - steps + 1 < 0 ? null : sum, CounterSteps = steps };
+            var first = i - steps + 1;
+            Udpconf.Reference.CounterDelta? sum = first < 0 ? null : default(Udpconf.Reference.CounterDelta);
+            for (var k = Math.Max(0, first); k <= i && sum is { } s; k++) sum = perStep[k].Counters is { } c ? s + c : null;
+            return observation with { Counters = sum, CounterSteps = steps };
         }).ToArray();
 
 }
