@@ -11,21 +11,24 @@ namespace Udpconf.Reference;
 /// </summary>
 public sealed class Call
 {
-    /// <summary>Sized for a send's trace (a plain one passes 34 clauses), so that it does not grow step by step. The
-    /// outcome takes it as it is (<see cref="HandOver"/>); a call that goes on after that
-    /// (sendmmsg's entries) copies it first (<see cref="handedOver"/>).</summary>
-    private List<Clause> trace = new(40);
+    /// <summary>The clauses kept, in order. The outcome takes it as it is (<see cref="HandOver"/>); a call that goes on
+    /// after that (sendmmsg's entries) copies it first (<see cref="handedOver"/>).</summary>
+    private ClauseTrace trace = new();
     /// <summary>An outcome holds <see cref="trace"/>: the next clause kept goes into a copy.</summary>
     private bool handedOver;
-    /// <summary>A bit per clause (<see cref="Clause.Index"/>): set once the trace holds it.</summary>
-    private readonly ulong[] passed = new ulong[(Clause.Count + 63) / 64];
-    private readonly List<Datagram> datagrams = [];
-    private readonly List<ErrorQueueEntry> errors = [];
-    private readonly List<Ipv4Address> confirmed = [];
+    /// <summary>A bit per clause (<see cref="Clause.Index"/>): set once the trace holds it. Held in the call, not in an
+    /// array of its own: one object fewer per call (issue 17).</summary>
+    private ClauseBits passed;
+    // Made at the first entry: most calls emit one datagram or none, queue no error and confirm no neighbour, and three
+    // empty lists were a tenth of a plain send's allocation (issue 17).
+    private List<Datagram>? datagrams;
+    private List<ErrorQueueEntry>? errors;
+    private List<Ipv4Address>? confirmed;
 
     public CounterDelta Counters { get; set; }
     public IReadOnlyList<Clause> Trace => trace;
-    public IReadOnlyList<Datagram> Datagrams => datagrams;
+    /// <summary>How many datagrams the call has emitted so far.</summary>
+    public int DatagramCount => datagrams?.Count ?? 0;
 
     /// <summary>Records that the call passed a clause (kept once, in first-passed order).</summary>
     public void Pass(Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Pass(clause, new ClauseSite(file, line, member));
@@ -43,33 +46,34 @@ public sealed class Call
         var bit = 1UL << (clause.Index & 63);
         if ((word & bit) != 0) return;
         word |= bit;
-        if (handedOver) (trace, handedOver) = (new List<Clause>(trace), false);
+        if (handedOver) (trace, handedOver) = (trace.Copy(), false);
         trace.Add(clause);
     }
 
-    private List<Clause> HandOver()
+    private ClauseTrace HandOver()
     {
         handedOver = true;
         return trace;
     }
 
-    public void Emit(Datagram datagram) => datagrams.Add(datagram);
-    public void QueueError(ErrorQueueEntry entry) => errors.Add(entry);
+    public void Emit(Datagram datagram) => (datagrams ??= []).Add(datagram);
+    public void QueueError(ErrorQueueEntry entry) => (errors ??= []).Add(entry);
     /// <summary>How many error-queue entries the call has queued so far.</summary>
-    public int ErrorCount => errors.Count;
+    public int ErrorCount => errors?.Count ?? 0;
 
     /// <summary>A MSG_ZEROCOPY completion queued at <paramref name="at"/> (an earlier <see cref="ErrorCount"/>: the
     /// buffer was freed before the entries queued since): it extends the zerocopy entry before it when its range goes
     /// on from that one's last id (skb_zerocopy_notify_extend; the code stays the first's), else it is a new entry.</summary>
     public void QueueZerocopy(int at, uint first, uint last, bool copied)
     {
+        errors ??= [];
         if (at > 0 && errors[at - 1] is { Origin: ErrorOrigin.Zerocopy } tail && tail.Data + 1 == first &&
             (ulong)(tail.Data - unchecked((uint)tail.Info)) + 1 + (last - first + 1) < (1UL << 32))
             errors[at - 1] = tail with { Data = last };
         else
             errors.Insert(at, ErrorQueueEntry.Zerocopy(first, last, copied));
     }
-    public void Confirm(Ipv4Address neighbour) => confirmed.Add(neighbour);
+    public void Confirm(Ipv4Address neighbour) => (confirmed ??= []).Add(neighbour);
     public void Count(CounterDelta delta) => Counters += delta;
 
     public Outcome Return(long value, Clause clause, ReadOnlyMemory<byte>? option = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") =>
@@ -111,10 +115,48 @@ public sealed class Call
             OptionValue = option,
             Clause = clause,
             Trace = HandOver(),
-            Datagrams = datagrams.ToArray(),
+            Datagrams = datagrams is null ? [] : datagrams.ToArray(),
             Counters = Counters,
-            ErrorQueue = errors.ToArray(),
-            ConfirmedNeighbours = confirmed.ToArray(),
+            ErrorQueue = errors is null ? [] : errors.ToArray(),
+            ConfirmedNeighbours = confirmed is null ? [] : confirmed.ToArray(),
         };
     }
+}
+
+/// <summary>The bits of <see cref="Call"/>'s kept clauses, inside the call: room for 256 clauses. An index past it
+/// throws, so a catalog grown past 256 fails the test that passes every id in one call (CallAndOutcomeTests).</summary>
+[InlineArray(4)]
+internal struct ClauseBits
+{
+    private ulong word;
+}
+
+/// <summary>A call's trace: the clauses it kept, in order, by number (<see cref="Clause.Index"/>), two bytes each. A
+/// plain send keeps 34, so it starts with room for 48 and doubles past that.</summary>
+internal sealed class ClauseTrace : IReadOnlyList<Clause>
+{
+    private ushort[] items;
+    public int Count { get; private set; }
+
+    public ClauseTrace() => items = new ushort[48];
+
+    private ClauseTrace(ushort[] items, int count) => (this.items, Count) = (items, count);
+
+    public Clause this[int index] => (uint)index < (uint)Count ? Clause.At(items[index]) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public void Add(Clause clause)
+    {
+        if (Count == items.Length) Array.Resize(ref items, 2 * items.Length);
+        items[Count++] = (ushort)clause.Index;
+    }
+
+    /// <summary>A trace of its own with the same clauses, for a call that goes on after handing this one over.</summary>
+    public ClauseTrace Copy() => new((ushort[])items.Clone(), Count);
+
+    public IEnumerator<Clause> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++) yield return Clause.At(items[i]);
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -21,25 +21,29 @@ public readonly record struct Clause
         .Select((f, index) => new Clause(new Entry((string)f.GetRawConstantValue()!, index)))
         .ToFrozenDictionary(c => c.Id, StringComparer.Ordinal);
 
-    /// <summary>The same clauses keyed by their interned id strings and found by reference: a <see cref="ClauseId"/>
-    /// constant is an interned literal wherever it is written, so the conversion the model makes at every clause it
-    /// passes neither hashes nor compares characters (the frozen table's lookup was a fifth of a plain send's time under
-    /// perf; issue 17). Any other string with the same characters finds its clause in <see cref="Known"/>.</summary>
-    private static readonly Dictionary<string, Clause> ByReference = Known.Values.ToDictionary(c => string.Intern(c.Id), SameObject.Instance);
+    /// <summary>The clauses last converted from each interned id string, one slot per string by its object hash: a
+    /// <see cref="ClauseId"/> constant is an interned literal wherever it is written, so the conversion the model makes
+    /// at every clause it passes is a hash read from the string's header and one reference comparison, with neither
+    /// string hashing nor a comparer's interface call (the frozen table's lookup, then a dictionary keyed by reference,
+    /// were a fifth and then a sixth of a plain send's time under perf; issue 17). A slot holds an entry, one
+    /// reference, so that threads converting at once never read half of another's write. Two ids that share a slot
+    /// take turns in it; any other string with the same characters finds its clause in <see cref="Known"/>.</summary>
+    private static readonly Entry?[] Recent = new Entry?[RecentSlots];
+    private const int RecentSlots = 4096;
 
-    private sealed class SameObject : IEqualityComparer<string>
-    {
-        public static readonly SameObject Instance = new();
-        public bool Equals(string? x, string? y) => ReferenceEquals(x, y);
-        public int GetHashCode(string id) => RuntimeHelpers.GetHashCode(id);
-    }
+    /// <summary>Every clause by its <see cref="Index"/>.</summary>
+    private static readonly Clause[] ByIndex = Known.Values.OrderBy(c => c.Index).ToArray();
 
     /// <summary>How many clauses there are: every <see cref="Index"/> is below it.</summary>
-    internal static int Count => Known.Count;
+    internal static int Count => ByIndex.Length;
+
+    /// <summary>The clause numbered <paramref name="index"/>.</summary>
+    internal static Clause At(int index) => ByIndex[index];
 
     private sealed class Entry(string id, int index)
     {
-        public string Id { get; } = id;
+        /// <summary>The interned instance of the id, the one a <see cref="ClauseId"/> constant is.</summary>
+        public string Id { get; } = string.Intern(id);
         public int Index { get; } = index;
     }
 
@@ -56,8 +60,20 @@ public readonly record struct Clause
     /// <summary>The clause of a known id, or null.</summary>
     public static Clause? Find(string id) => Known.TryGetValue(id, out var clause) ? clause : (Clause?)null;
 
-    public static implicit operator Clause(string id) =>
-        ByReference.TryGetValue(id, out var clause) || Known.TryGetValue(id, out clause) ? clause : throw new ArgumentException($"'{id}' is not a clause id of the catalog or the model", nameof(id));
+    public static implicit operator Clause(string id)
+    {
+        var slot = RuntimeHelpers.GetHashCode(id) & (RecentSlots - 1);
+        return Recent[slot] is { } entry && ReferenceEquals(entry.Id, id) ? new Clause(entry) : Convert(id, slot);
+    }
+
+    /// <summary>The clause of <paramref name="id"/> from <see cref="Known"/>, kept in its slot when the string is the
+    /// id's interned instance (another with the same characters would never be found there by reference).</summary>
+    private static Clause Convert(string id, int slot)
+    {
+        if (!Known.TryGetValue(id, out var clause)) throw new ArgumentException($"'{id}' is not a clause id of the catalog or the model", nameof(id));
+        if (ReferenceEquals(clause.Id, id)) Recent[slot] = clause.entry;
+        return clause;
+    }
 
     public override string ToString() => Id;
 }

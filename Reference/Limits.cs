@@ -16,7 +16,9 @@ public enum Past
 /// the case library to a case at each limit and one past it (Conformance/Tests/Cases/LimitCaseTests.cs). A limit of one
 /// profile only (<see cref="Profile"/>) is held to that profile's cases. A limit that is a setting of the host or of
 /// a kernel line (wmem_max, optmem_max) is gathered at its default value, the one the cases run with.</summary>
-public sealed record Limit(string Name, long At, Past Past, string Clause, string Meaning, string? Profile = null)
+/// <remarks>A value, not an object: <see cref="Limits"/> makes one at every access (README, "Static mutants"), and the
+/// send path reads two per call (issue 17: a tenth of a plain send's allocation as records).</remarks>
+public readonly record struct Limit(string Name, long At, Past Past, string Clause, string Meaning, string? Profile = null)
 {
     public long Beyond => Past == Past.Above ? At + 1 : At - 1;
 }

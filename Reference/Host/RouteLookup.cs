@@ -262,8 +262,12 @@ public static class RouteLookup
             for (var a = 0; a < device.AddressCount; a++)
             {
                 var (address, prefix) = device.AddressAt(a);
-                var connected = new Route(new Ipv4Address(address.Value & Ipv4Address.Mask(prefix)), prefix, RouteKind.OnLink, device.Name, PreferredSource: address);
-                if (Better(connected, best, flow) && Usable(host, connected, flow, profile, outputDevice)) best = connected;
+                // Made only when it ranks above: a connected route that does not cover the destination (a plain send
+                // through the default route) costs no object.
+                var network = new Ipv4Address(address.Value & Ipv4Address.Mask(prefix));
+                if (!Better(network, prefix, tos: 0, best, flow)) continue;
+                var connected = new Route(network, prefix, RouteKind.OnLink, device.Name, PreferredSource: address);
+                if (Usable(host, connected, flow, profile, outputDevice)) best = connected;
             }
         }
         return best;
@@ -271,9 +275,12 @@ public static class RouteLookup
 
     /// <summary>The route covers the destination and ranks above <paramref name="best"/> (longer prefix, or as long and
     /// with a TOS selector where best has none).</summary>
-    private static bool Better(Route route, Route? best, FlowKey flow) =>
-        flow.Destination.InPrefix(route.Destination, route.PrefixLength) &&
-        (best is null || route.PrefixLength > best.PrefixLength || route.PrefixLength == best.PrefixLength && route.Tos != 0 && best.Tos == 0);
+    private static bool Better(Route route, Route? best, FlowKey flow) => Better(route.Destination, route.PrefixLength, route.Tos, best, flow);
+
+    /// <summary>As <see cref="Better(Route, Route?, FlowKey)"/>, for a route of that destination, prefix and TOS.</summary>
+    private static bool Better(Ipv4Address destination, int prefixLength, byte tos, Route? best, FlowKey flow) =>
+        flow.Destination.InPrefix(destination, prefixLength) &&
+        (best is null || prefixLength > best.PrefixLength || prefixLength == best.PrefixLength && tos != 0 && best.Tos == 0);
 
     /// <summary>A route the flow may take: not a broadcast route (the local table's, looked at before the rules), its
     /// device up (a rejecting route needs none), the flow's output device, no gateway for RTO_ONLINK, and the flow's TOS

@@ -254,9 +254,8 @@ public static class IpAppendData
     /// <summary>Copies user data into the cork, summing it as it goes (ip_generic_getfrag).</summary>
     private static void Copy(Call call, Cork cork, UserData data, long offset, int count)
     {
-        var bytes = data.Copy(offset, count);
         // spec: ip_generic_getfrag.checksum — piece by piece, odd lengths included.
-        cork.AddData(bytes);
+        cork.AddData(data, offset, count);
         call.Pass(ClauseId.GetfragChecksum);
     }
 

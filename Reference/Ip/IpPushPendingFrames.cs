@@ -38,7 +38,7 @@ public static class IpPushPendingFrames
 
         // spec: ip_push.coalesce
         var fragheaderlen = IpHeaderLength + (options?.Length ?? 0);
-        var transportLength = 8 + cork.Data.Count;
+        var transportLength = 8 + cork.Data.Length;
         var total = fragheaderlen + transportLength;
         call.Pass(ClauseId.Coalesce);
 
@@ -84,9 +84,7 @@ public static class IpPushPendingFrames
         call.Pass(ClauseId.HeaderChecksum);
 
         // spec: ip_push.netfilter — LOCAL_OUT sees the whole datagram, before any fragmentation.
-        var dropped = model.Host.OutputDrops.Any(rule =>
-            destination.InPrefix(rule.Destination, rule.PrefixLength) &&
-            (rule.DestinationPort is null || rule.DestinationPort == cork.FlowDestinationPort));
+        var dropped = Dropped(model.Host.OutputDrops, destination, cork.FlowDestinationPort);
         call.Pass(ClauseId.Netfilter);
         if (dropped) return Fail(call, Errno.EPERM, ClauseId.Netfilter);
 
@@ -108,7 +106,7 @@ public static class IpPushPendingFrames
         int? gsoSize = null;
         int? segmentSize = null;
         int? segmentRoom = null;
-        if (cork.GsoSize != 0 && cork.Data.Count > cork.GsoSize)
+        if (cork.GsoSize != 0 && cork.Data.Length > cork.GsoSize)
         {
             // spec: udp_gso.segments — the datagram goes down whole and is segmented on output (ip_finish_output_gso).
             segmentSize = cork.GsoSize;
@@ -193,6 +191,18 @@ public static class IpPushPendingFrames
                 segmentSize is null && payloads.Count == 1) is { } unmodeled)
             return unmodeled;
         return true;
+    }
+
+    /// <summary>Whether an output rule drops a datagram to <paramref name="destination"/>:<paramref name="port"/>. A loop by
+    /// index: a lambda over the rules made a closure and a delegate at every push (issue 17).</summary>
+    private static bool Dropped(IReadOnlyList<OutputDropRule> rules, Ipv4Address destination, ushort port)
+    {
+        for (var r = 0; r < rules.Count; r++)
+        {
+            var rule = rules[r];
+            if (destination.InPrefix(rule.Destination, rule.PrefixLength) && (rule.DestinationPort is null || rule.DestinationPort == port)) return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -10,12 +10,11 @@ namespace Udpconf.Reference.Ip;
 /// </summary>
 public abstract class Net
 {
-    private readonly List<Symbol> symbols = [];
+    private readonly SymbolTable symbols = new();
     private readonly Dictionary<string, Symbol> symbolsByName = [];
     private readonly Dictionary<Ipv4Address, (Symbol Symbol, int Uses)> destinationCounters = new();
     private readonly HashSet<Ipv4Address> learnedPmtu = [];
     private readonly HashSet<Ipv4Address> stalePmtu = [];
-    private int freeIdents;
 
     protected Net(HostConfig host, Profile profile)
     {
@@ -107,15 +106,10 @@ public abstract class Net
     /// <summary>The host's CONFIG_HZ, made the first time a reading depends on it.</summary>
     internal Symbol TickRate => tickRate ??= NewSymbol("HZ", SymbolKind.TickRate, Symbol.TickRates[0], Symbol.TickRates[^1]);
 
-    /// <summary>A fresh identification for one datagram (current kernels' hashed generator).</summary>
-    /// <remarks>Not kept by name: only ports are looked up by name (<see cref="SymbolNamed"/>), and these names are unique
-    /// by construction; the entry was 4 % of an unconnected send's time under perf (issue 17).</remarks>
-    internal Symbol NewFreeIdent()
-    {
-        var symbol = new Symbol($"ipid#{++freeIdents}", SymbolKind.IdentFree);
-        symbols.Add(symbol);
-        return symbol;
-    }
+    /// <summary>A fresh identification for one datagram (current kernels' hashed generator): its symbol's name.</summary>
+    /// <remarks>Not kept by name, nor as a symbol (<see cref="SymbolTable"/>): only ports are looked up by name
+    /// (<see cref="SymbolNamed"/>), and these names are unique by construction (issue 17).</remarks>
+    internal string NewFreeIdent() => symbols.AddFreeIdent();
 
     /// <summary>2.6: the per-destination identification counter (inet_peer), and this datagram's step on it.</summary>
     internal (Symbol Symbol, int Step) NextDestinationIdent(Ipv4Address destination)

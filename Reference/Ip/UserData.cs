@@ -3,14 +3,17 @@ using Udpconf.Reference.Api;
 namespace Udpconf.Reference.Ip;
 
 /// <summary>The user's data blocks seen as one run of bytes, some of which may not be readable.</summary>
-public sealed class UserData(IReadOnlyList<UserBuffer> blocks)
+/// <remarks>A value over the call's blocks, walked by index (a foreach over the list made an enumerator per walk), and
+/// copied straight into the cork (<see cref="CopyTo"/>): issue 17, the model's step.</remarks>
+public readonly struct UserData(IReadOnlyList<UserBuffer> blocks)
 {
     /// <summary>True when every byte of [offset, offset + count) can be copied from user memory.</summary>
     public bool IsReadable(long offset, long count)
     {
         long start = 0;
-        foreach (var block in blocks)
+        for (var b = 0; b < blocks.Count; b++)
         {
+            var block = blocks[b];
             var end = start + block.Length;
             var overlapStart = Math.Max(start, offset);
             var overlapEnd = Math.Min(end, offset + count);
@@ -20,24 +23,25 @@ public sealed class UserData(IReadOnlyList<UserBuffer> blocks)
         return true;
     }
 
-    /// <summary>Copies [offset, offset + count) out of the blocks; the range must be readable.</summary>
-    public byte[] Copy(long offset, int count)
+    /// <summary>Copies [offset, offset + destination's length) out of the blocks into <paramref name="destination"/>; the
+    /// range must be readable.</summary>
+    public void CopyTo(long offset, Span<byte> destination)
     {
-        var bytes = new byte[count];
+        var count = destination.Length;
         long start = 0;
         var written = 0;
-        foreach (var block in blocks)
+        for (var b = 0; b < blocks.Count; b++)
         {
+            var block = blocks[b];
             var end = start + block.Length;
             var from = Math.Max(start, offset + written);
             var to = Math.Min(end, offset + count);
             if (from < to)
             {
-                block.Readable.Span.Slice((int)(from - start), (int)(to - from)).CopyTo(bytes.AsSpan(written));
+                block.Readable.Span.Slice((int)(from - start), (int)(to - from)).CopyTo(destination[written..]);
                 written += (int)(to - from);
             }
             start = end;
         }
-        return bytes;
     }
 }

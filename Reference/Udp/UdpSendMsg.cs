@@ -109,10 +109,10 @@ public static class UdpSendMsg
     internal static Step<Nothing> PushPending(Net model, Call call, UdpSock sock)
     {
         var confirmOnSend = sock.Cork.ConfirmOnSend;
-        var sentBefore = call.Datagrams.Count;
+        var sentBefore = call.DatagramCount;
         var pushed = UdpPushPendingFrames.Push(model, call, sock);
         // spec: udp_sendmsg.confirm (current kernels: neigh_confirm as the packet goes out, ip_finish_output2)
-        if (confirmOnSend is { } neighbour && call.Datagrams.Count > sentBefore) call.Confirm(neighbour);
+        if (confirmOnSend is { } neighbour && call.DatagramCount > sentBefore) call.Confirm(neighbour);
         return pushed;
     }
 

@@ -155,7 +155,9 @@ public sealed class LimitCaseTests
                     {
                         said = true;
                         named = null;
-                        if (marker.Groups["limit"].Success && !names.TryGetValue(marker.Groups["limit"].Value.Trim(), out named))
+                        if (marker.Groups["limit"].Success && names.TryGetValue(marker.Groups["limit"].Value.Trim(), out var found))
+                            named = found;
+                        else if (marker.Groups["limit"].Success)
                             problems.Add($"Reference/{file}:{i + 1}: \"{marker.Groups["limit"].Value.Trim()}\" is not a limit of Limits.All");
                     }
                     continue;
@@ -167,8 +169,8 @@ public sealed class LimitCaseTests
                     if (value < 2) continue;
                     if (!said)
                         problems.Add($"Reference/{file}:{i + 1}: compares with {m.Groups[2].Value} without saying whether it is a limit: {line}");
-                    else if (named is not null && value != named.At && value != named.Beyond)
-                        problems.Add($"Reference/{file}:{i + 1}: {m.Groups[2].Value} is neither {named.Name}'s {named.At} nor {named.Beyond}: {line}");
+                    else if (named is { } limit && value != limit.At && value != limit.Beyond)
+                        problems.Add($"Reference/{file}:{i + 1}: {m.Groups[2].Value} is neither {limit.Name}'s {limit.At} nor {limit.Beyond}: {line}");
                 }
             }
         }

@@ -57,6 +57,23 @@ public class CallAndOutcomeTests
         Assert.Equal([ClauseId.UdpResult, ClauseId.SysResult], closed.Return(0, ClauseId.UdpResult).Trace.Select(c => c.Id));
     }
 
+    /// <summary>A trace (kept by clause number, issue 17) reads the same by index as in order, from its first clause to
+    /// its last, and refuses an index outside it.</summary>
+    [Fact]
+    public void A_trace_reads_the_same_by_index_and_in_order_and_refuses_an_index_outside_it()
+    {
+        var call = new Call();
+        call.Pass(ClauseId.Route);
+        call.Pass(ClauseId.NoAddr);
+        var trace = call.Return(1, ClauseId.UdpResult).Trace;
+        Assert.Equal(3, trace.Count);
+        Assert.Equal([ClauseId.Route, ClauseId.NoAddr, ClauseId.UdpResult], Enumerable.Range(0, trace.Count).Select(i => trace[i].Id));
+        Assert.Equal(trace.Select(c => c.Id), Enumerable.Range(0, trace.Count).Select(i => trace[i].Id));
+        Assert.Throws<ArgumentOutOfRangeException>(() => trace[3]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => trace[-1]);
+        Assert.Empty(new Call().Trace);
+    }
+
     /// <summary>An outcome holds the trace its call made; a call that goes on (sendmmsg's next entry) does not change
     /// the trace of an outcome it gave before.</summary>
     [Fact]

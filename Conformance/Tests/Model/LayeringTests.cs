@@ -39,6 +39,8 @@ public class LayeringTests
         ["ClauseId"] = Layer.Base,
         ["Clause"] = Layer.Base,
         ["ClauseSite"] = Layer.Base,
+        ["ClauseTrace"] = Layer.Base,
+        ["ClauseBits"] = Layer.Base,
         ["ClauseRecorder"] = Layer.Base,
         ["Profile"] = Layer.Base,
         ["ProfileVerification"] = Layer.Base,
