@@ -20,7 +20,8 @@ public sealed class Call
     /// array of its own: one object fewer per call (issue 17).</summary>
     private ClauseBits passed;
     // Made at the first entry: most calls emit one datagram or none, queue no error and confirm no neighbour, and three
-    // empty lists were a tenth of a plain send's allocation (issue 17).
+    // empty lists were a tenth of a plain send's allocation (issue 17). A single datagram is held alone.
+    private Datagram? onlyDatagram;
     private List<Datagram>? datagrams;
     private List<ErrorQueueEntry>? errors;
     private List<Ipv4Address>? confirmed;
@@ -28,7 +29,7 @@ public sealed class Call
     public CounterDelta Counters { get; set; }
     public IReadOnlyList<Clause> Trace => trace;
     /// <summary>How many datagrams the call has emitted so far.</summary>
-    public int DatagramCount => datagrams?.Count ?? 0;
+    public int DatagramCount => datagrams?.Count ?? (onlyDatagram is null ? 0 : 1);
 
     /// <summary>Records that the call passed a clause (kept once, in first-passed order).</summary>
     public void Pass(Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Pass(clause, new ClauseSite(file, line, member));
@@ -40,6 +41,7 @@ public sealed class Call
         Keep(clause);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Keep(Clause clause)
     {
         ref var word = ref passed[clause.Index >> 6];
@@ -56,7 +58,11 @@ public sealed class Call
         return trace;
     }
 
-    public void Emit(Datagram datagram) => (datagrams ??= []).Add(datagram);
+    public void Emit(Datagram datagram)
+    {
+        if (onlyDatagram is null) onlyDatagram = datagram;
+        else (datagrams ??= [onlyDatagram]).Add(datagram);
+    }
     public void QueueError(ErrorQueueEntry entry) => (errors ??= []).Add(entry);
     /// <summary>How many error-queue entries the call has queued so far.</summary>
     public int ErrorCount => errors?.Count ?? 0;
@@ -115,7 +121,7 @@ public sealed class Call
             OptionValue = option,
             Clause = clause,
             Trace = HandOver(),
-            Datagrams = datagrams is null ? [] : datagrams.ToArray(),
+            Datagrams = datagrams is not null ? datagrams.ToArray() : onlyDatagram is null ? [] : [onlyDatagram],
             Counters = Counters,
             ErrorQueue = errors is null ? [] : errors.ToArray(),
             ConfirmedNeighbours = confirmed is null ? [] : confirmed.ToArray(),
@@ -131,27 +137,27 @@ internal struct ClauseBits
     private ulong word;
 }
 
-/// <summary>A call's trace: the clauses it kept, in order, by number (<see cref="Clause.Index"/>), two bytes each. A
-/// plain send keeps 34, so it starts with room for 48 and doubles past that.</summary>
+/// <summary>A call's trace: the clauses it kept, in order, by number (<see cref="Clause.Index"/>), a byte each (the 256
+/// clauses <see cref="ClauseBits"/> holds). A plain send keeps 34, so it starts with room for 48 and doubles past that.</summary>
 internal sealed class ClauseTrace : IReadOnlyList<Clause>
 {
-    private ushort[] items;
+    private byte[] items;
     public int Count { get; private set; }
 
-    public ClauseTrace() => items = new ushort[48];
+    public ClauseTrace() => items = new byte[48];
 
-    private ClauseTrace(ushort[] items, int count) => (this.items, Count) = (items, count);
+    private ClauseTrace(byte[] items, int count) => (this.items, Count) = (items, count);
 
     public Clause this[int index] => (uint)index < (uint)Count ? Clause.At(items[index]) : throw new ArgumentOutOfRangeException(nameof(index));
 
     public void Add(Clause clause)
     {
         if (Count == items.Length) Array.Resize(ref items, 2 * items.Length);
-        items[Count++] = (ushort)clause.Index;
+        items[Count++] = checked((byte)clause.Index);
     }
 
     /// <summary>A trace of its own with the same clauses, for a call that goes on after handing this one over.</summary>
-    public ClauseTrace Copy() => new((ushort[])items.Clone(), Count);
+    public ClauseTrace Copy() => new((byte[])items.Clone(), Count);
 
     public IEnumerator<Clause> GetEnumerator()
     {

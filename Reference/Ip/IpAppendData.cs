@@ -33,7 +33,7 @@ public static class IpAppendData
     /// datagram always finds the send buffer empty and never waits (EAGAIN / Blocks are unreachable).
     /// </summary>
     public static Step<Nothing> Append(Net model, Call call, InetSock sock, IReadOnlyList<UserBuffer> iov, int length,
-        int transhdrlen, IpcCookie ipc, RouteResult? route, MsgFlags flags)
+        int transhdrlen, in IpcCookie ipc, RouteResult? route, MsgFlags flags)
     {
         // spec: ip_append_data.probe
         if (flags.HasFlag(MsgFlags.Probe))

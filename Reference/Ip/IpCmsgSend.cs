@@ -6,7 +6,7 @@ using static Udpconf.Reference.Api.SocketOption;
 namespace Udpconf.Reference.Ip;
 
 /// <summary>The per-send choices of udp_sendmsg (struct ipcm_cookie), with what control messages add.</summary>
-public sealed class IpcCookie
+public struct IpcCookie
 {
     /// <summary>First the source (bound or from IP_PKTINFO), later the destination: the text's double use.</summary>
     public Ipv4Address Addr { get; set; }
@@ -30,7 +30,7 @@ public static class IpCmsgSend
     /// Variation: current kernels also take IP_TTL (1-255, an int) and IP_TOS (0-255, an int or a byte), and parse
     /// SOL_SOCKET messages (<see cref="SocketLevel"/>); 2.6 skips every level but SOL_IP.
     /// </summary>
-    public static Stop? Parse(Net model, ReadOnlyMemory<byte> control, long controlLength, IpcCookie ipc)
+    public static Stop? Parse(Net model, ReadOnlyMemory<byte> control, long controlLength, ref IpcCookie ipc)
     {
         foreach (var (message, malformed) in ControlMessages.Walk(control, controlLength))
         {
@@ -38,7 +38,7 @@ public static class IpCmsgSend
             var m = message!;
             if (m.Level == SolSocket && model.Profile.CmsgSocketLevel)
             {
-                if (SocketLevel(model, m, ipc) is { } stop) return stop;
+                if (SocketLevel(model, m, ref ipc) is { } stop) return stop;
                 continue;
             }
             if (m.Level != SolIp) continue;
@@ -95,7 +95,7 @@ public static class IpCmsgSend
     /// model emits. Version: the same probe on Debian's 6.1.192 and 6.12.107 refuses SO_PRIORITY and SCM_TS_OPT_ID
     /// messages (EINVAL) that 6.18.44 accepts: the linux profile is the newest kernel's (issue: a profile per kernel
     /// line).</summary>
-    private static Stop? SocketLevel(Net model, ControlMessage m, IpcCookie ipc)
+    private static Stop? SocketLevel(Net model, ControlMessage m, ref IpcCookie ipc)
     {
         const int ScmRights = 1, ScmCredentials = 2, SoPriority = 12, TimestampingOld = 37, TimestampingNew = 65,
             ScmTsOptId = 79;

@@ -148,9 +148,7 @@ public static class IpPushPendingFrames
             }
             // The buffers ip_append_data laid out become the fragments when they fit the output MTU (the MTU did not
             // shrink since); otherwise the datagram is cut again into pieces of that MTU, 8-byte aligned.
-            payloads = cork.Queue.All(skb => skb.Length <= outputMtu)
-                ? cork.Queue.Select(skb => skb.Length - fragheaderlen).ToArray()
-                : Datagram.Cut(transportLength, outputMtu - fragheaderlen);
+            payloads = LaidOut(cork.Queue, outputMtu, fragheaderlen) ?? Datagram.Cut(transportLength, outputMtu - fragheaderlen);
         }
 
         if (route.Device.QueueFull && !route.Device.IsLoopback)
@@ -191,6 +189,19 @@ public static class IpPushPendingFrames
                 segmentSize is null && payloads.Count == 1) is { } unmodeled)
             return unmodeled;
         return true;
+    }
+
+    /// <summary>The fragments' payloads as ip_append_data laid the buffers out, when every buffer fits the output MTU;
+    /// else null. A method of its own: lambdas over the MTU made every push allocate their closure (issue 17).</summary>
+    private static int[]? LaidOut(IReadOnlyList<Skb> queue, int outputMtu, int fragheaderlen)
+    {
+        var payloads = new int[queue.Count];
+        for (var i = 0; i < queue.Count; i++)
+        {
+            if (queue[i].Length > outputMtu) return null;
+            payloads[i] = queue[i].Length - fragheaderlen;
+        }
+        return payloads;
     }
 
     /// <summary>Whether an output rule drops a datagram to <paramref name="destination"/>:<paramref name="port"/>. A loop by

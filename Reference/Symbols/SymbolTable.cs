@@ -20,7 +20,13 @@ public sealed class SymbolTable : IReadOnlyList<Symbol>
     public int FreeIdents => Count - kept.Count;
 
     /// <summary>The name of the <paramref name="number"/>th free identification (from 1).</summary>
-    public static string FreeIdentName(int number) => $"ipid#{number}";
+    public static string FreeIdentName(int number)
+    {
+        // Formatted on the stack, then one string: an interpolated string rents a buffer from a thread's pool (issue 17).
+        Span<char> digits = stackalloc char[11];
+        number.TryFormat(digits, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        return string.Concat("ipid#", digits[..written]);
+    }
 
     public Symbol this[int index]
     {

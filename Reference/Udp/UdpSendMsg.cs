@@ -37,12 +37,20 @@ public static class UdpSendMsg
         if (corkreq) call.Pass(ClauseId.CorkReq);
 
         // Appending to a pending datagram, and a corked send once routed, run under the socket lock; its release may
-        // look an obsolete cached route up again (Net.ReleaseSocket), after the answer is decided.
-        using var socketLock = new SockLock(model, sock);
-        return Append(model, call, sock, msg, len, flags, corkreq, socketLock);
+        // look an obsolete cached route up again (Net.ReleaseSocket), after the answer is decided. (SockLock's work,
+        // without its object: one a send; issue 17.)
+        var locked = false;
+        try
+        {
+            return Append(model, call, sock, msg, len, flags, corkreq, ref locked);
+        }
+        finally
+        {
+            if (locked) model.ReleaseSocket(sock);
+        }
     }
 
-    private static Outcome Append(Net model, Call call, UdpSock sock, KernelMsg msg, long len, MsgFlags flags, bool corkreq, SockLock socketLock)
+    private static Outcome Append(Net model, Call call, UdpSock sock, KernelMsg msg, long len, MsgFlags flags, bool corkreq, ref bool locked)
     {
         var profile = model.Profile;
         var ipc = new IpcCookie();
@@ -51,7 +59,7 @@ public static class UdpSendMsg
         var appendsToPending = sock.Pending != 0;
         if (sock.Pending != 0)
         {
-            socketLock.Take();
+            locked = true;
             // spec: udp_sendmsg.pending_family
             if (sock.Pending != AddressFamily.Inet) return call.Fail(Errno.EINVAL, ClauseId.PendingFamily);
             // spec: udp_sendmsg.pending_append — address, control messages and routing are skipped.
@@ -62,10 +70,10 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.header_len
             ulen += UdpHeaderLength;
             call.Pass(ClauseId.HeaderLen);
-            var prepared = Prepare(model, call, sock, msg, ipc, len, corkreq);
+            var prepared = Prepare(model, call, sock, msg, ref ipc, len, corkreq);
             if (prepared.Stop is { } stop) return call.Finish(stop);
             route = prepared.Value;
-            if (corkreq) socketLock.Take();
+            if (corkreq) locked = true;
         }
 
         // spec: udp_sendmsg.length_accumulates
@@ -73,7 +81,7 @@ public static class UdpSendMsg
         call.Pass(ClauseId.LengthAccumulates);
         var zerocopy = MsgZerocopy.Requested(profile, call, sock, flags, ulen);
         var buffersBefore = sock.Cork.Queue.Count;
-        var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, ipc, route,
+        var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, in ipc, route,
             corkreq ? flags | MsgFlags.More : flags);
         if (appended.Stop is { IsError: true } error)
         {
@@ -118,7 +126,7 @@ public static class UdpSendMsg
 
     /// <summary>The part of udp_sendmsg that runs only for the first piece of a datagram: address, control
     /// messages, options, routing, confirmation and the cork's set-up.</summary>
-    private static Step<RouteResult> Prepare(Net model, Call call, UdpSock sock, KernelMsg msg, IpcCookie ipc, long len, bool corkreq)
+    private static Step<RouteResult> Prepare(Net model, Call call, UdpSock sock, KernelMsg msg, ref IpcCookie ipc, long len, bool corkreq)
     {
         var profile = model.Profile;
         var flags = msg.Flags;
@@ -177,7 +185,7 @@ public static class UdpSendMsg
             }
             if (needIp)
             {
-                if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ipc) is { } cmsgStop) return cmsgStop;
+                if (IpCmsgSend.Parse(model, msg.Control, msg.ControlLength, ref ipc) is { } cmsgStop) return cmsgStop;
                 connected = false;
             }
             // spec: udp_gso.cmsg — only SOL_UDP messages: ip_cmsg_send is not called and a connected socket keeps
@@ -254,13 +262,12 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.route
             // spec: policy_routing.mark_cmsg — an SO_MARK message's mark goes with this lookup instead of the socket's.
             if (ipc.Mark is not null) call.Pass(ClauseId.SocketMarkCmsg);
-            string? policy = null;
-            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark, sock.Transparent), profile,
-                id => call.Pass(policy = id));
+            var policy = new PolicyTrace(call);
+            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark, sock.Transparent), profile, ref policy);
             if (lookup.IsError)
             {
                 if (lookup.Error == Errno.ENETUNREACH && profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-                return Stop.Fail(lookup.Error!.Value, RouteLookup.Refusal(policy, ClauseId.Route));
+                return Stop.Fail(lookup.Error!.Value, RouteLookup.Refusal(policy.Last, ClauseId.Route));
             }
             call.Pass(ClauseId.Route);
             route = lookup.Value;
