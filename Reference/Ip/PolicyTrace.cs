@@ -16,14 +16,19 @@ public struct PolicyTrace : IRouteTrace
         this.call = call;
         site = new ClauseSite(file, line, member);
         Last = null;
+        Passed = 0;
     }
 
     /// <summary>The last clause passed, null before any.</summary>
     public string? Last { get; private set; }
 
+    /// <summary>How many clauses were passed.</summary>
+    public int Passed { get; private set; }
+
     public void Pass(string clause)
     {
         Last = clause;
+        Passed++;
         call.Pass(clause, site);
     }
 }

@@ -263,7 +263,7 @@ public static class UdpSendMsg
             // spec: policy_routing.mark_cmsg — an SO_MARK message's mark goes with this lookup instead of the socket's.
             if (ipc.Mark is not null) call.Pass(ClauseId.SocketMarkCmsg);
             var policy = new PolicyTrace(call);
-            var lookup = RouteLookup.Lookup(model.Host, new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark, sock.Transparent), profile, ref policy);
+            var lookup = model.Route(new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark, sock.Transparent), ref policy);
             if (lookup.IsError)
             {
                 if (lookup.Error == Errno.ENETUNREACH && profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
