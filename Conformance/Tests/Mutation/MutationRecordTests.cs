@@ -52,6 +52,9 @@ public sealed class MutationRecordTests
     [Fact]
     public void The_whole_model_is_judged_in_fresh_processes_at_95_percent_with_every_survivor_explained()
     {
+        // A mutation run is how a file new to the model is judged (found adding Symbols/SymbolTable.cs: its baseline
+        // failed here). The test reads the record and source text, which no mutant changes.
+        if (MutationRun.Active) Assert.Skip("a mutation run judges the files not judged yet");
         var record = MutationRecord.Load(Root);
         var judged = record.Files.Where(f => f.Verified).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var notFresh = MutationRecord.ModelFiles(Root).Where(f => !judged.Contains(f)).ToArray();
