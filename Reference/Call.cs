@@ -20,16 +20,16 @@ public sealed class Call
     /// array of its own: one object fewer per call (issue 17).</summary>
     private ClauseBits passed;
     // Made at the first entry: most calls emit one datagram or none, queue no error and confirm no neighbour, and three
-    // empty lists were a tenth of a plain send's allocation (issue 17). A single datagram is held alone.
-    private Datagram? onlyDatagram;
+    // empty lists were a tenth of a plain send's allocation (issue 17). A first datagram goes into an array of one,
+    // which the outcome takes as it is; a second one starts a list.
+    private Datagram[]? single;
     private List<Datagram>? datagrams;
     private List<ErrorQueueEntry>? errors;
     private List<Ipv4Address>? confirmed;
 
     public CounterDelta Counters { get; set; }
     public IReadOnlyList<Clause> Trace => trace;
-    /// <summary>How many datagrams the call has emitted so far.</summary>
-    public int DatagramCount => datagrams?.Count ?? (onlyDatagram is null ? 0 : 1);
+    public IReadOnlyList<Datagram> Datagrams => (IReadOnlyList<Datagram>?)datagrams ?? single ?? [];
 
     /// <summary>Records that the call passed a clause (kept once, in first-passed order).</summary>
     public void Pass(Clause clause, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "") => Pass(clause, new ClauseSite(file, line, member));
@@ -60,8 +60,8 @@ public sealed class Call
 
     public void Emit(Datagram datagram)
     {
-        if (onlyDatagram is null) onlyDatagram = datagram;
-        else (datagrams ??= [onlyDatagram]).Add(datagram);
+        if (single is null) single = [datagram];
+        else (datagrams ??= [.. single]).Add(datagram);
     }
     public void QueueError(ErrorQueueEntry entry) => (errors ??= []).Add(entry);
     /// <summary>How many error-queue entries the call has queued so far.</summary>
@@ -121,7 +121,7 @@ public sealed class Call
             OptionValue = option,
             Clause = clause,
             Trace = HandOver(),
-            Datagrams = datagrams is not null ? datagrams.ToArray() : onlyDatagram is null ? [] : [onlyDatagram],
+            Datagrams = datagrams?.ToArray() ?? (IReadOnlyList<Datagram>?)single ?? [],
             Counters = Counters,
             ErrorQueue = errors is null ? [] : errors.ToArray(),
             ConfirmedNeighbours = confirmed is null ? [] : confirmed.ToArray(),

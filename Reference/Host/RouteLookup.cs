@@ -28,12 +28,6 @@ public sealed record RouteResult(
     public bool IsBroadcast => Type == RouteType.Broadcast;
 }
 
-/// <summary>Told each policy clause a route lookup goes through, in order (<see cref="RouteLookup.Lookup{TTrace}"/>).</summary>
-public interface IRouteTrace
-{
-    void Pass(string clause);
-}
-
 /// <summary>
 /// Outcome: the route for a flow, or the lookup's error (ENETUNREACH when nothing matches).
 /// Description: the model of ip_route_output_flow that udp_sendmsg and connect consult. A given source must be a
@@ -50,12 +44,6 @@ public interface IRouteTrace
 /// </summary>
 public static class RouteLookup
 {
-    /// <summary>A trace that tells a delegate, or nothing.</summary>
-    private readonly struct DelegateTrace(Action<string>? pass) : IRouteTrace
-    {
-        public void Pass(string clause) => pass?.Invoke(clause);
-    }
-
     /// <summary>The clause that decided a failed lookup, from the last clause it passed: a refusing rule, else
     /// <paramref name="otherwise"/> (the caller's route clause; a source the host does not have is in the trace,
     /// nonlocal.source, but the lookup's refusal is the route's, as 2.6's was).</summary>
@@ -66,23 +54,14 @@ public static class RouteLookup
     /// order: a caller's trace, whose last entry says whether a rule refused (<see cref="Refusal"/>).</param>
     public static Result<RouteResult> Lookup(HostConfig host, FlowKey flow, Profile profile, Action<string>? pass = null)
     {
-        var trace = new DelegateTrace(pass);
-        return Lookup(host, flow, profile, ref trace);
-    }
-
-    /// <summary>A lookup that tells <paramref name="trace"/> each policy clause it goes through, in order (see the
-    /// other overload). A value the lookup is specialized for: a send's lookup makes no closure and no delegate, which
-    /// were a tenth of a plain send's allocation (issue 17).</summary>
-    public static Result<RouteResult> Lookup<TTrace>(HostConfig host, FlowKey flow, Profile profile, ref TTrace trace) where TTrace : struct, IRouteTrace
-    {
-        var route = Find(host, flow, profile, ref trace);
+        var route = Find(host, flow, profile, pass ?? (_ => { }));
         // A loopback source (127/8) leaves through lo only: any other output device is EINVAL (found by the
         // differential machine: connect to 127.0.0.1 binds that source, and a later sendto elsewhere is refused).
         if (!route.IsError && route.Value.Source.IsLoopback && !route.Value.Device.IsLoopback) return Errno.EINVAL;
         return route;
     }
 
-    private static Result<RouteResult> Find<TTrace>(HostConfig host, FlowKey flow, Profile profile, ref TTrace trace) where TTrace : struct, IRouteTrace
+    private static Result<RouteResult> Find(HostConfig host, FlowKey flow, Profile profile, Action<string> pass)
     {
         var destination = flow.Destination;
         var source = flow.Source;
@@ -98,10 +77,10 @@ public static class RouteLookup
             var sourceDevice = host.OwnerOf(source);
             if (sourceDevice is null && (!flow.AnySource || flow.OutputInterface == 0 && (destination.IsMulticast || destination.IsLimitedBroadcast)))
             {
-                if (profile.NonLocalSourceUnreachable) trace.Pass(ClauseId.NonlocalSource);
+                if (profile.NonLocalSourceUnreachable) pass(ClauseId.NonlocalSource);
                 return profile.NonLocalSourceUnreachable ? Errno.ENETUNREACH : Errno.EINVAL;
             }
-            if (flow.AnySource && sourceDevice is null) trace.Pass(ClauseId.NonlocalSource);
+            if (flow.AnySource && sourceDevice is null) pass(ClauseId.NonlocalSource);
             if (flow.OutputInterface == 0 && (destination.IsMulticast || destination.IsLimitedBroadcast))
                 return Make(destination.IsMulticast ? RouteType.Multicast : RouteType.Broadcast, sourceDevice!, source, destination, destination, null);
         }
@@ -169,13 +148,13 @@ public static class RouteLookup
 
         // spec: policy_routing.rules — the rules in priority order: the first whose table has a route for the flow
         // decides, a refusing rule refuses; without rules of the case's, main's routes (the model's one table before).
-        var (match, refusal) = PolicyLookup(host, flow, profile, outputDevice, ref trace);
+        var (match, refusal) = PolicyLookup(host, flow, profile, outputDevice, pass);
         if (refusal is { } refused)
         {
             // spec: policy_routing.oif_fallback — a lookup that fails for a flow with an output device assumes the
             // destination on that link (ip_route_output_key_hash_rcu: "routing tables are wrong").
             if (outputDevice is null) return refused;
-            trace.Pass(ClauseId.PolicyOifFallback);
+            pass(ClauseId.PolicyOifFallback);
             match = null;
         }
 
@@ -229,23 +208,23 @@ public static class RouteLookup
     /// <summary>fib_rules_lookup over the case's rules and the default ones (the local table's rule 0 is the
     /// local-address and broadcast checks before): the best route of the first matching rule's table that has one,
     /// or the first matching refusing rule's error; neither: no route (null, null).</summary>
-    private static (Route? Route, Errno? Refusal) PolicyLookup<TTrace>(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice, ref TTrace trace) where TTrace : struct, IRouteTrace
+    private static (Route? Route, Errno? Refusal) PolicyLookup(HostConfig host, FlowKey flow, Profile profile, Interface? outputDevice, Action<string> pass)
     {
-        if (host.Rules.Count > 0) trace.Pass(ClauseId.PolicyRules);
+        if (host.Rules.Count > 0) pass(ClauseId.PolicyRules);
         IReadOnlyList<PolicyRule> rules = host.Rules.Count == 0 ? DefaultRules : [.. host.Rules.OrderBy(r => r.Priority), MainRule, DefaultRule];
         for (var r = 0; r < rules.Count; r++)
         {
             var rule = rules[r];
             if (!Matches(host, rule, flow, profile)) continue;
             // spec: policy_routing.refuse
-            if (rule.Action != RuleAction.Lookup) trace.Pass(ClauseId.PolicyRefuse);
+            if (rule.Action != RuleAction.Lookup) pass(ClauseId.PolicyRefuse);
             switch (rule.Action)
             {
                 case RuleAction.Unreachable: return (null, Errno.ENETUNREACH);
                 case RuleAction.Prohibit: return (null, Errno.EACCES);
                 case RuleAction.Blackhole: return (null, Errno.EINVAL);
             }
-            if (rule.Table != Route.MainTable) trace.Pass(ClauseId.PolicyTable);
+            if (rule.Table != Route.MainTable) pass(ClauseId.PolicyTable);
             var best = Best(host, flow, profile, outputDevice, rule.Table);
             // spec: policy_routing.table — a table without a route for the flow sends the lookup on to the next rule.
             if (best is not null) return (best, null);
@@ -283,12 +262,8 @@ public static class RouteLookup
             for (var a = 0; a < device.AddressCount; a++)
             {
                 var (address, prefix) = device.AddressAt(a);
-                // Made only when it ranks above: a connected route that does not cover the destination (a plain send
-                // through the default route) costs no object.
-                var network = new Ipv4Address(address.Value & Ipv4Address.Mask(prefix));
-                if (!Better(network, prefix, tos: 0, best, flow)) continue;
-                var connected = new Route(network, prefix, RouteKind.OnLink, device.Name, PreferredSource: address);
-                if (Usable(host, connected, flow, profile, outputDevice)) best = connected;
+                var connected = new Route(new Ipv4Address(address.Value & Ipv4Address.Mask(prefix)), prefix, RouteKind.OnLink, device.Name, PreferredSource: address);
+                if (Better(connected, best, flow) && Usable(host, connected, flow, profile, outputDevice)) best = connected;
             }
         }
         return best;
@@ -296,12 +271,9 @@ public static class RouteLookup
 
     /// <summary>The route covers the destination and ranks above <paramref name="best"/> (longer prefix, or as long and
     /// with a TOS selector where best has none).</summary>
-    private static bool Better(Route route, Route? best, FlowKey flow) => Better(route.Destination, route.PrefixLength, route.Tos, best, flow);
-
-    /// <summary>As <see cref="Better(Route, Route?, FlowKey)"/>, for a route of that destination, prefix and TOS.</summary>
-    private static bool Better(Ipv4Address destination, int prefixLength, byte tos, Route? best, FlowKey flow) =>
-        flow.Destination.InPrefix(destination, prefixLength) &&
-        (best is null || prefixLength > best.PrefixLength || prefixLength == best.PrefixLength && tos != 0 && best.Tos == 0);
+    private static bool Better(Route route, Route? best, FlowKey flow) =>
+        flow.Destination.InPrefix(route.Destination, route.PrefixLength) &&
+        (best is null || route.PrefixLength > best.PrefixLength || route.PrefixLength == best.PrefixLength && route.Tos != 0 && best.Tos == 0);
 
     /// <summary>A route the flow may take: not a broadcast route (the local table's, looked at before the rules), its
     /// device up (a rejecting route needs none), the flow's output device, no gateway for RTO_ONLINK, and the flow's TOS

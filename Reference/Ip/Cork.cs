@@ -35,10 +35,7 @@ public sealed record ZerocopyRange(uint First, uint Count, bool MayBeZerocopy, i
 public sealed class Cork
 {
     private readonly List<Skb> queue = [];
-    /// <summary>The user data appended so far: the first <see cref="dataLength"/> bytes, the buffer kept from datagram to
-    /// datagram (a list of bytes, then a copy per piece, were a tenth of a plain send's allocation; issue 17).</summary>
-    private byte[] data = [];
-    private int dataLength;
+    private readonly List<byte> data = [];
     private Wire.ChecksumAccumulator dataSum;
 
     public RouteResult? Route { get; private set; }
@@ -70,7 +67,7 @@ public sealed class Cork
     /// <summary>The write queue: the buffers of the datagram, in order.</summary>
     public IReadOnlyList<Skb> Queue => queue;
     /// <summary>The user data appended so far, in order (the UDP header is not in it).</summary>
-    public ReadOnlySpan<byte> Data => data.AsSpan(0, dataLength);
+    public IReadOnlyList<byte> Data => data;
     /// <summary>The running checksum of <see cref="Data"/>, added piece by piece as ip_generic_getfrag does.</summary>
     public uint DataSum => dataSum.Sum;
     public int CurrentPage { get; private set; } = -1;
@@ -126,13 +123,10 @@ public sealed class Cork
     internal void Enqueue(Skb skb) => queue.Add(skb);
 
     /// <summary>A piece of user data, copied and summed (ip_generic_getfrag).</summary>
-    internal void AddData(UserData source, long offset, int count)
+    internal void AddData(byte[] bytes)
     {
-        if (dataLength + count > data.Length) Array.Resize(ref data, Math.Max(dataLength + count, 2 * data.Length));
-        var piece = data.AsSpan(dataLength, count);
-        source.CopyTo(offset, piece);
-        dataLength += count;
-        dataSum.Add(piece);
+        data.AddRange(bytes);
+        dataSum.Add(bytes);
     }
 
     /// <summary>A fresh page for page fragments; it becomes the current page, filled from its start.</summary>
@@ -151,7 +145,7 @@ public sealed class Cork
     public void Release()
     {
         queue.Clear();
-        dataLength = 0;
+        data.Clear();
         dataSum = default;
         Options = null;
         Route = null;

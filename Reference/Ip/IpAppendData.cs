@@ -33,7 +33,7 @@ public static class IpAppendData
     /// datagram always finds the send buffer empty and never waits (EAGAIN / Blocks are unreachable).
     /// </summary>
     public static Step<Nothing> Append(Net model, Call call, InetSock sock, IReadOnlyList<UserBuffer> iov, int length,
-        int transhdrlen, in IpcCookie ipc, RouteResult? route, MsgFlags flags)
+        int transhdrlen, IpcCookie ipc, RouteResult? route, MsgFlags flags)
     {
         // spec: ip_append_data.probe
         if (flags.HasFlag(MsgFlags.Probe))
@@ -254,8 +254,9 @@ public static class IpAppendData
     /// <summary>Copies user data into the cork, summing it as it goes (ip_generic_getfrag).</summary>
     private static void Copy(Call call, Cork cork, UserData data, long offset, int count)
     {
+        var bytes = data.Copy(offset, count);
         // spec: ip_generic_getfrag.checksum — piece by piece, odd lengths included.
-        cork.AddData(data, offset, count);
+        cork.AddData(bytes);
         call.Pass(ClauseId.GetfragChecksum);
     }
 

@@ -38,7 +38,7 @@ public static class IpPushPendingFrames
 
         // spec: ip_push.coalesce
         var fragheaderlen = IpHeaderLength + (options?.Length ?? 0);
-        var transportLength = 8 + cork.Data.Length;
+        var transportLength = 8 + cork.Data.Count;
         var total = fragheaderlen + transportLength;
         call.Pass(ClauseId.Coalesce);
 
@@ -84,7 +84,9 @@ public static class IpPushPendingFrames
         call.Pass(ClauseId.HeaderChecksum);
 
         // spec: ip_push.netfilter — LOCAL_OUT sees the whole datagram, before any fragmentation.
-        var dropped = Dropped(model.Host.OutputDrops, destination, cork.FlowDestinationPort);
+        var dropped = model.Host.OutputDrops.Any(rule =>
+            destination.InPrefix(rule.Destination, rule.PrefixLength) &&
+            (rule.DestinationPort is null || rule.DestinationPort == cork.FlowDestinationPort));
         call.Pass(ClauseId.Netfilter);
         if (dropped) return Fail(call, Errno.EPERM, ClauseId.Netfilter);
 
@@ -106,7 +108,7 @@ public static class IpPushPendingFrames
         int? gsoSize = null;
         int? segmentSize = null;
         int? segmentRoom = null;
-        if (cork.GsoSize != 0 && cork.Data.Length > cork.GsoSize)
+        if (cork.GsoSize != 0 && cork.Data.Count > cork.GsoSize)
         {
             // spec: udp_gso.segments — the datagram goes down whole and is segmented on output (ip_finish_output_gso).
             segmentSize = cork.GsoSize;
@@ -148,7 +150,9 @@ public static class IpPushPendingFrames
             }
             // The buffers ip_append_data laid out become the fragments when they fit the output MTU (the MTU did not
             // shrink since); otherwise the datagram is cut again into pieces of that MTU, 8-byte aligned.
-            payloads = LaidOut(cork.Queue, outputMtu, fragheaderlen) ?? Datagram.Cut(transportLength, outputMtu - fragheaderlen);
+            payloads = cork.Queue.All(skb => skb.Length <= outputMtu)
+                ? cork.Queue.Select(skb => skb.Length - fragheaderlen).ToArray()
+                : Datagram.Cut(transportLength, outputMtu - fragheaderlen);
         }
 
         if (route.Device.QueueFull && !route.Device.IsLoopback)
@@ -189,31 +193,6 @@ public static class IpPushPendingFrames
                 segmentSize is null && payloads.Count == 1) is { } unmodeled)
             return unmodeled;
         return true;
-    }
-
-    /// <summary>The fragments' payloads as ip_append_data laid the buffers out, when every buffer fits the output MTU;
-    /// else null. A method of its own: lambdas over the MTU made every push allocate their closure (issue 17).</summary>
-    private static int[]? LaidOut(IReadOnlyList<Skb> queue, int outputMtu, int fragheaderlen)
-    {
-        var payloads = new int[queue.Count];
-        for (var i = 0; i < queue.Count; i++)
-        {
-            if (queue[i].Length > outputMtu) return null;
-            payloads[i] = queue[i].Length - fragheaderlen;
-        }
-        return payloads;
-    }
-
-    /// <summary>Whether an output rule drops a datagram to <paramref name="destination"/>:<paramref name="port"/>. A loop by
-    /// index: a lambda over the rules made a closure and a delegate at every push (issue 17).</summary>
-    private static bool Dropped(IReadOnlyList<OutputDropRule> rules, Ipv4Address destination, ushort port)
-    {
-        for (var r = 0; r < rules.Count; r++)
-        {
-            var rule = rules[r];
-            if (destination.InPrefix(rule.Destination, rule.PrefixLength) && (rule.DestinationPort is null || rule.DestinationPort == port)) return true;
-        }
-        return false;
     }
 
     /// <summary>

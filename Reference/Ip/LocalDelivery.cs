@@ -107,7 +107,7 @@ public static class LocalDelivery
             if (other.LocalPort is not { } bound) continue;
             if (bound.IsSymbolic)
             {
-                var symbol = model.SymbolNamed(bound.Symbol!);
+                var symbol = model.Symbols.First(s => s.Name == bound.Symbol);
                 if (symbol.Admits(port))
                     return new(false, $"a socket's automatic port ({symbol.Name}) may be {port}, the port a datagram is delivered to");
                 continue;
@@ -119,7 +119,7 @@ public static class LocalDelivery
                 if (other.PeerAddress != source) continue;
                 if (sourcePort.IsSymbolic)
                 {
-                    if (!model.SymbolNamed(sourcePort.Symbol!).Admits(other.PeerPort)) continue;
+                    if (!model.Symbols.First(s => s.Name == sourcePort.Symbol).Admits(other.PeerPort)) continue;
                     return new(false, $"a socket bound to port {port} is connected to port {other.PeerPort}, which the sender's automatic port may be");
                 }
                 if (other.PeerPort != sourcePort.Concrete) continue;

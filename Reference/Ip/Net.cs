@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Udpconf.Reference.Host;
 using Udpconf.Reference.Symbols;
 
@@ -62,18 +63,27 @@ public abstract class Net
     /// (this object: every change makes a new one), its flow and its answer.</summary>
     private (HostConfig Host, FlowKey Flow, Result<RouteResult> Route)? lastLookup;
 
-    /// <summary>ip_route_output_flow for a send (<see cref="RouteLookup.Lookup{TTrace}"/>), the answer of the last
-    /// lookup kept: the lookup depends on the host, the flow and the profile alone, so the same flow on the same host
-    /// has the same answer. Only a lookup that passed no policy clause is kept, so a kept answer has no clause to pass
-    /// again. A run of sends to one destination looks the route up once (issue 17: the lookup was 0.14 of a plain
-    /// unconnected send's 1 us; a send to another destination pays it).</summary>
-    internal Result<RouteResult> Route(FlowKey flow, ref PolicyTrace trace)
+    /// <summary>ip_route_output_flow for a send (<see cref="RouteLookup.Lookup"/>), the answer of the last lookup kept:
+    /// the lookup depends on the host, the flow and the profile alone, so the same flow on the same host has the same
+    /// answer. Only a lookup that passed no policy clause is kept, so a kept answer has no clause to pass again; the
+    /// ones a lookup passes go on <paramref name="call"/> at the caller's site, and the last of them is given back for
+    /// <see cref="RouteLookup.Refusal"/>. A run of sends to one destination looks the route up once (issue 17: the
+    /// lookup, its closure and delegate were 0.14 of a plain unconnected send's 1 us; a send to another destination
+    /// pays them).</summary>
+    internal (Result<RouteResult> Route, string? LastPolicy) Route(FlowKey flow, Call call,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        if (lastLookup is { } last && ReferenceEquals(last.Host, Host) && last.Flow == flow) return last.Route;
-        var passed = trace.Passed;
-        var route = RouteLookup.Lookup(Host, flow, Profile, ref trace);
-        if (trace.Passed == passed) lastLookup = (Host, flow, route);
-        return route;
+        if (lastLookup is { } last && ReferenceEquals(last.Host, Host) && last.Flow == flow) return (last.Route, null);
+        return LookUp(flow, call, new ClauseSite(file, line, member));
+    }
+
+    /// <summary>The lookup <see cref="Route"/> did not keep: a method of its own, so that its closure is made only here.</summary>
+    private (Result<RouteResult> Route, string? LastPolicy) LookUp(FlowKey flow, Call call, ClauseSite site)
+    {
+        string? policy = null;
+        var route = RouteLookup.Lookup(Host, flow, Profile, id => call.Pass(policy = id, site));
+        if (policy is null) lastLookup = (Host, flow, route);
+        return (route, policy);
     }
 
     /// <summary>release_sock's callback (Profile.ReleaseRevalidatesRoute): a connected socket whose cached route went
@@ -125,8 +135,8 @@ public abstract class Net
     internal Symbol TickRate => tickRate ??= NewSymbol("HZ", SymbolKind.TickRate, Symbol.TickRates[0], Symbol.TickRates[^1]);
 
     /// <summary>A fresh identification for one datagram (current kernels' hashed generator): its symbol's name.</summary>
-    /// <remarks>Not kept by name, nor as a symbol (<see cref="SymbolTable"/>): only ports are looked up by name
-    /// (<see cref="SymbolNamed"/>), and these names are unique by construction (issue 17).</remarks>
+    /// <remarks>Not kept by name, nor as a symbol (<see cref="SymbolTable"/> makes it when read): only ports are looked
+    /// up by name (<see cref="SymbolNamed"/>), and these names are unique by construction (issue 17).</remarks>
     internal string NewFreeIdent() => symbols.AddFreeIdent();
 
     /// <summary>2.6: the per-destination identification counter (inet_peer), and this datagram's step on it.</summary>

@@ -3,8 +3,8 @@ using Udpconf.Reference.Api;
 namespace Udpconf.Reference.Ip;
 
 /// <summary>The user's data blocks seen as one run of bytes, some of which may not be readable.</summary>
-/// <remarks>A value over the call's blocks, walked by index (a foreach over the list made an enumerator per walk), and
-/// copied straight into the cork (<see cref="CopyTo"/>): issue 17, the model's step.</remarks>
+/// <remarks>A value over the call's blocks, walked by index: a foreach over the list made an enumerator per walk (issue
+/// 17, the model's step).</remarks>
 public readonly struct UserData(IReadOnlyList<UserBuffer> blocks)
 {
     /// <summary>True when every byte of [offset, offset + count) can be copied from user memory.</summary>
@@ -23,11 +23,10 @@ public readonly struct UserData(IReadOnlyList<UserBuffer> blocks)
         return true;
     }
 
-    /// <summary>Copies [offset, offset + destination's length) out of the blocks into <paramref name="destination"/>; the
-    /// range must be readable.</summary>
-    public void CopyTo(long offset, Span<byte> destination)
+    /// <summary>Copies [offset, offset + count) out of the blocks; the range must be readable.</summary>
+    public byte[] Copy(long offset, int count)
     {
-        var count = destination.Length;
+        var bytes = new byte[count];
         long start = 0;
         var written = 0;
         for (var b = 0; b < blocks.Count; b++)
@@ -38,10 +37,11 @@ public readonly struct UserData(IReadOnlyList<UserBuffer> blocks)
             var to = Math.Min(end, offset + count);
             if (from < to)
             {
-                block.Readable.Span.Slice((int)(from - start), (int)(to - from)).CopyTo(destination[written..]);
+                block.Readable.Span.Slice((int)(from - start), (int)(to - from)).CopyTo(bytes.AsSpan(written));
                 written += (int)(to - from);
             }
             start = end;
         }
+        return bytes;
     }
 }

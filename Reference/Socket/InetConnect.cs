@@ -1,6 +1,5 @@
 using Udpconf.Reference.Api;
 using Udpconf.Reference.Host;
-using Udpconf.Reference.Ip;
 using Udpconf.Reference.Symbols;
 
 namespace Udpconf.Reference.Socket;
@@ -60,14 +59,14 @@ public static class InetConnect
         var shared = model.Profile.SharedCorkFlow;
         if (shared) WriteCorkFlow(sock, (destination, SockAddr.Port(bytes), source));
         var flow = new FlowKey(destination, source, oif, sock.Tos, sock.DontRoute, sock.Mark, sock.Transparent);
-        var policy = new PolicyTrace(call);
-        var route = RouteLookup.Lookup(model.Host, flow, model.Profile, ref policy);
+        string? policy = null;
+        var route = RouteLookup.Lookup(model.Host, flow, model.Profile, id => call.Pass(policy = id));
         // spec: policy_routing.connect_source — ip_route_connect looks the route up again from the source the first
         // lookup chose: only a rule "from" that source can make the second differ (the model does it for hosts with
         // rules only).
         if (source.IsZero && !route.IsError && model.Host.Rules.Count > 0)
         {
-            route = RouteLookup.Lookup(model.Host, flow with { Source = route.Value.Source }, model.Profile, ref policy);
+            route = RouteLookup.Lookup(model.Host, flow with { Source = route.Value.Source }, model.Profile, id => call.Pass(policy = id));
             call.Pass(ClauseId.PolicyConnectSource);
         }
         if (shared && !route.IsError) WriteCorkFlow(sock, (route.Value.Destination, SockAddr.Port(bytes), route.Value.Source));
@@ -75,7 +74,7 @@ public static class InetConnect
         {
             // Current kernels count an unroutable connect as IP OutNoRoutes, as they do for a send (measured).
             if (route.Error == Errno.ENETUNREACH && model.Profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-            return call.Fail(route.Error!.Value, RouteLookup.Refusal(policy.Last, ClauseId.Connect));
+            return call.Fail(route.Error!.Value, RouteLookup.Refusal(policy, ClauseId.Connect));
         }
         if (route.Value.IsBroadcast && !sock.Broadcast) return call.Fail(Errno.EACCES, ClauseId.Connect);
 

@@ -22,7 +22,7 @@ public static class UdpGso
     {
         var cork = sock.Cork;
         var size = cork.GsoSize;
-        var datalen = cork.Data.Length;
+        var datalen = cork.Data.Count;
         var hlen = IpHeaderLength + (cork.Options?.Length ?? 0) + UdpHeaderLength;
         Stop? refused = null;
         // spec: udp_gso.segment_fits_mtu

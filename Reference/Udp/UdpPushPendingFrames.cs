@@ -24,10 +24,10 @@ public static class UdpPushPendingFrames
         // treats it as one freed before any device.
         var range = sock.Cork.Zerocopy;
         var at = call.ErrorCount;
-        var emitted = call.DatagramCount;
+        var emitted = call.Datagrams.Count;
         var loopedGroup = sock.Cork.Route is { Device.IsLoopback: true, Type: Host.RouteType.Multicast or Host.RouteType.Broadcast };
         var pushed = PushFrames(model, call, sock);
-        if (MsgZerocopy.Complete(call, range, at, transmitted: call.DatagramCount > emitted && (!loopedGroup || model.Profile.LoopedGroupZerocopyCopied)) is { } unknown) return unknown;
+        if (MsgZerocopy.Complete(call, range, at, transmitted: call.Datagrams.Count > emitted && (!loopedGroup || model.Profile.LoopedGroupZerocopyCopied)) is { } unknown) return unknown;
         return pushed;
     }
 
@@ -48,7 +48,7 @@ public static class UdpPushPendingFrames
         }
 
         // spec: udp_push.header
-        var dataLength = UdpHeaderLength + cork.Data.Length;
+        var dataLength = UdpHeaderLength + cork.Data.Count;
         var udpLength = model.Profile.UdpLengthFromCounter ? (ushort)sock.UdpLength : (ushort)dataLength;
         call.Pass(ClauseId.UdpHeader);
         if (udpLength != dataLength) call.Pass(ClauseId.ProbeLengthCounted);

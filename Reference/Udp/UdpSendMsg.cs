@@ -81,7 +81,7 @@ public static class UdpSendMsg
         call.Pass(ClauseId.LengthAccumulates);
         var zerocopy = MsgZerocopy.Requested(profile, call, sock, flags, ulen);
         var buffersBefore = sock.Cork.Queue.Count;
-        var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, in ipc, route,
+        var appended = IpAppendData.Append(model, call, sock, msg.Iov, ulen, UdpHeaderLength, ipc, route,
             corkreq ? flags | MsgFlags.More : flags);
         if (appended.Stop is { IsError: true } error)
         {
@@ -117,10 +117,10 @@ public static class UdpSendMsg
     internal static Step<Nothing> PushPending(Net model, Call call, UdpSock sock)
     {
         var confirmOnSend = sock.Cork.ConfirmOnSend;
-        var sentBefore = call.DatagramCount;
+        var sentBefore = call.Datagrams.Count;
         var pushed = UdpPushPendingFrames.Push(model, call, sock);
         // spec: udp_sendmsg.confirm (current kernels: neigh_confirm as the packet goes out, ip_finish_output2)
-        if (confirmOnSend is { } neighbour && call.DatagramCount > sentBefore) call.Confirm(neighbour);
+        if (confirmOnSend is { } neighbour && call.Datagrams.Count > sentBefore) call.Confirm(neighbour);
         return pushed;
     }
 
@@ -262,12 +262,11 @@ public static class UdpSendMsg
             // spec: udp_sendmsg.route
             // spec: policy_routing.mark_cmsg — an SO_MARK message's mark goes with this lookup instead of the socket's.
             if (ipc.Mark is not null) call.Pass(ClauseId.SocketMarkCmsg);
-            var policy = new PolicyTrace(call);
-            var lookup = model.Route(new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark, sock.Transparent), ref policy);
+            var (lookup, policy) = model.Route(new FlowKey(faddr, saddr, ipc.OutputInterface, tos, onlink, ipc.Mark ?? sock.Mark, sock.Transparent), call);
             if (lookup.IsError)
             {
                 if (lookup.Error == Errno.ENETUNREACH && profile.CountsOutNoRoutes) call.Count(new CounterDelta(0, 0, 0, 1));
-                return Stop.Fail(lookup.Error!.Value, RouteLookup.Refusal(policy.Last, ClauseId.Route));
+                return Stop.Fail(lookup.Error!.Value, RouteLookup.Refusal(policy, ClauseId.Route));
             }
             call.Pass(ClauseId.Route);
             route = lookup.Value;
