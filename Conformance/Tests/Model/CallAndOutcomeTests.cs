@@ -74,6 +74,44 @@ public class CallAndOutcomeTests
         Assert.Empty(new Call().Trace);
     }
 
+    /// <summary>A call keeps every datagram, error-queue entry and confirmed neighbour it is given, in order, however
+    /// many: the first of each is held apart until a second comes (issue 17), and no later one replaces it.</summary>
+    [Fact]
+    public void A_call_keeps_every_datagram_error_and_confirmation_in_order()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        var first = Assert.Single(sim.SendTo("s", 10, Hosts.Remote).Datagrams);
+        var second = Assert.Single(sim.SendTo("s", 20, Hosts.Remote).Datagrams);
+        var third = Assert.Single(sim.SendTo("s", 30, Hosts.Remote).Datagrams);
+
+        var call = new Call();
+        Assert.Empty(call.Datagrams);
+        call.Emit(first);
+        Assert.Equal([first], call.Datagrams);
+        call.Emit(second);
+        call.Emit(third);
+        Assert.Equal([first, second, third], call.Datagrams);
+        var local = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Local, 1500, Hosts.Remote, 0);
+        var icmp = new ErrorQueueEntry(Errno.EMSGSIZE, ErrorOrigin.Icmp, 1400, Hosts.Remote, 9);
+        call.QueueError(local);
+        call.QueueError(icmp);
+        Assert.Equal(2, call.ErrorCount);
+        call.Confirm(Hosts.Gateway);
+        call.Confirm(Hosts.Remote);
+        var outcome = call.Return(3, ClauseId.SendmmsgCount);
+        Assert.Equal([first, second, third], outcome.Datagrams);
+        Assert.Equal([local, icmp], outcome.ErrorQueue);
+        Assert.Equal([Hosts.Gateway, Hosts.Remote], outcome.ConfirmedNeighbours);
+
+        // One datagram: the outcome holds it alone; a call that goes on keeps the outcome's as it was.
+        var one = new Call();
+        one.Emit(first);
+        var sent = one.Return(1, ClauseId.UdpResult);
+        one.Emit(second);
+        Assert.Equal([first], sent.Datagrams);
+        Assert.Equal([first, second], one.Return(2, ClauseId.UdpResult).Datagrams);
+    }
+
     /// <summary>An outcome holds the trace its call made; a call that goes on (sendmmsg's next entry) does not change
     /// the trace of an outcome it gave before.</summary>
     [Fact]
