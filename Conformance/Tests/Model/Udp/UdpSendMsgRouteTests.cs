@@ -250,6 +250,25 @@ public class UdpSendMsgRouteTests
         Assert.Equal(Hosts.Remote, Assert.Single(sim.SendTo("s", 10, null).Datagrams).Destination);
     }
 
+    /// <summary>An uncorked send never takes the socket lock, so one refused before the route is looked at (a bad
+    /// control message) releases nothing: an obsolete cached route stays cached until the next send checks it (current
+    /// kernels revalidate at release_sock, Profile.ReleaseRevalidatesRoute, only where the lock was taken).</summary>
+    [Fact]
+    [Trait("clause", "udp_sendmsg.connected_route_cache")]
+    public void An_uncorked_send_refused_before_its_route_leaves_an_obsolete_cached_route_to_the_next_send()
+    {
+        var sim = Sim.WithSocket(Profile.Linux);
+        Expect.Value(sim.Connect("s", Hosts.Remote, 53), 0, ClauseId.Connect);
+        Expect.Value(sim.SendTo("s", 10, null), 10);
+        Expect.Value(sim.Run(new HostChangeOp("tun0", Up: false)), 0, ClauseId.HostChange);
+        var ttlZero = ControlMessages.Encode((SolIp, IpTtl, ControlMessages.Int(0)));
+        Expect.Error(sim.SendMsg("s", null, [UserBuffer.Pattern(10)], ttlZero), Errno.EINVAL, ClauseId.Cmsg);
+        // Still cached (obsolete): this send finds it, drops it, and its own lookup fails.
+        var next = sim.SendTo("s", 10, null);
+        Expect.Error(next, Errno.ENETUNREACH, ClauseId.Route);
+        Expect.Passed(next, ClauseId.ConnectedRouteCache);
+    }
+
     // ---- udp_sendmsg.confirm (L618-619, L666-669) ----
 
     [Fact]
