@@ -24,8 +24,7 @@ public static class IpSelectIdent
         }
         if (sock.Connected && sock.IdentCounter is { } socketCounter) return IdentValue.Counter(socketCounter, sock.IdentUses++);
         if (dontFragment && !ignoresDf) return IdentValue.Of(0);
-        // A free identification by its name: no symbol object a send (issue 17).
-        return new IdentValue(0, model.NewFreeIdent(), 0);
+        return IdentValue.Free(model.NewFreeIdent());
     }
 
     /// <summary>An identification chosen for a datagram that is then refused (current kernels choose it when the IP

@@ -20,7 +20,7 @@ public sealed class SymbolTable : IReadOnlyList<Symbol>
     public int FreeIdents => Count - kept.Count;
 
     /// <summary>The name of the <paramref name="number"/>th free identification (from 1).</summary>
-    public static string FreeIdentName(int number)
+    private static string FreeIdentName(int number)
     {
         // Formatted on the stack, then one string: an interpolated string rents a buffer from a thread's pool (issue 17).
         Span<char> digits = stackalloc char[11];

@@ -64,7 +64,7 @@ public readonly record struct IdentValue(ushort Constant, string? Symbol, int St
 {
     public static IdentValue Of(ushort value) => new(value, null, 0);
     public static IdentValue Counter(Symbol symbol, int step) => new(0, symbol.Name, step);
-    public static IdentValue Free(Symbol symbol) => new(0, symbol.Name, 0);
+    public static IdentValue Free(string symbol) => new(0, symbol, 0);
     public ushort Resolve(Bindings bindings) => Symbol is null ? Constant : unchecked((ushort)(bindings[Symbol] + Step));
     public override string ToString() => Symbol is null ? Constant.ToString() : Step == 0 ? Symbol : $"{Symbol}+{Step}";
 }
