@@ -67,8 +67,7 @@ public static class ModelBenchmarks
 
 /// <summary>
 /// The model's own step (<see cref="Model.Run"/>), one operation per invocation. Each iteration starts from a fresh
-/// model (the iteration setup), as a case does, with a fixed invocation count. (A free identification no longer
-/// costs the model a symbol object (SymbolTable): a long run's state no longer grows by one per unconnected datagram.)
+/// model (the iteration setup), as a case does, with a fixed invocation count.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(Invocations)]
